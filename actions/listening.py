@@ -1,0 +1,59 @@
+"""« Écoute et reformulation de la demande »: say the need back in plain words and confirm it."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
+from bot import catalog
+
+
+def sector_context(tracker: Tracker) -> str:
+    """« pour votre activité de boulangerie, » when the person named their trade, else ""."""
+    surface = entity_surface(tracker, "secteur")
+    return f"pour votre activité de {surface}, " if surface else ""
+
+
+class ActionReformulateNeed(Action):
+    """Reformulate the recognised need and ask for confirmation (active listening)."""
+
+    def name(self) -> str:
+        return "action_reformulate_need"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        intent, confidence = latest_intent(tracker)
+        need = catalog.need(intent or "")
+        if need is None:
+            dispatcher.utter_message(response="utter_choose_need")
+            return []
+        events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
+        if came_from_button(tracker):
+            # The person picked the need on the menu: it is confirmed already.
+            return events + [FollowupAction("action_confirm_need")]
+        if not assistant_has_spoken(tracker):
+            dispatcher.utter_message(response="utter_intro_short")
+        dispatcher.utter_message(
+            response="utter_reformulate_need",
+            contexte=sector_context(tracker),
+            besoin_phrase=need.phrase,
+        )
+        return events + [SlotSet("besoin_confirme", False)]
+
+
+class ActionConfirmNeed(Action):
+    """The person confirmed the need: note it and offer a human mediator."""
+
+    def name(self) -> str:
+        return "action_confirm_need"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        need = catalog.need(tracker.get_slot("besoin") or "")
+        if need is None:
+            dispatcher.utter_message(response="utter_choose_need")
+            return []
+        dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
+        dispatcher.utter_message(response="utter_offer_human")
+        return [SlotSet("besoin_confirme", True)]

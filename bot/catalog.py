@@ -1,0 +1,49 @@
+"""Read access to the data files the assistant talks about: needs, sectors, service contact."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import paths
+from bot.datafiles import load_cached
+from bot.schemas import NEED_IDS
+
+
+@dataclass(frozen=True)
+class Need:
+    id: str
+    label: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    label: str
+    chamber: str
+
+
+@dataclass(frozen=True)
+class ServiceContact:
+    name: str
+    phone: str
+    email: str
+    hours: str
+
+
+def needs() -> list[Need]:
+    """The nine needs, in the seed document's order."""
+    raw = load_cached(paths.DATA / "needs.yml", "NEEDS")["needs"]
+    return [Need(id=need_id, **raw[need_id]) for need_id in NEED_IDS]
+
+
+def need(need_id: str) -> Need | None:
+    return next((n for n in needs() if n.id == need_id), None)
+
+
+def sectors() -> dict[str, Sector]:
+    raw = load_cached(paths.DATA / "sectors.yml", "SECTORS")["sectors"]
+    return {key: Sector(id=key, **value) for key, value in raw.items()}
+
+
+def service_contact() -> ServiceContact:
+    return ServiceContact(**load_cached(paths.DATA / "service.yml", "SERVICE")["service"])

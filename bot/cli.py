@@ -1,0 +1,100 @@
+"""The `bot` command: train, run, chat, validate and evaluate the assistant."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import paths, settings, training
+
+
+def cmd_train(args) -> int:
+    print(training.ensure_model(force=args.force))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from bot import supervisor
+
+    return supervisor.run_forever(settings.load(), training.ensure_model())
+
+
+def cmd_shell(args) -> int:
+    from bot import supervisor
+
+    return supervisor.run_shell(settings.load(), training.ensure_model())
+
+
+def validate_data() -> int:
+    """Rasa's own checks of domain, stories, rules and NLU data, warnings count as failures."""
+    command = training.rasa_command(
+        "data", "validate", "--fail-on-warnings",
+        "--config", str(paths.CONFIG), "--domain", str(paths.DOMAIN), *training.training_data_args(),
+    )
+    return subprocess.call(command, cwd=paths.ROOT, env=training.rasa_env())
+
+
+def cmd_validate(args) -> int:
+    return validate_data()
+
+
+def cmd_eval(args) -> int:
+    from bot.evaluation import holdout, report
+
+    if validate_data() != 0:
+        print("Data validation failed.", file=sys.stderr)
+        return 1
+    model = training.ensure_model()
+    result = holdout.run(model)
+    print(report.side_by_side_table(result.rasa, result.baseline))
+    print("\nMost confused pairs:\n" + report.confused_table(result.rasa))
+    print(
+        f"\nWith fallback: macro-F1 {result.rasa_with_fallback.macro_f1:.3f}, "
+        f"{result.fallback_rate:.1%} fall back."
+        f"\nParse latency: p50 {result.latency_p50_ms:.1f} ms, p95 {result.latency_p95_ms:.1f} ms."
+        f"\nReport: {paths.REPORTS / 'nlu.md'} and {paths.REPORTS / 'nlu_confusion.png'}"
+    )
+    if result.rasa.macro_f1 <= result.baseline.macro_f1:
+        print("The Rasa pipeline does not beat the baseline.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_compare_pipelines(args) -> int:
+    from bot.evaluation import crossval
+
+    configs = [paths.CONFIG, *sorted(paths.CANDIDATE_CONFIGS.glob("*.yml"))]
+    results = crossval.compare(configs, n_folds=args.folds)
+    table = crossval.render(results, args.folds)
+    print(table)
+    out = paths.REPORTS / "pipelines.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(table + "\n", encoding="utf-8")
+    print(f"\nWritten to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if a model exists")
+    train.set_defaults(func=cmd_train)
+    sub.add_parser("run", help="start the Rasa and action servers").set_defaults(func=cmd_run)
+    sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
+    sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
+    sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
+    compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
+    compare.add_argument("--folds", type=int, default=3)
+    compare.set_defaults(func=cmd_compare_pipelines)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Measure the NLU: held-out test set, baseline, cross-validation of candidate pipelines."""

@@ -1,0 +1,72 @@
+"""Labelled examples from Rasa NLU YAML files, and the overlap check between train and test."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from bot import paths
+from bot.schemas import NEED_IDS
+
+# The intents the quality target is computed over: the nine needs, out_of_scope, ask_human.
+SCORED_INTENTS = [*NEED_IDS, "out_of_scope", "ask_human"]
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+
+
+def load_examples(sources: Iterable[Path]) -> list[Example]:
+    """Plain texts (entity annotations removed) with their intent."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples: list[Example] = []
+    for source in sources:
+        files = sorted(source.rglob("*.yml")) if source.is_dir() else [source]
+        for file in files:
+            data = load_data(str(file))
+            examples.extend(Example(m.get("text"), m.get("intent")) for m in data.intent_examples)
+    return examples
+
+
+def training_examples() -> list[Example]:
+    return load_examples([paths.NLU_DATA])
+
+
+def test_examples() -> list[Example]:
+    return load_examples([paths.NLU_TEST_SET])
+
+
+def normalize(text: str) -> str:
+    """Lowercase, no accents, only letters and digits separated by single spaces."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def find_overlaps(train: list[Example], test: list[Example], threshold: float = 0.8) -> list[tuple[str, str, float]]:
+    """Test examples identical or nearly identical to a training example.
+
+    Similarity is the Jaccard index of character trigrams of the normalised texts, which
+    catches copies with a word or an accent changed. Returns (test text, train text, score).
+    """
+    train_grams = [(ex.text, _trigrams(normalize(ex.text))) for ex in train]
+    overlaps = []
+    for ex in test:
+        grams = _trigrams(normalize(ex.text))
+        for train_text, other in train_grams:
+            union = len(grams | other)
+            score = len(grams & other) / union if union else 1.0
+            if score >= threshold:
+                overlaps.append((ex.text, train_text, round(score, 3)))
+                break
+    return overlaps

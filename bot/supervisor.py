@@ -1,0 +1,180 @@
+"""Start the action server and the Rasa server, wait until both answer, stop both cleanly."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bot import paths, training
+from bot.settings import Settings
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+def action_server_command(settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+
+
+def rasa_server_command(settings: Settings, model: Path) -> list[str]:
+    return training.rasa_command(
+        "run",
+        "--model", str(model),
+        "--enable-api",
+        "--auth-token", settings.rasa_token,
+        "--interface", settings.bind_host,
+        "--port", str(settings.rasa_port),
+        "--endpoints", str(paths.ENDPOINTS),
+        "--credentials", str(paths.CREDENTIALS),
+    )
+
+
+def server_environment(settings: Settings) -> dict[str, str]:
+    env = training.rasa_env()
+    env.update(settings.rasa_environment())
+    env["SANIC_HOST"] = settings.bind_host  # the action server's bind address
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def action_server_ready(settings: Settings) -> bool:
+    try:
+        url = f"http://{settings.bind_host}:{settings.action_port}/health"
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def rasa_server_ready(settings: Settings) -> bool:
+    """Ready means the model is loaded, which /status (token required) tells."""
+    try:
+        response = requests.get(
+            f"{settings.rasa_url}/status", params={"token": settings.rasa_token}, timeout=2
+        )
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+    except (requests.RequestException, ValueError):
+        return False
+
+
+@dataclass
+class ServerGroup:
+    """Child processes started together and stopped together."""
+
+    settings: Settings
+    log_dir: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, command: list[str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=paths.ROOT,
+            env=server_environment(self.settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
+        )
+
+    def wait_until(self, name: str, ready, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise StartupError(f"{name} exited early; see {self.log_dir / (name + '.log')}")
+            if ready(self.settings):
+                return
+            time.sleep(0.5)
+        raise StartupError(f"{name} not ready after {timeout:.0f} s; see {self.log_dir / (name + '.log')}")
+
+    def first_exited(self) -> str | None:
+        return next((n for n, p in self.processes.items() if p.poll() is not None), None)
+
+    def stop(self, grace: float = 15.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def start_servers(settings: Settings, model: Path, timeout: float = 240.0) -> ServerGroup:
+    group = ServerGroup(settings=settings, log_dir=settings.var_dir / "logs")
+    try:
+        group.start("actions", action_server_command(settings))
+        group.start("rasa", rasa_server_command(settings, model))
+        group.wait_until("actions", action_server_ready, timeout)
+        group.wait_until("rasa", rasa_server_ready, timeout)
+    except BaseException:
+        group.stop()
+        raise
+    return group
+
+
+def run_forever(settings: Settings, model: Path) -> int:
+    """`bot run`: serve until Ctrl-C (or until a server dies), then stop everything."""
+    print("Starting the action server and the Rasa server…", flush=True)
+    try:
+        group = start_servers(settings, model)
+    except StartupError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"\nReady.\n"
+        f"  Rasa server:   {settings.rasa_url}  (REST webhook: POST {settings.rasa_url}/webhooks/rest/webhook)\n"
+        f"  Action server: http://{settings.bind_host}:{settings.action_port}\n"
+        f"  Try: curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+        f"-d '{{\"sender\": \"essai\", \"message\": \"bonjour\"}}'\n"
+        f"  HTTP API token: in $RASA_TOKEN or {settings.var_dir / 'rasa_token'}\n"
+        f"  Logs: {group.log_dir}\n"
+        f"Press Ctrl-C to stop.",
+        flush=True,
+    )
+    stop_requested = False
+
+    def request_stop(signum, frame):
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    exited = None
+    while not stop_requested and exited is None:
+        time.sleep(0.5)
+        exited = group.first_exited()
+    print("\nStopping…", flush=True)
+    group.stop()
+    if exited:
+        print(f"{exited} stopped unexpectedly; see {group.log_dir / (exited + '.log')}", file=sys.stderr)
+        return 1
+    print("Stopped.")
+    return 0
+
+
+def run_shell(settings: Settings, model: Path) -> int:
+    """`bot shell`: the action server in the background, Rasa's terminal chat in the foreground."""
+    group = ServerGroup(settings=settings, log_dir=settings.var_dir / "logs")
+    try:
+        group.start("actions", action_server_command(settings))
+        group.wait_until("actions", action_server_ready, 120)
+        command = training.rasa_command(
+            "shell", "--model", str(model), "--endpoints", str(paths.ENDPOINTS),
+            "--port", str(settings.rasa_port),
+        )
+        return subprocess.call(command, cwd=paths.ROOT, env=server_environment(settings))
+    except StartupError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        group.stop()

@@ -1,0 +1,87 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model archive is named after a fingerprint of everything training reads (config, domain,
+training data, pinned dependencies), so a run with unchanged inputs finds its model at once,
+without even importing Rasa. Rasa's own component cache (under .rasa/cache) then makes a
+retrain after a small change cheaper.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import paths
+
+MODEL_PREFIX = "model-"
+KEEP_MODELS = 3
+
+
+def training_inputs(config: Path = paths.CONFIG) -> list[Path]:
+    files = [config, paths.DOMAIN, paths.ROOT / "requirements.lock"]
+    for source in paths.RASA_TRAINING_DATA:
+        files.extend(sorted(source.rglob("*.yml")) if source.is_dir() else [source])
+    return files
+
+
+def fingerprint(config: Path = paths.CONFIG) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(config):
+        digest.update(str(path.relative_to(paths.ROOT)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(models_dir: Path = paths.MODELS) -> Path:
+    return models_dir / f"{MODEL_PREFIX}{fingerprint()}.tar.gz"
+
+
+def rasa_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_CACHE_DIRECTORY", str(paths.ROOT / ".rasa" / "cache"))
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def training_data_args() -> list[str]:
+    return ["--data", *[str(p) for p in paths.RASA_TRAINING_DATA]]
+
+
+def ensure_model(models_dir: Path = paths.MODELS, force: bool = False) -> Path:
+    """Return the model for the current inputs, training it first if it does not exist."""
+    target = model_path(models_dir)
+    if target.exists() and not force:
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    print(f"Training the model ({target.name}); this takes a few minutes…", flush=True)
+    subprocess.run(
+        rasa_command(
+            "train",
+            "--config", str(paths.CONFIG),
+            "--domain", str(paths.DOMAIN),
+            *training_data_args(),
+            "--out", str(models_dir),
+            "--fixed-model-name", target.name,
+        ),
+        check=True,
+        cwd=paths.ROOT,
+        env=rasa_env(),
+    )
+    prune_old_models(models_dir, keep=target)
+    return target
+
+
+def prune_old_models(models_dir: Path, keep: Path) -> None:
+    """Keep the newest few models (for comparison), delete older ones."""
+    models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in [m for m in models if m != keep][: max(0, len(models) - KEEP_MODELS)]:
+        old.unlink()

@@ -1,0 +1,74 @@
+"""Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import supervisor, training
+from bot.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    return training.ensure_model()
+
+
+@pytest.fixture(scope="session")
+def server_settings(tmp_path_factory) -> Settings:
+    var_dir = tmp_path_factory.mktemp("var")
+    return Settings(
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        rasa_token="test-token-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{var_dir / 'mediation.db'}",
+        var_dir=var_dir,
+    )
+
+
+@pytest.fixture(scope="session")
+def servers(server_settings, model):
+    """The real action server and Rasa server, as `bot run` starts them."""
+    group = supervisor.start_servers(server_settings, model)
+    yield server_settings
+    group.stop()
+
+
+class Chat:
+    """One person talking to the assistant through the REST webhook."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.sender = "test-" + uuid.uuid4().hex
+
+    def say(self, text: str) -> list[dict]:
+        response = requests.post(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    @staticmethod
+    def texts(replies: list[dict]) -> str:
+        return "\n".join(r.get("text", "") for r in replies)
+
+    @staticmethod
+    def buttons(replies: list[dict]) -> list[dict]:
+        return [b for r in replies for b in r.get("buttons", [])]
+
+
+@pytest.fixture
+def chat(servers) -> Chat:
+    return Chat(servers)

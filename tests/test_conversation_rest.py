@@ -1,0 +1,99 @@
+"""The first exchange, end to end through the real Rasa server, action server and tracker store."""
+from __future__ import annotations
+
+import sqlite3
+
+import requests
+
+from bot import catalog
+
+
+def test_greeting_says_it_is_an_assistant_and_asks_what_brings_the_person(chat):
+    text = chat.texts(chat.say("bjr"))
+    assert "assistant automatique" in text
+    assert "pas une personne" in text
+    assert "Qu'est-ce qui vous amène" in text
+
+
+def test_need_is_reformulated_confirmed_and_a_human_offered(chat):
+    replies = chat.say("je voudrais que les gens trouvent mon salon sur internet, personne me connait")
+    text = chat.texts(replies)
+    assert "Si je comprends bien" in text
+    assert catalog.need("presence_en_ligne").phrase in text
+    assert [b["payload"] for b in chat.buttons(replies)] == ["/affirm", "/deny"]
+    # first message of the conversation: the assistant also says who it is
+    assert "assistant automatique" in text
+
+    replies = chat.say("oui c ca")
+    text = chat.texts(replies)
+    assert "c'est noté" in text
+    assert "Souhaitez-vous être mis en relation" in text
+
+    text = chat.texts(chat.say("oui"))
+    assert catalog.service_contact().phone in text
+
+
+def test_sector_named_by_the_person_is_used_in_the_reformulation(chat):
+    text = chat.texts(chat.say("je suis boulangere et jaimerais que mes clients puissent commander en ligne"))
+    assert "pour votre activité de boulangere" in text
+    assert catalog.need("nouveaux_services_digitaux").phrase in text
+
+
+def test_wrong_reformulation_offers_every_need_plus_dont_know_and_human(chat):
+    chat.say("comment je declare mon chiffre d'affaires sur le site de l'urssaf")
+    replies = chat.say("non pas du tout")
+    payloads = [b["payload"] for b in chat.buttons(replies)]
+    assert payloads == [f"/{n.id}" for n in catalog.needs()] + ["/dont_know", "/ask_human"]
+
+
+def test_need_chosen_on_the_menu_is_noted_without_asking_again(chat):
+    text = chat.texts(chat.say("/former_salaries"))
+    assert "Si je comprends bien" not in text
+    assert "c'est noté" in text and catalog.need("former_salaries").phrase in text
+    text = chat.texts(chat.say("non merci"))
+    assert "autre question" in text
+
+
+def test_gibberish_falls_back_to_the_menu(chat):
+    replies = chat.say("zkqj wxv plm")
+    assert "pas certain d'avoir bien compris" in chat.texts(replies)
+    assert len(chat.buttons(replies)) == 11
+
+
+def test_right_not_to_know(chat):
+    replies = chat.say("/dont_know")
+    assert "Ce n'est pas grave" in chat.texts(replies)
+    assert chat.buttons(replies)[0]["payload"] == "/ask_human"
+
+
+def test_out_of_scope_is_explained_politely(chat):
+    text = chat.texts(chat.say("je dois licencier un salarié, quelle procédure ?"))
+    assert "autre sujet" in text and "parler à une personne" in text
+
+
+def test_bot_challenge_is_answered_honestly(chat):
+    assert "pas une personne" in chat.texts(chat.say("vous etes un robot ?"))
+
+
+def test_ask_human_gives_the_service_contact(chat):
+    contact = catalog.service_contact()
+    text = chat.texts(chat.say("je veux parler a quelqu'un svp"))
+    assert contact.phone in text and contact.email in text
+
+
+def test_http_api_needs_the_token(servers):
+    assert requests.get(f"{servers.rasa_url}/status", timeout=10).status_code == 401
+    ok = requests.get(f"{servers.rasa_url}/status", params={"token": servers.rasa_token}, timeout=10)
+    assert ok.status_code == 200 and ok.json()["model_file"]
+
+
+def test_conversation_is_stored_in_the_tracker_store(chat, servers):
+    chat.say("bonjour")
+    chat.say("mon ordi rame et je sais pas imprimer")
+    db = servers.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as connection:
+        types = [row[0] for row in connection.execute(
+            "select type_name from events where sender_id = ? order by id", (chat.sender,)
+        )]
+    assert types.count("user") == 2
+    assert "bot" in types and "slot" in types
