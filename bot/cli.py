@@ -64,7 +64,9 @@ def cmd_eval(args) -> int:
 def cmd_compare_pipelines(args) -> int:
     from bot.evaluation import crossval
 
-    configs = [paths.CONFIG, *sorted(paths.CANDIDATE_CONFIGS.glob("*.yml"))]
+    configs = [Path(c).resolve() for c in args.configs] or [
+        paths.CONFIG, *sorted(paths.CANDIDATE_CONFIGS.glob("*.yml"))
+    ]
     results = crossval.compare(configs, n_folds=args.folds)
     table = crossval.render(results, args.folds)
     print(table)
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)
+    compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")
     compare.set_defaults(func=cmd_compare_pipelines)
     return parser
 

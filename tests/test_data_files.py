@@ -22,7 +22,7 @@ def test_catalog_loads_every_need_sector_and_the_contact():
 def test_a_malformed_data_file_is_refused_with_its_location(tmp_path):
     bad = tmp_path / "needs.yml"
     bad.write_text("needs:\n  demarches_en_ligne:\n    label: x\n")
-    with pytest.raises(DataFileError, match="demarches_en_ligne"):
+    with pytest.raises(DataFileError, match="needs: .utiliser_ordinateur. is a required property"):
         load_yaml(bad, NEEDS)
     bad.write_text("needs: [unclosed")
     with pytest.raises(DataFileError, match="cannot read"):

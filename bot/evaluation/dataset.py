@@ -53,20 +53,30 @@ def _trigrams(text: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def find_overlaps(train: list[Example], test: list[Example], threshold: float = 0.8) -> list[tuple[str, str, float]]:
+def _jaccard(a: set[str], b: set[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 1.0
+
+
+def find_overlaps(
+    train: list[Example], test: list[Example], char_threshold: float = 0.8, word_threshold: float = 0.7
+) -> list[tuple[str, str, float]]:
     """Test examples identical or nearly identical to a training example.
 
-    Similarity is the Jaccard index of character trigrams of the normalised texts, which
-    catches copies with a word or an accent changed. Returns (test text, train text, score).
+    Two normalised texts are too close when their character trigrams overlap at
+    `char_threshold` (copies with typos or accents changed) or, for texts of 4 words or more,
+    their words overlap at `word_threshold` (a template with one word swapped).
+    Returns (test text, train text, score).
     """
-    train_grams = [(ex.text, _trigrams(normalize(ex.text))) for ex in train]
+    prepared = [(ex.text, _trigrams(normalize(ex.text)), set(normalize(ex.text).split())) for ex in train]
     overlaps = []
     for ex in test:
-        grams = _trigrams(normalize(ex.text))
-        for train_text, other in train_grams:
-            union = len(grams | other)
-            score = len(grams & other) / union if union else 1.0
-            if score >= threshold:
-                overlaps.append((ex.text, train_text, round(score, 3)))
+        grams, words = _trigrams(normalize(ex.text)), set(normalize(ex.text).split())
+        for train_text, other_grams, other_words in prepared:
+            char_score = _jaccard(grams, other_grams)
+            long_enough = min(len(words), len(other_words)) >= 4
+            word_score = _jaccard(words, other_words) if long_enough else 0.0
+            if char_score >= char_threshold or word_score >= word_threshold:
+                overlaps.append((ex.text, train_text, round(max(char_score, word_score), 3)))
                 break
     return overlaps

@@ -16,9 +16,21 @@ class Parse:
     seconds: float
 
 
+def quiet_rasa() -> None:
+    """Rasa logs every parse at debug level by default; keep evaluation output readable."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def parse_all(model: Path, texts: list[str]) -> list[Parse]:
     from rasa.core.agent import Agent
 
+    quiet_rasa()
     agent = Agent.load(str(model))
 
     async def run() -> list[Parse]:

@@ -1,0 +1,51 @@
+"""`bot run` starts both servers, says it is ready, and stops both cleanly on Ctrl-C."""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from bot import paths
+from tests.conftest import free_port
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
+               BOT_VAR_DIR=str(tmp_path), RASA_TOKEN="supervisor-test")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"], cwd=paths.ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = ""
+    try:
+        deadline = time.monotonic() + 300
+        while "Press Ctrl-C to stop." not in output and time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 1)
+            if ready:
+                line = process.stdout.readline()
+                if not line and process.poll() is not None:
+                    break
+                output += line
+        assert "Ready." in output, output
+        assert f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook" in output
+        assert port_open(rasa_port) and port_open(action_port)
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        output += process.stdout.read()
+        assert "Stopped." in output
+        assert not port_open(rasa_port) and not port_open(action_port)
+    finally:
+        if process.poll() is None:
+            process.kill()
