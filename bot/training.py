@@ -29,7 +29,8 @@ def training_inputs(config: Path = paths.CONFIG) -> list[Path]:
 def fingerprint(config: Path = paths.CONFIG) -> str:
     digest = hashlib.sha256()
     for path in training_inputs(config):
-        digest.update(str(path.relative_to(paths.ROOT)).encode())
+        label = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path.name
+        digest.update(str(label).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")

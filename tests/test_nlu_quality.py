@@ -6,15 +6,15 @@ from collections import Counter
 import pytest
 
 from bot.evaluation import holdout
-from bot.evaluation.dataset import SCORED_INTENTS, find_overlaps, test_examples, training_examples
+from bot.evaluation.dataset import SCORED_INTENTS, find_overlaps, held_out_examples, training_examples
 from bot.schemas import NEED_IDS
 
 # Set just under what `make eval` measures (docs/nlu.md), so that a regression fails.
-MIN_MACRO_F1 = 0.0
+MIN_MACRO_F1 = 0.86  # measured 0.883 on 2026-11-28
 
 
 def test_test_set_is_big_enough():
-    counts = Counter(e.intent for e in test_examples())
+    counts = Counter(e.intent for e in held_out_examples())
     for need in NEED_IDS:
         assert counts[need] >= 20, need
     assert counts["out_of_scope"] >= 40
@@ -22,7 +22,7 @@ def test_test_set_is_big_enough():
 
 
 def test_test_set_does_not_overlap_the_training_data():
-    overlaps = find_overlaps(training_examples(), test_examples())
+    overlaps = find_overlaps(training_examples(), held_out_examples())
     assert overlaps == [], "test examples copied or lightly edited from training data"
 
 

@@ -5,7 +5,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from bot.evaluation.dataset import Example, normalize
+from bot.evaluation.dataset import Example
+from bot.textnorm import normalize
 
 
 def train_baseline(examples: list[Example]):

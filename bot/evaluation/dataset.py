@@ -1,14 +1,13 @@
 """Labelled examples from Rasa NLU YAML files, and the overlap check between train and test."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from bot import paths
 from bot.schemas import NEED_IDS
+from bot.textnorm import normalize
 
 # The intents the quality target is computed over: the nine needs, out_of_scope, ask_human.
 SCORED_INTENTS = [*NEED_IDS, "out_of_scope", "ask_human"]
@@ -37,15 +36,8 @@ def training_examples() -> list[Example]:
     return load_examples([paths.NLU_DATA])
 
 
-def test_examples() -> list[Example]:
+def held_out_examples() -> list[Example]:
     return load_examples([paths.NLU_TEST_SET])
-
-
-def normalize(text: str) -> str:
-    """Lowercase, no accents, only letters and digits separated by single spaces."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def _trigrams(text: str) -> set[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot import paths
 from bot.evaluation import baseline, report
-from bot.evaluation.dataset import SCORED_INTENTS, test_examples, training_examples
+from bot.evaluation.dataset import SCORED_INTENTS, held_out_examples, training_examples
 from bot.evaluation.metrics import Scores, percentile_ms, score
 from bot.evaluation.rasa_nlu import parse_all
 
@@ -24,7 +24,7 @@ class HoldoutResult:
 
 
 def evaluate(model: Path) -> tuple[HoldoutResult, list[str], list[str]]:
-    train, test = training_examples(), test_examples()
+    train, test = training_examples(), held_out_examples()
     truth = [e.intent for e in test]
     parses = parse_all(model, [e.text for e in test])
     predicted = [p.classifier_intent for p in parses]
