@@ -124,12 +124,27 @@ def start_servers(settings: Settings, model: Path, timeout: float = 240.0) -> Se
 
 def run_forever(settings: Settings, model: Path) -> int:
     """`bot run`: serve until Ctrl-C (or until a server dies), then stop everything."""
+    stop_requested = False
+    starting = True
+
+    def request_stop(signum, frame):
+        nonlocal stop_requested
+        stop_requested = True
+        if starting:  # interrupt the start-up; start_servers stops what it started
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     print("Starting the action server and the Rasa server…", flush=True)
     try:
         group = start_servers(settings, model)
     except StartupError as exc:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Stopped before start-up finished.")
+        return 0
+    starting = False
     print(
         f"\nReady.\n"
         f"  Rasa server:   {settings.rasa_url}  (REST webhook: POST {settings.rasa_url}/webhooks/rest/webhook)\n"
@@ -141,14 +156,6 @@ def run_forever(settings: Settings, model: Path) -> int:
         f"Press Ctrl-C to stop.",
         flush=True,
     )
-    stop_requested = False
-
-    def request_stop(signum, frame):
-        nonlocal stop_requested
-        stop_requested = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     exited = None
     while not stop_requested and exited is None:
         time.sleep(0.5)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from bot import paths
@@ -27,24 +27,29 @@ def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
         [sys.executable, "-m", "bot.cli", "run"], cwd=paths.ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    output = ""
+    lines: list[str] = []
+
+    def read_output():
+        for line in iter(process.stdout.readline, ""):
+            lines.append(line)
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 300
-        while "Press Ctrl-C to stop." not in output and time.monotonic() < deadline:
-            ready, _, _ = select.select([process.stdout], [], [], 1)
-            if ready:
-                line = process.stdout.readline()
-                if not line and process.poll() is not None:
-                    break
-                output += line
+        while not any("Press Ctrl-C to stop." in line for line in lines):
+            if time.monotonic() > deadline or process.poll() is not None:
+                break
+            time.sleep(0.5)
+        output = "".join(lines)
         assert "Ready." in output, output
         assert f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook" in output
         assert port_open(rasa_port) and port_open(action_port)
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
-        output += process.stdout.read()
-        assert "Stopped." in output
+        assert process.wait(timeout=60) == 0, "".join(lines)
+        reader.join(timeout=10)
+        assert "Stopped." in "".join(lines)
         assert not port_open(rasa_port) and not port_open(action_port)
     finally:
         if process.poll() is None:
