@@ -7,8 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.dossier import PROFILE_SLOTS, dossier_session
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog
+from bot.store import queries
 
 
 def sector_context(tracker: Tracker) -> str:
@@ -30,6 +32,10 @@ class ActionReformulateNeed(Action):
             dispatcher.utter_message(response="utter_choose_need")
             return []
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
+        with dossier_session() as session:
+            queries.record_need(session, tracker.sender_id, need.id, round(confidence, 3))
+            profile = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS if tracker.get_slot(slot)}
+            queries.update_profile(session, tracker.sender_id, profile)
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
             return events + [FollowupAction("action_confirm_need")]
@@ -54,6 +60,21 @@ class ActionConfirmNeed(Action):
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
+        with dossier_session() as session:
+            queries.confirm_latest_need(session, tracker.sender_id, True)
         dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
         dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("besoin_confirme", True)]
+
+
+class ActionNeedDenied(Action):
+    """The reformulation was wrong: note it, then offer the needs in plain words."""
+
+    def name(self) -> str:
+        return "action_need_denied"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        with dossier_session() as session:
+            queries.confirm_latest_need(session, tracker.sender_id, False)
+        dispatcher.utter_message(response="utter_choose_need")
+        return [SlotSet("besoin_confirme", False)]

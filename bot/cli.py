@@ -14,16 +14,31 @@ def cmd_train(args) -> int:
     return 0
 
 
+def prepare_database(config: settings.Settings) -> None:
+    """Apply migrations; on an empty database, add demo mediators and slots."""
+    from bot import store_cli
+    from bot.store import db, migrate, queries
+
+    migrate.upgrade(config.database_url)
+    with db.session(config.database_url) as session:
+        if queries.count_mediators(session) == 0:
+            print(f"Empty database: {store_cli.create_demo_data(session)} demo slots for two demo mediators.")
+
+
 def cmd_run(args) -> int:
     from bot import supervisor
 
-    return supervisor.run_forever(settings.load(), training.ensure_model())
+    config = settings.load()
+    prepare_database(config)
+    return supervisor.run_forever(config, training.ensure_model())
 
 
 def cmd_shell(args) -> int:
     from bot import supervisor
 
-    return supervisor.run_shell(settings.load(), training.ensure_model())
+    config = settings.load()
+    prepare_database(config)
+    return supervisor.run_shell(config, training.ensure_model())
 
 
 def validate_data() -> int:
@@ -91,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--folds", type=int, default=3)
     compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")
     compare.set_defaults(func=cmd_compare_pipelines)
+    from bot import store_cli
+
+    store_cli.add_commands(sub)
     return parser
 
 

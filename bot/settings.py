@@ -69,15 +69,23 @@ class Settings:
         }
 
 
+def var_directory() -> Path:
+    return Path(os.environ.get("BOT_VAR_DIR", str(paths.VAR))).resolve()
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the embedded SQLite file under var/."""
+    return os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{var_directory() / 'mediation.db'}"
+
+
 def load() -> Settings:
-    var_dir = Path(os.environ.get("BOT_VAR_DIR", str(paths.VAR))).resolve()
+    var_dir = var_directory()
     var_dir.mkdir(parents=True, exist_ok=True)
-    database_url = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{var_dir / 'mediation.db'}"
     return Settings(
         bind_host=os.environ.get("BIND_HOST", "127.0.0.1"),
         rasa_port=_int_env("RASA_PORT", 5005),
         action_port=_int_env("ACTION_PORT", 5055),
         rasa_token=_persistent_secret("RASA_TOKEN", var_dir),
-        database_url=database_url,
+        database_url=database_url(),
         var_dir=var_dir,
     )

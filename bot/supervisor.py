@@ -40,6 +40,7 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env = training.rasa_env()
     env.update(settings.rasa_environment())
     env["SANIC_HOST"] = settings.bind_host  # the action server's bind address
+    env["DATABASE_URL"] = settings.database_url  # the actions write the dossiers there
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env
 

@@ -38,7 +38,10 @@ def server_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def servers(server_settings, model):
-    """The real action server and Rasa server, as `bot run` starts them."""
+    """The real action server and Rasa server, as `bot run` starts them (demo mediators included)."""
+    from bot.cli import prepare_database
+
+    prepare_database(server_settings)
     group = supervisor.start_servers(server_settings, model)
     yield server_settings
     group.stop()
@@ -72,3 +75,14 @@ class Chat:
 @pytest.fixture
 def chat(servers) -> Chat:
     return Chat(servers)
+
+
+@pytest.fixture
+def store_url(tmp_path, monkeypatch) -> str:
+    """An empty migrated SQLite store that the actions (run in-process) write to."""
+    from bot.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'actions.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    return url

@@ -6,12 +6,23 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover import ActionHumanContact
-from actions.listening import ActionConfirmNeed, ActionReformulateNeed, sector_context
+import pytest
+
+from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog
+from bot.store import db, queries
+
+pytestmark = pytest.mark.usefixtures("store_url")
+
+
+def stored(url: str, conversation_id: str = "someone") -> dict:
+    with db.session(url) as session:
+        return queries.dossier_as_dict(queries.get_or_create_dossier(session, conversation_id))
 
 
 def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None, events=None) -> Tracker:
+    """A tracker as Rasa sends it to the action server, for conversation "someone"."""
     message = {"text": text, "entities": entities or []}
     if intent:
         message["intent"] = {"name": intent, "confidence": confidence}
@@ -92,3 +103,30 @@ def test_tracker_readers():
     assert entity_surface(tracker, "secteur") is None
     broken = make_tracker("abc", "x", entities=[{"entity": "secteur", "start": 2, "end": 99}])
     assert entity_surface(broken, "secteur") is None
+
+
+def test_the_need_and_its_confirmation_are_stored_in_the_dossier(store_url):
+    tracker = make_tracker("je veux des avis", "presence_en_ligne", 0.8, slots={"secteur": "commerce"})
+    run(ActionReformulateNeed(), tracker)
+    run(ActionNeedDenied(), make_tracker("non", "deny"))
+    run(ActionReformulateNeed(), make_tracker("/nouveaux_services_digitaux", "nouveaux_services_digitaux", 1.0))
+    run(ActionConfirmNeed(), make_tracker("", "nouveaux_services_digitaux", slots={"besoin": "nouveaux_services_digitaux"}))
+    dossier = stored(store_url)
+    assert dossier["needs"] == [
+        {"intent": "presence_en_ligne", "confidence": 0.8, "confirmed": False, "corrected_to": "nouveaux_services_digitaux"},
+        {"intent": "nouveaux_services_digitaux", "confidence": 1.0, "confirmed": True, "corrected_to": None},
+    ]
+    assert dossier["profile"] == {"secteur": "commerce"}
+
+
+def test_denial_offers_the_menu():
+    messages, events = run(ActionNeedDenied(), make_tracker("non", "deny"))
+    assert [m["response"] for m in messages] == ["utter_choose_need"]
+    assert events == [SlotSet("besoin_confirme", False)]
+
+
+def test_a_storage_failure_does_not_break_the_conversation(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+    messages, events = run(ActionReformulateNeed(), make_tracker("site web", "presence_en_ligne"))
+    assert messages[-1]["response"] == "utter_reformulate_need"
+    assert SlotSet("besoin", "presence_en_ligne") in events

@@ -97,3 +97,38 @@ def test_conversation_is_stored_in_the_tracker_store(chat, servers):
         )]
     assert types.count("user") == 2
     assert "bot" in types and "slot" in types
+
+
+def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from bot import paths
+
+    chat.say("bonjour")
+    chat.say("je suis plombier et je voudrais un logiciel pour faire mes devis plus vite")
+    chat.say("non")
+    chat.say("/strategie_numerique")
+    env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
+    listing = json.loads(subprocess.run(
+        [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],
+        cwd=paths.ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout)
+    [entry] = [d for d in listing if d["conversation_id"] == chat.sender]
+    for key in ["id", "conversation_id", "status", "needs", "redirect", "appointment", "callback", "contact"]:
+        assert key in entry
+    assert [(n["intent"], n["confirmed"], n["corrected_to"]) for n in entry["needs"]] == [
+        ("outils_internes", False, "strategie_numerique"),
+        ("strategie_numerique", True, None),
+    ]
+    assert entry["profile"]["secteur"] == "batiment"
+    shown = json.loads(subprocess.run(
+        [sys.executable, "-m", "bot.cli", "dossiers", "show", str(entry["id"]), "--json"],
+        cwd=paths.ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout)
+    said = [(line["speaker"], line["text"]) for line in shown["transcript"]]
+    assert said[0] == ("personne", "bonjour")
+    assert ("personne", "/strategie_numerique") in said
+    assert any(speaker == "assistant" and "Si je comprends bien" in text for speaker, text in said)

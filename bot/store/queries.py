@@ -1,0 +1,277 @@
+"""Every read and write of the store, as small functions taking a session."""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.store.tables import (
+    DOSSIER_STATUSES,
+    Appointment,
+    Callback,
+    Dossier,
+    DossierNeed,
+    Mediator,
+    Slot,
+    utcnow,
+)
+
+
+class SlotTaken(Exception):
+    """Someone else booked this slot first."""
+
+
+# --- dossiers -----------------------------------------------------------------------------
+
+def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
+    dossier = session.execute(
+        select(Dossier).where(Dossier.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+    if dossier is not None:
+        return dossier
+    dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
+    session.add(dossier)
+    try:
+        session.flush()
+    except IntegrityError:  # created concurrently by another request of the same conversation
+        session.rollback()
+        return session.execute(
+            select(Dossier).where(Dossier.conversation_id == conversation_id)
+        ).scalar_one()
+    return dossier
+
+
+def record_need(session: Session, conversation_id: str, intent: str, confidence: float | None) -> DossierNeed:
+    """A need the assistant recognised. If the person had just said no to the previous one,
+    that one is marked as corrected to this need (training material for the triage)."""
+    previous = _latest_need(session, conversation_id)
+    if previous is not None and previous.confirmed is False and previous.corrected_to is None:
+        previous.corrected_to = intent
+    dossier = get_or_create_dossier(session, conversation_id)
+    need = DossierNeed(dossier=dossier, intent=intent, confidence=confidence)
+    session.add(need)
+    dossier.updated_at = utcnow()
+    session.flush()
+    return need
+
+
+def _latest_need(session: Session, conversation_id: str) -> DossierNeed | None:
+    return session.execute(
+        select(DossierNeed)
+        .join(Dossier)
+        .where(Dossier.conversation_id == conversation_id)
+        .order_by(DossierNeed.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def confirm_latest_need(session: Session, conversation_id: str, confirmed: bool) -> DossierNeed | None:
+    need = _latest_need(session, conversation_id)
+    if need is not None:
+        need.confirmed = confirmed
+        need.dossier.updated_at = utcnow()
+    return need
+
+
+def update_profile(session: Session, conversation_id: str, values: dict[str, str]) -> Dossier:
+    dossier = get_or_create_dossier(session, conversation_id)
+    if values:
+        dossier.profile = {**(dossier.profile or {}), **values}  # new dict: JSON columns track assignment
+        dossier.updated_at = utcnow()
+    return dossier
+
+
+def list_dossiers(session: Session, status: str | None = None) -> list[Dossier]:
+    if status is not None and status not in DOSSIER_STATUSES:
+        raise ValueError(f"unknown status {status!r}; expected one of {', '.join(DOSSIER_STATUSES)}")
+    query = (
+        select(Dossier)
+        .options(selectinload(Dossier.needs), selectinload(Dossier.appointments), selectinload(Dossier.callbacks))
+        .order_by(Dossier.updated_at.desc())
+    )
+    if status:
+        query = query.where(Dossier.status == status)
+    return list(session.execute(query).scalars())
+
+
+def get_dossier(session: Session, dossier_id: int) -> Dossier | None:
+    return session.get(Dossier, dossier_id)
+
+
+def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
+    """The dossier as plain data (for `--json` and the console)."""
+    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    callback = dossier.callbacks[-1] if dossier.callbacks else None
+    return {
+        "id": dossier.id,
+        "conversation_id": dossier.conversation_id,
+        "status": dossier.status,
+        "created_at": dossier.created_at.isoformat() if dossier.created_at else None,
+        "updated_at": dossier.updated_at.isoformat() if dossier.updated_at else None,
+        "needs": [
+            {"intent": n.intent, "confidence": n.confidence, "confirmed": n.confirmed, "corrected_to": n.corrected_to}
+            for n in dossier.needs
+        ],
+        "profile": dossier.profile or {},
+        "maturity_level": dossier.maturity_level,
+        "skill_level": dossier.skill_level,
+        "nature": dossier.nature,
+        "solutions": dossier.solutions or [],
+        "answered": dossier.answered,
+        "redirect": dossier.redirect or [],
+        "appointment": None if appointment is None else {
+            "reference": appointment.reference,
+            "starts_at": appointment.slot.starts_at.isoformat(),
+            "mediator": appointment.slot.mediator.name,
+        },
+        "callback": None if callback is None else {
+            "preferred_moment": callback.preferred_moment,
+            "deadline": callback.deadline.isoformat() if callback.deadline else None,
+        },
+        "contact": {
+            "name": dossier.contact_name,
+            "email": dossier.contact_email,
+            "phone": dossier.contact_phone,
+            "consent_at": dossier.consent_at.isoformat() if dossier.consent_at else None,
+        },
+        "satisfaction": dossier.satisfaction,
+        "summary": dossier.summary,
+    }
+
+
+# --- transcript (Rasa's tracker store, same database) ---------------------------------------
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    at: datetime
+    speaker: str  # "personne" | "assistant"
+    text: str
+
+
+def transcript(session: Session, conversation_id: str) -> list[TranscriptLine]:
+    """What the person and the assistant said, in order, read from Rasa's `events` table."""
+    try:
+        rows = session.execute(
+            text(
+                "SELECT type_name, timestamp, data FROM events "
+                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
+            ),
+            {"sender": conversation_id},
+        ).all()
+    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
+        session.rollback()
+        return []
+    lines = []
+    for type_name, timestamp, data in rows:
+        event = json.loads(data) if data else {}
+        lines.append(
+            TranscriptLine(
+                at=datetime.fromtimestamp(float(timestamp), tz=timezone.utc),
+                speaker="personne" if type_name == "user" else "assistant",
+                text=event.get("text") or "",
+            )
+        )
+    return lines
+
+
+# --- mediators and slots ------------------------------------------------------------------
+
+def add_mediator(session: Session, name: str, email: str) -> Mediator:
+    name, email = name.strip(), email.strip().lower()
+    if not name or "@" not in email:
+        raise ValueError("a mediator needs a name and a valid e-mail")
+    if mediator_by_email(session, email) is not None:
+        raise ValueError(f"a mediator with e-mail {email} already exists")
+    mediator = Mediator(name=name, email=email)
+    session.add(mediator)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ValueError(f"a mediator with e-mail {email} already exists") from exc
+    return mediator
+
+
+def mediator_by_email(session: Session, email: str) -> Mediator | None:
+    return session.execute(select(Mediator).where(Mediator.email == email.strip().lower())).scalar_one_or_none()
+
+
+def open_slots(session: Session, mediator: Mediator, starts: list[datetime], minutes: int) -> int:
+    """Open appointment slots; already-open ones are left as they are. Returns how many were added."""
+    existing = set(session.execute(select(Slot.starts_at).where(Slot.mediator_id == mediator.id)).scalars())
+    added = 0
+    for start in starts:
+        if start in existing:
+            continue
+        session.add(Slot(mediator=mediator, starts_at=start, ends_at=start + timedelta(minutes=minutes)))
+        added += 1
+    session.flush()
+    return added
+
+
+def free_slots(session: Session, after: datetime, limit: int = 3) -> list[Slot]:
+    """The next slots without a confirmed appointment."""
+    booked = select(Appointment.slot_id).where(Appointment.status == "confirme")
+    return list(
+        session.execute(
+            select(Slot)
+            .options(selectinload(Slot.mediator))
+            .where(Slot.starts_at > after, Slot.id.not_in(booked))
+            .order_by(Slot.starts_at, Slot.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def new_reference() -> str:
+    # No 0/O or 1/I: references are read out on the phone.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "RDV-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def book_slot(session: Session, conversation_id: str, slot_id: int) -> Appointment:
+    """Book a slot for a conversation's dossier; SlotTaken if someone else has it.
+
+    The unique index on confirmed appointments makes the database the referee, so concurrent
+    bookings of the same slot cannot both succeed.
+    """
+    dossier = get_or_create_dossier(session, conversation_id)
+    session.commit()
+    if session.get(Slot, slot_id) is None:
+        raise ValueError(f"no slot {slot_id}")
+    appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
+    session.add(appointment)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise SlotTaken(slot_id) from exc
+    return appointment
+
+
+def cancel_appointment(session: Session, reference: str) -> Appointment | None:
+    appointment = session.execute(
+        select(Appointment).where(Appointment.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+    if appointment is not None:
+        appointment.status = "annule"
+    return appointment
+
+
+def request_callback(session: Session, conversation_id: str, preferred_moment: str | None, deadline: date | None) -> Callback:
+    dossier = get_or_create_dossier(session, conversation_id)
+    callback = Callback(dossier=dossier, preferred_moment=preferred_moment, deadline=deadline)
+    session.add(callback)
+    dossier.updated_at = utcnow()
+    session.flush()
+    return callback
+
+
+def count_mediators(session: Session) -> int:
+    return session.execute(select(func.count(Mediator.id))).scalar_one()

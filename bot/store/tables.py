@@ -1,0 +1,156 @@
+"""Table declarations (SQLAlchemy 1.4 with the 2.0-style API). Schema changes go through Alembic."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+Base = declarative_base()
+
+DOSSIER_STATUSES = ("nouveau", "en_cours", "clos")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no time zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a time zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Dossier(Base):
+    """One conversation's handover record: everything a mediator needs to pick it up."""
+
+    __tablename__ = "dossiers"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    status = Column(String(20), nullable=False, default="nouveau")
+    profile = Column(JSON, nullable=False, default=dict)  # entreprise, secteur, effectif, code_postal, role
+    maturity_level = Column(Integer)
+    skill_level = Column(String(20))
+    nature = Column(String(20))  # technique | strategique
+    solutions = Column(JSON, nullable=False, default=list)  # ids of the solutions presented
+    answered = Column(Boolean)  # did the assistant's answer meet the need?
+    redirect = Column(JSON, nullable=False, default=list)  # ids of the structures given
+    contact_name = Column(String(200))
+    contact_email = Column(String(254))
+    contact_phone = Column(String(40))
+    consent_at = Column(UTCDateTime())
+    satisfaction = Column(Integer)
+    satisfaction_comment = Column(Text)
+    follow_up = Column(Boolean)
+    summary = Column(Text)
+
+    needs = relationship("DossierNeed", back_populates="dossier", order_by="DossierNeed.id")
+    appointments = relationship("Appointment", back_populates="dossier")
+    callbacks = relationship("Callback", back_populates="dossier", order_by="Callback.id")
+
+
+class DossierNeed(Base):
+    __tablename__ = "dossier_needs"
+
+    id = Column(Integer, primary_key=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    intent = Column(String(50), nullable=False)
+    confidence = Column(Float)
+    confirmed = Column(Boolean)  # None: not asked yet
+    corrected_to = Column(String(50))  # the person said no and chose another need
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    dossier = relationship("Dossier", back_populates="needs")
+
+
+class Mediator(Base):
+    __tablename__ = "mediators"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    email = Column(String(254), nullable=False, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    slots = relationship("Slot", back_populates="mediator", order_by="Slot.starts_at")
+
+
+class Slot(Base):
+    """A period when a mediator is available for an appointment."""
+
+    __tablename__ = "slots"
+    __table_args__ = (UniqueConstraint("mediator_id", "starts_at", name="uq_slot_mediator_start"),)
+
+    id = Column(Integer, primary_key=True)
+    mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), nullable=False)
+    starts_at = Column(UTCDateTime(), nullable=False, index=True)
+    ends_at = Column(UTCDateTime(), nullable=False)
+
+    mediator = relationship("Mediator", back_populates="slots")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    # A slot holds at most one confirmed appointment: the database refuses a double booking,
+    # whatever the number of concurrent requests. A cancelled one frees the slot.
+    __table_args__ = (
+        Index(
+            "uq_appointment_active_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=Column("status", String(20)) == "confirme",
+            postgresql_where=Column("status", String(20)) == "confirme",
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    slot_id = Column(Integer, ForeignKey("slots.id"), nullable=False)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    reference = Column(String(20), nullable=False, unique=True)
+    status = Column(String(20), nullable=False, default="confirme")  # confirme | annule
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    slot = relationship("Slot")
+    dossier = relationship("Dossier", back_populates="appointments")
+
+
+class Callback(Base):
+    __tablename__ = "callbacks"
+
+    id = Column(Integer, primary_key=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    preferred_moment = Column(String(200))
+    deadline = Column(Date)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    dossier = relationship("Dossier", back_populates="callbacks")

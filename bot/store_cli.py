@@ -1,0 +1,172 @@
+"""`bot db`, `bot dossiers`, `bot mediators`, `bot slots`, `bot demo-data`: the store from the command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import settings
+from bot.store import db, migrate, queries
+
+PARIS = ZoneInfo("Europe/Paris")
+DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Benali", "karim.benali@example.org")]
+
+
+def open_session():
+    url = settings.load().database_url
+    migrate.upgrade(url)
+    return db.session(url)
+
+
+def slot_starts(first_day: date, days: int, hours: list[tuple[time, time]], minutes: int) -> list[datetime]:
+    """Slot start times on weekdays, in Paris time, within the given opening hours."""
+    starts = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for begin, end in hours:
+            current = datetime.combine(day, begin, tzinfo=PARIS)
+            while current + timedelta(minutes=minutes) <= datetime.combine(day, end, tzinfo=PARIS):
+                starts.append(current)
+                current += timedelta(minutes=minutes)
+    return starts
+
+
+def parse_hours(spec: str) -> list[tuple[time, time]]:
+    """'9:00-12:00,14:00-17:00' -> [(9:00, 12:00), (14:00, 17:00)]"""
+    ranges = []
+    for part in spec.split(","):
+        try:
+            begin, end = (time.fromisoformat(p.strip().zfill(5)) for p in part.split("-"))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"bad hours {part!r}; expected e.g. 9:00-12:00,14:00-17:00") from exc
+        if begin >= end:
+            raise argparse.ArgumentTypeError(f"bad hours {part!r}: the end must come after the start")
+        ranges.append((begin, end))
+    return ranges
+
+
+def create_demo_data(session, today: date | None = None) -> int:
+    """Two mediators with hourly slots over the next two weeks. Returns the number of slots."""
+    first_day = (today or datetime.now(PARIS).date()) + timedelta(days=1)
+    hours = parse_hours("9:00-12:00,14:00-17:00")
+    added = 0
+    for name, email in DEMO_MEDIATORS:
+        mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
+        added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60)
+    session.commit()
+    return added
+
+
+def cmd_db_upgrade(args) -> int:
+    migrate.upgrade(settings.load().database_url)
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_dossiers_list(args) -> int:
+    with open_session() as session:
+        try:
+            dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session, args.status)]
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps(dossiers, ensure_ascii=False, indent=2))
+        return 0
+    if not dossiers:
+        print("No dossier.")
+    for d in dossiers:
+        needs = ", ".join(n["intent"] + ("" if n["confirmed"] else "?") for n in d["needs"]) or "-"
+        print(f"#{d['id']:<5} {d['status']:<9} {d['updated_at'][:16]}  {needs}")
+    return 0
+
+
+def cmd_dossiers_show(args) -> int:
+    with open_session() as session:
+        dossier = queries.get_dossier(session, args.id)
+        if dossier is None:
+            print(f"No dossier #{args.id}.", file=sys.stderr)
+            return 1
+        data = queries.dossier_as_dict(dossier)
+        data["transcript"] = [
+            {"at": line.at.isoformat(), "speaker": line.speaker, "text": line.text}
+            for line in queries.transcript(session, dossier.conversation_id)
+        ]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Dossier #{data['id']} — {data['status']} — conversation {data['conversation_id']}")
+    for key in ["needs", "profile", "maturity_level", "skill_level", "nature", "solutions",
+                "answered", "redirect", "appointment", "callback", "contact", "satisfaction", "summary"]:
+        print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
+    print("Transcript:")
+    for line in data["transcript"]:
+        print(f"  [{line['at'][11:19]}] {line['speaker']}: {line['text']}")
+    return 0
+
+
+def cmd_mediators_add(args) -> int:
+    with open_session() as session:
+        try:
+            mediator = queries.add_mediator(session, args.name, args.email)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        session.commit()
+        print(f"Mediator #{mediator.id} {mediator.name} <{mediator.email}> added.")
+    return 0
+
+
+def cmd_slots_open(args) -> int:
+    with open_session() as session:
+        mediator = queries.mediator_by_email(session, args.mediator)
+        if mediator is None:
+            print(f"No mediator with e-mail {args.mediator}.", file=sys.stderr)
+            return 2
+        starts = slot_starts(args.start, args.days, args.hours, args.minutes)
+        added = queries.open_slots(session, mediator, starts, args.minutes)
+        session.commit()
+    print(f"{added} slot(s) opened for {mediator.name}.")
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    with open_session() as session:
+        print(f"{create_demo_data(session)} demo slot(s) created.")
+    return 0
+
+
+def add_commands(sub) -> None:
+    db_parser = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db_parser.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
+
+    dossiers = sub.add_parser("dossiers", help="handover records").add_subparsers(dest="dossiers_command", required=True)
+    listing = dossiers.add_parser("list", help="list dossiers, most recent first")
+    listing.add_argument("--status", help="nouveau, en_cours or clos")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_dossiers_list)
+    show = dossiers.add_parser("show", help="a dossier's synthesis and transcript")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_dossiers_show)
+
+    mediators = sub.add_parser("mediators", help="mediator accounts").add_subparsers(dest="mediators_command", required=True)
+    add = mediators.add_parser("add", help="add a mediator")
+    add.add_argument("name")
+    add.add_argument("email")
+    add.set_defaults(func=cmd_mediators_add)
+
+    slots = sub.add_parser("slots", help="appointment slots").add_subparsers(dest="slots_command", required=True)
+    opening = slots.add_parser("open", help="open a mediator's slots on weekdays")
+    opening.add_argument("--mediator", required=True, help="the mediator's e-mail")
+    opening.add_argument("--start", type=date.fromisoformat, default=date.today() + timedelta(days=1))
+    opening.add_argument("--days", type=int, default=14)
+    opening.add_argument("--hours", type=parse_hours, default=parse_hours("9:00-12:00,14:00-17:00"))
+    opening.add_argument("--minutes", type=int, default=60)
+    opening.set_defaults(func=cmd_slots_open)
+
+    sub.add_parser("demo-data", help="two demo mediators with slots over two weeks").set_defaults(func=cmd_demo_data)

@@ -1,0 +1,141 @@
+"""The store on SQLite and PostgreSQL: schema from the migrations, dossiers, booking without double booking."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.store import db, migrate, queries
+from bot.store.tables import Base
+from bot import store_cli
+from tests.databases import fresh_database_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    database_url, drop = fresh_database_url(request.param, tmp_path)
+    migrate.upgrade(database_url)
+    yield database_url
+    drop()
+
+
+def test_migrations_build_exactly_the_declared_schema(url):
+    with db.engine_for(url).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    migrate.upgrade(url)  # idempotent
+
+
+def test_needs_profile_and_corrections_are_recorded(url):
+    with db.session(url) as session:
+        queries.record_need(session, "conv-1", "presence_en_ligne", 0.71)
+        queries.confirm_latest_need(session, "conv-1", False)
+        queries.record_need(session, "conv-1", "nouveaux_services_digitaux", 1.0)
+        queries.confirm_latest_need(session, "conv-1", True)
+        queries.update_profile(session, "conv-1", {"secteur": "commerce"})
+        queries.update_profile(session, "conv-1", {"code_postal": "69003"})
+        session.commit()
+    with db.session(url) as session:
+        [dossier] = queries.list_dossiers(session)
+        data = queries.dossier_as_dict(dossier)
+    assert data["conversation_id"] == "conv-1" and data["status"] == "nouveau"
+    assert data["needs"] == [
+        {"intent": "presence_en_ligne", "confidence": 0.71, "confirmed": False, "corrected_to": "nouveaux_services_digitaux"},
+        {"intent": "nouveaux_services_digitaux", "confidence": 1.0, "confirmed": True, "corrected_to": None},
+    ]
+    assert data["profile"] == {"secteur": "commerce", "code_postal": "69003"}
+    assert data["appointment"] is None and data["callback"] is None
+
+
+def test_unknown_status_is_refused(url):
+    with db.session(url) as session, pytest.raises(ValueError, match="unknown status"):
+        queries.list_dossiers(session, "ferme")
+
+
+def test_mediators_and_slots(url):
+    with db.session(url) as session:
+        mediator = queries.add_mediator(session, "Camille", "Camille@Example.org")
+        with pytest.raises(ValueError, match="already exists"):
+            queries.add_mediator(session, "Camille bis", "camille@example.org")
+        with pytest.raises(ValueError, match="valid e-mail"):
+            queries.add_mediator(session, "Sans mail", "pas-un-mail")
+        mediator = queries.mediator_by_email(session, "camille@example.org")
+        starts = store_cli.slot_starts(date(2030, 1, 7), 7, store_cli.parse_hours("9:00-11:00"), 60)
+        assert len(starts) == 10  # five weekdays, two slots each
+        assert queries.open_slots(session, mediator, starts, 60) == 10
+        assert queries.open_slots(session, mediator, starts, 60) == 0  # already open
+        session.commit()
+        free = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=3)
+        assert [s.starts_at.astimezone(store_cli.PARIS).hour for s in free] == [9, 10, 9]
+
+
+def test_a_slot_is_booked_once_and_freed_by_cancelling(url):
+    with db.session(url) as session:
+        store_cli.create_demo_data(session, today=date(2030, 1, 1))
+        first = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0]
+        appointment = queries.book_slot(session, "conv-a", first.id)
+        assert appointment.reference.startswith("RDV-")
+        with pytest.raises(queries.SlotTaken):
+            queries.book_slot(session, "conv-b", first.id)
+        assert first.id not in [s.id for s in queries.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc))]
+        queries.cancel_appointment(session, appointment.reference.lower())
+        session.commit()
+        assert queries.book_slot(session, "conv-b", first.id).slot_id == first.id
+
+
+def test_twenty_concurrent_bookings_of_the_same_slot(url):
+    """Exactly one gets the slot; the others are offered another; every dossier stored once."""
+    with db.session(url) as session:
+        store_cli.create_demo_data(session, today=date(2030, 1, 1))
+        first = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0].id
+    barrier = threading.Barrier(20)
+    outcomes, errors = {}, []
+
+    def person(i: int):
+        conversation = f"conc-{i}"
+        try:
+            with db.session(url) as session:
+                barrier.wait()
+                try:
+                    queries.book_slot(session, conversation, first)
+                    outcomes[conversation] = first
+                except queries.SlotTaken:
+                    for _ in range(30):  # offered the next free slots until one is free
+                        slot = queries.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc), 1)[0]
+                        try:
+                            queries.book_slot(session, conversation, slot.id)
+                            outcomes[conversation] = slot.id
+                            break
+                        except queries.SlotTaken:
+                            continue
+        except Exception as exc:  # any other error fails the test
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert list(outcomes.values()).count(first) == 1
+    assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
+    with db.session(url) as session:
+        dossiers = queries.list_dossiers(session)
+        assert sorted(d.conversation_id for d in dossiers) == sorted(f"conc-{i}" for i in range(20))
+        assert all(len([a for a in d.appointments if a.status == "confirme"]) == 1 for d in dossiers)
+
+
+def test_callback_with_deadline(url):
+    with db.session(url) as session:
+        queries.request_callback(session, "conv-c", "le matin", date(2030, 2, 1))
+        session.commit()
+        [dossier] = queries.list_dossiers(session)
+        assert queries.dossier_as_dict(dossier)["callback"] == {"preferred_moment": "le matin", "deadline": "2030-02-01"}
+
+
+def test_transcript_is_empty_before_rasa_created_its_table(url):
+    with db.session(url) as session:
+        assert queries.transcript(session, "nobody") == []
