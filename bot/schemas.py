@@ -70,3 +70,156 @@ SERVICE = {
         }
     },
 }
+
+_LEVEL = {"type": "integer", "minimum": 1, "maximum": 4}
+_URL = {"type": "string", "pattern": "^https://[a-z0-9.-]+\\.[a-z]+/?$"}  # home pages only
+
+KNOWLEDGE = {
+    "type": "object",
+    "required": ["need", "nature", "solutions", "resources", "tip"],
+    "additionalProperties": False,
+    "properties": {
+        "need": {"enum": NEED_IDS},
+        "nature": {"enum": ["technique", "strategique"]},
+        "solutions": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 4,
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "description", "levels", "advantages", "drawbacks", "effort"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "levels": {"type": "array", "items": _LEVEL, "minItems": 1, "uniqueItems": True},
+                    "advantages": {"type": "array", "items": _TEXT, "minItems": 1},
+                    "drawbacks": {"type": "array", "items": _TEXT, "minItems": 1},
+                    "effort": {"enum": ["faible", "moyen", "important"]},
+                },
+            },
+        },
+        "resources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "what", "url"],
+                "additionalProperties": False,
+                "properties": {"name": _TEXT, "what": _TEXT, "url": _URL},
+            },
+        },
+        "tip": _TEXT,
+    },
+}
+
+OUT_OF_SCOPE_TOPICS = [
+    "juridique", "fiscalite", "financement", "rh_droit_du_travail", "locaux_bail",
+    "creation_entreprise", "assurance", "comptabilite", "sante_personnel", "autre",
+]
+
+REFERRALS = {
+    "type": "object",
+    "required": ["structures"],
+    "additionalProperties": False,
+    "properties": {
+        "structures": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "what", "why", "how", "url", "scope", "needs", "topics"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "name": _TEXT,
+                    "what": _TEXT,
+                    "why": _TEXT,
+                    "how": _TEXT,
+                    "url": _URL,
+                    "scope": {"enum": ["national", "local"]},
+                    "needs": {"type": "array", "items": {"enum": NEED_IDS}, "uniqueItems": True},
+                    "topics": {"type": "array", "items": {"enum": OUT_OF_SCOPE_TOPICS}, "uniqueItems": True},
+                    "sectors": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                },
+            },
+        }
+    },
+}
+
+_ANSWER = {
+    "type": "object",
+    "required": ["id", "title"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "title": {"type": "string", "minLength": 1, "maxLength": 32},
+        "score": {"type": "integer", "minimum": 0, "maximum": 3},
+        "nature": {"enum": ["technique", "strategique"]},
+    },
+}
+
+MATURITY = {
+    "type": "object",
+    "required": ["questions", "levels"],
+    "additionalProperties": False,
+    "properties": {
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 6,
+            "items": {
+                "type": "object",
+                "required": ["id", "text", "measures", "answers"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "text": _TEXT,
+                    "measures": {"enum": ["structure", "skills", "nature"]},
+                    "answers": {"type": "array", "minItems": 2, "items": _ANSWER},
+                },
+            },
+        },
+        "levels": {
+            "type": "object",
+            "required": ["structure", "skills"],
+            "additionalProperties": False,
+            "properties": {
+                "structure": {
+                    "type": "array",
+                    "minItems": 4,
+                    "maxItems": 4,
+                    "items": {
+                        "type": "object",
+                        "required": ["level", "name", "min_score", "description"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "level": _LEVEL,
+                            "name": _TEXT,
+                            "min_score": {"type": "integer", "minimum": 0},
+                            "description": _TEXT,
+                        },
+                    },
+                },
+                "skills": {
+                    "type": "array",
+                    "minItems": 3,
+                    "maxItems": 3,
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "min_score", "description", "pix"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "id": {"enum": ["debutant", "intermediaire", "avance"]},
+                            "name": _TEXT,
+                            "min_score": {"type": "integer", "minimum": 0},
+                            "description": _TEXT,
+                            "pix": _TEXT,
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
