@@ -50,7 +50,7 @@ class ActionReformulateNeed(Action):
 
 
 class ActionConfirmNeed(Action):
-    """The person confirmed the need: note it and offer a human mediator."""
+    """The person confirmed the need: note it (the answer follows, see data/rules.yml)."""
 
     def name(self) -> str:
         return "action_confirm_need"
@@ -63,7 +63,6 @@ class ActionConfirmNeed(Action):
         with dossier_session() as session:
             queries.confirm_latest_need(session, tracker.sender_id, True)
         dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
-        dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("besoin_confirme", True)]
 
 

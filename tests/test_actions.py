@@ -73,10 +73,10 @@ def test_reformulation_without_a_need_offers_the_menu():
     assert events == []
 
 
-def test_confirmation_notes_the_need_and_offers_a_human():
+def test_confirmation_notes_the_need():
     tracker = make_tracker("oui", "affirm", slots={"besoin": "former_salaries"})
     messages, events = run(ActionConfirmNeed(), tracker)
-    assert [m["response"] for m in messages] == ["utter_need_noted", "utter_offer_human"]
+    assert [m["response"] for m in messages] == ["utter_need_noted"]
     assert messages[0]["besoin_phrase"] == catalog.need("former_salaries").phrase
     assert events == [SlotSet("besoin_confirme", True)]
 

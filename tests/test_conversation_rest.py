@@ -5,7 +5,7 @@ import sqlite3
 
 import requests
 
-from bot import catalog
+from bot import catalog, knowledge
 
 
 def test_greeting_says_it_is_an_assistant_and_asks_what_brings_the_person(chat):
@@ -15,7 +15,7 @@ def test_greeting_says_it_is_an_assistant_and_asks_what_brings_the_person(chat):
     assert "Qu'est-ce qui vous amène" in text
 
 
-def test_need_is_reformulated_confirmed_and_a_human_offered(chat):
+def test_need_is_reformulated_confirmed_answered_and_a_human_offered(chat):
     replies = chat.say("je voudrais que les gens trouvent mon salon sur internet, personne me connait")
     text = chat.texts(replies)
     assert "Si je comprends bien" in text
@@ -27,8 +27,14 @@ def test_need_is_reformulated_confirmed_and_a_human_offered(chat):
     replies = chat.say("oui c ca")
     text = chat.texts(replies)
     assert "c'est noté" in text
-    assert "Souhaitez-vous être mis en relation" in text
+    solutions = knowledge.solutions_for("presence_en_ligne")
+    assert all(s.title in text for s in solutions)  # several kinds of solutions…
+    assert text.count("Avantages :") == len(solutions) >= 2  # …each with pros and cons
+    assert "Inconvénients :" in text and "https://" in text
+    assert "Est-ce que cela répond à votre besoin ?" in text
 
+    text = chat.texts(chat.say("pas vraiment"))
+    assert "Souhaitez-vous être mis en relation" in text
     text = chat.texts(chat.say("oui"))
     assert catalog.service_contact().phone in text
 
@@ -50,8 +56,18 @@ def test_need_chosen_on_the_menu_is_noted_without_asking_again(chat):
     text = chat.texts(chat.say("/former_salaries"))
     assert "Si je comprends bien" not in text
     assert "c'est noté" in text and catalog.need("former_salaries").phrase in text
-    text = chat.texts(chat.say("non merci"))
+    assert "Est-ce que cela répond" in text
+    text = chat.texts(chat.say("oui merci"))
+    assert "Pour résumer" in text and catalog.need("former_salaries").phrase in text
+    assert knowledge.entry("former_salaries").tip in text
     assert "autre question" in text
+
+
+def test_nearest_france_services_sites_for_an_online_procedure(chat):
+    chat.say("je suis au 69003 et j'arrive pas a faire ma declaration sur le site des impots")
+    text = chat.texts(chat.say("oui"))
+    assert "France Services" in text and "Lyon" in text
+    assert "ANCT" in text  # the open data is credited where it is shown
 
 
 def test_gibberish_falls_back_to_the_menu(chat):
@@ -111,6 +127,7 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     chat.say("je suis plombier et je voudrais un logiciel pour faire mes devis plus vite")
     chat.say("non")
     chat.say("/strategie_numerique")
+    chat.say("non pas vraiment")
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
     listing = json.loads(subprocess.run(
         [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],
@@ -124,6 +141,8 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
         ("strategie_numerique", True, None),
     ]
     assert entry["profile"]["secteur"] == "batiment"
+    assert entry["solutions"] == [s.id for s in knowledge.solutions_for("strategie_numerique")]
+    assert entry["redirect"] and entry["answered"] is False
     shown = json.loads(subprocess.run(
         [sys.executable, "-m", "bot.cli", "dossiers", "show", str(entry["id"]), "--json"],
         cwd=paths.ROOT, env=env, capture_output=True, text=True, check=True,

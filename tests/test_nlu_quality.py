@@ -10,7 +10,7 @@ from bot.evaluation.dataset import SCORED_INTENTS, find_overlaps, held_out_examp
 from bot.schemas import NEED_IDS
 
 # Set just under what `make eval` measures (docs/nlu.md), so that a regression fails.
-MIN_MACRO_F1 = 0.86  # measured 0.883 on 2026-11-28
+MIN_MACRO_F1 = 0.90  # measured 0.917 on 2026-11-28
 
 
 def test_test_set_is_big_enough():

@@ -87,6 +87,25 @@ def update_profile(session: Session, conversation_id: str, values: dict[str, str
     return dossier
 
 
+def record_answer(
+    session: Session, conversation_id: str, need: str, nature: str, solutions: list[str], redirect: list[str]
+) -> Dossier:
+    """The solutions and structures presented for a need (accumulated over the conversation)."""
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.solutions = list(dict.fromkeys([*(dossier.solutions or []), *solutions]))
+    dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *redirect]))
+    dossier.nature = dossier.nature or nature
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_answered(session: Session, conversation_id: str, answered: bool) -> Dossier:
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.answered = answered
+    dossier.updated_at = utcnow()
+    return dossier
+
+
 def list_dossiers(session: Session, status: str | None = None) -> list[Dossier]:
     if status is not None and status not in DOSSIER_STATUSES:
         raise ValueError(f"unknown status {status!r}; expected one of {', '.join(DOSSIER_STATUSES)}")
