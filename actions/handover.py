@@ -1,24 +1,271 @@
-"""Reaching a human mediator (the service's contact details come from data/service.yml)."""
+"""Reaching a human mediator: an appointment in a free slot, or a call back, with consent.
+
+Contact details are asked only after the person agreed to their being kept for this purpose;
+the consent time is stored with them. Each answer is validated; after `max_validation_failures`
+wrong answers (data/service.yml) the assistant moves on rather than loop.
+"""
 from __future__ import annotations
 
+from abc import abstractmethod
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from bot import catalog
+from actions.dossier import dossier_session
+from bot import catalog, contact
+from bot.store import queries
+
+PARIS = ZoneInfo("Europe/Paris")
+NOT_GIVEN = "non_renseigne"
+FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
+DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre"]
+
+
+def french_datetime(moment: datetime) -> str:
+    local = moment.astimezone(PARIS)
+    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à {local.hour} h {local.minute:02d}"
+
+
+def utter_service_contact(dispatcher: CollectingDispatcher) -> None:
+    service = catalog.service_contact()
+    dispatcher.utter_message(
+        response="utter_human_contact", telephone=service.phone, email=service.email, horaires=service.hours
+    )
 
 
 class ActionHumanContact(Action):
+    """The service's own contact details (data/service.yml)."""
+
     def name(self) -> str:
         return "action_human_contact"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        contact = catalog.service_contact()
+        utter_service_contact(dispatcher)
+        return []
+
+
+class ActionOfferHumanOptions(Action):
+    """Offer an appointment, a call back or the contact details; start the chosen form."""
+
+    def name(self) -> str:
+        return "action_offer_human_options"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        mode = next(tracker.get_latest_entity_values("mode_contact"), None)
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if mode == "rendez_vous":
+            return reset + [FollowupAction("rendez_vous_form")]
+        if mode == "rappel":
+            return reset + [FollowupAction("rappel_form")]
+        if mode == "coordonnees":
+            utter_service_contact(dispatcher)
+            return []
+        dispatcher.utter_message(response="utter_human_options")
+        return []
+
+
+class ActionAskCreneau(Action):
+    """The next free slots of the mediators, as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_creneau"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        slots = []
+        with dossier_session() as session:
+            slots = [
+                (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0])
+                for s in queries.free_slots(session, after=datetime.now(timezone.utc), limit=3)
+            ]
+        if not slots:
+            dispatcher.utter_message(response="utter_no_free_slot")
+            return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
+        buttons = [
+            {"title": f"{when} avec {who}", "payload": f'/inform{{"creneau": "{slot_id}"}}'}
+            for slot_id, when, who in slots
+        ]
+        dispatcher.utter_message(response="utter_ask_creneau", buttons=buttons)
+        return []
+
+
+class ContactFormValidation(FormValidationAction):
+    """What both forms share: consent first, then a name and a way to reach the person."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Each form has its own validation action (abstract: not registered by rasa_sdk)."""
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        if tracker.get_slot("consentement") is False:
+            return []  # no consent: ask nothing more
+        if tracker.get_slot("contact_coordonnees") == NOT_GIVEN:
+            return [s for s in domain_slots if s in ("consentement", "contact_nom", "contact_coordonnees")]
+        return domain_slots
+
+    def _failed(self, tracker: Tracker, slot: str, dispatcher: CollectingDispatcher, response: str) -> dict:
+        failures = int(tracker.get_slot("echecs_validation") or 0) + 1
+        if failures >= catalog.max_validation_failures():
+            dispatcher.utter_message(response="utter_moving_on")
+            return {slot: NOT_GIVEN, "echecs_validation": 0}
+        dispatcher.utter_message(response=response)
+        return {slot: None, "echecs_validation": failures}
+
+    def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"consentement": None}
+        if value is True:
+            return {"consentement": True, "consentement_le": datetime.now(timezone.utc).isoformat()}
+        if value is False:
+            return {"consentement": False}
+        return {"consentement": None}
+
+    def validate_contact_nom(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"contact_nom": None}
+        name = " ".join(str(value or "").split())[:100]
+        if not name or name.startswith("/"):
+            return self._failed(tracker, "contact_nom", dispatcher, "utter_invalid_name")
+        if any(word in name.lower() for word in ("pas répondre", "pas repondre", "préfère pas", "prefere pas")):
+            return {"contact_nom": NOT_GIVEN, "echecs_validation": 0}
+        return {"contact_nom": name, "echecs_validation": 0}
+
+    def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"contact_coordonnees": None}
+        found = contact.parse_contact(str(value or ""))
+        if found is None:
+            return self._failed(tracker, "contact_coordonnees", dispatcher, "utter_invalid_contact")
+        return {"contact_coordonnees": found[1], "echecs_validation": 0}
+
+
+class ValidateRendezVousForm(ContactFormValidation):
+    def name(self) -> str:
+        return "validate_rendez_vous_form"
+
+    def validate_creneau(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"creneau": None}
+        if str(value).isdigit():
+            with dossier_session() as session:
+                free = {s.id for s in queries.free_slots(session, datetime.now(timezone.utc), limit=50)}
+            if int(value) in free:
+                return {"creneau": str(value), "echecs_validation": 0}
+            dispatcher.utter_message(response="utter_slot_taken")
+            return {"creneau": None}
+        if value == NOT_GIVEN:
+            return {"creneau": NOT_GIVEN}
+        return self._failed(tracker, "creneau", dispatcher, "utter_invalid_creneau")
+
+
+class ValidateRappelForm(ContactFormValidation):
+    def name(self) -> str:
+        return "validate_rappel_form"
+
+    def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"moment_rappel": None}
+        text = " ".join(str(value or "").split())[:200]
+        return {"moment_rappel": text or NOT_GIVEN}
+
+    def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"echeance": None}
+        text = str(value or "")
+        if contact.says_no_deadline(text):
+            return {"echeance": NOT_GIVEN, "echecs_validation": 0}
+        deadline = contact.parse_deadline(text, datetime.now(PARIS).date())
+        if deadline is None:
+            return self._failed(tracker, "echeance", dispatcher, "utter_invalid_echeance")
+        return {"echeance": deadline.isoformat(), "echecs_validation": 0}
+
+
+def _contact_fields(tracker: Tracker) -> dict[str, Any]:
+    value = tracker.get_slot("contact_coordonnees")
+    kind = contact.parse_contact(value)[0] if value and value != NOT_GIVEN else None
+    name = tracker.get_slot("contact_nom")
+    consent = tracker.get_slot("consentement_le")
+    return {
+        "name": None if name in (None, NOT_GIVEN) else name,
+        "email": value if kind == "email" else None,
+        "phone": value if kind == "phone" else None,
+        "consent_at": datetime.fromisoformat(consent) if consent else None,
+    }
+
+
+def _cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """No consent or no way to reach the person: give the service's contact instead."""
+    if tracker.get_slot("consentement") is not True:
+        dispatcher.utter_message(response="utter_no_consent")
+        utter_service_contact(dispatcher)
+        return True
+    if tracker.get_slot("contact_coordonnees") in (None, NOT_GIVEN):
+        dispatcher.utter_message(response="utter_no_contact")
+        utter_service_contact(dispatcher)
+        return True
+    return False
+
+
+class ActionBookAppointment(Action):
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        if _cannot_continue(dispatcher, tracker):
+            return []
+        slot_id = tracker.get_slot("creneau")
+        if slot_id in (None, NOT_GIVEN):  # no slot suits or none is free: a call back instead
+            return [FollowupAction("action_request_callback")]
+        booked = None
+        with dossier_session() as session:
+            queries.record_contact(session, tracker.sender_id, **_contact_fields(tracker))
+            session.commit()
+            try:
+                appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
+                booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
+            except queries.SlotTaken:
+                pass
+        if booked is None:
+            dispatcher.utter_message(response="utter_slot_taken")
+            return [SlotSet("creneau", None), FollowupAction("rendez_vous_form")]
+        reference, starts_at, mediator = booked
+        service = catalog.service_contact()
         dispatcher.utter_message(
-            response="utter_human_contact",
-            telephone=contact.phone,
-            email=contact.email,
-            horaires=contact.hours,
+            response="utter_appointment_confirmed",
+            quand=french_datetime(starts_at),
+            mediateur=mediator.split()[0],
+            reference=reference,
+            telephone=service.phone,
+            email=service.email,
         )
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("reference_rdv", reference)]
+
+
+class ActionRequestCallback(Action):
+    def name(self) -> str:
+        return "action_request_callback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        if _cannot_continue(dispatcher, tracker):
+            return []
+        moment = tracker.get_slot("moment_rappel")
+        deadline = tracker.get_slot("echeance")
+        deadline_date = None if deadline in (None, NOT_GIVEN) else datetime.fromisoformat(deadline).date()
+        with dossier_session() as session:
+            queries.record_contact(session, tracker.sender_id, **_contact_fields(tracker))
+            queries.request_callback(session, tracker.sender_id, None if moment == NOT_GIVEN else moment, deadline_date)
+        when = f" avant le {deadline_date.strftime('%d/%m/%Y')}" if deadline_date else ""
+        dispatcher.utter_message(
+            response="utter_callback_confirmed",
+            coordonnees=tracker.get_slot("contact_coordonnees"),
+            echeance=when,
+        )
+        dispatcher.utter_message(response="utter_anything_else")
         return []

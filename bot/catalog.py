@@ -45,5 +45,15 @@ def sectors() -> dict[str, Sector]:
     return {key: Sector(id=key, **value) for key, value in raw.items()}
 
 
+def _service() -> dict:
+    return load_cached(paths.DATA / "service.yml", "SERVICE")["service"]
+
+
 def service_contact() -> ServiceContact:
-    return ServiceContact(**load_cached(paths.DATA / "service.yml", "SERVICE")["service"])
+    raw = _service()
+    return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=raw["hours"])
+
+
+def max_validation_failures() -> int:
+    """Wrong answers to one form question before the assistant moves on."""
+    return _service()["max_validation_failures"]

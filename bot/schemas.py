@@ -64,9 +64,15 @@ SERVICE = {
     "properties": {
         "service": {
             "type": "object",
-            "required": ["name", "phone", "email", "hours"],
+            "required": ["name", "phone", "email", "hours", "max_validation_failures"],
             "additionalProperties": False,
-            "properties": {"name": _TEXT, "phone": _TEXT, "email": _TEXT, "hours": _TEXT},
+            "properties": {
+                "name": _TEXT,
+                "phone": _TEXT,
+                "email": _TEXT,
+                "hours": _TEXT,
+                "max_validation_failures": {"type": "integer", "minimum": 1, "maximum": 5},
+            },
         }
     },
 }

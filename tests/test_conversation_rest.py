@@ -35,8 +35,8 @@ def test_need_is_reformulated_confirmed_answered_and_a_human_offered(chat):
 
     text = chat.texts(chat.say("pas vraiment"))
     assert "Souhaitez-vous être mis en relation" in text
-    text = chat.texts(chat.say("oui"))
-    assert catalog.service_contact().phone in text
+    replies = chat.say("oui")
+    assert [b["title"] for b in chat.buttons(replies)] == ["Prendre rendez-vous", "Être rappelé", "Juste vos coordonnées"]
 
 
 def test_sector_named_by_the_person_is_used_in_the_reformulation(chat):
@@ -91,9 +91,11 @@ def test_bot_challenge_is_answered_honestly(chat):
     assert "pas une personne" in chat.texts(chat.say("vous etes un robot ?"))
 
 
-def test_ask_human_gives_the_service_contact(chat):
+def test_ask_human_offers_appointment_callback_or_contact(chat):
+    replies = chat.say("je veux parler a quelqu'un svp")
+    assert "Que préférez-vous" in chat.texts(replies)
     contact = catalog.service_contact()
-    text = chat.texts(chat.say("je veux parler a quelqu'un svp"))
+    text = chat.texts(chat.say('/ask_human{"mode_contact": "coordonnees"}'))
     assert contact.phone in text and contact.email in text
 
 

@@ -106,6 +106,22 @@ def record_answered(session: Session, conversation_id: str, answered: bool) -> D
     return dossier
 
 
+def record_contact(
+    session: Session, conversation_id: str, name: str | None, email: str | None, phone: str | None,
+    consent_at: datetime | None,
+) -> Dossier:
+    """Contact details, only ever stored together with the time consent was given."""
+    if consent_at is None:
+        raise ValueError("contact details need the person's consent")
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.contact_name = name or dossier.contact_name
+    dossier.contact_email = email or dossier.contact_email
+    dossier.contact_phone = phone or dossier.contact_phone
+    dossier.consent_at = consent_at
+    dossier.updated_at = utcnow()
+    return dossier
+
+
 def list_dossiers(session: Session, status: str | None = None) -> list[Dossier]:
     if status is not None and status not in DOSSIER_STATUSES:
         raise ValueError(f"unknown status {status!r}; expected one of {', '.join(DOSSIER_STATUSES)}")

@@ -1,0 +1,81 @@
+"""Booking a mediator or a call back through the REST webhook, then the stored dossier, field by field."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from bot import catalog
+from bot.store import db, queries
+
+
+def dossier_of(servers, chat) -> dict:
+    with db.session(servers.database_url) as session:
+        return queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+
+
+def test_appointment_path_with_consent(chat, servers):
+    chat.say("bonjour")
+    chat.say("je voudrais faire un plan pour le numerique de mon restaurant")
+    chat.say("oui")
+    chat.say("non pas vraiment")
+    chat.say("oui")
+    replies = chat.say('/ask_human{"mode_contact": "rendez_vous"}')
+    assert "Êtes-vous d'accord" in chat.texts(replies)
+    assert "Quel nom" in chat.texts(chat.say("oui"))
+    assert "téléphone ou à quelle adresse e-mail" in chat.texts(chat.say("Sandrine"))
+    replies = chat.say("06.12.34.56.78")
+    buttons = chat.buttons(replies)
+    assert "créneaux libres" in chat.texts(replies) and len(buttons) == 3
+    first = buttons[0]
+    text = chat.texts(chat.say(first["payload"]))
+    assert "C'est réservé" in text
+    reference = re.search(r"RDV-[A-Z0-9]{6}", text).group(0)
+    assert catalog.service_contact().phone in text  # how to cancel
+
+    dossier = dossier_of(servers, chat)
+    assert dossier["needs"][0]["intent"] == "strategie_numerique" and dossier["needs"][0]["confirmed"] is True
+    assert dossier["answered"] is False
+    assert dossier["appointment"]["reference"] == reference
+    assert dossier["contact"]["name"] == "Sandrine" and dossier["contact"]["phone"] == "06 12 34 56 78"
+    consent = datetime.fromisoformat(dossier["contact"]["consent_at"])
+    assert datetime.now(timezone.utc) - consent < timedelta(minutes=5)
+    assert dossier["profile"].get("secteur") == "restauration"
+
+
+def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
+    chat.say('/ask_human{"mode_contact": "rappel"}')
+    chat.say("oui")
+    chat.say("Paul")
+    text = chat.texts(chat.say("paul@orange"))
+    assert "Par exemple : 06 12 34 56 78" in text
+    text = chat.texts(chat.say("paul.martin@orange.fr"))
+    assert "À quel moment" in text
+    assert "échéance" in chat.texts(chat.say("le matin"))
+    text = chat.texts(chat.say("avant le 15/12"))
+    assert "un médiateur vous recontactera au paul.martin@orange.fr avant le 15/12" in text
+    dossier = dossier_of(servers, chat)
+    assert dossier["callback"]["preferred_moment"] == "le matin"
+    assert dossier["callback"]["deadline"].endswith("-12-15")
+    assert dossier["contact"]["email"] == "paul.martin@orange.fr" and dossier["contact"]["consent_at"]
+
+
+def test_refusing_consent_keeps_no_contact_details(chat, servers):
+    chat.say('/ask_human{"mode_contact": "rappel"}')
+    text = chat.texts(chat.say("non"))
+    assert "je ne garde aucune coordonnée" in text
+    assert catalog.service_contact().phone in text
+    dossier = dossier_of(servers, chat)
+    assert dossier["contact"] == {"name": None, "email": None, "phone": None, "consent_at": None}
+    assert dossier["callback"] is None
+
+
+def test_wrong_contact_twice_moves_on_and_keeps_nothing(chat, servers):
+    chat.say('/ask_human{"mode_contact": "rendez_vous"}')
+    chat.say("oui")
+    chat.say("Lucie")
+    assert "Par exemple" in chat.texts(chat.say("jsp"))
+    text = chat.texts(chat.say("toujours pas"))
+    assert "passons à la suite" in text
+    assert "ne pourra pas vous recontacter" in text
+    dossier = dossier_of(servers, chat)
+    assert dossier["appointment"] is None and dossier["contact"]["phone"] is None
