@@ -69,7 +69,7 @@ class ActionPresentSolutions(Action):
         redirect = [s.id for s in structures]
         with dossier_session() as session:
             queries.record_answer(session, tracker.sender_id, need.id, entry.nature, presented, redirect)
-        return [SlotSet("solutions_presentees", presented), SlotSet("nature_besoin", entry.nature)]
+        return [SlotSet("solutions_presentees", presented)]
 
 
 class ActionAnswered(Action):

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import PROFILE_SLOTS, dossier_session
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog
+from bot.profile import profile_values
 from bot.store import queries
 
 
@@ -34,7 +35,7 @@ class ActionReformulateNeed(Action):
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
         with dossier_session() as session:
             queries.record_need(session, tracker.sender_id, need.id, round(confidence, 3))
-            profile = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS if tracker.get_slot(slot)}
+            profile = profile_values({slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS})
             queries.update_profile(session, tracker.sender_id, profile)
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.

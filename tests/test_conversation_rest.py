@@ -24,9 +24,10 @@ def test_need_is_reformulated_confirmed_answered_and_a_human_offered(chat):
     # first message of the conversation: the assistant also says who it is
     assert "assistant automatique" in text
 
-    replies = chat.say("oui c ca")
+    text = chat.texts(chat.say("oui c ca"))
+    assert "c'est noté" in text and "quelques questions rapides" in text
+    replies = chat.say("Non, directement les pistes")
     text = chat.texts(replies)
-    assert "c'est noté" in text
     solutions = knowledge.solutions_for("presence_en_ligne")
     assert all(s.title in text for s in solutions)  # several kinds of solutions…
     assert text.count("Avantages :") == len(solutions) >= 2  # …each with pros and cons
@@ -56,7 +57,7 @@ def test_need_chosen_on_the_menu_is_noted_without_asking_again(chat):
     text = chat.texts(chat.say("/former_salaries"))
     assert "Si je comprends bien" not in text
     assert "c'est noté" in text and catalog.need("former_salaries").phrase in text
-    assert "Est-ce que cela répond" in text
+    assert "Est-ce que cela répond" in chat.texts(chat.say("non"))
     text = chat.texts(chat.say("oui merci"))
     assert "Pour résumer" in text and catalog.need("former_salaries").phrase in text
     assert knowledge.entry("former_salaries").tip in text
@@ -65,7 +66,8 @@ def test_need_chosen_on_the_menu_is_noted_without_asking_again(chat):
 
 def test_nearest_france_services_sites_for_an_online_procedure(chat):
     chat.say("je suis au 69003 et j'arrive pas a faire ma declaration sur le site des impots")
-    text = chat.texts(chat.say("oui"))
+    chat.say("oui")
+    text = chat.texts(chat.say("non"))
     assert "France Services" in text and "Lyon" in text
     assert "ANCT" in text  # the open data is credited where it is shown
 
@@ -129,7 +131,8 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     chat.say("je suis plombier et je voudrais un logiciel pour faire mes devis plus vite")
     chat.say("non")
     chat.say("/strategie_numerique")
-    chat.say("non pas vraiment")
+    chat.say("non merci")  # no questions
+    chat.say("non pas vraiment")  # the answer did not help
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
     listing = json.loads(subprocess.run(
         [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],

@@ -17,8 +17,9 @@ def test_appointment_path_with_consent(chat, servers):
     chat.say("bonjour")
     chat.say("je voudrais faire un plan pour le numerique de mon restaurant")
     chat.say("oui")
-    chat.say("non pas vraiment")
-    chat.say("oui")
+    chat.say("non")  # no questions
+    chat.say("non pas vraiment")  # the answer did not help
+    chat.say("oui")  # a human, then
     replies = chat.say('/ask_human{"mode_contact": "rendez_vous"}')
     assert "Êtes-vous d'accord" in chat.texts(replies)
     assert "Quel nom" in chat.texts(chat.say("oui"))

@@ -93,3 +93,13 @@ def test_nearest_france_services_sites():
     assert france_services.nearest("abc") == []
     assert all(s.phone or s.email for s in france_services.nearest("75011"))
     assert "ANCT" in (paths.DATA / "france_services" / "SOURCE.md").read_text()
+
+
+def test_domain_has_one_slot_and_ask_action_per_question():
+    import yaml
+
+    domain = yaml.safe_load((paths.DOMAIN).read_text(encoding="utf-8"))
+    ids = [q["id"] for q in maturity.questionnaire()["questions"]]
+    form = domain["forms"]["qualification_form"]["required_slots"]
+    assert [s for s in form if s.startswith("q_")] == [f"q_{i}" for i in ids]
+    assert {f"action_ask_q_{i}" for i in ids} <= set(domain["actions"])

@@ -94,7 +94,19 @@ def record_answer(
     dossier = get_or_create_dossier(session, conversation_id)
     dossier.solutions = list(dict.fromkeys([*(dossier.solutions or []), *solutions]))
     dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *redirect]))
-    dossier.nature = dossier.nature or nature
+    dossier.nature = dossier.nature or nature  # the person's own answer, when given, wins
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_assessment(
+    session: Session, conversation_id: str, maturity_level: int, skill_level: str, nature: str,
+    profile: dict[str, str],
+) -> Dossier:
+    dossier = update_profile(session, conversation_id, profile)
+    dossier.maturity_level = maturity_level
+    dossier.skill_level = skill_level
+    dossier.nature = nature
     dossier.updated_at = utcnow()
     return dossier
 

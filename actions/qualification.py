@@ -1,0 +1,155 @@
+"""« Qui est-il ? » and « évaluer son niveau de maîtrise et la maturité numérique de sa structure »:
+a few quick questions, offered (never imposed), each one skippable.
+
+The maturity questions, their answers and scoring live in data/maturity.yml; one
+`action_ask_q_<question id>` per question is generated from that file below.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dossier import dossier_session
+from bot import france_services, maturity
+from bot.profile import NOT_GIVEN, profile_values, role_of, size_bucket, skipped
+from bot.store import queries
+from bot.textnorm import normalize
+
+PROFILE_ORDER = ["effectif", "role", "code_postal"]
+
+
+def question_slot(question_id: str) -> str:
+    return f"q_{question_id}"
+
+
+def questionnaire_slots() -> list[str]:
+    return [question_slot(q["id"]) for q in maturity.questionnaire()["questions"]]
+
+
+def match_answer(question: dict, text: str) -> str | None:
+    """The answer id for a button title, an answer id or typed words equal to a title."""
+    typed = normalize(text)
+    for answer in question["answers"]:
+        if typed in (normalize(answer["title"]), normalize(answer["id"].replace("_", " "))):
+            return answer["id"]
+    if skipped(text):
+        return next((a["id"] for a in question["answers"] if a["id"].startswith("ne_")), None)
+    return None
+
+
+class ValidateQualificationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_qualification_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        if tracker.get_slot("accord_questions") is False or tracker.get_slot("niveau_maturite"):
+            return []  # declined, or already answered earlier in the conversation
+        wanted = ["accord_questions", *PROFILE_ORDER, *questionnaire_slots()]
+        # profile answers already known (e.g. the postal code in the first message) are not asked
+        # again; the slot being asked stays in the list so that its answer gets validated
+        requested = tracker.get_slot("requested_slot")
+        return [s for s in wanted if not (s in PROFILE_ORDER and tracker.get_slot(s) and s != requested)]
+
+    def _retry(self, tracker, dispatcher, slot: str, response: str) -> dict:
+        failures = int(tracker.get_slot("echecs_validation") or 0) + 1
+        if failures >= 2:
+            dispatcher.utter_message(response="utter_moving_on")
+            return {slot: NOT_GIVEN, "echecs_validation": 0}
+        dispatcher.utter_message(response=response)
+        return {slot: None, "echecs_validation": failures}
+
+    def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
+        return {"accord_questions": value if isinstance(value, bool) else None}
+
+    def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"effectif": None}
+        bucket = size_bucket(str(value))
+        if bucket is None:
+            return self._retry(tracker, dispatcher, "effectif", "utter_invalid_choice")
+        return {"effectif": bucket, "echecs_validation": 0}
+
+    def validate_role(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"role": None}
+        role = role_of(str(value))
+        if role is None:
+            return self._retry(tracker, dispatcher, "role", "utter_invalid_choice")
+        return {"role": role, "echecs_validation": 0}
+
+    def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"code_postal": None}
+        text = str(value)
+        if skipped(text):
+            return {"code_postal": NOT_GIVEN}
+        found = re.search(r"\b\d{5}\b", text)
+        if found and france_services.is_postal_code(found.group(0)):
+            return {"code_postal": found.group(0), "echecs_validation": 0}
+        return self._retry(tracker, dispatcher, "code_postal", "utter_invalid_code_postal")
+
+
+def _question_validator(question: dict):
+    slot = question_slot(question["id"])
+
+    def validate(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {slot: None}
+        answer = match_answer(question, str(value))
+        if answer is None:
+            return self._retry(tracker, dispatcher, slot, "utter_invalid_choice")
+        return {slot: answer, "echecs_validation": 0}
+
+    return validate
+
+
+def _question_asker(question: dict) -> type:
+    class AskQuestion(Action):
+        def name(self) -> str:
+            return f"action_ask_{question_slot(question['id'])}"
+
+        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+            dispatcher.utter_message(
+                text=question["text"],
+                buttons=[{"title": a["title"], "payload": a["title"]} for a in question["answers"]],
+            )
+            return []
+
+    AskQuestion.__name__ = f"AskQ_{question['id']}"
+    return AskQuestion
+
+
+for _question in maturity.questionnaire()["questions"]:
+    setattr(ValidateQualificationForm, f"validate_{question_slot(_question['id'])}", _question_validator(_question))
+    globals()[f"AskQ_{_question['id']}"] = _question_asker(_question)
+
+
+class ActionAssessMaturity(Action):
+    """Score the answers, say the result in plain words, store it with the profile."""
+
+    def name(self) -> str:
+        return "action_assess_maturity"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        if tracker.get_slot("niveau_maturite") or tracker.get_slot("accord_questions") is not True:
+            return []
+        answers = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}
+        result = maturity.assess({k: v for k, v in answers.items() if v})
+        level = next(lvl for lvl in maturity.questionnaire()["levels"]["structure"] if lvl["level"] == result.structure_level)
+        dispatcher.utter_message(
+            response="utter_maturity_result",
+            niveau=result.structure_name,
+            description=level["description"],
+            competences=result.skill_name,
+            pix=result.pix_advice,
+        )
+        profile = profile_values({s: tracker.get_slot(s) for s in ["effectif", "role", "code_postal"]})
+        with dossier_session() as session:
+            queries.record_assessment(
+                session, tracker.sender_id, result.structure_level, result.skill_level, result.nature, profile
+            )
+        return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

@@ -1,0 +1,56 @@
+"""Normalising the profile answers (« qui est-il ? ») onto fixed values."""
+from __future__ import annotations
+
+import re
+
+from bot.textnorm import normalize
+
+NOT_GIVEN = "non_renseigne"
+SKIP_WORDS = ("prefere ne pas", "pas repondre", "passer", "je ne sais pas", "jsp")
+ROLES = {
+    "dirigeant": ["dirigeant", "gerant", "patron", "proprietaire", "chef", "associe", "responsable"],
+    "salarie": ["salarie", "employe", "apprenti"],
+    "secretariat": ["secretaire", "secretariat", "administratif", "assistante", "conjoint"],
+}
+
+
+def skipped(text: str) -> bool:
+    """« Je préfère ne pas répondre », « je ne sais pas »…: the right not to answer."""
+    return any(word in normalize(text) for word in SKIP_WORDS)
+
+
+def size_bucket(text: str) -> str | None:
+    """'3 salariés' -> '1-9', 'je suis seul' -> 'seul', 'une dizaine' -> '10+'; None if unclear."""
+    typed = normalize(text)
+    if skipped(text):
+        return NOT_GIVEN
+    if "seul" in typed or typed in ("moi", "juste moi", "0"):
+        return "seul"
+    numbers = [int(n) for n in re.findall(r"\d+", typed)]
+    if "10 et plus" in typed or "plus de 10" in typed or "dizaine" in typed or (numbers and max(numbers) >= 10):
+        return "10+"
+    if numbers or "1 a 9" in typed:
+        return "1-9"
+    return None
+
+
+def role_of(text: str) -> str | None:
+    typed = normalize(text)
+    if skipped(text):
+        return NOT_GIVEN
+    for role, words in ROLES.items():
+        if any(word in typed for word in words):
+            return role
+    return "autre" if typed == "autre" else None
+
+
+def profile_values(slots: dict[str, str | None]) -> dict[str, str]:
+    """The profile to store from the tracker's slots: normalised, without unanswered ones."""
+    values = {}
+    for key in ("entreprise", "secteur", "effectif", "role", "code_postal"):
+        value = slots.get(key)
+        if key == "effectif" and value:
+            value = size_bucket(value) or value
+        if value and value != NOT_GIVEN:
+            values[key] = value
+    return values
