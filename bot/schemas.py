@@ -229,3 +229,16 @@ MATURITY = {
         },
     },
 }
+
+TOPICS = {
+    "type": "object",
+    "required": ["topics"],
+    "additionalProperties": False,
+    "properties": {
+        "topics": {
+            "type": "object",
+            "propertyNames": {"enum": OUT_OF_SCOPE_TOPICS},
+            "additionalProperties": {"type": "array", "minItems": 1, "items": _TEXT},
+        }
+    },
+}

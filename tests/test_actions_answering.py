@@ -75,3 +75,15 @@ def test_not_answered_offers_a_human(store_url):
 def test_without_a_need_the_menu_is_offered():
     messages, events = run(ActionPresentSolutions(), make_tracker("oui", "affirm"))
     assert responses(messages) == ["utter_choose_need"] and events == []
+
+
+def test_out_of_scope_is_redirected_to_the_structures_of_its_topic(store_url):
+    from actions.redirecting import ActionRedirectOutOfScope
+
+    messages, _ = run(ActionRedirectOutOfScope(), make_tracker("je dois licencier un salarié", "out_of_scope"))
+    assert responses(messages)[0] == "utter_out_of_scope_redirect"
+    names = [m["nom"] for m in messages if m["response"] == "utter_structure"]
+    assert names == [s.name for s in referrals.for_topic("rh_droit_du_travail")[:3]]
+    assert stored(store_url)["redirect"] == [s.id for s in referrals.for_topic("rh_droit_du_travail")[:3]]
+    messages, _ = run(ActionRedirectOutOfScope(), make_tracker("tu fais quoi ce soir", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]

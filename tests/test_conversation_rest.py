@@ -84,9 +84,12 @@ def test_right_not_to_know(chat):
     assert chat.buttons(replies)[0]["payload"] == "/ask_human"
 
 
-def test_out_of_scope_is_explained_politely(chat):
+def test_out_of_scope_is_explained_and_redirected(chat):
     text = chat.texts(chat.say("je dois licencier un salarié, quelle procédure ?"))
     assert "autre sujet" in text and "parler à une personne" in text
+    assert "code.travail.gouv.fr" in text  # the labour-law public service
+    text = chat.texts(chat.say("tu aimes le foot ?"))
+    assert "autre sujet" in text
 
 
 def test_bot_challenge_is_answered_honestly(chat):

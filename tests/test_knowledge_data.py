@@ -103,3 +103,25 @@ def test_domain_has_one_slot_and_ask_action_per_question():
     form = domain["forms"]["qualification_form"]["required_slots"]
     assert [s for s in form if s.startswith("q_")] == [f"q_{i}" for i in ids]
     assert {f"action_ask_q_{i}" for i in ids} <= set(domain["actions"])
+
+
+def test_topics_file_is_valid_and_every_topic_has_structures():
+    from bot import topics
+    from bot.schemas import TOPICS
+
+    load_yaml(paths.DATA / "topics.yml", TOPICS)
+    for topic in topics.keywords():
+        assert referrals.for_topic(topic), topic
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("je dois licencier un salarié, quelle procédure ?", "rh_droit_du_travail"),
+    ("quel taux de TVA sur mes gâteaux", "fiscalite"),
+    ("mon propriétaire augmente le loyer du local", "locaux_bail"),
+    ("il me faut un prêt pour ma boulangerie", "financement"),
+    ("raconte moi une blague", None),
+])
+def test_topic_detection(text, topic):
+    from bot import topics
+
+    assert topics.detect(text) == topic

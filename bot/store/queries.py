@@ -91,9 +91,8 @@ def record_answer(
     session: Session, conversation_id: str, need: str, nature: str, solutions: list[str], redirect: list[str]
 ) -> Dossier:
     """The solutions and structures presented for a need (accumulated over the conversation)."""
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = record_redirect(session, conversation_id, redirect)
     dossier.solutions = list(dict.fromkeys([*(dossier.solutions or []), *solutions]))
-    dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *redirect]))
     dossier.nature = dossier.nature or nature  # the person's own answer, when given, wins
     dossier.updated_at = utcnow()
     return dossier
@@ -107,6 +106,23 @@ def record_assessment(
     dossier.maturity_level = maturity_level
     dossier.skill_level = skill_level
     dossier.nature = nature
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_redirect(session: Session, conversation_id: str, structures: list[str]) -> Dossier:
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *structures]))
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_leave(session: Session, conversation_id: str, follow_up: bool | None, satisfaction: int | None) -> Dossier:
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise ValueError("satisfaction is a score from 1 to 5")
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.follow_up = follow_up
+    dossier.satisfaction = satisfaction
     dossier.updated_at = utcnow()
     return dossier
 
@@ -188,6 +204,7 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
             "consent_at": dossier.consent_at.isoformat() if dossier.consent_at else None,
         },
         "satisfaction": dossier.satisfaction,
+        "follow_up": dossier.follow_up,
         "summary": dossier.summary,
     }
 

@@ -1,0 +1,69 @@
+"""« Prendre congé et s'assurer de la satisfaction »: follow-up wish, satisfaction, a tip, goodbye."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dossier import dossier_session
+from bot import catalog, knowledge
+from bot.profile import NOT_GIVEN, skipped
+from bot.store import queries
+
+
+class ActionTakeLeave(Action):
+    """After a need was handled, ask two short questions before saying goodbye; else just goodbye."""
+
+    def name(self) -> str:
+        return "action_take_leave"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        if tracker.get_slot("besoin_confirme") and tracker.get_slot("satisfaction") is None:
+            return [FollowupAction("satisfaction_form")]
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
+
+
+class ValidateSatisfactionForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_satisfaction_form"
+
+    def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:
+        return {"suivi": value if isinstance(value, bool) else None}
+
+    def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"satisfaction": None}
+        found = re.search(r"\b([1-5])\b", str(value))
+        if found:
+            return {"satisfaction": found.group(1)}
+        if skipped(str(value)):
+            return {"satisfaction": NOT_GIVEN}
+        dispatcher.utter_message(response="utter_invalid_satisfaction")
+        return {"satisfaction": NOT_GIVEN}  # asked once; never insist
+
+
+class ActionGoodbye(Action):
+    """Store the answers, leave one awareness tip tied to the need, say goodbye."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        score = tracker.get_slot("satisfaction")
+        with dossier_session() as session:
+            queries.record_leave(
+                session, tracker.sender_id,
+                follow_up=tracker.get_slot("suivi"),
+                satisfaction=int(score) if score and score.isdigit() else None,
+            )
+        need = catalog.need(tracker.get_slot("besoin") or "")
+        if need is not None and tracker.get_slot("reponse_utile") is not True:
+            dispatcher.utter_message(response="utter_tip", conseil=knowledge.entry(need.id).tip)
+        if tracker.get_slot("suivi"):
+            dispatcher.utter_message(response="utter_follow_up_noted")
+        dispatcher.utter_message(response="utter_goodbye")
+        return []

@@ -1,0 +1,35 @@
+"""« S'assurer qu'il est au bon endroit. Si ce n'est pas le cas, rediriger vers la structure adaptée »."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dossier import dossier_session
+from bot import referrals, topics
+from bot.store import queries
+
+
+class ActionRedirectOutOfScope(Action):
+    """Explain that this service is about digital matters, and say where to go instead."""
+
+    def name(self) -> str:
+        return "action_redirect_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        topic = topics.detect(tracker.latest_message.get("text") or "")
+        structures = referrals.for_topic(topic, tracker.get_slot("secteur"))[:3] if topic else []
+        if not structures:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        dispatcher.utter_message(response="utter_out_of_scope_redirect")
+        for structure in structures:
+            dispatcher.utter_message(
+                response="utter_structure", nom=structure.name, quoi=structure.what,
+                pourquoi=structure.why, comment=structure.how, url=structure.url,
+            )
+        dispatcher.utter_message(response="utter_digital_question_welcome")
+        with dossier_session() as session:
+            queries.record_redirect(session, tracker.sender_id, [s.id for s in structures])
+        return []
