@@ -178,7 +178,7 @@ def run_shell(settings: Settings, model: Path) -> int:
         group.wait_until("actions", action_server_ready, 120)
         command = training.rasa_command(
             "shell", "--model", str(model), "--endpoints", str(paths.ENDPOINTS),
-            "--port", str(settings.rasa_port),
+            "--interface", settings.bind_host, "--port", str(settings.rasa_port),
         )
         return subprocess.call(command, cwd=paths.ROOT, env=server_environment(settings))
     except StartupError as exc:
