@@ -14,12 +14,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import dossier_session
-from bot import france_services, maturity
-from bot.profile import NOT_GIVEN, profile_values, role_of, size_bucket, skipped
+from bot import catalog, france_services, maturity
+from bot.profile import NOT_GIVEN, profile_values, role_of, sector_of, size_bucket, skipped
 from bot.store import queries
 from bot.textnorm import normalize
 
-PROFILE_ORDER = ["effectif", "role", "code_postal"]
+PROFILE_ORDER = ["secteur", "effectif", "role", "code_postal"]
 
 
 def question_slot(question_id: str) -> str:
@@ -64,6 +64,14 @@ class ValidateQualificationForm(FormValidationAction):
 
     def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
         return {"accord_questions": value if isinstance(value, bool) else None}
+
+    def validate_secteur(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"secteur": None}
+        sector = str(value) if str(value) in catalog.sectors() else sector_of(str(value))
+        if sector is None:
+            return self._retry(tracker, dispatcher, "secteur", "utter_invalid_secteur")
+        return {"secteur": sector, "echecs_validation": 0}
 
     def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
@@ -147,7 +155,7 @@ class ActionAssessMaturity(Action):
             competences=result.skill_name,
             pix=result.pix_advice,
         )
-        profile = profile_values({s: tracker.get_slot(s) for s in ["effectif", "role", "code_postal"]})
+        profile = profile_values({s: tracker.get_slot(s) for s in PROFILE_ORDER})
         with dossier_session() as session:
             queries.record_assessment(
                 session, tracker.sender_id, result.structure_level, result.skill_level, result.nature, profile

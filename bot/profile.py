@@ -54,3 +54,32 @@ def profile_values(slots: dict[str, str | None]) -> dict[str, str]:
         if value and value != NOT_GIVEN:
             values[key] = value
     return values
+
+
+def _sector_forms() -> list[tuple[str, str]]:
+    """(normalised surface form, sector key) from the NLU synonyms, longest forms first."""
+    import yaml
+
+    from bot import paths
+
+    forms = []
+    for item in yaml.safe_load((paths.NLU_DATA / "entities.yml").read_text(encoding="utf-8"))["nlu"]:
+        if "synonym" in item:
+            for line in item["examples"].splitlines():
+                form = normalize(line.strip().lstrip("-").strip())
+                if form:
+                    forms.append((form, item["synonym"]))
+    return sorted(set(forms), key=lambda pair: -len(pair[0]))
+
+
+_SECTOR_FORMS: list[tuple[str, str]] = []
+
+
+def sector_of(text: str) -> str | None:
+    """The sector key for a trade typed in words (« je suis boulangère » -> artisanat_alimentaire)."""
+    if skipped(text):
+        return NOT_GIVEN
+    if not _SECTOR_FORMS:
+        _SECTOR_FORMS.extend(_sector_forms())
+    typed = f" {normalize(text)} "
+    return next((key for form, key in _SECTOR_FORMS if f" {form} " in typed), None)

@@ -21,3 +21,12 @@ def test_roles():
 def test_profile_values_normalise_and_drop_unanswered():
     slots = {"effectif": "9 salariés", "role": NOT_GIVEN, "code_postal": None, "secteur": "commerce"}
     assert profile_values(slots) == {"effectif": "1-9", "secteur": "commerce"}
+
+
+def test_sector_from_words():
+    from bot.profile import sector_of
+
+    assert sector_of("je suis boulangère") == "artisanat_alimentaire"
+    assert sector_of("on fait de la plomberie") == "batiment"
+    assert sector_of("Je préfère ne pas répondre") == NOT_GIVEN
+    assert sector_of("euh") is None

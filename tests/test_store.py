@@ -139,3 +139,18 @@ def test_callback_with_deadline(url):
 def test_transcript_is_empty_before_rasa_created_its_table(url):
     with db.session(url) as session:
         assert queries.transcript(session, "nobody") == []
+
+
+def test_summary_is_derived_from_the_dossier(url):
+    with db.session(url) as session:
+        queries.record_need(session, "conv-s", "presence_en_ligne", 0.9)
+        queries.confirm_latest_need(session, "conv-s", True)
+        queries.record_answer(session, "conv-s", "presence_en_ligne", "technique", ["fiche_etablissement"], ["cci"])
+        queries.record_answered(session, "conv-s", False)
+        queries.request_callback(session, "conv-s", "le matin", date(2030, 2, 1))
+        session.commit()
+        text = queries.dossier_as_dict(queries.get_or_create_dossier(session, "conv-s"))["summary"]
+    assert text == (
+        "Besoins confirmés : presence_en_ligne. Pistes présentées (n'ont pas suffi) : fiche_etablissement. "
+        "Orienté vers : cci. À rappeler (le matin, avant le 01/02/2030)."
+    )

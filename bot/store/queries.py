@@ -205,8 +205,32 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
         },
         "satisfaction": dossier.satisfaction,
         "follow_up": dossier.follow_up,
-        "summary": dossier.summary,
+        "summary": summary(dossier),
     }
+
+
+def summary(dossier: Dossier) -> str:
+    """A few plain sentences a mediator reads first (derived, so never out of date)."""
+    confirmed = [n.intent for n in dossier.needs if n.confirmed]
+    unconfirmed = [n.intent for n in dossier.needs if n.confirmed is None]
+    parts = [f"Besoins confirmés : {', '.join(confirmed) or 'aucun'}."]
+    if unconfirmed:
+        parts.append(f"Non confirmés : {', '.join(unconfirmed)}.")
+    if dossier.maturity_level:
+        parts.append(f"Maturité {dossier.maturity_level}/4, compétences {dossier.skill_level}, besoin {dossier.nature}.")
+    if dossier.solutions:
+        verdict = {True: "ont répondu au besoin", False: "n'ont pas suffi", None: "sans avis"}[dossier.answered]
+        parts.append(f"Pistes présentées ({verdict}) : {', '.join(dossier.solutions)}.")
+    if dossier.redirect:
+        parts.append(f"Orienté vers : {', '.join(dossier.redirect)}.")
+    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    if appointment:
+        parts.append(f"Rendez-vous {appointment.reference} le {appointment.slot.starts_at:%d/%m/%Y %H:%M} UTC.")
+    if dossier.callbacks:
+        callback = dossier.callbacks[-1]
+        deadline = f", avant le {callback.deadline:%d/%m/%Y}" if callback.deadline else ""
+        parts.append(f"À rappeler ({callback.preferred_moment or 'moment libre'}{deadline}).")
+    return " ".join(parts)
 
 
 # --- transcript (Rasa's tracker store, same database) ---------------------------------------

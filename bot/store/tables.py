@@ -73,7 +73,6 @@ class Dossier(Base):
     satisfaction = Column(Integer)
     satisfaction_comment = Column(Text)
     follow_up = Column(Boolean)
-    summary = Column(Text)
 
     needs = relationship("DossierNeed", back_populates="dossier", order_by="DossierNeed.id")
     appointments = relationship("Appointment", back_populates="dossier")

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("satisfaction", sa.Integer),
         sa.Column("satisfaction_comment", sa.Text),
         sa.Column("follow_up", sa.Boolean),
-        sa.Column("summary", sa.Text),
     )
     op.create_table(
         "dossier_needs",
