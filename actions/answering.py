@@ -64,6 +64,9 @@ class ActionPresentSolutions(Action):
                     sites=_bullets(f"{s.name}, {s.address}, {s.postal_code} {s.city}, {s.phone}" for s in sites),
                     credit=france_services.CREDIT,
                 )
+        nature = tracker.get_slot("nature_besoin") or entry.nature
+        if nature == "strategique":  # a strategic need: a person is often the best help
+            dispatcher.utter_message(response="utter_strategic_offer")
         dispatcher.utter_message(response="utter_ask_answered")
         presented = [s.id for s in solutions]
         redirect = [s.id for s in structures]

@@ -14,9 +14,6 @@ from bot.store import db
 
 logger = logging.getLogger(__name__)
 
-PROFILE_SLOTS = ["entreprise", "secteur", "effectif", "code_postal"]
-
-
 @contextmanager
 def dossier_session() -> Iterator[Session]:
     """A session committed at the end; errors are logged, not raised."""

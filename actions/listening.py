@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import PROFILE_SLOTS, dossier_session
+from actions.dossier import dossier_session
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog
 from bot.profile import profile_values
@@ -35,8 +35,7 @@ class ActionReformulateNeed(Action):
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
         with dossier_session() as session:
             queries.record_need(session, tracker.sender_id, need.id, round(confidence, 3))
-            profile = profile_values({slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS})
-            queries.update_profile(session, tracker.sender_id, profile)
+            queries.update_profile(session, tracker.sender_id, profile_values(tracker.current_slot_values()))
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
             return events + [FollowupAction("action_confirm_need")]

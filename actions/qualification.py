@@ -155,7 +155,7 @@ class ActionAssessMaturity(Action):
             competences=result.skill_name,
             pix=result.pix_advice,
         )
-        profile = profile_values({s: tracker.get_slot(s) for s in PROFILE_ORDER})
+        profile = profile_values(tracker.current_slot_values())
         with dossier_session() as session:
             queries.record_assessment(
                 session, tracker.sender_id, result.structure_level, result.skill_level, result.nature, profile

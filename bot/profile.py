@@ -44,10 +44,13 @@ def role_of(text: str) -> str | None:
     return "autre" if typed == "autre" else None
 
 
+PROFILE_KEYS = ("entreprise", "secteur", "effectif", "role", "code_postal")
+
+
 def profile_values(slots: dict[str, str | None]) -> dict[str, str]:
-    """The profile to store from the tracker's slots: normalised, without unanswered ones."""
+    """The profile to store, from all the tracker's slots: normalised, without unanswered ones."""
     values = {}
-    for key in ("entreprise", "secteur", "effectif", "role", "code_postal"):
+    for key in PROFILE_KEYS:
         value = slots.get(key)
         if key == "effectif" and value:
             value = size_bucket(value) or value

@@ -34,6 +34,13 @@ def test_solutions_resources_and_structures_are_presented_and_stored(store_url):
     assert dossier["nature"] == knowledge.entry("presence_en_ligne").nature
 
 
+def test_a_strategic_need_gets_a_human_offered_with_the_answer():
+    messages, _ = run(ActionPresentSolutions(), make_tracker(slots={"besoin": "strategie_numerique"}))
+    assert responses(messages)[-2:] == ["utter_strategic_offer", "utter_ask_answered"]
+    tracker = make_tracker(slots={"besoin": "strategie_numerique", "nature_besoin": "technique"})
+    assert "utter_strategic_offer" not in responses(run(ActionPresentSolutions(), tracker)[0])
+
+
 def test_solutions_follow_the_maturity_level():
     tracker = make_tracker("oui", "affirm", slots={"besoin": "presence_en_ligne", "niveau_maturite": "4"})
     messages, _ = run(ActionPresentSolutions(), tracker)
