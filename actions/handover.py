@@ -6,22 +6,22 @@ wrong answers (data/service.yml) the assistant moves on rather than loop.
 """
 from __future__ import annotations
 
-from abc import abstractmethod
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.dossier import dossier_session
+from actions.form_validation import RetryingFormValidation
 from bot import catalog, contact
+from bot.profile import NOT_GIVEN
 from bot.store import queries
 
 PARIS = ZoneInfo("Europe/Paris")
-NOT_GIVEN = "non_renseigne"
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
 DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -95,12 +95,8 @@ class ActionAskCreneau(Action):
         return []
 
 
-class ContactFormValidation(FormValidationAction):
+class ContactFormValidation(RetryingFormValidation):
     """What both forms share: consent first, then a name and a way to reach the person."""
-
-    @abstractmethod
-    def name(self) -> str:
-        """Each form has its own validation action (abstract: not registered by rasa_sdk)."""
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("consentement") is False:
@@ -108,14 +104,6 @@ class ContactFormValidation(FormValidationAction):
         if tracker.get_slot("contact_coordonnees") == NOT_GIVEN:
             return [s for s in domain_slots if s in ("consentement", "contact_nom", "contact_coordonnees")]
         return domain_slots
-
-    def _failed(self, tracker: Tracker, slot: str, dispatcher: CollectingDispatcher, response: str) -> dict:
-        failures = int(tracker.get_slot("echecs_validation") or 0) + 1
-        if failures >= catalog.max_validation_failures():
-            dispatcher.utter_message(response="utter_moving_on")
-            return {slot: NOT_GIVEN, "echecs_validation": 0}
-        dispatcher.utter_message(response=response)
-        return {slot: None, "echecs_validation": failures}
 
     def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
@@ -131,7 +119,7 @@ class ContactFormValidation(FormValidationAction):
             return {"contact_nom": None}
         name = " ".join(str(value or "").split())[:100]
         if not name or name.startswith("/"):
-            return self._failed(tracker, "contact_nom", dispatcher, "utter_invalid_name")
+            return self.retry_or_move_on(tracker, dispatcher, "contact_nom", "utter_invalid_name")
         if any(word in name.lower() for word in ("pas répondre", "pas repondre", "préfère pas", "prefere pas")):
             return {"contact_nom": NOT_GIVEN, "echecs_validation": 0}
         return {"contact_nom": name, "echecs_validation": 0}
@@ -141,7 +129,7 @@ class ContactFormValidation(FormValidationAction):
             return {"contact_coordonnees": None}
         found = contact.parse_contact(str(value or ""))
         if found is None:
-            return self._failed(tracker, "contact_coordonnees", dispatcher, "utter_invalid_contact")
+            return self.retry_or_move_on(tracker, dispatcher, "contact_coordonnees", "utter_invalid_contact")
         return {"contact_coordonnees": found[1], "echecs_validation": 0}
 
 
@@ -161,7 +149,7 @@ class ValidateRendezVousForm(ContactFormValidation):
             return {"creneau": None}
         if value == NOT_GIVEN:
             return {"creneau": NOT_GIVEN}
-        return self._failed(tracker, "creneau", dispatcher, "utter_invalid_creneau")
+        return self.retry_or_move_on(tracker, dispatcher, "creneau", "utter_invalid_creneau")
 
 
 class ValidateRappelForm(ContactFormValidation):
@@ -182,7 +170,7 @@ class ValidateRappelForm(ContactFormValidation):
             return {"echeance": NOT_GIVEN, "echecs_validation": 0}
         deadline = contact.parse_deadline(text, datetime.now(PARIS).date())
         if deadline is None:
-            return self._failed(tracker, "echeance", dispatcher, "utter_invalid_echeance")
+            return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
         return {"echeance": deadline.isoformat(), "echecs_validation": 0}
 
 

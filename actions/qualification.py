@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import dossier_session
+from actions.form_validation import RetryingFormValidation
 from bot import catalog, france_services, maturity
 from bot.profile import NOT_GIVEN, profile_values, role_of, sector_of, size_bucket, skipped
 from bot.store import queries
@@ -41,7 +42,7 @@ def match_answer(question: dict, text: str) -> str | None:
     return None
 
 
-class ValidateQualificationForm(FormValidationAction):
+class ValidateQualificationForm(RetryingFormValidation):
     def name(self) -> str:
         return "validate_qualification_form"
 
@@ -54,14 +55,6 @@ class ValidateQualificationForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         return [s for s in wanted if not (s in PROFILE_ORDER and tracker.get_slot(s) and s != requested)]
 
-    def _retry(self, tracker, dispatcher, slot: str, response: str) -> dict:
-        failures = int(tracker.get_slot("echecs_validation") or 0) + 1
-        if failures >= 2:
-            dispatcher.utter_message(response="utter_moving_on")
-            return {slot: NOT_GIVEN, "echecs_validation": 0}
-        dispatcher.utter_message(response=response)
-        return {slot: None, "echecs_validation": failures}
-
     def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
         return {"accord_questions": value if isinstance(value, bool) else None}
 
@@ -70,7 +63,7 @@ class ValidateQualificationForm(FormValidationAction):
             return {"secteur": None}
         sector = str(value) if str(value) in catalog.sectors() else sector_of(str(value))
         if sector is None:
-            return self._retry(tracker, dispatcher, "secteur", "utter_invalid_secteur")
+            return self.retry_or_move_on(tracker, dispatcher, "secteur", "utter_invalid_secteur")
         return {"secteur": sector, "echecs_validation": 0}
 
     def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
@@ -78,7 +71,7 @@ class ValidateQualificationForm(FormValidationAction):
             return {"effectif": None}
         bucket = size_bucket(str(value))
         if bucket is None:
-            return self._retry(tracker, dispatcher, "effectif", "utter_invalid_choice")
+            return self.retry_or_move_on(tracker, dispatcher, "effectif", "utter_invalid_choice")
         return {"effectif": bucket, "echecs_validation": 0}
 
     def validate_role(self, value, dispatcher, tracker, domain) -> dict:
@@ -86,7 +79,7 @@ class ValidateQualificationForm(FormValidationAction):
             return {"role": None}
         role = role_of(str(value))
         if role is None:
-            return self._retry(tracker, dispatcher, "role", "utter_invalid_choice")
+            return self.retry_or_move_on(tracker, dispatcher, "role", "utter_invalid_choice")
         return {"role": role, "echecs_validation": 0}
 
     def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
@@ -98,7 +91,7 @@ class ValidateQualificationForm(FormValidationAction):
         found = re.search(r"\b\d{5}\b", text)
         if found and france_services.is_postal_code(found.group(0)):
             return {"code_postal": found.group(0), "echecs_validation": 0}
-        return self._retry(tracker, dispatcher, "code_postal", "utter_invalid_code_postal")
+        return self.retry_or_move_on(tracker, dispatcher, "code_postal", "utter_invalid_code_postal")
 
 
 def _question_validator(question: dict):
@@ -109,7 +102,7 @@ def _question_validator(question: dict):
             return {slot: None}
         answer = match_answer(question, str(value))
         if answer is None:
-            return self._retry(tracker, dispatcher, slot, "utter_invalid_choice")
+            return self.retry_or_move_on(tracker, dispatcher, slot, "utter_invalid_choice")
         return {slot: answer, "echecs_validation": 0}
 
     return validate
