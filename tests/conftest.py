@@ -23,15 +23,20 @@ def model() -> Path:
     return training.ensure_model()
 
 
-@pytest.fixture(scope="session")
-def server_settings(tmp_path_factory) -> Settings:
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server_settings(request, tmp_path_factory) -> Settings:
+    """Every end-to-end conversation runs on the embedded SQLite default and on PostgreSQL."""
+    from tests.databases import fresh_database_url
+
     var_dir = tmp_path_factory.mktemp("var")
+    database_url, drop = fresh_database_url(request.param, var_dir)
+    request.addfinalizer(drop)
     return Settings(
         bind_host="127.0.0.1",
         rasa_port=free_port(),
         action_port=free_port(),
         rasa_token="test-token-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'mediation.db'}",
+        database_url=database_url,
         var_dir=var_dir,
     )
 
@@ -45,6 +50,9 @@ def servers(server_settings, model):
     group = supervisor.start_servers(server_settings, model)
     yield server_settings
     group.stop()
+    from bot.store import db
+
+    db.engine_for(server_settings.database_url).dispose()  # let the test database be dropped
 
 
 class Chat:

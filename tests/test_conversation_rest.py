@@ -1,8 +1,6 @@
 """The first exchange, end to end through the real Rasa server, action server and tracker store."""
 from __future__ import annotations
 
-import sqlite3
-
 import requests
 
 from bot import catalog, knowledge
@@ -113,10 +111,13 @@ def test_http_api_needs_the_token(servers):
 def test_conversation_is_stored_in_the_tracker_store(chat, servers):
     chat.say("bonjour")
     chat.say("mon ordi rame et je sais pas imprimer")
-    db = servers.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(db) as connection:
+    from sqlalchemy import text
+
+    from bot.store import db
+
+    with db.engine_for(servers.database_url).connect() as connection:
         types = [row[0] for row in connection.execute(
-            "select type_name from events where sender_id = ? order by id", (chat.sender,)
+            text("select type_name from events where sender_id = :sender order by id"), {"sender": chat.sender}
         )]
     assert types.count("user") == 2
     assert "bot" in types and "slot" in types
