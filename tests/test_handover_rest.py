@@ -80,3 +80,66 @@ def test_wrong_contact_twice_moves_on_and_keeps_nothing(chat, servers):
     assert "ne pourra pas vous recontacter" in text
     dossier = dossier_of(servers, chat)
     assert dossier["appointment"] is None and dossier["contact"]["phone"] is None
+
+
+def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
+    """Exactly one gets it; the others are told and offered other slots; every dossier stored once."""
+    import random
+    import threading
+
+    from tests.conftest import Chat
+
+    people = [Chat(servers) for _ in range(20)]
+    first_offers = {}
+
+    def reach_the_slots(chat):
+        chat.say('/ask_human{"mode_contact": "rendez_vous"}')
+        chat.say("oui")
+        chat.say("Client")
+        first_offers[chat.sender] = chat.buttons(chat.say("06 12 34 56 78"))
+
+    threads = [threading.Thread(target=reach_the_slots, args=(c,)) for c in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    # they all see the same first free slot (nobody has booked yet)
+    first_payload = first_offers[people[0].sender][0]["payload"]
+    assert all(offers and offers[0]["payload"] == first_payload for offers in first_offers.values())
+
+    barrier = threading.Barrier(len(people))
+    outcomes, errors = {}, []
+
+    def book(chat):
+        try:
+            barrier.wait()
+            replies = chat.say(first_payload)
+            for _ in range(40):  # taken: choose one of the slots offered now, as a person would
+                text = chat.texts(replies)
+                if "C'est réservé" in text:
+                    outcomes[chat.sender] = re.search(r"RDV-[A-Z0-9]{6}", text).group(0)
+                    return
+                assert "vient d'être pris" in text or "Je n'ai pas reconnu" in text, text
+                replies = chat.say(random.choice(chat.buttons(replies))["payload"])
+        except Exception as exc:  # any error fails the test below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=book, args=(c,)) for c in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
+    with db.session(servers.database_url) as session:
+        dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session)
+                    if d.conversation_id in outcomes]
+        first_slot_holders = [
+            a for a in session.execute(
+                queries.select(queries.Appointment).where(queries.Appointment.status == "confirme")
+            ).scalars()
+            if str(a.slot_id) == first_payload.split('"')[-2]
+        ]
+    assert len(dossiers) == 20
+    assert sorted(d["appointment"]["reference"] for d in dossiers) == sorted(outcomes.values())
+    assert len(first_slot_holders) == 1
