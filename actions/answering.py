@@ -88,14 +88,15 @@ class ActionAnswered(Action):
         if need is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        titles = {s.id: s.title for s in knowledge.entry(need.id).solutions}
+        entry = knowledge.entry(need.id)
+        titles = {s.id: s.title for s in entry.solutions}
         presented = [titles[i] for i in tracker.get_slot("solutions_presentees") or [] if i in titles]
         dispatcher.utter_message(
             response="utter_synthesis",
             besoin_phrase=need.phrase,
             solutions=_bullets(presented) or "aucune",
         )
-        dispatcher.utter_message(response="utter_tip", conseil=knowledge.entry(need.id).tip)
+        dispatcher.utter_message(response="utter_tip", conseil=entry.tip)
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("reponse_utile", True)]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -19,9 +18,9 @@ from actions.dossier import dossier_session
 from actions.form_validation import RetryingFormValidation
 from bot import catalog, contact
 from bot.profile import NOT_GIVEN
+from bot.settings import PARIS
 from bot.store import queries
 
-PARIS = ZoneInfo("Europe/Paris")
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
 DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",

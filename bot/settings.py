@@ -8,8 +8,13 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import paths
+
+
+# The service's local time: slots, opening hours and dates said to people.
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _int_env(name: str, default: int) -> int:

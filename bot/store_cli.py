@@ -5,12 +5,11 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from bot import settings
+from bot.settings import PARIS
 from bot.store import db, migrate, queries
 
-PARIS = ZoneInfo("Europe/Paris")
 DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Benali", "karim.benali@example.org")]
 
 
