@@ -51,23 +51,21 @@ class ActionHumanContact(Action):
 
 
 class ActionOfferHumanOptions(Action):
-    """Offer an appointment, a call back or the contact details; start the chosen form."""
+    """Offer an appointment, a call back or the contact details; remember the choice."""
 
     def name(self) -> str:
         return "action_offer_human_options"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        # the rules in data/rules.yml start the form matching `mode_contact`
         mode = next(tracker.get_latest_entity_values("mode_contact"), None)
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        if mode == "rendez_vous":
-            return reset + [FollowupAction("rendez_vous_form")]
-        if mode == "rappel":
-            return reset + [FollowupAction("rappel_form")]
+        if mode in ("rendez_vous", "rappel"):
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("mode_contact", mode)]
         if mode == "coordonnees":
             utter_service_contact(dispatcher)
-            return []
-        dispatcher.utter_message(response="utter_human_options")
-        return []
+        else:
+            dispatcher.utter_message(response="utter_human_options")
+        return [SlotSet("mode_contact", mode)]
 
 
 class ActionAskCreneau(Action):

@@ -12,6 +12,10 @@ from actions.dossier import dossier_session
 from bot import catalog, knowledge
 from bot.profile import NOT_GIVEN, skipped
 from bot.store import queries
+from bot.textnorm import normalize
+
+COMMENT_MAX_CHARS = 1000
+NO_COMMENT = {"non", "non merci", "non c'est tout", "non c est tout", "rien", "c'est tout", "non rien"}
 
 
 class ActionTakeLeave(Action):
@@ -45,6 +49,15 @@ class ValidateSatisfactionForm(FormValidationAction):
         dispatcher.utter_message(response="utter_invalid_satisfaction")
         return {"satisfaction": NOT_GIVEN}  # asked once; never insist
 
+    def validate_commentaire(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"commentaire": None}
+        comment = " ".join(str(value).split())[:COMMENT_MAX_CHARS]
+        declined = tracker.get_intent_of_latest_message() == "deny" or normalize(comment) in NO_COMMENT
+        if declined or skipped(comment) or comment.startswith("/"):
+            return {"commentaire": NOT_GIVEN}
+        return {"commentaire": comment}
+
 
 class ActionGoodbye(Action):
     """Store the answers, leave one awareness tip tied to the need, say goodbye."""
@@ -54,11 +67,13 @@ class ActionGoodbye(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         score = tracker.get_slot("satisfaction")
+        comment = tracker.get_slot("commentaire")
         with dossier_session() as session:
             queries.record_leave(
                 session, tracker.sender_id,
                 follow_up=tracker.get_slot("suivi"),
                 satisfaction=int(score) if score and score.isdigit() else None,
+                comment=comment if comment and comment != NOT_GIVEN else None,
             )
         need = catalog.need(tracker.get_slot("besoin") or "")
         if need is not None and tracker.get_slot("reponse_utile") is not True:

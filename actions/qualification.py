@@ -20,7 +20,8 @@ from bot.profile import NOT_GIVEN, profile_values, role_of, sector_of, size_buck
 from bot.store import queries
 from bot.textnorm import normalize
 
-PROFILE_ORDER = ["secteur", "effectif", "role", "code_postal"]
+PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]
+DECLINING_INTENTS = ("deny", "dont_know")
 
 
 def question_slot(question_id: str) -> str:
@@ -57,6 +58,16 @@ class ValidateQualificationForm(RetryingFormValidation):
 
     def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
         return {"accord_questions": value if isinstance(value, bool) else None}
+
+    def validate_entreprise(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"entreprise": None}
+        name = " ".join(str(value).split())[:120]
+        if skipped(name) or tracker.get_intent_of_latest_message() in DECLINING_INTENTS:
+            return {"entreprise": NOT_GIVEN}
+        if not any(ch.isalnum() for ch in name) or name.startswith("/"):
+            return self.retry_or_move_on(tracker, dispatcher, "entreprise", "utter_invalid_entreprise")
+        return {"entreprise": name, "echecs_validation": 0}
 
     def validate_secteur(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:

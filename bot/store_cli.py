@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot import settings
 from bot.settings import PARIS
-from bot.store import db, migrate, queries
+from bot.store import conversations, db, migrate, queries
 
 DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Benali", "karim.benali@example.org")]
 
@@ -93,14 +93,15 @@ def cmd_dossiers_show(args) -> int:
         data = queries.dossier_as_dict(dossier)
         data["transcript"] = [
             {"at": line.at.isoformat(), "speaker": line.speaker, "text": line.text}
-            for line in queries.transcript(session, dossier.conversation_id)
+            for line in conversations.transcript(session, dossier.conversation_id)
         ]
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     print(f"Dossier #{data['id']} — {data['status']} — conversation {data['conversation_id']}")
     for key in ["needs", "profile", "maturity_level", "skill_level", "nature", "solutions",
-                "answered", "redirect", "appointment", "callback", "contact", "satisfaction", "summary"]:
+                "answered", "redirect", "appointment", "callback", "contact", "satisfaction",
+                "satisfaction_comment", "summary"]:
         print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
     print("Transcript:")
     for line in data["transcript"]:

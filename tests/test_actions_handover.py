@@ -35,11 +35,11 @@ def with_entity(text, entity, value):
 
 def test_options_then_the_chosen_form():
     messages, events = run(ActionOfferHumanOptions(), make_tracker("un humain", "ask_human"))
-    assert responses(messages) == ["utter_human_options"] and events == []
+    assert responses(messages) == ["utter_human_options"] and events == [SlotSet("mode_contact", None)]
     _, events = run(ActionOfferHumanOptions(), with_entity("/ask_human", "mode_contact", "rendez_vous"))
-    assert events[-1] == FollowupAction("rendez_vous_form") and SlotSet("creneau", None) in events
+    assert events[-1] == SlotSet("mode_contact", "rendez_vous") and SlotSet("creneau", None) in events
     _, events = run(ActionOfferHumanOptions(), with_entity("/ask_human", "mode_contact", "rappel"))
-    assert events[-1] == FollowupAction("rappel_form")
+    assert events[-1] == SlotSet("mode_contact", "rappel")
     messages, _ = run(ActionOfferHumanOptions(), with_entity("/ask_human", "mode_contact", "coordonnees"))
     assert responses(messages) == ["utter_human_contact"]
 

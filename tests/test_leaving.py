@@ -32,13 +32,27 @@ def test_satisfaction_validation_never_insists():
     assert form.validate_satisfaction("9", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
 
 
+def test_comment_is_optional_and_kept_as_typed():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
+    declined = make_tracker("Non, c'est tout", "deny")
+    assert form.validate_commentaire("Non, c'est tout", dispatcher, declined, {}) == {"commentaire": "non_renseigne"}
+    typed = make_tracker("x", "inform")
+    assert form.validate_commentaire("  très   clair, merci <3 ", dispatcher, typed, {}) == {
+        "commentaire": "très clair, merci <3"
+    }
+    assert len(form.validate_commentaire("a" * 5000, dispatcher, typed, {})["commentaire"]) == 1000
+
+
 def test_goodbye_stores_answers_and_gives_a_tip(store_url):
-    slots = {"besoin": "naviguer_internet", "suivi": True, "satisfaction": "4"}
+    slots = {"besoin": "naviguer_internet", "suivi": True, "satisfaction": "4", "commentaire": "Rapide"}
     messages, _ = run(ActionGoodbye(), make_tracker("4", slots=slots))
     assert responses(messages) == ["utter_tip", "utter_follow_up_noted", "utter_goodbye"]
     assert messages[0]["conseil"] == knowledge.entry("naviguer_internet").tip
     dossier = stored(store_url)
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True
+    assert dossier["satisfaction_comment"] == "Rapide"
 
 
 def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
@@ -53,8 +67,10 @@ def test_leave_taking_end_to_end(chat, servers):
     text = chat.texts(chat.say("au revoir, bonne journée"))
     assert "reprenne contact" in text
     assert "de 1 à 5" in chat.texts(chat.say("oui"))
-    text = chat.texts(chat.say("4"))
+    assert "ajouter un mot" in chat.texts(chat.say("4"))
+    text = chat.texts(chat.say("Très clair, merci"))
     assert "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
         dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
+    assert dossier["satisfaction_comment"] == "Très clair, merci"

@@ -14,8 +14,9 @@ def test_all_questions_answered_with_buttons(chat, servers):
     chat.say("je voudrais que mon garage soit plus visible sur internet")
     replies = chat.say("oui")
     assert "quelques questions rapides" in chat.texts(replies)
+    assert "nom de votre entreprise" in chat.texts(chat.say("oui"))
     # the trade was in the first message (« mon garage »): not asked again
-    assert "Combien de personnes" in chat.texts(chat.say("oui"))
+    assert "Combien de personnes" in chat.texts(chat.say("Garage <b>Dupont</b> & fils"))
     assert "votre rôle" in chat.texts(chat.say("1 à 9 salariés"))
     assert "code postal" in chat.texts(chat.say("Dirigeant(e)"))
     replies = chat.say("33000")
@@ -34,6 +35,7 @@ def test_all_questions_answered_with_buttons(chat, servers):
     assert dossier["profile"]["effectif"] == "1-9" and dossier["profile"]["role"] == "dirigeant"
     assert dossier["profile"]["code_postal"] == "33000"
     assert dossier["profile"]["secteur"] == "artisanat_production"
+    assert dossier["profile"]["entreprise"] == "Garage <b>Dupont</b> & fils"  # stored as typed
 
 
 def test_questions_can_be_declined_or_skipped(chat, servers):
@@ -46,7 +48,8 @@ def test_questions_can_be_declined_or_skipped(chat, servers):
 
 def test_wrong_postal_code_twice_moves_on_and_skipped_answers(chat, servers):
     chat.say("/outils_internes")
-    assert "Quel est votre métier" in chat.texts(chat.say("oui"))  # not known yet: asked
+    assert "nom de votre entreprise" in chat.texts(chat.say("oui"))
+    assert "Quel est votre métier" in chat.texts(chat.say("Je préfère ne pas répondre"))  # not known yet: asked
     assert "Je n'ai pas reconnu ce métier" in chat.texts(chat.say("euh"))
     assert "Combien de personnes" in chat.texts(chat.say("on est fleuristes"))
     chat.say("Je préfère ne pas répondre")

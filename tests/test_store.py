@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.store import db, migrate, queries
+from bot.store import conversations, db, migrate, queries
 from bot.store.tables import Base
 from bot import store_cli
 from tests.databases import fresh_database_url
@@ -138,7 +138,7 @@ def test_callback_with_deadline(url):
 
 def test_transcript_is_empty_before_rasa_created_its_table(url):
     with db.session(url) as session:
-        assert queries.transcript(session, "nobody") == []
+        assert conversations.transcript(session, "nobody") == []
 
 
 def test_summary_is_derived_from_the_dossier(url):

@@ -1,14 +1,12 @@
 """Every read and write of the store, as small functions taking a session."""
 from __future__ import annotations
 
-import json
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.store.tables import (
@@ -117,12 +115,16 @@ def record_redirect(session: Session, conversation_id: str, structures: list[str
     return dossier
 
 
-def record_leave(session: Session, conversation_id: str, follow_up: bool | None, satisfaction: int | None) -> Dossier:
+def record_leave(
+    session: Session, conversation_id: str, follow_up: bool | None, satisfaction: int | None,
+    comment: str | None = None,
+) -> Dossier:
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValueError("satisfaction is a score from 1 to 5")
     dossier = get_or_create_dossier(session, conversation_id)
     dossier.follow_up = follow_up
     dossier.satisfaction = satisfaction
+    dossier.satisfaction_comment = comment
     dossier.updated_at = utcnow()
     return dossier
 
@@ -204,6 +206,7 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
             "consent_at": dossier.consent_at.isoformat() if dossier.consent_at else None,
         },
         "satisfaction": dossier.satisfaction,
+        "satisfaction_comment": dossier.satisfaction_comment,
         "follow_up": dossier.follow_up,
         "summary": summary(dossier),
     }
@@ -231,41 +234,6 @@ def summary(dossier: Dossier) -> str:
         deadline = f", avant le {callback.deadline:%d/%m/%Y}" if callback.deadline else ""
         parts.append(f"À rappeler ({callback.preferred_moment or 'moment libre'}{deadline}).")
     return " ".join(parts)
-
-
-# --- transcript (Rasa's tracker store, same database) ---------------------------------------
-
-@dataclass(frozen=True)
-class TranscriptLine:
-    at: datetime
-    speaker: str  # "personne" | "assistant"
-    text: str
-
-
-def transcript(session: Session, conversation_id: str) -> list[TranscriptLine]:
-    """What the person and the assistant said, in order, read from Rasa's `events` table."""
-    try:
-        rows = session.execute(
-            text(
-                "SELECT type_name, timestamp, data FROM events "
-                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
-            ),
-            {"sender": conversation_id},
-        ).all()
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        session.rollback()
-        return []
-    lines = []
-    for type_name, timestamp, data in rows:
-        event = json.loads(data) if data else {}
-        lines.append(
-            TranscriptLine(
-                at=datetime.fromtimestamp(float(timestamp), tz=timezone.utc),
-                speaker="personne" if type_name == "user" else "assistant",
-                text=event.get("text") or "",
-            )
-        )
-    return lines
 
 
 # --- mediators and slots ------------------------------------------------------------------
