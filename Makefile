@@ -6,10 +6,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: install train run shell test eval validate compare-pipelines lock clean
+.PHONY: install browser train run shell test eval validate compare-pipelines lock clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@./scripts/find-python310 >/dev/null
@@ -18,6 +19,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Front-end libraries for the chat widget, pinned in package-lock.json, served by the web app.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is required: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+# Debian's Chromium for the browser tests (installed with apt-get when missing and run as root).
+browser:
+	@./scripts/ensure-chromium
 
 train: install
 	$(BOT) train
@@ -37,7 +48,7 @@ eval: train
 compare-pipelines: install
 	$(BOT) compare-pipelines
 
-test: train
+test: train browser
 	$(PY) -m pytest
 
 # Regenerate requirements.lock from requirements.in in a scratch virtualenv.
@@ -47,4 +58,4 @@ lock:
 	/tmp/lock-venv/bin/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel)==' > requirements.lock
 
 clean:
-	rm -rf $(VENV) models .rasa results
+	rm -rf $(VENV) models .rasa results node_modules

@@ -54,6 +54,10 @@ def service_contact() -> ServiceContact:
     return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=raw["hours"])
 
 
+def retention_months() -> int:
+    return int(_service()["retention_months"])
+
+
 def max_validation_failures() -> int:
     """Wrong answers to one form question before the assistant moves on."""
     return _service()["max_validation_failures"]

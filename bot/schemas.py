@@ -64,7 +64,7 @@ SERVICE = {
     "properties": {
         "service": {
             "type": "object",
-            "required": ["name", "phone", "email", "hours", "max_validation_failures"],
+            "required": ["name", "phone", "email", "hours", "max_validation_failures", "retention_months"],
             "additionalProperties": False,
             "properties": {
                 "name": _TEXT,
@@ -72,6 +72,7 @@ SERVICE = {
                 "email": _TEXT,
                 "hours": _TEXT,
                 "max_validation_failures": {"type": "integer", "minimum": 1, "maximum": 5},
+                "retention_months": {"type": "integer", "minimum": 1, "maximum": 36},
             },
         }
     },

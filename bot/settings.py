@@ -48,14 +48,26 @@ def database_dialect(url: str) -> str:
     return scheme.split("+", 1)[0]
 
 
+# Longest chat message accepted from a person (a long e-mail pasted whole gets a polite reply).
+MAX_MESSAGE_CHARS = 2000
+
+
 @dataclass(frozen=True)
 class Settings:
     bind_host: str
     rasa_port: int
     action_port: int
+    web_port: int
     rasa_token: str
+    conversation_secret: str  # signs website conversation ids (bot/web/conversation_ids.py)
     database_url: str
     var_dir: Path
+    allowed_origins: tuple[str, ...]  # sites allowed to embed the chat widget
+    public_socket_url: str  # where browsers reach Rasa's socket.io; "" = same host, RASA_PORT
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.bind_host}:{self.web_port}"
 
     @property
     def rasa_url(self) -> str:
@@ -83,14 +95,26 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{var_directory() / 'mediation.db'}"
 
 
+def _allowed_origins(web_port: int) -> tuple[str, ...]:
+    """WEB_ALLOWED_ORIGINS (comma-separated), plus the service's own page."""
+    own = (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")
+    extra = [o.strip().rstrip("/") for o in os.environ.get("WEB_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    return tuple(dict.fromkeys([*own, *extra]))
+
+
 def load() -> Settings:
     var_dir = var_directory()
     var_dir.mkdir(parents=True, exist_ok=True)
+    web_port = _int_env("WEB_PORT", 8000)
     return Settings(
         bind_host=os.environ.get("BIND_HOST", "127.0.0.1"),
         rasa_port=_int_env("RASA_PORT", 5005),
         action_port=_int_env("ACTION_PORT", 5055),
+        web_port=web_port,
         rasa_token=_persistent_secret("RASA_TOKEN", var_dir),
+        conversation_secret=_persistent_secret("CONVERSATION_SECRET", var_dir),
         database_url=database_url(),
         var_dir=var_dir,
+        allowed_origins=_allowed_origins(web_port),
+        public_socket_url=os.environ.get("PUBLIC_SOCKET_URL", "").strip().rstrip("/"),
     )

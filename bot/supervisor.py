@@ -1,4 +1,4 @@
-"""Start the action server and the Rasa server, wait until both answer, stop both cleanly."""
+"""Start the action server, the Rasa server and the web app; wait until all answer; stop all cleanly."""
 from __future__ import annotations
 
 import os
@@ -36,11 +36,27 @@ def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     )
 
 
+def web_server_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "bot.web.app:create_app",
+        "--host", settings.bind_host, "--port", str(settings.web_port), "--no-server-header",
+        "--ws", "none",  # no websocket here (the chat uses Rasa's socket.io); Rasa pins an older websockets
+    ]
+
+
 def server_environment(settings: Settings) -> dict[str, str]:
     env = training.rasa_env()
     env.update(settings.rasa_environment())
     env["SANIC_HOST"] = settings.bind_host  # the action server's bind address
     env["DATABASE_URL"] = settings.database_url  # the actions write the dossiers there
+    # the website channel (inside the Rasa server) and the web app share these
+    env["BOT_VAR_DIR"] = str(settings.var_dir)
+    env["BIND_HOST"] = settings.bind_host
+    env["RASA_PORT"] = str(settings.rasa_port)
+    env["CONVERSATION_SECRET"] = settings.conversation_secret
+    env["WEB_PORT"] = str(settings.web_port)
+    env["WEB_ALLOWED_ORIGINS"] = ",".join(settings.allowed_origins)
+    env["PUBLIC_SOCKET_URL"] = settings.public_socket_url
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -49,6 +65,13 @@ def action_server_ready(settings: Settings) -> bool:
     try:
         url = f"http://{settings.bind_host}:{settings.action_port}/health"
         return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def web_server_ready(settings: Settings) -> bool:
+    try:
+        return requests.get(f"{settings.web_url}/healthz", timeout=2).status_code == 200
     except requests.RequestException:
         return False
 
@@ -115,7 +138,9 @@ def start_servers(settings: Settings, model: Path, timeout: float = 240.0) -> Se
     try:
         group.start("actions", action_server_command(settings))
         group.start("rasa", rasa_server_command(settings, model))
+        group.start("web", web_server_command(settings))
         group.wait_until("actions", action_server_ready, timeout)
+        group.wait_until("web", web_server_ready, timeout)
         group.wait_until("rasa", rasa_server_ready, timeout)
     except BaseException:
         group.stop()
@@ -136,7 +161,7 @@ def run_forever(settings: Settings, model: Path) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print("Starting the action server and the Rasa server…", flush=True)
+    print("Starting the action server, the Rasa server and the web app…", flush=True)
     try:
         group = start_servers(settings, model)
     except StartupError as exc:
@@ -148,6 +173,7 @@ def run_forever(settings: Settings, model: Path) -> int:
     starting = False
     print(
         f"\nReady.\n"
+        f"  Website chat:  http://localhost:{settings.web_port}  (open it in a browser)\n"
         f"  Rasa server:   {settings.rasa_url}  (REST webhook: POST {settings.rasa_url}/webhooks/rest/webhook)\n"
         f"  Action server: http://{settings.bind_host}:{settings.action_port}\n"
         f"  Try: curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "

@@ -31,13 +31,18 @@ def server_settings(request, tmp_path_factory) -> Settings:
     var_dir = tmp_path_factory.mktemp("var")
     database_url, drop = fresh_database_url(request.param, var_dir)
     request.addfinalizer(drop)
+    web_port = free_port()
     return Settings(
         bind_host="127.0.0.1",
         rasa_port=free_port(),
         action_port=free_port(),
+        web_port=web_port,
         rasa_token="test-token-" + uuid.uuid4().hex,
+        conversation_secret="test-secret-" + uuid.uuid4().hex,
         database_url=database_url,
         var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"),
+        public_socket_url="",
     )
 
 

@@ -1,0 +1,144 @@
+"""The website chat channel: Rasa's socket.io channel, made safe for a public page.
+
+Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why:
+- conversation ids are issued by the server, random and signed (bot/web/conversation_ids.py);
+  a client cannot pick, guess or reuse another person's id;
+- the conversation of a socket is remembered server-side at `session_request`: a message never
+  names its conversation, so it cannot be sent into someone else's;
+- `enter_room` is awaited when it is a coroutine (python-socketio >= 5.10), the known trap where
+  replies never arrive;
+- every tab of one conversation shares a room: the assistant's replies, the person's own messages
+  (`user_echo`) and a typing indicator reach all of them;
+- messages are checked (type, blank, size) and bad ones get a polite French reply, not a crash.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, response
+from socketio import AsyncServer
+
+from bot import settings as bot_settings
+from bot.web import conversation_ids
+
+logger = logging.getLogger(__name__)
+
+MAX_DISPLAY_CHARS = 200  # the title of a clicked button, shown instead of its payload
+TOO_LONG = (
+    "Votre message est trop long pour moi (plus de {limit} caractères). "
+    "Pouvez-vous le résumer en quelques phrases ? Une personne pourra lire le détail plus tard."
+)
+EMPTY = "Je n'ai pas reçu de texte. Écrivez votre question avec vos mots, je vous lis."
+NO_SESSION = "La connexion a été interrompue. Rechargez la page pour reprendre la conversation."
+
+
+async def enter_room(sio: AsyncServer, sid: str, room: str) -> None:
+    """`AsyncServer.enter_room` is a plain function before python-socketio 5.10, a coroutine after."""
+    result = sio.enter_room(sid, room)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def leave_room(sio: AsyncServer, sid: str, room: str) -> None:
+    result = sio.leave_room(sid, room)
+    if inspect.isawaitable(result):
+        await result
+
+
+class WebsiteChatInput(InputChannel):
+    """Configured in credentials.yml as `bot.channels.website.WebsiteChatInput`."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "website"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, user_message_evt: str, bot_message_evt: str, socketio_path: str) -> None:
+        self.user_message_evt = user_message_evt
+        self.bot_message_evt = bot_message_evt
+        self.socketio_path = socketio_path
+        self.settings = bot_settings.load()
+        self.sio: AsyncServer | None = None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        secret = self.settings.conversation_secret
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=list(self.settings.allowed_origins),
+            # a frame a bit larger than the longest accepted message; larger ones close the socket
+            max_http_buffer_size=16 * bot_settings.MAX_MESSAGE_CHARS + 4096,
+        )
+        self.sio = sio
+        webhook = SocketBlueprint(sio, self.socketio_path, "website_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_request):
+            return response.json({"status": "ok"})
+
+        async def say(room: str, text: str) -> None:
+            await sio.emit(self.bot_message_evt, {"text": text}, room=room)
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict, auth: Any = None) -> bool:
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any = None) -> None:
+            token = data.get("session_id") if isinstance(data, dict) else None
+            conversation_id = conversation_ids.conversation_of(secret, token)
+            if conversation_id is None:  # first visit, erased, or a token that is not ours
+                token, conversation_id = conversation_ids.new_conversation(secret)
+            previous = (await sio.get_session(sid)).get("conversation_id")
+            if previous and previous != conversation_id:  # erased, or another tab moved on
+                await leave_room(sio, sid, previous)
+            await sio.save_session(sid, {"conversation_id": conversation_id})
+            await enter_room(sio, sid, conversation_id)
+            await sio.emit("session_confirm", token, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            conversation_id = (await sio.get_session(sid)).get("conversation_id")
+            if conversation_id is None:
+                await say(sid, NO_SESSION)
+                return
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                await say(sid, EMPTY)
+                return
+            text = text.strip()
+            if len(text) > bot_settings.MAX_MESSAGE_CHARS:
+                await say(sid, TOO_LONG.format(limit=f"{bot_settings.MAX_MESSAGE_CHARS:,}".replace(",", " ")))
+                return
+            display = data.get("display")
+            display = display.strip()[:MAX_DISPLAY_CHARS] if isinstance(display, str) and text.startswith("/") else ""
+            await sio.emit("user_echo", {"text": display or text}, room=conversation_id, skip_sid=sid)
+            await sio.emit("typing", {"on": True}, room=conversation_id)
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        SocketIOOutput(sio, self.bot_message_evt),
+                        conversation_id,
+                        input_channel=self.name(),
+                        metadata={"display": display} if display else None,
+                    )
+                )
+            finally:
+                await sio.emit("typing", {"on": False}, room=conversation_id)
+
+        return webhook

@@ -1,0 +1,163 @@
+"""The public web app (Starlette, port 8000): the service's page with the chat widget open on it,
+the widget's files, and the widget's small API (history, erase).
+
+The chat itself goes from the browser to Rasa's socket.io channel (bot/channels/website.py);
+this app never relays messages. It reads and erases conversations in the shared database.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot import catalog, france_services, paths
+from bot import settings as bot_settings
+from bot.store import conversations, db
+from bot.web import conversation_ids
+from bot.web.security import SecurityHeadersMiddleware
+
+WEB_DIR = paths.ROOT / "bot" / "web"
+# Front-end libraries, installed from the npm registry at pinned versions (package.json) and
+# served by this app: nothing is fetched from a CDN at run time.
+VENDOR_FILES = {
+    "socket.io.min.js": paths.ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+}
+MAX_API_BODY_BYTES = 4096
+
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
+
+
+def socket_url(settings: bot_settings.Settings, request: Request) -> str:
+    """Where the browser reaches Rasa's socket.io: PUBLIC_SOCKET_URL, else this host on RASA_PORT."""
+    if settings.public_socket_url:
+        return settings.public_socket_url
+    host = request.url.hostname or "localhost"
+    return f"{request.url.scheme}://{host}:{settings.rasa_port}"
+
+
+async def read_token(request: Request) -> str | JSONResponse:
+    """The conversation token from a small JSON body `{"token": …}`, or a 4xx saying why."""
+    body = await request.body()
+    if len(body) > MAX_API_BODY_BYTES:
+        return JSONResponse({"error": "Requête trop grande."}, status_code=413)
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return JSONResponse({"error": "Le corps de la requête doit être du JSON."}, status_code=400)
+    token = data.get("token") if isinstance(data, dict) else None
+    if not isinstance(token, str):
+        return JSONResponse({"error": "Le champ « token » (texte) est obligatoire."}, status_code=400)
+    return token
+
+
+def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
+    settings = settings or bot_settings.load()
+    secret = settings.conversation_secret
+
+    async def home(request: Request) -> Response:
+        service = catalog.service_contact()
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {
+                "service": service,
+                "needs": catalog.needs(),
+                "retention_months": catalog.retention_months(),
+                "socket_url": socket_url(settings, request),
+                "france_services_credit": france_services.CREDIT,
+            },
+        )
+
+    async def history(request: Request) -> Response:
+        token = await read_token(request)
+        if isinstance(token, Response):
+            return token
+        conversation_id = conversation_ids.conversation_of(secret, token)
+        if conversation_id is None:
+            return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+        lines = await run_in_threadpool(_transcript, settings.database_url, conversation_id)
+        return JSONResponse({
+            "messages": [
+                {
+                    "from": "user" if line.speaker == "personne" else "bot",
+                    "text": line.text,
+                    "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
+                    "at": line.at.isoformat(),
+                }
+                for line in lines
+            ]
+        })
+
+    async def erase(request: Request) -> Response:
+        token = await read_token(request)
+        if isinstance(token, Response):
+            return token
+        conversation_id = conversation_ids.conversation_of(secret, token)
+        if conversation_id is None:
+            return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+        await run_in_threadpool(_erase, settings.database_url, conversation_id)
+        return JSONResponse({"erased": True})
+
+    widget_source = (WEB_DIR / "static" / "widget.js").read_text(encoding="utf-8").replace(
+        "__RETENTION_MONTHS__", str(catalog.retention_months())
+    )
+
+    async def widget_script(request: Request) -> Response:
+        return Response(widget_source, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    async def vendor(request: Request) -> Response:
+        path = VENDOR_FILES.get(request.path_params["name"])
+        if path is None or not path.exists():
+            return JSONResponse({"error": "Fichier inconnu."}, status_code=404)
+        return FileResponse(path, media_type="text/javascript")
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/widget.js", widget_script),
+            Route("/api/conversation/history", history, methods=["POST"]),
+            Route("/api/conversation/erase", erase, methods=["POST"]),
+            Route("/vendor/{name}", vendor),
+            Route("/healthz", health),
+            Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, rasa_port=settings.rasa_port, socket_origins=socket_origins),
+            # the widget may be embedded on the service's other sites (WEB_ALLOWED_ORIGINS)
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Content-Type"],
+            ),
+        ],
+    )
+
+
+def _transcript(database_url: str, conversation_id: str) -> list[conversations.TranscriptLine]:
+    with db.session(database_url) as session:
+        return conversations.transcript(session, conversation_id)
+
+
+def _erase(database_url: str, conversation_id: str) -> None:
+    with db.session(database_url) as session:
+        conversations.erase(session, conversation_id)
+        session.commit()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
