@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -154,3 +154,24 @@ def test_summary_is_derived_from_the_dossier(url):
         "Besoins confirmés : presence_en_ligne. Pistes présentées (n'ont pas suffi) : fiche_etablissement. "
         "Orienté vers : cci. À rappeler (le matin, avant le 01/02/2030)."
     )
+
+
+def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
+    starts = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+    with db.session(url) as session:
+        mediator = queries.add_mediator(session, "Awa Diallo", "awa@example.org")
+        queries.open_slots(session, mediator, [starts], 45)
+        slot = queries.free_slots(session, after=starts - timedelta(days=1))[0]
+        queries.record_need(session, "to-erase", "presence_en_ligne", 0.9)
+        queries.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc))
+        queries.book_slot(session, "to-erase", slot.id)
+        queries.request_callback(session, "to-erase", "le matin", None)
+        queries.record_need(session, "to-keep", "former_salaries", 0.8)
+        session.commit()
+    with db.session(url) as session:
+        conversations.erase(session, "to-erase")  # the events table does not exist yet: no error
+        session.commit()
+    with db.session(url) as session:
+        assert [d.conversation_id for d in queries.list_dossiers(session)] == ["to-keep"]
+        assert [s.id for s in queries.free_slots(session, after=starts - timedelta(days=1))] == [slot.id]
+        assert not conversations.exists(session, "to-erase") and conversations.exists(session, "to-keep")

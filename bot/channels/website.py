@@ -80,8 +80,9 @@ class WebsiteChatInput(InputChannel):
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=list(self.settings.allowed_origins),
-            # a frame a bit larger than the longest accepted message; larger ones close the socket
-            max_http_buffer_size=16 * bot_settings.MAX_MESSAGE_CHARS + 4096,
+            # large enough that a whole pasted e-mail (100 000 characters) gets our polite
+            # « too long » reply rather than a closed connection
+            max_http_buffer_size=2_000_000,
         )
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "website_webhook", __name__)

@@ -69,10 +69,11 @@ def exists(session: Session, conversation_id: str) -> bool:
 
 def erase(session: Session, conversation_id: str) -> None:
     """Forget a conversation: Rasa's events and the dossier (its appointment slot is freed)."""
-    dossier_ids = select(Dossier.id).where(Dossier.conversation_id == conversation_id).scalar_subquery()
-    for table in (DossierNeed, Appointment, Callback):
-        session.execute(delete(table).where(table.dossier_id.in_(dossier_ids)))
-    session.execute(delete(Dossier).where(Dossier.conversation_id == conversation_id))
+    dossier_ids = session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation_id)).scalars().all()
+    if dossier_ids:
+        for table in (DossierNeed, Appointment, Callback, Dossier):
+            key = table.id if table is Dossier else table.dossier_id
+            session.execute(delete(table).where(key.in_(dossier_ids)).execution_options(synchronize_session=False))
     try:
         with session.begin_nested():
             session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})

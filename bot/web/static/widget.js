@@ -332,7 +332,7 @@
       token = confirmed;
       storageSet(KEY_TOKEN, token);
       ready = true;
-      setStatus("");
+      if (ui.status.textContent === TEXT.offline) setStatus("");
       flushOutbox();
     });
     socket.on("bot_uttered", function (message) {
