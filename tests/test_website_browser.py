@@ -10,7 +10,7 @@ import json
 import pytest
 from playwright.sync_api import sync_playwright
 
-from bot import paths
+from bot import catalog, paths
 from bot.store import conversations, db, queries
 from bot.store.tables import Callback, Dossier
 from sqlalchemy import select, text
@@ -51,6 +51,8 @@ def stored_dossier(servers, conversation: str) -> dict | None:
 
 
 def test_a_full_french_conversation_by_clicking_and_typing(page, servers):
+    notice = page.locator(".mw-notice")  # before anything is asked: what is kept, why, how long
+    assert notice.is_visible() and f"{catalog.retention_months()} mois" in notice.inner_text()
     say(page, "bonjour")
     say(page, "jai une boulangerie et je voudrais un site pour que les clients me trouvent")
     assert "C'est bien cela ?" in messages(page)[-1]
@@ -245,3 +247,23 @@ def test_no_serious_accessibility_violation(browser, site):
         assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
         context.close()
 
+
+
+def test_one_script_tag_embeds_the_chat_as_a_button_that_opens_it(browser, site):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(site + "integration")
+    snippet = page.locator("pre code").inner_text()
+    assert snippet.startswith('<script src="http://127.0.0.1:') and "/widget.js" in snippet
+    launcher = page.get_by_role("button", name="Une question sur le numérique ?")
+    assert launcher.get_attribute("aria-expanded") == "false" and not page.locator(".mw-chat").is_visible()
+    launcher.click()
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("() => document.activeElement.id") == "mw-input"
+    wait_until_ready(page)
+    say(page, "bonjour")
+    assert messages(page)[0] == "bonjour" and "Bonjour et bienvenue" in messages(page)[1]
+    page.get_by_role("button", name="Fermer la discussion").click()
+    assert not page.locator(".mw-chat").is_visible()
+    assert page.evaluate("() => document.activeElement.className") == "mw-launcher"
+    context.close()

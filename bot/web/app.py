@@ -77,6 +77,15 @@ def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
             },
         )
 
+    async def integration(request: Request) -> Response:
+        """How to embed the widget elsewhere, shown with the widget in its floating form."""
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        snippet = f'<script src="{origin}/widget.js" data-socket-url="{socket_url(settings, request)}" defer></script>'
+        return templates.TemplateResponse(
+            request, "integration.html",
+            {"service": catalog.service_contact(), "snippet": snippet, "socket_url": socket_url(settings, request)},
+        )
+
     async def history(request: Request) -> Response:
         token = await read_token(request)
         if isinstance(token, Response):
@@ -127,6 +136,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/", home),
+            Route("/integration", integration),
             Route("/widget.js", widget_script),
             Route("/api/conversation/history", history, methods=["POST"]),
             Route("/api/conversation/erase", erase, methods=["POST"]),

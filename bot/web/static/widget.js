@@ -31,9 +31,8 @@
     intro: "Bonjour ! Je suis l'assistant automatique du service de médiation numérique. " +
       "Décrivez votre besoin avec vos mots, par exemple : « je n'arrive pas à faire ma déclaration URSSAF ». " +
       "Vous pouvez demander à parler à une personne à tout moment.",
-    notice: "Vos messages sont gardés __RETENTION_MONTHS__ mois au plus, pour qu'une personne de l'équipe puisse reprendre " +
-      "votre demande. Vos coordonnées ne sont demandées qu'avec votre accord. " +
-      "Ne donnez jamais de mot de passe ni de numéro de carte.",
+    notice: "Vos messages sont gardés __RETENTION_MONTHS__ mois au plus, pour le suivi de votre demande. " +
+      "Vos coordonnées ne sont demandées qu'avec votre accord. Ne donnez ni mot de passe ni numéro de carte.",
     noticeLink: "En savoir plus sur vos données",
     label: "Votre message",
     placeholder: "Écrivez votre message…",
