@@ -64,6 +64,9 @@ class Settings:
     var_dir: Path
     allowed_origins: tuple[str, ...]  # sites allowed to embed the chat widget
     public_socket_url: str  # where browsers reach Rasa's socket.io; "" = same host, RASA_PORT
+    session_secret: str = ""  # signs the console's session and CSRF cookies
+    secure_cookies: bool = False  # SECURE_COOKIES=1 when served over HTTPS
+    claim_lease_minutes: int = 30  # a claimed dossier returns to the queue after this idle time
 
     @property
     def web_url(self) -> str:
@@ -117,4 +120,7 @@ def load() -> Settings:
         var_dir=var_dir,
         allowed_origins=_allowed_origins(web_port),
         public_socket_url=os.environ.get("PUBLIC_SOCKET_URL", "").strip().rstrip("/"),
+        session_secret=_persistent_secret("SESSION_SECRET", var_dir),
+        secure_cookies=os.environ.get("SECURE_COOKIES", "").strip() in ("1", "true", "yes"),
+        claim_lease_minutes=_int_env("CLAIM_LEASE_MINUTES", 30),
     )

@@ -57,6 +57,9 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["WEB_PORT"] = str(settings.web_port)
     env["WEB_ALLOWED_ORIGINS"] = ",".join(settings.allowed_origins)
     env["PUBLIC_SOCKET_URL"] = settings.public_socket_url
+    env["SESSION_SECRET"] = settings.session_secret or settings.conversation_secret + "-console"
+    env["CLAIM_LEASE_MINUTES"] = str(settings.claim_lease_minutes)
+    env["SECURE_COOKIES"] = "1" if settings.secure_cookies else ""
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -174,6 +177,7 @@ def run_forever(settings: Settings, model: Path) -> int:
     print(
         f"\nReady.\n"
         f"  Website chat:  http://localhost:{settings.web_port}  (open it in a browser)\n"
+        f"  Console:       http://localhost:{settings.web_port}/mediateurs  (demo logins: {settings.var_dir / 'demo_accounts.txt'})\n"
         f"  Rasa server:   {settings.rasa_url}  (REST webhook: POST {settings.rasa_url}/webhooks/rest/webhook)\n"
         f"  Action server: http://{settings.bind_host}:{settings.action_port}\n"
         f"  Try: curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "

@@ -43,6 +43,8 @@ def server_settings(request, tmp_path_factory) -> Settings:
         var_dir=var_dir,
         allowed_origins=(f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"),
         public_socket_url="",
+        session_secret="test-session-" + uuid.uuid4().hex,
+        claim_lease_minutes=30,
     )
 
 

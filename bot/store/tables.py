@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -73,7 +74,18 @@ class Dossier(Base):
     satisfaction = Column(Integer)
     satisfaction_comment = Column(Text)
     follow_up = Column(Boolean)
+    # the mediators' side (console): who holds it until when, how it ended
+    assigned_to = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"), index=True)
+    lease_until = Column(UTCDateTime())  # the claim lapses after this without activity
+    outcome = Column(Text)
+    triage_correct = Column(Boolean)  # « le tri était-il juste ? »
+    corrected_need = Column(String(50))  # the right need when the triage was wrong
+    closed_at = Column(UTCDateTime())
+    anonymised_at = Column(UTCDateTime())  # personal data removed (retention or request)
 
+    assignee = relationship("Mediator", foreign_keys=[assigned_to])
+    notes = relationship("DossierNote", back_populates="dossier", order_by="DossierNote.id")
+    audit = relationship("DossierAudit", back_populates="dossier", order_by="DossierAudit.id")
     needs = relationship("DossierNeed", back_populates="dossier", order_by="DossierNeed.id")
     appointments = relationship("Appointment", back_populates="dossier")
     callbacks = relationship("Callback", back_populates="dossier", order_by="Callback.id")
@@ -100,6 +112,13 @@ class Mediator(Base):
     name = Column(String(200), nullable=False)
     email = Column(String(254), nullable=False, unique=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    # console account (bot/web/console): argon2 hash, role, lock-out after failed logins
+    password_hash = Column(String(255))
+    role = Column(String(20), nullable=False, default="mediateur", server_default="mediateur")  # | admin
+    active = Column(Boolean, nullable=False, default=True, server_default=sa_true())
+    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = Column(UTCDateTime())
+    calendar_token = Column(String(64), index=True, unique=True)  # private calendar feed URL
 
     slots = relationship("Slot", back_populates="mediator", order_by="Slot.starts_at")
 
@@ -141,6 +160,37 @@ class Appointment(Base):
 
     slot = relationship("Slot")
     dossier = relationship("Dossier", back_populates="appointments")
+
+
+class DossierNote(Base):
+    """A mediator's private note on a dossier."""
+
+    __tablename__ = "dossier_notes"
+
+    id = Column(Integer, primary_key=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
+    body = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    dossier = relationship("Dossier", back_populates="notes")
+    author = relationship("Mediator")
+
+
+class DossierAudit(Base):
+    """Who did what to a dossier, when (claim, release, status change, close, erase…)."""
+
+    __tablename__ = "dossier_audit"
+
+    id = Column(Integer, primary_key=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))  # None: the system
+    action = Column(String(40), nullable=False)
+    detail = Column(Text)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    dossier = relationship("Dossier", back_populates="audit")
+    actor = relationship("Mediator")
 
 
 class Callback(Base):

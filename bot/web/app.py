@@ -9,20 +9,23 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from asgi_csrf import asgi_csrf
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp
 
 from bot import catalog, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
-from bot.web import conversation_ids
+from bot.web import console, conversation_ids
 from bot.web.security import SecurityHeadersMiddleware
 
 WEB_DIR = paths.ROOT / "bot" / "web"
@@ -59,7 +62,7 @@ async def read_token(request: Request) -> str | JSONResponse:
     return token
 
 
-def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
+def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     settings = settings or bot_settings.load()
     secret = settings.conversation_secret
 
@@ -133,8 +136,9 @@ def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
-    return Starlette(
+    app = Starlette(
         routes=[
+            *console.build_routes(settings, templates),
             Route("/", home),
             Route("/integration", integration),
             Route("/widget.js", widget_script),
@@ -153,8 +157,32 @@ def create_app(settings: bot_settings.Settings | None = None) -> Starlette:
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type"],
             ),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.session_secret,
+                session_cookie="mediation_console",
+                max_age=8 * 3600,  # a working day
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
         ],
     )
+    # every state-changing request of the console needs the CSRF token of its form
+    return asgi_csrf(
+        app,
+        signing_secret=settings.session_secret,
+        cookie_secure=settings.secure_cookies,
+        always_protect={f"{console.PREFIX}/connexion"},
+        skip_if_scope=lambda scope: not scope["path"].startswith(console.PREFIX),
+        send_csrf_failed=_csrf_failed,
+    )
+
+
+async def _csrf_failed(scope, send, message_id) -> None:
+    body = "Formulaire expiré ou invalide (protection CSRF). Rechargez la page et recommencez.".encode()
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _transcript(database_url: str, conversation_id: str) -> list[conversations.TranscriptLine]:

@@ -1,0 +1,241 @@
+"""The mediators' work on dossiers: the queue, claiming with a lease, notes, status changes, closing.
+
+Every change leaves a DossierAudit row (who, what, when). A claim is a lease: if its holder does
+nothing on the dossier for `lease_minutes`, the dossier goes back to the queue; any action of
+the holder renews it. Claiming is one conditional UPDATE, so when two mediators claim at once,
+exactly one wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot import catalog
+from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, Slot, utcnow
+
+MAX_NOTE_CHARS = 5000
+MAX_OUTCOME_CHARS = 2000
+TRANSITIONS = {"nouveau": {"en_cours", "clos"}, "en_cours": {"nouveau", "clos"}, "clos": {"en_cours"}}
+
+
+class CaseworkError(ValueError):
+    """A refused action, with a French reason to show the mediator."""
+
+
+def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None) -> None:
+    session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail))
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueEntry:
+    dossier: Dossier
+    reason: str  # why a human is needed, in French
+    due: datetime | None  # appointment time or call-back deadline
+    waiting_since: datetime
+
+
+def waiting_reason(dossier: Dossier) -> str | None:
+    if any(a.status == "confirme" for a in dossier.appointments):
+        return "rendez-vous"
+    if dossier.callbacks:
+        return "rappel"
+    if dossier.answered is False:
+        return "réponse insuffisante"
+    if dossier.follow_up:
+        return "suivi demandé"
+    if dossier.status == "en_cours":
+        return "en cours"
+    return None
+
+
+def _due(dossier: Dossier) -> datetime | None:
+    moments = [a.slot.starts_at for a in dossier.appointments if a.status == "confirme"]
+    for callback in dossier.callbacks:
+        if callback.deadline:
+            moments.append(datetime.combine(callback.deadline, datetime.min.time(), tzinfo=timezone.utc))
+    return min(moments) if moments else None
+
+
+def queue(
+    session: Session, status: str | None = None, need: str | None = None, mediator_id: int | None = None,
+    now: datetime | None = None,
+) -> list[QueueEntry]:
+    """Dossiers waiting for a human, most urgent first (nearest deadline, then longest wait)."""
+    release_expired(session, now)
+    query = select(Dossier).options(
+        selectinload(Dossier.needs), selectinload(Dossier.appointments).selectinload(Appointment.slot),
+        selectinload(Dossier.callbacks), selectinload(Dossier.assignee),
+    )
+    query = query.where(Dossier.status == status) if status else query.where(Dossier.status != "clos")
+    if mediator_id:
+        query = query.where(Dossier.assigned_to == mediator_id)
+    entries = []
+    for dossier in session.execute(query).scalars():
+        if need and not any(n.intent == need for n in dossier.needs):
+            continue
+        reason = waiting_reason(dossier) or ("clos" if dossier.status == "clos" else None)
+        if reason is None:
+            continue
+        entries.append(QueueEntry(dossier, reason, _due(dossier), dossier.created_at))
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    return sorted(entries, key=lambda e: (e.due or far, e.waiting_since))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    counts = {s: 0 for s in ("nouveau", "en_cours", "clos")}
+    for (status,) in session.execute(select(Dossier.status)):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+def release_expired(session: Session, now: datetime | None = None) -> int:
+    """Dossiers whose claim lapsed go back to the queue."""
+    now = now or utcnow()
+    lapsed = session.execute(
+        select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != "clos")
+    ).scalars().all()
+    for dossier in lapsed:
+        audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée")
+        dossier.assigned_to, dossier.lease_until, dossier.status = None, None, "nouveau"
+    session.commit()
+    return len(lapsed)
+
+
+def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: int, now: datetime | None = None) -> bool:
+    """Take a dossier; False if someone else holds a valid claim or it is closed."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Dossier)
+        .where(
+            Dossier.id == dossier_id,
+            Dossier.status != "clos",
+            or_(Dossier.assigned_to.is_(None), Dossier.lease_until < now, Dossier.assigned_to == mediator_id),
+        )
+        .values(assigned_to=mediator_id, lease_until=now + timedelta(minutes=lease_minutes), status="en_cours",
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    dossier = session.get(Dossier, dossier_id)
+    audit(session, dossier, mediator_id, "prise_en_charge")
+    session.commit()
+    return True
+
+
+def holds(dossier: Dossier, mediator_id: int, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return dossier.assigned_to == mediator_id and dossier.lease_until is not None and dossier.lease_until >= now
+
+
+def _require_holder(dossier: Dossier, mediator_id: int, is_admin: bool) -> None:
+    if dossier.status == "clos" and not is_admin:
+        raise CaseworkError("Ce dossier est clos.")
+    if not holds(dossier, mediator_id) and not is_admin:
+        raise CaseworkError("Prenez d'abord ce dossier en charge (ou il est déjà pris par quelqu'un d'autre).")
+
+
+def _renew(dossier: Dossier, mediator_id: int, lease_minutes: int) -> None:
+    if dossier.assigned_to == mediator_id:
+        dossier.lease_until = utcnow() + timedelta(minutes=lease_minutes)
+
+
+def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool = False) -> None:
+    _require_holder(dossier, mediator_id, is_admin)
+    dossier.assigned_to, dossier.lease_until = None, None
+    if dossier.status == "en_cours":
+        dossier.status = "nouveau"
+    audit(session, dossier, mediator_id, "liberation")
+    session.commit()
+
+
+# --- notes, status, closing -----------------------------------------------------------------
+
+def add_note(session: Session, dossier: Dossier, mediator_id: int, body: str, lease_minutes: int,
+             is_admin: bool = False) -> DossierNote:
+    _require_holder(dossier, mediator_id, is_admin)
+    body = (body or "").strip()
+    if not body:
+        raise CaseworkError("La note est vide.")
+    if len(body) > MAX_NOTE_CHARS:
+        raise CaseworkError(f"La note dépasse {MAX_NOTE_CHARS} caractères.")
+    note = DossierNote(dossier_id=dossier.id, author_id=mediator_id, body=body)
+    session.add(note)
+    audit(session, dossier, mediator_id, "note")
+    _renew(dossier, mediator_id, lease_minutes)
+    session.commit()
+    return note
+
+
+def change_status(session: Session, dossier: Dossier, mediator_id: int, new_status: str, lease_minutes: int,
+                  is_admin: bool = False) -> None:
+    if new_status == "clos":
+        raise CaseworkError("Pour clore un dossier, utilisez le formulaire de clôture.")
+    if new_status not in TRANSITIONS.get(dossier.status, set()):
+        raise CaseworkError(f"Passage de « {dossier.status} » à « {new_status} » impossible.")
+    if dossier.status == "clos" and not is_admin:
+        raise CaseworkError("Seul un administrateur peut rouvrir un dossier clos.")
+    if dossier.status != "clos":
+        _require_holder(dossier, mediator_id, is_admin)
+    audit(session, dossier, mediator_id, "statut", f"{dossier.status} → {new_status}")
+    dossier.status = new_status
+    if new_status == "nouveau":
+        dossier.assigned_to, dossier.lease_until = None, None
+    else:
+        dossier.assigned_to = dossier.assigned_to or mediator_id
+        dossier.lease_until = utcnow() + timedelta(minutes=lease_minutes)
+        dossier.closed_at = None
+    session.commit()
+
+
+def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, triage_correct: bool,
+          corrected_need: str | None, is_admin: bool = False) -> None:
+    _require_holder(dossier, mediator_id, is_admin)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise CaseworkError("Indiquez en quelques mots la suite donnée.")
+    if len(outcome) > MAX_OUTCOME_CHARS:
+        raise CaseworkError(f"La suite donnée dépasse {MAX_OUTCOME_CHARS} caractères.")
+    need_ids = {n.id for n in catalog.needs()}
+    if not triage_correct:
+        if corrected_need not in need_ids:
+            raise CaseworkError("Le tri n'était pas juste : choisissez le bon besoin.")
+    else:
+        corrected_need = None
+    dossier.outcome, dossier.triage_correct, dossier.corrected_need = outcome, triage_correct, corrected_need
+    dossier.status, dossier.closed_at = "clos", utcnow()
+    dossier.assigned_to, dossier.lease_until = None, None
+    detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
+    audit(session, dossier, mediator_id, "cloture", detail)
+    session.commit()
+
+
+def dossier_for_console(session: Session, dossier_id: int) -> Dossier | None:
+    release_expired(session)
+    return session.execute(
+        select(Dossier).where(Dossier.id == dossier_id).options(
+            selectinload(Dossier.needs), selectinload(Dossier.notes).selectinload(DossierNote.author),
+            selectinload(Dossier.audit).selectinload(DossierAudit.actor), selectinload(Dossier.callbacks),
+            selectinload(Dossier.appointments).selectinload(Appointment.slot), selectinload(Dossier.assignee),
+        )
+    ).scalar_one_or_none()
+
+
+def upcoming_appointments(session: Session, mediator_id: int | None, after: datetime) -> list[Appointment]:
+    query = (
+        select(Appointment).join(Slot).where(Slot.starts_at >= after - timedelta(days=1))
+        .options(selectinload(Appointment.slot).selectinload(Slot.mediator), selectinload(Appointment.dossier))
+        .order_by(Slot.starts_at)
+    )
+    if mediator_id:
+        query = query.where(Slot.mediator_id == mediator_id)
+    return list(session.execute(query).scalars())
+

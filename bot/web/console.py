@@ -1,0 +1,372 @@
+"""The mediator console under /mediateurs: log in, the queue, a dossier, claim it, notes, close it,
+the agenda with calendar files, the team (admins).
+
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when SECURE_COOKIES=1); every POST
+carries a CSRF token (asgi-csrf, wired in bot/web/app.py); templates escape everything.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from bot import catalog
+from bot import settings as bot_settings
+from bot.settings import PARIS
+from bot.store import accounts, casework, conversations, db, queries
+from bot.store.tables import Appointment, Mediator
+
+PREFIX = "/mediateurs"
+STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
+
+
+def local(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def identity_of(request: Request) -> accounts.Identity | None:
+    data = request.session.get("identity")
+    return accounts.Identity(**data) if data else None
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session["flash"] = {"message": message, "kind": kind}
+
+
+def back_to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) -> list[Route]:
+    templates.env.filters["local"] = local
+    need_labels = {n.id: n.label for n in catalog.needs()}
+
+    def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        context = {
+            "me": identity_of(request), "flash": request.session.pop("flash", None),
+            "csrftoken": request.scope["csrftoken"](), "need_labels": need_labels,
+            "status_labels": STATUS_LABELS, "prefix": PREFIX, **context,
+        }
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def in_db(work: Callable):
+        """Run `work(session)` in a worker thread with its own session."""
+        def job():
+            with db.session(settings.database_url) as session:
+                return work(session)
+        return run_in_threadpool(job)
+
+    def login_required(handler, admin: bool = False):
+        async def wrapped(request: Request) -> Response:
+            me = identity_of(request)
+            if me is None:
+                return back_to(f"{PREFIX}/connexion")
+            if admin and not me.is_admin:
+                raise HTTPException(403, "Réservé aux administrateurs.")
+            return await handler(request, me)
+        return wrapped
+
+    # --- log in / out --------------------------------------------------------------------
+    async def login_page(request: Request) -> Response:
+        if identity_of(request):
+            return back_to(f"{PREFIX}/file")
+        return render(request, "console/login.html", {"error": None, "email": ""})
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:512]
+
+        def check(session):
+            try:
+                return accounts.authenticate(session, email, password), None
+            except accounts.LoginRefused as refused:
+                return None, str(refused)
+
+        identity, error = await in_db(check)
+        if identity is None:
+            return render(request, "console/login.html", {"error": error, "email": email}, status_code=401)
+        request.session.clear()  # a fresh session at each login
+        request.session["identity"] = {"id": identity.id, "name": identity.name, "role": identity.role}
+        return back_to(f"{PREFIX}/file")
+
+    async def logout(request: Request) -> Response:
+        request.session.clear()
+        return back_to(f"{PREFIX}/connexion")
+
+    # --- queue ---------------------------------------------------------------------------
+    async def queue_page(request: Request, me) -> Response:
+        status = request.query_params.get("statut") or None
+        need = request.query_params.get("besoin") or None
+        mediator = request.query_params.get("mediateur") or None
+        if status not in (None, *STATUS_LABELS):
+            raise HTTPException(400, "Statut inconnu.")
+        if need not in (None, *need_labels):
+            raise HTTPException(400, "Besoin inconnu.")
+        try:
+            mediator_id = int(mediator) if mediator else None
+        except ValueError:
+            raise HTTPException(400, "Médiateur inconnu.")
+
+        def load(session):
+            entries = casework.queue(session, status=status, need=need, mediator_id=mediator_id)
+            return entries, casework.counts_by_status(session), _mediators(session)
+
+        entries, counts, mediators = await in_db(load)
+        return render(request, "console/queue.html", {
+            "entries": entries, "counts": counts, "mediators": mediators,
+            "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
+        })
+
+    # --- a dossier -----------------------------------------------------------------------
+    async def dossier_page(request: Request, me) -> Response:
+        dossier_id = request.path_params["dossier_id"]
+
+        def load(session):
+            dossier = casework.dossier_for_console(session, dossier_id)
+            if dossier is None:
+                return None
+            return {
+                "dossier": dossier, "data": queries.dossier_as_dict(dossier),
+                "transcript": conversations.transcript(session, dossier.conversation_id),
+                "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id),
+            }
+
+        context = await in_db(load)
+        if context is None:
+            raise HTTPException(404, "Dossier introuvable.")
+        return render(request, "console/dossier.html", context)
+
+    def dossier_action(work: Callable[[Any, Any, Any, dict], str], admin: bool = False):
+        """A POST on a dossier: run `work(session, dossier, me, form)`, say what happened."""
+        async def handler(request: Request, me) -> Response:
+            dossier_id = request.path_params["dossier_id"]
+            form = dict(await request.form())
+
+            def run(session):
+                dossier = casework.dossier_for_console(session, dossier_id)
+                if dossier is None:
+                    raise HTTPException(404, "Dossier introuvable.")
+                try:
+                    return work(session, dossier, me, form), "ok"
+                except casework.CaseworkError as refused:
+                    session.rollback()
+                    return str(refused), "erreur"
+
+            message, kind = await in_db(run)
+            flash(request, message, kind)
+            return back_to(f"{PREFIX}/dossiers/{dossier_id}")
+        return login_required(handler, admin=admin)
+
+    lease = settings.claim_lease_minutes
+
+    def claim(session, dossier, me, form):
+        if not casework.claim(session, dossier.id, me.id, lease):
+            raise casework.CaseworkError("Ce dossier est déjà pris en charge par quelqu'un d'autre.")
+        return f"Dossier pris en charge pour {lease} minutes (prolongé à chaque action)."
+
+    def release(session, dossier, me, form):
+        casework.release(session, dossier, me.id, me.is_admin)
+        return "Dossier remis dans la file."
+
+    def note(session, dossier, me, form):
+        casework.add_note(session, dossier, me.id, str(form.get("note", "")), lease, me.is_admin)
+        return "Note ajoutée."
+
+    def status(session, dossier, me, form):
+        casework.change_status(session, dossier, me.id, str(form.get("statut", "")), lease, me.is_admin)
+        return "Statut modifié."
+
+    def close(session, dossier, me, form):
+        correct = form.get("tri_juste") == "oui"
+        if form.get("tri_juste") not in ("oui", "non"):
+            raise casework.CaseworkError("Dites si le tri était juste.")
+        casework.close(session, dossier, me.id, str(form.get("suite", "")), correct,
+                       str(form.get("bon_besoin") or "") or None, me.is_admin)
+        return "Dossier clos. Merci !"
+
+    def erase(session, dossier, me, form):
+        from bot.store import retention
+
+        retention.erase_person(session, dossier.id, me.id)
+        session.commit()
+        return "Les données personnelles de ce dossier ont été effacées."
+
+    # --- agenda and calendar files -------------------------------------------------------
+    async def agenda_page(request: Request, me) -> Response:
+        def load(session):
+            mediator = session.get(Mediator, me.id)
+            now = datetime.now(timezone.utc)
+            token = accounts.calendar_token(session, mediator)
+            session.commit()
+            booked = {a.slot_id for a in session.query(Appointment).filter(Appointment.status == "confirme")}
+            return {
+                "appointments": casework.upcoming_appointments(session, me.id, now),
+                "free_slots": [s for s in mediator.slots if s.starts_at >= now and s.id not in booked][:40],
+                "feed_token": token,
+            }
+
+        context = await in_db(load)
+        feed_url = f"{request.url.scheme}://{request.url.netloc}/calendrier/{context['feed_token']}.ics"
+        return render(request, "console/agenda.html", {**context, "feed_url": feed_url})
+
+    async def cancel_appointment(request: Request, me) -> Response:
+        reference = request.path_params["reference"]
+
+        def run(session):
+            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
+            if appointment is None:
+                raise HTTPException(404, "Rendez-vous introuvable.")
+            if appointment.slot.mediator_id != me.id and not me.is_admin:
+                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            queries.cancel_appointment(session, reference)
+            casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference)
+            session.commit()
+
+        await in_db(run)
+        flash(request, f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. Prévenez la personne.")
+        return back_to(f"{PREFIX}/agenda")
+
+    async def appointment_ics(request: Request, me) -> Response:
+        from bot import calendar_ics
+
+        reference = request.path_params["reference"]
+
+        def run(session):
+            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
+            if appointment is None:
+                raise HTTPException(404, "Rendez-vous introuvable.")
+            if appointment.slot.mediator_id != me.id and not me.is_admin:
+                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            return calendar_ics.appointment_ics(appointment)
+
+        body = await in_db(run)
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="rendez-vous-{reference}.ics"'})
+
+    async def calendar_feed(request: Request) -> Response:
+        from bot import calendar_ics
+
+        token = request.path_params["token"]
+
+        def run(session):
+            mediator = session.query(Mediator).filter_by(calendar_token=token, active=True).one_or_none()
+            if mediator is None or len(token) < 32:
+                raise HTTPException(404, "Calendrier introuvable.")
+            appointments = casework.upcoming_appointments(session, mediator.id, datetime.now(timezone.utc) - timedelta(days=60))
+            return calendar_ics.mediator_feed(mediator, appointments)
+
+        return Response(await in_db(run), media_type="text/calendar; charset=utf-8")
+
+    # --- team (admins) -------------------------------------------------------------------
+    async def team_page(request: Request, me) -> Response:
+        mediators = await in_db(_mediators)
+        return render(request, "console/team.html", {"mediators": mediators, "roles": accounts.ROLES})
+
+    async def team_add(request: Request, me) -> Response:
+        form = await request.form()
+
+        def run(session):
+            try:
+                accounts.create_account(session, str(form.get("nom", "")), str(form.get("email", "")),
+                                        str(form.get("mot_de_passe", "")), str(form.get("role", "mediateur")))
+                session.commit()
+                return "Compte créé.", "ok"
+            except ValueError as refused:
+                session.rollback()
+                return f"Compte non créé : {refused}.", "erreur"
+
+        flash(request, *await in_db(run))
+        return back_to(f"{PREFIX}/equipe")
+
+    async def team_toggle(request: Request, me) -> Response:
+        mediator_id = request.path_params["mediator_id"]
+
+        def run(session):
+            mediator = session.get(Mediator, mediator_id)
+            if mediator is None:
+                raise HTTPException(404, "Compte introuvable.")
+            if mediator.id == me.id:
+                return "Vous ne pouvez pas désactiver votre propre compte.", "erreur"
+            mediator.active = not mediator.active
+            session.commit()
+            return ("Compte réactivé." if mediator.active else "Compte désactivé."), "ok"
+
+        flash(request, *await in_db(run))
+        return back_to(f"{PREFIX}/equipe")
+
+    async def team_slots(request: Request, me) -> Response:
+        mediator_id = request.path_params["mediator_id"]
+        form = await request.form()
+        try:
+            day = date.fromisoformat(str(form.get("jour", "")))
+            first = time.fromisoformat(str(form.get("debut", "")))
+            count = int(form.get("nombre", "1"))
+            minutes = int(form.get("duree", "45"))
+            if not (1 <= count <= 12 and 15 <= minutes <= 180):
+                raise ValueError
+        except ValueError:
+            flash(request, "Créneaux non ouverts : vérifiez le jour, l'heure, le nombre (1 à 12) et la durée.", "erreur")
+            return back_to(f"{PREFIX}/equipe")
+        start = datetime.combine(day, first, tzinfo=PARIS)
+        starts = [(start + timedelta(minutes=minutes * i)).astimezone(timezone.utc) for i in range(count)]
+
+        def run(session):
+            mediator = session.get(Mediator, mediator_id)
+            if mediator is None:
+                raise HTTPException(404, "Compte introuvable.")
+            added = queries.open_slots(session, mediator, starts, minutes)
+            session.commit()
+            return f"{added} créneau(x) ouvert(s) pour {mediator.name}.", "ok"
+
+        flash(request, *await in_db(run))
+        return back_to(f"{PREFIX}/equipe")
+
+    async def export_csv(request: Request, me) -> Response:
+        from bot.store import reporting
+
+        personal = request.query_params.get("personnel") == "1"
+        if personal and not me.is_admin:
+            raise HTTPException(403, "Les données personnelles sont réservées aux administrateurs.")
+        body = await in_db(lambda session: reporting.dossiers_csv(session, include_personal=personal))
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'})
+
+    async def home(request: Request) -> Response:
+        return back_to(f"{PREFIX}/file" if identity_of(request) else f"{PREFIX}/connexion")
+
+    dossier_path = PREFIX + "/dossiers/{dossier_id:int}"
+    return [
+        Route(PREFIX, home),
+        Route(PREFIX + "/connexion", login_page, methods=["GET"]),
+        Route(PREFIX + "/connexion", login, methods=["POST"]),
+        Route(PREFIX + "/deconnexion", logout, methods=["POST"]),
+        Route(PREFIX + "/file", login_required(queue_page)),
+        Route(dossier_path, login_required(dossier_page)),
+        Route(dossier_path + "/prendre", dossier_action(claim), methods=["POST"]),
+        Route(dossier_path + "/liberer", dossier_action(release), methods=["POST"]),
+        Route(dossier_path + "/note", dossier_action(note), methods=["POST"]),
+        Route(dossier_path + "/statut", dossier_action(status), methods=["POST"]),
+        Route(dossier_path + "/clore", dossier_action(close), methods=["POST"]),
+        Route(dossier_path + "/effacer", dossier_action(erase, admin=True), methods=["POST"]),
+        Route(PREFIX + "/agenda", login_required(agenda_page)),
+        Route(PREFIX + "/rendez-vous/{reference}/annuler", login_required(cancel_appointment), methods=["POST"]),
+        Route(PREFIX + "/rendez-vous/{reference}.ics", login_required(appointment_ics)),
+        Route("/calendrier/{token}.ics", calendar_feed),
+        Route(PREFIX + "/equipe", login_required(team_page, admin=True)),
+        Route(PREFIX + "/equipe", login_required(team_add, admin=True), methods=["POST"]),
+        Route(PREFIX + "/equipe/{mediator_id:int}/activation", login_required(team_toggle, admin=True), methods=["POST"]),
+        Route(PREFIX + "/equipe/{mediator_id:int}/creneaux", login_required(team_slots, admin=True), methods=["POST"]),
+        Route(PREFIX + "/export.csv", login_required(export_csv)),
+    ]
+
+
+def _mediators(session) -> list[Mediator]:
+    return list(session.query(Mediator).order_by(Mediator.name))
