@@ -1,12 +1,14 @@
-"""`bot db`, `bot dossiers`, `bot mediators`, `bot slots`, `bot demo-data`: the store from the command line."""
+"""`bot db`, `bot dossiers`, `bot mediators`, `bot slots`, `bot demo-data`, `bot purge`, `bot export-training`:
+the store from the command line."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from bot import settings
+from bot import paths, settings
 from bot.settings import PARIS
 from bot.store import conversations, db, migrate, queries
 
@@ -110,14 +112,26 @@ def cmd_dossiers_show(args) -> int:
 
 
 def cmd_mediators_add(args) -> int:
+    """A mediator (or admin) with a console account; the password is read from stdin or prompted."""
+    import getpass
+
+    from bot.store import accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Console password (10 characters or more): ")
     with open_session() as session:
         try:
-            mediator = queries.add_mediator(session, args.name, args.email)
+            mediator = accounts.create_account(
+                session, args.name, args.email, password, role="admin" if args.admin else "mediateur"
+            )
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
         session.commit()
-        print(f"Mediator #{mediator.id} {mediator.name} <{mediator.email}> added.")
+        print(f"{mediator.role.capitalize()} #{mediator.id} {mediator.name} <{mediator.email}> added; "
+              f"they can log in at /mediateurs.")
     return 0
 
 
@@ -140,6 +154,28 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    from bot.store import retention
+
+    with open_session() as session:
+        report = retention.purge(session, dry_run=args.dry_run)
+        session.commit()
+    done = "would be anonymised" if args.dry_run else "anonymised"
+    print(f"{report.count} dossier(s) {done} (closed before {report.cutoff:%Y-%m-%d}, "
+          f"retention {report.months} months).")
+    return 0
+
+
+def cmd_export_training(args) -> int:
+    from bot import training_export
+
+    with open_session() as session:
+        examples = training_export.corrected_examples(session)
+    training_export.write_nlu_yaml(examples, args.out)
+    print(f"{len(examples)} example(s) written to {args.out} (review them before adding them to data/nlu/).")
+    return 0
+
+
 def add_commands(sub) -> None:
     db_parser = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db_parser.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
@@ -155,9 +191,11 @@ def add_commands(sub) -> None:
     show.set_defaults(func=cmd_dossiers_show)
 
     mediators = sub.add_parser("mediators", help="mediator accounts").add_subparsers(dest="mediators_command", required=True)
-    add = mediators.add_parser("add", help="add a mediator")
+    add = mediators.add_parser("add", help="add a mediator with a console account")
     add.add_argument("name")
     add.add_argument("email")
+    add.add_argument("--admin", action="store_true", help="an admin (manages the team and personal data)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=cmd_mediators_add)
 
     slots = sub.add_parser("slots", help="appointment slots").add_subparsers(dest="slots_command", required=True)
@@ -170,3 +208,11 @@ def add_commands(sub) -> None:
     opening.set_defaults(func=cmd_slots_open)
 
     sub.add_parser("demo-data", help="two demo mediators with slots over two weeks").set_defaults(func=cmd_demo_data)
+
+    purge = sub.add_parser("purge", help="anonymise closed dossiers past the retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only count them")
+    purge.set_defaults(func=cmd_purge)
+
+    export = sub.add_parser("export-training", help="NLU examples from the mediators' triage corrections")
+    export.add_argument("--out", type=Path, default=paths.REPORTS / "nlu_corrections.yml")
+    export.set_defaults(func=cmd_export_training)

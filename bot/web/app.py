@@ -6,7 +6,10 @@ this app never relays messages. It reads and erases conversations in the shared 
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from urllib.parse import urlsplit
 
 from asgi_csrf import asgi_csrf
@@ -35,6 +38,8 @@ VENDOR_FILES = {
     "socket.io.min.js": paths.ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
 }
 MAX_API_BODY_BYTES = 4096
+PURGE_EVERY_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
 
@@ -136,7 +141,15 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         return JSONResponse({"status": "ok"})
 
     socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        """Apply the retention rule (bot purge) at start-up and then every day."""
+        task = asyncio.create_task(_purge_daily(settings.database_url))
+        yield
+        task.cancel()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             *console.build_routes(settings, templates),
             Route("/", home),
@@ -183,6 +196,26 @@ async def _csrf_failed(scope, send, message_id) -> None:
     await send({"type": "http.response.start", "status": 403,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _purge(database_url: str) -> int:
+    from bot.store import retention
+
+    with db.session(database_url) as session:
+        report = retention.purge(session)
+        session.commit()
+        return len(report.dossier_ids)
+
+
+async def _purge_daily(database_url: str) -> None:
+    while True:
+        try:
+            count = await run_in_threadpool(_purge, database_url)
+            if count:
+                logger.info("retention: %d closed dossier(s) anonymised", count)
+        except Exception:  # the chat must keep working; the next day retries
+            logger.exception("retention purge failed")
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 
 def _transcript(database_url: str, conversation_id: str) -> list[conversations.TranscriptLine]:

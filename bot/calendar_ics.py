@@ -1,0 +1,103 @@
+"""Appointments as iCalendar (RFC 5545), so mediators see them in their own calendar software.
+
+`appointment_ics` gives one appointment (a file to attach or download); `mediator_feed` gives
+a mediator's whole calendar for a subscription URL. The `icalendar` library does the escaping
+and the line folding: names typed by the public can hold anything (HTML, newlines, « ; »).
+
+- UID `<reference>@mediation-tpe` never changes, so a client updates the event in place.
+- SEQUENCE is 0 while confirmed and 1 once cancelled: the only change an appointment goes
+  through is its cancellation, so it is the only revision a client must see as newer.
+- Times are written in Europe/Paris with its VTIMEZONE, as a mediator's calendar shows them.
+- Only what the mediator needs to hold the appointment: the need, the reference and, when the
+  person consented to be contacted, how to reach them. No profile, no company, no transcript.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Iterable
+
+from icalendar import Calendar, Event, vText
+
+from bot import catalog
+from bot.settings import PARIS
+from bot.store.tables import Appointment, Dossier, Mediator
+
+PRODID = "-//Médiation numérique des TPE//Assistant//FR"
+UID_DOMAIN = "mediation-tpe"
+
+
+def appointment_uid(appointment: Appointment) -> str:
+    return f"{appointment.reference}@{UID_DOMAIN}"
+
+
+def need_label(dossier: Dossier) -> str:
+    """The mediator's correction if any, else the last need the person confirmed, else « demande »."""
+    need_id = dossier.corrected_need or next(
+        (n.corrected_to or n.intent for n in reversed(dossier.needs) if n.confirmed), None
+    )
+    need = catalog.need(need_id) if need_id else None
+    return need.label if need else "demande"
+
+
+def _description(appointment: Appointment) -> str:
+    dossier = appointment.dossier
+    lines = [f"Référence : {appointment.reference}"]
+    if appointment.status == "annule":
+        lines.append("Rendez-vous annulé.")
+    if dossier.consent_at is not None:  # contact details are only ever stored with consent
+        for label, value in (
+            ("Nom", dossier.contact_name),
+            ("E-mail", dossier.contact_email),
+            ("Téléphone", dossier.contact_phone),
+        ):
+            if value:
+                lines.append(f"{label} : {value}")
+    return "\n".join(lines)
+
+
+def _event(appointment: Appointment, stamp: datetime) -> Event:
+    cancelled = appointment.status == "annule"
+    event = Event()
+    event.add("uid", appointment_uid(appointment))
+    event.add("dtstamp", stamp)
+    event.add("sequence", 1 if cancelled else 0)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("dtstart", appointment.slot.starts_at.astimezone(PARIS))
+    event.add("dtend", appointment.slot.ends_at.astimezone(PARIS))
+    event.add("summary", f"Rendez-vous médiation numérique — {need_label(appointment.dossier)}")
+    event.add("description", _description(appointment))
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
+
+
+def _calendar(appointments: list[Appointment], name: str | None, now: datetime | None) -> bytes:
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # when this export was made
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if name:
+        # icalendar 7 types NAME and X-WR-CALNAME as unknown and would not escape them (a newline
+        # even makes it fail): one line, and vText for the TEXT escaping of « ; , \\ ».
+        name = vText(" ".join(name.split()))
+        calendar.add("name", name)  # RFC 7986
+        calendar.add("x-wr-calname", name)  # what most clients still read
+    for appointment in sorted(appointments, key=lambda a: (a.slot.starts_at, a.reference)):
+        calendar.add_component(_event(appointment, stamp))
+    if appointments:
+        # Whole years around the appointments, so the VTIMEZONE carries both DST rules.
+        first = min(a.slot.starts_at.astimezone(PARIS) for a in appointments).year - 1
+        last = max(a.slot.ends_at.astimezone(PARIS) for a in appointments).year + 2
+        calendar.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last, 1, 1))
+    return calendar.to_ical()
+
+
+def appointment_ics(appointment: Appointment, now: datetime | None = None) -> bytes:
+    """One appointment as a VCALENDAR holding one VEVENT."""
+    return _calendar([appointment], None, now)
+
+
+def mediator_feed(mediator: Mediator, appointments: Iterable[Appointment], now: datetime | None = None) -> bytes:
+    """The mediator's appointments (cancelled ones too, as STATUS:CANCELLED, so clients remove them)."""
+    own = [a for a in appointments if a.slot.mediator_id == mediator.id]
+    return _calendar(own, f"Rendez-vous médiation — {mediator.name}", now)
