@@ -235,3 +235,17 @@ def test_admin_manages_accounts_and_opens_slots(servers):
     admin.post(f"/equipe/{ines.id}/activation")
     assert "E-mail ou mot de passe incorrect" in Console(servers).login("ines.roux@example.org",
                                                                         "assez long mot de passe").text
+
+
+def test_the_activity_dashboard_and_its_csv(servers):
+    console = Console(servers)
+    console.login(make_account(servers))
+    new_dossier(servers, need="naviguer_internet")
+    page = console.get("/activite")
+    assert page.status_code == 200 and "Besoins confirmés" in page.text and "<svg" in page.text
+    assert "Naviguer sur internet en sécurité" in page.text
+    today = date.today().isoformat()
+    export = console.get(f"/activite?du={today}&au={today}&format=csv")
+    assert export.headers["content-type"].startswith("text/csv") and "Naviguer sur internet en sécurité" in export.text
+    assert console.get("/activite?du=2030-01-02&au=2030-01-01").status_code == 400
+    assert console.get("/activite?du=hier").status_code == 400

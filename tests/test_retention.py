@@ -184,3 +184,21 @@ def test_purge_command(url, monkeypatch, capsys):
         assert session.get(Dossier, old).anonymised_at is not None
     assert run_cli(["purge"]) == 0
     assert "0 dossier(s) anonymised" in capsys.readouterr().out
+
+
+def test_erasing_on_request_cancels_the_coming_appointment_and_clears_free_text(url):
+    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    with db.session(url) as session:
+        mediator = queries.add_mediator(session, "Awa", "awa@example.org")
+        queries.open_slots(session, mediator, [starts], 45)
+        queries.record_need(session, "rdv", "presence_en_ligne", 0.9)
+        appointment = queries.book_slot(session, "rdv", mediator.slots[0].id)
+        queries.request_callback(session, "rdv", "après 18 h, demander Paul", None)
+        dossier = queries.get_or_create_dossier(session, "rdv")
+        dossier.outcome = "Paul Martin rappelé"
+        session.commit()
+        assert retention.erase_person(session, dossier.id, None)
+        session.commit()
+        assert appointment.status == "annule" and dossier.outcome == retention.ERASED
+        assert dossier.callbacks[0].preferred_moment is None
+        assert [s.id for s in queries.free_slots(session, after=starts - timedelta(hours=1))] == [mediator.slots[0].id]

@@ -25,8 +25,10 @@ class CaseworkError(ValueError):
     """A refused action, with a French reason to show the mediator."""
 
 
-def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None) -> None:
-    session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail))
+def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None,
+          at: datetime | None = None) -> None:
+    session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail,
+                             created_at=at or utcnow()))
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ def release_expired(session: Session, now: datetime | None = None) -> int:
         select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != "clos")
     ).scalars().all()
     for dossier in lapsed:
-        audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée")
+        audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", now)
         dossier.assigned_to, dossier.lease_until, dossier.status = None, None, "nouveau"
     session.commit()
     return len(lapsed)
@@ -126,7 +128,7 @@ def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: in
         session.rollback()
         return False
     dossier = session.get(Dossier, dossier_id)
-    audit(session, dossier, mediator_id, "prise_en_charge")
+    audit(session, dossier, mediator_id, "prise_en_charge", at=now)
     session.commit()
     return True
 

@@ -59,6 +59,10 @@ def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | N
     if "entreprise" in (dossier.profile or {}):
         dossier.profile = {k: v for k, v in dossier.profile.items() if k != "entreprise"}  # new dict: tracked
     dossier.satisfaction_comment = None
+    if dossier.outcome:
+        dossier.outcome = ERASED  # the mediator's free text may name the person
+    for callback in dossier.callbacks:
+        callback.preferred_moment = None
     for note in dossier.notes:
         note.body = ERASED
     dossier.anonymised_at = now
@@ -100,4 +104,8 @@ def erase_person(session: Session, dossier_id: int, actor_id: int | None) -> boo
     if dossier is None:
         return False
     anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne")
+    now = datetime.now(timezone.utc)
+    for appointment in dossier.appointments:  # no one to meet any more: free the slot
+        if appointment.status == "confirme" and appointment.slot.starts_at > now:
+            appointment.status = "annule"
     return True

@@ -339,6 +339,29 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'})
 
+    async def activity_page(request: Request, me) -> Response:
+        from bot.store import activity
+
+        today = datetime.now(PARIS).date()
+        try:
+            start = date.fromisoformat(request.query_params.get("du") or (today - timedelta(weeks=12)).isoformat())
+            end = date.fromisoformat(request.query_params.get("au") or today.isoformat())
+            if end < start or (end - start).days > 3 * 366:
+                raise ValueError
+        except ValueError:
+            raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.")
+        figures = await in_db(lambda session: activity.activity(session, start, end))
+        if request.query_params.get("format") == "csv":
+            return Response(activity.activity_csv(figures), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="activite-{start}-{end}.csv"'})
+        charts = [
+            ("Conversations par semaine", activity.bar_widths(figures.per_week)),
+            ("Besoins confirmés", activity.bar_widths(figures.needs)),
+            ("Issue des conversations", activity.bar_widths(figures.outcomes)),
+            ("Notes de satisfaction", activity.bar_widths(figures.satisfaction)),
+        ]
+        return render(request, "console/activity.html", {"figures": figures, "charts": charts})
+
     async def home(request: Request) -> Response:
         return back_to(f"{PREFIX}/file" if identity_of(request) else f"{PREFIX}/connexion")
 
@@ -365,6 +388,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         Route(PREFIX + "/equipe/{mediator_id:int}/activation", login_required(team_toggle, admin=True), methods=["POST"]),
         Route(PREFIX + "/equipe/{mediator_id:int}/creneaux", login_required(team_slots, admin=True), methods=["POST"]),
         Route(PREFIX + "/export.csv", login_required(export_csv)),
+        Route(PREFIX + "/activite", login_required(activity_page)),
     ]
 
 

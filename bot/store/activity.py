@@ -1,0 +1,122 @@
+"""Activity figures over a period, for the console's dashboard and for funders' reports (CSV).
+
+Only counts and durations: no personal data leaves this module.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot import catalog
+from bot.settings import PARIS
+from bot.store.tables import Dossier
+
+OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
+
+
+@dataclass
+class Activity:
+    start: date
+    end: date
+    per_week: list[tuple[str, int]] = field(default_factory=list)  # ("2026-W47", n)
+    needs: list[tuple[str, int]] = field(default_factory=list)  # (need label, n), every need listed
+    outcomes: list[tuple[str, int]] = field(default_factory=list)
+    satisfaction: list[tuple[str, int]] = field(default_factory=list)  # ("1".."5", n)
+    pickup_hours: list[float] = field(default_factory=list)  # dossier creation -> first claim
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.per_week)
+
+    @property
+    def satisfaction_mean(self) -> float | None:
+        scores = [int(k) for k, n in self.satisfaction for _ in range(n)]
+        return round(statistics.mean(scores), 2) if scores else None
+
+    @property
+    def pickup_median_hours(self) -> float | None:
+        return round(statistics.median(self.pickup_hours), 1) if self.pickup_hours else None
+
+
+def outcome_of(dossier: Dossier) -> str:
+    if any(a.status == "confirme" for a in dossier.appointments) or dossier.callbacks or dossier.assigned_to \
+            or any(a.action == "prise_en_charge" for a in dossier.audit):
+        return OUTCOMES[2]
+    if dossier.answered:
+        return OUTCOMES[0]
+    if dossier.redirect:
+        return OUTCOMES[1]
+    return OUTCOMES[3]
+
+
+def _week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(PARIS).isocalendar()
+    return f"{year}-S{week:02d}"
+
+
+def activity(session: Session, start: date, end: date) -> Activity:
+    """Dossiers created from `start` to `end` included (Paris dates)."""
+    if end < start:
+        raise ValueError("la fin de la période est avant son début")
+    lower = datetime.combine(start, datetime.min.time(), tzinfo=PARIS)
+    upper = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=PARIS)
+    dossiers = session.execute(
+        select(Dossier).where(Dossier.created_at >= lower, Dossier.created_at < upper).options(
+            selectinload(Dossier.needs), selectinload(Dossier.appointments), selectinload(Dossier.callbacks),
+            selectinload(Dossier.audit),
+        )
+    ).scalars().all()
+    result = Activity(start, end)
+
+    weeks = Counter(_week(d.created_at) for d in dossiers)
+    day, all_weeks = start, []
+    while day <= end:  # every week of the period, empty ones included
+        label = _week(datetime.combine(day, datetime.min.time(), tzinfo=PARIS))
+        if label not in all_weeks:
+            all_weeks.append(label)
+        day += timedelta(days=1)
+    result.per_week = [(w, weeks.get(w, 0)) for w in all_weeks]
+
+    needs = Counter(n.intent for d in dossiers for n in d.needs if n.confirmed)
+    result.needs = [(need.label, needs.get(need.id, 0)) for need in catalog.needs()]
+
+    outcomes = Counter(outcome_of(d) for d in dossiers)
+    result.outcomes = [(o, outcomes.get(o, 0)) for o in OUTCOMES]
+
+    scores = Counter(d.satisfaction for d in dossiers if d.satisfaction)
+    result.satisfaction = [(str(s), scores.get(s, 0)) for s in range(1, 6)]
+
+    for dossier in dossiers:
+        claims = [a.created_at for a in dossier.audit if a.action == "prise_en_charge"]
+        if claims:
+            result.pickup_hours.append((min(claims) - dossier.created_at).total_seconds() / 3600)
+    return result
+
+
+def activity_csv(figures: Activity) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["période", figures.start.isoformat(), figures.end.isoformat()])
+    writer.writerow(["conversations", figures.total])
+    writer.writerow(["délai médian avant prise en charge (heures)", figures.pickup_median_hours or ""])
+    writer.writerow(["satisfaction moyenne (1 à 5)", figures.satisfaction_mean or ""])
+    for title, rows in (("semaine", figures.per_week), ("besoin confirmé", figures.needs),
+                        ("issue", figures.outcomes), ("note de satisfaction", figures.satisfaction)):
+        writer.writerow([])
+        writer.writerow([title, "nombre"])
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def bar_widths(rows: list[tuple[str, int]], full: int = 300) -> list[tuple[str, int, int]]:
+    """(label, count, bar width in px) for the dashboard's SVG bars."""
+    top = max((n for _, n in rows), default=0) or 1
+    return [(label, n, round(full * n / top)) for label, n in rows]
+
