@@ -5,8 +5,8 @@ a mediator's whole calendar for a subscription URL. The `icalendar` library does
 and the line folding: names typed by the public can hold anything (HTML, newlines, « ; »).
 
 - UID `<reference>@mediation-tpe` never changes, so a client updates the event in place.
-- SEQUENCE is 0 while confirmed and 1 once cancelled: the only change an appointment goes
-  through is its cancellation, so it is the only revision a client must see as newer.
+- SEQUENCE is the appointment's revision count (`Appointment.sequence`): raised when it is
+  moved to another slot or cancelled, so a client sees the newer version as newer.
 - Times are written in Europe/Paris with its VTIMEZONE, as a mediator's calendar shows them.
 - Only what the mediator needs to hold the appointment: the need, the reference and, when the
   person consented to be contacted, how to reach them. No profile, no company, no transcript.
@@ -60,7 +60,7 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("dtstamp", stamp)
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("sequence", appointment.sequence or 0)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("dtstart", appointment.slot.starts_at.astimezone(PARIS))
     event.add("dtend", appointment.slot.ends_at.astimezone(PARIS))

@@ -79,7 +79,7 @@ def test_uid_is_stable_and_a_cancellation_bumps_sequence(url):
         _, second = only_event(appointment_ics(appointment))
         assert first["UID"] == second["UID"]
 
-        appointment.status = "annule"
+        queries.cancel_appointment(session, appointment.reference)
         session.commit()
         _, cancelled = only_event(appointment_ics(appointment))
 
@@ -158,3 +158,19 @@ def test_mediator_feed_holds_own_appointments_cancelled_included(url):
 
     empty_calendar = Calendar.from_ical(empty)
     assert empty_calendar.walk("VEVENT") == [] and str(empty_calendar["VERSION"]) == "2.0"
+
+
+def test_moving_an_appointment_keeps_its_uid_and_raises_its_sequence(url):
+    with db.session(url) as session:
+        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        appointment = book(session, "conv-1", mediator, WINTER_START)
+        _, before = only_event(appointment_ics(appointment))
+        queries.open_slots(session, mediator, [WINTER_START + timedelta(days=1)], 45)
+        other = book(session, "conv-2", mediator, WINTER_START + timedelta(days=2))
+        target = next(s for s in mediator.slots if s.starts_at == WINTER_START + timedelta(days=1))
+        moved = queries.move_appointment(session, appointment.reference, target.id)
+        _, after = only_event(appointment_ics(moved))
+        with pytest.raises(queries.SlotTaken):  # never onto a booked slot
+            queries.move_appointment(session, moved.reference, other.slot_id)
+    assert after["UID"] == before["UID"] and after.decoded("SEQUENCE") == 1
+    assert after.decoded("DTSTART") - before.decoded("DTSTART") == timedelta(days=1)

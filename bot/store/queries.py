@@ -315,8 +315,33 @@ def cancel_appointment(session: Session, reference: str) -> Appointment | None:
     appointment = session.execute(
         select(Appointment).where(Appointment.reference == reference.strip().upper())
     ).scalar_one_or_none()
-    if appointment is not None:
+    if appointment is not None and appointment.status != "annule":
         appointment.status = "annule"
+        appointment.sequence += 1
+    return appointment
+
+
+def move_appointment(session: Session, reference: str, slot_id: int) -> Appointment:
+    """Move a confirmed appointment to another free slot; SlotTaken if it was just booked.
+
+    The same appointment (reference, calendar UID) moves, with its SEQUENCE raised, so calendar
+    apps update the event instead of adding a second one.
+    """
+    appointment = session.execute(
+        select(Appointment).where(Appointment.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+    if appointment is None or appointment.status != "confirme":
+        raise ValueError(f"no confirmed appointment {reference}")
+    if session.get(Slot, slot_id) is None:
+        raise ValueError(f"no slot {slot_id}")
+    appointment.slot_id = slot_id
+    appointment.sequence += 1
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise SlotTaken(slot_id) from exc
+    session.refresh(appointment)
     return appointment
 
 

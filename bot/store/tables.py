@@ -156,6 +156,7 @@ class Appointment(Base):
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
     reference = Column(String(20), nullable=False, unique=True)
     status = Column(String(20), nullable=False, default="confirme")  # confirme | annule
+    sequence = Column(Integer, nullable=False, default=0, server_default="0")  # +1 when moved or cancelled
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     slot = relationship("Slot")

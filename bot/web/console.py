@@ -20,7 +20,7 @@ from bot import catalog
 from bot import settings as bot_settings
 from bot.settings import PARIS
 from bot.store import accounts, casework, conversations, db, queries
-from bot.store.tables import Appointment, Mediator
+from bot.store.tables import Appointment, Mediator, Slot
 
 PREFIX = "/mediateurs"
 STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
@@ -234,6 +234,35 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         flash(request, f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. Prévenez la personne.")
         return back_to(f"{PREFIX}/agenda")
 
+    async def move_appointment(request: Request, me) -> Response:
+        reference = request.path_params["reference"]
+        form = await request.form()
+        try:
+            slot_id = int(form.get("creneau", ""))
+        except ValueError:
+            flash(request, "Choisissez un créneau.", "erreur")
+            return back_to(f"{PREFIX}/agenda")
+
+        def run(session):
+            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
+            if appointment is None:
+                raise HTTPException(404, "Rendez-vous introuvable.")
+            if appointment.slot.mediator_id != me.id and not me.is_admin:
+                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            slot = session.get(Slot, slot_id)
+            if slot is None or slot.mediator_id != appointment.slot.mediator_id:
+                return "Ce créneau n'existe pas dans cet agenda.", "erreur"
+            try:
+                moved = queries.move_appointment(session, reference, slot_id)
+            except queries.SlotTaken:
+                return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
+            casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}")
+            session.commit()
+            return f"Rendez-vous {reference} déplacé au {local(moved.slot.starts_at)}. Prévenez la personne.", "ok"
+
+        flash(request, *await in_db(run))
+        return back_to(f"{PREFIX}/agenda")
+
     async def appointment_ics(request: Request, me) -> Response:
         from bot import calendar_ics
 
@@ -381,6 +410,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         Route(dossier_path + "/effacer", dossier_action(erase, admin=True), methods=["POST"]),
         Route(PREFIX + "/agenda", login_required(agenda_page)),
         Route(PREFIX + "/rendez-vous/{reference}/annuler", login_required(cancel_appointment), methods=["POST"]),
+        Route(PREFIX + "/rendez-vous/{reference}/deplacer", login_required(move_appointment), methods=["POST"]),
         Route(PREFIX + "/rendez-vous/{reference}.ics", login_required(appointment_ics)),
         Route("/calendrier/{token}.ics", calendar_feed),
         Route(PREFIX + "/equipe", login_required(team_page, admin=True)),
