@@ -65,7 +65,8 @@ class ValidateQualificationForm(RetryingFormValidation):
         name = " ".join(str(value).split())[:120]
         if skipped(name) or tracker.get_intent_of_latest_message() in DECLINING_INTENTS:
             return {"entreprise": NOT_GIVEN}
-        if not any(ch.isalnum() for ch in name) or name.startswith("/"):
+        said_yes = tracker.get_intent_of_latest_message() == "affirm" and len(name.split()) <= 3
+        if not any(ch.isalnum() for ch in name) or name.startswith("/") or said_yes:  # « oui » is not a name
             return self.retry_or_move_on(tracker, dispatcher, "entreprise", "utter_invalid_entreprise")
         return {"entreprise": name, "echecs_validation": 0}
 

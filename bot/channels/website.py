@@ -9,10 +9,12 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
   replies never arrive;
 - every tab of one conversation shares a room: the assistant's replies, the person's own messages
   (`user_echo`) and a typing indicator reach all of them;
-- messages are checked (type, blank, size) and bad ones get a polite French reply, not a crash.
+- messages are checked (type, blank, size) and bad ones get a polite French reply, not a crash;
+- when the action server is down, or slow, the person is told so in French rather than left in silence.
 """
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from typing import Any, Awaitable, Callable
@@ -23,16 +25,13 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot import settings as bot_settings
+from bot.channels import replies
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_CHARS = 200  # the title of a clicked button, shown instead of its payload
-TOO_LONG = (
-    "Votre message est trop long pour moi (plus de {limit} caractères). "
-    "Pouvez-vous le résumer en quelques phrases ? Une personne pourra lire le détail plus tard."
-)
-EMPTY = "Je n'ai pas reçu de texte. Écrivez votre question avec vos mots, je vous lis."
+SLOW_AFTER_SECONDS = 8  # then say we are still working on it
 NO_SESSION = "La connexion a été interrompue. Rechargez la page pour reprendre la conversation."
 
 
@@ -41,6 +40,16 @@ async def enter_room(sio: AsyncServer, sid: str, room: str) -> None:
     result = sio.enter_room(sid, room)
     if inspect.isawaitable(result):
         await result
+
+
+class CountingOutput(SocketIOOutput):
+    """Rasa's socket.io output that remembers whether anything was said during a turn."""
+
+    sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
 
 async def leave_room(sio: AsyncServer, sid: str, room: str) -> None:
@@ -117,29 +126,37 @@ class WebsiteChatInput(InputChannel):
             if conversation_id is None:
                 await say(sid, NO_SESSION)
                 return
-            text = data.get("message") if isinstance(data, dict) else None
-            if not isinstance(text, str) or not text.strip():
-                await say(sid, EMPTY)
-                return
-            text = text.strip()
-            if len(text) > bot_settings.MAX_MESSAGE_CHARS:
-                await say(sid, TOO_LONG.format(limit=f"{bot_settings.MAX_MESSAGE_CHARS:,}".replace(",", " ")))
+            text, polite = replies.check_text(data.get("message") if isinstance(data, dict) else None)
+            if text is None:
+                await say(sid, polite)
                 return
             display = data.get("display")
             display = display.strip()[:MAX_DISPLAY_CHARS] if isinstance(display, str) and text.startswith("/") else ""
+            if await replies.action_server_is_down():
+                await say(sid, replies.trouble())
+                return
             await sio.emit("user_echo", {"text": display or text}, room=conversation_id, skip_sid=sid)
             await sio.emit("typing", {"on": True}, room=conversation_id)
+            output = CountingOutput(sio, self.bot_message_evt)
+
+            async def reassure_if_slow() -> None:
+                await asyncio.sleep(SLOW_AFTER_SECONDS)
+                if not output.sent:
+                    await say(conversation_id, replies.STILL_WORKING)
+
+            reassurance = asyncio.create_task(reassure_if_slow())
             try:
                 await on_new_message(
                     UserMessage(
                         text,
-                        SocketIOOutput(sio, self.bot_message_evt),
+                        output,
                         conversation_id,
                         input_channel=self.name(),
                         metadata={"display": display} if display else None,
                     )
                 )
             finally:
+                reassurance.cancel()
                 await sio.emit("typing", {"on": False}, room=conversation_id)
 
         return webhook

@@ -1,0 +1,58 @@
+"""What both our channels (website socket.io and REST) say when the input or the back end is not right.
+
+The text checks live here so that every channel answers bad input the same polite way, and a
+silent turn caused by a dead action server becomes an honest French message instead of nothing.
+"""
+from __future__ import annotations
+
+import os
+
+import aiohttp
+
+from bot import catalog
+from bot import settings as bot_settings
+
+EMPTY = "Je n'ai pas reçu de texte. Écrivez votre question avec vos mots, je vous lis."
+TOO_LONG = (
+    "Votre message est trop long pour moi (plus de {limit} caractères). "
+    "Pouvez-vous le résumer en quelques phrases ? Une personne pourra lire le détail plus tard."
+)
+STILL_WORKING = "Je cherche, merci de patienter un instant…"
+
+
+def trouble() -> str:
+    service = catalog.service_contact()
+    return (
+        "Désolé, je rencontre un souci technique et je ne peux pas traiter votre message pour le "
+        f"moment. Réessayez dans un instant, ou contactez l'équipe au {service.phone} ({service.hours})."
+    )
+
+
+def check_text(text: object) -> tuple[str | None, str | None]:
+    """(the cleaned text, None) when it can go to Rasa, else (None, the polite reply)."""
+    if not isinstance(text, str) or not text.strip():
+        return None, EMPTY
+    text = text.strip().replace("\x00", "")
+    if len(text) > bot_settings.MAX_MESSAGE_CHARS:
+        limit = f"{bot_settings.MAX_MESSAGE_CHARS:,}".replace(",", " ")
+        return None, TOO_LONG.format(limit=limit)
+    return text, None
+
+
+async def action_server_is_down() -> bool:
+    """True when the action server does not answer its health check.
+
+    Checked before each message: with the action server down Rasa would answer beside the point
+    (a failed custom action is skipped and the next prediction goes on), so we do not let the
+    message through and say so instead. A local health check costs about a millisecond.
+    """
+    url = os.environ.get("ACTION_ENDPOINT_URL", "")
+    if not url:
+        return False
+    health = url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+            async with session.get(health) as answer:
+                return answer.status != 200
+    except (aiohttp.ClientError, OSError, TimeoutError):
+        return True

@@ -1,0 +1,77 @@
+"""Faults caused for real: the action server or the Rasa server is stopped in the middle of a
+conversation. The person gets a polite French answer, and nothing that was said is lost.
+
+These tests stop and restart processes, so they use their own servers (embedded SQLite).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+
+import pytest
+
+from bot import supervisor
+from bot.settings import Settings
+from bot.store import conversations, db, queries
+from tests.conftest import Chat, free_port
+from tests.test_website_channel import Visitor
+
+
+@pytest.fixture(scope="module")
+def group(model, tmp_path_factory):
+    from bot.cli import prepare_database
+
+    var_dir = tmp_path_factory.mktemp("faults")
+    web_port = free_port()
+    settings = Settings(
+        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{var_dir / 'faults.db'}", var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
+        session_secret="c-" + uuid.uuid4().hex,
+    )
+    prepare_database(settings)
+    servers = supervisor.start_servers(settings, model)
+    yield servers
+    servers.stop()
+
+
+def stop(group, name: str) -> None:
+    process = group.processes[name]
+    os.killpg(process.pid, signal.SIGKILL)  # a crash, not a clean shutdown
+    process.wait()
+
+
+def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(group):
+    chat = Chat(group.settings)
+    stop(group, "actions")
+    text = chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+    assert "souci technique" in text and "Réessayez" in text
+    visitor = Visitor(group.settings)
+    visitor.start()
+    assert "souci technique" in visitor.say("bonjour")  # the website channel says the same
+    group.start("actions", supervisor.action_server_command(group.settings))
+    group.wait_until("actions", supervisor.action_server_ready, 120)
+    assert "Bonjour" in visitor.say("bonjour")
+    visitor.close()
+    assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+    chat.say("oui")
+    with db.session(group.settings.database_url) as session:
+        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        said = [line.text for line in conversations.transcript(session, chat.sender) if line.speaker == "personne"]
+    assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+    # the message sent while it was down was refused openly, not half-processed
+    assert said.count("je voudrais que mes clients me trouvent sur internet") == 1
+
+
+def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
+    chat = Chat(group.settings)
+    assert "quelques questions" in chat.texts(chat.say("/presence_en_ligne"))  # chosen on the menu: confirmed
+    assert "nom de votre entreprise" in chat.texts(chat.say("oui"))  # in the middle of the questions
+    stop(group, "rasa")
+    group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+    group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+    assert "Quel est votre métier" in chat.texts(chat.say("Boulangerie Martin"))  # the next question
+    with db.session(group.settings.database_url) as session:
+        assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["needs"]
