@@ -1,0 +1,109 @@
+"""Bad input, generated: more than 1 000 inputs thrown at the running servers (REST webhook,
+socket.io channel, widget API, console login form). Every answer is a French reply or a 4xx with
+a reason — never a 5xx, never a crash — and every stored dossier still reads back whole.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from bot.store import db, queries
+from tests.console_client import Console
+
+pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
+
+def budget(examples: int) -> settings:
+    """Slow inputs (each goes through the real servers); seeded, so a run is repeatable."""
+    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
+                    derandomize=True, database=None)
+LONG = "a" * 100_000
+
+# texts people might type or paste: any unicode (emoji, other scripts, control characters)
+texts = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),  # control characters
+    st.sampled_from(["", "   ", "\n\t", "😀😀😀", "مرحبا أريد موقعا", "我想要一个网站", "Guten Tag, ich brauche Hilfe",
+                     "/ask_human{\"mode_contact\": 12}", "/inform{not json", "/", "{}", "null", LONG]),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=10,
+)
+rest_bodies = st.one_of(
+    st.builds(lambda m: json.dumps({"sender": "hyp-" + uuid.uuid4().hex, "message": m}).encode(), texts),
+    st.builds(lambda v: json.dumps(v).encode(), json_values),  # wrong types, unknown fields
+    st.builds(lambda s, m, extra: json.dumps({"sender": s, "message": m, **extra}).encode(),
+              json_values, json_values, st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+    st.binary(max_size=200),  # not JSON at all
+)
+
+
+def assert_polite(response: requests.Response) -> None:
+    assert response.status_code < 500, response.text[:200]
+    if response.status_code >= 400:
+        assert response.json()["error"]  # a reason, in French
+    else:
+        replies = response.json()
+        assert isinstance(replies, list)
+        assert all(isinstance(r.get("text", ""), str) for r in replies)
+
+
+@given(body=rest_bodies)
+@budget(600)
+@example(body=b"{not json")
+@example(body=json.dumps({"sender": "hyp-long", "message": LONG}).encode())
+@example(body=json.dumps({"sender": "x" * 300, "message": "bonjour"}).encode())
+@example(body=b"\x00\xff\xfe")
+def test_rest_webhook_never_fails(servers, body):
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": "application/json"}, timeout=60)
+    assert_polite(response)
+
+
+@given(body=st.one_of(st.binary(max_size=300), st.builds(lambda v: json.dumps(v).encode(), json_values),
+                      st.builds(lambda t: json.dumps({"token": t}).encode(), texts)))
+@budget(250)
+def test_widget_api_never_fails(servers, body):
+    for path in ("history", "erase"):
+        response = requests.post(f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}", data=body,
+                                 headers={"Content-Type": "application/json"}, timeout=30)
+        assert response.status_code in (400, 404, 413), response.text[:200]
+        assert response.json()["error"]
+
+
+@given(email=texts, password=texts)
+@budget(120)
+def test_console_login_never_fails(servers, email, password):
+    console = Console(servers)
+    response = console.login(email[:1000], password[:1000])
+    assert response.status_code in (200, 401), response.text[:200]
+    assert "incorrect" in response.text or "bloqué" in response.text
+
+
+@given(message=st.one_of(texts, json_values))
+@budget(80)
+def test_socketio_channel_never_fails(servers, message):
+    from tests.test_website_channel import Visitor
+
+    visitor = Visitor(servers)
+    try:
+        visitor.start()
+        payload = {"message": message} if not isinstance(message, dict) else message
+        visitor.client.emit("user_uttered", payload)
+        reply = visitor.expect("bot_uttered", timeout=60)
+        assert isinstance(reply.get("text"), str) and reply["text"]
+    finally:
+        visitor.close()
+
+
+def test_every_dossier_still_reads_back_whole(servers):
+    """Run last in this module: nothing the inputs above did left a dossier unreadable."""
+    with db.session(servers.database_url) as session:
+        for dossier in queries.list_dossiers(session):
+            json.dumps(queries.dossier_as_dict(dossier), ensure_ascii=False)
