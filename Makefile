@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser train run shell test eval validate compare-pipelines lock clean
+.PHONY: install browser train run shell test eval validate compare-pipelines bench audit lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -44,6 +44,17 @@ validate: install
 
 eval: train
 	$(BOT) eval
+
+# N concurrent conversations (default 20) against our stack and a bare Rasa: reports/bench.md
+N ?= 20
+bench: train
+	$(BOT) bench --people $(N)
+
+# Known vulnerabilities of the pinned dependencies (pip-audit, in a scratch virtualenv).
+audit:
+	rm -rf /tmp/audit-venv && python3 -m venv /tmp/audit-venv
+	/tmp/audit-venv/bin/pip install --quiet "pip-audit==2.10.1"
+	/tmp/audit-venv/bin/pip-audit --disable-pip --no-deps -r requirements.lock --desc
 
 compare-pipelines: install
 	$(BOT) compare-pipelines

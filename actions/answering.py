@@ -8,9 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import dossier_session
+from actions.dossier import record
 from bot import catalog, france_services, knowledge, referrals
-from bot.store import queries
 
 # Needs for which an in-person France Services site is a useful local contact.
 FRANCE_SERVICES_NEEDS = {"demarches_en_ligne", "utiliser_ordinateur", "naviguer_internet"}
@@ -70,8 +69,7 @@ class ActionPresentSolutions(Action):
         dispatcher.utter_message(response="utter_ask_answered")
         presented = [s.id for s in solutions]
         redirect = [s.id for s in structures]
-        with dossier_session() as session:
-            queries.record_answer(session, tracker.sender_id, need.id, entry.nature, presented, redirect)
+        record(tracker.sender_id, ("record_answer", [need.id, entry.nature, presented, redirect]))
         return [SlotSet("solutions_presentees", presented)]
 
 
@@ -83,8 +81,7 @@ class ActionAnswered(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
-        with dossier_session() as session:
-            queries.record_answered(session, tracker.sender_id, True)
+        record(tracker.sender_id, ("record_answered", [True]))
         if need is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
@@ -108,8 +105,7 @@ class ActionNotAnswered(Action):
         return "action_not_answered"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        with dossier_session() as session:
-            queries.record_answered(session, tracker.sender_id, False)
+        record(tracker.sender_id, ("record_answered", [False]))
         dispatcher.utter_message(response="utter_sorry_not_answered")
         dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("reponse_utile", False)]

@@ -1,8 +1,14 @@
-"""The actions' access to the handover record. A storage failure never breaks the conversation:
-it is logged and the person still gets an answer."""
+"""The actions' access to the handover record.
+
+A storage failure never breaks the conversation, and never loses a write: `record` retries a
+refused write a few times, then keeps it in the durable spool (bot/store/spool.py), which is
+replayed before the next write once the database answers again. Reads (free slots) go through
+`dossier_session`, which logs errors and lets the action answer without them.
+"""
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -11,8 +17,11 @@ from sqlalchemy.orm import Session
 
 from bot import settings
 from bot.store import db
+from bot.store.spool import Spool, write_now
 
 logger = logging.getLogger(__name__)
+RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds between attempts, about 2 s in all before spooling
+
 
 @contextmanager
 def dossier_session() -> Iterator[Session]:
@@ -22,4 +31,30 @@ def dossier_session() -> Iterator[Session]:
             yield session
             session.commit()
     except SQLAlchemyError:
-        logger.exception("could not write the dossier")
+        logger.exception("could not read or write the dossier")
+
+
+def _spool() -> Spool:
+    return Spool(settings.var_directory())
+
+
+def _write_once(conversation_id: str, steps: list[tuple[str, list]]) -> bool:
+    return write_now(settings.database_url(), conversation_id, steps)
+
+
+def record(conversation_id: str, *steps: tuple[str, list]) -> bool:
+    """Write to the dossier: `record(id, ("record_need", [intent, confidence]), …)`.
+
+    Returns True when written now, False when kept in the spool for later.
+    """
+    spool = _spool()
+    if spool.pending():
+        spool.replay(_write_once)  # earlier writes first, so the dossier's history stays in order
+    if not spool.pending():
+        for delay in (0.0, *RETRY_DELAYS):
+            time.sleep(delay)
+            if _write_once(conversation_id, list(steps)):
+                return True
+    spool.append(conversation_id, list(steps))
+    logger.error("dossier write for %s kept in the spool %s", conversation_id, spool.path)
+    return False

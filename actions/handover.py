@@ -13,13 +13,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.dossier import dossier_session
+from actions.dossier import dossier_session, record
 from actions.form_validation import RetryingFormValidation
-from bot import catalog, contact
+from bot import catalog, contact, settings
 from bot.profile import NOT_GIVEN
 from bot.settings import PARIS
-from bot.store import queries
+from bot.store import db, queries
 
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
 DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
@@ -207,15 +208,26 @@ class ActionBookAppointment(Action):
         slot_id = tracker.get_slot("creneau")
         if slot_id in (None, NOT_GIVEN):  # no slot suits or none is free: a call back instead
             return [FollowupAction("action_request_callback")]
-        booked = None
-        with dossier_session() as session:
-            queries.record_contact(session, tracker.sender_id, **_contact_fields(tracker))
-            session.commit()
+        fields = _contact_fields(tracker)
+        contact_step = ("record_contact", [fields["name"], fields["email"], fields["phone"], fields["consent_at"]])
+        booked, unavailable = None, False
+        if record(tracker.sender_id, contact_step):
             try:
-                appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
-                booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
+                with db.session(settings.database_url()) as session:
+                    appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
+                    booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
             except queries.SlotTaken:
                 pass
+            except SQLAlchemyError:
+                unavailable = True
+        else:
+            unavailable = True
+        if unavailable:
+            # Say it plainly, and keep a call-back request (spooled if need be) so nobody is forgotten.
+            record(tracker.sender_id, ("request_callback", [None, None]))
+            dispatcher.utter_message(response="utter_booking_failed")
+            utter_service_contact(dispatcher)
+            return []
         if booked is None:
             dispatcher.utter_message(response="utter_slot_taken")
             return [SlotSet("creneau", None), FollowupAction("rendez_vous_form")]
@@ -243,9 +255,13 @@ class ActionRequestCallback(Action):
         moment = tracker.get_slot("moment_rappel")
         deadline = tracker.get_slot("echeance")
         deadline_date = None if deadline in (None, NOT_GIVEN) else datetime.fromisoformat(deadline).date()
-        with dossier_session() as session:
-            queries.record_contact(session, tracker.sender_id, **_contact_fields(tracker))
-            queries.request_callback(session, tracker.sender_id, None if moment == NOT_GIVEN else moment, deadline_date)
+        contact_fields = _contact_fields(tracker)
+        record(
+            tracker.sender_id,
+            ("record_contact", [contact_fields["name"], contact_fields["email"], contact_fields["phone"],
+                                contact_fields["consent_at"]]),
+            ("request_callback", [None if moment == NOT_GIVEN else moment, deadline_date]),
+        )
         when = f" avant le {deadline_date.strftime('%d/%m/%Y')}" if deadline_date else ""
         dispatcher.utter_message(
             response="utter_callback_confirmed",

@@ -8,10 +8,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import dossier_session
+from actions.dossier import record
 from bot import catalog, knowledge
 from bot.profile import NOT_GIVEN, skipped
-from bot.store import queries
 from bot.textnorm import normalize
 
 COMMENT_MAX_CHARS = 1000
@@ -68,13 +67,11 @@ class ActionGoodbye(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         score = tracker.get_slot("satisfaction")
         comment = tracker.get_slot("commentaire")
-        with dossier_session() as session:
-            queries.record_leave(
-                session, tracker.sender_id,
-                follow_up=tracker.get_slot("suivi"),
-                satisfaction=int(score) if score and score.isdigit() else None,
-                comment=comment if comment and comment != NOT_GIVEN else None,
-            )
+        record(tracker.sender_id, ("record_leave", [
+            tracker.get_slot("suivi"),
+            int(score) if score and score.isdigit() else None,
+            comment if comment and comment != NOT_GIVEN else None,
+        ]))
         need = catalog.need(tracker.get_slot("besoin") or "")
         if need is not None and tracker.get_slot("reponse_utile") is not True:
             dispatcher.utter_message(response="utter_tip", conseil=knowledge.entry(need.id).tip)

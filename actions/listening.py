@@ -7,11 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import dossier_session
+from actions.dossier import record
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog
 from bot.profile import profile_values
-from bot.store import queries
 
 
 def sector_context(tracker: Tracker) -> str:
@@ -33,9 +32,11 @@ class ActionReformulateNeed(Action):
             dispatcher.utter_message(response="utter_choose_need")
             return []
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
-        with dossier_session() as session:
-            queries.record_need(session, tracker.sender_id, need.id, round(confidence, 3))
-            queries.update_profile(session, tracker.sender_id, profile_values(tracker.current_slot_values()))
+        record(
+            tracker.sender_id,
+            ("record_need", [need.id, round(confidence, 3)]),
+            ("update_profile", [profile_values(tracker.current_slot_values())]),
+        )
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
             return events + [FollowupAction("action_confirm_need")]
@@ -60,8 +61,7 @@ class ActionConfirmNeed(Action):
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
-        with dossier_session() as session:
-            queries.confirm_latest_need(session, tracker.sender_id, True)
+        record(tracker.sender_id, ("confirm_latest_need", [True]))
         dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
         return [SlotSet("besoin_confirme", True)]
 
@@ -73,7 +73,6 @@ class ActionNeedDenied(Action):
         return "action_need_denied"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        with dossier_session() as session:
-            queries.confirm_latest_need(session, tracker.sender_id, False)
+        record(tracker.sender_id, ("confirm_latest_need", [False]))
         dispatcher.utter_message(response="utter_choose_need")
         return [SlotSet("besoin_confirme", False)]

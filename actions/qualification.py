@@ -13,11 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import dossier_session
+from actions.dossier import record
 from actions.form_validation import RetryingFormValidation
 from bot import catalog, france_services, maturity
 from bot.profile import NOT_GIVEN, profile_values, role_of, sector_of, size_bucket, skipped
-from bot.store import queries
 from bot.textnorm import normalize
 
 PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]
@@ -161,8 +160,6 @@ class ActionAssessMaturity(Action):
             pix=result.pix_advice,
         )
         profile = profile_values(tracker.current_slot_values())
-        with dossier_session() as session:
-            queries.record_assessment(
-                session, tracker.sender_id, result.structure_level, result.skill_level, result.nature, profile
-            )
+        record(tracker.sender_id,
+               ("record_assessment", [result.structure_level, result.skill_level, result.nature, profile]))
         return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

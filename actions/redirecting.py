@@ -6,9 +6,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossier import dossier_session
+from actions.dossier import record
 from bot import referrals, topics
-from bot.store import queries
 
 
 class ActionRedirectOutOfScope(Action):
@@ -30,6 +29,5 @@ class ActionRedirectOutOfScope(Action):
                 pourquoi=structure.why, comment=structure.how, url=structure.url,
             )
         dispatcher.utter_message(response="utter_digital_question_welcome")
-        with dossier_session() as session:
-            queries.record_redirect(session, tracker.sender_id, [s.id for s in structures])
+        record(tracker.sender_id, ("record_redirect", [[s.id for s in structures]]))
         return []

@@ -99,6 +99,13 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from bot import bench
+
+    bench.run(people=args.people)
+    return 0
+
+
 def cmd_compare_pipelines(args) -> int:
     from bot.evaluation import crossval
 
@@ -125,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
+    bench_parser = sub.add_parser("bench", help="load benchmark over the REST webhook, vs. a bare Rasa server")
+    bench_parser.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
+    bench_parser.set_defaults(func=cmd_bench)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)
     compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,13 @@ import requests
 
 from bot import paths, training
 from bot.settings import Settings
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (tests and the benchmark start servers on them)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class StartupError(RuntimeError):

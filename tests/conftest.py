@@ -1,7 +1,6 @@
 """Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
 from __future__ import annotations
 
-import socket
 import uuid
 from pathlib import Path
 
@@ -9,13 +8,8 @@ import pytest
 import requests
 
 from bot import supervisor, training
+from bot.supervisor import free_port
 from bot.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +84,12 @@ class Chat:
 @pytest.fixture
 def chat(servers) -> Chat:
     return Chat(servers)
+
+
+@pytest.fixture(autouse=True)
+def private_var_directory(tmp_path, monkeypatch):
+    """Actions run in-process keep their spool (and anything else under var/) out of the repo."""
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path / "var"))
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ VENDOR_FILES = {
 }
 MAX_API_BODY_BYTES = 4096
 PURGE_EVERY_SECONDS = 24 * 3600
+SPOOL_REPLAY_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
@@ -143,10 +144,12 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        """Apply the retention rule (bot purge) at start-up and then every day."""
-        task = asyncio.create_task(_purge_daily(settings.database_url))
+        """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute."""
+        tasks = [asyncio.create_task(_purge_daily(settings.database_url)),
+                 asyncio.create_task(_replay_spool(settings))]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
     app = Starlette(
         lifespan=lifespan,
@@ -216,6 +219,22 @@ async def _purge_daily(database_url: str) -> None:
         except Exception:  # the chat must keep working; the next day retries
             logger.exception("retention purge failed")
         await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+async def _replay_spool(settings: bot_settings.Settings) -> None:
+    from functools import partial
+
+    from bot.store.spool import Spool, write_now
+
+    spool = Spool(settings.var_dir)
+    while True:
+        await asyncio.sleep(SPOOL_REPLAY_SECONDS)
+        try:
+            if spool.pending():
+                done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url))
+                logger.info("spool: %d dossier write(s) replayed, %d waiting", done, spool.pending())
+        except Exception:
+            logger.exception("spool replay failed")
 
 
 def _transcript(database_url: str, conversation_id: str) -> list[conversations.TranscriptLine]:

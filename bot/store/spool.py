@@ -1,0 +1,125 @@
+"""A durable local spool for dossier writes the database refused (stopped, unreachable, locked).
+
+The actions describe each write as data — a `queries` function name, the conversation id and
+JSON arguments — so that a write that failed after its retries can be kept in a file under
+`var/spool/` (one JSON line each, fsync'ed) and replayed, in order, once the database answers
+again. Several action-server workers may share the file: an exclusive lock guards it.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.store import db, queries
+
+logger = logging.getLogger(__name__)
+
+# The writes that may be spooled: idempotent enough to be replayed later, in order.
+SPOOLABLE = {
+    "record_need", "confirm_latest_need", "update_profile", "record_answer", "record_assessment",
+    "record_redirect", "record_answered", "record_leave", "record_contact", "request_callback",
+}
+
+
+def encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$datetime"}:
+            return datetime.fromisoformat(value["$datetime"])
+        if set(value) == {"$date"}:
+            return date.fromisoformat(value["$date"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]]) -> None:
+    """Run the steps (`queries.<name>(session, conversation_id, *arguments)`) in one session."""
+    for name, arguments in steps:
+        if name not in SPOOLABLE:
+            raise ValueError(f"{name} is not a spoolable write")
+        getattr(queries, name)(session, conversation_id, *arguments)
+
+
+def write_now(database_url: str, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
+    """One attempt. False only when the database is unavailable (worth keeping for later); any
+    other error is logged and the write dropped, so that one bad entry never blocks the spool."""
+    try:
+        with db.session(database_url) as session:
+            apply(session, conversation_id, steps)
+            session.commit()
+        return True
+    except (OperationalError, InterfaceError):
+        logger.warning("database unavailable for the dossier of %s", conversation_id)
+        return False
+    except (SQLAlchemyError, ValueError, TypeError):
+        logger.exception("dossier write for %s dropped", conversation_id)
+        return True
+
+
+class Spool:
+    def __init__(self, directory: Path):
+        self.path = directory / "spool" / "dossier-writes.jsonl"
+
+    @contextmanager
+    def _locked(self) -> Iterator[Any]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def append(self, conversation_id: str, steps: list[tuple[str, list]]) -> None:
+        line = json.dumps({"conversation_id": conversation_id, "steps": encode([list(s) for s in steps])},
+                          ensure_ascii=False)
+        with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
+            spool.write(line + "\n")
+            spool.flush()
+            os.fsync(spool.fileno())
+
+    def pending(self) -> int:
+        if not self.path.exists():
+            return 0
+        return sum(1 for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+    def replay(self, write) -> int:
+        """Give each spooled entry, in order, to `write(conversation_id, steps) -> bool`; stop at
+        the first that fails (the database is still away) and keep it and the rest. Returns how
+        many were written."""
+        if not self.path.exists():
+            return 0
+        with self._locked():
+            entries = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            done = 0
+            for entry in entries:
+                if not write(entry["conversation_id"], [tuple(step) for step in decode(entry["steps"])]):
+                    break
+                done += 1
+            rest = entries[done:]
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest), encoding="utf-8")
+            os.replace(temporary, self.path)  # atomic: a crash leaves the old or the new file
+            return done
