@@ -75,3 +75,46 @@ def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     assert "Quel est votre métier" in chat.texts(chat.say("Boulangerie Martin"))  # the next question
     with db.session(group.settings.database_url) as session:
         assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["needs"]
+
+
+def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):
+    """The whole database is refused (new and existing connections) in the middle of a conversation."""
+    import sqlalchemy as sa
+
+    from bot.cli import prepare_database
+    from tests.databases import POSTGRES_ADMIN_URL, fresh_database_url
+
+    url, drop = fresh_database_url("postgresql", tmp_path)
+    name = sa.engine.make_url(url).database
+    web_port = free_port()
+    settings = Settings(
+        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
+        var_dir=tmp_path, allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
+        session_secret="c-" + uuid.uuid4().hex,
+    )
+    prepare_database(settings)
+    group = supervisor.start_servers(settings, model)
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        chat = Chat(settings)
+        assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+        with admin.connect() as connection:  # the database goes away
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        text = chat.texts(chat.say("oui"))
+        assert "souci technique" in text
+        with admin.connect() as connection:  # and comes back
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        text = chat.texts(chat.say("oui"))
+        assert "quelques questions" in text  # the conversation goes on from where it was
+        with db.session(url) as session:
+            dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        group.stop()
+        admin.dispose()
+        drop()

@@ -5,6 +5,7 @@ silent turn caused by a dead action server becomes an honest French message inst
 """
 from __future__ import annotations
 
+import asyncio
 import os
 
 import aiohttp
@@ -39,13 +40,36 @@ def check_text(text: object) -> tuple[str | None, str | None]:
     return text, None
 
 
-async def action_server_is_down() -> bool:
-    """True when the action server does not answer its health check.
+def _database_answers(url: str) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
 
-    Checked before each message: with the action server down Rasa would answer beside the point
-    (a failed custom action is skipped and the next prediction goes on), so we do not let the
-    message through and say so instead. A local health check costs about a millisecond.
+    from bot.store import db
+
+    try:
+        with db.engine_for(url).connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        return False
+
+
+async def backend_is_down() -> bool:
+    """True when the action server or the database does not answer.
+
+    Checked before each message: with either away Rasa would answer beside the point (a failed
+    custom action is skipped; an unreadable tracker becomes a new, empty conversation), so we do
+    not let the message through and say so instead. Both checks are local and take about a
+    millisecond.
     """
+    if await action_server_is_down():
+        return True
+    url = os.environ.get("DATABASE_URL", "")
+    return bool(url) and not await asyncio.to_thread(_database_answers, url)
+
+
+async def action_server_is_down() -> bool:
+    """True when the action server does not answer its health check."""
     url = os.environ.get("ACTION_ENDPOINT_URL", "")
     if not url:
         return False

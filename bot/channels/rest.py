@@ -7,6 +7,7 @@ is down the message is not processed and the person gets an honest French messag
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -14,9 +15,10 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import replies
+from bot.channels import replies, tracker_store_fix  # noqa: F401 (patches Rasa on import)
 
 MAX_SENDER_CHARS = 255
+logger = logging.getLogger(__name__)
 
 
 def _bad_request(reason: str):
@@ -52,10 +54,14 @@ class CheckedRestInput(RestInput):
             text, polite = replies.check_text(message)
             if text is None:
                 return response.json([{"recipient_id": sender, "text": polite}])
-            if await replies.action_server_is_down():
+            if await replies.backend_is_down():
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            except Exception:  # e.g. the tracker store's database is away: say so, never a 500
+                logger.exception("message of %s not processed", sender)
+                return response.json([{"recipient_id": sender, "text": replies.trouble()}])
             return response.json(collector.messages)
 
         return webhook

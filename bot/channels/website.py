@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from socketio import AsyncServer
 
 from bot import settings as bot_settings
-from bot.channels import replies
+from bot.channels import replies, tracker_store_fix  # noqa: F401 (patches Rasa on import)
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class WebsiteChatInput(InputChannel):
                 return
             display = data.get("display")
             display = display.strip()[:MAX_DISPLAY_CHARS] if isinstance(display, str) and text.startswith("/") else ""
-            if await replies.action_server_is_down():
+            if await replies.backend_is_down():
                 await say(sid, replies.trouble())
                 return
             await sio.emit("user_echo", {"text": display or text}, room=conversation_id, skip_sid=sid)
@@ -155,6 +155,9 @@ class WebsiteChatInput(InputChannel):
                         metadata={"display": display} if display else None,
                     )
                 )
+            except Exception:  # e.g. the tracker store's database is away: say so, never silence
+                logger.exception("message of %s not processed", conversation_id)
+                await say(conversation_id, replies.trouble())
             finally:
                 reassurance.cancel()
                 await sio.emit("typing", {"on": False}, room=conversation_id)
