@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser train run shell test eval validate compare-pipelines bench audit lock clean
+.PHONY: install browser train run shell test eval validate compare-pipelines bench audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -35,6 +35,11 @@ train: install
 
 run: train
 	$(BOT) run
+
+# Rasa's scale-out model on this machine: needs DATABASE_URL=postgresql://…, Redis and nginx
+run-prod: train
+	@command -v nginx >/dev/null || ./scripts/ensure-nginx
+	$(BOT) run-prod
 
 shell: train
 	$(BOT) shell

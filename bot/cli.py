@@ -99,6 +99,12 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_run_prod(args) -> int:
+    from bot import production
+
+    return production.run_forever()
+
+
 def cmd_bench(args) -> int:
     from bot import bench
 
@@ -132,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
+    sub.add_parser("run-prod", help="several Rasa servers, Redis lock store, PostgreSQL, nginx").set_defaults(
+        func=cmd_run_prod)
     bench_parser = sub.add_parser("bench", help="load benchmark over the REST webhook, vs. a bare Rasa server")
     bench_parser.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
     bench_parser.set_defaults(func=cmd_bench)

@@ -15,10 +15,11 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import replies, tracker_store_fix  # noqa: F401 (patches Rasa on import)
+from bot.channels import replies, tracker_store_fix
 
 MAX_SENDER_CHARS = 255
 logger = logging.getLogger(__name__)
+tracker_store_fix.install()
 
 
 def _bad_request(reason: str):

@@ -38,6 +38,7 @@ VENDOR_FILES = {
     "socket.io.min.js": paths.ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
 }
 MAX_API_BODY_BYTES = 4096
+SAME_ORIGIN = "same-origin"
 PURGE_EVERY_SECONDS = 24 * 3600
 SPOOL_REPLAY_SECONDS = 60
 logger = logging.getLogger(__name__)
@@ -46,7 +47,10 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape 
 
 
 def socket_url(settings: bot_settings.Settings, request: Request) -> str:
-    """Where the browser reaches Rasa's socket.io: PUBLIC_SOCKET_URL, else this host on RASA_PORT."""
+    """Where the browser reaches Rasa's socket.io: PUBLIC_SOCKET_URL ("same-origin" behind a proxy
+    that routes /socket.io/, as in make run-prod), else this host on RASA_PORT."""
+    if settings.public_socket_url == SAME_ORIGIN:
+        return ""  # the widget then uses the origin it was loaded from
     if settings.public_socket_url:
         return settings.public_socket_url
     host = request.url.hostname or "localhost"
@@ -141,7 +145,10 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
+    if settings.public_socket_url == SAME_ORIGIN:
+        socket_origins = None  # connect-src 'self' is enough
+    else:
+        socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
     @contextlib.asynccontextmanager
     async def lifespan(app):
         """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute."""

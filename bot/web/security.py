@@ -10,7 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, rasa_port: int, socket_origins: set[str]) -> None:
+    def __init__(self, app: ASGIApp, rasa_port: int, socket_origins: set[str] | None) -> None:
+        """socket_origins: where socket.io is reached; empty = this host on rasa_port; None = same origin."""
         self.app = app
         self.rasa_port = rasa_port
         self.socket_origins = socket_origins
@@ -19,7 +20,10 @@ class SecurityHeadersMiddleware:
         host = Headers(scope=scope).get("host", "localhost").rsplit(":", 1)[0].strip("[]") or "localhost"
         if not all(ch.isalnum() or ch in ".-:" for ch in host):
             host = "localhost"  # never reflect a strange Host header into the policy
-        sockets = self.socket_origins or {f"http://{host}:{self.rasa_port}"}
+        if self.socket_origins is None:
+            sockets: set[str] = set()
+        else:
+            sockets = self.socket_origins or {f"http://{host}:{self.rasa_port}"}
         websockets = {o.replace("http", "ws", 1) for o in sockets}
         connect = " ".join(["'self'", *sorted(sockets), *sorted(websockets)])
         return (
