@@ -3,11 +3,10 @@ store and a Redis lock store, two action servers, the web app with two workers, 
 
 NOT YET IN `make test` (the file name keeps pytest from collecting it): run it with
 `REQUIRE_POSTGRES=1 REQUIRE_REDIS=1 .venv/bin/python -m pytest tests/scale_checks.py`.
-The burst check passes; the kill check does not yet: after a Rasa server is killed while it holds
-conversations' locks, some messages retried on the other server wait until nginx gives up (504
-after 120 s). Rasa Open Source 3.6's RedisLockStore issues tickets with a read-modify-write that
-is not atomic across processes (Rasa's concurrent lock store, RasaHQ/rasa#11256, is not in the
-open-source edition), which is the first suspect. See docs/scaling.md.
+The burst check passes. The kill check does not yet: with our atomic lock store
+(bot/lock_store.py) every message is now answered (before it, about ten of 56 waited for a 504),
+but one message that was in flight on the killed server can be missing from the tracker even
+though the client got an answer. See docs/scaling.md.
 """
 from __future__ import annotations
 
@@ -150,5 +149,6 @@ def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
     assert set(people) <= set(stored)  # every conversation's dossier
     for person in people:
         user_texts = [t for kind, t in said(layout, person) if kind == "user"]
-        assert all(message in user_texts for message in script)  # every message reached the tracker
+        missing = [m for m in script if m not in user_texts]
+        assert not missing, (person, missing, said(layout, person))  # every message reached the tracker
     assert victim.wait(timeout=10) is not None  # the killed server really was down

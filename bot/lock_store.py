@@ -1,0 +1,75 @@
+"""A Redis lock store that stays correct when several Rasa servers share it.
+
+Rasa Open Source 3.6's `RedisLockStore` changes a conversation's ticket lock by reading it,
+changing it in Python and writing it back. Two servers doing that at the same moment overwrite
+each other: a ticket disappears, its message waits for ever or fails with a LockError, or two
+messages are processed at once. Here every change is one optimistic Redis transaction (WATCH /
+MULTI / EXEC, retried on conflict), so issuing, expiring and releasing tickets are atomic.
+Configured in deploy/endpoints.prod.yml as `type: bot.lock_store.AtomicRedisLockStore`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable, Optional, TypeVar
+
+import redis
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+T = TypeVar("T")
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    def __init__(self, endpoint_config: EndpointConfig) -> None:
+        super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+
+    def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], T]]) -> T:
+        """Apply `change(lock) -> (lock to keep or None to delete, result)` atomically."""
+        key = self.key_prefix + conversation_id
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+                    kept, result = change(lock)
+                    pipe.multi()
+                    if kept is None or not kept.tickets:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, kept.dumps())
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue  # someone changed the lock meanwhile: start again from what is there
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: Optional[TicketLock]):
+            lock = lock or TicketLock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)  # issue_ticket drops expired tickets
+
+        try:
+            return self._change(conversation_id, change)
+        except redis.RedisError as exc:
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+    def update_lock(self, conversation_id: str) -> None:
+        def change(lock: Optional[TicketLock]):
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._change(conversation_id, change)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def change(lock: Optional[TicketLock]):
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return lock, None
+
+        self._change(conversation_id, change)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # removing our ticket deletes the lock only if no ticket is left, in the same transaction
+        self.finish_serving(conversation_id, ticket_number)
