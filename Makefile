@@ -65,6 +65,7 @@ compare-pipelines: install
 	$(BOT) compare-pipelines
 
 test: train browser
+	@./scripts/ensure-nginx
 	$(PY) -m pytest
 
 # Regenerate requirements.lock from requirements.in in a scratch virtualenv.

@@ -5,11 +5,16 @@ changing it in Python and writing it back. Two servers doing that at the same mo
 each other: a ticket disappears, its message waits for ever or fails with a LockError, or two
 messages are processed at once. Here every change is one optimistic Redis transaction (WATCH /
 MULTI / EXEC, retried on conflict), so issuing, expiring and releasing tickets are atomic.
+And a waiting ticket is kept alive by its waiter: in Rasa's store a ticket's lifetime runs from
+the moment it is issued, so when the holder dies, the tickets queued behind it can expire with
+its ticket and their messages fail with « Could not acquire lock ».
 Configured in deploy/endpoints.prod.yml as `type: bot.lock_store.AtomicRedisLockStore`.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Callable, Optional, TypeVar
 
 import redis
@@ -23,6 +28,7 @@ T = TypeVar("T")
 class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+        self.lifetime = LOCK_LIFETIME
 
     def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], T]]) -> T:
         """Apply `change(lock) -> (lock to keep or None to delete, result)` atomically."""
@@ -53,6 +59,29 @@ class AtomicRedisLockStore(RedisLockStore):
             return self._change(conversation_id, change)
         except redis.RedisError as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self._keep_waiting(conversation_id, ticket)
+            if lock is None:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+
+    def _keep_waiting(self, conversation_id: str, number: int) -> Optional[TicketLock]:
+        """Drop expired tickets and extend ours (we are alive and waiting); None if ours is gone."""
+        def change(lock: Optional[TicketLock]):
+            if lock is None:
+                return None, None
+            lock.remove_expired_tickets()
+            mine = next((t for t in lock.tickets if t.number == number), None)
+            if mine is None:
+                return lock, None
+            mine.expires = max(mine.expires, time.time() + self.lifetime)
+            return lock, lock
+
+        return self._change(conversation_id, change)
 
     def update_lock(self, conversation_id: str) -> None:
         def change(lock: Optional[TicketLock]):

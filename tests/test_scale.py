@@ -1,12 +1,9 @@
-"""Checks of Rasa's scale-out model, for real: two Rasa servers sharing the PostgreSQL tracker
-store and a Redis lock store, two action servers, the web app with two workers, nginx in front.
+"""Rasa's scale-out model, for real: two Rasa servers sharing the PostgreSQL tracker store and a
+Redis lock store (our atomic one, bot/lock_store.py), two action servers, the web app with two
+workers, nginx in front.
 
-NOT YET IN `make test` (the file name keeps pytest from collecting it): run it with
-`REQUIRE_POSTGRES=1 REQUIRE_REDIS=1 .venv/bin/python -m pytest tests/scale_checks.py`.
-The burst check passes. The kill check does not yet: with our atomic lock store
-(bot/lock_store.py) every message is now answered (before it, about ten of 56 waited for a 504),
-but one message that was in flight on the killed server can be missing from the tracker even
-though the client got an answer. See docs/scaling.md.
+Needs PostgreSQL, Redis and nginx: `make test` installs nginx; without PostgreSQL or Redis these
+tests say how to start them (and fail instead under .ci/run, which requires both).
 """
 from __future__ import annotations
 
