@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -182,12 +183,16 @@ def run_forever() -> int:
     model = training.ensure_model()
     print(f"Starting {len(layout.rasa_ports)} Rasa servers, {len(layout.action_ports)} action servers, "
           f"the web app ({layout.web_workers} workers) and nginx…", flush=True)
+    stop_requested = []
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(True))  # like Ctrl-C: stop everything
     group = start(layout, model)
     print(f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs). Logs: {group.log_dir}\n"
           "Press Ctrl-C to stop.", flush=True)
     try:
-        while group.first_exited() is None:
+        while group.first_exited() is None and not stop_requested:
             time.sleep(0.5)
+        if stop_requested:
+            return 0
         print(f"{group.first_exited()} stopped unexpectedly; see {group.log_dir}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
