@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser train run shell test eval validate compare-pipelines bench audit run-prod lock clean
+.PHONY: install browser train run shell test eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -54,6 +54,11 @@ eval: train
 N ?= 20
 bench: train
 	$(BOT) bench --people $(N)
+
+# The same load through nginx on the production profile, 1 then 2 Rasa servers (section of reports/bench.md)
+bench-prod: train
+	@./scripts/ensure-nginx
+	$(BOT) bench --profile --people $(N)
 
 # Known vulnerabilities of the pinned dependencies (pip-audit, in a scratch virtualenv).
 audit:

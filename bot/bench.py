@@ -174,6 +174,70 @@ def wait_for_answer(url: str, timeout: float = 300, process: subprocess.Popen | 
     raise RuntimeError(f"no answer from {url}")
 
 
+# --- the production profile: 1 and 2 Rasa servers behind nginx ---------------------------------
+
+def run_profile(people: int = 20) -> Path:
+    """Same load through nginx against the production profile with 1, then 2 Rasa servers, in
+    reports/bench.md beside the other run."""
+    from bot import production
+    from bot.cli import prepare_database
+    from bot.supervisor import free_port
+
+    work = paths.ROOT / "var" / "bench-prod"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    model = training.ensure_model()
+    settings = production.production_settings()
+    settings = Settings(**{**settings.__dict__, "var_dir": work, "web_port": free_port()})
+    rows = []
+    for servers in (1, 2):
+        layout = production.Layout(
+            settings=settings, public_port=free_port(), rasa_ports=tuple(free_port() for _ in range(servers)),
+            action_ports=(free_port(), free_port()), actions_port=free_port(), web_workers=2,
+            redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), run_dir=work / f"prod-{servers}",
+        )
+        production.check_services(layout)
+        prepare_database(settings)
+        group = production.start(layout, model)
+        try:
+            wait_for_answer(layout.public_url)
+            pids = {name: p.pid for name, p in group.processes.items() if name.startswith("rasa")}
+            rows.append((servers, play(f"{servers} serveur(s) Rasa", layout.public_url, people, pids)))
+        finally:
+            group.stop()
+    lines = [f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations, "
+             "through nginx, PostgreSQL tracker store, Redis lock store.", "",
+             "| Rasa servers | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
+    for servers, result in rows:
+        lines.append(f"| {servers} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
+                     f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} |")
+    lines += ["", "On a 2-core machine a second Rasa server cannot add CPU: both servers, the action servers,",
+              "PostgreSQL, Redis, nginx and the load generator share the same two cores. What this run shows",
+              "is that the second server costs little and that the layout works under load; the throughput",
+              "gain needs more cores or machines."]
+    return _write_section(PROFILE_SECTION, lines)
+
+
+PROFILE_SECTION = "## Production profile (`make bench-prod`)"
+
+
+def _write_section(title: str, lines: list[str]) -> Path:
+    """reports/bench.md holds both runs: this one's section is replaced, the other kept."""
+    report = paths.ROOT / "reports" / "bench.md"
+    report.parent.mkdir(exist_ok=True)
+    existing = report.read_text() if report.exists() else "# Benchmark\n"
+    kept = existing.split("\n" + PROFILE_SECTION)[0].rstrip("\n")
+    if title == PROFILE_SECTION:
+        text = kept + "\n\n" + title + "\n\n" + "\n".join(lines) + "\n"
+    else:
+        profile = existing.split("\n" + PROFILE_SECTION, 1)
+        text = title + "\n\n" + "\n".join(lines) + "\n" + (
+            "\n" + PROFILE_SECTION + profile[1] if len(profile) == 2 else "")
+    report.write_text(text)
+    print(text)
+    return report
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 def run(people: int = 20) -> Path:
@@ -242,8 +306,4 @@ def run(people: int = 20) -> Path:
         "pipeline is the same. On a 2-core machine both servers and the load generator share the CPUs,",
         "so absolute figures are pessimistic; compare runs on the same machine only.",
     ]
-    report = paths.ROOT / "reports" / "bench.md"
-    report.parent.mkdir(exist_ok=True)
-    report.write_text("# Benchmark (`make bench`)\n\n" + "\n".join(lines) + "\n")
-    print(report.read_text())
-    return report
+    return _write_section("# Benchmark (`make bench`)", lines)

@@ -108,7 +108,10 @@ def cmd_run_prod(args) -> int:
 def cmd_bench(args) -> int:
     from bot import bench
 
-    bench.run(people=args.people)
+    if args.profile:
+        bench.run_profile(people=args.people)
+    else:
+        bench.run(people=args.people)
     return 0
 
 
@@ -142,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_run_prod)
     bench_parser = sub.add_parser("bench", help="load benchmark over the REST webhook, vs. a bare Rasa server")
     bench_parser.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
+    bench_parser.add_argument("--profile", action="store_true",
+                              help="the production profile through nginx, 1 then 2 Rasa servers (needs PostgreSQL, Redis)")
     bench_parser.set_defaults(func=cmd_bench)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)
