@@ -86,6 +86,18 @@ def chat(servers) -> Chat:
     return Chat(servers)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    """An empty, migrated database: the embedded SQLite default, then PostgreSQL."""
+    from bot.store import migrate
+    from tests.databases import fresh_database_url
+
+    database_url, drop = fresh_database_url(request.param, tmp_path)
+    migrate.upgrade(database_url)
+    yield database_url
+    drop()
+
+
 @pytest.fixture(autouse=True)
 def private_var_directory(tmp_path, monkeypatch):
     """Actions run in-process keep their spool (and anything else under var/) out of the repo."""

@@ -9,17 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot import paths
-from bot.store import accounts, db, migrate
-from tests.databases import fresh_database_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    db.engine_for(database_url).dispose()
-    drop()
+from bot.store import accounts, db
 
 
 def test_passwords_are_hashed_with_argon2_and_checked(url):

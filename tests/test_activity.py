@@ -8,18 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from bot.store import activity, casework, db, migrate, queries
+from bot.store import activity, casework, db, queries
 from bot.store.tables import Dossier
-from tests.databases import fresh_database_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    db.engine_for(database_url).dispose()
-    drop()
 
 
 def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):

@@ -8,16 +8,7 @@ from icalendar import Calendar
 
 from bot.calendar_ics import appointment_ics, mediator_feed
 from bot.settings import PARIS
-from bot.store import db, migrate, queries
-from tests.databases import fresh_database_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    drop()
+from bot.store import db, queries
 
 
 SUMMER_START = datetime(2026, 7, 7, 9, 30, tzinfo=PARIS)  # 07:30 UTC

@@ -7,17 +7,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.store import db, migrate, queries, reporting
+from bot.store import db, queries, reporting
 from bot.store.tables import Dossier
-from tests.databases import fresh_database_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    drop()
 
 
 def rows(text: str) -> list[dict[str, str]]:

@@ -4,22 +4,12 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from bot import store_cli
-from bot.store import conversations, db, migrate, queries, retention
+from bot.store import conversations, db, queries, retention
 from bot.store.tables import Dossier, DossierAudit, DossierNote
-from tests.databases import fresh_database_url
 from tests.rasa_events import count_events, create_events_table, say
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    drop()
 
 
 def run_cli(argv: list[str]) -> int:

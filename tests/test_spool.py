@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-import pytest
 
 from actions import dossier
 from actions.handover import ActionBookAppointment
-from bot.store import db, migrate, queries
+from bot.store import db, queries
 from bot.store.spool import Spool, write_now
-from tests.databases import fresh_database_url
 from tests.test_actions import make_tracker, run
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1: connection refused
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    db.engine_for(database_url).dispose()
-    drop()
 
 
 def test_writes_are_spooled_while_the_database_is_away_then_replayed_in_order(url, monkeypatch, tmp_path):

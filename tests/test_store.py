@@ -11,15 +11,6 @@ from alembic.migration import MigrationContext
 from bot.store import conversations, db, migrate, queries
 from bot.store.tables import Base
 from bot import store_cli
-from tests.databases import fresh_database_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    drop()
 
 
 def test_migrations_build_exactly_the_declared_schema(url):

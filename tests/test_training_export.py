@@ -8,17 +8,8 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot import store_cli, training_export
-from bot.store import db, migrate, queries
-from tests.databases import fresh_database_url
+from bot.store import db, queries
 from tests.rasa_events import add_event, create_events_table, say
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    database_url, drop = fresh_database_url(request.param, tmp_path)
-    migrate.upgrade(database_url)
-    yield database_url
-    drop()
 
 
 def corrected(session, conversation_id: str, triage_correct: bool | None, corrected_need: str | None) -> None:

@@ -221,11 +221,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         reference = request.path_params["reference"]
 
         def run(session):
-            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
-            if appointment is None:
-                raise HTTPException(404, "Rendez-vous introuvable.")
-            if appointment.slot.mediator_id != me.id and not me.is_admin:
-                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            appointment = _own_appointment(session, reference, me)
             queries.cancel_appointment(session, reference)
             casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference)
             session.commit()
@@ -244,11 +240,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
             return back_to(f"{PREFIX}/agenda")
 
         def run(session):
-            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
-            if appointment is None:
-                raise HTTPException(404, "Rendez-vous introuvable.")
-            if appointment.slot.mediator_id != me.id and not me.is_admin:
-                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            appointment = _own_appointment(session, reference, me)
             slot = session.get(Slot, slot_id)
             if slot is None or slot.mediator_id != appointment.slot.mediator_id:
                 return "Ce créneau n'existe pas dans cet agenda.", "erreur"
@@ -269,11 +261,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         reference = request.path_params["reference"]
 
         def run(session):
-            appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
-            if appointment is None:
-                raise HTTPException(404, "Rendez-vous introuvable.")
-            if appointment.slot.mediator_id != me.id and not me.is_admin:
-                raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+            appointment = _own_appointment(session, reference, me)
             return calendar_ics.appointment_ics(appointment)
 
         body = await in_db(run)
@@ -420,6 +408,16 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         Route(PREFIX + "/export.csv", login_required(export_csv)),
         Route(PREFIX + "/activite", login_required(activity_page)),
     ]
+
+
+def _own_appointment(session, reference: str, me: accounts.Identity) -> Appointment:
+    """The appointment with this reference, if it is in the mediator's agenda (or they are admin)."""
+    appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
+    if appointment is None:
+        raise HTTPException(404, "Rendez-vous introuvable.")
+    if appointment.slot.mediator_id != me.id and not me.is_admin:
+        raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
+    return appointment
 
 
 def _mediators(session) -> list[Mediator]:
