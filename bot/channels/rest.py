@@ -15,11 +15,12 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import replies, tracker_store_fix
+from bot.channels import action_validation_fix, replies, tracker_store_fix
 
 MAX_SENDER_CHARS = 255
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
+action_validation_fix.install()
 
 
 def _bad_request(reason: str):

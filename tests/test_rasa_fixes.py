@@ -1,0 +1,31 @@
+"""Our two small fixes of Rasa 3.6 internals keep Rasa's behaviour (tests/test_faults.py and
+tests/test_scale.py show their effect end to end)."""
+from __future__ import annotations
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.channels import action_validation_fix, tracker_store_fix
+
+
+def test_action_responses_are_validated_as_rasa_does():
+    action_validation_fix.install()
+    action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))
+    good = {"events": [{"event": "slot", "name": "besoin", "value": "x", "timestamp": None}],
+            "responses": [{"text": "Bonjour"}]}
+    assert action._validate_action_result(good) is True
+    for bad in ({"events": [{"no_event_key": 1}]}, {"responses": "pas une liste"}, {"events": "x"}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(bad)
+        with pytest.raises(ValidationError):
+            action_validation_fix._original(action, bad)  # Rasa's own check refuses the same
+
+
+def test_tracker_store_engine_pings_postgresql_connections_only():
+    import rasa.core.tracker_store as tracker_store
+
+    tracker_store_fix.install()
+    assert tracker_store.create_engine_kwargs("postgresql://u@h:5432/db")["pool_pre_ping"] is True
+    assert "pool_pre_ping" not in tracker_store.create_engine_kwargs("sqlite:///x.db")
