@@ -6,6 +6,7 @@ machine.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -188,7 +189,7 @@ def run_profile(people: int = 20) -> Path:
     work.mkdir(parents=True)
     model = training.ensure_model()
     settings = production.production_settings()
-    settings = Settings(**{**settings.__dict__, "var_dir": work, "web_port": free_port()})
+    settings = dataclasses.replace(settings, var_dir=work, web_port=free_port())
     rows = []
     for servers in (1, 2):
         layout = production.Layout(

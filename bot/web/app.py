@@ -99,13 +99,20 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
             {"service": catalog.service_contact(), "snippet": snippet, "socket_url": socket_url(settings, request)},
         )
 
-    async def history(request: Request) -> Response:
+    async def conversation_of(request: Request) -> str | Response:
+        """The conversation a request's token names, or the 4xx that says why not."""
         token = await read_token(request)
         if isinstance(token, Response):
             return token
         conversation_id = conversation_ids.conversation_of(secret, token)
         if conversation_id is None:
             return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+        return conversation_id
+
+    async def history(request: Request) -> Response:
+        conversation_id = await conversation_of(request)
+        if isinstance(conversation_id, Response):
+            return conversation_id
         lines = await run_in_threadpool(_transcript, settings.database_url, conversation_id)
         return JSONResponse({
             "messages": [
@@ -120,12 +127,9 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         })
 
     async def erase(request: Request) -> Response:
-        token = await read_token(request)
-        if isinstance(token, Response):
-            return token
-        conversation_id = conversation_ids.conversation_of(secret, token)
-        if conversation_id is None:
-            return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+        conversation_id = await conversation_of(request)
+        if isinstance(conversation_id, Response):
+            return conversation_id
         await run_in_threadpool(_erase, settings.database_url, conversation_id)
         return JSONResponse({"erased": True})
 
