@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.dossier import dossier_session, record
 from actions.form_validation import RetryingFormValidation
+from actions.live import try_live_handover
 from bot import catalog, contact, settings
 from bot.profile import NOT_GIVEN
 from bot.settings import PARIS
@@ -52,7 +53,8 @@ class ActionHumanContact(Action):
 
 
 class ActionOfferHumanOptions(Action):
-    """Offer an appointment, a call back or the contact details; remember the choice."""
+    """A mediator now if one is on duty (actions/live.py); else an appointment, a call back or the
+    contact details. The choice is remembered in `mode_contact`."""
 
     def name(self) -> str:
         return "action_offer_human_options"
@@ -64,8 +66,11 @@ class ActionOfferHumanOptions(Action):
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("mode_contact", mode)]
         if mode == "coordonnees":
             utter_service_contact(dispatcher)
-        else:
-            dispatcher.utter_message(response="utter_human_options")
+            return [SlotSet("mode_contact", mode)]
+        handed_over = try_live_handover(dispatcher, tracker)  # a mediator on duty joins the chat now
+        if handed_over is not None:
+            return [SlotSet("mode_contact", None), *handed_over]
+        dispatcher.utter_message(response="utter_human_options")
         return [SlotSet("mode_contact", mode)]
 
 

@@ -51,7 +51,10 @@ def _service() -> dict:
 
 def service_contact() -> ServiceContact:
     raw = _service()
-    return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=raw["hours"])
+    from bot import opening_hours
+
+    hours = opening_hours.describe(opening_hours.load())
+    return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=hours)
 
 
 def retention_months() -> int:

@@ -57,6 +57,24 @@ SECTORS = {
     },
 }
 
+_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+OPENING_HOURS = {
+    "type": "object",
+    "required": ["week", "closed_on_public_holidays"],
+    "additionalProperties": False,
+    "properties": {
+        "closed_on_public_holidays": {"type": "boolean"},
+        "week": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                day: {"type": "array", "items": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"}}
+                for day in _WEEKDAYS
+            },
+        },
+    },
+}
+
 SERVICE = {
     "type": "object",
     "required": ["service"],
@@ -64,13 +82,13 @@ SERVICE = {
     "properties": {
         "service": {
             "type": "object",
-            "required": ["name", "phone", "email", "hours", "max_validation_failures", "retention_months"],
+            "required": ["name", "phone", "email", "opening_hours", "max_validation_failures", "retention_months"],
             "additionalProperties": False,
             "properties": {
                 "name": _TEXT,
                 "phone": _TEXT,
                 "email": _TEXT,
-                "hours": _TEXT,
+                "opening_hours": OPENING_HOURS,
                 "max_validation_failures": {"type": "integer", "minimum": 1, "maximum": 5},
                 "retention_months": {"type": "integer", "minimum": 1, "maximum": 36},
             },

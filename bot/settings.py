@@ -67,6 +67,8 @@ class Settings:
     session_secret: str = ""  # signs the console's session and CSRF cookies
     secure_cookies: bool = False  # SECURE_COOKIES=1 when served over HTTPS
     claim_lease_minutes: int = 30  # a claimed dossier returns to the queue after this idle time
+    live_pickup_seconds: int = 180  # a person waiting for a live mediator is offered a call back after this
+    presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
 
     @property
     def web_url(self) -> str:
@@ -123,4 +125,6 @@ def load() -> Settings:
         session_secret=_persistent_secret("SESSION_SECRET", var_dir),
         secure_cookies=os.environ.get("SECURE_COOKIES", "").strip() in ("1", "true", "yes"),
         claim_lease_minutes=_int_env("CLAIM_LEASE_MINUTES", 30),
+        live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
+        presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
     )

@@ -67,6 +67,10 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["PUBLIC_SOCKET_URL"] = settings.public_socket_url
     env["SESSION_SECRET"] = settings.session_secret or settings.conversation_secret + "-console"
     env["CLAIM_LEASE_MINUTES"] = str(settings.claim_lease_minutes)
+    # live handover: the web app writes into conversations through Rasa's HTTP API
+    env["RASA_TOKEN"] = settings.rasa_token
+    env["LIVE_PICKUP_SECONDS"] = str(settings.live_pickup_seconds)
+    env["PRESENCE_IDLE_MINUTES"] = str(settings.presence_idle_minutes)
     env["SECURE_COOKIES"] = "1" if settings.secure_cookies else ""
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env

@@ -37,7 +37,7 @@ def one_line(said: str) -> str:
 def first_typed_message(session: Session, conversation_id: str) -> str | None:
     """The person's first message, skipping button clicks and other commands (payloads such as
     « /greet »). Read from the raw events, as the transcript shows a clicked button's title."""
-    for type_name, _timestamp, event in conversations._said_events(session, conversation_id):
+    for _event_id, type_name, _timestamp, event in conversations._said_events(session, conversation_id):
         said = (event.get("text") or "").strip()
         if type_name == "user" and said and not said.startswith("/"):
             return said

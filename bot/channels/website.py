@@ -10,7 +10,9 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
 - every tab of one conversation shares a room: the assistant's replies, the person's own messages
   (`user_echo`) and a typing indicator reach all of them;
 - messages are checked (type, blank, size) and bad ones get a polite French reply, not a crash;
-- when the action server is down, or slow, the person is told so in French rather than left in silence.
+- when the action server is down, or slow, the person is told so in French rather than left in silence;
+- its output channel (also used by Rasa's HTTP API, hence by the live handover) sends a mediator's
+  messages with who wrote them.
 """
 from __future__ import annotations
 
@@ -44,14 +46,29 @@ async def enter_room(sio: AsyncServer, sid: str, room: str) -> None:
         await result
 
 
-class CountingOutput(SocketIOOutput):
-    """Rasa's socket.io output that remembers whether anything was said during a turn."""
+class WebsiteOutput(SocketIOOutput):
+    """Rasa's socket.io output, plus:
+    - a message of the live part (a mediator's, or a change of its state) goes out as one event
+      `{"text", "live": {…}}` rather than a text and a separate custom payload;
+    - it counts what it sent, so a slow turn can be told apart from a silent one.
+    """
 
     sent = 0
+
+    @classmethod
+    def name(cls) -> str:
+        return "website"  # Rasa files events triggered through it under our channel's name
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("live"), dict):
+            await self._send_message(recipient_id, {"text": message.get("text") or "", "live": custom["live"]})
+            return
+        await super().send_response(recipient_id, message)
 
 
 async def leave_room(sio: AsyncServer, sid: str, room: str) -> None:
@@ -84,7 +101,7 @@ class WebsiteChatInput(InputChannel):
         self.sio: AsyncServer | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
-        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+        return None if self.sio is None else WebsiteOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         secret = self.settings.conversation_secret
@@ -139,7 +156,7 @@ class WebsiteChatInput(InputChannel):
                 return
             await sio.emit("user_echo", {"text": display or text}, room=conversation_id, skip_sid=sid)
             await sio.emit("typing", {"on": True}, room=conversation_id)
-            output = CountingOutput(sio, self.bot_message_evt)
+            output = WebsiteOutput(sio, self.bot_message_evt)
 
             async def reassure_if_slow() -> None:
                 await asyncio.sleep(SLOW_AFTER_SECONDS)

@@ -41,7 +41,15 @@ class QueueEntry:
     waiting_since: datetime
 
 
+def live_waiting(dossier: Dossier) -> bool:
+    return any(chat.state == "waiting" for chat in dossier.live_chats)
+
+
 def waiting_reason(dossier: Dossier) -> str | None:
+    if live_waiting(dossier):
+        return "attend un médiateur en direct"
+    if any(chat.state == "active" for chat in dossier.live_chats):
+        return "échange en direct"
     if any(a.status == "confirme" for a in dossier.appointments):
         return "rendez-vous"
     if dossier.callbacks:
@@ -67,11 +75,12 @@ def queue(
     session: Session, status: str | None = None, need: str | None = None, mediator_id: int | None = None,
     now: datetime | None = None,
 ) -> list[QueueEntry]:
-    """Dossiers waiting for a human, most urgent first (nearest deadline, then longest wait)."""
+    """Dossiers waiting for a human, most urgent first: people waiting live in the chat, then the
+    nearest deadline, then the longest wait."""
     release_expired(session, now)
     query = select(Dossier).options(
         selectinload(Dossier.needs), selectinload(Dossier.appointments).selectinload(Appointment.slot),
-        selectinload(Dossier.callbacks), selectinload(Dossier.assignee),
+        selectinload(Dossier.callbacks), selectinload(Dossier.assignee), selectinload(Dossier.live_chats),
     )
     query = query.where(Dossier.status == status) if status else query.where(Dossier.status != "clos")
     if mediator_id:
@@ -85,7 +94,7 @@ def queue(
             continue
         entries.append(QueueEntry(dossier, reason, _due(dossier), dossier.created_at))
     far = datetime.max.replace(tzinfo=timezone.utc)
-    return sorted(entries, key=lambda e: (e.due or far, e.waiting_since))
+    return sorted(entries, key=lambda e: (not live_waiting(e.dossier), e.due or far, e.waiting_since))
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
@@ -227,6 +236,7 @@ def dossier_for_console(session: Session, dossier_id: int) -> Dossier | None:
             selectinload(Dossier.needs), selectinload(Dossier.notes).selectinload(DossierNote.author),
             selectinload(Dossier.audit).selectinload(DossierAudit.actor), selectinload(Dossier.callbacks),
             selectinload(Dossier.appointments).selectinload(Appointment.slot), selectinload(Dossier.assignee),
+            selectinload(Dossier.live_chats),
         )
     ).scalar_one_or_none()
 

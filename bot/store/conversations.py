@@ -12,30 +12,33 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from bot.store.tables import Appointment, Callback, Dossier, DossierNeed
+from bot.store.tables import Appointment, Callback, Dossier, DossierNeed, LiveChat
 
 
 @dataclass(frozen=True)
 class TranscriptLine:
     at: datetime
-    speaker: str  # "personne" | "assistant"
+    speaker: str  # "personne" | "assistant" | "mediateur" (live part) | "info" (live part starts/ends)
     text: str
     buttons: tuple[dict[str, str], ...] = ()
+    author: str = ""  # the mediator's first name, for their messages
+    event_id: int = 0  # position in Rasa's event table: what a live view has already shown
 
 
-def _said_events(session: Session, conversation_id: str) -> list[tuple[str, float, dict]]:
+def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, float, dict]]:
     try:
         rows = session.execute(
             text(
-                "SELECT type_name, timestamp, data FROM events "
-                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
+                "SELECT id, type_name, timestamp, data FROM events "
+                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
             ),
-            {"sender": conversation_id},
+            {"sender": conversation_id, "after": after_id},
         ).all()
     except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
         session.rollback()
         return []
-    return [(type_name, float(timestamp), json.loads(data) if data else {}) for type_name, timestamp, data in rows]
+    return [(event_id, type_name, float(timestamp), json.loads(data) if data else {})
+            for event_id, type_name, timestamp, data in rows]
 
 
 def _user_text(event: dict[str, Any]) -> str:
@@ -45,20 +48,47 @@ def _user_text(event: dict[str, Any]) -> str:
     return display if said.startswith("/") and isinstance(display, str) and display else said
 
 
-def transcript(session: Session, conversation_id: str) -> list[TranscriptLine]:
-    """What the person and the assistant said, in order."""
+def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptLine:
+    data = event.get("data") or {}
+    custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+    live = custom.get("live") if isinstance(custom.get("live"), dict) else None
+    said = event.get("text") or ""
+    if live is not None and live.get("role") == "mediator":
+        return TranscriptLine(at, "mediateur", said, author=str(live.get("name") or ""), event_id=event_id)
+    if live is not None and "role" not in live and live.get("state") != "waiting":
+        return TranscriptLine(at, "info", said, event_id=event_id)
+    buttons = tuple(
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in data.get("buttons") or []
+    )
+    return TranscriptLine(at, "assistant", said, buttons, event_id=event_id)
+
+
+def transcript(session: Session, conversation_id: str, after_id: int = 0) -> list[TranscriptLine]:
+    """What the person, the assistant and any mediator said, in order (after event `after_id`)."""
     lines = []
-    for type_name, timestamp, event in _said_events(session, conversation_id):
+    for event_id, type_name, timestamp, event in _said_events(session, conversation_id, after_id):
         at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         if type_name == "user":
-            lines.append(TranscriptLine(at, "personne", _user_text(event)))
+            if (event.get("text") or "").startswith("EXTERNAL: "):
+                continue  # the web app resuming the assistant, not something the person said
+            lines.append(TranscriptLine(at, "personne", _user_text(event), event_id=event_id))
         else:
-            buttons = tuple(
-                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                for b in (event.get("data") or {}).get("buttons") or []
-            )
-            lines.append(TranscriptLine(at, "assistant", event.get("text") or "", buttons))
+            lines.append(_bot_line(event_id, at, event))
     return lines
+
+
+def is_paused(session: Session, conversation_id: str) -> bool:
+    """Whether Rasa's latest pause/resume event for the conversation is a pause (a live part)."""
+    try:
+        latest = session.execute(
+            text("SELECT type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+                 "ORDER BY id DESC LIMIT 1"),
+            {"sender": conversation_id},
+        ).scalar()
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return False
+    return latest == "pause"
 
 
 def exists(session: Session, conversation_id: str) -> bool:
@@ -71,7 +101,7 @@ def erase(session: Session, conversation_id: str) -> None:
     """Forget a conversation: Rasa's events and the dossier (its appointment slot is freed)."""
     dossier_ids = session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation_id)).scalars().all()
     if dossier_ids:
-        for table in (DossierNeed, Appointment, Callback, Dossier):
+        for table in (DossierNeed, Appointment, Callback, LiveChat, Dossier):
             key = table.id if table is Dossier else table.dossier_id
             session.execute(delete(table).where(key.in_(dossier_ids)).execution_options(synchronize_session=False))
     try:

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import text as sa_text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
@@ -89,6 +91,7 @@ class Dossier(Base):
     needs = relationship("DossierNeed", back_populates="dossier", order_by="DossierNeed.id")
     appointments = relationship("Appointment", back_populates="dossier")
     callbacks = relationship("Callback", back_populates="dossier", order_by="Callback.id")
+    live_chats = relationship("LiveChat", back_populates="dossier", order_by="LiveChat.id")
 
 
 class DossierNeed(Base):
@@ -119,6 +122,9 @@ class Mediator(Base):
     failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
     locked_until = Column(UTCDateTime())
     calendar_token = Column(String(64), index=True, unique=True)  # private calendar feed URL
+    # live handover (bot/store/live.py): "available" lapses when the console has been idle too long
+    available = Column(Boolean, nullable=False, default=False, server_default=sa_false())
+    last_seen_at = Column(UTCDateTime())
 
     slots = relationship("Slot", back_populates="mediator", order_by="Slot.starts_at")
 
@@ -204,3 +210,38 @@ class Callback(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     dossier = relationship("Dossier", back_populates="callbacks")
+
+
+LIVE_STATES = ("waiting", "active", "ended", "timed_out")
+
+
+class LiveChat(Base):
+    """A person waiting for, or chatting live with, a mediator in the website chat.
+
+    The messages themselves are in Rasa's tracker (the conversation is paused meanwhile), so the
+    transcript stays whole and in order; this row says who, when and how it ended.
+    """
+
+    __tablename__ = "live_chats"
+    __table_args__ = (
+        Index(
+            "uq_live_chat_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=sa_text("state IN ('waiting', 'active')"),
+            postgresql_where=sa_text("state IN ('waiting', 'active')"),
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    state = Column(String(20), nullable=False, default="waiting")  # LIVE_STATES
+    requested_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
+    joined_at = Column(UTCDateTime())
+    ended_at = Column(UTCDateTime())
+    ended_by = Column(String(20))  # person | mediator | handback | timeout | absent
+
+    dossier = relationship("Dossier", back_populates="live_chats")
+    mediator = relationship("Mediator")

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp
 from bot import catalog, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
-from bot.web import console, conversation_ids
+from bot.web import console, conversation_ids, live
 from bot.web.security import SecurityHeadersMiddleware
 
 WEB_DIR = paths.ROOT / "bot" / "web"
@@ -75,6 +75,7 @@ async def read_token(request: Request) -> str | JSONResponse:
 def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     settings = settings or bot_settings.load()
     secret = settings.conversation_secret
+    relay = live.LiveRelay(settings)
 
     async def home(request: Request) -> Response:
         service = catalog.service_contact()
@@ -113,18 +114,29 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         conversation_id = await conversation_of(request)
         if isinstance(conversation_id, Response):
             return conversation_id
-        lines = await run_in_threadpool(_transcript, settings.database_url, conversation_id)
+        lines, live_part = await run_in_threadpool(_history, settings.database_url, conversation_id)
         return JSONResponse({
             "messages": [
                 {
-                    "from": "user" if line.speaker == "personne" else "bot",
+                    "from": WIDGET_SPEAKERS[line.speaker],
                     "text": line.text,
+                    "name": line.author,
                     "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
                     "at": line.at.isoformat(),
                 }
                 for line in lines
-            ]
+            ],
+            "live": live_part,
         })
+
+    async def end_live(request: Request) -> Response:
+        """« Terminer l'échange »: the person leaves the live part (or the wait for it)."""
+        conversation_id = await conversation_of(request)
+        if isinstance(conversation_id, Response):
+            return conversation_id
+        if not await live.person_ends(relay, conversation_id):
+            return JSONResponse({"error": "Aucun échange en direct n'est en cours."}, status_code=409)
+        return JSONResponse({"ended": True})
 
     async def erase(request: Request) -> Response:
         conversation_id = await conversation_of(request)
@@ -155,22 +167,26 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute."""
+        """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
+        end the live chats nobody picked up in time (bot/web/live.py)."""
         tasks = [asyncio.create_task(_purge_daily(settings.database_url)),
-                 asyncio.create_task(_replay_spool(settings))]
+                 asyncio.create_task(_replay_spool(settings)),
+                 asyncio.create_task(relay.watch_forever())]
         yield
         for task in tasks:
             task.cancel()
+        await relay.rasa.close()
 
     app = Starlette(
         lifespan=lifespan,
         routes=[
-            *console.build_routes(settings, templates),
+            *console.build_routes(settings, templates, relay),
             Route("/", home),
             Route("/integration", integration),
             Route("/widget.js", widget_script),
             Route("/api/conversation/history", history, methods=["POST"]),
             Route("/api/conversation/erase", erase, methods=["POST"]),
+            Route("/api/conversation/live/end", end_live, methods=["POST"]),
             Route("/vendor/{name}", vendor),
             Route("/healthz", health),
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
@@ -248,9 +264,13 @@ async def _replay_spool(settings: bot_settings.Settings) -> None:
             logger.exception("spool replay failed")
 
 
-def _transcript(database_url: str, conversation_id: str) -> list[conversations.TranscriptLine]:
+# transcript speakers as the widget names them
+WIDGET_SPEAKERS = {"personne": "user", "assistant": "bot", "mediateur": "mediator", "info": "info"}
+
+
+def _history(database_url: str, conversation_id: str) -> tuple[list[conversations.TranscriptLine], dict | None]:
     with db.session(database_url) as session:
-        return conversations.transcript(session, conversation_id)
+        return conversations.transcript(session, conversation_id), live.live_state(session, conversation_id)
 
 
 def _erase(database_url: str, conversation_id: str) -> None:

@@ -19,11 +19,14 @@ from starlette.templating import Jinja2Templates
 from bot import catalog
 from bot import settings as bot_settings
 from bot.settings import PARIS
-from bot.store import accounts, casework, conversations, db, queries
+from bot.store import accounts, casework, conversations, db, live, queries
 from bot.store.tables import Appointment, Mediator, Slot
+from bot.web import live as live_web
 
 PREFIX = "/mediateurs"
 STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
+# who said a transcript line (a mediator: their first name); console.js has the same labels
+SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
 
 
 def local(moment: datetime | None) -> str:
@@ -43,7 +46,7 @@ def back_to(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) -> list[Route]:
+def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, relay: live_web.LiveRelay) -> list[Route]:
     templates.env.filters["local"] = local
     need_labels = {n.id: n.label for n in catalog.needs()}
 
@@ -51,7 +54,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         context = {
             "me": identity_of(request), "flash": request.session.pop("flash", None),
             "csrftoken": request.scope["csrftoken"](), "need_labels": need_labels,
-            "status_labels": STATUS_LABELS, "prefix": PREFIX, **context,
+            "status_labels": STATUS_LABELS, "speaker_labels": SPEAKER_LABELS, "prefix": PREFIX, **context,
         }
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
         response.headers["Cache-Control"] = "no-store"
@@ -137,6 +140,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
                 "dossier": dossier, "data": queries.dossier_as_dict(dossier),
                 "transcript": conversations.transcript(session, dossier.conversation_id),
                 "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id),
+                "live_chat": live.latest_chat(session, dossier.id),
             }
 
         context = await in_db(load)
@@ -407,6 +411,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates) ->
         Route(PREFIX + "/equipe/{mediator_id:int}/creneaux", login_required(team_slots, admin=True), methods=["POST"]),
         Route(PREFIX + "/export.csv", login_required(export_csv)),
         Route(PREFIX + "/activite", login_required(activity_page)),
+        *live_web.console_routes(PREFIX, relay, login_required, flash, in_db),
     ]
 
 

@@ -53,7 +53,13 @@
     replies: "Réponses proposées",
     open: "Une question sur le numérique ?",
     close: "Fermer la discussion",
-    historyFailed: "Je n'ai pas pu retrouver vos messages précédents. Vous pouvez continuer ici."
+    historyFailed: "Je n'ai pas pu retrouver vos messages précédents. Vous pouvez continuer ici.",
+    mediator: " · équipe de médiation",
+    info: "Information : ",
+    endLive: "Terminer l'échange",
+    endLiveFailed: "Je n'ai pas pu terminer l'échange. Réessayez dans un instant.",
+    liveWaiting: "Un médiateur va vous rejoindre. Vous pouvez déjà écrire votre message.",
+    liveActive: "Vous échangez avec une personne de l'équipe de médiation."
   };
 
   // --- small helpers ------------------------------------------------------------------------
@@ -104,6 +110,8 @@
     ui.root = el("section", { "class": "mw-chat" + (floating ? " mw-floating" : ""), "aria-label": TEXT.title, id: "mw-chat" });
     var header = el("div", { "class": "mw-header" });
     header.appendChild(el("h2", { "class": "mw-title" }, TEXT.title));
+    ui.endLive = el("button", { type: "button", "class": "mw-end-live", hidden: "" }, TEXT.endLive);
+    header.appendChild(ui.endLive);
     ui.erase = el("button", { type: "button", "class": "mw-erase" }, TEXT.erase);
     header.appendChild(ui.erase);
     if (floating) {
@@ -169,6 +177,7 @@
       ui.erase.focus();
     });
     ui.eraseYes.addEventListener("click", eraseConversation);
+    ui.endLive.addEventListener("click", endLive);
   }
 
   function setOpen(open) {
@@ -188,9 +197,16 @@
     ui.log.appendChild(item);
   }
 
-  function addMessage(from, text, pending) {
+  var SPEAKER_LABELS = { user: TEXT.you, bot: TEXT.bot, info: TEXT.info };
+
+  /* from: user | bot | mediator (a person of the team, shown with their first name) | info */
+  function addMessage(from, text, pending, name) {
     var item = el("div", { "class": "mw-msg mw-" + from });
-    item.appendChild(el("span", { "class": "mw-visually-hidden" }, from === "user" ? TEXT.you : TEXT.bot));
+    if (from === "mediator") {
+      item.appendChild(el("p", { "class": "mw-author" }, (name || "") + TEXT.mediator));
+    } else {
+      item.appendChild(el("span", { "class": "mw-visually-hidden" }, SPEAKER_LABELS[from] || TEXT.bot));
+    }
     var body = el("div", { "class": "mw-text" });
     appendText(body, text);
     item.appendChild(body);
@@ -230,7 +246,41 @@
     ui.log.textContent = "";
     clearReplies();
     ui.typing.hidden = true;
+    setLive(null);
     showIntro();
+  }
+
+  // --- live part: a person of the team writes in this chat ------------------------------------
+  var live = null;  // null | "waiting" | "active"
+
+  function setLive(state) {
+    live = state === "waiting" || state === "active" ? state : null;
+    ui.endLive.hidden = !live;
+    ui.root.classList.toggle("mw-live", !!live);
+    if (live) ui.typing.hidden = true;
+    if (live === "waiting") setStatus(TEXT.liveWaiting);
+    else if (live === "active") setStatus(TEXT.liveActive);
+    else if (ui.status.textContent === TEXT.liveWaiting || ui.status.textContent === TEXT.liveActive) setStatus("");
+  }
+
+  /* A message of the live part: a mediator's, a change of state, or the assistant's own. */
+  function addLiveMessage(message) {
+    var info = message.live || {};
+    if (info.role === "mediator") addMessage("mediator", message.text, false, info.name);
+    else if (info.role === "notice") { clearReplies(); addMessage("info", message.text); }
+    else addBotMessage(message.text, []);
+    if (info.state) setLive(info.state);
+  }
+
+  function endLive() {
+    if (!token) return;
+    ui.endLive.disabled = true;
+    api("/api/conversation/live/end", { token: token }).then(function (response) {
+      if (response.ok || response.status === 409) setLive(null); else throw new Error("end " + response.status);
+    }).catch(function () { setStatus(TEXT.endLiveFailed); }).then(function () {
+      ui.endLive.disabled = false;
+      ui.input.focus();
+    });
   }
 
   // --- the conversation -----------------------------------------------------------------------
@@ -304,13 +354,16 @@
       return response.json().then(function (data) {
         var messages = data.messages || [];
         messages.forEach(function (message, index) {
-          if (message.from === "user") {
-            addMessage("user", message.text);
+          if (message.from === "user" || message.from === "info") {
+            addMessage(message.from, message.text);
+          } else if (message.from === "mediator") {
+            addMessage("mediator", message.text, false, message.name);
           } else {
             var last = index === messages.length - 1;
             addBotMessage(message.text, last ? message.buttons : []);
           }
         });
+        setLive(data.live ? data.live.state : null);
       });
     }).catch(function () { setStatus(TEXT.historyFailed); });
   }
@@ -335,6 +388,7 @@
       flushOutbox();
     });
     socket.on("bot_uttered", function (message) {
+      if (message.live) { addLiveMessage(message); return; }
       var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
         return { title: b.title, payload: b.payload };
       });
@@ -345,7 +399,7 @@
       addMessage("user", message.text);
     });
     socket.on("typing", function (state) {
-      ui.typing.hidden = !(state && state.on);
+      ui.typing.hidden = !(state && state.on) || !!live;  // the assistant does not answer during the live part
       if (!ui.typing.hidden) scrollDown();
     });
     socket.on("disconnect", function () {

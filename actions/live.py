@@ -1,0 +1,71 @@
+"""Live handover, the assistant's side: offer a mediator now when one is on duty, then step aside.
+
+When the service is open and a mediator is marked available in the console, a person who asks
+for a human is put in the live queue and the conversation is paused: the assistant stops
+answering, the person's messages go on being recorded, and the mediator writes through the web
+app (bot/web/live.py), which resumes the assistant at the end with an EXTERNAL_… intent.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import opening_hours, settings
+from bot.store import db, live
+
+logger = logging.getLogger(__name__)
+
+
+def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """Hand the person over to an available mediator (events to return), or say why not (None)."""
+    now = datetime.now(timezone.utc)
+    hours = opening_hours.load()
+    if not hours.is_open(now):
+        reopening = hours.next_opening(now)
+        if reopening is not None:
+            dispatcher.utter_message(response="utter_service_closed",
+                                     reouverture=opening_hours.french_moment(reopening, now))
+        return None
+    config = settings.load()
+    try:
+        with db.session(config.database_url) as session:
+            if not live.available_mediators(session, config.presence_idle_minutes, now):
+                dispatcher.utter_message(response="utter_nobody_available")
+                return None
+            live.request(session, tracker.sender_id, now)
+    except SQLAlchemyError:  # no live queue without the database: the other ways remain
+        logger.exception("live handover request of %s not stored", tracker.sender_id)
+        return None
+    minutes = max(1, round(config.live_pickup_seconds / 60))
+    dispatcher.utter_message(response="utter_live_joining", delai=f"{minutes} minute{'s' if minutes > 1 else ''}",
+                             json_message={"live": {"state": "waiting"}})
+    return [ConversationPaused()]
+
+
+class ActionLiveEnded(Action):
+    """The live part is over (mediator handed back, or the person ended it): carry on."""
+
+    def name(self) -> str:
+        return "action_live_ended"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+class ActionLiveTimeout(Action):
+    """Nobody could join in time: apologise and offer an appointment or a call back."""
+
+    def name(self) -> str:
+        return "action_live_timeout"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        dispatcher.utter_message(response="utter_live_timeout")
+        dispatcher.utter_message(response="utter_human_options")
+        return []

@@ -1,0 +1,325 @@
+"""Live handover, the web app's side: presence, joining, the live chat, the end of it.
+
+The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/rasa_api.py)
+carries the words: a mediator's message is a bot event of the conversation, so the person sees it
+in the same chat window and the transcript keeps every message in order. A watcher, run by the
+web app, ends what nobody picked up in time and what a mediator left behind.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot import settings as bot_settings
+from bot.rasa_api import RESUME, RasaClient, RasaUnavailable, bot_event
+from bot.store import conversations, db, live
+from bot.store.tables import LiveChat, Mediator, utcnow
+
+logger = logging.getLogger(__name__)
+MAX_LIVE_MESSAGE_CHARS = 2000
+WATCH_EVERY_SECONDS = 2
+REPAIR_AFTER_SECONDS = 30  # an ended chat still paused after this: resume it again
+
+# What the person reads when the live part changes. {name} is the mediator's first name.
+NOTICES = {
+    "joined": "{name}, de l'équipe de médiation, vous a rejoint. Vous pouvez lui écrire ici.",
+    "handback": "{name} a terminé l'échange et laisse la main à l'assistant.",
+    "mediator": "{name} a terminé l'échange. Merci de votre confiance ! L'assistant reste là si besoin.",
+    "person": "Vous avez terminé l'échange.",
+    "person_waiting": "Vous avez quitté l'attente.",
+    "absent": "{name} a dû s'interrompre. Veuillez nous en excuser.",
+}
+# After the live part, the assistant picks up with one of these (data/rules.yml).
+FOLLOW_UP_INTENT = {
+    "handback": "EXTERNAL_live_ended", "person": "EXTERNAL_live_ended",
+    "timeout": "EXTERNAL_live_timeout", "absent": "EXTERNAL_live_timeout", "mediator": None,
+}
+
+
+def first_name(name: str | None) -> str:
+    return (name or "").split()[0] if (name or "").split() else "Un médiateur"
+
+
+class LiveRelay:
+    """Carries the live part's changes from the database to the conversation held by Rasa."""
+
+    def __init__(self, settings: bot_settings.Settings) -> None:
+        self.settings = settings
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+
+    def in_db(self, work: Callable):
+        def job():
+            with db.session(self.settings.database_url) as session:
+                return work(session)
+        return run_in_threadpool(job)
+
+    async def announce_join(self, conversation_id: str, mediator_name: str) -> None:
+        name = first_name(mediator_name)
+        await self.rasa.append(conversation_id, [
+            bot_event(NOTICES["joined"].format(name=name), {"role": "notice", "state": "active", "name": name}),
+        ])
+
+    async def say(self, conversation_id: str, mediator_name: str, text: str) -> None:
+        name = first_name(mediator_name)
+        await self.rasa.append(conversation_id, [bot_event(text, {"role": "mediator", "name": name})])
+
+    async def after_end(self, conversation_id: str, ended_by: str, mediator_name: str | None, was_waiting: bool) -> None:
+        """Tell the person, give the conversation back to the assistant, let it carry on."""
+        key = "person_waiting" if ended_by == "person" and was_waiting else ended_by
+        events: list[dict[str, Any]] = []
+        if key in NOTICES:
+            text = NOTICES[key].format(name=first_name(mediator_name))
+            events.append(bot_event(text, {"role": "notice", "state": "ended"}))
+        events.append(RESUME)
+        await self.rasa.append(conversation_id, events)
+        intent = FOLLOW_UP_INTENT.get(ended_by)
+        if intent:
+            await self.rasa.trigger(conversation_id, intent)
+
+    async def end(self, chat_id: int, ended_by: str) -> bool:
+        """End a chat (if nobody ended it first) and resume the assistant; False if already ended."""
+        def run(session):
+            before = session.get(LiveChat, chat_id)
+            was_waiting = before is not None and before.state == "waiting"
+            chat = live.end(session, chat_id, ended_by)
+            if chat is None:
+                return None
+            return chat.conversation_id, chat.mediator.name if chat.mediator else None, was_waiting
+
+        ended = await self.in_db(run)
+        if ended is None:
+            return False
+        conversation_id, mediator_name, was_waiting = ended
+        try:
+            await self.after_end(conversation_id, ended_by, mediator_name, was_waiting)
+        except RasaUnavailable:  # the watcher resumes it once Rasa answers (repair_paused)
+            logger.exception("live chat %s ended but the assistant could not resume yet", chat_id)
+        return True
+
+    # --- the watcher ------------------------------------------------------------------------
+    async def watch_once(self) -> None:
+        settings = self.settings
+        overdue = await self.in_db(lambda s: [(c.id, why) for c, why in live.overdue(
+            s, settings.live_pickup_seconds, settings.presence_idle_minutes)])
+        for chat_id, why in overdue:
+            if await self.end(chat_id, why):
+                logger.info("live chat %s ended: %s", chat_id, why)
+        await self.repair_paused()
+
+    async def repair_paused(self) -> None:
+        """Chats ended a while ago whose conversation is still paused (Rasa was away): resume them."""
+        def find(session):
+            now = utcnow()
+            recent = session.query(LiveChat).filter(
+                LiveChat.state.in_(("ended", "timed_out")),
+                LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
+                LiveChat.ended_at > now - timedelta(hours=6),
+            ).all()
+            return [(c.conversation_id, c.ended_by, c.mediator.name if c.mediator else None)
+                    for c in recent if live.open_chat(session, c.conversation_id) is None
+                    and conversations.is_paused(session, c.conversation_id)]
+
+        for conversation_id, ended_by, mediator_name in await self.in_db(find):
+            try:
+                await self.after_end(conversation_id, ended_by or "mediator", mediator_name, False)
+                logger.info("conversation %s resumed after its live part", conversation_id)
+            except RasaUnavailable:
+                return  # still away: next round
+
+    async def watch_forever(self) -> None:
+        while True:
+            try:
+                await self.watch_once()
+            except Exception:  # the web app must keep serving; the next round retries
+                logger.exception("live watcher round failed")
+            await asyncio.sleep(WATCH_EVERY_SECONDS)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) -> list[Route]:
+    """Presence, the waiting list, joining, the live chat and its end, under /mediateurs."""
+    settings = relay.settings
+
+    def back_to(url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+    async def set_presence(request: Request, me) -> Response:
+        form = await request.form()
+        available = form.get("disponible") == "1"
+        await in_db(lambda s: live.set_available(s, me.id, available))
+        flash(request, "Vous êtes disponible pour les échanges en direct." if available
+              else "Vous n'êtes plus disponible pour les échanges en direct.")
+        target = str(form.get("retour") or "")
+        return back_to(target if target.startswith(prefix + "/") else f"{prefix}/file")
+
+    async def state(request: Request, me) -> Response:
+        """Polled by every console page: presence (pinged while the page is used) and who waits."""
+        active = request.query_params.get("actif") == "1"
+
+        def run(session):
+            if active:
+                live.ping(session, me.id)
+            mediator = session.get(Mediator, me.id)
+            now = utcnow()
+            return {
+                "available": live.is_present(mediator, settings.presence_idle_minutes, now),
+                "marked_available": bool(mediator.available),
+                "waiting": [
+                    {"chat": w.chat_id, "dossier": w.dossier_id,
+                     "seconds": int((now - w.requested_at).total_seconds())}
+                    for w in live.waiting(session)
+                ],
+                "pickup_seconds": settings.live_pickup_seconds,
+            }
+
+        return JSONResponse(await in_db(run), headers={"Cache-Control": "no-store"})
+
+    async def join(request: Request, me) -> Response:
+        chat_id = request.path_params["chat_id"]
+
+        def run(session):
+            try:
+                chat = live.join(session, chat_id, me.id, settings.claim_lease_minutes)
+            except live.LiveError as refused:
+                chat = session.get(LiveChat, chat_id)
+                return None, str(refused), chat.dossier_id if chat else None
+            return chat.conversation_id, None, chat.dossier_id
+
+        conversation_id, refused, dossier_id = await in_db(run)
+        if conversation_id is None:
+            flash(request, refused, "erreur")
+            return back_to(f"{prefix}/dossiers/{dossier_id}" if dossier_id else f"{prefix}/file")
+        try:
+            await relay.announce_join(conversation_id, me.name)
+            flash(request, "Vous avez rejoint la personne : écrivez-lui ci-dessous.")
+        except RasaUnavailable:
+            logger.exception("could not announce the join of live chat %s", chat_id)
+            flash(request, "Vous avez rejoint la personne, mais l'assistant n'a pas pu la prévenir. "
+                           "Écrivez-lui : votre message le lui dira.", "erreur")
+        return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
+
+    async def chat_state(request: Request, me) -> Response:
+        """The live view of a dossier: its chat's state and the lines after `apres`."""
+        dossier_id = request.path_params["dossier_id"]
+        try:
+            after = max(0, int(request.query_params.get("apres") or 0))
+        except ValueError:
+            return JSONResponse({"error": "Le paramètre « apres » doit être un nombre."}, status_code=400)
+
+        def run(session):
+            live.ping(session, me.id)
+            chat = live.latest_chat(session, dossier_id)
+            if chat is None:
+                return None
+            lines = conversations.transcript(session, chat.conversation_id, after_id=after)
+            return {
+                "state": chat.state,
+                "ended_by": chat.ended_by,
+                "mediator": chat.mediator.name if chat.mediator else None,
+                "mine": chat.mediator_id == me.id and chat.state == "active",
+                "lines": [
+                    {"id": line.event_id, "speaker": line.speaker, "author": line.author, "text": line.text,
+                     "at": line.at.isoformat()}
+                    for line in lines
+                ],
+            }
+
+        body = await in_db(run)
+        if body is None:
+            return JSONResponse({"error": "Pas d'échange en direct sur ce dossier."}, status_code=404)
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    async def send(request: Request, me) -> Response:
+        """A mediator's message to the person (console.js posts it; without script, the form does)."""
+        dossier_id = request.path_params["dossier_id"]
+        form = await request.form()
+        status, message = await deliver(dossier_id, me, str(form.get("message") or ""))
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"sent": True} if status == 200 else {"error": message}, status_code=status)
+        if status != 200:
+            flash(request, message, "erreur")
+        return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
+
+    async def deliver(dossier_id: int, me, raw: str) -> tuple[int, str]:
+        text = raw.replace("\x00", "").strip()
+        if not text:
+            return 400, "Le message est vide."
+        if len(text) > MAX_LIVE_MESSAGE_CHARS:
+            return 400, f"Le message dépasse {MAX_LIVE_MESSAGE_CHARS} caractères."
+
+        def run(session):
+            chat = live.latest_chat(session, dossier_id)
+            try:
+                live.require_writer(chat, me.id)
+            except live.LiveError as refused:
+                return None, str(refused)
+            live.ping(session, me.id)
+            return chat.conversation_id, None
+
+        conversation_id, refused = await in_db(run)
+        if conversation_id is None:
+            return 403, refused
+        try:
+            await relay.say(conversation_id, me.name, text)
+        except RasaUnavailable:
+            logger.exception("live message to %s not delivered", conversation_id)
+            return 502, "Message non transmis : l'assistant ne répond pas. Réessayez."
+        return 200, ""
+
+    async def finish(request: Request, me) -> Response:
+        dossier_id = request.path_params["dossier_id"]
+        form = await request.form()
+        hand_back = form.get("rendre_la_main") == "1"
+
+        def run(session):
+            chat = live.latest_chat(session, dossier_id)
+            try:
+                live.require_writer(chat, me.id)
+            except live.LiveError as refused:
+                return None, str(refused)
+            return chat.id, None
+
+        chat_id, refused = await in_db(run)
+        if chat_id is None:
+            flash(request, refused, "erreur")
+        elif await relay.end(chat_id, "handback" if hand_back else "mediator"):
+            flash(request, "Échange terminé ; l'assistant reprend la conversation." if hand_back
+                  else "Échange terminé. La transcription est dans le dossier.")
+        else:
+            flash(request, "Cet échange était déjà terminé.", "erreur")
+        return back_to(f"{prefix}/dossiers/{dossier_id}")
+
+    dossier_path = prefix + "/dossiers/{dossier_id:int}/direct"
+    return [
+        Route(prefix + "/presence", login_required(set_presence), methods=["POST"]),
+        Route(prefix + "/direct/etat.json", login_required(state)),
+        Route(prefix + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
+        Route(dossier_path + ".json", login_required(chat_state)),
+        Route(dossier_path + "/message", login_required(send), methods=["POST"]),
+        Route(dossier_path + "/terminer", login_required(finish), methods=["POST"]),
+    ]
+
+
+async def person_ends(relay: LiveRelay, conversation_id: str) -> bool:
+    """« Terminer l'échange » in the widget: False when no live part was open."""
+    chat = await relay.in_db(lambda s: live.open_chat(s, conversation_id))
+    if chat is None:
+        return False
+    return await relay.end(chat.id, "person")
+
+
+def live_state(session, conversation_id: str) -> dict[str, Any] | None:
+    """For the widget after a reload: the open live part, if any."""
+    chat = live.open_chat(session, conversation_id)
+    if chat is None:
+        return None
+    return {"state": chat.state, "name": first_name(chat.mediator.name) if chat.mediator else None}
+

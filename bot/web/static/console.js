@@ -1,0 +1,180 @@
+/*
+ * Mediator console: live handover (see docs/console.md).
+ *
+ * On every page: shows the mediator's presence, keeps it alive while the page is used, and
+ * alerts (banner, sound, page title) when a person waits for a mediator in the website chat.
+ * On a dossier page with a live chat: shows the person's messages as they arrive and sends the
+ * mediator's. Every text is put in the page with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var PREFIX = "/mediateurs";
+  var STATE_EVERY_MS = 5000;
+  var CHAT_EVERY_MS = 1500;
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var lastInput = Date.now();
+  var alerted = {};  // waiting chats already announced by a sound
+  var baseTitle = document.title;
+
+  ["keydown", "mousedown", "mousemove", "scroll", "touchstart", "focus"].forEach(function (name) {
+    window.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
+  });
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (r.status === 401 || r.redirected) { window.location.reload(); throw new Error("logged out"); }
+      if (!r.ok) throw new Error(url + " " + r.status);
+      return r.json();
+    });
+  }
+
+  /* A short two-tone chime (Web Audio: no file to load). Browsers allow it once the page was used. */
+  function chime() {
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return;
+      var audio = new Context();
+      [660, 880].forEach(function (frequency, index) {
+        var tone = audio.createOscillator();
+        var gain = audio.createGain();
+        tone.frequency.value = frequency;
+        gain.gain.value = 0.15;
+        tone.connect(gain);
+        gain.connect(audio.destination);
+        tone.start(audio.currentTime + index * 0.25);
+        tone.stop(audio.currentTime + index * 0.25 + 0.2);
+      });
+    } catch (e) { /* no sound: the banner and the title remain */ }
+  }
+
+  function duration(seconds) {
+    if (seconds < 60) return seconds + " s";
+    return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
+  }
+
+  // --- presence and the waiting people -------------------------------------------------------
+  function showPresence(state) {
+    var label = document.getElementById("presence-state");
+    var on = document.getElementById("presence-on");
+    var off = document.getElementById("presence-off");
+    if (!label) return;
+    label.textContent = state.available ? "Direct : disponible" : "Direct : absent";
+    label.className = state.available ? "presence-on" : "";
+    on.hidden = state.available;
+    off.hidden = !state.available;
+  }
+
+  function showWaiting(state) {
+    var box = document.getElementById("live-alert");
+    if (!box) return;
+    box.textContent = "";
+    var waiting = state.waiting || [];
+    box.hidden = waiting.length === 0;
+    waiting.forEach(function (entry) {
+      var line = el("p", {}, "Une personne attend un médiateur dans le chat depuis " + duration(entry.seconds) + ".");
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(el("a", { href: PREFIX + "/dossiers/" + entry.dossier }, "Voir le dossier n° " + entry.dossier));
+      var form = el("form", { method: "post", action: PREFIX + "/direct/" + entry.chat + "/rejoindre" });
+      form.appendChild(el("input", { type: "hidden", name: "csrftoken", value: csrf }));
+      form.appendChild(el("button", { type: "submit", "class": "primary" }, "Rejoindre"));
+      line.appendChild(form);
+      box.appendChild(line);
+      if (state.available && !alerted[entry.chat]) { alerted[entry.chat] = true; chime(); }
+    });
+    document.title = waiting.length ? "(" + waiting.length + ") En attente — " + baseTitle : baseTitle;
+  }
+
+  function pollState() {
+    var active = Date.now() - lastInput < 60000 ? "1" : "0";
+    getJSON(PREFIX + "/direct/etat.json?actif=" + active).then(function (state) {
+      showPresence(state);
+      showWaiting(state);
+    }).catch(function () { /* next round */ });
+  }
+
+  // --- the live chat of a dossier --------------------------------------------------------------
+  var SPEAKERS = { personne: "Personne", assistant: "Assistant", info: "Info" };
+
+  function chatView(panel) {
+    var dossier = panel.getAttribute("data-dossier");
+    var shownState = panel.getAttribute("data-state");
+    var list = document.getElementById("transcript");
+    var last = parseInt(list.getAttribute("data-last") || "0", 10);
+
+    function addLine(line) {
+      var empty = list.querySelector(".empty");
+      if (empty) empty.remove();
+      var item = el("li", { "class": "line-" + line.speaker });
+      item.appendChild(el("span", { "class": "when" }, new Date(line.at).toLocaleString("fr-FR")));
+      item.appendChild(document.createTextNode(" "));
+      var who = line.speaker === "mediateur" ? line.author + " (médiation)" : (SPEAKERS[line.speaker] || line.speaker);
+      item.appendChild(el("strong", {}, who));
+      item.appendChild(document.createTextNode(" : "));
+      item.appendChild(el("span", { "class": "said" }, line.text));
+      list.appendChild(item);
+      item.scrollIntoView({ block: "nearest" });
+    }
+
+    function poll() {
+      getJSON(PREFIX + "/dossiers/" + dossier + "/direct.json?apres=" + last).then(function (state) {
+        state.lines.forEach(function (line) { addLine(line); last = Math.max(last, line.id); });
+        list.setAttribute("data-last", String(last));
+        if (state.state !== shownState) window.location.reload();  // joined, or ended: new buttons
+      }).catch(function () { /* next round */ });
+    }
+
+    var form = document.getElementById("live-form");
+    if (form) {
+      var input = document.getElementById("live-message");
+      var error = document.getElementById("live-error");
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var text = input.value.trim();
+        if (!text) return;
+        var body = new URLSearchParams();
+        body.set("message", text);
+        fetch(form.action, {
+          method: "POST", credentials: "same-origin", body: body,
+          headers: { "x-csrftoken": csrf, Accept: "application/json" }
+        }).then(function (response) {
+          return response.json().then(function (data) {
+            if (!response.ok) throw new Error(data.error || "Message non envoyé.");
+            input.value = "";
+            error.hidden = true;
+            poll();
+          });
+        }).catch(function (failure) {
+          error.textContent = failure.message || "Message non envoyé. Réessayez.";
+          error.hidden = false;
+        });
+        input.focus();
+      });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+    }
+    window.setInterval(poll, CHAT_EVERY_MS);
+  }
+
+  function start() {
+    if (!document.getElementById("presence")) return;  // not logged in
+    pollState();
+    window.setInterval(pollState, STATE_EVERY_MS);
+    var panel = document.getElementById("direct");
+    if (panel) chatView(panel);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
