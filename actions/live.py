@@ -66,6 +66,6 @@ class ActionLiveTimeout(Action):
         return "action_live_timeout"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        dispatcher.utter_message(response="utter_live_timeout")
+        dispatcher.utter_message(response="utter_live_timeout", json_message={"live": {"state": "ended"}})
         dispatcher.utter_message(response="utter_human_options")
         return []

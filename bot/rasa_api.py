@@ -57,3 +57,5 @@ def bot_event(text: str, live: dict[str, Any]) -> dict[str, Any]:
 
 PAUSE = {"event": "pause"}
 RESUME = {"event": "resume"}
+# Rasa's policies expect every user turn after action_listen; a paused conversation had none
+LISTEN = {"event": "action", "name": "action_listen"}

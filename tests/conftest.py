@@ -1,6 +1,7 @@
 """Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -44,11 +45,24 @@ def server_settings(request, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def servers(server_settings, model):
-    """The real action server and Rasa server, as `bot run` starts them (demo mediators included)."""
+    """The real action server and Rasa server, as `bot run` starts them (demo mediators included).
+
+    The service is open around the clock here, so that a live mediator can be offered whatever
+    the day and time the tests run (tests/test_opening_hours.py checks the real hours).
+    """
     from bot.cli import prepare_database
+    from tests.test_actions_live import ALWAYS_OPEN
 
     prepare_database(server_settings)
-    group = supervisor.start_servers(server_settings, model)
+    previous = os.environ.get("OPENING_HOURS")
+    os.environ["OPENING_HOURS"] = ALWAYS_OPEN
+    try:
+        group = supervisor.start_servers(server_settings, model)
+    finally:
+        if previous is None:
+            os.environ.pop("OPENING_HOURS")
+        else:
+            os.environ["OPENING_HOURS"] = previous
     yield server_settings
     group.stop()
     from bot.store import db

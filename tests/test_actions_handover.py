@@ -19,6 +19,7 @@ from actions.handover import (
 from bot import store_cli
 from bot.store import db, queries
 from tests.test_actions import make_tracker, run, stored
+from tests.test_actions_live import ALWAYS_OPEN
 
 pytestmark = pytest.mark.usefixtures("store_url")
 CONSENTED = {"consentement": True, "consentement_le": "2026-11-28T10:00:00+00:00", "contact_nom": "Marie",
@@ -33,9 +34,11 @@ def with_entity(text, entity, value):
     return make_tracker(text, "ask_human", 1.0, entities=[{"entity": entity, "value": value}])
 
 
-def test_options_then_the_chosen_form():
+def test_options_then_the_chosen_form(monkeypatch):
+    monkeypatch.setenv("OPENING_HOURS", ALWAYS_OPEN)  # open, but no mediator available (actions_live tests the rest)
     messages, events = run(ActionOfferHumanOptions(), make_tracker("un humain", "ask_human"))
-    assert responses(messages) == ["utter_human_options"] and events == [SlotSet("mode_contact", None)]
+    assert responses(messages) == ["utter_nobody_available", "utter_human_options"]
+    assert events == [SlotSet("mode_contact", None)]
     _, events = run(ActionOfferHumanOptions(), with_entity("/ask_human", "mode_contact", "rendez_vous"))
     assert events[-1] == SlotSet("mode_contact", "rendez_vous") and SlotSet("creneau", None) in events
     _, events = run(ActionOfferHumanOptions(), with_entity("/ask_human", "mode_contact", "rappel"))

@@ -55,7 +55,7 @@ def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptL
     said = event.get("text") or ""
     if live is not None and live.get("role") == "mediator":
         return TranscriptLine(at, "mediateur", said, author=str(live.get("name") or ""), event_id=event_id)
-    if live is not None and "role" not in live and live.get("state") != "waiting":
+    if live is not None and live.get("role") == "notice":
         return TranscriptLine(at, "info", said, event_id=event_id)
     buttons = tuple(
         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in data.get("buttons") or []

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import settings as bot_settings
-from bot.rasa_api import RESUME, RasaClient, RasaUnavailable, bot_event
+from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import conversations, db, live
 from bot.store.tables import LiveChat, Mediator, utcnow
 
@@ -77,7 +77,7 @@ class LiveRelay:
         if key in NOTICES:
             text = NOTICES[key].format(name=first_name(mediator_name))
             events.append(bot_event(text, {"role": "notice", "state": "ended"}))
-        events.append(RESUME)
+        events += [RESUME, LISTEN]
         await self.rasa.append(conversation_id, events)
         intent = FOLLOW_UP_INTENT.get(ended_by)
         if intent:
