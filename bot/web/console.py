@@ -27,6 +27,12 @@ PREFIX = "/mediateurs"
 STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
 # who said a transcript line (a mediator: their first name); console.js has the same labels
 SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
+# how a live exchange ended (LiveChat.ended_by)
+LIVE_END_LABELS = {
+    "person": "la personne a quitté l'échange", "mediator": "terminé par le médiateur",
+    "handback": "rendu à l'assistant", "timeout": "personne n'a pu rejoindre à temps (rappel proposé)",
+    "absent": "le médiateur s'est absenté (rappel proposé)",
+}
 
 
 def local(moment: datetime | None) -> str:
@@ -54,7 +60,8 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         context = {
             "me": identity_of(request), "flash": request.session.pop("flash", None),
             "csrftoken": request.scope["csrftoken"](), "need_labels": need_labels,
-            "status_labels": STATUS_LABELS, "speaker_labels": SPEAKER_LABELS, "prefix": PREFIX, **context,
+            "status_labels": STATUS_LABELS, "speaker_labels": SPEAKER_LABELS,
+            "live_end_labels": LIVE_END_LABELS, "prefix": PREFIX, **context,
         }
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
         response.headers["Cache-Control"] = "no-store"

@@ -102,6 +102,7 @@
 
   // --- the live chat of a dossier --------------------------------------------------------------
   var SPEAKERS = { personne: "Personne", assistant: "Assistant", info: "Info" };
+  var PARIS_TIME = { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" };
 
   function chatView(panel) {
     var dossier = panel.getAttribute("data-dossier");
@@ -113,15 +114,17 @@
       var empty = list.querySelector(".empty");
       if (empty) empty.remove();
       var item = el("li", { "class": "line-" + line.speaker });
-      item.appendChild(el("span", { "class": "when" }, new Date(line.at).toLocaleString("fr-FR")));
+      item.appendChild(el("span", { "class": "when" }, new Date(line.at).toLocaleString("fr-FR", PARIS_TIME)));
       item.appendChild(document.createTextNode(" "));
       var who = line.speaker === "mediateur" ? line.author + " (médiation)" : (SPEAKERS[line.speaker] || line.speaker);
       item.appendChild(el("strong", {}, who));
       item.appendChild(document.createTextNode(" : "));
       item.appendChild(el("span", { "class": "said" }, line.text));
       list.appendChild(item);
-      item.scrollIntoView({ block: "nearest" });
+      scrollDown();
     }
+
+    function scrollDown() { list.parentElement.scrollTop = list.parentElement.scrollHeight; }
 
     function poll() {
       getJSON(PREFIX + "/dossiers/" + dossier + "/direct.json?apres=" + last).then(function (state) {
@@ -164,6 +167,7 @@
         }
       });
     }
+    scrollDown();
     window.setInterval(poll, CHAT_EVERY_MS);
   }
 
