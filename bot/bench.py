@@ -194,7 +194,7 @@ def run_profile(people: int = 20) -> Path:
     for servers in (1, 2):
         layout = production.Layout(
             settings=settings, public_port=free_port(), rasa_ports=tuple(free_port() for _ in range(servers)),
-            action_ports=(free_port(), free_port()), actions_port=free_port(), web_workers=2,
+            action_ports=(free_port(), free_port()), actions_port=free_port(), rasa_api_port=free_port(), web_workers=2,
             redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), run_dir=work / f"prod-{servers}",
         )
         production.check_services(layout)

@@ -38,6 +38,7 @@ class Layout:
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
     actions_port: int  # nginx's load balancer in front of the action servers (loopback)
+    rasa_api_port: int  # nginx's load balancer in front of the Rasa servers' HTTP API (loopback, for the web app)
     web_workers: int
     redis_url: str
     run_dir: Path
@@ -61,6 +62,7 @@ def layout_from_environment(settings: Settings) -> Layout:
         rasa_ports=tuple(base + i for i in range(rasa_servers)),
         action_ports=tuple(settings.action_port + i for i in range(action_servers)),
         actions_port=settings.action_port + 50,
+        rasa_api_port=base + 50,
         web_workers=_int("WEB_WORKERS", 2),
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         run_dir=settings.var_dir / "prod",
@@ -103,6 +105,8 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
         # a server that dies while holding a conversation's lock blocks that conversation until
         # the lock lapses: 20 s rather than Rasa's 60 (a turn takes well under a second)
         "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "20"),
+        # socket.io events reach the person's socket whichever server produced them (live handover)
+        "SOCKETIO_REDIS_URL": layout.redis_url,
     }
 
 
@@ -111,7 +115,7 @@ def nginx_config(layout: Layout) -> Path:
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     config = (DEPLOY / "nginx.conf.template").read_text().format(
         run_dir=layout.run_dir, host=host, public_port=layout.public_port, web_port=layout.settings.web_port,
-        actions_port=layout.actions_port,
+        actions_port=layout.actions_port, rasa_api_port=layout.rasa_api_port,
         rasa_servers=" ".join(f"server {host}:{p} max_fails=1 fail_timeout=5s;" for p in layout.rasa_ports),
         action_servers=" ".join(f"server {host}:{p};" for p in layout.action_ports),
     )
@@ -145,7 +149,8 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
         for i, port in enumerate(layout.rasa_ports):
             group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
         group.start("web", [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers),
-                            "--proxy-headers"])
+                            "--proxy-headers"],
+                    extra_env={"RASA_API_URL": f"http://{host}:{layout.rasa_api_port}"})
         group.start("nginx", ["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)),
                               "-g", "daemon off;"])
         for i, port in enumerate(layout.action_ports):

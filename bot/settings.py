@@ -69,6 +69,7 @@ class Settings:
     claim_lease_minutes: int = 30  # a claimed dossier returns to the queue after this idle time
     live_pickup_seconds: int = 180  # a person waiting for a live mediator is offered a call back after this
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
+    rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
 
     @property
     def web_url(self) -> str:
@@ -77,6 +78,10 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.bind_host}:{self.rasa_port}"
+
+    @property
+    def rasa_api_base(self) -> str:
+        return self.rasa_api_url or self.rasa_url
 
     @property
     def action_url(self) -> str:
@@ -127,4 +132,5 @@ def load() -> Settings:
         claim_lease_minutes=_int_env("CLAIM_LEASE_MINUTES", 30),
         live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
+        rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
     )

@@ -55,7 +55,7 @@ def prod(model, tmp_path_factory):
     )
     layout = production.Layout(
         settings=settings, public_port=public_port, rasa_ports=(free_port(), free_port()),
-        action_ports=(free_port(), free_port()), actions_port=free_port(), web_workers=2,
+        action_ports=(free_port(), free_port()), actions_port=free_port(), rasa_api_port=free_port(), web_workers=2,
         redis_url=REDIS_URL, run_dir=var_dir / "prod",
     )
     production.check_services(layout)
@@ -149,3 +149,45 @@ def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
         missing = [m for m in script if m not in user_texts]
         assert not missing, (person, missing, said(layout, person))  # every message reached the tracker
     assert victim.wait(timeout=10) is not None  # the killed server really was down
+
+
+def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod):
+    """Live handover across servers: the person's socket is held by one Rasa server, the web app's
+    call to Rasa's HTTP API may land on the other; socket.io's Redis queue carries the message."""
+    import queue
+
+    import socketio
+
+    from bot.rasa_api import bot_event
+
+    layout, _group = prod
+    inbox: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    for event in ("session_confirm", "bot_uttered"):
+        client.on(event, lambda data, event=event: inbox.put((event, data)))
+    client.connect(layout.public_url, transports=["polling"], headers={"Origin": layout.public_url}, wait_timeout=20)
+
+    def expect(wanted: str):
+        while True:
+            event, data = inbox.get(timeout=60)
+            if event == wanted:
+                return data
+
+    try:
+        client.emit("session_request", {"session_id": None})
+        conversation = expect("session_confirm").split(".")[0]
+        client.emit("user_uttered", {"message": "bonjour"})
+        expect("bot_uttered")
+        for port in layout.rasa_ports:  # each server in turn produces a message for that socket
+            response = requests.post(
+                f"http://127.0.0.1:{port}/conversations/{conversation}/tracker/events",
+                params={"token": layout.settings.rasa_token, "output_channel": "latest", "execute_side_effects": "true"},
+                json=[bot_event(f"Message via {port}", {"role": "mediator", "name": "Claire"})], timeout=30,
+            )
+            assert response.status_code == 200, response.text[:200]
+            got = expect("bot_uttered")
+            while "live" not in got:  # the rest of the assistant's greeting
+                got = expect("bot_uttered")
+            assert got == {"text": f"Message via {port}", "live": {"role": "mediator", "name": "Claire"}}
+    finally:
+        client.disconnect()

@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot import settings as bot_settings
 from bot.channels import action_validation_fix, replies, tracker_store_fix
@@ -105,7 +106,12 @@ class WebsiteChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         secret = self.settings.conversation_secret
+        # With several Rasa servers (make run-prod), a message for a conversation may be produced
+        # on a server other than the one holding the person's socket (e.g. a mediator's message
+        # through the HTTP API): a Redis message queue carries it across.
+        redis_url = os.environ.get("SOCKETIO_REDIS_URL", "").strip()
         sio = AsyncServer(
+            client_manager=AsyncRedisManager(redis_url) if redis_url else None,
             async_mode="sanic",
             cors_allowed_origins=list(self.settings.allowed_origins),
             # large enough that a whole pasted e-mail (100 000 characters) gets our polite

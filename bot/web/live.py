@@ -52,7 +52,7 @@ class LiveRelay:
 
     def __init__(self, settings: bot_settings.Settings) -> None:
         self.settings = settings
-        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        self.rasa = RasaClient(settings.rasa_api_base, settings.rasa_token)
 
     def in_db(self, work: Callable):
         def job():
