@@ -98,6 +98,7 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
     redis_url = urlsplit(layout.redis_url)
     return {
         "ACTION_ENDPOINT_URL": f"http://{layout.settings.bind_host}:{layout.actions_port}/webhook",
+        "ACTION_SERVER_TOKEN": layout.settings.action_server_token,
         "REDIS_HOST": redis_url.hostname or "127.0.0.1",
         "REDIS_PORT": str(redis_url.port or 6379),
         "REDIS_DB": (redis_url.path or "/0").lstrip("/") or "0",
@@ -145,7 +146,8 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
     extra = rasa_environment(layout)
     try:
         for i, port in enumerate(layout.action_ports):
-            group.start(f"actions-{i}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)])
+            group.start(f"actions-{i}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+                                         "--port", str(port)])
         for i, port in enumerate(layout.rasa_ports):
             group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
         group.start("web", [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers),

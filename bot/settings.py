@@ -4,6 +4,7 @@ Defaults give the embedded set-up: servers on loopback, SQLite file under var/.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -70,6 +71,13 @@ class Settings:
     live_pickup_seconds: int = 180  # a person waiting for a live mediator is offered a call back after this
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
+    action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
+
+    @property
+    def action_server_token(self) -> str:
+        if self.action_token:
+            return self.action_token
+        return hashlib.sha256(f"action-server:{self.rasa_token}".encode()).hexdigest()
 
     @property
     def web_url(self) -> str:
@@ -91,6 +99,7 @@ class Settings:
         """Variables that endpoints.yml refers to."""
         return {
             "ACTION_ENDPOINT_URL": self.action_url,
+            "ACTION_SERVER_TOKEN": self.action_server_token,
             "TRACKER_DIALECT": database_dialect(self.database_url),
             "TRACKER_URL": self.database_url,
         }
@@ -133,4 +142,5 @@ def load() -> Settings:
         live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
         rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
+        action_token=_persistent_secret("ACTION_SERVER_TOKEN", var_dir),
     )

@@ -28,7 +28,7 @@ class StartupError(RuntimeError):
 
 
 def action_server_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+    return [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.action_port)]
 
 
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:

@@ -160,3 +160,16 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     assert said[0] == ("personne", "bonjour")
     assert ("personne", "/strategie_numerique") in said
     assert any(speaker == "assistant" and "Si je comprends bien" in text for speaker, text in said)
+
+
+def test_the_action_server_only_answers_rasa(servers):
+    """Only the Rasa server, which shows ACTION_SERVER_TOKEN, may run actions; health stays open."""
+    base = f"http://{servers.bind_host}:{servers.action_port}"
+    call = {"next_action": "action_human_contact", "sender_id": "x", "tracker": {"sender_id": "x", "events": []},
+            "domain": {}, "version": "3.6.21"}
+    assert requests.post(f"{base}/webhook", json=call, timeout=10).status_code == 401
+    assert requests.post(f"{base}/webhook", json=call, params={"token": "guess"}, timeout=10).status_code == 401
+    assert requests.get(f"{base}/actions", timeout=10).status_code == 401
+    assert requests.get(f"{base}/health", timeout=10).status_code == 200
+    allowed = requests.post(f"{base}/webhook", json=call, params={"token": servers.action_server_token}, timeout=10)
+    assert allowed.status_code == 200 and allowed.json()["responses"][0]["response"] == "utter_human_contact"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 
 import pytest
@@ -118,3 +119,62 @@ def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_pat
         group.stop()
         admin.dispose()
         drop()
+
+
+class SlowProxy:
+    """An HTTP proxy in front of the action server that holds every action call `delay` seconds."""
+
+    def __init__(self, target: str, delay: float):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/webhook"):
+                    time.sleep(delay)
+                answer = requests.request(self.command, target + self.path, data=body, timeout=60,
+                                          headers={"Content-Type": self.headers.get("Content-Type", "")})
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
+    from bot.channels.replies import STILL_WORKING
+    from bot.channels.website import SLOW_AFTER_SECONDS
+
+    proxy = SlowProxy(f"http://127.0.0.1:{group.settings.action_port}", delay=SLOW_AFTER_SECONDS + 3)
+    stop(group, "rasa")
+    group.start("rasa", supervisor.rasa_server_command(group.settings, model),
+                extra_env={"ACTION_ENDPOINT_URL": f"{proxy.url}/webhook"})
+    try:
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        visitor = Visitor(group.settings)
+        visitor.start()
+        first = visitor.say("je voudrais que mes clients me trouvent sur internet")
+        assert first == STILL_WORKING  # not silence while the action server is slow
+        answer = [visitor.expect("bot_uttered", timeout=60)["text"] for _ in range(2)]  # then the answer
+        assert answer[0].startswith("Bonjour") and "Si je comprends bien" in answer[1]
+        visitor.close()
+    finally:
+        stop(group, "rasa")
+        group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        proxy.close()

@@ -68,6 +68,18 @@ async def backend_is_down() -> bool:
     return bool(url) and not await asyncio.to_thread(_database_answers, url)
 
 
+_health_session: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
+
+
+def _session() -> aiohttp.ClientSession:
+    """One HTTP session per event loop for the health checks (checked before every message)."""
+    global _health_session
+    loop = asyncio.get_running_loop()
+    if _health_session is None or _health_session[0] is not loop or _health_session[1].closed:
+        _health_session = (loop, aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)))
+    return _health_session[1]
+
+
 async def action_server_is_down() -> bool:
     """True when the action server does not answer its health check."""
     url = os.environ.get("ACTION_ENDPOINT_URL", "")
@@ -75,8 +87,7 @@ async def action_server_is_down() -> bool:
         return False
     health = url.rsplit("/webhook", 1)[0] + "/health"
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-            async with session.get(health) as answer:
-                return answer.status != 200
-    except (aiohttp.ClientError, OSError, TimeoutError):
+        async with _session().get(health) as answer:
+            return answer.status != 200
+    except (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutError):
         return True
