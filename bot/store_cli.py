@@ -94,7 +94,7 @@ def cmd_dossiers_show(args) -> int:
             return 1
         data = queries.dossier_as_dict(dossier)
         data["transcript"] = [
-            {"at": line.at.isoformat(), "speaker": line.speaker, "text": line.text}
+            {"at": line.at.isoformat(), "speaker": line.speaker, "author": line.author, "text": line.text}
             for line in conversations.transcript(session, dossier.conversation_id)
         ]
     if args.json:
@@ -107,7 +107,8 @@ def cmd_dossiers_show(args) -> int:
         print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
     print("Transcript:")
     for line in data["transcript"]:
-        print(f"  [{line['at'][11:19]}] {line['speaker']}: {line['text']}")
+        who = f"{line['speaker']} {line['author']}".strip()  # a mediator's first name in the live part
+        print(f"  [{line['at'][11:19]}] {who}: {line['text']}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -43,6 +44,22 @@ def server_settings(request, tmp_path_factory) -> Settings:
     )
 
 
+@contextlib.contextmanager
+def always_open():
+    """Servers started inside see the service open around the clock (OPENING_HOURS)."""
+    from tests.test_actions_live import ALWAYS_OPEN
+
+    previous = os.environ.get("OPENING_HOURS")
+    os.environ["OPENING_HOURS"] = ALWAYS_OPEN
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OPENING_HOURS")
+        else:
+            os.environ["OPENING_HOURS"] = previous
+
+
 @pytest.fixture(scope="session")
 def servers(server_settings, model):
     """The real action server and Rasa server, as `bot run` starts them (demo mediators included).
@@ -51,18 +68,10 @@ def servers(server_settings, model):
     the day and time the tests run (tests/test_opening_hours.py checks the real hours).
     """
     from bot.cli import prepare_database
-    from tests.test_actions_live import ALWAYS_OPEN
 
     prepare_database(server_settings)
-    previous = os.environ.get("OPENING_HOURS")
-    os.environ["OPENING_HOURS"] = ALWAYS_OPEN
-    try:
+    with always_open():
         group = supervisor.start_servers(server_settings, model)
-    finally:
-        if previous is None:
-            os.environ.pop("OPENING_HOURS")
-        else:
-            os.environ["OPENING_HOURS"] = previous
     yield server_settings
     group.stop()
     from bot.store import db

@@ -15,7 +15,7 @@ import pytest
 from bot import supervisor
 from bot.settings import Settings
 from bot.store import conversations, db, queries
-from tests.conftest import Chat, free_port
+from tests.conftest import Chat, always_open, free_port
 from tests.test_website_channel import Visitor
 
 
@@ -33,7 +33,8 @@ def group(model, tmp_path_factory):
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)
-    servers = supervisor.start_servers(settings, model)
+    with always_open():
+        servers = supervisor.start_servers(settings, model)
     yield servers
     servers.stop()
 
@@ -178,3 +179,43 @@ def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
         group.start("rasa", supervisor.rasa_server_command(group.settings, model))
         group.wait_until("rasa", supervisor.rasa_server_ready, 240)
         proxy.close()
+
+
+def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(group, model):
+    """The mediator hands back while Rasa is away: the person is not left in a paused conversation."""
+    from sqlalchemy import update
+
+    from bot.store.tables import LiveChat, Mediator
+    from tests.console_client import Console, make_account
+
+    console = Console(group.settings)
+    console.login(make_account(group.settings, name="Claire Dupont"))
+    console.post("/presence", {"disponible": "1"})
+    chat = Chat(group.settings)
+    try:
+        assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a quelqu'un"))
+        with db.session(group.settings.database_url) as session:
+            request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
+        console.post(f"/direct/{request.id}/rejoindre")
+        stop(group, "rasa")
+        ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
+        assert ended.status_code == 200  # the console does not fail; the exchange is over for the mediator
+        group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        deadline = time.monotonic() + 60  # the web app's watcher resumes the conversation
+        def paused() -> bool:
+            with db.session(group.settings.database_url) as session:  # a fresh snapshot each time
+                return conversations.is_paused(session, chat.sender)
+
+        while paused() and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not paused()
+        with db.session(group.settings.database_url) as session:
+            said = [line.text for line in conversations.transcript(session, chat.sender)]
+        assert any("laisse la main à l'assistant" in text for text in said)
+        assert any("autre question" in text for text in said)
+        assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
+    finally:
+        with db.session(group.settings.database_url) as session:
+            session.execute(update(Mediator).values(available=False))
+            session.commit()

@@ -156,3 +156,44 @@ def test_a_mediator_who_leaves_does_not_leave_the_person_waiting(servers, chat, 
     wait_for(lambda: live_chat(servers, chat.sender).ended_by == "absent")
     wait_for(lambda: [t for _, t in transcript(servers, chat.sender) if "a dû s'interrompre" in t])
     assert wait_for(lambda: [t for _, t in transcript(servers, chat.sender) if "n'a pu se libérer" in t])
+
+
+def test_a_mediator_ends_without_handing_back_and_the_assistant_stays_quiet_until_spoken_to(servers, chat, mediators):
+    claire, _ = mediators
+    chat.say("je veux parler a un mediateur")
+    request = live_chat(servers, chat.sender)
+    claire.post(f"/direct/{request.id}/rejoindre")
+    ended = claire.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "0"})
+    assert "La transcription est dans le dossier" in Console.flash(ended)
+    assert 'id="live-ended"' in ended.text and "terminé par le médiateur" in ended.text
+    assert live_chat(servers, chat.sender).ended_by == "mediator"
+    lines = wait_for(lambda: [t for _, t in transcript(servers, chat.sender) if "Claire a terminé l'échange" in t])
+    assert lines and not any("autre question" in t for _, t in transcript(servers, chat.sender))
+    with db.session(servers.database_url) as session:
+        assert not conversations.is_paused(session, chat.sender)
+    assert chat.texts(chat.say("j'ai une autre question sur mon site internet")).strip()
+
+
+def test_the_person_leaves_the_wait_from_the_widget(servers, mediators):
+    import requests
+
+    from tests.test_website_channel import Visitor
+
+    visitor = Visitor(servers)
+    try:
+        token = visitor.start()
+        end = f"http://127.0.0.1:{servers.web_port}/api/conversation/live/end"
+        assert requests.post(end, json={"token": token}, timeout=10).status_code == 409  # nothing to end yet
+        visitor.client.emit("user_uttered", {"message": "je voudrais parler a un mediateur"})
+        while "va vous rejoindre" not in visitor.expect("bot_uttered")["text"]:
+            pass  # the assistant introduces itself first
+        assert requests.post(end, json={"token": "forged.token"}, timeout=10).status_code == 404
+        assert requests.post(end, json={"token": token}, timeout=10).json() == {"ended": True}
+        notice = visitor.expect("bot_uttered")
+        assert notice == {"text": "Vous avez quitté l'attente.", "live": {"role": "notice", "state": "ended"}}
+        assert "autre question" in visitor.expect("bot_uttered")["text"]
+        conversation = token.split(".")[0]
+        assert live_chat(servers, conversation).ended_by == "person"
+        assert requests.post(end, json={"token": token}, timeout=10).status_code == 409  # already over
+    finally:
+        visitor.close()

@@ -112,45 +112,6 @@ def test_bursts_to_both_servers_are_processed_once_each_and_never_interleaved(pr
                 assert events[position + 1][0] == "bot", events
 
 
-def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
-    layout, group = prod
-    script = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
-              "pas vraiment", "non merci", "merci"]
-    people = ["load-" + uuid.uuid4().hex for _ in range(8)]
-    answered, errors = [], []
-    victim = group.processes["rasa-0"]
-    kill_after = len(people) * len(script) // 3  # a third of the way through the load
-    lock = threading.Lock()
-
-    def converse(sender: str) -> None:
-        for message in script:
-            try:
-                replies = post(layout.public_url, sender, message)  # through nginx
-                with lock:
-                    answered.append((sender, message, bool(replies)))
-                    if len(answered) == kill_after:
-                        os.killpg(victim.pid, signal.SIGKILL)
-            except Exception as exc:
-                errors.append(f"{sender} {message}: {exc!r}")
-
-    threads = [threading.Thread(target=converse, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-
-    assert errors == []
-    assert len(answered) == len(people) * len(script) and all(ok for _, _, ok in answered)
-    with db.session(layout.settings.database_url) as session:
-        stored = session.execute(text("SELECT conversation_id FROM dossiers")).scalars().all()
-    assert set(people) <= set(stored)  # every conversation's dossier
-    for person in people:
-        user_texts = [t for kind, t in said(layout, person) if kind == "user"]
-        missing = [m for m in script if m not in user_texts]
-        assert not missing, (person, missing, said(layout, person))  # every message reached the tracker
-    assert victim.wait(timeout=10) is not None  # the killed server really was down
-
-
 def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod):
     """Live handover across servers: the person's socket is held by one Rasa server, the web app's
     call to Rasa's HTTP API may land on the other; socket.io's Redis queue carries the message."""
@@ -191,3 +152,43 @@ def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod
             assert got == {"text": f"Message via {port}", "live": {"role": "mediator", "name": "Claire"}}
     finally:
         client.disconnect()
+
+
+def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
+    layout, group = prod
+    script = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
+              "pas vraiment", "non merci", "merci"]
+    people = ["load-" + uuid.uuid4().hex for _ in range(8)]
+    answered, errors = [], []
+    victim = group.processes["rasa-0"]
+    kill_after = len(people) * len(script) // 3  # a third of the way through the load
+    lock = threading.Lock()
+
+    def converse(sender: str) -> None:
+        for message in script:
+            try:
+                replies = post(layout.public_url, sender, message)  # through nginx
+                with lock:
+                    answered.append((sender, message, bool(replies)))
+                    if len(answered) == kill_after:
+                        os.killpg(victim.pid, signal.SIGKILL)
+            except Exception as exc:
+                errors.append(f"{sender} {message}: {exc!r}")
+
+    threads = [threading.Thread(target=converse, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+
+    assert errors == []
+    assert len(answered) == len(people) * len(script) and all(ok for _, _, ok in answered)
+    with db.session(layout.settings.database_url) as session:
+        stored = session.execute(text("SELECT conversation_id FROM dossiers")).scalars().all()
+    assert set(people) <= set(stored)  # every conversation's dossier
+    for person in people:
+        user_texts = [t for kind, t in said(layout, person) if kind == "user"]
+        missing = [m for m in script if m not in user_texts]
+        assert not missing, (person, missing, said(layout, person))  # every message reached the tracker
+    assert victim.wait(timeout=10) is not None  # the killed server really was down
+

@@ -17,9 +17,13 @@ def test_defaults_are_loopback_and_embedded_sqlite(tmp_path, monkeypatch):
     assert loaded.database_url == f"sqlite:///{tmp_path / 'mediation.db'}"
     assert loaded.rasa_environment() == {
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
+        "ACTION_SERVER_TOKEN": loaded.action_server_token,
         "TRACKER_DIALECT": "sqlite",
         "TRACKER_URL": loaded.database_url,
     }
+    # the action server's secret is generated once, kept private, distinct from Rasa's token
+    assert len(loaded.action_server_token) >= 32 and loaded.action_server_token != loaded.rasa_token
+    assert (tmp_path / "action_server_token").stat().st_mode & 0o077 == 0
 
 
 def test_generated_token_is_kept_private_and_reused(tmp_path, monkeypatch):

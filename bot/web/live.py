@@ -248,13 +248,8 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) 
             flash(request, message, "erreur")
         return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
 
-    async def deliver(dossier_id: int, me, raw: str) -> tuple[int, str]:
-        text = raw.replace("\x00", "").strip()
-        if not text:
-            return 400, "Le message est vide."
-        if len(text) > MAX_LIVE_MESSAGE_CHARS:
-            return 400, f"Le message dépasse {MAX_LIVE_MESSAGE_CHARS} caractères."
-
+    async def writer_chat(dossier_id: int, me) -> tuple[tuple[int, str] | None, str]:
+        """(chat id, conversation id) of the dossier's live chat if `me` may write in it, else the reason."""
         def run(session):
             chat = live.latest_chat(session, dossier_id)
             try:
@@ -262,11 +257,21 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) 
             except live.LiveError as refused:
                 return None, str(refused)
             live.ping(session, me.id)
-            return chat.conversation_id, None
+            return (chat.id, chat.conversation_id), ""
 
-        conversation_id, refused = await in_db(run)
-        if conversation_id is None:
+        return await in_db(run)
+
+    async def deliver(dossier_id: int, me, raw: str) -> tuple[int, str]:
+        text = raw.replace("\x00", "").strip()
+        if not text:
+            return 400, "Le message est vide."
+        if len(text) > MAX_LIVE_MESSAGE_CHARS:
+            return 400, f"Le message dépasse {MAX_LIVE_MESSAGE_CHARS} caractères."
+
+        chat, refused = await writer_chat(dossier_id, me)
+        if chat is None:
             return 403, refused
+        conversation_id = chat[1]
         try:
             await relay.say(conversation_id, me.name, text)
         except RasaUnavailable:
@@ -279,18 +284,10 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) 
         form = await request.form()
         hand_back = form.get("rendre_la_main") == "1"
 
-        def run(session):
-            chat = live.latest_chat(session, dossier_id)
-            try:
-                live.require_writer(chat, me.id)
-            except live.LiveError as refused:
-                return None, str(refused)
-            return chat.id, None
-
-        chat_id, refused = await in_db(run)
-        if chat_id is None:
+        chat, refused = await writer_chat(dossier_id, me)
+        if chat is None:
             flash(request, refused, "erreur")
-        elif await relay.end(chat_id, "handback" if hand_back else "mediator"):
+        elif await relay.end(chat[0], "handback" if hand_back else "mediator"):
             flash(request, "Échange terminé ; l'assistant reprend la conversation." if hand_back
                   else "Échange terminé. La transcription est dans le dossier.")
         else:
