@@ -33,10 +33,10 @@ def group(model, tmp_path_factory):
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)
-    with always_open():
+    with always_open():  # also for the servers these tests restart
         servers = supervisor.start_servers(settings, model)
-    yield servers
-    servers.stop()
+        yield servers
+        servers.stop()
 
 
 def stop(group, name: str) -> None:
@@ -203,17 +203,17 @@ def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(gro
         group.start("rasa", supervisor.rasa_server_command(group.settings, model))
         group.wait_until("rasa", supervisor.rasa_server_ready, 240)
         deadline = time.monotonic() + 60  # the web app's watcher resumes the conversation
-        def paused() -> bool:
-            with db.session(group.settings.database_url) as session:  # a fresh snapshot each time
-                return conversations.is_paused(session, chat.sender)
 
-        while paused() and time.monotonic() < deadline:
+        def said() -> list[str]:
+            with db.session(group.settings.database_url) as session:  # a fresh snapshot each time
+                return [line.text for line in conversations.transcript(session, chat.sender)]
+
+        while not any("autre question" in text for text in said()) and time.monotonic() < deadline:
             time.sleep(1)
-        assert not paused()
+        assert any("laisse la main à l'assistant" in text for text in said()), said()
+        assert any("autre question" in text for text in said()), said()
         with db.session(group.settings.database_url) as session:
-            said = [line.text for line in conversations.transcript(session, chat.sender)]
-        assert any("laisse la main à l'assistant" in text for text in said)
-        assert any("autre question" in text for text in said)
+            assert not conversations.is_paused(session, chat.sender)
         assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
     finally:
         with db.session(group.settings.database_url) as session:
