@@ -121,9 +121,10 @@ class LiveRelay:
                 LiveChat.state.in_(("ended", "timed_out")),
                 LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
                 LiveChat.ended_at > now - timedelta(hours=6),
-            ).all()
+            ).order_by(LiveChat.id).all()
+            latest = {c.conversation_id: c for c in recent}  # one repair per conversation: its last chat
             return [(c.conversation_id, c.ended_by, c.mediator.name if c.mediator else None)
-                    for c in recent if live.open_chat(session, c.conversation_id) is None
+                    for c in latest.values() if live.open_chat(session, c.conversation_id) is None
                     and conversations.is_paused(session, c.conversation_id)]
 
         for conversation_id, ended_by, mediator_name in await self.in_db(find):
