@@ -19,19 +19,17 @@ from actions.dossier import dossier_session, record
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
 from bot import catalog, contact, settings
+from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.profile import NOT_GIVEN
 from bot.settings import PARIS
 from bot.store import db, queries
 
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
 
 
 def french_datetime(moment: datetime) -> str:
     local = moment.astimezone(PARIS)
-    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à {local.hour} h {local.minute:02d}"
+    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à {local.hour} h {local.minute:02d}"
 
 
 def utter_service_contact(dispatcher: CollectingDispatcher) -> None:

@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import holidays
 import jsonschema
@@ -18,7 +19,7 @@ from bot import paths, schemas
 from bot.datafiles import DataFileError, load_cached
 from bot.settings import PARIS
 
-WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+WEEKDAYS = schemas.WEEKDAYS
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre"]
 
@@ -38,7 +39,7 @@ class OpeningHours:
     closed_on_public_holidays: bool
 
     def periods_on(self, day: date) -> tuple[Period, ...]:
-        if self.closed_on_public_holidays and day in holidays.France(years=day.year):
+        if self.closed_on_public_holidays and day in _french_holidays(day.year):
             return ()
         return self.week[day.weekday()]
 
@@ -78,13 +79,23 @@ def parse(raw: dict) -> OpeningHours:
 
 
 def load() -> OpeningHours:
-    override = os.environ.get("OPENING_HOURS", "").strip()
+    """The hours in force: OPENING_HOURS if set, else data/service.yml (parsed once each)."""
+    return _load(os.environ.get("OPENING_HOURS", "").strip())
+
+
+@lru_cache(maxsize=4)
+def _load(override: str) -> OpeningHours:
     if override:
         try:
             return parse(json.loads(override))
         except ValueError as exc:
             raise SystemExit(f"OPENING_HOURS is not valid: {exc}") from exc
     return parse(load_cached(paths.DATA / "service.yml", "SERVICE")["service"]["opening_hours"])
+
+
+@lru_cache(maxsize=4)
+def _french_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.France(years=year)
 
 
 # --- said in French ----------------------------------------------------------------------------

@@ -55,7 +55,6 @@ def bot_event(text: str, live: dict[str, Any]) -> dict[str, Any]:
     return {"event": "bot", "text": text, "data": {"custom": {"live": live}}}
 
 
-PAUSE = {"event": "pause"}
 RESUME = {"event": "resume"}
 # Rasa's policies expect every user turn after action_listen; a paused conversation had none
 LISTEN = {"event": "action", "name": "action_listen"}

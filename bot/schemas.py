@@ -57,7 +57,7 @@ SECTORS = {
     },
 }
 
-_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]  # Monday first
 OPENING_HOURS = {
     "type": "object",
     "required": ["week", "closed_on_public_holidays"],
@@ -69,7 +69,7 @@ OPENING_HOURS = {
             "additionalProperties": False,
             "properties": {
                 day: {"type": "array", "items": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"}}
-                for day in _WEEKDAYS
+                for day in WEEKDAYS
             },
         },
     },

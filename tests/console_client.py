@@ -22,6 +22,17 @@ def make_account(settings, role: str = "mediateur", name: str | None = None) -> 
     return email
 
 
+def nobody_on_duty(settings) -> None:
+    """Every mediator away from live exchanges (shared servers: the next test starts clean)."""
+    from sqlalchemy import update
+
+    from bot.store.tables import Mediator
+
+    with db.session(settings.database_url) as session:
+        session.execute(update(Mediator).values(available=False))
+        session.commit()
+
+
 class Console:
     def __init__(self, settings):
         self.base = f"http://127.0.0.1:{settings.web_port}/mediateurs"

@@ -183,10 +183,8 @@ def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
 
 def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(group, model):
     """The mediator hands back while Rasa is away: the person is not left in a paused conversation."""
-    from sqlalchemy import update
-
-    from bot.store.tables import LiveChat, Mediator
-    from tests.console_client import Console, make_account
+    from bot.store.tables import LiveChat
+    from tests.console_client import Console, make_account, nobody_on_duty
 
     console = Console(group.settings)
     console.login(make_account(group.settings, name="Claire Dupont"))
@@ -216,6 +214,4 @@ def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(gro
             assert not conversations.is_paused(session, chat.sender)
         assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
     finally:
-        with db.session(group.settings.database_url) as session:
-            session.execute(update(Mediator).values(available=False))
-            session.commit()
+        nobody_on_duty(group.settings)

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import update
-
 from bot.store import conversations, db
-from bot.store.tables import Mediator
 from tests.browser import conversation_id, launch, say, screenshot, wait_until_ready
-from tests.console_client import PASSWORD, make_account
+from tests.console_client import PASSWORD, make_account, nobody_on_duty
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 TIMEOUT = 30_000
@@ -37,9 +34,7 @@ def type_in_chat(page, text: str) -> None:
 @pytest.fixture
 def nobody_on_duty_after(servers):
     yield
-    with db.session(servers.database_url) as session:
-        session.execute(update(Mediator).values(available=False))
-        session.commit()
+    nobody_on_duty(servers)
 
 
 def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers, nobody_on_duty_after):

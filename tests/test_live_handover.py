@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from bot.store import conversations, db, live
 from bot.store.tables import LiveChat, Mediator, utcnow
-from tests.console_client import Console, make_account
+from tests.console_client import Console, make_account, nobody_on_duty
 
 JSON = {"Accept": "application/json"}
 
@@ -30,9 +30,7 @@ def mediators(servers):
     claire = console_of(servers, "Claire Dupont", available=True)
     karim = console_of(servers, "Karim Benali", available=False)
     yield claire, karim
-    with db.session(servers.database_url) as session:
-        session.execute(update(Mediator).values(available=False))
-        session.commit()
+    nobody_on_duty(servers)
 
 
 def live_chat(settings, conversation_id: str) -> LiveChat | None:

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
-from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, Slot, utcnow
+from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, LiveChat, Slot, utcnow
 
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000
@@ -236,7 +236,7 @@ def dossier_for_console(session: Session, dossier_id: int) -> Dossier | None:
             selectinload(Dossier.needs), selectinload(Dossier.notes).selectinload(DossierNote.author),
             selectinload(Dossier.audit).selectinload(DossierAudit.actor), selectinload(Dossier.callbacks),
             selectinload(Dossier.appointments).selectinload(Appointment.slot), selectinload(Dossier.assignee),
-            selectinload(Dossier.live_chats),
+            selectinload(Dossier.live_chats).selectinload(LiveChat.mediator),
         )
     ).scalar_one_or_none()
 

@@ -45,10 +45,14 @@ def ping(session: Session, mediator_id: int, now: datetime | None = None) -> Non
     session.commit()
 
 
+def seen_recently(mediator: Mediator | None, idle_minutes: int, now: datetime) -> bool:
+    """The mediator used the console within the last `idle_minutes`."""
+    return bool(mediator and mediator.last_seen_at and mediator.last_seen_at >= now - timedelta(minutes=idle_minutes))
+
+
 def is_present(mediator: Mediator, idle_minutes: int, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    return bool(mediator.available and mediator.active and mediator.last_seen_at
-                and mediator.last_seen_at >= now - timedelta(minutes=idle_minutes))
+    """Available for a live exchange: the same rule as `available_mediators`, for one mediator."""
+    return bool(mediator.available and mediator.active and seen_recently(mediator, idle_minutes, now or utcnow()))
 
 
 def available_mediators(session: Session, idle_minutes: int, now: datetime | None = None) -> list[Mediator]:
@@ -115,8 +119,6 @@ def waiting(session: Session) -> list[Waiting]:
 
 def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, now: datetime | None = None) -> LiveChat:
     """The mediator takes the waiting person (and their dossier); LiveError if someone was quicker."""
-    from bot.store import casework
-
     now = now or utcnow()
     result = session.execute(
         update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state == "waiting")
@@ -135,7 +137,7 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, n
     # the dossier follows the person: whoever talks with them holds it (the claim's own audit row)
     dossier = session.get(Dossier, chat.dossier_id)
     dossier.assigned_to, dossier.lease_until, dossier.status = mediator_id, now + timedelta(minutes=lease_minutes), "en_cours"
-    casework.audit(session, dossier, mediator_id, "direct_rejoint", at=now)
+    audit(session, dossier, mediator_id, "direct_rejoint", at=now)
     session.commit()
     return chat
 
@@ -149,13 +151,12 @@ def require_writer(chat: LiveChat | None, mediator_id: int) -> LiveChat:
     return chat
 
 
-def end(session: Session, chat_id: int, ended_by: str, from_states: tuple[str, ...] = OPEN_STATES,
-        now: datetime | None = None) -> LiveChat | None:
+def end(session: Session, chat_id: int, ended_by: str, now: datetime | None = None) -> LiveChat | None:
     """Close the chat; None when it was already closed (someone else ended it first)."""
     now = now or utcnow()
     state = "timed_out" if ended_by in ("timeout", "absent") else "ended"
     result = session.execute(
-        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state.in_(from_states))
+        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state.in_(OPEN_STATES))
         .values(state=state, ended_at=now, ended_by=ended_by)
         .execution_options(synchronize_session=False)
     )
@@ -180,7 +181,5 @@ def overdue(session: Session, pickup_seconds: int, idle_minutes: int, now: datet
     active = session.execute(
         select(LiveChat).where(LiveChat.state == "active").options(selectinload(LiveChat.mediator))
     ).scalars()
-    gone = [(chat, "absent") for chat in active
-            if chat.mediator is None or not (chat.mediator.last_seen_at
-                                             and chat.mediator.last_seen_at >= now - timedelta(minutes=idle_minutes))]
+    gone = [(chat, "absent") for chat in active if not seen_recently(chat.mediator, idle_minutes, now)]
     return late + gone

@@ -212,9 +212,6 @@ class Callback(Base):
     dossier = relationship("Dossier", back_populates="callbacks")
 
 
-LIVE_STATES = ("waiting", "active", "ended", "timed_out")
-
-
 class LiveChat(Base):
     """A person waiting for, or chatting live with, a mediator in the website chat.
 
@@ -236,7 +233,7 @@ class LiveChat(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
-    state = Column(String(20), nullable=False, default="waiting")  # LIVE_STATES
+    state = Column(String(20), nullable=False, default="waiting")  # waiting | active | ended | timed_out
     requested_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
     joined_at = Column(UTCDateTime())

@@ -9,19 +9,19 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from bot import catalog
 from bot import settings as bot_settings
 from bot.settings import PARIS
-from bot.store import accounts, casework, conversations, db, live, queries
+from bot.store import accounts, casework, conversations, queries
 from bot.store.tables import Appointment, Mediator, Slot
 from bot.web import live as live_web
+from bot.web.handlers import back_to, db_runner
 
 PREFIX = "/mediateurs"
 STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
@@ -48,10 +48,6 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = {"message": message, "kind": kind}
 
 
-def back_to(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, relay: live_web.LiveRelay) -> list[Route]:
     templates.env.filters["local"] = local
     need_labels = {n.id: n.label for n in catalog.needs()}
@@ -67,12 +63,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def in_db(work: Callable):
-        """Run `work(session)` in a worker thread with its own session."""
-        def job():
-            with db.session(settings.database_url) as session:
-                return work(session)
-        return run_in_threadpool(job)
+    in_db = db_runner(settings.database_url)
 
     def login_required(handler, admin: bool = False):
         async def wrapped(request: Request) -> Response:
@@ -147,7 +138,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
                 "dossier": dossier, "data": queries.dossier_as_dict(dossier),
                 "transcript": conversations.transcript(session, dossier.conversation_id),
                 "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id),
-                "live_chat": live.latest_chat(session, dossier.id),
+                "live_chat": dossier.live_chats[-1] if dossier.live_chats else None,
             }
 
         context = await in_db(load)
@@ -418,7 +409,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         Route(PREFIX + "/equipe/{mediator_id:int}/creneaux", login_required(team_slots, admin=True), methods=["POST"]),
         Route(PREFIX + "/export.csv", login_required(export_csv)),
         Route(PREFIX + "/activite", login_required(activity_page)),
-        *live_web.console_routes(PREFIX, relay, login_required, flash, in_db),
+        *live_web.console_routes(PREFIX, relay, login_required, flash),
     ]
 
 

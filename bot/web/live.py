@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import settings as bot_settings
 from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
-from bot.store import conversations, db, live
+from bot.store import conversations, live
 from bot.store.tables import LiveChat, Mediator, utcnow
+from bot.web.handlers import back_to, db_runner
 
 logger = logging.getLogger(__name__)
 MAX_LIVE_MESSAGE_CHARS = 2000
@@ -53,12 +53,7 @@ class LiveRelay:
     def __init__(self, settings: bot_settings.Settings) -> None:
         self.settings = settings
         self.rasa = RasaClient(settings.rasa_api_base, settings.rasa_token)
-
-    def in_db(self, work: Callable):
-        def job():
-            with db.session(self.settings.database_url) as session:
-                return work(session)
-        return run_in_threadpool(job)
+        self.in_db = db_runner(settings.database_url)
 
     async def announce_join(self, conversation_id: str, mediator_name: str) -> None:
         name = first_name(mediator_name)
@@ -145,12 +140,9 @@ class LiveRelay:
 
 # --- routes -----------------------------------------------------------------------------------
 
-def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) -> list[Route]:
+def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list[Route]:
     """Presence, the waiting list, joining, the live chat and its end, under /mediateurs."""
-    settings = relay.settings
-
-    def back_to(url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303)
+    settings, in_db = relay.settings, relay.in_db
 
     async def set_presence(request: Request, me) -> Response:
         form = await request.form()
@@ -172,13 +164,11 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash, in_db) 
             now = utcnow()
             return {
                 "available": live.is_present(mediator, settings.presence_idle_minutes, now),
-                "marked_available": bool(mediator.available),
                 "waiting": [
                     {"chat": w.chat_id, "dossier": w.dossier_id,
                      "seconds": int((now - w.requested_at).total_seconds())}
                     for w in live.waiting(session)
                 ],
-                "pickup_seconds": settings.live_pickup_seconds,
             }
 
         return JSONResponse(await in_db(run), headers={"Cache-Control": "no-store"})
