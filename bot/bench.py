@@ -112,6 +112,9 @@ async def _load(url: str, people: int, result: LoadResult) -> None:
 
 
 def play(label: str, base_url: str, people: int, pids: dict[str, int]) -> LoadResult:
+    """One warm-up conversation per script (not counted: first calls build caches and TensorFlow
+    functions in either server), then the measured load."""
+    asyncio.run(_load(f"{base_url}/webhooks/rest/webhook", len(SCRIPTS), LoadResult("warm-up")))
     result = LoadResult(label)
     sampler = MemorySampler(pids)
     sampler.start()

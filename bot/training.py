@@ -17,10 +17,12 @@ from bot import paths
 
 MODEL_PREFIX = "model-"
 KEEP_MODELS = 3
+OWN_COMPONENTS = [paths.ROOT / "bot" / "policies.py", *sorted((paths.ROOT / "bot" / "nlu").glob("*.py"))]
 
 
 def training_inputs(config: Path = paths.CONFIG) -> list[Path]:
     files = [config, paths.DOMAIN, paths.ROOT / "requirements.lock"]
+    files += OWN_COMPONENTS  # our trainable components' code
     for source in paths.RASA_TRAINING_DATA:
         files.extend(sorted(source.rglob("*.yml")) if source.is_dir() else [source])
     return files

@@ -29,3 +29,26 @@ def test_tracker_store_engine_pings_postgresql_connections_only():
     tracker_store_fix.install()
     assert tracker_store.create_engine_kwargs("postgresql://u@h:5432/db")["pool_pre_ping"] is True
     assert "pool_pre_ping" not in tracker_store.create_engine_kwargs("sqlite:///x.db")
+    assert "poolclass" not in tracker_store.create_engine_kwargs("sqlite://")  # in memory: SQLAlchemy's own pool
+
+
+def test_the_sqlite_tracker_store_keeps_its_connection_and_its_conversations(tmp_path):
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.pool import QueuePool
+
+    tracker_store_fix.install()
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "trackers.db"))
+    assert isinstance(store.engine.pool, QueuePool)
+    tracker = DialogueStateTracker("someone", [])
+    for turn in range(3):
+        tracker.update(UserUttered(f"message {turn}"))
+        tracker.update(ActionExecuted("action_listen"))
+        asyncio.run(store.save(tracker))
+    assert store.engine.pool.checkedout() == 0 and store.engine.pool.checkedin() == 1  # one connection, reused
+    stored = asyncio.run(store.retrieve("someone"))
+    assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["message 0", "message 1", "message 2"]

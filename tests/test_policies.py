@@ -1,0 +1,67 @@
+"""RuleAwareTEDPolicy (bot/policies.py): TED's network runs only where no rule or story decides,
+and the action Rasa chooses is the one the rules and stories say. Uses the trained model."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.core.agent import load_agent
+from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies import RuleAwareTEDPolicy
+
+
+@pytest.fixture(scope="module")
+def agent(model):
+    return asyncio.run(load_agent(model_path=str(model)))
+
+
+@pytest.fixture(scope="module")
+def ted(agent) -> RuleAwareTEDPolicy:
+    components = [getattr(node, "_component", None) for node in agent.processor.graph_runner._instantiated_nodes.values()]
+    [policy] = [c for c in components if isinstance(c, RuleAwareTEDPolicy)]
+    return policy
+
+
+def tracker_after(agent, *turns: tuple[str, list[str]]) -> DialogueStateTracker:
+    """A conversation: each turn is (intent of the person, actions of the assistant after it)."""
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    for intent, actions in turns:
+        events.append(UserUttered(intent, intent={"name": intent, "confidence": 1.0}))
+        events += [ActionExecuted(a) for a in actions]
+    return DialogueStateTracker.from_events("test-policies", events, slots=agent.domain.slots)
+
+
+def next_action(agent, tracker) -> tuple[str, str]:
+    prediction = agent.processor._predict_next_with_tracker(tracker)
+    return agent.domain.action_names_or_texts[prediction.max_confidence_index], prediction.policy_name
+
+
+def test_the_network_stays_silent_where_a_rule_decides(agent, ted):
+    tracker = tracker_after(agent, ("greet", []))
+    assert ted.memorising_policies, "the rule and memoization policies were not found in the model"
+    assert ted.decided_elsewhere(tracker, agent.domain, None)
+    assert ted.predict_action_probabilities(tracker, agent.domain).max_confidence == 0
+    assert next_action(agent, tracker) == ("utter_greet", "RulePolicy")
+
+
+def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
+    # a path written in no rule and no story: « thanks » twice, then a yes out of the blue
+    tracker = tracker_after(agent, ("thank", ["utter_you_are_welcome", "action_listen"]),
+                            ("thank", ["utter_you_are_welcome", "action_listen"]), ("affirm", []))
+    assert not ted.decided_elsewhere(tracker, agent.domain, None)
+    network = ted.predict_action_probabilities(tracker, agent.domain)
+    assert network.max_confidence > 0
+    action, policy = next_action(agent, tracker)
+    if network.max_confidence > 0.3:  # above the rules' fallback threshold (config.yml): TED's choice
+        assert (action, policy) == (agent.domain.action_names_or_texts[network.max_confidence_index],
+                                    "RuleAwareTEDPolicy")
+    else:
+        assert action == "action_default_fallback"
+
+
+def test_a_story_path_is_followed(agent):
+    tracker = tracker_after(agent, ("greet", ["utter_greet", "utter_ask_what_brings_you", "action_listen"]),
+                            ("affirm", []))
+    assert next_action(agent, tracker)[0] == "utter_ask_what_brings_you"
