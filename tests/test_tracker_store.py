@@ -115,3 +115,19 @@ def test_a_session_restarted_then_saved_twice_stores_each_event_once(stores):
         tracker.update(event)
     asyncio.run(lean.save(tracker))
     assert len(rows(lean, "returns")) == 12
+
+
+def test_both_endpoints_files_name_this_store(tmp_path, monkeypatch):
+    """Rasa falls back to an in-memory store, with a mere warning, when it cannot load the one named."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    for name, value in {"TRACKER_DIALECT": "sqlite", "TRACKER_URL": url, "ACTION_ENDPOINT_URL": "http://x/webhook",
+                        "ACTION_SERVER_TOKEN": "t", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
+                        "REDIS_KEY_PREFIX": "p"}.items():
+        monkeypatch.setenv(name, value)
+    for endpoints in (paths.ROOT / "endpoints.yml", paths.ROOT / "deploy" / "endpoints.prod.yml"):
+        store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"), Domain.empty())
+        assert isinstance(store, LeanSQLTrackerStore), endpoints
+        store.engine.dispose()
