@@ -244,10 +244,9 @@ def run_profile(people: int = 20) -> Path:
     for servers, result in rows:
         lines.append(f"| {servers} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
                      f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} |")
-    lines += ["", "On a 2-core machine a second Rasa server cannot add CPU: both servers, the action servers,",
-              "PostgreSQL, Redis, nginx and the load generator share the same two cores. What this run shows",
-              "is that the second server costs little and that the layout works under load; the throughput",
-              "gain needs more cores or machines."]
+    lines += ["", "On a 2-core machine both Rasa servers, the action servers, PostgreSQL, Redis, nginx and the",
+              "load generator share the same two cores: compare the rows with each other, not with the",
+              "embedded default above or with another machine."]
     return _write_section(PROFILE_SECTION, lines)
 
 
