@@ -215,3 +215,42 @@ def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(gro
         assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
     finally:
         nobody_on_duty(group.settings)
+
+
+def test_a_live_exchange_given_back_while_the_action_server_is_down_gets_its_follow_up(group, model):
+    """Rasa gives the conversation back but cannot run the assistant's follow-up (action server
+    away): once the action server is back, the web app's watcher has the assistant say it, once."""
+    from bot.store.tables import LiveChat
+    from tests.console_client import Console, make_account, nobody_on_duty
+
+    console = Console(group.settings)
+    console.login(make_account(group.settings, name="Inès Martin"))
+    console.post("/presence", {"disponible": "1"})
+    chat = Chat(group.settings)
+    try:
+        assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a quelqu'un"))
+        with db.session(group.settings.database_url) as session:
+            request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
+        console.post(f"/direct/{request.id}/rejoindre")
+        stop(group, "actions")
+        ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
+        assert ended.status_code == 200
+        with db.session(group.settings.database_url) as session:
+            assert conversations.after_live_part(session, chat.sender) == "silent"  # resumed, follow-up lost
+        group.start("actions", supervisor.action_server_command(group.settings))
+        group.wait_until("actions", supervisor.action_server_ready, 120)
+
+        def follow_ups() -> int:
+            with db.session(group.settings.database_url) as session:
+                return sum("autre question" in line.text for line in conversations.transcript(session, chat.sender))
+
+        deadline = time.monotonic() + 90  # repaired 30 s after the end, by the watcher (every 2 s)
+        while not follow_ups() and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(5)  # a few more watcher rounds: the follow-up is not repeated
+        assert follow_ups() == 1
+        with db.session(group.settings.database_url) as session:
+            assert conversations.after_live_part(session, chat.sender) is None
+        assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
+    finally:
+        nobody_on_duty(group.settings)

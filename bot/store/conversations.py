@@ -79,16 +79,32 @@ def transcript(session: Session, conversation_id: str, after_id: int = 0) -> lis
 
 def is_paused(session: Session, conversation_id: str) -> bool:
     """Whether Rasa's latest pause/resume event for the conversation is a pause (a live part)."""
+    return after_live_part(session, conversation_id) == "paused"
+
+
+def after_live_part(session: Session, conversation_id: str) -> str | None:
+    """Where a conversation stands after its latest live part, from Rasa's events:
+    'paused' (still paused), 'silent' (resumed, and since then neither the assistant nor the person
+    has said anything: only our own EXTERNAL_ triggers, whose follow-up failed), or None."""
     try:
         latest = session.execute(
-            text("SELECT type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+            text("SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
                  "ORDER BY id DESC LIMIT 1"),
             {"sender": conversation_id},
-        ).scalar()
+        ).first()
+        if latest is None:
+            return None
+        if latest.type_name == "pause":
+            return "paused"
+        spoken = session.execute(
+            text("SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
+                 "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"),
+            {"sender": conversation_id, "resumed": latest.id},
+        ).first()
     except (OperationalError, ProgrammingError):
         session.rollback()
-        return False
-    return latest == "pause"
+        return None
+    return None if spoken else "silent"
 
 
 def exists(session: Session, conversation_id: str) -> bool:

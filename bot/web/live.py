@@ -109,7 +109,8 @@ class LiveRelay:
         await self.repair_paused()
 
     async def repair_paused(self) -> None:
-        """Chats ended a while ago whose conversation is still paused (Rasa was away): resume them."""
+        """Chats ended a while ago whose conversation was not fully given back (Rasa or the action
+        server was away): still paused, or resumed without the assistant's follow-up message."""
         def find(session):
             now = utcnow()
             recent = session.query(LiveChat).filter(
@@ -118,14 +119,23 @@ class LiveRelay:
                 LiveChat.ended_at > now - timedelta(hours=6),
             ).order_by(LiveChat.id).all()
             latest = {c.conversation_id: c for c in recent}  # one repair per conversation: its last chat
-            return [(c.conversation_id, c.ended_by, c.mediator.name if c.mediator else None)
-                    for c in latest.values() if live.open_chat(session, c.conversation_id) is None
-                    and conversations.is_paused(session, c.conversation_id)]
+            todo = []
+            for chat in latest.values():
+                ended_by = chat.ended_by or "mediator"
+                if live.open_chat(session, chat.conversation_id) is not None:
+                    continue
+                state = conversations.after_live_part(session, chat.conversation_id)
+                if state == "paused" or (state == "silent" and FOLLOW_UP_INTENT.get(ended_by)):
+                    todo.append((chat.conversation_id, ended_by, chat.mediator.name if chat.mediator else None, state))
+            return todo
 
-        for conversation_id, ended_by, mediator_name in await self.in_db(find):
+        for conversation_id, ended_by, mediator_name, state in await self.in_db(find):
             try:
-                await self.after_end(conversation_id, ended_by or "mediator", mediator_name, False)
-                logger.info("conversation %s resumed after its live part", conversation_id)
+                if state == "paused":
+                    await self.after_end(conversation_id, ended_by, mediator_name, False)
+                else:
+                    await self.rasa.trigger(conversation_id, FOLLOW_UP_INTENT[ended_by])
+                logger.info("conversation %s given back to the assistant after its live part", conversation_id)
             except RasaUnavailable:
                 return  # still away: next round
 
