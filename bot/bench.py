@@ -119,14 +119,17 @@ async def _one_at_a_time(url: str, result: LoadResult) -> None:
         result.seconds = time.perf_counter() - started
 
 
-def play(label: str, base_url: str, people: int, pids: dict[str, int]) -> tuple[LoadResult, LoadResult]:
+def play(label: str, base_url: str, people: int, pids: dict[str, int],
+         one_at_a_time: bool = True) -> tuple[LoadResult | None, LoadResult]:
     """One warm-up conversation per script (not counted: first calls build caches and TensorFlow
-    functions in either server); then each script alone, one conversation at a time (what one
-    person feels on a quiet day); then the measured load."""
+    functions in either server); then, if asked, each script alone, one conversation at a time
+    (what one person feels on a quiet day); then the measured load."""
     webhook = f"{base_url}/webhooks/rest/webhook"
     asyncio.run(_load(webhook, len(SCRIPTS), LoadResult("warm-up")))
-    alone = LoadResult(f"{label}, une conversation à la fois")
-    asyncio.run(_one_at_a_time(webhook, alone))
+    alone = None
+    if one_at_a_time:
+        alone = LoadResult(f"{label}, une conversation à la fois")
+        asyncio.run(_one_at_a_time(webhook, alone))
     return alone, _measure_load(label, webhook, people, pids)
 
 
@@ -166,27 +169,21 @@ def bare_project(directory: Path) -> Path:
 
 
 def train_bare(directory: Path) -> tuple[Path, float]:
-    started = time.monotonic()
-    subprocess.run(
-        training.rasa_command("train", "--config", str(directory / "config.yml"), "--domain",
-                              str(directory / "domain.yml"), "--data", str(paths.DATA / "nlu"),
-                              str(directory / "rules.yml"), "--out", str(directory), "--fixed-model-name",
-                              "bare.tar.gz"),
-        check=True, cwd=paths.ROOT, env=training.rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return directory / "bare.tar.gz", time.monotonic() - started
+    model = directory / "bare.tar.gz"
+    command = training.train_command(model, directory / "config.yml", directory / "domain.yml",
+                                     [paths.DATA / "nlu", directory / "rules.yml"])
+    return model, _timed(command, training.rasa_env())
 
 
 def train_ours_from_scratch(directory: Path) -> float:
     """Seconds to train our model with an empty component cache (what a fresh `make run` pays)."""
+    return _timed(training.train_command(directory / "ours.tar.gz"),
+                  {**training.rasa_env(), "RASA_CACHE_DIRECTORY": str(directory / "cache")})
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
     started = time.monotonic()
-    subprocess.run(
-        training.rasa_command("train", "--config", str(paths.CONFIG), "--domain", str(paths.DOMAIN),
-                              *training.training_data_args(), "--out", str(directory), "--fixed-model-name",
-                              "ours.tar.gz"),
-        check=True, cwd=paths.ROOT, env={**training.rasa_env(), "RASA_CACHE_DIRECTORY": str(directory / "cache")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    subprocess.run(command, check=True, cwd=paths.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
@@ -235,7 +232,7 @@ def run_profile(people: int = 20) -> Path:
         try:
             wait_for_answer(layout.public_url)
             pids = {name: p.pid for name, p in group.processes.items() if name.startswith("rasa")}
-            rows.append((servers, play(f"{servers} serveur(s) Rasa", layout.public_url, people, pids)[1]))
+            rows.append((servers, play(f"{servers} serveur(s) Rasa", layout.public_url, people, pids, one_at_a_time=False)[1]))
         finally:
             group.stop()
     lines = [f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations, "

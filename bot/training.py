@@ -59,6 +59,14 @@ def training_data_args() -> list[str]:
     return ["--data", *[str(p) for p in paths.RASA_TRAINING_DATA]]
 
 
+def train_command(target: Path, config: Path = paths.CONFIG, domain: Path = paths.DOMAIN,
+                  data: list[Path] | None = None) -> list[str]:
+    """`rasa train` writing the model to `target` (our config, domain and data unless given)."""
+    data_args = training_data_args() if data is None else ["--data", *map(str, data)]
+    return rasa_command("train", "--config", str(config), "--domain", str(domain), *data_args,
+                        "--out", str(target.parent), "--fixed-model-name", target.name)
+
+
 def ensure_model(models_dir: Path = paths.MODELS, force: bool = False) -> Path:
     """Return the model for the current inputs, training it first if it does not exist."""
     target = model_path(models_dir)
@@ -66,19 +74,7 @@ def ensure_model(models_dir: Path = paths.MODELS, force: bool = False) -> Path:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     print(f"Training the model ({target.name}); this takes a few minutes…", flush=True)
-    subprocess.run(
-        rasa_command(
-            "train",
-            "--config", str(paths.CONFIG),
-            "--domain", str(paths.DOMAIN),
-            *training_data_args(),
-            "--out", str(models_dir),
-            "--fixed-model-name", target.name,
-        ),
-        check=True,
-        cwd=paths.ROOT,
-        env=rasa_env(),
-    )
+    subprocess.run(train_command(target), check=True, cwd=paths.ROOT, env=rasa_env())
     prune_old_models(models_dir, keep=target)
     return target
 

@@ -5,6 +5,7 @@ These tests stop and restart processes, so they use their own servers (embedded 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -181,13 +182,14 @@ def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
         proxy.close()
 
 
-def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(group, model):
-    """The mediator hands back while Rasa is away: the person is not left in a paused conversation."""
+@contextlib.contextmanager
+def live_exchange(group, mediator_name: str):
+    """A person asks for a mediator, who joins: (console, chat, live chat). Nobody on duty after."""
     from bot.store.tables import LiveChat
     from tests.console_client import Console, make_account, nobody_on_duty
 
     console = Console(group.settings)
-    console.login(make_account(group.settings, name="Claire Dupont"))
+    console.login(make_account(group.settings, name=mediator_name))
     console.post("/presence", {"disponible": "1"})
     chat = Chat(group.settings)
     try:
@@ -195,6 +197,14 @@ def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(gro
         with db.session(group.settings.database_url) as session:
             request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
         console.post(f"/direct/{request.id}/rejoindre")
+        yield console, chat, request
+    finally:
+        nobody_on_duty(group.settings)
+
+
+def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(group, model):
+    """The mediator hands back while Rasa is away: the person is not left in a paused conversation."""
+    with live_exchange(group, "Claire Dupont") as (console, chat, request):
         stop(group, "rasa")
         ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
         assert ended.status_code == 200  # the console does not fail; the exchange is over for the mediator
@@ -213,25 +223,12 @@ def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(gro
         with db.session(group.settings.database_url) as session:
             assert not conversations.is_paused(session, chat.sender)
         assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
-    finally:
-        nobody_on_duty(group.settings)
 
 
 def test_a_live_exchange_given_back_while_the_action_server_is_down_gets_its_follow_up(group, model):
     """Rasa gives the conversation back but cannot run the assistant's follow-up (action server
     away): once the action server is back, the web app's watcher has the assistant say it, once."""
-    from bot.store.tables import LiveChat
-    from tests.console_client import Console, make_account, nobody_on_duty
-
-    console = Console(group.settings)
-    console.login(make_account(group.settings, name="Inès Martin"))
-    console.post("/presence", {"disponible": "1"})
-    chat = Chat(group.settings)
-    try:
-        assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a quelqu'un"))
-        with db.session(group.settings.database_url) as session:
-            request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
-        console.post(f"/direct/{request.id}/rejoindre")
+    with live_exchange(group, "Inès Martin") as (console, chat, request):
         stop(group, "actions")
         ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
         assert ended.status_code == 200
@@ -252,5 +249,3 @@ def test_a_live_exchange_given_back_while_the_action_server_is_down_gets_its_fol
         with db.session(group.settings.database_url) as session:
             assert conversations.after_live_part(session, chat.sender) is None
         assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
-    finally:
-        nobody_on_duty(group.settings)

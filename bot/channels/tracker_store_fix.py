@@ -30,7 +30,7 @@ def _engine_kwargs(url):
 
 
 def _is_sqlite_file(url) -> bool:
-    url = make_url(str(url)) if isinstance(url, str) else url
+    url = make_url(url)
     return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
 

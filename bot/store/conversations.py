@@ -79,23 +79,20 @@ def transcript(session: Session, conversation_id: str, after_id: int = 0) -> lis
 
 def is_paused(session: Session, conversation_id: str) -> bool:
     """Whether Rasa's latest pause/resume event for the conversation is a pause (a live part)."""
-    return after_live_part(session, conversation_id) == "paused"
+    latest = _latest_pause_or_resume(session, conversation_id)
+    return latest is not None and latest.type_name == "pause"
 
 
 def after_live_part(session: Session, conversation_id: str) -> str | None:
     """Where a conversation stands after its latest live part, from Rasa's events:
     'paused' (still paused), 'silent' (resumed, and since then neither the assistant nor the person
     has said anything: only our own EXTERNAL_ triggers, whose follow-up failed), or None."""
+    latest = _latest_pause_or_resume(session, conversation_id)
+    if latest is None:
+        return None
+    if latest.type_name == "pause":
+        return "paused"
     try:
-        latest = session.execute(
-            text("SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
-                 "ORDER BY id DESC LIMIT 1"),
-            {"sender": conversation_id},
-        ).first()
-        if latest is None:
-            return None
-        if latest.type_name == "pause":
-            return "paused"
         spoken = session.execute(
             text("SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
                  "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"),
@@ -105,6 +102,20 @@ def after_live_part(session: Session, conversation_id: str) -> str | None:
         session.rollback()
         return None
     return None if spoken else "silent"
+
+
+def _latest_pause_or_resume(session: Session, conversation_id: str):
+    """Rasa's latest pause or resume event of the conversation (id, type_name), or None (also when
+    Rasa has not created its events table yet)."""
+    try:
+        return session.execute(
+            text("SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+                 "ORDER BY id DESC LIMIT 1"),
+            {"sender": conversation_id},
+        ).first()
+    except (OperationalError, ProgrammingError):
+        session.rollback()
+        return None
 
 
 def exists(session: Session, conversation_id: str) -> bool:
