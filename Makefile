@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser train run shell test eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: install browser train run shell test test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -71,7 +71,18 @@ compare-pipelines: install
 
 test: train browser
 	@./scripts/ensure-nginx
+	@./scripts/ensure-faketime
 	$(PY) -m pytest
+
+# The tests whose code compares with « now », run a year ahead under libfaketime (.ci/run does it).
+CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_console_http.py tests/test_live_handover.py \
+	tests/test_opening_hours.py tests/test_retention.py tests/test_calendar_ics.py tests/test_accounts.py \
+	tests/test_activity.py tests/test_reporting.py tests/test_actions_handover.py tests/test_actions_live.py \
+	tests/test_spool.py
+test-next-year: train browser
+	@./scripts/ensure-faketime
+	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime" >&2; exit 1; }
+	faketime -f +365d $(PY) -m pytest $(CLOCK_TESTS)
 
 # Regenerate requirements.lock from requirements.in in a scratch virtualenv.
 lock:

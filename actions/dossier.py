@@ -3,14 +3,17 @@
 A storage failure never breaks the conversation, and never loses a write: `record` retries a
 refused write a few times, then keeps it in the durable spool (bot/store/spool.py), which is
 replayed before the next write once the database answers again. Reads (free slots) go through
-`dossier_session`, which logs errors and lets the action answer without them.
+`read`, which returns None when the database fails, so that the action can give the honest
+« souci technique » answer instead of breaking the conversation.
+
+The action server runs every action in a worker thread (bot/action_server.py), so the database
+calls and the retry waits here never hold up other conversations.
 """
 from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -21,17 +24,17 @@ from bot.store.spool import Spool, write_now
 
 logger = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds between attempts, about 2 s in all before spooling
+T = TypeVar("T")
 
 
-@contextmanager
-def dossier_session() -> Iterator[Session]:
-    """A session committed at the end; errors are logged, not raised."""
+def read(query: Callable[[Session], T]) -> T | None:
+    """`query(session)`'s result, or None when the database fails (logged): the caller then says so."""
     try:
         with db.session(settings.database_url()) as session:
-            yield session
-            session.commit()
+            return query(session)
     except SQLAlchemyError:
-        logger.exception("could not read or write the dossier")
+        logger.exception("could not read the store")
+        return None
 
 
 def _spool() -> Spool:

@@ -6,7 +6,7 @@ wrong answers (data/service.yml) the assistant moves on rather than loop.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,10 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.dossier import dossier_session, record
+from actions.dossier import read, record
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
-from bot import catalog, contact, settings
+from bot import catalog, clock, contact, settings
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.profile import NOT_GIVEN
 from bot.settings import PARIS
@@ -79,12 +79,13 @@ class ActionAskCreneau(Action):
         return "action_ask_creneau"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        slots = []
-        with dossier_session() as session:
-            slots = [
-                (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0])
-                for s in queries.free_slots(session, after=datetime.now(timezone.utc), limit=3)
-            ]
+        slots = read(lambda session: [
+            (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0])
+            for s in queries.free_slots(session, after=clock.now(), limit=3)
+        ])
+        if slots is None:  # the store does not answer: the form goes on towards a call back
+            dispatcher.utter_message(response="utter_slots_unavailable")
+            return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
         if not slots:
             dispatcher.utter_message(response="utter_no_free_slot")
             return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
@@ -93,6 +94,17 @@ class ActionAskCreneau(Action):
             for slot_id, when, who in slots
         ]
         dispatcher.utter_message(response="utter_ask_creneau", buttons=buttons)
+        return []
+
+
+class ActionAskConsentement(Action):
+    """The consent question, with the retention period the purge applies (data/service.yml)."""
+
+    def name(self) -> str:
+        return "action_ask_consentement"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        dispatcher.utter_message(response="utter_ask_consentement", duree=catalog.retention_months())
         return []
 
 
@@ -110,7 +122,7 @@ class ContactFormValidation(RetryingFormValidation):
         if value is None:
             return {"consentement": None}
         if value is True:
-            return {"consentement": True, "consentement_le": datetime.now(timezone.utc).isoformat()}
+            return {"consentement": True, "consentement_le": clock.now().isoformat()}
         if value is False:
             return {"consentement": False}
         return {"consentement": None}
@@ -142,9 +154,8 @@ class ValidateRendezVousForm(ContactFormValidation):
         if value is None:
             return {"creneau": None}
         if str(value).isdigit():
-            with dossier_session() as session:
-                free = {s.id for s in queries.free_slots(session, datetime.now(timezone.utc), limit=50)}
-            if int(value) in free:
+            free = read(lambda session: {s.id for s in queries.free_slots(session, clock.now(), limit=50)})
+            if free is None or int(value) in free:  # unknown now: booking checks again, and says so if it fails
                 return {"creneau": str(value), "echecs_validation": 0}
             dispatcher.utter_message(response="utter_slot_taken")
             return {"creneau": None}
@@ -169,7 +180,7 @@ class ValidateRappelForm(ContactFormValidation):
         text = str(value or "")
         if contact.says_no_deadline(text):
             return {"echeance": NOT_GIVEN, "echecs_validation": 0}
-        deadline = contact.parse_deadline(text, datetime.now(PARIS).date())
+        deadline = contact.parse_deadline(text, clock.now().astimezone(PARIS).date())
         if deadline is None:
             return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
         return {"echeance": deadline.isoformat(), "echecs_validation": 0}

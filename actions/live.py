@@ -8,7 +8,6 @@ app (bot/web/live.py), which resumes the assistant at the end with an EXTERNAL_â
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +15,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import opening_hours, settings
+from bot import clock, opening_hours, settings
 from bot.store import db, live
 
 logger = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
     """Hand the person over to an available mediator (events to return), or say why not (None)."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     hours = opening_hours.load()
     if not hours.is_open(now):
         reopening = hours.next_opening(now)
@@ -35,10 +34,10 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     config = settings.load()
     try:
         with db.session(config.database_url) as session:
-            if not live.available_mediators(session, config.presence_idle_minutes, now):
+            if not live.available_mediators(session, config.presence_idle_minutes, now=now):
                 dispatcher.utter_message(response="utter_nobody_available")
                 return None
-            live.request(session, tracker.sender_id, now)
+            live.request(session, tracker.sender_id, now=now)
     except SQLAlchemyError:  # no live queue without the database: the other ways remain
         logger.exception("live handover request of %s not stored", tracker.sender_id)
         return None

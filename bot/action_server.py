@@ -4,17 +4,48 @@ Rasa's action endpoint sends the shared secret ACTION_SERVER_TOKEN as `?token=â€
 (`token:` in endpoints.yml); any other call to /webhook or /actions gets a 401. The
 health check stays open for the supervisor and the channels' back-end check.
 Run as `python -m bot.action_server --actions actions --port 5055` (the rasa_sdk arguments).
+
+Every action runs in a worker thread (`run_actions_in_threads`): our actions read and write the
+database and wait between retries, and rasa_sdk would otherwise run them on its one event loop,
+so one slow database call would hold up every other conversation's answer.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
+import rasa_sdk
 from rasa_sdk import endpoint
+from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
 OPEN_PATHS = {"/health"}
+ACTION_THREADS = 32  # actions running at once; each holds at most one database connection
+
+
+def run_actions_in_threads(threads: int = ACTION_THREADS) -> None:
+    """Run each action call (sync or async) in a worker thread with its own event loop.
+
+    Patches `ActionExecutor.run` (rasa_sdk 3.6; re-check on an upgrade that `run(self, action_call)`
+    still awaits the action and returns the response dict, and that actions share no loop-bound
+    state: ours don't).
+    """
+    if not rasa_sdk.__version__.startswith("3.6."):
+        raise RuntimeError(f"run_actions_in_threads was written for rasa_sdk 3.6, not {rasa_sdk.__version__}")
+    if getattr(ActionExecutor.run, "in_threads", False):
+        return
+    run_on_loop = ActionExecutor.run
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="action")
+
+    async def run(self, action_call):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, lambda: asyncio.run(run_on_loop(self, action_call)))
+
+    run.in_threads = True
+    ActionExecutor.run = run
 
 
 def require_token(app: Sanic, token: str) -> None:
@@ -41,6 +72,7 @@ def main() -> None:
         return app
 
     endpoint.create_app = create_app_with_token  # endpoint.run() builds its app through this name
+    run_actions_in_threads()
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
     rasa_sdk_main()

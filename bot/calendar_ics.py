@@ -18,7 +18,7 @@ from typing import Iterable
 
 from icalendar import Calendar, Event, vText
 
-from bot import catalog
+from bot import catalog, clock
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Dossier, Mediator
 
@@ -71,7 +71,7 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
 
 
 def _calendar(appointments: list[Appointment], name: str | None, now: datetime | None) -> bytes:
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # when this export was made
+    stamp = (now or clock.now()).astimezone(timezone.utc)  # when this export was made
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from bot import paths, settings
+from bot import clock, paths, settings
 from bot.settings import PARIS
 from bot.store import conversations, db, migrate, queries
 
@@ -52,7 +52,7 @@ def parse_hours(spec: str) -> list[tuple[time, time]]:
 
 def create_demo_data(session, today: date | None = None) -> int:
     """Two mediators with hourly slots over the next two weeks. Returns the number of slots."""
-    first_day = (today or datetime.now(PARIS).date()) + timedelta(days=1)
+    first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
     for name, email in DEMO_MEDIATORS:
@@ -159,11 +159,16 @@ def cmd_purge(args) -> int:
     from bot.store import retention
 
     with open_session() as session:
-        report = retention.purge(session, dry_run=args.dry_run)
+        report = retention.purge(session, now=clock.now(), dry_run=args.dry_run)
         session.commit()
-    done = "would be anonymised" if args.dry_run else "anonymised"
-    print(f"{report.count} dossier(s) {done} (closed before {report.cutoff:%Y-%m-%d}, "
-          f"retention {report.months} months).")
+    done = "would be purged" if args.dry_run else "purged"
+    print(f"{report.count} conversation(s) {done}: last activity before {report.cutoff:%Y-%m-%d} "
+          f"(retention {report.months} months), {len(report.dossier_ids)} of them with a dossier.")
+    for decision in report.purged:
+        dossier = f"dossier {decision.dossier_id}" if decision.dossier_id else "no dossier"
+        print(f"  {'would purge' if args.dry_run else 'purged'} {decision.conversation_id} ({dossier}): {decision.why}")
+    for decision in report.kept:
+        print(f"  kept {decision.conversation_id} (dossier {decision.dossier_id}): {decision.why}")
     return 0
 
 
@@ -202,7 +207,7 @@ def add_commands(sub) -> None:
     slots = sub.add_parser("slots", help="appointment slots").add_subparsers(dest="slots_command", required=True)
     opening = slots.add_parser("open", help="open a mediator's slots on weekdays")
     opening.add_argument("--mediator", required=True, help="the mediator's e-mail")
-    opening.add_argument("--start", type=date.fromisoformat, default=date.today() + timedelta(days=1))
+    opening.add_argument("--start", type=date.fromisoformat, default=clock.now().astimezone(PARIS).date() + timedelta(days=1))
     opening.add_argument("--days", type=int, default=14)
     opening.add_argument("--hours", type=parse_hours, default=parse_hours("9:00-12:00,14:00-17:00"))
     opening.add_argument("--minutes", type=int, default=60)
@@ -210,8 +215,8 @@ def add_commands(sub) -> None:
 
     sub.add_parser("demo-data", help="two demo mediators with slots over two weeks").set_defaults(func=cmd_demo_data)
 
-    purge = sub.add_parser("purge", help="anonymise closed dossiers past the retention period")
-    purge.add_argument("--dry-run", action="store_true", help="only count them")
+    purge = sub.add_parser("purge", help="purge every conversation past the retention period (see --dry-run)")
+    purge.add_argument("--dry-run", action="store_true", help="only list what would be purged and why")
     purge.set_defaults(func=cmd_purge)
 
     export = sub.add_parser("export-training", help="NLU examples from the mediators' triage corrections")

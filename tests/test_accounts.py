@@ -11,13 +11,15 @@ import pytest
 from bot import paths
 from bot.store import accounts, db
 
+NOW = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+
 
 def test_passwords_are_hashed_with_argon2_and_checked(url):
     with db.session(url) as session:
         mediator = accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery")
         session.commit()
         assert mediator.password_hash.startswith("$argon2id$") and "correct" not in mediator.password_hash
-        assert accounts.authenticate(session, "AWA@example.org", "correct horse battery").name == "Awa"
+        assert accounts.authenticate(session, "AWA@example.org", "correct horse battery", now=NOW).name == "Awa"
         with pytest.raises(ValueError, match="10 caractères"):
             accounts.create_account(session, "Bob", "bob@example.org", "court")
         with pytest.raises(ValueError, match="already exists"):
@@ -48,7 +50,7 @@ def test_bot_mediators_add_creates_a_console_account(url, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Admin #" in done.stdout
     with db.session(url) as session:
-        assert accounts.authenticate(session, "lea@example.org", "un mot de passe solide").is_admin
+        assert accounts.authenticate(session, "lea@example.org", "un mot de passe solide", now=NOW).is_admin
     short = subprocess.run(
         [sys.executable, "-m", "bot.cli", "mediators", "add", "X", "x@example.org", "--password-stdin"],
         input="court\n", cwd=paths.ROOT, env=env, capture_output=True, text=True,

@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 
 from actions.handover import ActionOfferHumanOptions
 from actions.live import ActionLiveEnded, ActionLiveTimeout
-from bot import opening_hours
+from bot import clock, opening_hours
 from bot.store import db, live, queries
 from tests.test_actions import make_tracker, run
 
@@ -31,7 +31,7 @@ def mediator_on_duty(url: str, available: bool = True) -> int:
     with db.session(url) as session:
         mediator = queries.add_mediator(session, "Claire Martin", "claire@example.org")
         session.commit()
-        live.set_available(session, mediator.id, available)
+        live.set_available(session, mediator.id, available, now=clock.now())  # the actions read the real clock
         return mediator.id
 
 

@@ -80,8 +80,10 @@ def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
         assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["needs"]
 
 
-def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):
-    """The whole database is refused (new and existing connections) in the middle of a conversation."""
+@contextlib.contextmanager
+def servers_on_postgresql(model, tmp_path):
+    """Our own servers on a fresh PostgreSQL database, and a switch that makes the database refuse
+    every connection (new and existing) or accept them again."""
     import sqlalchemy as sa
 
     from bot.cli import prepare_database
@@ -97,30 +99,74 @@ def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_pat
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)
-    group = supervisor.start_servers(settings, model)
     admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        chat = Chat(settings)
-        assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
-        with admin.connect() as connection:  # the database goes away
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                       "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-        text = chat.texts(chat.say("oui"))
-        assert "souci technique" in text
-        with admin.connect() as connection:  # and comes back
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        text = chat.texts(chat.say("oui"))
-        assert "quelques questions" in text  # the conversation goes on from where it was
-        with db.session(url) as session:
-            dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
-        assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
-    finally:
+
+    def database_answers(answers: bool) -> None:
         with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(answers).lower()}'))
+            if not answers:
+                connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                           "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+
+    with always_open():
+        group = supervisor.start_servers(settings, model)
+    try:
+        yield settings, database_answers
+    finally:
+        database_answers(True)
         group.stop()
         admin.dispose()
+        db.engine_for(url).dispose()
         drop()
+
+
+def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):
+    """The whole database is refused (new and existing connections) in the middle of a conversation."""
+    with servers_on_postgresql(model, tmp_path) as (settings, database_answers):
+        chat = Chat(settings)
+        assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+        database_answers(False)  # the database goes away
+        text = chat.texts(chat.say("oui"))
+        assert "souci technique" in text
+        database_answers(True)  # and comes back
+        text = chat.texts(chat.say("oui"))
+        assert "quelques questions" in text  # the conversation goes on from where it was
+        with db.session(settings.database_url) as session:
+            dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+
+
+def book_until_the_slots(chat: Chat) -> list[dict]:
+    """Ask for an appointment and give consent, name and phone: the replies that offer the slots."""
+    chat.say('/ask_human{"mode_contact": "rendez_vous"}')  # the choice between appointment, call back, contacts
+    chat.say("oui")
+    chat.say("Sandrine")
+    return chat.say("06 12 34 56 78")
+
+
+def test_postgresql_away_while_choosing_a_slot_gets_a_polite_answer_and_a_call_back(model, tmp_path):
+    """The database goes away between showing the slots and the person's choice, then while the
+    slots would be shown: never a Python error, always the honest answer and the next step."""
+    with servers_on_postgresql(model, tmp_path) as (settings, database_answers):
+        chosen = Chat(settings)
+        replies = book_until_the_slots(chosen)
+        assert "créneaux libres" in chosen.texts(replies)
+        database_answers(False)
+        text = chosen.texts(chosen.say(chosen.buttons(replies)[0]["payload"]))
+        assert "souci technique" in text and "rappellera" in text  # booking failed: a call back is kept
+        unseen = Chat(settings)
+        unseen.say('/ask_human{"mode_contact": "rendez_vous"}')
+        unseen.say("oui")
+        unseen.say("Karim")
+        text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
+        assert "souci technique" in text and "créneaux" in text
+        database_answers(True)
+        # the next dossier write (anyone's) first replays what was kept, in order
+        Chat(settings).say("je voudrais que mes clients me trouvent sur internet")
+        with db.session(settings.database_url) as session:
+            for person, phone in ((chosen, "06 12 34 56 78"), (unseen, "06 98 76 54 32")):
+                dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, person.sender))
+                assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
 
 
 class SlowProxy:

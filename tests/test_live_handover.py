@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from bot import clock
 from bot.store import conversations, db, live
 from bot.store.tables import LiveChat, Mediator, utcnow
 from tests.console_client import Console, make_account, nobody_on_duty
@@ -121,7 +122,7 @@ def test_a_mediator_joins_chats_and_hands_back(servers, chat, mediators):
 
 def test_nobody_on_duty_the_person_is_offered_a_call_back(servers, chat):
     with db.session(servers.database_url) as session:
-        assert live.available_mediators(session, servers.presence_idle_minutes) == []
+        assert live.available_mediators(session, servers.presence_idle_minutes, now=clock.now()) == []
     replies = chat.say("je veux parler a quelqu'un")
     assert "Personne de l'équipe n'est libre" in chat.texts(replies)
     assert "Être rappelé" in [b["title"] for b in chat.buttons(replies)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -70,9 +70,8 @@ def create_account(session: Session, name: str, email: str, password: str, role:
     return mediator
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> Identity:
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> Identity:
     """The identity for a right e-mail and password; counts failures and locks the account."""
-    now = now or datetime.now(timezone.utc)
     mediator = queries.mediator_by_email(session, email or "")
     if mediator is None or not mediator.password_hash or not mediator.active:
         _hasher.hash(password or "")  # same time spent whether the account exists or not

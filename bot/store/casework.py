@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
-from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, LiveChat, Slot, utcnow
+from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000
@@ -26,9 +26,9 @@ class CaseworkError(ValueError):
 
 
 def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None,
-          at: datetime | None = None) -> None:
+          *, at: datetime) -> None:
     session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail,
-                             created_at=at or utcnow()))
+                             created_at=at))
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -72,12 +72,12 @@ def _due(dossier: Dossier) -> datetime | None:
 
 
 def queue(
-    session: Session, status: str | None = None, need: str | None = None, mediator_id: int | None = None,
-    now: datetime | None = None,
+    session: Session, *, now: datetime, status: str | None = None, need: str | None = None,
+    mediator_id: int | None = None,
 ) -> list[QueueEntry]:
     """Dossiers waiting for a human, most urgent first: people waiting live in the chat, then the
     nearest deadline, then the longest wait."""
-    release_expired(session, now)
+    release_expired(session, now=now)
     query = select(Dossier).options(
         selectinload(Dossier.needs), selectinload(Dossier.appointments).selectinload(Appointment.slot),
         selectinload(Dossier.callbacks), selectinload(Dossier.assignee), selectinload(Dossier.live_chats),
@@ -106,22 +106,20 @@ def counts_by_status(session: Session) -> dict[str, int]:
 
 # --- claiming -------------------------------------------------------------------------------
 
-def release_expired(session: Session, now: datetime | None = None) -> int:
+def release_expired(session: Session, *, now: datetime) -> int:
     """Dossiers whose claim lapsed go back to the queue."""
-    now = now or utcnow()
     lapsed = session.execute(
         select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != "clos")
     ).scalars().all()
     for dossier in lapsed:
-        audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", now)
+        audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", at=now)
         dossier.assigned_to, dossier.lease_until, dossier.status = None, None, "nouveau"
     session.commit()
     return len(lapsed)
 
 
-def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: int, now: datetime | None = None) -> bool:
+def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: int, *, now: datetime) -> bool:
     """Take a dossier; False if someone else holds a valid claim or it is closed."""
-    now = now or utcnow()
     result = session.execute(
         update(Dossier)
         .where(
@@ -142,52 +140,51 @@ def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: in
     return True
 
 
-def holds(dossier: Dossier, mediator_id: int, now: datetime | None = None) -> bool:
-    now = now or utcnow()
+def holds(dossier: Dossier, mediator_id: int, *, now: datetime) -> bool:
     return dossier.assigned_to == mediator_id and dossier.lease_until is not None and dossier.lease_until >= now
 
 
-def _require_holder(dossier: Dossier, mediator_id: int, is_admin: bool) -> None:
+def _require_holder(dossier: Dossier, mediator_id: int, is_admin: bool, now: datetime) -> None:
     if dossier.status == "clos" and not is_admin:
         raise CaseworkError("Ce dossier est clos.")
-    if not holds(dossier, mediator_id) and not is_admin:
+    if not holds(dossier, mediator_id, now=now) and not is_admin:
         raise CaseworkError("Prenez d'abord ce dossier en charge (ou il est déjà pris par quelqu'un d'autre).")
 
 
-def _renew(dossier: Dossier, mediator_id: int, lease_minutes: int) -> None:
+def _renew(dossier: Dossier, mediator_id: int, lease_minutes: int, now: datetime) -> None:
     if dossier.assigned_to == mediator_id:
-        dossier.lease_until = utcnow() + timedelta(minutes=lease_minutes)
+        dossier.lease_until = now + timedelta(minutes=lease_minutes)
 
 
-def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool = False) -> None:
-    _require_holder(dossier, mediator_id, is_admin)
+def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool = False, *, now: datetime) -> None:
+    _require_holder(dossier, mediator_id, is_admin, now)
     dossier.assigned_to, dossier.lease_until = None, None
     if dossier.status == "en_cours":
         dossier.status = "nouveau"
-    audit(session, dossier, mediator_id, "liberation")
+    audit(session, dossier, mediator_id, "liberation", at=now)
     session.commit()
 
 
 # --- notes, status, closing -----------------------------------------------------------------
 
 def add_note(session: Session, dossier: Dossier, mediator_id: int, body: str, lease_minutes: int,
-             is_admin: bool = False) -> DossierNote:
-    _require_holder(dossier, mediator_id, is_admin)
+             is_admin: bool = False, *, now: datetime) -> DossierNote:
+    _require_holder(dossier, mediator_id, is_admin, now)
     body = (body or "").strip()
     if not body:
         raise CaseworkError("La note est vide.")
     if len(body) > MAX_NOTE_CHARS:
         raise CaseworkError(f"La note dépasse {MAX_NOTE_CHARS} caractères.")
-    note = DossierNote(dossier_id=dossier.id, author_id=mediator_id, body=body)
+    note = DossierNote(dossier_id=dossier.id, author_id=mediator_id, body=body, created_at=now)
     session.add(note)
-    audit(session, dossier, mediator_id, "note")
-    _renew(dossier, mediator_id, lease_minutes)
+    audit(session, dossier, mediator_id, "note", at=now)
+    _renew(dossier, mediator_id, lease_minutes, now)
     session.commit()
     return note
 
 
 def change_status(session: Session, dossier: Dossier, mediator_id: int, new_status: str, lease_minutes: int,
-                  is_admin: bool = False) -> None:
+                  is_admin: bool = False, *, now: datetime) -> None:
     if new_status == "clos":
         raise CaseworkError("Pour clore un dossier, utilisez le formulaire de clôture.")
     if new_status not in TRANSITIONS.get(dossier.status, set()):
@@ -195,21 +192,21 @@ def change_status(session: Session, dossier: Dossier, mediator_id: int, new_stat
     if dossier.status == "clos" and not is_admin:
         raise CaseworkError("Seul un administrateur peut rouvrir un dossier clos.")
     if dossier.status != "clos":
-        _require_holder(dossier, mediator_id, is_admin)
-    audit(session, dossier, mediator_id, "statut", f"{dossier.status} → {new_status}")
+        _require_holder(dossier, mediator_id, is_admin, now)
+    audit(session, dossier, mediator_id, "statut", f"{dossier.status} → {new_status}", at=now)
     dossier.status = new_status
     if new_status == "nouveau":
         dossier.assigned_to, dossier.lease_until = None, None
     else:
         dossier.assigned_to = dossier.assigned_to or mediator_id
-        dossier.lease_until = utcnow() + timedelta(minutes=lease_minutes)
+        dossier.lease_until = now + timedelta(minutes=lease_minutes)
         dossier.closed_at = None
     session.commit()
 
 
 def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, triage_correct: bool,
-          corrected_need: str | None, is_admin: bool = False) -> None:
-    _require_holder(dossier, mediator_id, is_admin)
+          corrected_need: str | None, is_admin: bool = False, *, now: datetime) -> None:
+    _require_holder(dossier, mediator_id, is_admin, now)
     outcome = (outcome or "").strip()
     if not outcome:
         raise CaseworkError("Indiquez en quelques mots la suite donnée.")
@@ -222,15 +219,15 @@ def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, tr
     else:
         corrected_need = None
     dossier.outcome, dossier.triage_correct, dossier.corrected_need = outcome, triage_correct, corrected_need
-    dossier.status, dossier.closed_at = "clos", utcnow()
+    dossier.status, dossier.closed_at = "clos", now
     dossier.assigned_to, dossier.lease_until = None, None
     detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
-    audit(session, dossier, mediator_id, "cloture", detail)
+    audit(session, dossier, mediator_id, "cloture", detail, at=now)
     session.commit()
 
 
-def dossier_for_console(session: Session, dossier_id: int) -> Dossier | None:
-    release_expired(session)
+def dossier_for_console(session: Session, dossier_id: int, *, now: datetime) -> Dossier | None:
+    release_expired(session, now=now)
     return session.execute(
         select(Dossier).where(Dossier.id == dossier_id).options(
             selectinload(Dossier.needs), selectinload(Dossier.notes).selectinload(DossierNote.author),

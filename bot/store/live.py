@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.store import queries
 from bot.store.casework import audit
-from bot.store.tables import Dossier, LiveChat, Mediator, utcnow
+from bot.store.tables import Dossier, LiveChat, Mediator
 
 OPEN_STATES = ("waiting", "active")
 
@@ -27,19 +27,19 @@ class LiveError(ValueError):
 
 # --- presence ---------------------------------------------------------------------------------
 
-def set_available(session: Session, mediator_id: int, available: bool, now: datetime | None = None) -> None:
+def set_available(session: Session, mediator_id: int, available: bool, *, now: datetime) -> None:
     session.execute(
         update(Mediator).where(Mediator.id == mediator_id)
-        .values(available=available, last_seen_at=now or utcnow())
+        .values(available=available, last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
 
 
-def ping(session: Session, mediator_id: int, now: datetime | None = None) -> None:
+def ping(session: Session, mediator_id: int, *, now: datetime) -> None:
     """The mediator is using the console."""
     session.execute(
-        update(Mediator).where(Mediator.id == mediator_id).values(last_seen_at=now or utcnow())
+        update(Mediator).where(Mediator.id == mediator_id).values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -50,13 +50,12 @@ def seen_recently(mediator: Mediator | None, idle_minutes: int, now: datetime) -
     return bool(mediator and mediator.last_seen_at and mediator.last_seen_at >= now - timedelta(minutes=idle_minutes))
 
 
-def is_present(mediator: Mediator, idle_minutes: int, now: datetime | None = None) -> bool:
+def is_present(mediator: Mediator, idle_minutes: int, *, now: datetime) -> bool:
     """Available for a live exchange: the same rule as `available_mediators`, for one mediator."""
-    return bool(mediator.available and mediator.active and seen_recently(mediator, idle_minutes, now or utcnow()))
+    return bool(mediator.available and mediator.active and seen_recently(mediator, idle_minutes, now))
 
 
-def available_mediators(session: Session, idle_minutes: int, now: datetime | None = None) -> list[Mediator]:
-    now = now or utcnow()
+def available_mediators(session: Session, idle_minutes: int, *, now: datetime) -> list[Mediator]:
     return list(session.execute(
         select(Mediator).where(
             Mediator.available.is_(True), Mediator.active.is_(True),
@@ -67,20 +66,20 @@ def available_mediators(session: Session, idle_minutes: int, now: datetime | Non
 
 # --- a person asks for a mediator ---------------------------------------------------------------
 
-def request(session: Session, conversation_id: str, now: datetime | None = None) -> LiveChat:
+def request(session: Session, conversation_id: str, *, now: datetime) -> LiveChat:
     """Put the person in the live queue (or return the chat they already have open)."""
     existing = open_chat(session, conversation_id)
     if existing is not None:
         return existing
     dossier = queries.get_or_create_dossier(session, conversation_id)
-    chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state="waiting", requested_at=now or utcnow())
+    chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state="waiting", requested_at=now)
     session.add(chat)
     try:
         session.flush()
     except IntegrityError:  # another tab asked at the same instant: theirs stands
         session.rollback()
         return open_chat(session, conversation_id)
-    audit(session, dossier, None, "direct_demande")
+    audit(session, dossier, None, "direct_demande", at=now)
     session.commit()
     return chat
 
@@ -117,9 +116,8 @@ def waiting(session: Session) -> list[Waiting]:
 
 # --- a mediator joins, the chat ends --------------------------------------------------------------
 
-def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, now: datetime | None = None) -> LiveChat:
+def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *, now: datetime) -> LiveChat:
     """The mediator takes the waiting person (and their dossier); LiveError if someone was quicker."""
-    now = now or utcnow()
     result = session.execute(
         update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state == "waiting")
         .values(state="active", mediator_id=mediator_id, joined_at=now)
@@ -151,9 +149,8 @@ def require_writer(chat: LiveChat | None, mediator_id: int) -> LiveChat:
     return chat
 
 
-def end(session: Session, chat_id: int, ended_by: str, now: datetime | None = None) -> LiveChat | None:
+def end(session: Session, chat_id: int, ended_by: str, *, now: datetime) -> LiveChat | None:
     """Close the chat; None when it was already closed (someone else ended it first)."""
-    now = now or utcnow()
     state = "timed_out" if ended_by in ("timeout", "absent") else "ended"
     result = session.execute(
         update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state.in_(OPEN_STATES))
@@ -165,15 +162,14 @@ def end(session: Session, chat_id: int, ended_by: str, now: datetime | None = No
         return None
     chat = session.get(LiveChat, chat_id, populate_existing=True)
     audit(session, chat.dossier, chat.mediator_id if ended_by in ("mediator", "handback") else None,
-          "direct_fin", ended_by, now)
+          "direct_fin", ended_by, at=now)
     session.commit()
     return chat
 
 
-def overdue(session: Session, pickup_seconds: int, idle_minutes: int, now: datetime | None = None
+def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: datetime
             ) -> list[tuple[LiveChat, str]]:
     """Chats to end: nobody joined in time ("timeout"), or the mediator went away ("absent")."""
-    now = now or utcnow()
     late = [(chat, "timeout") for chat in session.execute(
         select(LiveChat).where(LiveChat.state == "waiting",
                                LiveChat.requested_at < now - timedelta(seconds=pickup_seconds))

@@ -1,10 +1,17 @@
-"""Personal data is kept no longer than announced in the privacy notice (data/service.yml).
+"""Personal data is kept no longer than announced (data/service.yml `retention_months`, the same
+setting the privacy notice and the consent question say to people).
 
-Closed dossiers older than the retention period are anonymised, and a person may ask for it at
-any time. Anonymising removes whatever identifies the person (contact details, company name,
-free-text comment, the mediators' notes, the conversation itself in Rasa's `events` table) but
-keeps what the activity reports count: needs, statuses, maturity, satisfaction score, dates.
-The dossier row stays, with `anonymised_at` set and an audit entry saying why.
+Every conversation is purged once its last activity is older than the retention period, whatever
+its status: conversations the assistant handled alone, dossiers nobody closed, conversations that
+never got a dossier. Purging removes whatever identifies the person (contact details, company
+name, free-text comment, call-back wishes, the mediators' notes and outcome, the conversation
+itself in Rasa's `events` table) but keeps what the activity reports count: needs, statuses,
+maturity, satisfaction score, dates. The dossier row stays, with `anonymised_at` set and an audit
+entry saying why.
+
+The only exception is an open case a mediator is still working on (a mediator acted on it within
+the period, or holds it now): it is kept, and the console says « conservé car en cours ». A person
+may also ask for erasure at any time (`erase_person`).
 """
 from __future__ import annotations
 
@@ -12,26 +19,40 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
-from bot.store.tables import Dossier, DossierAudit
+from bot.store.tables import Appointment, Dossier, DossierAudit
 
 ERASED = "[effacé]"
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One conversation past the retention period: purged, or kept because a mediator works on it."""
+    conversation_id: str
+    dossier_id: int | None  # None: the conversation never got a dossier
+    last_activity: datetime  # the person's last message (or the dossier's last change)
+    why: str
+
+
 @dataclass
 class PurgeReport:
-    cutoff: datetime  # dossiers closed before this are anonymised
+    cutoff: datetime  # conversations whose last activity is before this are purged
     months: int
     dry_run: bool = False
-    dossier_ids: list[int] = field(default_factory=list)
+    purged: list[Decision] = field(default_factory=list)
+    kept: list[Decision] = field(default_factory=list)  # open cases a mediator is still working on
+
+    @property
+    def dossier_ids(self) -> list[int]:
+        return [d.dossier_id for d in self.purged if d.dossier_id is not None]
 
     @property
     def count(self) -> int:
-        return len(self.dossier_ids)
+        return len(self.purged)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -40,6 +61,31 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months later (clamped to the month's last day)."""
+    return months_before(moment, -months)
+
+
+def _last_events(session: Session) -> dict[str, datetime]:
+    """The time of each conversation's last event in Rasa's table."""
+    try:
+        with session.begin_nested():
+            rows = session.execute(text("SELECT sender_id, MAX(timestamp) FROM events GROUP BY sender_id")).all()
+    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
+        return {}
+    return {sender: datetime.fromtimestamp(float(last), timezone.utc) for sender, last in rows if last is not None}
+
+
+def _conversation_last_event(session: Session, conversation_id: str) -> datetime | None:
+    try:
+        with session.begin_nested():
+            last = session.execute(text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"),
+                                   {"sender": conversation_id}).scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+    return None if last is None else datetime.fromtimestamp(float(last), timezone.utc)
 
 
 def _delete_conversation_events(session: Session, conversation_id: str) -> None:
@@ -51,9 +97,8 @@ def _delete_conversation_events(session: Session, conversation_id: str) -> None:
 
 
 def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | None, detail: str,
-              now: datetime | None = None) -> None:
+              *, now: datetime) -> None:
     """Remove the dossier's personal data and say so in its audit trail (the caller commits)."""
-    now = now or datetime.now(timezone.utc)
     dossier.contact_name = dossier.contact_email = dossier.contact_phone = None
     dossier.consent_at = None
     if "entreprise" in (dossier.profile or {}):
@@ -71,40 +116,92 @@ def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | N
     _delete_conversation_events(session, dossier.conversation_id)
 
 
-def due(session: Session, cutoff: datetime) -> list[Dossier]:
-    """Closed dossiers, closed before the cutoff, not anonymised yet."""
-    return list(session.execute(
-        select(Dossier)
-        .options(selectinload(Dossier.notes))
-        .where(Dossier.status == "clos", Dossier.closed_at < cutoff, Dossier.anonymised_at.is_(None))
-        .order_by(Dossier.id)
-    ).scalars())
+def last_activity(dossier: Dossier, last_event: datetime | None) -> datetime:
+    """When the person last did something: their last message in Rasa's table, else the dossier's
+    last change; a confirmed appointment still to come counts as activity."""
+    moments = [last_event or dossier.updated_at or dossier.created_at]
+    moments += [a.slot.starts_at for a in dossier.appointments if a.status == "confirme"]
+    return max(moments)
 
 
-def purge(session: Session, now: datetime | None = None, months: int | None = None,
-          dry_run: bool = False) -> PurgeReport:
-    """Anonymise the closed dossiers past the retention period. Idempotent; the caller commits.
+def in_progress(session: Session, dossier: Dossier, cutoff: datetime, now: datetime) -> bool:
+    """An open case a mediator is still working on: held now, or a mediator acted on it since the cutoff."""
+    if dossier.status == "clos":
+        return False
+    if dossier.assigned_to is not None and dossier.lease_until is not None and dossier.lease_until >= now:
+        return True
+    latest = session.execute(
+        select(func.max(DossierAudit.created_at))
+        .where(DossierAudit.dossier_id == dossier.id, DossierAudit.actor_id.is_not(None))
+    ).scalar()
+    return latest is not None and _aware(latest) >= cutoff
 
-    With dry_run, only say which dossiers would be anonymised.
-    """
-    now = now or datetime.now(timezone.utc)
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class RetentionStatus:
+    """What the console shows about a dossier's retention."""
+    last_activity: datetime
+    purge_after: datetime  # the last activity plus the retention period
+    kept_in_progress: bool  # past the period, kept only because a mediator works on it
+
+
+def status(session: Session, dossier: Dossier, *, now: datetime, months: int | None = None) -> RetentionStatus | None:
+    """None once the dossier is anonymised."""
+    if dossier.anonymised_at is not None:
+        return None
+    months = catalog.retention_months() if months is None else months
+    cutoff = months_before(now, months)
+    last = last_activity(dossier, _conversation_last_event(session, dossier.conversation_id))
+    purge_after = months_after(last, months)
+    return RetentionStatus(last, purge_after, last < cutoff and in_progress(session, dossier, cutoff, now))
+
+
+def purge(session: Session, *, now: datetime, months: int | None = None, dry_run: bool = False) -> PurgeReport:
+    """Purge every conversation whose last activity is older than the retention period, with or
+    without a dossier, whatever its status, except open cases a mediator is still working on.
+    Idempotent; the caller commits. With dry_run, only say what would go and why."""
     months = catalog.retention_months() if months is None else months
     report = PurgeReport(cutoff=months_before(now, months), months=months, dry_run=dry_run)
-    for dossier in due(session, report.cutoff):
-        report.dossier_ids.append(dossier.id)
+    cutoff = report.cutoff
+    last_events = _last_events(session)
+    dossiers = {d.conversation_id: d for d in session.execute(
+        select(Dossier).where(Dossier.anonymised_at.is_(None))
+        .options(selectinload(Dossier.notes), selectinload(Dossier.callbacks),
+                 selectinload(Dossier.appointments).selectinload(Appointment.slot))
+        .order_by(Dossier.id)
+    ).scalars()}
+    for conversation_id, dossier in dossiers.items():
+        last = last_activity(dossier, last_events.get(conversation_id))
+        if last >= cutoff:
+            continue
+        if in_progress(session, dossier, cutoff, now):
+            report.kept.append(Decision(conversation_id, dossier.id, last, "conservé car en cours (un médiateur y travaille)"))
+            continue
+        why = f"dernière activité le {last:%Y-%m-%d}, dossier « {dossier.status} »"
+        report.purged.append(Decision(conversation_id, dossier.id, last, why))
         if not dry_run:
-            anonymise(session, dossier, "anonymise", None, f"durée de conservation ({months} mois) écoulée", now)
+            anonymise(session, dossier, "anonymise", None, f"durée de conservation ({months} mois) écoulée", now=now)
+
+    for conversation_id, last in sorted(last_events.items()):
+        if conversation_id in dossiers or last >= cutoff:
+            continue  # decided above, or recent
+        report.purged.append(Decision(conversation_id, None, last, f"dernière activité le {last:%Y-%m-%d}, sans dossier"))
+        if not dry_run:
+            _delete_conversation_events(session, conversation_id)
     return report
 
 
-def erase_person(session: Session, dossier_id: int, actor_id: int | None) -> bool:
+def erase_person(session: Session, dossier_id: int, actor_id: int | None, *, now: datetime) -> bool:
     """Anonymise a dossier now, whatever its status, at the person's request. False if no such
     dossier. The caller commits."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
         return False
-    anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne")
-    now = datetime.now(timezone.utc)
+    anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
     for appointment in dossier.appointments:  # no one to meet any more: free the slot
         if appointment.status == "confirme" and appointment.slot.starts_at > now:
             appointment.status = "annule"

@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
-from bot import catalog, france_services, paths
+from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.web import console, conversation_ids, live
@@ -232,9 +232,9 @@ def _purge(database_url: str) -> int:
     from bot.store import retention
 
     with db.session(database_url) as session:
-        report = retention.purge(session)
+        report = retention.purge(session, now=clock.now())
         session.commit()
-        return len(report.dossier_ids)
+        return report.count
 
 
 async def _purge_daily(database_url: str) -> None:
@@ -242,7 +242,7 @@ async def _purge_daily(database_url: str) -> None:
         try:
             count = await run_in_threadpool(_purge, database_url)
             if count:
-                logger.info("retention: %d closed dossier(s) anonymised", count)
+                logger.info("retention: %d conversation(s) past the retention period purged", count)
         except Exception:  # the chat must keep working; the next day retries
             logger.exception("retention purge failed")
         await asyncio.sleep(PURGE_EVERY_SECONDS)

@@ -15,10 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from bot import catalog
+from bot import catalog, clock
 from bot import settings as bot_settings
 from bot.settings import PARIS
-from bot.store import accounts, casework, conversations, queries
+from bot.store import accounts, casework, conversations, queries, retention
 from bot.store.tables import Appointment, Mediator, Slot
 from bot.web import live as live_web
 from bot.web.handlers import back_to, db_runner
@@ -87,7 +87,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
 
         def check(session):
             try:
-                return accounts.authenticate(session, email, password), None
+                return accounts.authenticate(session, email, password, now=clock.now()), None
             except accounts.LoginRefused as refused:
                 return None, str(refused)
 
@@ -117,7 +117,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             raise HTTPException(400, "Médiateur inconnu.")
 
         def load(session):
-            entries = casework.queue(session, status=status, need=need, mediator_id=mediator_id)
+            entries = casework.queue(session, now=clock.now(), status=status, need=need, mediator_id=mediator_id)
             return entries, casework.counts_by_status(session), _mediators(session)
 
         entries, counts, mediators = await in_db(load)
@@ -131,13 +131,15 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         dossier_id = request.path_params["dossier_id"]
 
         def load(session):
-            dossier = casework.dossier_for_console(session, dossier_id)
+            now = clock.now()
+            dossier = casework.dossier_for_console(session, dossier_id, now=now)
             if dossier is None:
                 return None
             return {
                 "dossier": dossier, "data": queries.dossier_as_dict(dossier),
                 "transcript": conversations.transcript(session, dossier.conversation_id),
-                "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id),
+                "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id, now=now),
+                "retention": retention.status(session, dossier, now=now),
                 "live_chat": dossier.live_chats[-1] if dossier.live_chats else None,
             }
 
@@ -146,18 +148,19 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             raise HTTPException(404, "Dossier introuvable.")
         return render(request, "console/dossier.html", context)
 
-    def dossier_action(work: Callable[[Any, Any, Any, dict], str], admin: bool = False):
-        """A POST on a dossier: run `work(session, dossier, me, form)`, say what happened."""
+    def dossier_action(work: Callable[[Any, Any, Any, dict, datetime], str], admin: bool = False):
+        """A POST on a dossier: run `work(session, dossier, me, form, now)`, say what happened."""
         async def handler(request: Request, me) -> Response:
             dossier_id = request.path_params["dossier_id"]
             form = dict(await request.form())
 
             def run(session):
-                dossier = casework.dossier_for_console(session, dossier_id)
+                now = clock.now()
+                dossier = casework.dossier_for_console(session, dossier_id, now=now)
                 if dossier is None:
                     raise HTTPException(404, "Dossier introuvable.")
                 try:
-                    return work(session, dossier, me, form), "ok"
+                    return work(session, dossier, me, form, now), "ok"
                 except casework.CaseworkError as refused:
                     session.rollback()
                     return str(refused), "erreur"
@@ -169,35 +172,33 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
 
     lease = settings.claim_lease_minutes
 
-    def claim(session, dossier, me, form):
-        if not casework.claim(session, dossier.id, me.id, lease):
+    def claim(session, dossier, me, form, now):
+        if not casework.claim(session, dossier.id, me.id, lease, now=now):
             raise casework.CaseworkError("Ce dossier est déjà pris en charge par quelqu'un d'autre.")
         return f"Dossier pris en charge pour {lease} minutes (prolongé à chaque action)."
 
-    def release(session, dossier, me, form):
-        casework.release(session, dossier, me.id, me.is_admin)
+    def release(session, dossier, me, form, now):
+        casework.release(session, dossier, me.id, me.is_admin, now=now)
         return "Dossier remis dans la file."
 
-    def note(session, dossier, me, form):
-        casework.add_note(session, dossier, me.id, str(form.get("note", "")), lease, me.is_admin)
+    def note(session, dossier, me, form, now):
+        casework.add_note(session, dossier, me.id, str(form.get("note", "")), lease, me.is_admin, now=now)
         return "Note ajoutée."
 
-    def status(session, dossier, me, form):
-        casework.change_status(session, dossier, me.id, str(form.get("statut", "")), lease, me.is_admin)
+    def status(session, dossier, me, form, now):
+        casework.change_status(session, dossier, me.id, str(form.get("statut", "")), lease, me.is_admin, now=now)
         return "Statut modifié."
 
-    def close(session, dossier, me, form):
+    def close(session, dossier, me, form, now):
         correct = form.get("tri_juste") == "oui"
         if form.get("tri_juste") not in ("oui", "non"):
             raise casework.CaseworkError("Dites si le tri était juste.")
         casework.close(session, dossier, me.id, str(form.get("suite", "")), correct,
-                       str(form.get("bon_besoin") or "") or None, me.is_admin)
+                       str(form.get("bon_besoin") or "") or None, me.is_admin, now=now)
         return "Dossier clos. Merci !"
 
-    def erase(session, dossier, me, form):
-        from bot.store import retention
-
-        retention.erase_person(session, dossier.id, me.id)
+    def erase(session, dossier, me, form, now):
+        retention.erase_person(session, dossier.id, me.id, now=now)
         session.commit()
         return "Les données personnelles de ce dossier ont été effacées."
 
@@ -205,7 +206,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
     async def agenda_page(request: Request, me) -> Response:
         def load(session):
             mediator = session.get(Mediator, me.id)
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             token = accounts.calendar_token(session, mediator)
             session.commit()
             booked = {a.slot_id for a in session.query(Appointment).filter(Appointment.status == "confirme")}
@@ -225,7 +226,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         def run(session):
             appointment = _own_appointment(session, reference, me)
             queries.cancel_appointment(session, reference)
-            casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference)
+            casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=clock.now())
             session.commit()
 
         await in_db(run)
@@ -250,7 +251,8 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
                 moved = queries.move_appointment(session, reference, slot_id)
             except queries.SlotTaken:
                 return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
-            casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}")
+            casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}",
+                           at=clock.now())
             session.commit()
             return f"Rendez-vous {reference} déplacé au {local(moved.slot.starts_at)}. Prévenez la personne.", "ok"
 
@@ -279,7 +281,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             mediator = session.query(Mediator).filter_by(calendar_token=token, active=True).one_or_none()
             if mediator is None or len(token) < 32:
                 raise HTTPException(404, "Calendrier introuvable.")
-            appointments = casework.upcoming_appointments(session, mediator.id, datetime.now(timezone.utc) - timedelta(days=60))
+            appointments = casework.upcoming_appointments(session, mediator.id, clock.now() - timedelta(days=60))
             return calendar_ics.mediator_feed(mediator, appointments)
 
         return Response(await in_db(run), media_type="text/calendar; charset=utf-8")
@@ -361,7 +363,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
     async def activity_page(request: Request, me) -> Response:
         from bot.store import activity
 
-        today = datetime.now(PARIS).date()
+        today = clock.now().astimezone(PARIS).date()
         try:
             start = date.fromisoformat(request.query_params.get("du") or (today - timedelta(weeks=12)).isoformat())
             end = date.fromisoformat(request.query_params.get("au") or today.isoformat())

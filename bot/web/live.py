@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import clock
 from bot import settings as bot_settings
 from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import conversations, live
-from bot.store.tables import LiveChat, Mediator, utcnow
+from bot.store.tables import LiveChat, Mediator
 from bot.web.handlers import back_to, db_runner
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class LiveRelay:
         def run(session):
             before = session.get(LiveChat, chat_id)
             was_waiting = before is not None and before.state == "waiting"
-            chat = live.end(session, chat_id, ended_by)
+            chat = live.end(session, chat_id, ended_by, now=clock.now())
             if chat is None:
                 return None
             return chat.conversation_id, chat.mediator.name if chat.mediator else None, was_waiting
@@ -102,7 +103,7 @@ class LiveRelay:
     async def watch_once(self) -> None:
         settings = self.settings
         overdue = await self.in_db(lambda s: [(c.id, why) for c, why in live.overdue(
-            s, settings.live_pickup_seconds, settings.presence_idle_minutes)])
+            s, settings.live_pickup_seconds, settings.presence_idle_minutes, now=clock.now())])
         for chat_id, why in overdue:
             if await self.end(chat_id, why):
                 logger.info("live chat %s ended: %s", chat_id, why)
@@ -112,7 +113,7 @@ class LiveRelay:
         """Chats ended a while ago whose conversation was not fully given back (Rasa or the action
         server was away): still paused, or resumed without the assistant's follow-up message."""
         def find(session):
-            now = utcnow()
+            now = clock.now()
             recent = session.query(LiveChat).filter(
                 LiveChat.state.in_(("ended", "timed_out")),
                 LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
@@ -157,7 +158,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
     async def set_presence(request: Request, me) -> Response:
         form = await request.form()
         available = form.get("disponible") == "1"
-        await in_db(lambda s: live.set_available(s, me.id, available))
+        await in_db(lambda s: live.set_available(s, me.id, available, now=clock.now()))
         flash(request, "Vous êtes disponible pour les échanges en direct." if available
               else "Vous n'êtes plus disponible pour les échanges en direct.")
         target = str(form.get("retour") or "")
@@ -168,12 +169,12 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
         active = request.query_params.get("actif") == "1"
 
         def run(session):
+            now = clock.now()
             if active:
-                live.ping(session, me.id)
+                live.ping(session, me.id, now=now)
             mediator = session.get(Mediator, me.id)
-            now = utcnow()
             return {
-                "available": live.is_present(mediator, settings.presence_idle_minutes, now),
+                "available": live.is_present(mediator, settings.presence_idle_minutes, now=now),
                 "waiting": [
                     {"chat": w.chat_id, "dossier": w.dossier_id,
                      "seconds": int((now - w.requested_at).total_seconds())}
@@ -188,7 +189,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
 
         def run(session):
             try:
-                chat = live.join(session, chat_id, me.id, settings.claim_lease_minutes)
+                chat = live.join(session, chat_id, me.id, settings.claim_lease_minutes, now=clock.now())
             except live.LiveError as refused:
                 chat = session.get(LiveChat, chat_id)
                 return None, str(refused), chat.dossier_id if chat else None
@@ -216,7 +217,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
             return JSONResponse({"error": "Le paramètre « apres » doit être un nombre."}, status_code=400)
 
         def run(session):
-            live.ping(session, me.id)
+            live.ping(session, me.id, now=clock.now())
             chat = live.latest_chat(session, dossier_id)
             if chat is None:
                 return None
@@ -257,7 +258,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
                 live.require_writer(chat, me.id)
             except live.LiveError as refused:
                 return None, str(refused)
-            live.ping(session, me.id)
+            live.ping(session, me.id, now=clock.now())
             return (chat.id, chat.conversation_id), ""
 
         return await in_db(run)
