@@ -144,29 +144,44 @@ def book_until_the_slots(chat: Chat) -> list[dict]:
     return chat.say("06 12 34 56 78")
 
 
-def test_postgresql_away_while_choosing_a_slot_gets_a_polite_answer_and_a_call_back(model, tmp_path):
-    """The database goes away between showing the slots and the person's choice, then while the
-    slots would be shown: never a Python error, always the honest answer and the next step."""
+@contextlib.contextmanager
+def slots_table_broken(database_url: str):
+    """The appointment slots cannot be read or written (table renamed away: a failed migration, a
+    wrong grant) while the rest of the database answers, so messages reach the actions."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE slots RENAME TO slots_away"))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE slots_away RENAME TO slots"))
+        engine.dispose()
+
+
+def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_back(model, tmp_path):
+    """The slots fail between showing them and the person's choice, then before they can be shown:
+    never a Python error, always the honest answer and the next step (a call back, stored)."""
     with servers_on_postgresql(model, tmp_path) as (settings, database_answers):
         chosen = Chat(settings)
         replies = book_until_the_slots(chosen)
         assert "créneaux libres" in chosen.texts(replies)
-        database_answers(False)
-        text = chosen.texts(chosen.say(chosen.buttons(replies)[0]["payload"]))
-        assert "souci technique" in text and "rappellera" in text  # booking failed: a call back is kept
         unseen = Chat(settings)
         unseen.say('/ask_human{"mode_contact": "rendez_vous"}')
         unseen.say("oui")
         unseen.say("Karim")
-        text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
-        assert "souci technique" in text and "créneaux" in text
-        database_answers(True)
-        # the next dossier write (anyone's) first replays what was kept, in order
-        Chat(settings).say("je voudrais que mes clients me trouvent sur internet")
+        with slots_table_broken(settings.database_url):
+            text = chosen.texts(chosen.say(chosen.buttons(replies)[0]["payload"]))
+            assert "souci technique" in text and "rappellera" in text  # not booked: a call back is kept
+            text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
+            assert "souci technique" in text and "créneaux" in text and "recontactera" in text
         with db.session(settings.database_url) as session:
             for person, phone in ((chosen, "06 12 34 56 78"), (unseen, "06 98 76 54 32")):
                 dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, person.sender))
                 assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
+                assert dossier["appointment"] is None
 
 
 class SlowProxy:

@@ -315,4 +315,5 @@ def test_real_conversations_leave_no_word_of_the_person_400_days_later(servers):
             assert dossier.anonymised_at is not None
             assert (dossier.contact_name, dossier.contact_email, dossier.contact_phone) == (None, None, None)
             assert all(c.preferred_moment is None for c in dossier.callbacks)
-            assert dossier.needs  # the figures stay
+        assert [n.intent for n in session.get(Dossier, dossier_ids["alone"]).needs] == ["presence_en_ligne"]  # figures stay
+        assert session.get(Dossier, dossier_ids["callback"]).callbacks  # the request itself is still counted
