@@ -262,9 +262,13 @@ def bot_purge_days_ahead(servers, days: int, *arguments: str) -> str:
         if os.environ.get("REQUIRE_FAKETIME") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    env = {**os.environ, "DATABASE_URL": servers.database_url, "BOT_VAR_DIR": str(servers.var_dir)}
+    env = {**os.environ, "DATABASE_URL": servers.database_url, "BOT_VAR_DIR": str(servers.var_dir), "TZ": "UTC"}
+    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_SHARED"):  # this process may run under libfaketime itself
+        env.pop(name, None)
+    # an absolute start time, from this process's own clock (itself a year ahead under `make test-next-year`)
+    moment = (clock.now() + timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
     done = subprocess.run(
-        ["faketime", "-f", f"+{days}d", sys.executable, "-m", "bot.cli", "purge", *arguments],
+        ["faketime", moment, sys.executable, "-m", "bot.cli", "purge", *arguments],
         cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
