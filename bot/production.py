@@ -59,7 +59,11 @@ class Layout:
 
 
 def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, "").strip() or default)
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw or default)
+    except ValueError:
+        raise LayoutError(f"{name} must be a whole number, got {raw!r}.") from None
 
 
 def layout_from_environment(settings: Settings) -> Layout:
@@ -288,8 +292,8 @@ def _say(message: str) -> None:
 def run_forever() -> int:
     from bot.cli import prepare_database
 
-    settings = production_settings()
     try:
+        settings = production_settings()
         layout = layout_from_environment(settings)
         check_layout(layout)
         check_ports_free(layout)

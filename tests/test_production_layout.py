@@ -170,3 +170,26 @@ def test_crashes_far_apart_are_not_a_loop(group):
         clock.now += 61
         keeper.tick()
     assert keeper.watches["nginx"].restarts == 3
+
+
+def test_a_port_that_is_not_a_number(user_environment):
+    user_environment.setenv("PUBLIC_PORT", "80a")
+    with pytest.raises(production.LayoutError, match="PUBLIC_PORT must be a whole number, got '80a'"):
+        production.layout_from_environment(bot_settings.load())
+
+
+def test_run_prod_refuses_to_start_on_a_collision_and_says_why(tmp_path):
+    """Through the real entry point: nothing is started, the message names both settings."""
+    import os
+    import subprocess
+
+    from bot import paths
+
+    env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
+    env.update(WEB_PORT="8082", BOT_VAR_DIR=str(tmp_path), DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert ("Cannot start: Port 8082 is used twice: by PUBLIC_PORT+2 (nginx, load balancer for the action servers) "
+            "and by WEB_PORT (web app).") in result.stderr
+    assert not (tmp_path / "prod").exists()  # nothing started
