@@ -1,6 +1,7 @@
 """`bot run-prod` itself, on its DEFAULT ports, survives what it exists for: under load through
 nginx, one Rasa server then one action server are killed with SIGKILL; every message is answered
-once, every dossier stored, the supervisor restarts both and /ready says 200 again.
+once, every dossier stored, the supervisor restarts both and /ready says 200 again. Then the web
+app and nginx are killed (load over) and come back too.
 
 Needs PostgreSQL, Redis and nginx (`make test` installs nginx). It uses make run-prod's default
 ports (8080-8082, 5005-5006, 5055-5056, 8000): if another program holds one, it fails and names
@@ -195,13 +196,19 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
 
     access_log = (var_dir / "prod" / "nginx-access.log").read_text()
     retried = [line for line in access_log.splitlines() if "/webhooks/" in line and re.search(r"upstream=\S+, ", line)]
-    replayed = sum(log.read_text(errors="replace").count("already run: replaying")
-                   for log in (var_dir / "prod" / "logs").glob("actions-*.log"))
+    logs = {log.stem: log.read_text(errors="replace") for log in (var_dir / "prod" / "logs").glob("*.log")}
+    replayed = re.findall(r"(\w+) for message already run: replaying", "".join(logs.values()))
+    from_tracker = sum(text.count("already processed: answered from the tracker") for text in logs.values())
+    nginx_errors = (var_dir / "prod" / "nginx-error.log").read_text()
+    refused = nginx_errors.count("Connection refused")
+    cut = len(re.findall(r"prematurely closed|Connection reset", nginx_errors))
     latencies = sorted(seconds for _, _, seconds in answered)
     print(f"\nrun-prod under load: {len(answered) + len(errors)} messages in {len(conversations)} conversations, "
           f"{len(errors)} failed, {duration:.0f} s; "
           + "; ".join(f"{name} killed, running again after {seconds:.1f} s" for name, (seconds, _) in figures.items())
-          + f"; {len(retried)} webhook requests retried on the other Rasa server; {replayed} action calls replayed;"
+          + f"; {len(retried)} webhook requests retried on the other Rasa server (nginx: {refused} connections "
+          f"refused, {cut} cut mid-request), {from_tracker} answered from the tracker, {len(replayed)} action calls "
+          f"replayed {sorted(set(replayed))};"
           f" p50 {latencies[len(latencies) // 2]:.2f} s, max {latencies[-1]:.1f} s")
     print("".join(line for line in deployment.lines if " died " in line or "answers again" in line or "restarted" in line))
 
@@ -223,6 +230,17 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
     processes = state(var_dir)
     assert all(entry["status"] == "running" and alive(entry["pid"]) for entry in processes.values()), processes
     assert processes["rasa-0"]["restarts"] == 1 and processes["actions-0"]["restarts"] == 1
+
+    # the web app and nginx too, load over (without nginx the public port is closed for a second):
+    # their workers, orphaned by SIGKILL, must not keep the ports
+    for victim in ("web", "nginx"):
+        pid = state(var_dir)[victim]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        wait_running_again(var_dir, victim, pid, timeout=120)
+    code, body = ready()
+    assert code == 200, body
+    assert requests.post(f"{PUBLIC}/webhooks/rest/webhook", json={"sender": "prod-after", "message": "bonjour"},
+                         timeout=60).json()
     assert "rasa-0 (pid" in deployment.output and "died (killed by SIGKILL)" in deployment.output
 
     deployment.process.send_signal(signal.SIGTERM)

@@ -98,7 +98,7 @@ class CheckedRestInput(RestInput):
                 except Exception:  # the tracker store is away: processing will say so
                     earlier = None
                 if earlier is not None:
-                    logger.info("message %s of %s already processed: answered from the tracker", message_id, sender)
+                    logger.warning("message %s of %s already processed: answered from the tracker", message_id, sender)
                     return response.json(earlier)
             collector = CollectingOutputChannel()
             try:
