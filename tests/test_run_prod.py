@@ -41,6 +41,7 @@ class RunProd:
     """`python -m bot.cli run-prod` as a user starts it, its output collected."""
 
     def __init__(self, env: dict[str, str]):
+        self.logs = Path(env["BOT_VAR_DIR"]) / "prod" / "logs"
         self.lines: list[str] = []
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -58,7 +59,9 @@ class RunProd:
         deadline = time.monotonic() + timeout
         while needle not in self.output:
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"run-prod: no {needle!r} (exit {self.process.poll()}):\n{self.output[-4000:]}")
+                tails = "".join(f"\n--- {log.name}:\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
+                                for log in sorted(self.logs.glob("*.log")))
+                pytest.fail(f"run-prod: no {needle!r} (exit {self.process.poll()}):\n{self.output[-4000:]}{tails}")
             time.sleep(0.5)
 
 
