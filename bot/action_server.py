@@ -66,9 +66,15 @@ def main() -> None:
         sys.exit("ACTION_SERVER_TOKEN (16 characters or more) is required: bot run and bot run-prod set it.")
     create_app = endpoint.create_app
 
+    replay_redis_url = os.environ.get("ACTION_REPLAY_REDIS_URL", "").strip()
+
     def create_app_with_token(*args, **kwargs):
         app = create_app(*args, **kwargs)
         require_token(app, token)
+        if replay_redis_url:  # make run-prod: a retried message does not run an action twice
+            from bot import action_replay
+
+            action_replay.install(app, replay_redis_url)
         return app
 
     endpoint.create_app = create_app_with_token  # endpoint.run() builds its app through this name

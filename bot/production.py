@@ -9,6 +9,14 @@ webhook, socket.io (sticky per browser) and the web app. Configuration by enviro
     REDIS_URL      redis://127.0.0.1:6379/0
     PUBLIC_PORT    8080       RASA_SERVERS 2     ACTION_SERVERS 2     WEB_WORKERS 2
 
+Ports, all derived from four settings so that the defaults never overlap (checked before anything
+starts, bot/production.py:check_layout): PUBLIC_PORT (nginx, public), PUBLIC_PORT+1 and +2 (nginx's
+load balancers for Rasa's HTTP API and for the action servers, loopback), RASA_PORT… (one per Rasa
+server), ACTION_PORT… (one per action server), WEB_PORT (the web app, all its workers).
+
+A process that dies is restarted with back-off (bot/restarts.py); only a crash loop stops the
+deployment. GET /ready on the public port says whether the deployment can answer.
+
 deploy/ holds the nginx template, the Rasa endpoints and an example of the same layout on
 several machines (docs/scaling.md).
 """
@@ -17,15 +25,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
 
-from bot import paths, supervisor, training
+from bot import paths, restarts, supervisor, training
 from bot.settings import Settings, database_dialect
 
 DEPLOY = paths.ROOT / "deploy"
@@ -49,24 +59,77 @@ class Layout:
 
 
 def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, "").strip() or default)
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw or default)
+    except ValueError:
+        raise LayoutError(f"{name} must be a whole number, got {raw!r}.") from None
 
 
 def layout_from_environment(settings: Settings) -> Layout:
     public_port = _int("PUBLIC_PORT", 8080)
     rasa_servers, action_servers = _int("RASA_SERVERS", 2), _int("ACTION_SERVERS", 2)
-    base = settings.rasa_port
+    if rasa_servers < 1 or action_servers < 1:
+        raise LayoutError("RASA_SERVERS and ACTION_SERVERS must be 1 or more.")
     return Layout(
         settings=settings,
         public_port=public_port,
-        rasa_ports=tuple(base + i for i in range(rasa_servers)),
+        rasa_ports=tuple(settings.rasa_port + i for i in range(rasa_servers)),
         action_ports=tuple(settings.action_port + i for i in range(action_servers)),
-        actions_port=settings.action_port + 50,
-        rasa_api_port=base + 50,
+        # the load balancers sit next to the public port, away from the servers' ranges: with the
+        # defaults, 8081 and 8082 (RASA_PORT+50 was 5055, ACTION_PORT's default: nothing started)
+        rasa_api_port=public_port + 1,
+        actions_port=public_port + 2,
         web_workers=_int("WEB_WORKERS", 2),
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         run_dir=settings.var_dir / "prod",
     )
+
+
+class LayoutError(ValueError):
+    """The layout cannot start: two ports collide, one is out of range or already taken."""
+
+
+def _offset(setting: str, index: int) -> str:
+    return setting if index == 0 else f"{setting}+{index}"
+
+
+def named_ports(layout: Layout) -> list[tuple[str, int]]:
+    """Every port of the layout with the setting it comes from, as layout_from_environment derives it."""
+    return [
+        ("PUBLIC_PORT (nginx, public)", layout.public_port),
+        ("PUBLIC_PORT+1 (nginx, load balancer for Rasa's HTTP API)", layout.rasa_api_port),
+        ("PUBLIC_PORT+2 (nginx, load balancer for the action servers)", layout.actions_port),
+        ("WEB_PORT (web app)", layout.settings.web_port),
+        *((f"{_offset('RASA_PORT', i)} (Rasa server rasa-{i}, RASA_SERVERS={len(layout.rasa_ports)})", port)
+          for i, port in enumerate(layout.rasa_ports)),
+        *((f"{_offset('ACTION_PORT', i)} (action server actions-{i}, ACTION_SERVERS={len(layout.action_ports)})", port)
+          for i, port in enumerate(layout.action_ports)),
+    ]
+
+
+def check_layout(layout: Layout) -> None:
+    """Every port in range and used once, before anything starts; else say which two settings collide."""
+    seen: dict[int, str] = {}
+    for name, port in named_ports(layout):
+        if not 1 <= port <= 65535:
+            raise LayoutError(f"{name} is {port}: a port is between 1 and 65535.")
+        if port in seen:
+            raise LayoutError(f"Port {port} is used twice: by {seen[port]} and by {name}. "
+                              "Change one of these two settings.")
+        seen[port] = name
+
+
+def check_ports_free(layout: Layout) -> None:
+    """Every port can be bound now: else name the setting whose port another program holds."""
+    for name, port in named_ports(layout):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is fine
+            try:
+                probe.bind((layout.settings.bind_host, port))
+            except OSError as exc:
+                raise LayoutError(f"Port {port} ({name}) is already in use ({exc.strerror}): stop the program "
+                                  "that holds it (another make run or run-prod?) or change that setting.") from exc
 
 
 def check_services(layout: Layout) -> None:
@@ -111,18 +174,44 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
     }
 
 
+def _upstream_servers(addresses) -> str:
+    # a server that fails is left out for 5 s, then tried again (it may have been restarted)
+    return " ".join(f"server {address} max_fails=1 fail_timeout=5s;" for address in addresses)
+
+
+def render_nginx(*, run_dir, error_log, access_log, listen_host: str, public_port: int, rasa_api_port: int,
+                 actions_port: int, web_server: str, rasa_servers, action_servers) -> str:
+    return (DEPLOY / "nginx.conf.template").read_text().format(
+        run_dir=run_dir, error_log=error_log, access_log=access_log, listen_host=listen_host,
+        public_port=public_port, rasa_api_port=rasa_api_port, actions_port=actions_port, web_server=web_server,
+        rasa_servers=_upstream_servers(rasa_servers), action_servers=_upstream_servers(action_servers),
+    )
+
+
 def nginx_config(layout: Layout) -> Path:
     host = layout.settings.bind_host
     layout.run_dir.mkdir(parents=True, exist_ok=True)
-    config = (DEPLOY / "nginx.conf.template").read_text().format(
-        run_dir=layout.run_dir, host=host, public_port=layout.public_port, web_port=layout.settings.web_port,
-        actions_port=layout.actions_port, rasa_api_port=layout.rasa_api_port,
-        rasa_servers=" ".join(f"server {host}:{p} max_fails=1 fail_timeout=5s;" for p in layout.rasa_ports),
-        action_servers=" ".join(f"server {host}:{p};" for p in layout.action_ports),
+    config = render_nginx(
+        run_dir=layout.run_dir, error_log=layout.run_dir / "nginx-error.log",
+        access_log=layout.run_dir / "nginx-access.log", listen_host=host, public_port=layout.public_port,
+        rasa_api_port=layout.rasa_api_port, actions_port=layout.actions_port,
+        web_server=f"{host}:{layout.settings.web_port}",
+        rasa_servers=[f"{host}:{p}" for p in layout.rasa_ports],
+        action_servers=[f"{host}:{p}" for p in layout.action_ports],
     )
     path = layout.run_dir / "nginx.conf"
     path.write_text(config)
     return path
+
+
+def compose_nginx_config() -> str:
+    """deploy/nginx.compose.conf: the same template for the services of deploy/docker-compose.example.yml
+    (`python -m bot.production compose-nginx > deploy/nginx.compose.conf` after changing the template)."""
+    return render_nginx(
+        run_dir="/tmp", error_log="/dev/stderr", access_log="/dev/stdout", listen_host="0.0.0.0",
+        public_port=8080, rasa_api_port=8081, actions_port=8082, web_server="web:8000",
+        rasa_servers=["rasa-0:5005", "rasa-1:5005"], action_servers=["actions-0:5055", "actions-1:5055"],
+    )
 
 
 def rasa_server_command(layout: Layout, model: Path, port: int) -> list[str]:
@@ -133,11 +222,26 @@ def rasa_server_command(layout: Layout, model: Path, port: int) -> list[str]:
     )
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, model_loaded: bool = False) -> bool:
     try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
+        response = requests.get(url, timeout=2)
+        return response.status_code == 200 and (not model_loaded or bool(response.json().get("model_file")))
+    except (requests.RequestException, ValueError):
         return False
+
+
+def probes(layout: Layout) -> dict[str, Callable[[], bool]]:
+    """For every process: does it answer (a Rasa server: with its model loaded)?"""
+    settings, host = layout.settings, layout.settings.bind_host
+    checks: dict[str, Callable[[], bool]] = {}
+    for i, port in enumerate(layout.action_ports):
+        checks[f"actions-{i}"] = lambda p=port: _answers(f"http://{host}:{p}/health")
+    checks["web"] = lambda: supervisor.web_server_ready(settings)
+    for i, port in enumerate(layout.rasa_ports):
+        url = f"http://{host}:{port}/status?token={settings.rasa_token}"
+        checks[f"rasa-{i}"] = lambda u=url: _answers(u, model_loaded=True)
+    checks["nginx"] = lambda: _answers(f"{layout.public_url}/healthz")
+    return checks
 
 
 def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.ServerGroup:
@@ -147,21 +251,22 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
     try:
         for i, port in enumerate(layout.action_ports):
             group.start(f"actions-{i}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                                         "--port", str(port)])
+                                         "--port", str(port)],
+                        extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url})
         for i, port in enumerate(layout.rasa_ports):
             group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
         group.start("web", [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers),
                             "--proxy-headers"],
-                    extra_env={"RASA_API_URL": f"http://{host}:{layout.rasa_api_port}"})
+                    extra_env={"RASA_API_URL": f"http://{host}:{layout.rasa_api_port}",
+                               # /ready checks these (bot/web/readiness.py)
+                               "ACTIONS_HEALTH_URL": f"http://{host}:{layout.actions_port}/health",
+                               "REDIS_URL": layout.redis_url})
         group.start("nginx", ["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)),
                               "-g", "daemon off;"])
-        for i, port in enumerate(layout.action_ports):
-            group.wait_until(f"actions-{i}", lambda _s, p=port: _answers(f"http://{host}:{p}/health"), timeout)
-        group.wait_until("web", supervisor.web_server_ready, timeout)
-        for i, port in enumerate(layout.rasa_ports):
-            url = f"http://{host}:{port}/status?token={settings.rasa_token}"
-            group.wait_until(f"rasa-{i}", lambda _s, u=url: _answers(u), timeout)
-        group.wait_until("nginx", lambda _s: _answers(f"{layout.public_url}/healthz"), 30)
+        ready = probes(layout)
+        for name in [*(f"actions-{i}" for i in range(len(layout.action_ports))), "web",
+                     *(f"rasa-{i}" for i in range(len(layout.rasa_ports))), "nginx"]:
+            group.wait_until(name, lambda _s, check=ready[name]: check(), 30 if name == "nginx" else timeout)
     except BaseException:
         group.stop()
         raise
@@ -180,11 +285,21 @@ def production_settings() -> Settings:
     return bot_settings.load()
 
 
+def _say(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}", flush=True)
+
+
 def run_forever() -> int:
     from bot.cli import prepare_database
 
-    settings = production_settings()
-    layout = layout_from_environment(settings)
+    try:
+        settings = production_settings()
+        layout = layout_from_environment(settings)
+        check_layout(layout)
+        check_ports_free(layout)
+    except LayoutError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     check_services(layout)
     prepare_database(settings)
     model = training.ensure_model()
@@ -192,17 +307,32 @@ def run_forever() -> int:
           f"the web app ({layout.web_workers} workers) and nginx…", flush=True)
     stop_requested = []
     signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(True))  # like Ctrl-C: stop everything
-    group = start(layout, model)
-    print(f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs). Logs: {group.log_dir}\n"
-          "Press Ctrl-C to stop.", flush=True)
     try:
-        while group.first_exited() is None and not stop_requested:
+        group = start(layout, model)
+    except supervisor.StartupError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    keeper = restarts.Restarter(group, probes(layout), say=_say, state_path=layout.run_dir / "state.json")
+    print(f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs, readiness: "
+          f"{layout.public_url}/ready). Logs: {group.log_dir}\nState: {keeper.state_path}\n"
+          "A process that dies is restarted; press Ctrl-C to stop.", flush=True)
+    try:
+        while not stop_requested:
+            keeper.tick()
             time.sleep(0.5)
-        if stop_requested:
-            return 0
-        print(f"{group.first_exited()} stopped unexpectedly; see {group.log_dir}", file=sys.stderr)
+        return 0
+    except restarts.CrashLoop as exc:
+        print(f"Stopping: {exc}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
+        print("Stopping…", flush=True)
         group.stop()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["compose-nginx"]:
+    print(compose_nginx_config(), end="")

@@ -104,23 +104,40 @@ def rasa_server_ready(settings: Settings) -> bool:
 
 @dataclass
 class ServerGroup:
-    """Child processes started together and stopped together."""
+    """Child processes started together and stopped together (and restarted one by one, make run-prod)."""
 
     settings: Settings
     log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            command,
-            cwd=paths.ROOT,
-            env={**server_environment(self.settings), **(extra_env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
-        )
+        self.commands[name] = (command, dict(extra_env or {}))
+        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=paths.ROOT,
+                env={**server_environment(self.settings), **(extra_env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
+            )
+
+    def reap(self, name: str) -> None:
+        """After the leader died: kill what is left of its process group (uvicorn's or nginx's workers
+        would keep the port)."""
+        try:
+            os.killpg(self.processes[name].pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def restart(self, name: str) -> int:
+        """Start a dead process again with the same command and environment; its new pid."""
+        self.reap(name)
+        command, extra_env = self.commands[name]
+        self.start(name, command, extra_env)
+        return self.processes[name].pid
 
     def wait_until(self, name: str, ready, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -140,12 +157,13 @@ class ServerGroup:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for process in self.processes.values():
+        for name, process in self.processes.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            self.reap(name)  # workers left by a leader that died first
 
 
 def start_servers(settings: Settings, model: Path, timeout: float = 240.0) -> ServerGroup:

@@ -154,6 +154,26 @@ def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod
         client.disconnect()
 
 
+def test_a_message_retried_with_its_request_id_is_answered_from_the_tracker_not_run_again(prod):
+    """What nginx does when a server dies after saving a turn but before answering: the same POST,
+    same X-Request-ID, to the other server. It answers from the tracker; the message is there once."""
+    layout, _ = prod
+    sender, request_id = "retry-" + uuid.uuid4().hex, uuid.uuid4().hex
+    first_server, other_server = (f"http://127.0.0.1:{port}" for port in layout.rasa_ports)
+    post(first_server, sender, "bonjour")
+
+    def send(server: str) -> list[dict]:
+        response = requests.post(f"{server}/webhooks/rest/webhook", headers={"X-Request-ID": request_id},
+                                 json={"sender": sender, "message": "c'est quoi un mail de phishing"}, timeout=180)
+        assert response.status_code == 200, response.text[:200]
+        return response.json()
+
+    answers = send(first_server)
+    assert answers and send(other_server) == answers
+    user_texts = [t for kind, t in said(layout, sender) if kind == "user"]
+    assert user_texts == ["bonjour", "c'est quoi un mail de phishing"]
+
+
 def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
     layout, group = prod
     script = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
@@ -191,4 +211,3 @@ def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
         missing = [m for m in script if m not in user_texts]
         assert not missing, (person, missing, said(layout, person))  # every message reached the tracker
     assert victim.wait(timeout=10) is not None  # the killed server really was down
-

@@ -4,20 +4,28 @@ Used by the tests, `make shell`-like tools and the load generator. Differences f
 `RestInput`: a body that is not `{"sender": text, "message": text}` gets a 400 with the reason;
 a blank or over-long message gets the same polite reply as the website; when the action server
 is down the message is not processed and the person gets an honest French message.
+
+Behind nginx (make run-prod), a message whose server died is sent again to another server with
+the same X-Request-ID: it becomes the message id, and a message already in the tracker is
+answered from the tracker instead of being processed a second time (see bot/action_replay.py
+for a turn cut short before it was saved).
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels import action_validation_fix, replies, tracker_store_fix
 
 MAX_SENDER_CHARS = 255
+REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
 action_validation_fix.install()
@@ -25,6 +33,31 @@ action_validation_fix.install()
 
 def _bad_request(reason: str):
     return response.json({"error": reason}, status=400)
+
+
+def _request_id(request: Request) -> str | None:
+    value = request.headers.get("x-request-id", "")
+    return value if REQUEST_ID.match(value) else None
+
+
+async def _answered_before(request: Request, sender: str, message_id: str) -> list[dict] | None:
+    """The answers already given to this message (found in the tracker), or None if it is new."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    tracker = await agent.tracker_store.retrieve(sender)
+    events = list(tracker.events) if tracker is not None else []
+    start = next((i for i, e in enumerate(events) if isinstance(e, UserUttered) and e.message_id == message_id), None)
+    if start is None:
+        return None
+    answers = []
+    for event in events[start + 1:]:
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            answers.append({"recipient_id": sender, "text": event.text,
+                            **{k: v for k, v in (event.data or {}).items() if v}})
+    return answers
 
 
 class CheckedRestInput(RestInput):
@@ -58,9 +91,19 @@ class CheckedRestInput(RestInput):
                 return response.json([{"recipient_id": sender, "text": polite}])
             if await replies.backend_is_down():
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])
+            message_id = _request_id(request)
+            if message_id is not None:
+                try:
+                    earlier = await _answered_before(request, sender, message_id)
+                except Exception:  # the tracker store is away: processing will say so
+                    earlier = None
+                if earlier is not None:
+                    logger.warning("message %s of %s already processed: answered from the tracker", message_id, sender)
+                    return response.json(earlier)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 message_id=message_id, metadata=metadata))
             except Exception:  # e.g. the tracker store's database is away: say so, never a 500
                 logger.exception("message of %s not processed", sender)
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp
 from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
-from bot.web import console, conversation_ids, live
+from bot.web import console, conversation_ids, live, readiness
 from bot.web.security import SecurityHeadersMiddleware
 
 WEB_DIR = paths.ROOT / "bot" / "web"
@@ -189,6 +189,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
             Route("/api/conversation/live/end", end_live, methods=["POST"]),
             Route("/vendor/{name}", vendor),
             Route("/healthz", health),
+            Route("/ready", readiness.endpoint(settings)),
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         middleware=[

@@ -1,0 +1,99 @@
+"""deploy/: the example for several machines is complete and consistent with make run-prod.
+
+No container engine runs here, so the images are not built and the compose file is not started;
+these tests check what can be checked without one: the YAML, that every file it and the Dockerfile
+refer to exists, that nginx's configuration is the run-prod template rendered for its services,
+and that the services, ports and environment match that configuration.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+import yaml
+
+from bot import paths, production
+
+DEPLOY = paths.ROOT / "deploy"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY / "docker-compose.example.yml").read_text())
+
+
+def test_the_compose_file_has_the_run_prod_layout(compose):
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "rasa-0", "rasa-1", "actions-0", "actions-1", "web", "nginx"}
+    for name in ("rasa-0", "rasa-1", "actions-0", "actions-1", "web"):
+        assert services[name]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
+        assert services[name]["restart"] == "unless-stopped", name  # a dead container comes back
+    assert services["nginx"]["restart"] == "unless-stopped"
+
+
+def test_every_file_the_compose_file_names_exists(compose):
+    for name, service in compose["services"].items():
+        build = service.get("build")
+        if build:
+            context = (DEPLOY / build["context"]).resolve()
+            assert context == paths.ROOT
+            assert (context / build["dockerfile"]).is_file(), name
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (DEPLOY / source).is_file(), (name, source)
+        command = service.get("command") or []
+        words = shlex.split(command[-1]) if command[:2] == ["sh", "-c"] else command
+        for word in words:
+            if re.fullmatch(r"[\w./-]+\.(yml|yaml|py)", word):
+                assert (paths.ROOT / word).is_file(), (name, word)  # the image's WORKDIR is the repository
+    assert (DEPLOY / "example.env").is_file()
+
+
+def test_every_secret_the_compose_file_uses_is_in_the_example_env(compose):
+    used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "docker-compose.example.yml").read_text()))
+    listed = {line.split("=")[0] for line in (DEPLOY / "example.env").read_text().splitlines()
+              if line and not line.startswith("#")}
+    assert used == listed
+
+
+def test_every_file_the_dockerfile_copies_exists():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    copies = [line.split()[1:-1] for line in dockerfile.splitlines() if line.startswith("COPY")]
+    for sources in copies:
+        for source in sources:
+            if source.startswith("--"):
+                continue
+            assert (paths.ROOT / source).exists(), source
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    assert {".venv", "node_modules", "models", "var"} <= set(ignored)
+    assert "bot train" in dockerfile  # the model is in the image, as make run-prod trains it
+
+
+def test_nginx_compose_conf_is_the_run_prod_template_rendered_for_the_services(compose):
+    assert (DEPLOY / "nginx.compose.conf").read_text() == production.compose_nginx_config(), (
+        "deploy/nginx.compose.conf is stale: python -m bot.production compose-nginx > deploy/nginx.compose.conf")
+    config = (DEPLOY / "nginx.compose.conf").read_text()
+    upstream_hosts = set(re.findall(r"server ([\w-]+):(\d+)", config))
+    services = compose["services"]
+    for host, port in upstream_hosts:
+        assert host in services, host
+        command = services[host]["command"]
+        words = shlex.split(command[-1]) if command[:2] == ["sh", "-c"] else command
+        assert words[words.index("--port") + 1] == port, (host, port)
+    # the servers reach nginx's load balancers on the ports nginx listens on
+    listened = set(re.findall(r"listen 0\.0\.0\.0:(\d+);", config))
+    assert listened == {"8080", "8081", "8082"}
+    assert services["rasa-0"]["environment"]["ACTION_ENDPOINT_URL"] == "http://nginx:8082/webhook"
+    assert services["web"]["environment"]["RASA_API_URL"] == "http://nginx:8081"
+    assert services["nginx"]["ports"] == ["8080:8080"]
+
+
+def test_the_rasa_services_use_the_run_prod_endpoints(compose):
+    environment = compose["services"]["rasa-1"]["environment"]
+    endpoints = (DEPLOY / "endpoints.prod.yml").read_text()
+    for variable in set(re.findall(r"\$\{(\w+)\}", endpoints)):
+        assert variable in environment, variable
+    assert environment["RASA_TOKEN"] == "${RASA_TOKEN}"
+    assert compose["services"]["actions-1"]["environment"]["ACTION_REPLAY_REDIS_URL"].startswith("redis://redis:")
