@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser train run shell test test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: facts install browser train run shell test test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -46,6 +46,10 @@ shell: train
 
 validate: install
 	$(BOT) validate
+
+# The knowledge base's facts with their source, the longest unchecked first
+facts: install
+	$(BOT) facts
 
 eval: train
 	$(BOT) eval

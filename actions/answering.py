@@ -1,5 +1,6 @@
-"""« Réponse à la demande »: several kinds of solutions with pros and cons, public resources,
-the right structures to turn to; then « Est-ce que cela répond à votre besoin ? » and a synthesis."""
+"""« Réponse à la demande », sized for a chat: a short list of two or three kinds of solutions,
+then one tap for the details of each (advantages, drawbacks, effort), a comparison, where to go,
+or a person; then « Est-ce que cela répond à votre besoin ? » and a synthesis."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,14 +10,21 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot import catalog, france_services, knowledge, referrals
+from bot import advice, catalog, france_services, knowledge, maturity
+from bot.profile import NOT_GIVEN, role_of, size_bucket
 
 # Needs for which an in-person France Services site is a useful local contact.
 FRANCE_SERVICES_NEEDS = {"demarches_en_ligne", "utiliser_ordinateur", "naviguer_internet"}
+# The `detail` values of the buttons besides a solution id (data/knowledge/).
+COMPARE, WHERE, OBLIGATION = "comparer", "contacts", "obligation"
 
 
 def _bullets(items) -> str:
     return " ; ".join(items)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def maturity_level(tracker: Tracker) -> int | None:
@@ -24,53 +32,127 @@ def maturity_level(tracker: Tracker) -> int | None:
     return int(value) if value else None
 
 
+def _given(value: str | None) -> str | None:
+    return value if value and value != NOT_GIVEN else None
+
+
+def profile_of(tracker: Tracker) -> advice.Profile:
+    """The person's profile from the questions they chose to answer (none is required)."""
+    answers = {q["id"]: tracker.get_slot(f"q_{q['id']}") for q in maturity.questionnaire()["questions"]}
+    skills_given = any(answers.get(q["id"]) for q in maturity.questionnaire()["questions"] if q["measures"] == "skills")
+    nature_answer = answers.get("nature_besoin")
+    effectif, role = _given(tracker.get_slot("effectif")), _given(tracker.get_slot("role"))
+    return advice.Profile(
+        size=size_bucket(effectif) if effectif else None,
+        role=role_of(role) if role else None,
+        sector=_given(tracker.get_slot("secteur")),
+        maturity=maturity_level(tracker),
+        skills=maturity.assess({k: v for k, v in answers.items() if v}).skill_level if skills_given else None,
+        nature=tracker.get_slot("nature_besoin") if nature_answer in ("outil", "avenir") else None,
+    )
+
+
+def current_advice(tracker: Tracker) -> advice.Advice | None:
+    need = catalog.need(tracker.get_slot("besoin") or "")
+    return advice.advise(need.id, profile_of(tracker)) if need else None
+
+
+def detail_buttons(found: advice.Advice, showing: str | None = None) -> list[dict]:
+    """One button per solution (its title), the obligation, the comparison and where to go."""
+    buttons = [
+        {"title": f"{number}. {s.title}", "payload": f'/voir_detail{{"detail": "{s.id}"}}'}
+        for number, s in enumerate(found.solutions, start=1) if s.id != showing
+    ]
+    if found.obligation is not None and showing != OBLIGATION:
+        buttons.append({"title": found.obligation.title, "payload": f'/voir_detail{{"detail": "{OBLIGATION}"}}'})
+    return buttons
+
+
+def ask_answered(dispatcher: CollectingDispatcher, found: advice.Advice, showing: str | None = None) -> None:
+    """The closing bubble of every answer turn: did it help, and one tap for everything else."""
+    response = "utter_answer_next_strategique" if found.mediator_first else "utter_answer_next"
+    dispatcher.utter_message(response=response, buttons=detail_buttons(found, showing))
+
+
 class ActionPresentSolutions(Action):
     def name(self) -> str:
         return "action_present_solutions"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        need = catalog.need(tracker.get_slot("besoin") or "")
-        if need is None:
+        found = current_advice(tracker)
+        if found is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
-        entry = knowledge.entry(need.id)
-        solutions = knowledge.solutions_for(need.id, maturity_level(tracker))
-        dispatcher.utter_message(response="utter_solutions_intro", nombre=len(solutions))
-        for solution in solutions:
-            dispatcher.utter_message(
-                response="utter_solution",
-                titre=solution.title,
-                description=solution.description,
-                avantages=_bullets(solution.advantages),
-                inconvenients=_bullets(solution.drawbacks),
-            )
+        if found.mediator_first:
+            response = "utter_answer_strategique_salarie" if found.ask_management else "utter_answer_strategique"
+        else:
+            response = "utter_answer_simple_first" if found.simplest_first else "utter_answer"
         dispatcher.utter_message(
-            response="utter_resources",
-            ressources=_bullets(f"{r.name} ({r.what.rstrip('.')}) : {r.url}" for r in entry.resources),
+            response=response,
+            nombre=len(found.solutions),
+            obligation=f"{found.obligation.summary}\n" if found.obligation else "",
+            pistes="\n".join(
+                f"{number}. {s.title} : {_lower_first(s.advantages[0])}."
+                for number, s in enumerate(found.solutions, start=1)
+            ),
         )
-        structures = referrals.for_need(need.id, tracker.get_slot("secteur"))[:3]
-        if structures:
-            dispatcher.utter_message(
-                response="utter_structures",
-                structures=_bullets(f"{s.name} : {s.why} {s.how}" for s in structures),
-            )
-        postal_code = tracker.get_slot("code_postal")
-        if need.id in FRANCE_SERVICES_NEEDS and postal_code:
-            sites = france_services.nearest(postal_code)
-            if sites:
-                dispatcher.utter_message(
-                    response="utter_france_services",
-                    sites=_bullets(f"{s.name}, {s.address}, {s.postal_code} {s.city}, {s.phone}" for s in sites),
-                    credit=france_services.CREDIT,
-                )
-        nature = tracker.get_slot("nature_besoin") or entry.nature
-        if nature == "strategique":  # a strategic need: a person is often the best help
-            dispatcher.utter_message(response="utter_strategic_offer")
-        dispatcher.utter_message(response="utter_ask_answered")
-        presented = [s.id for s in solutions]
-        redirect = [s.id for s in structures]
-        record(tracker.sender_id, ("record_answer", [need.id, entry.nature, presented, redirect]))
+        ask_answered(dispatcher, found)
+        presented = [s.id for s in found.solutions]
+        redirect = [s.id for s in found.structures]
+        record(tracker.sender_id, ("record_answer", [found.need, found.nature, presented, redirect]))
         return [SlotSet("solutions_presentees", presented)]
+
+
+class ActionShowDetail(Action):
+    """One tap after the answer: a solution's details, the comparison, or where to go."""
+
+    def name(self) -> str:
+        return "action_show_detail"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        found = current_advice(tracker)
+        if found is None:
+            dispatcher.utter_message(response="utter_choose_need")
+            return []
+        wanted = next(tracker.get_latest_entity_values("detail"), None)
+        chosen = next((s for s in found.solutions if s.id == wanted), None) or (
+            knowledge.solution(found.need, wanted) if wanted else None)
+        if chosen is not None:
+            dispatcher.utter_message(
+                response="utter_solution_detail", titre=chosen.title, description=chosen.description,
+                avantages=_bullets(chosen.advantages), inconvenients=_bullets(chosen.drawbacks), effort=chosen.effort,
+            )
+        elif wanted == OBLIGATION and found.obligation is not None:
+            dispatcher.utter_message(response="utter_obligation_detail", titre=found.obligation.title,
+                                     details=found.obligation.details)
+        elif wanted == COMPARE:
+            dispatcher.utter_message(response="utter_compare", lignes="\n".join(
+                f"{number}. {s.title} : effort {s.effort} ; + {_lower_first(s.advantages[0])} ; "
+                f"– {_lower_first(s.drawbacks[0])}."
+                for number, s in enumerate(found.solutions, start=1)
+            ))
+        else:
+            self.where_to_go(dispatcher, tracker, found)
+        ask_answered(dispatcher, found, showing=chosen.id if chosen else wanted)
+        return []
+
+    @staticmethod
+    def where_to_go(dispatcher: CollectingDispatcher, tracker: Tracker, found: advice.Advice) -> None:
+        entry = knowledge.entry(found.need)
+        sites = []
+        postal_code = _given(tracker.get_slot("code_postal"))
+        if found.need in FRANCE_SERVICES_NEEDS and postal_code:
+            sites = france_services.nearest(postal_code)[:2]
+        dispatcher.utter_message(
+            response="utter_where_to_go",
+            structures="\n".join(f"• {s.name} : {s.how}" for s in found.structures[:3]),
+            ressources=_bullets(f"{r.name} ({r.url})" for r in entry.resources[:3]),
+        )
+        if sites:
+            dispatcher.utter_message(
+                response="utter_france_services_near", credit=france_services.CREDIT,
+                sites="\n".join(f"• {s.name}, {s.address}, {s.postal_code} {s.city}, {s.phone}" for s in sites),
+            )
 
 
 class ActionAnswered(Action):

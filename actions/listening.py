@@ -9,14 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
-from bot import catalog
-from bot.profile import profile_values
+from bot import catalog, french
+from bot.profile import profile_values, trade_spelling
 
 
 def sector_context(tracker: Tracker) -> str:
-    """« pour votre activité de boulangerie, » when the person named their trade, else ""."""
+    """« pour votre activité de boulangerie, » / « d'électricien, » when the person named a known
+    trade (spelled right, whatever they typed), else ""."""
     surface = entity_surface(tracker, "secteur")
-    return f"pour votre activité de {surface}, " if surface else ""
+    trade = trade_spelling(surface) if surface else None
+    return f"pour votre activité {french.de(trade)}, " if trade else ""
 
 
 class ActionReformulateNeed(Action):

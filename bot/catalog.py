@@ -50,9 +50,10 @@ def _service() -> dict:
 
 
 def service_contact() -> ServiceContact:
-    raw = _service()
-    from bot import opening_hours
+    """The service's contact: SERVICE_PHONE / SERVICE_EMAIL (bot/settings.py) over data/service.yml."""
+    from bot import opening_hours, settings
 
+    raw = {**_service(), **settings.service_contact_overrides()}
     hours = opening_hours.describe(opening_hours.load())
     return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=hours)
 

@@ -48,9 +48,16 @@ def create_demo_accounts(session, config: settings.Settings) -> None:
     print(f"Demo console accounts ({logins}); password in {path}")
 
 
+def warn_demo_contact() -> None:
+    """The service's phone and e-mail are said to people: say loudly when they are still the demo ones."""
+    for warning in settings.demo_contact_warnings():
+        print(f"WARNING: {warning}", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     from bot import supervisor
 
+    warn_demo_contact()
     config = settings.load()
     prepare_database(config)
     return supervisor.run_forever(config, training.ensure_model())
@@ -99,9 +106,19 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_facts(args) -> int:
+    from datetime import date
+
+    from bot import facts
+
+    print(facts.render(facts.all_facts(), date.today()))
+    return 0
+
+
 def cmd_run_prod(args) -> int:
     from bot import production
 
+    warn_demo_contact()
     return production.run_forever()
 
 
@@ -141,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
+    sub.add_parser("facts", help="the knowledge base's facts with their source, oldest check first").set_defaults(
+        func=cmd_facts)
     sub.add_parser("run-prod", help="several Rasa servers, Redis lock store, PostgreSQL, nginx").set_defaults(
         func=cmd_run_prod)
     bench_parser = sub.add_parser("bench", help="load benchmark over the REST webhook, vs. a bare Rasa server")

@@ -30,9 +30,22 @@ def load_yaml(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
+def typeset_texts(value: Any) -> Any:
+    """Every string of a data file with French typography (bot/french.py); keys stay as they are."""
+    from bot.french import typeset
+
+    if isinstance(value, str):
+        return typeset(value)
+    if isinstance(value, list):
+        return [typeset_texts(v) for v in value]
+    if isinstance(value, dict):
+        return {k: typeset_texts(v) for k, v in value.items()}
+    return value
+
+
 @lru_cache(maxsize=None)
 def load_cached(path: Path, schema_key: str) -> dict[str, Any]:
-    """Data files do not change while a server runs: read each once."""
+    """Data files do not change while a server runs: read each once, typeset for reading."""
     from bot import schemas
 
-    return load_yaml(path, getattr(schemas, schema_key))
+    return typeset_texts(load_yaml(path, getattr(schemas, schema_key)))

@@ -16,6 +16,10 @@ class Solution:
     advantages: tuple[str, ...]
     drawbacks: tuple[str, ...]
     effort: str
+    source: str = ""
+    checked: str = ""
+    team_only: bool = False  # only makes sense with employees
+    solo_only: bool = False  # only makes sense for someone working alone
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,18 @@ class Resource:
     name: str
     what: str
     url: str
+    checked: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """A legal obligation tied to the need: said first, not offered as one option among others."""
+    title: str
+    summary: str
+    details: str
+    source: str
+    checked: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,7 @@ class KnowledgeEntry:
     solutions: tuple[Solution, ...]
     resources: tuple[Resource, ...]
     tip: str
+    obligation: Obligation | None = None
 
 
 def entry(need: str) -> KnowledgeEntry:
@@ -48,12 +65,17 @@ def entry(need: str) -> KnowledgeEntry:
         ),
         resources=tuple(Resource(**r) for r in raw["resources"]),
         tip=raw["tip"],
+        obligation=Obligation(**raw["obligation"]) if "obligation" in raw else None,
     )
+
+
+def solution(need: str, solution_id: str) -> Solution | None:
+    return next((s for s in entry(need).solutions if s.id == solution_id), None)
 
 
 def solutions_for(need: str, maturity_level: int | None = None, limit: int = 3) -> list[Solution]:
     """Two or three kinds of solutions suited to the business's maturity (all levels if unknown)."""
-    solutions = entry(need).solutions
+    solutions = [s for s in entry(need).solutions if not s.solo_only]
     if maturity_level is not None:
         suited = [s for s in solutions if maturity_level in s.levels]
         solutions = suited if len(suited) >= 2 else solutions

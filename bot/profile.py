@@ -76,6 +76,55 @@ def _sector_forms() -> list[tuple[str, str]]:
 
 
 _SECTOR_FORMS: list[tuple[str, str]] = []
+_SPELLINGS: dict[str, str] = {}
+
+
+def _trade_spellings() -> dict[str, str]:
+    """Normalised trade -> its usual written form (« electricien » -> « électricien »).
+
+    Among the synonyms' spellings of one trade, the one most used in the NLU examples wins, then
+    the one with accents: deliberate typos of the training data (« réstaurant ») lose.
+    """
+    if not _SPELLINGS:
+        import re
+
+        import yaml
+
+        from bot import paths
+
+        corpus = " ".join(p.read_text(encoding="utf-8").lower() for p in sorted(paths.NLU_DATA.glob("*.yml")))
+        best: dict[str, tuple[int, int, str]] = {}
+        for item in yaml.safe_load((paths.NLU_DATA / "entities.yml").read_text(encoding="utf-8"))["nlu"]:
+            if "synonym" not in item:
+                continue
+            for line in item["examples"].splitlines():
+                written = line.strip().lstrip("-").strip().lower()
+                key = normalize(written)
+                if not key:
+                    continue
+                uses = len(re.findall(rf"(?<!\w){re.escape(written)}(?!\w)", corpus))
+                candidate = (uses, _accents(written), written)
+                if key not in best or candidate[:2] > best[key][:2]:
+                    best[key] = candidate
+        _SPELLINGS.update({key: value[2] for key, value in best.items()})
+    return _SPELLINGS
+
+
+def _accents(text: str) -> int:
+    return sum(1 for c in text if ord(c) > 127)
+
+
+def trade_spelling(typed: str) -> str | None:
+    """How to write back a trade the person typed: « electricien » -> « électricien », a near miss
+    (« boulangrie ») -> « boulangerie »; None when it is not a known trade (never echo a typo)."""
+    import difflib
+
+    spellings = _trade_spellings()
+    key = normalize(typed)
+    if key in spellings:
+        return spellings[key]
+    close = difflib.get_close_matches(key, list(spellings), n=1, cutoff=0.85)
+    return spellings[close[0]] if close else None
 
 
 def sector_of(text: str) -> str | None:

@@ -18,6 +18,8 @@ class Structure:
     scope: str
     needs: tuple[str, ...]
     topics: tuple[str, ...]
+    source: str
+    checked: str  # "YYYY-MM-DD": when the facts above were last checked against `source`
     sectors: tuple[str, ...] = ()
 
     def serves_sector(self, sector: str | None) -> bool:

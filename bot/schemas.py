@@ -98,6 +98,8 @@ SERVICE = {
 
 _LEVEL = {"type": "integer", "minimum": 1, "maximum": 4}
 _URL = {"type": "string", "pattern": "^https://[a-z0-9.-]+\\.[a-z]+/?$"}  # home pages only
+_SOURCE = {"type": "string", "pattern": "^https://[a-z0-9.-]+\\.[a-z]+(/\\S*)?$"}  # where a fact was checked
+_CHECKED = {"type": "string", "pattern": "^20[0-9]{2}-[01][0-9]-[0-3][0-9]$"}  # "YYYY-MM-DD", quoted in YAML
 
 KNOWLEDGE = {
     "type": "object",
@@ -106,15 +108,27 @@ KNOWLEDGE = {
     "properties": {
         "need": {"enum": NEED_IDS},
         "nature": {"enum": ["technique", "strategique"]},
+        "obligation": {  # a legal obligation tied to the need: said first, never offered as a « piste »
+            "type": "object",
+            "required": ["title", "summary", "details", "source", "checked"],
+            "additionalProperties": False,
+            "properties": {"title": _TEXT, "summary": _TEXT, "details": _TEXT, "source": _SOURCE, "checked": _CHECKED},
+        },
         "solutions": {
             "type": "array",
             "minItems": 2,
-            "maxItems": 4,
+            "maxItems": 6,
             "items": {
                 "type": "object",
                 "required": ["id", "title", "description", "levels", "advantages", "drawbacks", "effort"],
                 "additionalProperties": False,
+                # a solution stating a fact (a date, a rule, a scheme) says where it was checked
+                "dependentRequired": {"source": ["checked"], "checked": ["source"]},
                 "properties": {
+                    "source": _SOURCE,
+                    "checked": _CHECKED,
+                    "team_only": {"type": "boolean"},  # only for a business with employees
+                    "solo_only": {"type": "boolean"},  # only for someone working alone
                     "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
                     "title": _TEXT,
                     "description": _TEXT,
@@ -130,9 +144,9 @@ KNOWLEDGE = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["name", "what", "url"],
+                "required": ["name", "what", "url", "checked"],
                 "additionalProperties": False,
-                "properties": {"name": _TEXT, "what": _TEXT, "url": _URL},
+                "properties": {"name": _TEXT, "what": _TEXT, "url": _URL, "source": _SOURCE, "checked": _CHECKED},
             },
         },
         "tip": _TEXT,
@@ -154,10 +168,12 @@ REFERRALS = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["id", "name", "what", "why", "how", "url", "scope", "needs", "topics"],
+                "required": ["id", "name", "what", "why", "how", "url", "scope", "needs", "topics", "source", "checked"],
                 "additionalProperties": False,
                 "properties": {
                     "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "source": _SOURCE,
+                    "checked": _CHECKED,
                     "name": _TEXT,
                     "what": _TEXT,
                     "why": _TEXT,

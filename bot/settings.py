@@ -105,6 +105,38 @@ class Settings:
         }
 
 
+# The placeholders of data/service.yml: a deployment sets SERVICE_PHONE and SERVICE_EMAIL instead.
+DEMO_PHONE_PREFIX = "01 00 00 00"
+DEMO_EMAIL_DOMAINS = ("example.org", "example.com", "exemple.fr")
+
+
+def service_contact_overrides() -> dict[str, str]:
+    """SERVICE_PHONE / SERVICE_EMAIL from the environment, when set: they replace data/service.yml's."""
+    found = {"phone": os.environ.get("SERVICE_PHONE", "").strip(), "email": os.environ.get("SERVICE_EMAIL", "").strip()}
+    return {key: value for key, value in found.items() if value}
+
+
+def is_demo_phone(phone: str) -> bool:
+    return phone.strip().startswith(DEMO_PHONE_PREFIX)
+
+
+def is_demo_email(email: str) -> bool:
+    return email.strip().lower().rsplit("@", 1)[-1] in DEMO_EMAIL_DOMAINS
+
+
+def demo_contact_warnings() -> list[str]:
+    """What `make run` says while the service's contact details are still the demo values."""
+    from bot import catalog
+
+    contact = catalog.service_contact()
+    warnings = []
+    if is_demo_phone(contact.phone):
+        warnings.append(f"the service's phone is the demo value {contact.phone!r}: set SERVICE_PHONE.")
+    if is_demo_email(contact.email):
+        warnings.append(f"the service's e-mail is the demo value {contact.email!r}: set SERVICE_EMAIL.")
+    return warnings
+
+
 def var_directory() -> Path:
     return Path(os.environ.get("BOT_VAR_DIR", str(paths.VAR))).resolve()
 

@@ -92,6 +92,44 @@
     parent.appendChild(document.createTextNode(String(text).slice(last)));
   }
 
+  /* An assistant's text, line by line: « 1. … » lines become a numbered list and « • … » lines a
+     bulleted one (read as lists by screen readers), the words before « : » of an item in bold. */
+  var NUMBERED = /^(\d+)\.\s+(.*)$/;
+  var BULLET = /^•\s+(.*)$/;
+  function appendItem(list, text, number) {
+    var item = el("li");
+    if (number) item.setAttribute("value", number);
+    var colon = text.indexOf("\u00a0: ");
+    if (colon > 0 && colon < 90) {
+      var strong = el("strong");
+      appendText(strong, text.slice(0, colon));
+      item.appendChild(strong);
+      text = text.slice(colon);
+    }
+    appendText(item, text);
+    list.appendChild(item);
+  }
+  function appendRich(parent, text) {
+    var list = null, kind = "";
+    String(text).split("\n").forEach(function (line) {
+      var numbered = NUMBERED.exec(line), bullet = BULLET.exec(line);
+      if (numbered || bullet) {
+        var wanted = numbered ? "ol" : "ul";
+        if (!list || kind !== wanted) {
+          list = el(wanted, { "class": "mw-list" });
+          kind = wanted;
+          parent.appendChild(list);
+        }
+        appendItem(list, numbered ? numbered[2] : bullet[1], numbered ? numbered[1] : "");
+      } else {
+        list = null;
+        var paragraph = el("p", { "class": "mw-line" });
+        appendText(paragraph, line);
+        parent.appendChild(paragraph);
+      }
+    });
+  }
+
   function loadScript(src, done) {
     if (window.io) { done(); return; }
     var tag = el("script", { src: src });
@@ -208,7 +246,7 @@
       item.appendChild(el("span", { "class": "mw-visually-hidden" }, SPEAKER_LABELS[from] || TEXT.bot));
     }
     var body = el("div", { "class": "mw-text" });
-    appendText(body, text);
+    if (from === "bot") appendRich(body, text); else appendText(body, text);
     item.appendChild(body);
     if (pending) {
       item.classList.add("mw-pending");
