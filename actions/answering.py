@@ -120,7 +120,8 @@ class ActionShowDetail(Action):
         if chosen is not None:
             dispatcher.utter_message(
                 response="utter_solution_detail", titre=chosen.title, description=chosen.description,
-                avantages=_bullets(chosen.advantages), inconvenients=_bullets(chosen.drawbacks), effort=chosen.effort,
+                avantages=_bullets(map(_lower_first, chosen.advantages)),
+                inconvenients=_bullets(map(_lower_first, chosen.drawbacks)), effort=chosen.effort,
             )
         elif wanted == OBLIGATION and found.obligation is not None:
             dispatcher.utter_message(response="utter_obligation_detail", titre=found.obligation.title,
@@ -173,7 +174,7 @@ class ActionAnswered(Action):
         dispatcher.utter_message(
             response="utter_synthesis",
             besoin_phrase=need.phrase,
-            solutions=_bullets(presented) or "aucune",
+            solutions=_bullets(map(_lower_first, presented)) or "aucune",
         )
         dispatcher.utter_message(response="utter_tip", conseil=entry.tip)
         dispatcher.utter_message(response="utter_anything_else")

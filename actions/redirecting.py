@@ -22,12 +22,10 @@ class ActionRedirectOutOfScope(Action):
         if not structures:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
-        dispatcher.utter_message(response="utter_out_of_scope_redirect")
-        for structure in structures:
-            dispatcher.utter_message(
-                response="utter_structure", nom=structure.name, quoi=structure.what,
-                pourquoi=structure.why, comment=structure.how, url=structure.url,
-            )
+        # one bubble, one line per structure: who, and how to reach them (a chat-sized turn)
+        dispatcher.utter_message(response="utter_out_of_scope_redirect", structures="\n".join(
+            f"• {s.name} : {s.how}" for s in structures
+        ))
         dispatcher.utter_message(response="utter_digital_question_welcome")
         record(tracker.sender_id, ("record_redirect", [[s.id for s in structures]]))
         return []

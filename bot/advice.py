@@ -65,7 +65,7 @@ def advise(need: str, profile: Profile, limit: int = 3) -> Advice:
         # stable sort: the least effort first, then what suits a first step
         candidates = sorted(candidates, key=lambda s: (EFFORT_ORDER[s.effort], 0 if 1 in s.levels else 1))
     elif profile.skills == "avance" and (profile.maturity or 0) >= 3:
-        candidates = sorted(candidates, key=lambda s: -max(s.levels))
+        candidates = sorted(candidates, key=lambda s: -min(s.levels))  # the furthest-reaching first
     nature = profile.nature or entry.nature
     strategic = nature == "strategique"
     return Advice(

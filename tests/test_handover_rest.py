@@ -48,7 +48,7 @@ def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
     chat.say("oui")
     chat.say("Paul")
     text = chat.texts(chat.say("paul@orange"))
-    assert "Par exemple : 06 12 34 56 78" in text
+    assert "Par exemple\u00a0: 06 12 34 56 78" in text
     text = chat.texts(chat.say("paul.martin@orange.fr"))
     assert "À quel moment" in text
     assert "échéance" in chat.texts(chat.say("le matin"))
