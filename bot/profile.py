@@ -82,8 +82,9 @@ _SPELLINGS: dict[str, str] = {}
 def _trade_spellings() -> dict[str, str]:
     """Normalised trade -> its usual written form (« electricien » -> « électricien »).
 
-    Among the synonyms' spellings of one trade, the one most used in the NLU examples wins, then
-    the one with accents: deliberate typos of the training data (« réstaurant ») lose.
+    Among the synonyms' spellings of one trade, the one most used in the NLU examples wins, an
+    accented one counting double (people type without accents), then the one with accents:
+    deliberate typos of the training data (« réstaurant ») lose.
     """
     if not _SPELLINGS:
         import re
@@ -103,7 +104,8 @@ def _trade_spellings() -> dict[str, str]:
                 if not key:
                     continue
                 uses = len(re.findall(rf"(?<!\w){re.escape(written)}(?!\w)", corpus))
-                candidate = (uses, _accents(written), written)
+                # people type without accents: an accented spelling counts double
+                candidate = (uses * (2 if _accents(written) else 1), _accents(written), written)
                 if key not in best or candidate[:2] > best[key][:2]:
                     best[key] = candidate
         _SPELLINGS.update({key: value[2] for key, value in best.items()})

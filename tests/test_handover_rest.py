@@ -53,7 +53,7 @@ def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
     assert "À quel moment" in text
     assert "échéance" in chat.texts(chat.say("le matin"))
     text = chat.texts(chat.say("avant le 15/12"))
-    assert "un médiateur vous recontactera au paul.martin@orange.fr avant le 15/12" in text
+    assert "un médiateur vous recontactera à l'adresse paul.martin@orange.fr avant le 15/12" in text  # not « au » before an e-mail
     dossier = dossier_of(servers, chat)
     assert dossier["callback"]["preferred_moment"] == "le matin"
     assert dossier["callback"]["deadline"].endswith("-12-15")

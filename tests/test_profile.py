@@ -30,3 +30,12 @@ def test_sector_from_words():
     assert sector_of("on fait de la plomberie") == "batiment"
     assert sector_of("Je préfère ne pas répondre") == NOT_GIVEN
     assert sector_of("euh") is None
+
+
+def test_a_trade_is_written_back_spelled_right_never_with_the_persons_typo():
+    from bot.profile import trade_spelling
+
+    assert trade_spelling("electricien") == "électricien" and trade_spelling("hotel") == "hôtel"
+    assert trade_spelling("boulangrie") == "boulangerie"  # a near miss is corrected
+    assert trade_spelling("restaurant") == "restaurant"  # not the training data's « réstaurant »
+    assert trade_spelling("xyzzy") is None  # unknown: not echoed at all
