@@ -195,6 +195,24 @@ def test_phone_sized_screen_has_no_horizontal_scroll(browser, site):
     context.close()
 
 
+def test_an_answer_and_its_details_read_well_on_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site)
+    wait_until_ready(page)
+    say(page, "je voudrais que les gens trouvent mon salon sur internet")
+    click(page, "Oui, c'est ça")
+    click(page, "Non, directement les pistes")
+    assert page.locator(".mw-bot ol.mw-list li").count() >= 2  # the pistes, as a list
+    first = next(title for title in replies(page) if title.startswith("1. "))
+    click(page, first)  # one tap: its advantages and drawbacks
+    assert "Avantages\u00a0:" in messages(page)[-2] and "Inconvénients\u00a0:" in messages(page)[-2]
+    widths = page.evaluate("() => ({page: document.documentElement.scrollWidth, viewport: window.innerWidth})")
+    screenshot(page, "chat-360px-answer")
+    assert widths["page"] <= widths["viewport"] == 360, widths
+    context.close()
+
+
 def test_erase_my_conversation_leaves_nothing_on_the_server_or_in_the_browser(page, servers):
     say(page, "mon site internet ne ramene aucun client")
     click(page, "Oui, c'est ça")
