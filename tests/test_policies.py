@@ -58,7 +58,7 @@ def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
         assert (action, policy) == (agent.domain.action_names_or_texts[network.max_confidence_index],
                                     "RuleAwareTEDPolicy")
     else:
-        assert action == "action_default_fallback"
+        assert action == "action_not_understood"  # config.yml: core_fallback_action_name
 
 
 def test_a_story_path_is_followed(agent):
