@@ -86,3 +86,11 @@ def sector_of(text: str) -> str | None:
         _SECTOR_FORMS.extend(_sector_forms())
     typed = f" {normalize(text)} "
     return next((key for form, key in _SECTOR_FORMS if f" {form} " in typed), None)
+
+
+def sector_exactly(text: str) -> str | None:
+    """The sector key when the whole text is a trade (« plombier »), not a name that holds one."""
+    if not _SECTOR_FORMS:
+        _SECTOR_FORMS.extend(_sector_forms())
+    typed = normalize(text)
+    return next((key for form, key in _SECTOR_FORMS if form == typed), None)

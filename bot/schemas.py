@@ -261,3 +261,19 @@ TOPICS = {
         }
     },
 }
+
+_WORDS = {"type": "array", "minItems": 1, "items": _TEXT}  # quote yes/no: YAML reads them as booleans
+TYPED_ANSWERS = {
+    "type": "object",
+    "required": ["shared", "questions"],
+    "additionalProperties": False,
+    "properties": {
+        "shared": {"type": "object", "additionalProperties": _WORDS},
+        "questions": {
+            "type": "object",
+            "minProperties": 1,
+            "patternProperties": {"^(utter_[a-z_]+|q_[a-z0-9_]+)$": {"type": "object", "additionalProperties": _WORDS}},
+            "additionalProperties": False,
+        },
+    },
+}
