@@ -37,7 +37,7 @@ class RetryingFormValidation(FormValidationAction):
                value: Callable[[answers.Option], str] = lambda option: option.key) -> dict:
         """The slot set to the option the typed text means; else ask which one, or say what is expected."""
         choices = options.for_question(question)
-        result = answers.match(choices, text)
+        result = options.understand(question, text)
         if result.option is not None:
             return {slot: value(result.option), "echecs_validation": 0}
         if result.ambiguous:

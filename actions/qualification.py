@@ -92,19 +92,12 @@ class ValidateQualificationForm(RetryingFormValidation):
     def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"effectif": None}
-        bucket = size_bucket(str(value))
-        if bucket is not None:
-            return {"effectif": bucket, "echecs_validation": 0}
         return self.choose(tracker, dispatcher, "effectif", "utter_ask_effectif", str(value),
                            value=lambda option: size_bucket(option.key))
 
     def validate_role(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"role": None}
-        found = answers.match(options.for_question("utter_ask_role"), str(value)).option
-        role = role_of(found.key) if found is not None else role_of(str(value))
-        if role is not None:
-            return {"role": role, "echecs_validation": 0}
         return self.choose(tracker, dispatcher, "role", "utter_ask_role", str(value),
                            value=lambda option: role_of(option.key))
 

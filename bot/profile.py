@@ -6,7 +6,7 @@ import re
 from bot.textnorm import normalize
 
 NOT_GIVEN = "non_renseigne"
-SKIP_WORDS = ("prefere ne pas", "pas repondre", "passer", "je ne sais pas", "jsp")
+SKIP_WORDS = ("prefere ne pas", "prefere pas", "pas repondre", "passer", "je passe", "je ne sais pas", "jsp")
 ROLES = {
     "dirigeant": ["dirigeant", "gerant", "patron", "proprietaire", "chef", "associe", "responsable"],
     "salarie": ["salarie", "employe", "apprenti"],

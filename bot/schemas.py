@@ -265,10 +265,11 @@ TOPICS = {
 _WORDS = {"type": "array", "minItems": 1, "items": _TEXT}  # quote yes/no: YAML reads them as booleans
 TYPED_ANSWERS = {
     "type": "object",
-    "required": ["shared", "questions"],
+    "required": ["shared", "questions", "requests_for_a_person"],
     "additionalProperties": False,
     "properties": {
         "shared": {"type": "object", "additionalProperties": _WORDS},
+        "requests_for_a_person": _WORDS,
         "questions": {
             "type": "object",
             "minProperties": 1,

@@ -18,6 +18,10 @@ from bot.textnorm import normalize
 
 ACCEPT = 82.0  # below this score nothing is close enough: measured on tests/typed_answers_test.yml
 TIE = 2.5  # two options within this many points are « equally close »
+# « non c'est bon », « ça m'aide pas », « pas de site internet »: a negation in what was typed and not
+# in the option's phrase (or the reverse) makes the phrase a poor match, however many words it shares.
+NEGATIONS = {"non", "nan", "nn", "pas", "jamais", "aucun", "aucune", "rien", "refuse", "ni", "sans"}
+NEGATION_PENALTY = 15.0
 
 NUMBER_WORDS = {
     "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
@@ -60,19 +64,38 @@ def _phrases(option: Option) -> list[str]:
     return [p for p in {normalize(option.title), *(normalize(s) for s in option.synonyms)} if p]
 
 
+def _negated(words: str) -> bool:
+    return not NEGATIONS.isdisjoint(words.split())
+
+
 def _phrase_score(typed: str, phrase: str) -> float:
     """How well one typed text matches one phrase of an option, 0..100."""
     if typed == phrase:
         return 100.0
     padded_typed, padded_phrase = f" {typed} ", f" {phrase} "
-    if padded_phrase in padded_typed:  # the phrase said with more words: the more it covers, the better
-        return 88.0 + 12.0 * len(phrase) / len(typed)
-    if len(typed) >= 3 and padded_typed in padded_phrase:  # a shortened title (« avec de l'aide »)
+    if len(typed) >= 3 and padded_typed in padded_phrase:
+        # a shortened title (« avec de l'aide »): the words left out cannot contradict it
         return 84.0 + 14.0 * len(typed) / len(phrase)
+    score = _similarity(typed, phrase)
+    return score - NEGATION_PENALTY if _negated(typed) != _negated(phrase) else score
+
+
+def _similarity(typed: str, phrase: str) -> float:
+    if f" {phrase} " in f" {typed} ":  # the phrase said with more words: the more it covers, the better
+        return 88.0 + 12.0 * len(phrase) / len(typed)
     score = fuzz.ratio(typed, phrase)  # typos over the whole answer
     if len(phrase) >= 6 and len(typed) > len(phrase):
         score = max(score, 0.93 * fuzz.partial_ratio(phrase, typed))  # a misspelt phrase inside more words
     return float(score)
+
+
+POLITENESS = re.compile(r"^(?:(?:bonjour|alors|euh|ben|bah) )+|(?: (?:svp|stp|s il vous plait|s il te plait|merci|"
+                        r"merci beaucoup|merci bcp|bcp|beaucoup))+$")
+
+
+def _without_politeness(typed: str) -> str:
+    """« directement svp » -> « directement »: politeness around an answer does not change it."""
+    return POLITENESS.sub("", typed).strip() or typed
 
 
 def _number(typed: str) -> int | None:
@@ -110,8 +133,9 @@ def match(options: Iterable[Option], text: str, positional: bool = True) -> Resu
         if position is not None and position <= len(options):
             chosen = options[position - 1] if position > 0 else options[-1]
             return Result(chosen, [chosen], 100.0)
+    bare = _without_politeness(typed)
     scored = sorted(
-        ((max(_phrase_score(typed, p) for p in _phrases(o)), i, o) for i, o in enumerate(options)),
+        ((max(_phrase_score(t, p) for p in _phrases(o) for t in {typed, bare}), i, o) for i, o in enumerate(options)),
         key=lambda item: (-item[0], item[1]),
     )
     best_score, _, best = scored[0]

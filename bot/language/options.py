@@ -11,7 +11,8 @@ import yaml
 
 from bot import maturity, paths
 from bot.datafiles import load_cached
-from bot.language.answers import Option
+from bot.language.answers import Option, Result, match
+from bot.textnorm import normalize
 
 
 def answers_data() -> dict:
@@ -54,3 +55,32 @@ def for_question(question: str) -> list[Option]:
 
 def questions() -> list[str]:
     return list(answers_data()["questions"])
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether a message also asks for a person, in the words of data/answers.yml."""
+    typed = f" {normalize(text)} "
+    return any(f" {normalize(words)} " in typed for words in answers_data()["requests_for_a_person"])
+
+
+def understand(question: str, text: str) -> Result:
+    """The option of `question` that a typed answer means (what the forms and `make eval` use).
+
+    Sizes and roles also keep their older readers (bot/profile.py): « on est 4 » is a number
+    of people, not a word close to a button.
+    """
+    from bot.profile import role_of, size_bucket
+
+    choices = for_question(question)
+    if question == "utter_ask_effectif":
+        bucket = size_bucket(text)
+        chosen = next((o for o in choices if bucket is not None and size_bucket(o.key) == bucket), None)
+        if chosen is not None:
+            return Result(chosen, [chosen], 100.0)
+    result = match(choices, text)
+    if question == "utter_ask_role" and result.option is None and not result.ambiguous:
+        role = role_of(text)
+        chosen = next((o for o in choices if role is not None and role_of(o.key) == role), None)
+        if chosen is not None:
+            return Result(chosen, [chosen], 90.0)
+    return result
