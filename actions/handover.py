@@ -108,9 +108,14 @@ def human_options_asked_in_a_row(tracker: Tracker) -> int:
 def topic_of_request(tracker: Tracker) -> tuple[str, float] | None:
     """The need a request for a person names (« un rdv pour la facture électronique »), from the
     NLU's ranking: the best-ranked need, if confident enough."""
-    if tracker.get_intent_of_latest_message() != "ask_human":
+    return topic_in_ranking(tracker.get_intent_of_latest_message(), tracker.latest_message.get("intent_ranking") or [])
+
+
+def topic_in_ranking(intent: str | None, ranking: list[dict]) -> tuple[str, float] | None:
+    """(need, confidence) of the best-ranked need of an `ask_human` message, if confident enough."""
+    if intent != "ask_human":
         return None
-    for ranked in tracker.latest_message.get("intent_ranking") or []:
+    for ranked in ranking:
         need = catalog.need(ranked.get("name") or "")
         if need is not None:
             confidence = float(ranked.get("confidence") or 0.0)

@@ -22,8 +22,12 @@ MISUNDERSTOOD = {"utter_default", "utter_not_sure", "utter_stuck", "utter_expect
 
 
 def asks_for_a_person(tracker: Tracker) -> bool:
-    text = tracker.latest_message.get("text") or ""
-    ranked = {r.get("name"): float(r.get("confidence") or 0) for r in tracker.latest_message.get("intent_ranking") or []}
+    return asks_for_a_person_in(tracker.latest_message.get("text") or "", tracker.latest_message.get("intent_ranking") or [])
+
+
+def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
+    """A message about a need that also asks for a person: in so many words, or by the NLU's ranking."""
+    ranked = {r.get("name"): float(r.get("confidence") or 0) for r in ranking}
     return options.asks_for_a_person(text) or ranked.get("ask_human", 0.0) >= ASK_HUMAN_RANKED
 
 
