@@ -58,14 +58,16 @@ class ActionNotUnderstood(Action):
         return "action_not_understood"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        low_confidence = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
         if misunderstood_in_a_row(tracker) >= 1:
             dispatcher.utter_message(response="utter_stuck")
-        elif tracker.get_intent_of_latest_message() == "nlu_fallback":
+        elif low_confidence:
             dispatcher.utter_message(response="utter_not_sure")
             dispatcher.utter_message(response="utter_choose_need")
         else:
             dispatcher.utter_message(response="utter_default")
-        return [UserUtteranceReverted()] if tracker.get_intent_of_latest_message() != "nlu_fallback" else []
+        # Rasa's core fallback forgets the message it could not place (as action_default_fallback does)
+        return [] if low_confidence else [UserUtteranceReverted()]
 
 
 def sector_context(tracker: Tracker) -> str:
