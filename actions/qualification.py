@@ -167,8 +167,8 @@ class ActionAssessMaturity(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("niveau_maturite") or tracker.get_slot("accord_questions") is not True:
             return []
-        answers = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}
-        result = maturity.assess({k: v for k, v in answers.items() if v})
+        chosen = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}
+        result = maturity.assess({k: v for k, v in chosen.items() if v})
         level = next(lvl for lvl in maturity.questionnaire()["levels"]["structure"] if lvl["level"] == result.structure_level)
         dispatcher.utter_message(
             response="utter_maturity_result",
