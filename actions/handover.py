@@ -6,6 +6,7 @@ wrong answers (data/service.yml) the assistant moves on rather than loop.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +17,20 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.dossier import read, record
+from actions.tracker_utils import came_from_button
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
 from bot import catalog, clock, contact, settings
 from bot.opening_hours import MONTHS, WEEKDAYS
-from bot.profile import NOT_GIVEN
+from bot.language import answers, dates
+from bot.profile import NOT_GIVEN, skipped
+from bot.textnorm import normalize
 from bot.settings import PARIS
 from bot.store import db, queries
 
-FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echecs_validation"]
+FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echeance_dite", "echeance_confirmee", "echecs_validation"]
+HUMAN_OPTIONS_ASKED_AT_MOST = 2  # « Que préférez-vous ? » twice in a row at most, then the contact details
+TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, is the topic (docs/conversation.md)
 
 
 def french_datetime(moment: datetime) -> str:
@@ -65,11 +71,65 @@ class ActionOfferHumanOptions(Action):
         if mode == "coordonnees":
             utter_service_contact(dispatcher)
             return [SlotSet("mode_contact", mode)]
-        handed_over = try_live_handover(dispatcher, tracker)  # a mediator on duty joins the chat now
-        if handed_over is not None:
-            return [SlotSet("mode_contact", None), *handed_over]
-        dispatcher.utter_message(response="utter_human_options")
-        return [SlotSet("mode_contact", mode)]
+        record_topic(tracker)
+        return offer_human(dispatcher, tracker)
+
+
+def offer_human(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """A mediator now if one is on duty, else « Que préférez-vous ? » (never a third time in a row)."""
+    handed_over = try_live_handover(dispatcher, tracker)  # a mediator on duty joins the chat now
+    if handed_over is not None:
+        return [SlotSet("mode_contact", None), *handed_over]
+    if human_options_asked_in_a_row(tracker) >= HUMAN_OPTIONS_ASKED_AT_MOST:
+        utter_service_contact(dispatcher)  # no choice made twice: the ways to reach the team, and move on
+        return [SlotSet("mode_contact", "coordonnees")]
+    dispatcher.utter_message(response="utter_human_options")
+    return [SlotSet("mode_contact", None)]
+
+
+def human_options_asked_in_a_row(tracker: Tracker) -> int:
+    """How many of the assistant's last turns ended with « Que préférez-vous ? »."""
+    count = 0
+    turn_asked = None
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            if turn_asked is None:
+                turn_asked = (event.get("metadata") or {}).get("utter_action") == "utter_human_options"
+        elif event.get("event") == "user":
+            if turn_asked is None:
+                continue  # the current message
+            if not turn_asked:
+                break
+            count += 1
+            turn_asked = None
+    return count + (1 if turn_asked else 0)
+
+
+def topic_of_request(tracker: Tracker) -> tuple[str, float] | None:
+    """The need a request for a person names (« un rdv pour la facture électronique »), from the
+    NLU's ranking: the best-ranked need, if confident enough."""
+    return topic_in_ranking(tracker.get_intent_of_latest_message(), tracker.latest_message.get("intent_ranking") or [])
+
+
+def topic_in_ranking(intent: str | None, ranking: list[dict]) -> tuple[str, float] | None:
+    """(need, confidence) of the best-ranked need of an `ask_human` message, if confident enough."""
+    if intent != "ask_human":
+        return None
+    for ranked in ranking:
+        need = catalog.need(ranked.get("name") or "")
+        if need is not None:
+            confidence = float(ranked.get("confidence") or 0.0)
+            return (need.id, round(confidence, 3)) if confidence >= TOPIC_MIN_CONFIDENCE else None
+    return None
+
+
+def record_topic(tracker: Tracker) -> None:
+    """Keep the topic of a request for a person as a need, unconfirmed, unless one is known already."""
+    if tracker.get_slot("besoin") or came_from_button(tracker):
+        return
+    topic = topic_of_request(tracker)
+    if topic is not None:
+        record(tracker.sender_id, ("record_need", list(topic)))
 
 
 class ActionAskCreneau(Action):
@@ -161,6 +221,16 @@ class ValidateRendezVousForm(ContactFormValidation):
             return {"creneau": None}
         if value == NOT_GIVEN:
             return {"creneau": NOT_GIVEN}
+        shown = shown_slots(tracker)
+        found = answers.match(shown, str(value)) if shown else answers.Result()
+        if found.option is None and shown:
+            found = match_slot_moment(shown, str(value))
+        if found.option is not None:
+            return self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
+        if found.ambiguous and int(tracker.get_slot("echecs_validation") or 0) + 1 < catalog.max_validation_failures():
+            dispatcher.utter_message(response="utter_which_one",
+                                     buttons=[{"title": o.title, "payload": o.key} for o in found.candidates])
+            return {"creneau": None, "echecs_validation": int(tracker.get_slot("echecs_validation") or 0) + 1}
         return self.retry_or_move_on(tracker, dispatcher, "creneau", "utter_invalid_creneau")
 
 
@@ -168,22 +238,106 @@ class ValidateRappelForm(ContactFormValidation):
     def name(self) -> str:
         return "validate_rappel_form"
 
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("echeance") == NOT_GIVEN:
+            return [s for s in slots if s != "echeance_confirmee"]  # no date to confirm
+        return slots
+
     def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        """« demain en fin de matinée », « mercredi matin », « peu importe »: kept as said back in French."""
         if value is None:
             return {"moment_rappel": None}
         text = " ".join(str(value or "").split())[:200]
-        return {"moment_rappel": text or NOT_GIVEN}
+        if not text or skipped(text):
+            return {"moment_rappel": NOT_GIVEN}
+        moment = dates.parse_moment(text, today())
+        if moment is None:
+            return {"moment_rappel": text}  # the person's own words: the mediator will read them
+        said = moment.said(today())
+        return {"moment_rappel": said or NOT_GIVEN}
 
     def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"echeance": None}
         text = str(value or "")
-        if contact.says_no_deadline(text):
-            return {"echeance": NOT_GIVEN, "echecs_validation": 0}
-        deadline = contact.parse_deadline(text, clock.now().astimezone(PARIS).date())
+        deadline = dates.parse_deadline(text, today())
+        if deadline is None and contact.says_no_deadline(text):
+            return {"echeance": NOT_GIVEN, "echeance_dite": None, "echecs_validation": 0}
         if deadline is None:
             return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
-        return {"echeance": deadline.isoformat(), "echecs_validation": 0}
+        return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
+                "echecs_validation": 0}
+
+    def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
+        if value is None:
+            return {"echeance_confirmee": None}
+        if value is False:
+            failures = int(tracker.get_slot("echecs_validation") or 0) + 1
+            if failures >= catalog.max_validation_failures():
+                dispatcher.utter_message(response="utter_moving_on")
+                return {"echeance": NOT_GIVEN, "echeance_dite": None, "echeance_confirmee": None,
+                        "echecs_validation": 0}
+            return {"echeance": None, "echeance_dite": None, "echeance_confirmee": None,
+                    "echecs_validation": failures}
+        return {"echeance_confirmee": True, "echecs_validation": 0}
+
+
+def today():
+    """Today in Paris, from the one clock (bot/clock.py)."""
+    return clock.now().astimezone(PARIS).date()
+
+
+def shown_slots(tracker: Tracker) -> list[answers.Option]:
+    """The slots offered as buttons in the assistant's last message that offered slots."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        buttons = (event.get("data") or {}).get("buttons") or []
+        slots = [b for b in buttons if payload_slot_id(str(b.get("payload", ""))) is not None]
+        if slots:
+            return [answers.Option(b["payload"], b["title"]) for b in slots]
+    return []
+
+
+def payload_slot_id(payload: str) -> str | None:
+    found = re.fullmatch(r'/inform\{"creneau": "(\d+)"\}', payload)
+    return found.group(1) if found else None
+
+
+def match_slot_moment(shown: list[answers.Option], text: str) -> answers.Result:
+    """« mercredi matin », « jeudi 14h », « le 3 à 10h », « avec Claire »: the slots that fit every detail given."""
+    typed = normalize(text)
+    tests = []
+    day_name = next((d for d in WEEKDAYS if re.search(rf"\b{d}\b", typed)), None)
+    if day_name:
+        tests.append(lambda title: normalize(title).startswith(day_name))
+    day_number = re.search(r"\b(?:le )?(\d{1,2})(?: (?:" + "|".join(normalize(m) for m in MONTHS) + r"))\b", typed)
+    if day_number:
+        tests.append(lambda title: re.search(rf"\b{int(day_number.group(1))} [a-z]", normalize(title)) is not None)
+    hour = re.search(r"\b(\d{1,2}) ?h", typed)
+    if hour:
+        tests.append(lambda title: f" a {int(hour.group(1))} h " in f" {normalize(title)} ")
+    if re.search(r"\bmatin", typed):
+        tests.append(lambda title: _slot_hour(title) < 12)
+    if re.search(r"\b(apres midi|aprem|apres le dejeuner)\b", typed):
+        tests.append(lambda title: _slot_hour(title) >= 12)
+    names = {normalize(o.title.rsplit(" avec ", 1)[-1]) for o in shown}
+    name = next((n for n in names if re.search(rf"\b{n}\b", typed)), None)
+    if name:
+        tests.append(lambda title: normalize(title).endswith(name))
+    if not tests:
+        return answers.Result()
+    fitting = [o for o in shown if all(test(o.title) for test in tests)]
+    if len(fitting) == 1:
+        return answers.Result(fitting[0], fitting, 100.0)
+    return answers.Result(None, fitting, 90.0)
+
+
+def _slot_hour(title: str) -> int:
+    found = re.search(r"\b(\d{1,2}) h \d{2}\b", title)
+    return int(found.group(1)) if found else -1
 
 
 def _contact_fields(tracker: Tracker) -> dict[str, Any]:
@@ -276,10 +430,11 @@ class ActionRequestCallback(Action):
                                 contact_fields["consent_at"]]),
             ("request_callback", [None if moment == NOT_GIVEN else moment, deadline_date]),
         )
-        when = f" avant le {deadline_date.strftime('%d/%m/%Y')}" if deadline_date else ""
+        when = f", avant le {dates.french_date(deadline_date, today())}" if deadline_date else ""
         dispatcher.utter_message(
             response="utter_callback_confirmed",
             coordonnees=tracker.get_slot("contact_coordonnees"),
+            moment=f", {moment}" if moment not in (None, NOT_GIVEN) else "",
             echeance=when,
         )
         dispatcher.utter_message(response="utter_anything_else")

@@ -1,7 +1,6 @@
 """« Prendre congé et s'assurer de la satisfaction »: follow-up wish, satisfaction, a tip, goodbye."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from bot import catalog, knowledge
+from bot.language import options
 from bot.profile import NOT_GIVEN, skipped
 from bot.textnorm import normalize
 
@@ -40,9 +40,9 @@ class ValidateSatisfactionForm(FormValidationAction):
     def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"satisfaction": None}
-        found = re.search(r"\b([1-5])\b", str(value))
-        if found:
-            return {"satisfaction": found.group(1)}
+        found = options.understand("utter_ask_satisfaction", str(value)).option  # « 4/5 », « très utile »
+        if found is not None:
+            return {"satisfaction": found.key if found.key.isdigit() else NOT_GIVEN}
         if skipped(str(value)):
             return {"satisfaction": NOT_GIVEN}
         dispatcher.utter_message(response="utter_invalid_satisfaction")

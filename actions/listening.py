@@ -4,13 +4,70 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
+from actions.handover import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot import catalog, french
+from bot.language import options
 from bot.profile import profile_values, trade_spelling
+
+
+ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too
+MISUNDERSTOOD = {"utter_default", "utter_not_sure", "utter_stuck", "utter_expected_choice", "utter_which_one",
+                 "utter_invalid_choice", "utter_invalid_creneau", "utter_invalid_echeance", "utter_invalid_secteur",
+                 "utter_invalid_entreprise", "utter_invalid_code_postal", "utter_invalid_contact", "utter_invalid_name"}
+
+
+def asks_for_a_person(tracker: Tracker) -> bool:
+    return asks_for_a_person_in(tracker.latest_message.get("text") or "", tracker.latest_message.get("intent_ranking") or [])
+
+
+def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
+    """A message about a need that also asks for a person: in so many words, or by the NLU's ranking."""
+    ranked = {r.get("name"): float(r.get("confidence") or 0) for r in ranking}
+    return options.asks_for_a_person(text) or ranked.get("ask_human", 0.0) >= ASK_HUMAN_RANKED
+
+
+def misunderstood_in_a_row(tracker: Tracker) -> int:
+    """How many of the assistant's last turns (before this message) said it did not understand."""
+    count, turn_missed, seen_current = 0, None, False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            turn_missed = bool(turn_missed) or said in MISUNDERSTOOD
+        elif kind == "user":
+            if not seen_current:
+                seen_current, turn_missed = True, None
+                continue
+            if turn_missed is None:
+                continue
+            if not turn_missed:
+                return count
+            count, turn_missed = count + 1, None
+    return count + (1 if turn_missed else 0)
+
+
+class ActionNotUnderstood(Action):
+    """« Je n'ai pas compris », at most once in a row: the second time, the needs, a person, or « passer »."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        low_confidence = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
+        if misunderstood_in_a_row(tracker) >= 1:
+            dispatcher.utter_message(response="utter_stuck")
+        elif low_confidence:
+            dispatcher.utter_message(response="utter_not_sure")
+            dispatcher.utter_message(response="utter_choose_need")
+        else:
+            dispatcher.utter_message(response="utter_default")
+        # Rasa's core fallback forgets the message it could not place (as action_default_fallback does)
+        return [] if low_confidence else [UserUtteranceReverted()]
 
 
 def sector_context(tracker: Tracker) -> str:
@@ -42,6 +99,11 @@ class ActionReformulateNeed(Action):
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
             return events + [FollowupAction("action_confirm_need")]
+        if asks_for_a_person(tracker):
+            # « … la facture électronique, il faut que quelqu'un me rappelle »: the need is noted
+            # (unconfirmed, with its confidence) and the person goes straight to a mediator.
+            dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
+            return events + offer_human(dispatcher, tracker)
         if not assistant_has_spoken(tracker):
             dispatcher.utter_message(response="utter_intro_short")
         dispatcher.utter_message(

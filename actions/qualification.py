@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from actions.form_validation import RetryingFormValidation
 from bot import catalog, france_services, maturity
-from bot.profile import NOT_GIVEN, profile_values, role_of, sector_of, size_bucket, skipped
+from bot.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
+from bot.language import answers, options
 from bot.textnorm import normalize
 
 PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]
@@ -32,14 +33,23 @@ def questionnaire_slots() -> list[str]:
 
 
 def match_answer(question: dict, text: str) -> str | None:
-    """The answer id for a button title, an answer id or typed words equal to a title."""
+    """The answer id for a button title, an answer id or typed words close to an answer."""
     typed = normalize(text)
     for answer in question["answers"]:
-        if typed in (normalize(answer["title"]), normalize(answer["id"].replace("_", " "))):
+        if typed == normalize(answer["id"].replace("_", " ")):
             return answer["id"]
+    found = answers.match(options.for_question(question_slot(question["id"])), text).option
+    if found is not None:
+        return found.key
     if skipped(text):
         return next((a["id"] for a in question["answers"] if a["id"].startswith("ne_")), None)
     return None
+
+
+def says_yes(text: str) -> bool:
+    """« oui », « ok », « ça me va »: a yes typed where a name was asked (« Au bon pain » is a name)."""
+    typed = normalize(text)
+    return any(typed == normalize(word) for word in options.synonyms("utter_ask_accord_questions", "/affirm"))
 
 
 class ValidateQualificationForm(RetryingFormValidation):
@@ -64,9 +74,11 @@ class ValidateQualificationForm(RetryingFormValidation):
         name = " ".join(str(value).split())[:120]
         if skipped(name) or tracker.get_intent_of_latest_message() in DECLINING_INTENTS:
             return {"entreprise": NOT_GIVEN}
-        said_yes = tracker.get_intent_of_latest_message() == "affirm" and len(name.split()) <= 3
-        if not any(ch.isalnum() for ch in name) or name.startswith("/") or said_yes:  # « oui » is not a name
+        if not any(ch.isalnum() for ch in name) or name.startswith("/") or says_yes(name):  # « oui » is not a name
             return self.retry_or_move_on(tracker, dispatcher, "entreprise", "utter_invalid_entreprise")
+        trade = trade_only(name)
+        if trade is not None:  # « je suis plombier »: a trade, not a name; keep it as the trade
+            return {"entreprise": NOT_GIVEN, "secteur": trade, "echecs_validation": 0}
         return {"entreprise": name, "echecs_validation": 0}
 
     def validate_secteur(self, value, dispatcher, tracker, domain) -> dict:
@@ -80,18 +92,14 @@ class ValidateQualificationForm(RetryingFormValidation):
     def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"effectif": None}
-        bucket = size_bucket(str(value))
-        if bucket is None:
-            return self.retry_or_move_on(tracker, dispatcher, "effectif", "utter_invalid_choice")
-        return {"effectif": bucket, "echecs_validation": 0}
+        return self.choose(tracker, dispatcher, "effectif", "utter_ask_effectif", str(value),
+                           value=lambda option: size_bucket(option.key))
 
     def validate_role(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"role": None}
-        role = role_of(str(value))
-        if role is None:
-            return self.retry_or_move_on(tracker, dispatcher, "role", "utter_invalid_choice")
-        return {"role": role, "echecs_validation": 0}
+        return self.choose(tracker, dispatcher, "role", "utter_ask_role", str(value),
+                           value=lambda option: role_of(option.key))
 
     def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
@@ -105,6 +113,16 @@ class ValidateQualificationForm(RetryingFormValidation):
         return self.retry_or_move_on(tracker, dispatcher, "code_postal", "utter_invalid_code_postal")
 
 
+def trade_only(text: str) -> str | None:
+    """The sector when the text is only a trade (« plombier », « je suis coiffeuse »), else None."""
+    words = normalize(text).split()
+    while words and words[0] in ("je", "j", "suis", "on", "est", "nous", "sommes", "une", "un", "dans", "la", "le"):
+        words = words[1:]
+    if not words or len(words) > 2:
+        return None
+    return sector_exactly(" ".join(words))
+
+
 def _question_validator(question: dict):
     slot = question_slot(question["id"])
 
@@ -112,9 +130,9 @@ def _question_validator(question: dict):
         if value is None:
             return {slot: None}
         answer = match_answer(question, str(value))
-        if answer is None:
-            return self.retry_or_move_on(tracker, dispatcher, slot, "utter_invalid_choice")
-        return {slot: answer, "echecs_validation": 0}
+        if answer is not None:
+            return {slot: answer, "echecs_validation": 0}
+        return self.choose(tracker, dispatcher, slot, slot, str(value))
 
     return validate
 
@@ -149,8 +167,8 @@ class ActionAssessMaturity(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("niveau_maturite") or tracker.get_slot("accord_questions") is not True:
             return []
-        answers = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}
-        result = maturity.assess({k: v for k, v in answers.items() if v})
+        chosen = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}
+        result = maturity.assess({k: v for k, v in chosen.items() if v})
         level = next(lvl for lvl in maturity.questionnaire()["levels"]["structure"] if lvl["level"] == result.structure_level)
         dispatcher.utter_message(
             response="utter_maturity_result",

@@ -100,6 +100,11 @@ def cmd_eval(args) -> int:
         f"\nParse latency: p50 {result.latency_p50_ms:.1f} ms, p95 {result.latency_p95_ms:.1f} ms."
         f"\nReport: {paths.REPORTS / 'nlu.md'} and {paths.REPORTS / 'nlu_confusion.png'}"
     )
+    from bot.evaluation import human_topic, typed_answers
+
+    typed = typed_answers.evaluate()
+    print("\n" + typed_answers.report(typed))
+    print("\n" + human_topic.report(human_topic.evaluate(model)))
     if result.rasa.macro_f1 <= result.baseline.macro_f1:
         print("The Rasa pipeline does not beat the baseline.", file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ import re
 from bot.textnorm import normalize
 
 NOT_GIVEN = "non_renseigne"
-SKIP_WORDS = ("prefere ne pas", "pas repondre", "passer", "je ne sais pas", "jsp")
+SKIP_WORDS = ("prefere ne pas", "prefere pas", "pas repondre", "passer", "je passe", "je ne sais pas", "jsp")
 ROLES = {
     "dirigeant": ["dirigeant", "gerant", "patron", "proprietaire", "chef", "associe", "responsable"],
     "salarie": ["salarie", "employe", "apprenti"],
@@ -137,3 +137,11 @@ def sector_of(text: str) -> str | None:
         _SECTOR_FORMS.extend(_sector_forms())
     typed = f" {normalize(text)} "
     return next((key for form, key in _SECTOR_FORMS if f" {form} " in typed), None)
+
+
+def sector_exactly(text: str) -> str | None:
+    """The sector key when the whole text is a trade (« plombier »), not a name that holds one."""
+    if not _SECTOR_FORMS:
+        _SECTOR_FORMS.extend(_sector_forms())
+    typed = normalize(text)
+    return next((key for form, key in _SECTOR_FORMS if form == typed), None)

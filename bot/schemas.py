@@ -277,3 +277,20 @@ TOPICS = {
         }
     },
 }
+
+_WORDS = {"type": "array", "minItems": 1, "items": _TEXT}  # quote yes/no: YAML reads them as booleans
+TYPED_ANSWERS = {
+    "type": "object",
+    "required": ["shared", "questions", "requests_for_a_person"],
+    "additionalProperties": False,
+    "properties": {
+        "shared": {"type": "object", "additionalProperties": _WORDS},
+        "requests_for_a_person": _WORDS,
+        "questions": {
+            "type": "object",
+            "minProperties": 1,
+            "patternProperties": {"^(utter_[a-z_]+|q_[a-z0-9_]+)$": {"type": "object", "additionalProperties": _WORDS}},
+            "additionalProperties": False,
+        },
+    },
+}

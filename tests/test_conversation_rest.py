@@ -165,7 +165,8 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     ).stdout)
     said = [(line["speaker"], line["text"]) for line in shown["transcript"]]
     assert said[0] == ("personne", "bonjour")
-    assert ("personne", "/strategie_numerique") in said
+    assert ("personne", "Construire un plan numérique") in said  # the button's title, not its payload
+    assert not [text for speaker, text in said if speaker == "personne" and text.startswith("/")]
     assert any(speaker == "assistant" and "Si je comprends bien" in text for speaker, text in said)
 
 

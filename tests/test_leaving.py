@@ -28,7 +28,9 @@ def test_satisfaction_validation_never_insists():
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
     assert form.validate_satisfaction("4", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
     assert form.validate_satisfaction("je dirais 5 !", dispatcher, make_tracker(), {}) == {"satisfaction": "5"}
-    assert form.validate_satisfaction("bof", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
+    assert form.validate_satisfaction("bof", dispatcher, make_tracker(), {}) == {"satisfaction": "2"}  # words count too
+    assert form.validate_satisfaction("4/5", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
+    assert form.validate_satisfaction("zkqj", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
     assert form.validate_satisfaction("9", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
 
 

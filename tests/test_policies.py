@@ -47,9 +47,10 @@ def test_the_network_stays_silent_where_a_rule_decides(agent, ted):
 
 
 def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
-    # a path written in no rule and no story: « thanks » twice, then a yes out of the blue
+    # a path written in no rule and no story: « thanks » twice, then a no out of the blue
+    # (a yes there answers « Avez-vous une autre question ? »: a rule, data/rules.yml)
     tracker = tracker_after(agent, ("thank", ["utter_you_are_welcome", "action_listen"]),
-                            ("thank", ["utter_you_are_welcome", "action_listen"]), ("affirm", []))
+                            ("thank", ["utter_you_are_welcome", "action_listen"]), ("deny", []))
     assert not ted.decided_elsewhere(tracker, agent.domain, None)
     network = ted.predict_action_probabilities(tracker, agent.domain)
     assert network.max_confidence > 0
@@ -58,7 +59,7 @@ def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
         assert (action, policy) == (agent.domain.action_names_or_texts[network.max_confidence_index],
                                     "RuleAwareTEDPolicy")
     else:
-        assert action == "action_default_fallback"
+        assert action == "action_not_understood"  # config.yml: core_fallback_action_name
 
 
 def test_a_story_path_is_followed(agent):

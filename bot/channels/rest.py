@@ -22,13 +22,14 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import action_validation_fix, replies, tracker_store_fix
+from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers
 
 MAX_SENDER_CHARS = 255
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
 action_validation_fix.install()
+typed_answers.install()
 
 
 def _bad_request(reason: str):

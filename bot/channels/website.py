@@ -28,12 +28,13 @@ from sanic import Blueprint, response
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot import settings as bot_settings
-from bot.channels import action_validation_fix, replies, tracker_store_fix
+from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
 action_validation_fix.install()
+typed_answers.install()
 
 MAX_DISPLAY_CHARS = 200  # the title of a clicked button, shown instead of its payload
 SLOW_AFTER_SECONDS = 8  # then say we are still working on it

@@ -41,11 +41,16 @@ def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> l
             for event_id, type_name, timestamp, data in rows]
 
 
-def _user_text(event: dict[str, Any]) -> str:
-    """What the person saw themself say: a clicked button's title rather than its payload."""
+def _user_text(event: dict[str, Any], buttons: tuple[dict[str, str], ...] = ()) -> str:
+    """What the person saw themself say: a clicked button's title rather than its payload (the
+    title the channel sent along, else the title of the button with that payload last shown)."""
     said = event.get("text") or ""
     display = (event.get("metadata") or {}).get("display")
-    return display if said.startswith("/") and isinstance(display, str) and display else said
+    if not said.startswith("/"):
+        return said
+    if isinstance(display, str) and display:
+        return display
+    return next((b["title"] for b in reversed(buttons) if b["payload"] == said and b["title"]), said)
 
 
 def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptLine:
@@ -66,14 +71,18 @@ def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptL
 def transcript(session: Session, conversation_id: str, after_id: int = 0) -> list[TranscriptLine]:
     """What the person, the assistant and any mediator said, in order (after event `after_id`)."""
     lines = []
+    shown: tuple[dict[str, str], ...] = ()  # the buttons of the assistant's latest turn
     for event_id, type_name, timestamp, event in _said_events(session, conversation_id, after_id):
         at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         if type_name == "user":
             if (event.get("text") or "").startswith("EXTERNAL: "):
                 continue  # the web app resuming the assistant, not something the person said
-            lines.append(TranscriptLine(at, "personne", _user_text(event), event_id=event_id))
+            lines.append(TranscriptLine(at, "personne", _user_text(event, shown), event_id=event_id))
+            shown = ()
         else:
-            lines.append(_bot_line(event_id, at, event))
+            line = _bot_line(event_id, at, event)
+            shown += line.buttons
+            lines.append(line)
     return lines
 
 

@@ -1,0 +1,100 @@
+"""Read a typed answer in the light of the question just asked (the buttons the person saw).
+
+The NLU reads each message alone: « rappelez-moi » is `ask_human` whatever was asked, « ça me
+va » may be nothing at all. When the assistant's last message was a question whose buttons
+carry an intent (`/affirm`, `/ask_human{"mode_contact": "rappel"}`…), the typed text is matched
+to those buttons (bot/language/answers.py, synonyms in data/answers.yml) and, when one button is
+clearly meant, the message is understood as that button: its intent and entities. A message that
+says something else (a need, a request for a person, with more words) keeps the NLU's reading.
+
+Installed by our channels (like the other patches there) around Rasa 3.6's
+`MessageProcessor.parse_message`, which receives the conversation's tracker. To re-check on a
+Rasa upgrade: `parse_message(message, tracker, only_output_properties)` still gets the tracker
+from `_handle_message_with_tracker`, and `BotUttered.metadata["utter_action"]` still names the response.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import BotUttered, UserUttered
+
+from bot.language import answers, options
+
+logger = logging.getLogger(__name__)
+PAYLOAD = re.compile(r"^/([\w-]+)(\{.*\})?$", re.DOTALL)
+# NLU readings that say nothing more than a short answer could: the question's context decides.
+GENERIC_INTENTS = {"affirm", "deny", "thank", "greet", "goodbye", "dont_know", "nlu_fallback", "out_of_scope",
+                   "skip", "bot_challenge", "inform"}
+# A longer message with a reading of its own (a need, a person) keeps it unless it is one of the
+# option's phrases nearly word for word.
+SURE = 95.0
+MAX_WORDS_OVERRIDING = 6
+
+
+def last_question(events: list) -> dict | None:
+    """The assistant's last message before this one, if it offered buttons with intent payloads."""
+    for event in reversed(events):
+        if isinstance(event, UserUttered):
+            return None
+        if isinstance(event, BotUttered):
+            buttons = (event.data or {}).get("buttons") or []
+            if buttons and all(PAYLOAD.match(str(b.get("payload", ""))) for b in buttons):
+                return {"question": (event.metadata or {}).get("utter_action") or "", "buttons": buttons}
+            return None
+    return None
+
+
+def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, Any]:
+    """`parse_data` with the intent and entities of the button the typed text means, if any."""
+    text = (parse_data.get("text") or "").strip()
+    if question is None or not text or text.startswith("/"):
+        return parse_data
+    if question["question"] not in options.questions():
+        return parse_data  # menus of needs: the NLU reads need names better than a matcher
+    result = answers.match(options.for_buttons(question["question"], question["buttons"]), text, positional=True)
+    if result.option is None:
+        return parse_data
+    intent, entities = _payload(result.option.key)
+    nlu_intent = (parse_data.get("intent") or {}).get("name")
+    words = len(text.split())
+    if nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING):
+        return parse_data
+    logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
+    kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in entities]
+    return {
+        **parse_data,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": kept + [{"entity": k, "value": v, "extractor": "typed_answer"} for k, v in entities.items()],
+        "typed_answer": {"question": question["question"], "option": result.option.title,
+                         "score": round(result.score, 1), "nlu_intent": nlu_intent},
+    }
+
+
+def _payload(payload: str) -> tuple[str, dict]:
+    found = PAYLOAD.match(payload)
+    entities = json.loads(found.group(2)) if found.group(2) else {}
+    return found.group(1), entities
+
+
+_original = MessageProcessor.parse_message
+
+
+async def _parse_message(self, message, tracker=None, only_output_properties: bool = True):
+    parse_data = await _original(self, message, tracker, only_output_properties)
+    if tracker is None:
+        return parse_data
+    try:
+        return reinterpret(parse_data, last_question(list(tracker.events)))
+    except Exception:  # never lose a message over this: the NLU's reading stands
+        logger.exception("typed answer not matched")
+        return parse_data
+
+
+def install() -> None:
+    """Idempotent."""
+    if MessageProcessor.parse_message is not _parse_message:
+        MessageProcessor.parse_message = _parse_message

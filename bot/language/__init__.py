@@ -1,0 +1,1 @@
+"""French text handling: typed answers to options, dates and moments."""

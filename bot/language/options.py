@@ -1,0 +1,86 @@
+"""The options of each question, with the words people type for them (data/answers.yml).
+
+A question is named by the response that asks it in domain.yml (its buttons are the options)
+or, for the maturity questionnaire, by its slot `q_<id>` (data/maturity.yml holds the answers).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from bot import maturity, paths
+from bot.datafiles import load_cached
+from bot.language.answers import Option, Result, match
+from bot.textnorm import normalize
+
+
+def answers_data() -> dict:
+    return load_cached(paths.DATA / "answers.yml", "TYPED_ANSWERS")
+
+
+def synonyms(question: str, key: str) -> tuple[str, ...]:
+    """The typed forms of one option, the shared « $oui » / « $non » lists expanded."""
+    data = answers_data()
+    words: list[str] = []
+    for word in (data["questions"].get(question) or {}).get(key) or []:
+        word = str(word)
+        words.extend(data["shared"][word[1:]] if word.startswith("$") else [word])
+    return tuple(words)
+
+
+@lru_cache(maxsize=1)
+def _domain_buttons() -> dict[str, list[dict]]:
+    domain = yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))
+    return {name: variants[0].get("buttons") or [] for name, variants in domain["responses"].items()}
+
+
+def for_buttons(question: str, buttons: list[dict]) -> list[Option]:
+    """Options for buttons as shown (title, payload), with the synonyms of `question`."""
+    return [Option(b["payload"], b["title"], synonyms(question, b["payload"])) for b in buttons]
+
+
+def for_question(question: str) -> list[Option]:
+    """Options of a question known in advance: a domain response's buttons or a maturity question."""
+    if question.startswith("q_"):
+        asked = maturity.question(question[2:])
+        if asked is None:
+            raise KeyError(question)
+        return [Option(a["id"], a["title"], synonyms(question, a["id"])) for a in asked["answers"]]
+    buttons = _domain_buttons().get(question)
+    if not buttons:
+        raise KeyError(question)
+    return for_buttons(question, buttons)
+
+
+def questions() -> list[str]:
+    return list(answers_data()["questions"])
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether a message also asks for a person, in the words of data/answers.yml."""
+    typed = f" {normalize(text)} "
+    return any(f" {normalize(words)} " in typed for words in answers_data()["requests_for_a_person"])
+
+
+def understand(question: str, text: str) -> Result:
+    """The option of `question` that a typed answer means (what the forms and `make eval` use).
+
+    Sizes and roles also keep their older readers (bot/profile.py): « on est 4 » is a number
+    of people, not a word close to a button.
+    """
+    from bot.profile import role_of, size_bucket
+
+    choices = for_question(question)
+    if question == "utter_ask_effectif":
+        bucket = size_bucket(text)
+        chosen = next((o for o in choices if bucket is not None and size_bucket(o.key) == bucket), None)
+        if chosen is not None:
+            return Result(chosen, [chosen], 100.0)
+    result = match(choices, text)
+    if question == "utter_ask_role" and result.option is None and not result.ambiguous:
+        role = role_of(text)
+        chosen = next((o for o in choices if role is not None and role_of(o.key) == role), None)
+        if chosen is not None:
+            return Result(chosen, [chosen], 90.0)
+    return result

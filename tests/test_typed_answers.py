@@ -1,0 +1,193 @@
+"""Typed answers to questions with options: the synonyms data, the held-out test set and its
+score, the contextual reading of a typed answer, dates and moments in French words, slots."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+import yaml
+
+from bot import maturity, paths
+from bot.datafiles import DataFileError, load_yaml
+from bot.evaluation import typed_answers
+from bot.language import answers, dates, options
+from bot.schemas import TYPED_ANSWERS
+from bot.textnorm import normalize
+
+# Set just under what `make eval` measures (docs/conversation.md), so that a regression fails.
+MIN_ACCURACY = 0.89  # measured 0.911 on 359 held-out answers on 2026-12-01
+
+
+def test_every_question_and_option_of_the_synonyms_exists():
+    for question, by_option in options.answers_data()["questions"].items():
+        keys = {o.key for o in options.for_question(question)}  # KeyError for an unknown question
+        assert set(by_option) <= keys, (question, set(by_option) - keys)
+
+
+def test_every_maturity_question_and_every_domain_question_with_options_has_synonyms():
+    known = set(options.questions())
+    assert {f"q_{q['id']}" for q in maturity.questionnaire()["questions"]} <= known
+    asked_with_buttons = {"utter_reformulate_need", "utter_offer_human", "utter_ask_answered", "utter_human_options",
+                          "utter_anything_else", "utter_ask_accord_questions", "utter_ask_consentement",
+                          "utter_ask_suivi", "utter_ask_echeance_confirmee", "utter_ask_effectif", "utter_ask_role",
+                          "utter_ask_moment_rappel", "utter_ask_satisfaction"}
+    assert asked_with_buttons <= known
+
+
+def test_a_synonym_belongs_to_one_option_of_a_question():
+    for question in options.questions():
+        forms = Counter(f for o in options.for_question(question) for f in {normalize(s) for s in (o.title, *o.synonyms)})
+        assert [f for f, n in forms.items() if n > 1] == [], question
+
+
+def test_yes_and_no_unquoted_are_refused(tmp_path):
+    broken = tmp_path / "answers.yml"
+    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\nrequests_for_a_person: [x]\n")
+    with pytest.raises(DataFileError, match="shared/oui/0"):
+        load_yaml(broken, TYPED_ANSWERS)
+
+
+def test_the_test_set_is_big_enough_and_copies_no_synonym():
+    held_out = typed_answers.test_answers()
+    assert len(held_out) >= 300
+    assert typed_answers.copied_synonyms(held_out) == [], "test answers copied from data/answers.yml"
+    data = yaml.safe_load(typed_answers.TEST_SET.read_text(encoding="utf-8"))
+    for question, by_option in data.items():
+        assert set(by_option) <= {o.key for o in options.for_question(question)}, question
+
+
+def test_typed_answers_are_mapped_to_the_right_option():
+    score = typed_answers.evaluate()
+    print("\n" + typed_answers.report(score).splitlines()[0])
+    assert score.accuracy >= MIN_ACCURACY
+
+
+@pytest.mark.parametrize("question, text, expected", [
+    ("q_outils_actuels", "téléphone et mails", "telephone_email"),
+    ("q_visibilite", "non pas de site", "non"),
+    ("q_autonomie", "avec de l'aide", "avec_aide"),
+    ("q_projets", "pas le temps", "pas_encore"),
+    ("utter_ask_satisfaction", "4/5", "4"),
+    ("utter_ask_satisfaction", "je mettrais 4 sur 5", "4"),
+    ("utter_ask_effectif", "le premier", "Je travaille seul(e)"),
+    ("utter_ask_role", "le 2e", "Salarié(e)"),
+    ("utter_ask_accord_questions", "ça me va", "/affirm"),
+    ("utter_anything_else", "non merci ce sera tout", "/goodbye"),
+    ("utter_human_options", "rappelez-moi", '/ask_human{"mode_contact": "rappel"}'),
+    ("utter_human_options", "un rendez-vous ce serait bien", '/ask_human{"mode_contact": "rendez_vous"}'),
+])
+def test_the_answers_the_issue_saw_refused(question, text, expected):
+    result = options.understand(question, text)
+    assert result.option is not None and result.option.key == expected
+
+
+def test_two_equally_close_options_are_offered_back_and_nothing_close_is_said():
+    result = options.understand("q_visibilite", "oui")  # a page, a site, or more?
+    assert result.option is None and result.ambiguous and len(result.candidates) >= 2
+    nothing = options.understand("utter_ask_role", "zkqj")
+    assert nothing.option is None and not nothing.ambiguous
+    assert answers.said_as_list(options.for_question("q_projets")[:2]) == "« Pas encore » ou « J'y pense »"
+
+
+def test_a_negation_is_not_read_as_yes():
+    for text in ("non c'est bon", "non pas d'accord", "ça m'aide pas du tout"):
+        assert options.understand("utter_ask_answered", text).option.key == "/deny", text
+
+
+# --- the typed answer read in the light of the question just asked ----------------------------------
+
+def _question(name: str) -> dict:
+    return {"question": name, "buttons": yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))
+            ["responses"][name][0]["buttons"]}
+
+
+def _parse(text: str, intent: str, confidence: float = 0.9) -> dict:
+    return {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+
+
+def test_a_typed_choice_becomes_the_button_it_means():
+    from bot.channels.typed_answers import reinterpret
+
+    read = reinterpret(_parse("rappelez moi svp", "ask_human"), _question("utter_human_options"))
+    assert read["intent"]["name"] == "ask_human"
+    assert {"entity": "mode_contact", "value": "rappel", "extractor": "typed_answer"} in read["entities"]
+    read = reinterpret(_parse("non merci ce sera tout", "deny"), _question("utter_anything_else"))
+    assert read["intent"]["name"] == "goodbye"
+    read = reinterpret(_parse("allez-y", "nlu_fallback", 0.2), _question("utter_ask_accord_questions"))
+    assert read["intent"]["name"] == "affirm" and read["typed_answer"]["option"] == "Oui, allons-y"
+
+
+def test_a_message_that_says_more_keeps_its_own_reading():
+    from bot.channels.typed_answers import reinterpret
+
+    need = _parse("non, je voulais savoir comment vendre mes paniers en ligne", "nouveaux_services_digitaux")
+    assert reinterpret(need, _question("utter_reformulate_need")) == need
+    assert reinterpret(_parse("/affirm", "affirm"), _question("utter_offer_human"))["intent"]["name"] == "affirm"
+    assert reinterpret(_parse("oui", "affirm"), None)["intent"]["name"] == "affirm"
+
+
+# --- dates and moments: today always given -------------------------------------------------------
+
+TODAY = date(2026, 12, 1)  # a Tuesday
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("avant le 20 décembre", date(2026, 12, 20)),
+    ("avant le 15 janvier", date(2027, 1, 15)),
+    ("fin janvier", date(2027, 1, 31)),
+    ("dans quinze jours", date(2026, 12, 16)),
+    ("la semaine prochaine", date(2026, 12, 13)),
+    ("d'ici vendredi", date(2026, 12, 4)),
+    ("15/12", date(2026, 12, 15)),
+    ("mi-janvier", date(2027, 1, 15)),
+])
+def test_deadlines_in_french_words(text, expected):
+    assert dates.parse_deadline(text, TODAY) == expected
+
+
+def test_a_deadline_is_never_in_the_past_and_is_said_back_in_french():
+    assert dates.parse_deadline("20/11/2026", TODAY) is None
+    assert dates.parse_deadline("n'importe quoi", TODAY) is None
+    assert dates.parse_deadline("pas de date précise", TODAY) is None
+    assert dates.french_date(date(2026, 12, 20), TODAY) == "dimanche 20 décembre"
+    assert dates.french_date(date(2027, 1, 15), TODAY) == "vendredi 15 janvier 2027"
+    # the same words another day give another date: nothing here reads the clock
+    assert dates.parse_deadline("dans quinze jours", date(2027, 3, 1)) == date(2027, 3, 16)
+
+
+def test_call_back_moments():
+    assert dates.parse_moment("demain en fin de matinée", TODAY).said(TODAY) == "demain mercredi 2 décembre, en fin de matinée"
+    assert dates.parse_moment("jeudi vers 14h", TODAY).said(TODAY) == "jeudi 3 décembre, vers 14 h 00"
+    assert dates.parse_moment("peu importe", TODAY) == dates.Moment(None, None)
+    assert dates.parse_moment("blabla", TODAY) is None
+
+
+def test_slots_chosen_by_typing():
+    from actions.handover import match_slot_moment
+
+    shown = [answers.Option(f'/inform{{"creneau": "{i}"}}', title) for i, title in enumerate([
+        "mercredi 2 décembre à 10 h 00 avec Claire", "mercredi 2 décembre à 14 h 30 avec Karim",
+        "jeudi 3 décembre à 9 h 00 avec Claire"], 1)]
+
+    def chosen(text):
+        result = answers.match(shown, text)
+        if result.option is None and not result.ambiguous:
+            result = match_slot_moment(shown, text)
+        return result
+
+    assert chosen("le premier").option.key.endswith('"1"}')
+    assert chosen("le 2e").option.key.endswith('"2"}')
+    assert chosen("mercredi matin").option.key.endswith('"1"}')
+    assert chosen("mercredi 14h").option.key.endswith('"2"}')
+    assert chosen("celui de jeudi").option.key.endswith('"3"}')
+    assert chosen("mercredi").ambiguous  # two on Wednesday: which one?
+    assert chosen("vendredi").option is None and not chosen("vendredi").ambiguous
+
+
+def test_a_need_and_a_request_for_a_person_keep_both_on_held_out_messages(model):
+    from bot.evaluation import human_topic
+
+    score = human_topic.evaluate(model)
+    print("\n" + human_topic.report(score))
+    assert score.kept >= 17 and score.wrong_topic <= 3  # measured 19/20 and 2/15 on 2026-12-01

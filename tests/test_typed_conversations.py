@@ -1,0 +1,128 @@
+"""Whole conversations typed as on a phone — never a button payload — through the real Rasa
+server, action server and database, checking what ends up in the dossier (issue 15)."""
+from __future__ import annotations
+
+from datetime import date
+
+from bot.store import conversations, db, queries
+from bot.store.tables import Dossier
+
+NOT_UNDERSTOOD = ("je n'ai pas compris", "Choisissez l'un des boutons", "passons à la suite", "pas reconnu")
+
+
+def dossier_of(servers, chat) -> dict:
+    with db.session(servers.database_url) as session:
+        dossier = session.query(Dossier).filter_by(conversation_id=chat.sender).one()
+        return queries.dossier_as_dict(dossier)
+
+
+def transcript_of(servers, chat) -> list[tuple[str, str]]:
+    with db.session(servers.database_url) as session:
+        return [(line.speaker, line.text) for line in conversations.transcript(session, chat.sender)]
+
+
+def say(chat, text: str, turns: list[str]) -> str:
+    """Type `text`, keep the reply for the misunderstanding count, return it."""
+    assert not text.startswith("/"), "typed conversations never send payloads"
+    reply = chat.texts(chat.say(text))
+    turns.append(reply)
+    return reply
+
+
+def misunderstood(turns: list[str]) -> list[str]:
+    return [t for t in turns if any(words in t for words in NOT_UNDERSTOOD)]
+
+
+def test_a_need_and_a_call_back_in_one_message_keeps_both(chat, servers):
+    turns: list[str] = []
+    text = say(chat, "bonjour, la facture électronique je comprends rien du tout, il faut que quelqu'un me rappelle", turns)
+    assert "Que préférez-vous" in text  # straight to the human offer, not through eleven questions
+    text = say(chat, "rappelez moi svp", turns)
+    assert "Êtes-vous d'accord" in text
+    say(chat, "ok ça me va", turns)
+    say(chat, "Marie", turns)
+    text = say(chat, "06 12 34 56 78", turns)
+    assert "À quel moment" in text
+    text = say(chat, "demain en fin de matinée", turns)
+    assert "échéance" in text
+    text = say(chat, "avant le 20 décembre", turns)
+    assert "20 décembre, c'est bien ça ?" in text  # said back in French, whatever today is
+    text = say(chat, "oui c'est ça", turns)
+    assert "C'est noté : un médiateur vous recontactera au 06 12 34 56 78, demain" in text
+    assert "en fin de matinée" in text and "20 décembre" in text
+    assert misunderstood(turns) == []
+    dossier = dossier_of(servers, chat)
+    [need] = dossier["needs"]
+    assert need["intent"] == "demarches_en_ligne" and need["confirmed"] is None and need["confidence"] > 0
+    assert "demarches_en_ligne" in dossier["summary"]
+    deadline = date.fromisoformat(dossier["callback"]["deadline"])
+    assert (deadline.month, deadline.day) == (12, 20)
+    assert "en fin de matinée" in dossier["callback"]["preferred_moment"]
+    assert dossier["contact"]["name"] == "Marie" and dossier["contact"]["consent_at"]
+
+
+def test_a_request_for_a_person_naming_a_topic_stores_the_topic_and_books_by_typing(chat, servers):
+    turns: list[str] = []
+    text = say(chat, "bonjour je voudrais un rendez-vous avec un conseiller pour ma declaration urssaf", turns)
+    assert "Que préférez-vous" in text
+    dossier = dossier_of(servers, chat)
+    assert [(n["intent"], n["confirmed"]) for n in dossier["needs"]] == [("demarches_en_ligne", None)]
+    assert "demarches_en_ligne" in dossier["summary"]
+    assert "Êtes-vous d'accord" in say(chat, "un rendez-vous ce serait bien", turns)
+    say(chat, "d'accord allez-y", turns)
+    say(chat, "Paul", turns)
+    text = say(chat, "paul.martin@exemple.fr", turns)
+    assert "Lequel vous convient" in text
+    text = say(chat, "le premier", turns)
+    assert "C'est réservé" in text
+    assert misunderstood(turns) == []
+    dossier = dossier_of(servers, chat)
+    assert dossier["appointment"] is not None and dossier["contact"]["email"] == "paul.martin@exemple.fr"
+    # the console's transcript shows what the person typed, never a payload
+    assert not [t for speaker, t in transcript_of(servers, chat) if speaker == "personne" and t.startswith("/")]
+
+
+def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
+    turns: list[str] = []
+    text = say(chat, "je voudrais que les gens trouvent mon salon de coiffure sur internet", turns)
+    assert "C'est bien cela ?" in text
+    assert "quelques questions rapides" in say(chat, "oui c'est bien ça", turns)
+    assert "nom de votre entreprise" in say(chat, "ok allez y", turns)
+    if "votre métier" in say(chat, "Au bon pain", turns):  # a name, even with « bon » in it
+        say(chat, "coiffeuse", turns)  # asked only when the trade was not recognised in the first message
+    say(chat, "on est 3", turns)
+    say(chat, "la patronne", turns)
+    say(chat, "je prefere pas", turns)  # postal code
+    say(chat, "telephone et mails", turns)
+    say(chat, "non pas de site", turns)
+    say(chat, "pas le temps", turns)
+    say(chat, "bof", turns)
+    say(chat, "avec de l'aide", turns)
+    text = say(chat, "un truc qui marche pas", turns)
+    assert "Est-ce que cela répond à votre besoin ?" in text
+    assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment", turns)
+    assert "Avez-vous une autre question" in say(chat, "non merci ça ira", turns)
+    assert "reprenne contact" in say(chat, "non merci ce sera tout", turns)
+    say(chat, "non merci", turns)  # follow-up
+    assert "ajouter un mot" in say(chat, "4 sur 5", turns)
+    assert "bonne continuation" in say(chat, "non c'est tout", turns)
+    assert misunderstood(turns) == []
+    dossier = dossier_of(servers, chat)
+    assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+    assert dossier["profile"] == {"entreprise": "Au bon pain", "secteur": "beaute_bien_etre", "effectif": "1-9",
+                                  "role": "dirigeant"}
+    assert dossier["maturity_level"] == 1 and dossier["skill_level"] == "intermediaire" and dossier["nature"] == "technique"
+    assert dossier["answered"] is False and dossier["satisfaction"] == 4 and dossier["follow_up"] is False
+
+
+def test_no_question_is_asked_a_third_time_and_passer_gets_out(chat, servers):
+    assert "Que préférez-vous" in chat.texts(chat.say("je veux parler à quelqu'un"))
+    assert "Que préférez-vous" in chat.texts(chat.say("je veux parler a quelqu un svp"))
+    text = chat.texts(chat.say("je veux parler à une personne"))
+    assert "Que préférez-vous" not in text and "01 00 00 00 00" in text  # the team's contact instead
+    chat.say("zkqj wxv plm")
+    replies = chat.say("zkqj wxv plm")
+    assert "Je n'arrive pas à bien vous comprendre" in chat.texts(replies)
+    titles = [b["title"] for b in chat.buttons(replies)]
+    assert "Parler à une personne" in titles and "Passer" in titles and "Former mon équipe" in titles
+    assert "Avez-vous une autre question" in chat.texts(chat.say("passer"))
