@@ -28,7 +28,7 @@ def test_every_question_and_option_of_the_synonyms_exists():
 def test_every_maturity_question_and_every_domain_question_with_options_has_synonyms():
     known = set(options.questions())
     assert {f"q_{q['id']}" for q in maturity.questionnaire()["questions"]} <= known
-    asked_with_buttons = {"utter_reformulate_need", "utter_offer_human", "utter_ask_answered", "utter_human_options",
+    asked_with_buttons = {"utter_reformulate_need", "utter_offer_human", "utter_answer_next", "utter_human_options",
                           "utter_anything_else", "utter_ask_accord_questions", "utter_ask_consentement",
                           "utter_ask_suivi", "utter_ask_echeance_confirmee", "utter_ask_effectif", "utter_ask_role",
                           "utter_ask_moment_rappel", "utter_ask_satisfaction"}
@@ -70,8 +70,8 @@ def test_typed_answers_are_mapped_to_the_right_option():
     ("q_projets", "pas le temps", "pas_encore"),
     ("utter_ask_satisfaction", "4/5", "4"),
     ("utter_ask_satisfaction", "je mettrais 4 sur 5", "4"),
-    ("utter_ask_effectif", "le premier", "Je travaille seul(e)"),
-    ("utter_ask_role", "le 2e", "Salarié(e)"),
+    ("utter_ask_effectif", "le premier", "Je travaille seul"),
+    ("utter_ask_role", "le 2e", "salarié"),
     ("utter_ask_accord_questions", "ça me va", "/affirm"),
     ("utter_anything_else", "non merci ce sera tout", "/goodbye"),
     ("utter_human_options", "rappelez-moi", '/ask_human{"mode_contact": "rappel"}'),
@@ -92,7 +92,7 @@ def test_two_equally_close_options_are_offered_back_and_nothing_close_is_said():
 
 def test_a_negation_is_not_read_as_yes():
     for text in ("non c'est bon", "non pas d'accord", "ça m'aide pas du tout"):
-        assert options.understand("utter_ask_answered", text).option.key == "/deny", text
+        assert options.understand("utter_answer_next", text).option.key == "/deny", text
 
 
 # --- the typed answer read in the light of the question just asked ----------------------------------
