@@ -79,15 +79,16 @@ test: train browser
 	$(PY) -m pytest
 
 # The tests whose code compares with « now », run a year ahead under libfaketime (.ci/run does it).
-CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_console_http.py tests/test_live_handover.py \
-	tests/test_opening_hours.py tests/test_retention.py tests/test_calendar_ics.py tests/test_accounts.py \
-	tests/test_activity.py tests/test_reporting.py tests/test_actions_handover.py tests/test_actions_live.py \
-	tests/test_spool.py
+# Only in-process ones: a Rasa server under libfaketime hangs now and then while TensorFlow loads the
+# model (seen on 2026-12-01, also with FAKETIME_FORCE_MONOTONIC_FIX), so the console and live-handover
+# tests that need the servers run at today's date only; they use no fixed date (docs/reliability.md).
+CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_opening_hours.py tests/test_retention.py \
+	tests/test_calendar_ics.py tests/test_accounts.py tests/test_activity.py tests/test_reporting.py \
+	tests/test_actions_handover.py tests/test_actions_live.py tests/test_spool.py
 test-next-year: train browser
 	@./scripts/ensure-faketime
 	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime" >&2; exit 1; }
-	# the monotonic fix: without it TensorFlow's threads hang while the Rasa server loads its model
-	FAKETIME_FORCE_MONOTONIC_FIX=1 faketime -f +365d $(PY) -m pytest $(CLOCK_TESTS)
+	faketime -f +365d $(PY) -m pytest $(CLOCK_TESTS) -k "not real_conversations"
 
 # Regenerate requirements.lock from requirements.in in a scratch virtualenv.
 lock:
