@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.dossier import read, record
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
-from bot import catalog, clock, contact, settings
+from bot import catalog, clock, contact, rate_limits, settings
+from bot.channels import replies
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.profile import NOT_GIVEN
 from bot.settings import PARIS
@@ -209,7 +210,16 @@ def _cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
         dispatcher.utter_message(response="utter_no_contact")
         utter_service_contact(dispatcher)
         return True
+    if not _handover_allowed(tracker):  # too many requests from one client (bot/rate_limits.py)
+        dispatcher.utter_message(text=replies.too_many_handovers())
+        return True
     return False
+
+
+def _handover_allowed(tracker: Tracker) -> bool:
+    client = rate_limits.client_of_events(tracker.events)
+    limit = settings.load().client_handovers_per_hour
+    return rate_limits.handover_allowed(client, tracker.sender_id, limit, clock.now().timestamp())
 
 
 class ActionBookAppointment(Action):

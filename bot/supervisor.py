@@ -72,6 +72,12 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["LIVE_PICKUP_SECONDS"] = str(settings.live_pickup_seconds)
     env["PRESENCE_IDLE_MINUTES"] = str(settings.presence_idle_minutes)
     env["SECURE_COOKIES"] = "1" if settings.secure_cookies else ""
+    # rate limits and the public REST webhook (bot/rate_limits.py, bot/channels/rest.py)
+    env["RATE_LIMIT_CONVERSATION_PER_MINUTE"] = str(settings.conversation_messages_per_minute)
+    env["RATE_LIMIT_CLIENT_PER_MINUTE"] = str(settings.client_messages_per_minute)
+    env["RATE_LIMIT_HANDOVERS_PER_HOUR"] = str(settings.client_handovers_per_hour)
+    env["TRUSTED_PROXIES"] = ",".join(settings.trusted_proxies)
+    env["PUBLIC_REST_WEBHOOK_TOKEN"] = settings.public_rest_token
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env
 
