@@ -143,6 +143,9 @@ class ContactFormValidation(RetryingFormValidation):
             return {"contact_coordonnees": None}
         found = contact.parse_contact(str(value or ""))
         if found is None:
+            problem = contact.contact_problem(str(value or ""))  # e.g. « deux points à la suite »
+            if problem:
+                dispatcher.utter_message(text=problem)
             return self.retry_or_move_on(tracker, dispatcher, "contact_coordonnees", "utter_invalid_contact")
         return {"contact_coordonnees": found[1], "echecs_validation": 0}
 

@@ -178,7 +178,7 @@ def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_
             text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
             assert "souci technique" in text and "créneaux" in text and "recontactera" in text
         with db.session(settings.database_url) as session:
-            for person, phone in ((chosen, "06 12 34 56 78"), (unseen, "06 98 76 54 32")):
+            for person, phone in ((chosen, "+33612345678"), (unseen, "+33698765432")):
                 dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, person.sender))
                 assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
                 assert dossier["appointment"] is None

@@ -37,7 +37,7 @@ def test_appointment_path_with_consent(chat, servers):
     assert dossier["needs"][0]["intent"] == "strategie_numerique" and dossier["needs"][0]["confirmed"] is True
     assert dossier["answered"] is False
     assert dossier["appointment"]["reference"] == reference
-    assert dossier["contact"]["name"] == "Sandrine" and dossier["contact"]["phone"] == "06 12 34 56 78"
+    assert dossier["contact"]["name"] == "Sandrine" and dossier["contact"]["phone"] == "+33612345678"
     consent = datetime.fromisoformat(dossier["contact"]["consent_at"])
     assert datetime.now(timezone.utc) - consent < timedelta(minutes=5)
     assert dossier["profile"].get("secteur") == "restauration"

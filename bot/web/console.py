@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from bot import catalog, clock
+from bot import catalog, clock, contact
 from bot import settings as bot_settings
 from bot.settings import PARIS
 from bot.store import accounts, casework, conversations, queries, retention
@@ -50,6 +50,7 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
 
 def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, relay: live_web.LiveRelay) -> list[Route]:
     templates.env.filters["local"] = local
+    templates.env.filters["phone"] = contact.display_phone
     need_labels = {n.id: n.label for n in catalog.needs()}
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
