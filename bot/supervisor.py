@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from bot import paths, training
+from bot import log_files, paths, training
 from bot.settings import Settings
 
 
@@ -120,15 +120,19 @@ class ServerGroup:
     def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.commands[name] = (command, dict(extra_env or {}))
-        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+        log = log_files.RotatingLog(self.log_dir / f"{name}.log")  # rotated past 10 MB, 5 kept
+        log.start()
+        try:
             self.processes[name] = subprocess.Popen(
                 command,
                 cwd=paths.ROOT,
                 env={**server_environment(self.settings), **(extra_env or {})},
-                stdout=log,
+                stdout=log.write_fd,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
             )
+        finally:
+            log.child_started()
 
     def reap(self, name: str) -> None:
         """After the leader died: kill what is left of its process group (uvicorn's or nginx's workers
