@@ -199,7 +199,7 @@ def client_address(peer: str | None, headers: Mapping[str, str], trusted_proxies
     on this machine (tests, `make bench`, `make shell`); any other peer is the client itself.
     """
     peer = _ip(peer)
-    if peer in trusted_proxies:
+    if _trusted(peer, trusted_proxies):
         address = _ip(headers.get("x-real-ip") or headers.get("X-Real-IP"))
     else:
         address = peer
@@ -226,7 +226,21 @@ def client_of_events(events: list[dict]) -> str | None:
 
 def came_through_proxy(peer: str | None, headers: Mapping[str, str], trusted_proxies: tuple[str, ...]) -> bool:
     """True for a request nginx passed on from its public port (it always sets X-Real-IP)."""
-    return _ip(peer) in trusted_proxies and bool(headers.get("x-real-ip") or headers.get("X-Real-IP"))
+    return _trusted(_ip(peer), trusted_proxies) and bool(headers.get("x-real-ip") or headers.get("X-Real-IP"))
+
+
+def _trusted(peer: str | None, trusted_proxies: tuple[str, ...]) -> bool:
+    """Is the peer one of the proxies (addresses or networks, e.g. a compose network 172.16.0.0/12)?"""
+    if peer is None:
+        return False
+    address = ipaddress.ip_address(peer)
+    for entry in trusted_proxies:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 # --- the chat's limits --------------------------------------------------------------------------

@@ -160,3 +160,10 @@ def test_a_client_cannot_fill_the_queue_with_call_back_requests(store_url, monke
     assert stored(store_url, "c3")["callback"] is None and stored(store_url, "c2")["callback"]
     assert request_from("c4", rate_limits.client_key("198.51.100.8", "s"))[0]["response"] == "utter_callback_confirmed"
     assert request_from("c5", None)[0]["response"] == "utter_callback_confirmed"  # a local tool
+
+
+def test_trusted_proxies_may_be_networks():
+    trusted = ("127.0.0.1", "172.16.0.0/12")
+    assert rate_limits.client_address("172.18.0.5", {"x-real-ip": "198.51.100.1"}, trusted) == "198.51.100.1"
+    assert rate_limits.came_through_proxy("172.18.0.5", {"x-real-ip": "198.51.100.1"}, trusted)
+    assert rate_limits.client_address("203.0.113.9", {"x-real-ip": "198.51.100.1"}, trusted) == "203.0.113.9"
