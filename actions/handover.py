@@ -20,7 +20,8 @@ from actions.dossier import read, record
 from actions.tracker_utils import came_from_button
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
-from bot import catalog, clock, contact, settings
+from bot import catalog, clock, contact, rate_limits, settings
+from bot.channels import replies
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers, dates
 from bot.profile import NOT_GIVEN, skipped
@@ -202,6 +203,9 @@ class ContactFormValidation(RetryingFormValidation):
             return {"contact_coordonnees": None}
         found = contact.parse_contact(str(value or ""))
         if found is None:
+            problem = contact.contact_problem(str(value or ""))  # e.g. « deux points à la suite »
+            if problem:
+                dispatcher.utter_message(text=problem)
             return self.retry_or_move_on(tracker, dispatcher, "contact_coordonnees", "utter_invalid_contact")
         return {"contact_coordonnees": found[1], "echecs_validation": 0}
 
@@ -363,7 +367,16 @@ def _cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
         dispatcher.utter_message(response="utter_no_contact")
         utter_service_contact(dispatcher)
         return True
+    if not _handover_allowed(tracker):  # too many requests from one client (bot/rate_limits.py)
+        dispatcher.utter_message(text=replies.too_many_handovers())
+        return True
     return False
+
+
+def _handover_allowed(tracker: Tracker) -> bool:
+    client = rate_limits.client_of_events(tracker.events)
+    limit = settings.load().client_handovers_per_hour
+    return rate_limits.handover_allowed(client, tracker.sender_id, limit, clock.now().timestamp())
 
 
 class ActionBookAppointment(Action):

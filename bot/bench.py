@@ -103,9 +103,15 @@ async def _person(session: aiohttp.ClientSession, url: str, script: list[str], r
             result.errors += 1
 
 
+def _public_token_header() -> dict[str, str]:
+    """Through nginx's public port the REST webhook needs PUBLIC_REST_WEBHOOK_TOKEN (bench-prod sets it)."""
+    token = os.environ.get("PUBLIC_REST_WEBHOOK_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 async def _load(url: str, people: int, result: LoadResult) -> None:
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with aiohttp.ClientSession(timeout=timeout, headers=_public_token_header()) as session:
         started = time.perf_counter()
         await asyncio.gather(*[_person(session, url, SCRIPTS[i % len(SCRIPTS)], result) for i in range(people)])
         result.seconds = time.perf_counter() - started
@@ -196,6 +202,7 @@ def wait_for_answer(url: str, timeout: float = 300, process: subprocess.Popen | 
             raise RuntimeError(f"the server at {url} exited (code {process.returncode})")
         try:
             if requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "warm", "message": "bonjour"},
+                             headers=_public_token_header(),
                              timeout=10).ok:
                 return
         except requests.RequestException:
@@ -217,6 +224,7 @@ def run_profile(people: int = 20) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     model = training.ensure_model()
+    os.environ.setdefault("PUBLIC_REST_WEBHOOK_TOKEN", "bench-" + uuid.uuid4().hex)  # the webhook through nginx
     settings = production.production_settings()
     settings = dataclasses.replace(settings, var_dir=work, web_port=free_port())
     rows = []

@@ -171,6 +171,8 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
         "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "20"),
         # socket.io events reach the person's socket whichever server produced them (live handover)
         "SOCKETIO_REDIS_URL": layout.redis_url,
+        # rate limits counted across the servers (bot/rate_limits.py)
+        "RATE_LIMIT_REDIS_URL": layout.redis_url,
     }
 
 
@@ -252,7 +254,8 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
         for i, port in enumerate(layout.action_ports):
             group.start(f"actions-{i}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
                                          "--port", str(port)],
-                        extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url})
+                        extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url,
+                                   "RATE_LIMIT_REDIS_URL": layout.redis_url})  # limits across servers
         for i, port in enumerate(layout.rasa_ports):
             group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
         group.start("web", [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers),

@@ -72,6 +72,13 @@ class Settings:
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
     action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
+    # rate limits of the public chat (bot/rate_limits.py); 0 = no limit
+    conversation_messages_per_minute: int = 20  # a person does not type more
+    client_messages_per_minute: int = 60  # one address: a few people behind one office router
+    client_handovers_per_hour: int = 5  # new call back / appointment requests from one address
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Real-IP names the client
+    # make run-prod: the REST webhook on the public port only when this token is set (then required)
+    public_rest_token: str = ""
 
     @property
     def action_server_token(self) -> str:
@@ -175,4 +182,10 @@ def load() -> Settings:
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
         rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
         action_token=_persistent_secret("ACTION_SERVER_TOKEN", var_dir),
+        conversation_messages_per_minute=_int_env("RATE_LIMIT_CONVERSATION_PER_MINUTE", 20),
+        client_messages_per_minute=_int_env("RATE_LIMIT_CLIENT_PER_MINUTE", 60),
+        client_handovers_per_hour=_int_env("RATE_LIMIT_HANDOVERS_PER_HOUR", 5),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+                              if p.strip()),
+        public_rest_token=os.environ.get("PUBLIC_REST_WEBHOOK_TOKEN", "").strip(),
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from bot import paths, training
+from bot import log_files, paths, training
 from bot.settings import Settings
 
 
@@ -72,6 +72,12 @@ def server_environment(settings: Settings) -> dict[str, str]:
     env["LIVE_PICKUP_SECONDS"] = str(settings.live_pickup_seconds)
     env["PRESENCE_IDLE_MINUTES"] = str(settings.presence_idle_minutes)
     env["SECURE_COOKIES"] = "1" if settings.secure_cookies else ""
+    # rate limits and the public REST webhook (bot/rate_limits.py, bot/channels/rest.py)
+    env["RATE_LIMIT_CONVERSATION_PER_MINUTE"] = str(settings.conversation_messages_per_minute)
+    env["RATE_LIMIT_CLIENT_PER_MINUTE"] = str(settings.client_messages_per_minute)
+    env["RATE_LIMIT_HANDOVERS_PER_HOUR"] = str(settings.client_handovers_per_hour)
+    env["TRUSTED_PROXIES"] = ",".join(settings.trusted_proxies)
+    env["PUBLIC_REST_WEBHOOK_TOKEN"] = settings.public_rest_token
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -114,15 +120,19 @@ class ServerGroup:
     def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.commands[name] = (command, dict(extra_env or {}))
-        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
+        log = log_files.RotatingLog(self.log_dir / f"{name}.log")  # rotated past 10 MB, 5 kept
+        log.start()
+        try:
             self.processes[name] = subprocess.Popen(
                 command,
                 cwd=paths.ROOT,
                 env={**server_environment(self.settings), **(extra_env or {})},
-                stdout=log,
+                stdout=log.write_fd,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
             )
+        finally:
+            log.child_started()
 
     def reap(self, name: str) -> None:
         """After the leader died: kill what is left of its process group (uvicorn's or nginx's workers

@@ -95,6 +95,19 @@ class Chat:
         response.raise_for_status()
         return response.json()
 
+    def click(self, payload: str, offered: list[dict]) -> list[dict]:
+        """Click a button of the assistant's last replies (a payload no button offered is plain text)."""
+        assert payload in [b["payload"] for b in self.buttons(offered)], (payload, offered)
+        return self.say(payload)
+
+    def from_menu(self, payload: str) -> list[dict]:
+        """Choose a need on the menu the assistant offers when it did not understand."""
+        return self.click(payload, self.say("zkqj wxv plm"))
+
+    def ask_human(self, mode: str) -> list[dict]:
+        """Ask for a person, then choose « rendez_vous », « rappel » or « coordonnees »."""
+        return self.click(f'/ask_human{{"mode_contact": "{mode}"}}', self.say("je veux parler a quelqu'un svp"))
+
     @staticmethod
     def texts(replies: list[dict]) -> str:
         return "\n".join(r.get("text", "") for r in replies)

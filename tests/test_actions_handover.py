@@ -23,7 +23,7 @@ from tests.test_actions_live import ALWAYS_OPEN
 
 pytestmark = pytest.mark.usefixtures("store_url")
 CONSENTED = {"consentement": True, "consentement_le": "2026-11-28T10:00:00+00:00", "contact_nom": "Marie",
-             "contact_coordonnees": "06 12 34 56 78"}
+             "contact_coordonnees": "+33612345678"}
 
 
 def responses(messages):
@@ -65,9 +65,11 @@ def test_wrong_contact_is_asked_again_then_given_up():
     assert first == {"contact_coordonnees": None, "echecs_validation": 1}
     second = form.validate_contact_coordonnees("jsp", dispatcher, make_tracker(slots={"echecs_validation": 1}), {})
     assert second == {"contact_coordonnees": NOT_GIVEN, "echecs_validation": 0}
-    assert responses(dispatcher.messages) == ["utter_invalid_contact", "utter_moving_on"]
+    # what is wrong with the address, then the usual « invalid » question again
+    assert dispatcher.messages[0]["text"] == "Après le « @ », il manque la fin de l'adresse (par exemple « orange.fr »)."
+    assert responses(dispatcher.messages[1:]) == ["utter_invalid_contact", "utter_moving_on"]
     ok = form.validate_contact_coordonnees("+33612345678", dispatcher, make_tracker(), {})
-    assert ok == {"contact_coordonnees": "06 12 34 56 78", "echecs_validation": 0}
+    assert ok == {"contact_coordonnees": "+33612345678", "echecs_validation": 0}
     assert form.validate_contact_coordonnees(None, dispatcher, make_tracker(), {}) == {"contact_coordonnees": None}
 
 
@@ -97,7 +99,7 @@ def test_booking_stores_contact_consent_and_appointment(store_url):
     assert responses(messages) == ["utter_appointment_confirmed", "utter_anything_else"]
     dossier = stored(store_url)
     assert dossier["appointment"]["reference"] == messages[0]["reference"]
-    assert dossier["contact"]["phone"] == "06 12 34 56 78" and dossier["contact"]["consent_at"]
+    assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
     # the same slot again: taken, the form offers other slots
     messages, events = run(ActionBookAppointment(), make_tracker(slots={**CONSENTED, "creneau": str(slot)}))
     assert responses(messages) == ["utter_slot_taken"] and FollowupAction("rendez_vous_form") in events

@@ -57,7 +57,7 @@ def test_wrong_reformulation_offers_every_need_plus_dont_know_and_human(chat):
 
 
 def test_need_chosen_on_the_menu_is_noted_without_asking_again(chat):
-    text = chat.texts(chat.say("/former_salaries"))
+    text = chat.texts(chat.from_menu("/former_salaries"))
     assert "Si je comprends bien" not in text
     assert "c'est noté" in text and catalog.need("former_salaries").phrase in text
     assert "Est-ce que cela répond" in chat.texts(chat.say("non"))
@@ -84,7 +84,7 @@ def test_gibberish_falls_back_to_the_menu(chat):
 
 
 def test_right_not_to_know(chat):
-    replies = chat.say("/dont_know")
+    replies = chat.from_menu("/dont_know")
     assert "Ce n'est pas grave" in chat.texts(replies)
     assert chat.buttons(replies)[0]["payload"] == "/ask_human"
 

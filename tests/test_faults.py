@@ -70,7 +70,7 @@ def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(gr
 
 def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     chat = Chat(group.settings)
-    assert "quelques questions" in chat.texts(chat.say("/presence_en_ligne"))  # chosen on the menu: confirmed
+    assert "quelques questions" in chat.texts(chat.from_menu("/presence_en_ligne"))  # chosen on the menu: confirmed
     assert "nom de votre entreprise" in chat.texts(chat.say("oui"))  # in the middle of the questions
     stop(group, "rasa")
     group.start("rasa", supervisor.rasa_server_command(group.settings, model))
@@ -138,7 +138,7 @@ def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_pat
 
 def book_until_the_slots(chat: Chat) -> list[dict]:
     """Ask for an appointment and give consent, name and phone: the replies that offer the slots."""
-    chat.say('/ask_human{"mode_contact": "rendez_vous"}')  # the choice between appointment, call back, contacts
+    chat.ask_human("rendez_vous")  # the choice between appointment, call back, contacts
     chat.say("oui")
     chat.say("Sandrine")
     return chat.say("06 12 34 56 78")
@@ -169,7 +169,7 @@ def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_
         replies = book_until_the_slots(chosen)
         assert "créneaux libres" in chosen.texts(replies)
         unseen = Chat(settings)
-        unseen.say('/ask_human{"mode_contact": "rendez_vous"}')
+        unseen.ask_human("rendez_vous")
         unseen.say("oui")
         unseen.say("Karim")
         with slots_table_broken(settings.database_url):
@@ -178,7 +178,7 @@ def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_
             text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
             assert "souci technique" in text and "créneaux" in text and "recontactera" in text
         with db.session(settings.database_url) as session:
-            for person, phone in ((chosen, "06 12 34 56 78"), (unseen, "06 98 76 54 32")):
+            for person, phone in ((chosen, "+33612345678"), (unseen, "+33698765432")):
                 dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, person.sender))
                 assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
                 assert dossier["appointment"] is None

@@ -37,14 +37,14 @@ def test_appointment_path_with_consent(chat, servers):
     assert dossier["needs"][0]["intent"] == "strategie_numerique" and dossier["needs"][0]["confirmed"] is True
     assert dossier["answered"] is False
     assert dossier["appointment"]["reference"] == reference
-    assert dossier["contact"]["name"] == "Sandrine" and dossier["contact"]["phone"] == "06 12 34 56 78"
+    assert dossier["contact"]["name"] == "Sandrine" and dossier["contact"]["phone"] == "+33612345678"
     consent = datetime.fromisoformat(dossier["contact"]["consent_at"])
     assert datetime.now(timezone.utc) - consent < timedelta(minutes=5)
     assert dossier["profile"].get("secteur") == "restauration"
 
 
 def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
-    chat.say('/ask_human{"mode_contact": "rappel"}')
+    chat.ask_human("rappel")
     chat.say("oui")
     chat.say("Paul")
     text = chat.texts(chat.say("paul@orange"))
@@ -64,7 +64,7 @@ def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
 
 
 def test_refusing_consent_keeps_no_contact_details(chat, servers):
-    chat.say('/ask_human{"mode_contact": "rappel"}')
+    chat.ask_human("rappel")
     text = chat.texts(chat.say("non"))
     assert "je ne garde aucune coordonnée" in text
     assert catalog.service_contact().phone in text
@@ -74,7 +74,7 @@ def test_refusing_consent_keeps_no_contact_details(chat, servers):
 
 
 def test_wrong_contact_twice_moves_on_and_keeps_nothing(chat, servers):
-    chat.say('/ask_human{"mode_contact": "rendez_vous"}')
+    chat.ask_human("rendez_vous")
     chat.say("oui")
     chat.say("Lucie")
     assert "Par exemple" in chat.texts(chat.say("jsp"))
@@ -96,7 +96,7 @@ def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
     first_offers = {}
 
     def reach_the_slots(chat):
-        chat.say('/ask_human{"mode_contact": "rendez_vous"}')
+        chat.ask_human("rendez_vous")
         chat.say("oui")
         chat.say("Client")
         first_offers[chat.sender] = chat.buttons(chat.say("06 12 34 56 78"))

@@ -63,7 +63,7 @@ def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
 
 
 def test_leave_taking_end_to_end(chat, servers):
-    chat.say("/presence_en_ligne")
+    chat.from_menu("/presence_en_ligne")
     chat.say("non")  # no questions
     chat.say("oui")  # the answer helped
     text = chat.texts(chat.say("au revoir, bonne journée"))

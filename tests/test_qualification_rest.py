@@ -47,7 +47,7 @@ def test_questions_can_be_declined_or_skipped(chat, servers):
 
 
 def test_wrong_postal_code_twice_moves_on_and_skipped_answers(chat, servers):
-    chat.say("/outils_internes")
+    chat.from_menu("/outils_internes")
     assert "nom de votre entreprise" in chat.texts(chat.say("oui"))
     assert "Quel est votre métier" in chat.texts(chat.say("Je préfère ne pas répondre"))  # not known yet: asked
     assert "Je n'ai pas reconnu ce métier" in chat.texts(chat.say("euh"))

@@ -32,6 +32,8 @@ from tests.test_production_layout import PORT_SETTINGS
 from tests.test_scale import REDIS_URL, require_redis
 
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port
+PUBLIC_TOKEN = "public-" + uuid.uuid4().hex
+AUTHORIZED = {"Authorization": f"Bearer {PUBLIC_TOKEN}"}
 SCRIPT = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
           "pas vraiment", "non merci", "merci"]
 PEOPLE = 12  # concurrent conversations; each starts a new one until the two kills are over
@@ -67,7 +69,8 @@ class RunProd:
 
 def user_environment(var_dir: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
-    env.update(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir))
+    env.update(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir),
+               PUBLIC_REST_WEBHOOK_TOKEN=PUBLIC_TOKEN)  # the REST webhook on the public port needs it
     for name in ("RASA_TOKEN", "CONVERSATION_SECRET", "SESSION_SECRET", "ACTION_SERVER_TOKEN", "RASA_API_URL",
                  "WEB_ALLOWED_ORIGINS", "PUBLIC_SOCKET_URL"):
         env.pop(name, None)  # generated in BOT_VAR_DIR, as for a user
@@ -161,7 +164,7 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
             for message in SCRIPT:  # a conversation started is finished, even after stop
                 started = time.monotonic()
                 try:
-                    response = requests.post(f"{PUBLIC}/webhooks/rest/webhook",
+                    response = requests.post(f"{PUBLIC}/webhooks/rest/webhook", headers=AUTHORIZED,
                                              json={"sender": sender, "message": message}, timeout=180)
                     if response.status_code != 200 or not response.json():
                         errors.append(f"{sender} {message!r}: HTTP {response.status_code} {response.text[:200]}")
@@ -243,7 +246,7 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
     code, body = ready()
     assert code == 200, body
     assert requests.post(f"{PUBLIC}/webhooks/rest/webhook", json={"sender": "prod-after", "message": "bonjour"},
-                         timeout=60).json()
+                         headers=AUTHORIZED, timeout=60).json()
     assert "rasa-0 (pid" in deployment.output and "died (killed by SIGKILL)" in deployment.output
 
     deployment.process.send_signal(signal.SIGTERM)

@@ -24,6 +24,7 @@ from bot.supervisor import free_port
 from tests.databases import fresh_database_url
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+PUBLIC_TOKEN = "public-" + uuid.uuid4().hex  # the REST webhook is on the public port only with a token
 
 
 def require_redis() -> None:
@@ -51,7 +52,7 @@ def prod(model, tmp_path_factory):
         bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
         rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
         var_dir=var_dir, allowed_origins=(f"http://127.0.0.1:{public_port}",), public_socket_url="same-origin",
-        session_secret="c-" + uuid.uuid4().hex,
+        session_secret="c-" + uuid.uuid4().hex, public_rest_token=PUBLIC_TOKEN,
     )
     layout = production.Layout(
         settings=settings, public_port=public_port, rasa_ports=(free_port(), free_port()),
@@ -76,7 +77,8 @@ def said(layout, sender: str) -> list[tuple[str, str]]:
 
 
 def post(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=180)
+    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=180,
+                             headers={"Authorization": f"Bearer {PUBLIC_TOKEN}"})
     assert response.status_code == 200, response.text[:200]
     return response.json()
 

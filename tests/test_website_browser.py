@@ -227,7 +227,7 @@ def test_erase_my_conversation_leaves_nothing_on_the_server_or_in_the_browser(pa
     say(page, "non")
     conversation = conversation_id(page)
     dossier = stored_dossier(servers, conversation)
-    assert dossier["contact"]["phone"] == "06 12 34 56 78" and dossier["callback"] is not None
+    assert dossier["contact"]["phone"] == "+33612345678" and dossier["callback"] is not None
 
     page.get_by_role("button", name="Effacer ma conversation").click()
     page.get_by_role("button", name="Oui, tout effacer").click()

@@ -19,14 +19,14 @@ pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=Tru
 class Visitor:
     """One browser tab, as the widget talks to the channel."""
 
-    def __init__(self, servers, origin: str | None = None):
+    def __init__(self, servers, origin: str | None = None, headers: dict | None = None):
         self.inbox: queue.Queue = queue.Queue()
         self.client = socketio.Client(reconnection=False)
-        for event in ("session_confirm", "bot_uttered", "user_echo"):
+        for event in ("session_confirm", "bot_uttered", "user_echo", "rate_limited"):
             self.client.on(event, lambda data, event=event: self.inbox.put((event, data)))
         origin = origin or f"http://127.0.0.1:{servers.web_port}"
         self.client.connect(f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"],
-                            headers={"Origin": origin}, wait_timeout=20)
+                            headers={"Origin": origin, **(headers or {})}, wait_timeout=20)
 
     def start(self, token=None) -> str:
         self.client.emit("session_request", {"session_id": token})

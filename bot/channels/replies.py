@@ -29,6 +29,27 @@ def trouble() -> str:
     )
 
 
+def too_fast(which: str, wait_seconds: float) -> str:
+    """Over a rate limit (bot/rate_limits.py): nothing was processed, say when to send it again."""
+    seconds = max(1, round(wait_seconds + 0.5))
+    who = "de votre connexion" if which == "client" else "de votre part"
+    service = catalog.service_contact()
+    return (
+        f"Beaucoup de messages arrivent {who} en ce moment : je n'ai pas lu ce dernier message. "
+        f"Patientez {seconds} seconde{'s' if seconds > 1 else ''}, puis envoyez-le de nouveau. "
+        f"Vous pouvez aussi joindre l'équipe au {service.phone} ({service.hours})."
+    )
+
+
+def too_many_handovers() -> str:
+    service = catalog.service_contact()
+    return (
+        "Plusieurs demandes de rappel ou de rendez-vous sont déjà parties de votre connexion. "
+        f"Pour en faire une autre, appelez l'équipe au {service.phone} ({service.hours}) "
+        f"ou écrivez à {service.email}."
+    )
+
+
 def check_text(text: object) -> tuple[str | None, str | None]:
     """(the cleaned text, None) when it can go to Rasa, else (None, the polite reply)."""
     if not isinstance(text, str) or not text.strip():

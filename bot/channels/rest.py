@@ -9,9 +9,17 @@ Behind nginx (make run-prod), a message whose server died is sent again to anoth
 the same X-Request-ID: it becomes the message id, and a message already in the tracker is
 answered from the tracker instead of being processed a second time (see bot/action_replay.py
 for a turn cut short before it was saved).
+
+Public use: over a rate limit (per conversation, per client address: bot/rate_limits.py) the
+answer is HTTP 429 with a French reason and `Retry-After`, and the message is not processed.
+A request that came through nginx's public port (make run-prod) is refused unless
+PUBLIC_REST_WEBHOOK_TOKEN is set, and then it must carry it (`Authorization: Bearer …`); the
+website uses socket.io with signed conversation ids instead. Any `client` key a caller puts in
+`metadata` is replaced by the address the limits apply to.
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from typing import Any, Awaitable, Callable
@@ -22,14 +30,31 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers
+from bot import rate_limits
+from bot import settings as bot_settings
+from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers, typed_payloads
 
 MAX_SENDER_CHARS = 255
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
 action_validation_fix.install()
+typed_payloads.install()
 typed_answers.install()
+
+
+def public_refusal(peer: str | None, headers, settings: bot_settings.Settings) -> tuple[int, str] | None:
+    """A request that came through nginx's public port: (404, why) unless the public webhook is
+    enabled (PUBLIC_REST_WEBHOOK_TOKEN), then (401, why) without that token; None = go on."""
+    if not rate_limits.came_through_proxy(peer, headers, settings.trusted_proxies):
+        return None
+    token = settings.public_rest_token
+    if not token:
+        return 404, "Adresse inconnue. Le chat du site passe par sa fenêtre de discussion."
+    given = headers.get("authorization") or headers.get("Authorization") or ""
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return 401, "Jeton manquant ou invalide (en-tête « Authorization: Bearer … »)."
+    return None
 
 
 def _bad_request(reason: str):
@@ -64,6 +89,10 @@ async def _answered_before(request: Request, sender: str, message_id: str) -> li
 class CheckedRestInput(RestInput):
     """Configured in credentials.yml as `bot.channels.rest.CheckedRestInput` (still named "rest")."""
 
+    def __init__(self) -> None:
+        self.settings = bot_settings.load()
+        self.limits: rate_limits.ChatLimits | None = None  # made on the server's event loop
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("checked_rest_webhook", __name__)
 
@@ -73,6 +102,9 @@ class CheckedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            refused = public_refusal(request.ip, request.headers, self.settings)
+            if refused is not None:
+                return response.json({"error": refused[1]}, status=refused[0])
             try:
                 body = request.json
             except Exception:  # Sanic raises its own error type for a body that is not JSON
@@ -87,6 +119,20 @@ class CheckedRestInput(RestInput):
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return _bad_request("« metadata » doit être un objet JSON.")
+            client = rate_limits.client_key(
+                rate_limits.client_address(request.ip, request.headers, self.settings.trusted_proxies),
+                self.settings.conversation_secret)
+            if self.limits is None:
+                self.limits = rate_limits.ChatLimits(self.settings)
+            over = await self.limits.wait_before(sender, client)
+            if over is not None:
+                which, wait = over
+                return response.json({"error": replies.too_fast(which, wait)}, status=429,
+                                     headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+            metadata = {k: v for k, v in (metadata or {}).items() if k != rate_limits.CLIENT_METADATA_KEY}
+            if client is not None:
+                metadata[rate_limits.CLIENT_METADATA_KEY] = client
+            metadata = metadata or None
             text, polite = replies.check_text(message)
             if text is None:
                 return response.json([{"recipient_id": sender, "text": polite}])

@@ -12,7 +12,11 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
 - messages are checked (type, blank, size) and bad ones get a polite French reply, not a crash;
 - when the action server is down, or slow, the person is told so in French rather than left in silence;
 - its output channel (also used by Rasa's HTTP API, hence by the live handover) sends a mediator's
-  messages with who wrote them.
+  messages with who wrote them;
+- over a rate limit (per conversation, per client address: bot/rate_limits.py) the message is
+  not processed and the person is told when to send it again (event `rate_limited` carries the
+  text back, so the widget can put it back in the input box);
+- a typed `/intent{…}` is plain text unless a button offered it (bot/channels/typed_payloads.py).
 """
 from __future__ import annotations
 
@@ -27,13 +31,15 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot import rate_limits
 from bot import settings as bot_settings
-from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers
+from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers, typed_payloads
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
 tracker_store_fix.install()
 action_validation_fix.install()
+typed_payloads.install()
 typed_answers.install()
 
 MAX_DISPLAY_CHARS = 200  # the title of a clicked button, shown instead of its payload
@@ -129,8 +135,16 @@ class WebsiteChatInput(InputChannel):
         async def say(room: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=room)
 
+        limits = rate_limits.ChatLimits(self.settings)
+
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:
+            request = environ.get("sanic.request")  # engineio's REMOTE_ADDR is always 127.0.0.1
+            peer = request.ip if request is not None else None
+            headers = {"x-real-ip": environ.get("HTTP_X_REAL_IP", "")}
+            client = rate_limits.client_key(rate_limits.client_address(peer, headers, self.settings.trusted_proxies),
+                                            secret)
+            await sio.save_session(sid, {"client": client})
             return True
 
         @sio.on("session_request")
@@ -142,15 +156,23 @@ class WebsiteChatInput(InputChannel):
             previous = (await sio.get_session(sid)).get("conversation_id")
             if previous and previous != conversation_id:  # erased, or another tab moved on
                 await leave_room(sio, sid, previous)
-            await sio.save_session(sid, {"conversation_id": conversation_id})
+            await sio.save_session(sid, {**(await sio.get_session(sid)), "conversation_id": conversation_id})
             await enter_room(sio, sid, conversation_id)
             await sio.emit("session_confirm", token, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:
-            conversation_id = (await sio.get_session(sid)).get("conversation_id")
+            session = await sio.get_session(sid)
+            conversation_id, client = session.get("conversation_id"), session.get("client")
             if conversation_id is None:
                 await say(sid, NO_SESSION)
+                return
+            over = await limits.wait_before(conversation_id, client)
+            if over is not None:
+                message = data.get("message") if isinstance(data, dict) else None
+                await sio.emit("rate_limited", {"text": replies.too_fast(*over),
+                                                "message": message if isinstance(message, str) else "",
+                                                "retry_after": round(over[1], 1)}, room=sid)
                 return
             text, polite = replies.check_text(data.get("message") if isinstance(data, dict) else None)
             if text is None:
@@ -178,7 +200,8 @@ class WebsiteChatInput(InputChannel):
                         output,
                         conversation_id,
                         input_channel=self.name(),
-                        metadata={"display": display} if display else None,
+                        metadata={k: v for k, v in (("display", display),
+                                                          (rate_limits.CLIENT_METADATA_KEY, client)) if v} or None,
                     )
                 )
             except Exception:  # e.g. the tracker store's database is away: say so, never silence

@@ -25,8 +25,13 @@ MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 
 
+# the one answer to every refused login (see authenticate)
+REFUSED = (f"E-mail ou mot de passe incorrect. Après {MAX_FAILED_LOGINS} essais manqués, un compte reste bloqué "
+           f"{LOCK_MINUTES} minutes.")
+
+
 class LoginRefused(Exception):
-    """Wrong e-mail or password, or the account is locked or disabled (the message says which)."""
+    """Wrong e-mail or password, or the account is locked or disabled (the message is the same)."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,19 @@ def create_account(session: Session, name: str, email: str, password: str, role:
 
 
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> Identity:
-    """The identity for a right e-mail and password; counts failures and locks the account."""
+    """The identity for a right e-mail and password; counts failures and locks the account.
+
+    Every refusal says the same thing and takes the same time (one argon2 hash), whether the
+    address has an account, the password is wrong or the account is locked: the answer never
+    tells whether an e-mail address has an account.
+    """
     mediator = queries.mediator_by_email(session, email or "")
     if mediator is None or not mediator.password_hash or not mediator.active:
         _hasher.hash(password or "")  # same time spent whether the account exists or not
-        raise LoginRefused("E-mail ou mot de passe incorrect.")
+        raise LoginRefused(REFUSED)
     if mediator.locked_until and mediator.locked_until > now:
-        raise LoginRefused(f"Trop d'essais. Compte bloqué pendant {LOCK_MINUTES} minutes.")
+        _hasher.hash(password or "")
+        raise LoginRefused(REFUSED)
     try:
         _hasher.verify(mediator.password_hash, password or "")
     except (VerificationError, InvalidHashError):
@@ -86,9 +97,9 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
             mediator.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             mediator.failed_logins = 0
             session.commit()
-            raise LoginRefused(f"Trop d'essais. Compte bloqué pendant {LOCK_MINUTES} minutes.")
+            raise LoginRefused(REFUSED)
         session.commit()
-        raise LoginRefused("E-mail ou mot de passe incorrect.")
+        raise LoginRefused(REFUSED)
     if _hasher.check_needs_rehash(mediator.password_hash):
         mediator.password_hash = _hasher.hash(password)
     mediator.failed_logins = 0

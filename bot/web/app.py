@@ -29,7 +29,7 @@ from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.web import console, conversation_ids, live, readiness
-from bot.web.security import SecurityHeadersMiddleware
+from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
 
 WEB_DIR = paths.ROOT / "bot" / "web"
 # Front-end libraries, installed from the npm registry at pinned versions (package.json) and
@@ -74,6 +74,7 @@ async def read_token(request: Request) -> str | JSONResponse:
 
 def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     settings = settings or bot_settings.load()
+    mask_secrets_in_access_log()
     secret = settings.conversation_secret
     relay = live.LiveRelay(settings)
 
@@ -193,7 +194,8 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeadersMiddleware, rasa_port=settings.rasa_port, socket_origins=socket_origins),
+            Middleware(SecurityHeadersMiddleware, rasa_port=settings.rasa_port, socket_origins=socket_origins,
+                       hsts=settings.secure_cookies),
             # the widget may be embedded on the service's other sites (WEB_ALLOWED_ORIGINS)
             Middleware(
                 CORSMiddleware,

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from bot import catalog, clock
+from bot import catalog, clock, contact
 from bot import settings as bot_settings
 from bot.settings import PARIS
 from bot.store import accounts, casework, conversations, queries, retention
@@ -39,6 +39,15 @@ def local(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
+SESSION_ENDED = "Votre session a pris fin : ce compte a été désactivé ou ses droits ont changé. Reconnectez-vous."
+
+
+def _current_role(session, mediator_id: int) -> str | None:
+    """The account's role now, or None when it is deactivated or gone."""
+    mediator = session.get(Mediator, mediator_id)
+    return mediator.role if mediator is not None and mediator.active else None
+
+
 def identity_of(request: Request) -> accounts.Identity | None:
     data = request.session.get("identity")
     return accounts.Identity(**data) if data else None
@@ -50,6 +59,7 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
 
 def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, relay: live_web.LiveRelay) -> list[Route]:
     templates.env.filters["local"] = local
+    templates.env.filters["phone"] = contact.display_phone
     need_labels = {n.id: n.label for n in catalog.needs()}
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -69,6 +79,12 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         async def wrapped(request: Request) -> Response:
             me = identity_of(request)
             if me is None:
+                return back_to(f"{PREFIX}/connexion")
+            # checked on every request, not only at login: a deactivated account or a changed
+            # role ends the session at once rather than when the cookie expires
+            if await in_db(lambda session: _current_role(session, me.id)) != me.role:
+                request.session.clear()
+                flash(request, SESSION_ENDED, "erreur")
                 return back_to(f"{PREFIX}/connexion")
             if admin and not me.is_admin:
                 raise HTTPException(403, "Réservé aux administrateurs.")

@@ -432,6 +432,10 @@
       });
       addBotMessage(message.text, buttons);
     });
+    socket.on("rate_limited", function (notice) {  // too many messages at once: this one was not read
+      addMessage("info", notice.text);
+      if (!ui.input.value && notice.message && notice.message.charAt(0) !== "/") ui.input.value = notice.message;
+    });
     socket.on("user_echo", function (message) {  // said in another tab of this conversation
       clearReplies();
       addMessage("user", message.text);
