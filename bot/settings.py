@@ -72,6 +72,10 @@ class Settings:
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
     action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
+    smtp_url: str = ""  # smtp://user:password@host:port (STARTTLS when offered) or smtps://; "" = var/outbox/*.eml
+    mail_from: str = ""  # the sender of every e-mail; "" = the service's address (data/service.yml)
+    public_url: str = ""  # how people reach the web app, for links in e-mails; "" = web_url
+    reminder_hours: int = 24  # the reminder goes out this long before an appointment
 
     @property
     def action_server_token(self) -> str:
@@ -82,6 +86,16 @@ class Settings:
     @property
     def web_url(self) -> str:
         return f"http://{self.bind_host}:{self.web_port}"
+
+    @property
+    def public_base_url(self) -> str:
+        """The web app as people reach it (links in e-mails)."""
+        return self.public_url or f"http://localhost:{self.web_port}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where e-mails are written as .eml files when no SMTP_URL is set."""
+        return self.var_dir / "outbox"
 
     @property
     def rasa_url(self) -> str:
@@ -175,4 +189,8 @@ def load() -> Settings:
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
         rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
         action_token=_persistent_secret("ACTION_SERVER_TOKEN", var_dir),
+        smtp_url=os.environ.get("SMTP_URL", "").strip(),
+        mail_from=os.environ.get("MAIL_FROM", "").strip(),
+        public_url=os.environ.get("PUBLIC_URL", "").strip().rstrip("/"),
+        reminder_hours=_int_env("MAIL_REMINDER_HOURS", 24),
     )
