@@ -269,3 +269,41 @@ def test_without_smtp_the_messages_are_written_as_eml_files(url, tmp_path):
     assert report.sent == 2 and len(files) == 2
     assert any(reference in f.read_text(errors="replace") or reference in f.read_bytes().decode("utf-8", "replace")
                for f in files)
+
+
+def test_make_run_says_where_the_mail_goes(tmp_path):
+    from dataclasses import replace
+
+    from bot.cli import mail_startup_line
+
+    settings = settings_for(tmp_path)
+    assert mail_startup_line(settings) == (
+        f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {tmp_path / 'outbox'}/ "
+        "as an .eml file instead.")
+    with_smtp = replace(settings, smtp_url="smtps://robot:s%40cret@mail.example.org")
+    assert mail_startup_line(with_smtp) == "E-mail: sent through smtps://mail.example.org:465 (SMTP_URL)."
+    transport_ = SmtpTransport.from_url(with_smtp.smtp_url)
+    assert (transport_.user, transport_.password, transport_.implicit_tls) == ("robot", "s@cret", True)
+    with pytest.raises(ValueError, match="SMTP_URL must look like"):
+        SmtpTransport.from_url("http://mail.example.org")
+
+
+def test_the_mail_texts_are_schema_checked(tmp_path, monkeypatch):
+    from bot import paths
+    from bot.datafiles import DataFileError
+    from bot.mail import texts
+
+    broken = tmp_path / "mail.yml"
+    broken.write_text((paths.DATA / "mail.yml").read_text().replace("  rdv_rappel:", "  rdv_rappel_typo:"))
+    monkeypatch.setattr(paths, "DATA", tmp_path)
+    monkeypatch.setattr(texts, "_cache", {})
+    with pytest.raises(DataFileError, match="messages missing: rdv_rappel"):
+        texts.data()
+
+
+def settings_for(var_dir):
+    from bot.settings import Settings
+
+    return Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
+                    conversation_secret="c", database_url="sqlite://", var_dir=var_dir, allowed_origins=(),
+                    public_socket_url="")
