@@ -307,3 +307,51 @@ def settings_for(var_dir):
     return Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
                     conversation_secret="c", database_url="sqlite://", var_dir=var_dir, allowed_origins=(),
                     public_socket_url="")
+
+
+def test_starttls_and_login_when_the_server_offers_it(tmp_path):
+    """A server that requires STARTTLS and a login over TLS: the transport upgrades, then logs in."""
+    import ssl
+    import subprocess
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from bot.supervisor import free_port
+    from tests.smtp_server import Collector
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data.login == b"robot" and auth_data.password == b"s@cret")
+
+    collector, port = Collector(), free_port()
+    controller = Controller(collector, hostname="localhost", port=port, tls_context=server_context,
+                            require_starttls=True, authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    try:
+        client_context = ssl.create_default_context(cafile=str(cert))
+        good = SmtpTransport.from_url(f"smtp://robot:s%40cret@localhost:{port}", ssl_context=client_context)
+        bad = SmtpTransport.from_url(f"smtp://robot:wrong@localhost:{port}", ssl_context=client_context)
+        from bot.mail import compose, texts
+
+        rendered = texts.Rendered("Essai", ("Bonjour,",), None, ("Service",))
+        message = compose.build(rendered, sender="mediation@example.org", recipient="x@example.org",
+                                message_id="<essai@mediation-tpe>", date=BEFORE)
+        good.send(message)
+        assert [m["Subject"] for m in collector.messages] == ["Essai"]
+        assert logins == [(b"robot", b"s@cret", True)]  # the password went over TLS
+        from bot.mail.transport import Refused
+
+        with pytest.raises(Refused) as refused:
+            bad.send(message)
+        assert not refused.value.permanent  # a wrong password is fixed in the settings, the mail waits
+    finally:
+        controller.stop()
