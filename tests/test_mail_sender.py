@@ -162,6 +162,18 @@ def test_a_refusing_or_absent_server_delays_the_mail_and_it_is_sent_once_when_ba
     assert set(statuses(url).values()) == {"sent"}
 
 
+def test_done_messages_are_forgotten_after_ninety_days(url, smtp):
+    book(url, consent=False)
+    with db.session(url) as session:
+        session.execute(select(OutgoingMail)).scalar_one().created_at = BEFORE
+        session.commit()
+    send(url, smtp, BEFORE)
+    send(url, smtp, BEFORE + timedelta(days=outbox.KEEP_DONE_DAYS - 1))
+    assert statuses(url) == {"alerte_rendez_vous": "sent"}
+    send(url, smtp, BEFORE + timedelta(days=outbox.KEEP_DONE_DAYS, minutes=1))
+    assert statuses(url) == {}
+
+
 def test_a_permanent_refusal_gives_up(url, smtp):
     book(url)
     smtp.collector.refuse_with = "550 5.1.1 No such user"

@@ -79,6 +79,7 @@ def run_pass(database_url: str, transport, context: notices.Context, *, now: dat
              limit: int = 50) -> PassReport:
     report = PassReport(reminders=queue_reminders(database_url, now=now, hours_before=reminder_hours))
     with db.session(database_url) as session:
+        outbox.prune(session, now=now)
         ids = outbox.due_ids(session, now=now, limit=limit)
     for mail_id in ids:
         outcome = send_one(database_url, mail_id, transport, context, now=now)

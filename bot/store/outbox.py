@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.tables import OutgoingMail
@@ -130,6 +130,21 @@ def mark_refused(session: Session, claim_: Claim, error: str, *, permanent: bool
         return _finish(session, claim_, status="failed", last_error=error[:500])
     return _finish(session, claim_, status="pending", last_error=error[:500],
                    next_attempt_at=now + retry_delay(attempts))
+
+
+KEEP_DONE_DAYS = 90  # how long a sent (or abandoned) message's row stays, against a late duplicate
+
+
+def prune(session: Session, *, now: datetime) -> int:
+    """Forget the messages done with (sent, dropped, failed) more than KEEP_DONE_DAYS ago."""
+    result = session.execute(
+        delete(OutgoingMail)
+        .where(OutgoingMail.status.in_(("sent", "dropped", "failed")),
+               OutgoingMail.created_at < now - timedelta(days=KEEP_DONE_DAYS))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
 
 
 def counts(session: Session) -> dict[str, int]:
