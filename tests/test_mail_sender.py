@@ -164,9 +164,6 @@ def test_a_refusing_or_absent_server_delays_the_mail_and_it_is_sent_once_when_ba
 
 def test_done_messages_are_forgotten_after_ninety_days(url, smtp):
     book(url, consent=False)
-    with db.session(url) as session:
-        session.execute(select(OutgoingMail)).scalar_one().created_at = BEFORE
-        session.commit()
     send(url, smtp, BEFORE)
     send(url, smtp, BEFORE + timedelta(days=outbox.KEEP_DONE_DAYS - 1))
     assert statuses(url) == {"alerte_rendez_vous": "sent"}

@@ -63,7 +63,7 @@ def send_one(database_url: str, mail_id: int, transport, context: notices.Contex
             outbox.mark_refused(session, claim, f"compose: {exc!r}", permanent=False, now=now)
             return "refused"
         if isinstance(message, notices.Skip):
-            outbox.mark_dropped(session, claim, message.why)
+            outbox.mark_dropped(session, claim, message.why, now=now)
             return "dropped"
         try:
             transport.send(message)

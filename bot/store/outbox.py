@@ -112,11 +112,11 @@ def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
 
 
 def mark_sent(session: Session, claim_: Claim, *, now: datetime) -> bool:
-    return _finish(session, claim_, status="sent", sent_at=now, last_error=None)
+    return _finish(session, claim_, status="sent", sent_at=now, finished_at=now, last_error=None)
 
 
-def mark_dropped(session: Session, claim_: Claim, why: str) -> bool:
-    return _finish(session, claim_, status="dropped", last_error=why[:500])
+def mark_dropped(session: Session, claim_: Claim, why: str, *, now: datetime) -> bool:
+    return _finish(session, claim_, status="dropped", finished_at=now, last_error=why[:500])
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -127,7 +127,7 @@ def mark_refused(session: Session, claim_: Claim, error: str, *, permanent: bool
     """The server said no: try again later with a longer wait, or give up (permanent or too many)."""
     attempts = session.execute(select(OutgoingMail.attempts).where(OutgoingMail.id == claim_.mail_id)).scalar_one()
     if permanent or attempts >= MAX_ATTEMPTS:
-        return _finish(session, claim_, status="failed", last_error=error[:500])
+        return _finish(session, claim_, status="failed", finished_at=now, last_error=error[:500])
     return _finish(session, claim_, status="pending", last_error=error[:500],
                    next_attempt_at=now + retry_delay(attempts))
 
@@ -140,7 +140,7 @@ def prune(session: Session, *, now: datetime) -> int:
     result = session.execute(
         delete(OutgoingMail)
         .where(OutgoingMail.status.in_(("sent", "dropped", "failed")),
-               OutgoingMail.created_at < now - timedelta(days=KEEP_DONE_DAYS))
+               OutgoingMail.finished_at < now - timedelta(days=KEEP_DONE_DAYS))
         .execution_options(synchronize_session=False)
     )
     session.commit()

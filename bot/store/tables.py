@@ -279,3 +279,4 @@ class OutgoingMail(Base):
     last_error = Column(Text)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at = Column(UTCDateTime())
+    finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("sent_at", TZ),
+        sa.Column("finished_at", TZ),
     )
     # the sender's scan: what is due
     op.create_index("ix_outgoing_mails_status", "outgoing_mails", ["status", "next_attempt_at"])
