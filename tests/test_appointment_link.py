@@ -59,7 +59,7 @@ def test_the_page_shows_the_appointment_and_other_free_slots(web, emailed_link):
     page = web.get(link)
     assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
     assert reference in html.unescape(page.text) and "mardi 8 janvier 2030 à 10 h 00" in html.unescape(page.text)
-    assert "par téléphone" in html.unescape(page.text) and "Camille" in html.unescape(page.text)
+    assert "<dd>téléphone</dd>" in page.text and "Camille" in html.unescape(page.text)
     assert "mardi 8 janvier 2030 à 11 h 00 avec Camille (téléphone)" in html.unescape(page.text)
 
 

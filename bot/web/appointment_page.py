@@ -42,7 +42,7 @@ def build_routes(settings, templates: Jinja2Templates) -> list[Route]:
         return {
             "reference": found.reference, "status": found.status,
             "quand": notices.french_date_time(slot.starts_at),
-            "mode": texts.mode_sentence(slot.mode or "telephone", mediator, slot.place),
+            "mode": texts.mode_label(slot.mode or "telephone") + (f", {slot.place}" if slot.mode == "sur_place" else ""),
             "mediateur": mediator,
             "free": [(s.id, notices.french_date_time(s.starts_at), notices.first_name(s.mediator.name),
                       texts.mode_label(s.mode or "telephone")) for s in free],
