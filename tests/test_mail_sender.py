@@ -132,8 +132,9 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
     assert smtp.to("ines@example.org") == []
     assert [m["Subject"].split(":")[0] for m in smtp.to("camille@example.org")] == ["Nouveau rendez-vous "]
     [ack] = smtp.to("paul@example.org")
+    assert "Bonjour Paul Martin," in ack.get_body(("plain",)).get_content()
     text = ack.get_body(("plain",)).get_content()
-    assert "Le moment que vous avez indiqué : le matin." in text and "avant le 15/01/2030" in text
+    assert "Le moment que vous avez indiqué : le matin." in text and "recontacterons avant le 15/01/2030." in text
 
 
 def test_a_refusing_or_absent_server_delays_the_mail_and_it_is_sent_once_when_back(url, smtp):
@@ -224,6 +225,8 @@ def test_senders_racing_on_the_same_queue_send_each_message_once(url, smtp):
     assert sum(r.sent for r in reports) == queued
     assert len(smtp.messages) == queued
     assert len({m["Message-ID"] for m in smtp.messages}) == queued
+    [ack] = smtp.to("p0@example.org")
+    assert "avant le" not in ack.get_body(("plain",)).get_content()  # no deadline given: not mentioned
     assert len(reports) == 4
 
 

@@ -132,8 +132,8 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             return Skip("the call-back request is gone")
         values = {
             "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
-            "moment": callback.preferred_moment or "pas de moment précis, nous vous appellerons dès que possible",
-            "echeance": f"Nous vous rappellerons avant le {callback.deadline:%d/%m/%Y}." if callback.deadline else "",
+            "moment": callback.preferred_moment or "pas de moment précis, nous vous recontacterons dès que possible",
+            "date_limite": f"{callback.deadline:%d/%m/%Y}" if callback.deadline else None,
         }
     elif mail.kind in ("alerte_rendez_vous", "alerte_rappel"):
         if dossier is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any, Mapping
 
 from bot import paths
@@ -66,14 +67,20 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
     return template.format_map(values)
 
 
+def _names(template: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
 def render(kind: str, values: Mapping[str, Any], *, footer_values: Mapping[str, Any], team: bool = False) -> Rendered:
-    """The message `kind` with its values; empty paragraphs (an optional value left out) are dropped."""
+    """The message `kind` with its values. A paragraph naming a value that is None (an optional
+    detail the person did not give, such as a deadline) is left out."""
     message = data()["messages"][kind]
     action = message.get("action")
     subject = " ".join(_fill(message["subject"], values).split())  # one line, whatever a value holds
+    kept = [t for t in message["paragraphs"] if all(values.get(name) is not None for name in _names(t))]
     return Rendered(
         subject=subject,
-        paragraphs=tuple(p for p in (_fill(t, values).strip() for t in message["paragraphs"]) if p),
+        paragraphs=tuple(p for p in (_fill(t, values).strip() for t in kept) if p),
         action=(action["label"], str(values[action["url"]])) if action else None,
         footer=tuple(_fill(t, footer_values) for t in data()["footer_team" if team else "footer"]),
     )
