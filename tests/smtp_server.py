@@ -60,3 +60,16 @@ class SmtpServer:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
+
+
+def plain(text: str) -> str:
+    """Text with its French no-break spaces (bot/french.py) as plain spaces, for reading in asserts."""
+    return str(text).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def body(message: EmailMessage, kind: str = "plain") -> str:
+    return plain(message.get_body((kind,)).get_content())
+
+
+def subject(message: EmailMessage) -> str:
+    return plain(message["Subject"])

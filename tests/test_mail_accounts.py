@@ -14,7 +14,7 @@ from bot import clock
 from bot.store import accounts, db, queries
 from bot.store.tables import Mediator
 from tests.console_client import PASSWORD, TOKEN
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, body, plain, subject
 from tests.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 from tests.test_mail_sender import BEFORE, send
 
@@ -85,7 +85,7 @@ def test_a_forgotten_password_is_reset_by_an_emailed_single_use_link(web, url, a
         [mail] = server.messages
         assert mail["To"] == f"Claire Petit <{account}>"
         link = re.search(r"https://mediation\.example\.org(/mediateurs/mot-de-passe/\S+)",
-                         mail.get_body(("plain",)).get_content()).group(1)
+                         body(mail)).group(1)
     finally:
         server.stop()
     monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=5))

@@ -17,7 +17,7 @@ import pytest
 from bot import supervisor
 from bot.settings import Settings
 from tests.conftest import Chat, always_open, free_port
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, body, plain, subject
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +81,13 @@ def test_booking_over_rest_sends_the_confirmation_and_the_alert(stack):
     confirmations = wait_for(lambda: smtp.to("sandrine.roux@example.org"), 60)
     assert len(confirmations) == 1
     [confirmation] = confirmations
-    assert reference in confirmation["Subject"]
-    assert reference in confirmation.get_body(("plain",)).get_content()
+    assert reference in subject(confirmation)
+    assert reference in body(confirmation)
     [calendar] = [p for p in confirmation.walk() if p.get_content_type() == "text/calendar"]
     assert calendar.get_param("method") == "REQUEST" and reference in calendar.get_content()
-    alerts = wait_for(lambda: [m for m in smtp.messages if m["Subject"].startswith("Nouveau rendez-vous")], 30)
-    assert alerts and all("Sandrine" in m.get_body(("plain",)).get_content() for m in alerts)
-    assert all("sandrine.roux" not in m.get_body(("plain",)).get_content() for m in alerts)
+    alerts = wait_for(lambda: [m for m in smtp.messages if subject(m).startswith("Nouveau rendez-vous")], 30)
+    assert alerts and all("Sandrine" in body(m) for m in alerts)
+    assert all("sandrine.roux" not in body(m) for m in alerts)
     time.sleep(12)  # more passes of the sender: nothing sent twice
     assert len(smtp.to("sandrine.roux@example.org")) == 1
 
@@ -111,7 +111,7 @@ def test_a_callback_acknowledgement_waits_for_the_mail_server_and_survives_a_res
     group.wait_until("web", supervisor.web_server_ready, 120)
     acks = wait_for(lambda: smtp.to("paul.martin@example.org"), 150)  # the back-off's first wait is 60 s
     assert len(acks) == 1
-    text = acks[0].get_body(("plain",)).get_content()
+    text = body(acks[0])
     assert "le matin apres 10h" in text
     time.sleep(12)
     assert len(smtp.to("paul.martin@example.org")) == 1

@@ -17,7 +17,7 @@ from bot.mail.transport import DirectoryTransport, SmtpTransport
 from bot.settings import PARIS
 from bot.store import accounts, db, outbox, queries
 from bot.store.tables import Dossier, Mediator, OutgoingMail
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, body, plain, subject
 
 # A Tuesday in January 2030, 10:00 in Paris; the tests never look at today's date.
 START = datetime(2030, 1, 8, 10, 0, tzinfo=PARIS)
@@ -76,11 +76,11 @@ def test_a_booking_sends_the_person_a_confirmation_with_the_invitation_and_the_t
     assert report.sent == 2 and report.refused == 0
 
     [confirmation] = smtp.to("marie.dupont@example.org")
-    assert reference in confirmation["Subject"] and "mardi 8 janvier 2030 à 10 h 00" in confirmation["Subject"]
+    assert reference in subject(confirmation) and "mardi 8 janvier 2030 à 10 h" in subject(confirmation)
     assert confirmation["From"] == "Médiation TPE <mediation@example.org>"
-    text = confirmation.get_body(("plain",)).get_content()
-    html = confirmation.get_body(("html",)).get_content()
-    for expected in (reference, "mardi 8 janvier 2030 à 10 h 00", "Camille", "sur place, à l'adresse : 12 rue des Lilas",
+    text = body(confirmation)
+    html = body(confirmation, "html")
+    for expected in (reference, "mardi 8 janvier 2030 à 10 h", "Camille", "sur place, à l'adresse : 12 rue des Lilas",
                      "Bonjour Marie Dupont", "Service de médiation numérique des TPE", "01 00 00 00 00"):
         assert expected in text and expected in html.replace("&#39;", "'"), expected
     link = re.search(r"https://mediation\.example\.org/rendez-vous/\S+", text).group(0)
@@ -98,13 +98,13 @@ def test_a_booking_sends_the_person_a_confirmation_with_the_invitation_and_the_t
     assert "12 rue des Lilas" in str(event["location"])
 
     [alert] = smtp.to("camille@example.org")
-    body = alert.get_body(("plain",)).get_content()
-    assert "Marie a pris rendez-vous avec Camille pour : Être plus visible en ligne." in body
-    assert "(sur place)" in body
-    assert "Dupont" not in body and "marie.dupont" not in body  # the first name and the need, nothing more
+    alert_text = body(alert)
+    assert "Marie a pris rendez-vous avec Camille pour : Être plus visible en ligne." in alert_text
+    assert "(sur place)" in alert_text
+    assert "Dupont" not in alert_text and "marie.dupont" not in alert_text  # the first name and the need, nothing more
     with db.session(url) as session:
         dossier_id = session.execute(select(Dossier.id)).scalar_one()
-    assert f"https://mediation.example.org/mediateurs/dossiers/{dossier_id}" in body
+    assert f"https://mediation.example.org/mediateurs/dossiers/{dossier_id}" in alert_text
 
     assert send(url, smtp, BEFORE + timedelta(minutes=5)).sent == 0  # never twice
     assert len(smtp.messages) == 2
@@ -128,12 +128,12 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
         session.commit()
     book(url)
     send(url, smtp, BEFORE)
-    assert [m["Subject"] for m in smtp.to("karim@example.org")] == ["Demande de rappel : demande"]
+    assert [subject(m) for m in smtp.to("karim@example.org")] == ["Demande de rappel : demande"]
     assert smtp.to("ines@example.org") == []
-    assert [m["Subject"].split(":")[0] for m in smtp.to("camille@example.org")] == ["Nouveau rendez-vous "]
+    assert [subject(m).split(":")[0] for m in smtp.to("camille@example.org")] == ["Nouveau rendez-vous "]
     [ack] = smtp.to("paul@example.org")
-    assert "Bonjour Paul Martin," in ack.get_body(("plain",)).get_content()
-    text = ack.get_body(("plain",)).get_content()
+    assert "Bonjour Paul Martin," in body(ack)
+    text = body(ack)
     assert "Le moment que vous avez indiqué : le matin." in text and "recontacterons avant le 15/01/2030." in text
 
 
@@ -226,7 +226,7 @@ def test_senders_racing_on_the_same_queue_send_each_message_once(url, smtp):
     assert len(smtp.messages) == queued
     assert len({m["Message-ID"] for m in smtp.messages}) == queued
     [ack] = smtp.to("p0@example.org")
-    assert "avant le" not in ack.get_body(("plain",)).get_content()  # no deadline given: not mentioned
+    assert "avant le" not in body(ack)  # no deadline given: not mentioned
     assert len(reports) == 4
 
 
@@ -238,8 +238,8 @@ def test_the_reminder_goes_out_the_day_before_with_an_injected_clock(url, smtp):
     report = send(url, smtp, START - timedelta(hours=23, minutes=59))
     assert report.reminders == 1 and report.sent == 1
     [reminder] = smtp.messages
-    assert reminder["To"] == "marie.dupont@example.org" and reminder["Subject"].startswith("Rappel")
-    assert reference in reminder.get_body(("plain",)).get_content()
+    assert reminder["To"] == "marie.dupont@example.org" and subject(reminder).startswith("Rappel")
+    assert reference in body(reminder)
     assert send(url, smtp, START - timedelta(hours=2)).reminders == 0  # once per appointment time
 
     # moved to the next slot: a new confirmation now, and a reminder for the new time later
@@ -249,7 +249,7 @@ def test_the_reminder_goes_out_the_day_before_with_an_injected_clock(url, smtp):
         self_service.move(session, reference, later.id, now=START - timedelta(hours=3))
     report = send(url, smtp, START - timedelta(hours=3))
     assert report.sent == 2 and report.reminders == 1  # the new time is also within 24 hours
-    kinds = sorted(m["Subject"].split(" ")[0] for m in smtp.messages[1:])
+    kinds = sorted(subject(m).split(" ")[0] for m in smtp.messages[1:])
     assert kinds == ["Rappel", "Votre"]
 
 
@@ -358,7 +358,7 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
         message = compose.build(rendered, sender="mediation@example.org", recipient="x@example.org",
                                 message_id="<essai@mediation-tpe>", date=BEFORE)
         good.send(message)
-        assert [m["Subject"] for m in collector.messages] == ["Essai"]
+        assert [subject(m) for m in collector.messages] == ["Essai"]
         assert logins == [(b"robot", b"s@cret", True)]  # the password went over TLS
         from bot.mail.transport import Refused
 
@@ -367,3 +367,21 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
         assert not refused.value.permanent  # a wrong password is fixed in the settings, the mail waits
     finally:
         controller.stop()
+
+
+def test_every_mail_reads_well_once_rendered():
+    """French typography (bot/french.py) and no inclusive form read badly aloud, in every message."""
+    from string import Formatter
+
+    from bot.french import faults
+    from bot.mail import texts
+
+    for kind, message in texts.data()["messages"].items():
+        names = {n for t in [message["subject"], *message["paragraphs"]] for _, n, _, _ in Formatter().parse(t) if n}
+        values = {n: "électricien" for n in names} | {"lien": "https://mediation.example.org/x?y=1"}
+        rendered = texts.render(kind, values, footer_values={"service": "Service", "telephone": "01 00 00 00 00",
+                                                              "email": "mediation@example.org"})
+        for text in (rendered.subject, *rendered.paragraphs, *rendered.footer):
+            assert faults(text) == [], (kind, text)
+    for mode in ("telephone", "visio", "sur_place"):
+        assert faults(texts.mode_sentence(mode, "Camille", "3 place Bellecour")) == []

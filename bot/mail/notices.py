@@ -16,6 +16,7 @@ from email.utils import formataddr, parseaddr
 from sqlalchemy.orm import Session
 
 from bot import calendar_ics, catalog
+from bot.french import typeset
 from bot.mail import compose, links, texts
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
@@ -45,10 +46,10 @@ def context_from_settings(settings) -> Context:
 
 
 def french_date_time(moment: datetime) -> str:
-    """« lundi 7 janvier 2030 à 9 h 30 », in Paris time."""
+    """« lundi 7 janvier 2030 à 9 h 30 », « … à 10 h », in Paris time (French typography)."""
     local = moment.astimezone(PARIS)
-    return (f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
-            f"à {local.hour} h {local.minute:02d}")
+    return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
+                   f"à {local.hour} h {local.minute:02d}")
 
 
 def first_name(name: str | None) -> str:

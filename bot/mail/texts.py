@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from bot import paths
 from bot.datafiles import DataFileError, load_yaml
+from bot.french import typeset
 
 _TEXT = {"type": "string", "minLength": 1}
 _LINES = {"type": "array", "items": {"type": "string"}, "minItems": 1}
@@ -78,17 +79,18 @@ def render(kind: str, values: Mapping[str, Any], *, footer_values: Mapping[str, 
     action = message.get("action")
     subject = " ".join(_fill(message["subject"], values).split())  # one line, whatever a value holds
     kept = [t for t in message["paragraphs"] if all(values.get(name) is not None for name in _names(t))]
+    # French typography (bot/french.py) over the filled texts, as the chat's: URLs and addresses kept
     return Rendered(
-        subject=subject,
-        paragraphs=tuple(p for p in (_fill(t, values).strip() for t in kept) if p),
-        action=(action["label"], str(values[action["url"]])) if action else None,
-        footer=tuple(_fill(t, footer_values) for t in data()["footer_team" if team else "footer"]),
+        subject=typeset(subject),
+        paragraphs=tuple(typeset(p) for p in (_fill(t, values).strip() for t in kept) if p),
+        action=(typeset(action["label"]), str(values[action["url"]])) if action else None,
+        footer=tuple(typeset(_fill(t, footer_values)) for t in data()["footer_team" if team else "footer"]),
     )
 
 
 def mode_sentence(mode: str, mediator: str, place: str | None) -> str:
-    return _fill(data()["modes"][mode], {"mediateur": mediator, "lieu": place or "à préciser"})
+    return typeset(_fill(data()["modes"][mode], {"mediateur": mediator, "lieu": place or "à préciser"}))
 
 
 def mode_label(mode: str) -> str:
-    return data()["mode_labels"][mode]
+    return typeset(data()["mode_labels"][mode])
