@@ -16,6 +16,7 @@ import pytest
 
 from bot import supervisor
 from bot.settings import Settings
+from bot.store import db, queries
 from tests.conftest import Chat, always_open, free_port
 from tests.smtp_server import SmtpServer, body, plain, subject
 
@@ -112,6 +113,8 @@ def test_a_callback_acknowledgement_waits_for_the_mail_server_and_survives_a_res
     acks = wait_for(lambda: smtp.to("paul.martin@example.org"), 150)  # the back-off's first wait is 60 s
     assert len(acks) == 1
     text = body(acks[0])
-    assert "le matin apres 10h" in text
+    with db.session(group.settings.database_url) as session:  # the moment as the assistant said it back
+        moment = queries.get_or_create_dossier(session, chat.sender).callbacks[-1].preferred_moment
+    assert moment and "matin" in moment and f"Le moment que vous avez indiqué : {plain(moment)}" in text, text
     time.sleep(12)
     assert len(smtp.to("paul.martin@example.org")) == 1
