@@ -84,7 +84,8 @@ test: train browser
 # tests that need the servers run at today's date only; they use no fixed date (docs/reliability.md).
 CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_opening_hours.py tests/test_retention.py \
 	tests/test_calendar_ics.py tests/test_accounts.py tests/test_activity.py tests/test_reporting.py \
-	tests/test_actions_handover.py tests/test_actions_live.py tests/test_spool.py
+	tests/test_actions_handover.py tests/test_actions_live.py tests/test_spool.py tests/test_mail_sender.py tests/test_appointment_link.py \
+	tests/test_mail_accounts.py tests/test_slot_modes.py
 test-next-year: train browser
 	@./scripts/ensure-faketime
 	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime" >&2; exit 1; }

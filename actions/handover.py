@@ -24,6 +24,7 @@ from bot import catalog, clock, contact, rate_limits, settings
 from bot.channels import replies
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers, dates
+from bot.mail import texts as mail_texts
 from bot.profile import NOT_GIVEN, skipped
 from bot.textnorm import normalize
 from bot.settings import PARIS
@@ -141,7 +142,7 @@ class ActionAskCreneau(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         slots = read(lambda session: [
-            (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0])
+            (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
             for s in queries.free_slots(session, after=clock.now(), limit=3)
         ])
         if slots is None:  # the store does not answer: the form goes on towards a call back
@@ -151,8 +152,8 @@ class ActionAskCreneau(Action):
             dispatcher.utter_message(response="utter_no_free_slot")
             return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
         buttons = [
-            {"title": f"{when} avec {who}", "payload": f'/inform{{"creneau": "{slot_id}"}}'}
-            for slot_id, when, who in slots
+            {"title": f"{when} ({mode}) avec {who}", "payload": f'/inform{{"creneau": "{slot_id}"}}'}
+            for slot_id, when, who, mode in slots
         ]
         dispatcher.utter_message(response="utter_ask_creneau", buttons=buttons)
         return []

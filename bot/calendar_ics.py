@@ -13,10 +13,11 @@ and the line folding: names typed by the public can hold anything (HTML, newline
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from bot import catalog, clock
 from bot.settings import PARIS
@@ -70,12 +71,15 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     return event
 
 
-def _calendar(appointments: list[Appointment], name: str | None, now: datetime | None) -> bytes:
+def _calendar(appointments: list[Appointment], name: str | None, now: datetime | None, method: str | None = None,
+              person: "PersonView | None" = None) -> bytes:
     stamp = (now or clock.now()).astimezone(timezone.utc)  # when this export was made
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)  # iTIP (RFC 5546): an invitation (REQUEST) or its cancellation (CANCEL)
     if name:
         # icalendar 7 types NAME and X-WR-CALNAME as unknown and would not escape them (a newline
         # even makes it fail): one line, and vText for the TEXT escaping of « ; , \\ ».
@@ -83,7 +87,10 @@ def _calendar(appointments: list[Appointment], name: str | None, now: datetime |
         calendar.add("name", name)  # RFC 7986
         calendar.add("x-wr-calname", name)  # what most clients still read
     for appointment in sorted(appointments, key=lambda a: (a.slot.starts_at, a.reference)):
-        calendar.add_component(_event(appointment, stamp))
+        event = _event(appointment, stamp)
+        if person is not None:
+            _for_person(event, appointment, person)
+        calendar.add_component(event)
     if appointments:
         # Whole years around the appointments, so the VTIMEZONE carries both DST rules.
         first = min(a.slot.starts_at.astimezone(PARIS) for a in appointments).year - 1
@@ -95,6 +102,35 @@ def _calendar(appointments: list[Appointment], name: str | None, now: datetime |
 def appointment_ics(appointment: Appointment, now: datetime | None = None) -> bytes:
     """One appointment as a VCALENDAR holding one VEVENT."""
     return _calendar([appointment], None, now)
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """What the person's own copy says instead of the mediator's notes (bot/mail/notices.py)."""
+
+    organizer_email: str  # the service's sender address
+    attendee_email: str  # the person's address
+    description: str  # how and where, the mediator's first name, the reference
+    location: str | None  # the address of a « sur place » appointment
+
+
+def _for_person(event: Event, appointment: Appointment, person: PersonView) -> None:
+    event["summary"] = vText("Rendez-vous médiation numérique")
+    event["description"] = vText(person.description)
+    if person.location:
+        event.add("location", person.location)
+    event.add("organizer", vCalAddress(f"mailto:{person.organizer_email}"))
+    attendee = vCalAddress(f"mailto:{person.attendee_email}")
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+
+
+def person_invitation(appointment: Appointment, person: PersonView, now: datetime) -> bytes:
+    """The person's copy, sent by e-mail: METHOD:REQUEST (or CANCEL once cancelled), the same UID
+    and SEQUENCE as the mediator's calendar, so a later version replaces the earlier one."""
+    method = "CANCEL" if appointment.status == "annule" else "REQUEST"
+    return _calendar([appointment], None, now, method=method, person=person)
 
 
 def mediator_feed(mediator: Mediator, appointments: Iterable[Appointment], now: datetime | None = None) -> bytes:

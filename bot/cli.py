@@ -60,7 +60,19 @@ def cmd_run(args) -> int:
     warn_demo_contact()
     config = settings.load()
     prepare_database(config)
+    print(mail_startup_line(config))
     return supervisor.run_forever(config, training.ensure_model())
+
+
+def mail_startup_line(config: settings.Settings) -> str:
+    """Where the e-mails go: said at start-up, so nobody expects mail the embedded set-up keeps."""
+    from bot.mail import transport
+
+    where = transport.from_settings(config)
+    if isinstance(where, transport.SmtpTransport):
+        return f"E-mail: sent through {where.describe()} (SMTP_URL)."
+    return (f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {where.directory}/ "
+            f"as an .eml file instead.")
 
 
 def cmd_shell(args) -> int:

@@ -47,6 +47,17 @@ class OpeningHours:
         local = moment.astimezone(PARIS)
         return any(p.contains(local.time()) for p in self.periods_on(local.date()))
 
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end] lies within one opening period (never on a public holiday when closed)."""
+        local_start, local_end = start.astimezone(PARIS), end.astimezone(PARIS)
+        for period in self.periods_on(local_start.date()):
+            period_start = datetime.combine(local_start.date(), period.start, tzinfo=PARIS)
+            period_end = (datetime.combine(local_start.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+                          if period.end == time(0) else datetime.combine(local_start.date(), period.end, tzinfo=PARIS))
+            if period_start <= local_start and local_end <= period_end:
+                return True
+        return False
+
     def next_opening(self, moment: datetime) -> datetime | None:
         """The next time the service opens after `moment` (within two weeks), in Paris time."""
         local = moment.astimezone(PARIS)

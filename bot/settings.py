@@ -79,6 +79,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Real-IP names the client
     # make run-prod: the REST webhook on the public port only when this token is set (then required)
     public_rest_token: str = ""
+    smtp_url: str = ""  # smtp://user:password@host:port (STARTTLS when offered) or smtps://; "" = var/outbox/*.eml
+    mail_from: str = ""  # the sender of every e-mail; "" = the service's address (data/service.yml)
+    public_url: str = ""  # how people reach the web app, for links in e-mails; "" = web_url
+    reminder_hours: int = 24  # the reminder goes out this long before an appointment
 
     @property
     def action_server_token(self) -> str:
@@ -89,6 +93,16 @@ class Settings:
     @property
     def web_url(self) -> str:
         return f"http://{self.bind_host}:{self.web_port}"
+
+    @property
+    def public_base_url(self) -> str:
+        """The web app as people reach it (links in e-mails)."""
+        return self.public_url or f"http://localhost:{self.web_port}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where e-mails are written as .eml files when no SMTP_URL is set."""
+        return self.var_dir / "outbox"
 
     @property
     def rasa_url(self) -> str:
@@ -188,4 +202,8 @@ def load() -> Settings:
         trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
                               if p.strip()),
         public_rest_token=os.environ.get("PUBLIC_REST_WEBHOOK_TOKEN", "").strip(),
+        smtp_url=os.environ.get("SMTP_URL", "").strip(),
+        mail_from=os.environ.get("MAIL_FROM", "").strip(),
+        public_url=os.environ.get("PUBLIC_URL", "").strip().rstrip("/"),
+        reminder_hours=_int_env("MAIL_REMINDER_HOURS", 24),
     )

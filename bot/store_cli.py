@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import clock, paths, settings
 from bot.settings import PARIS
 from bot.store import conversations, db, migrate, queries
+from bot.store.tables import SLOT_MODES
 
 DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Benali", "karim.benali@example.org")]
 
@@ -51,13 +52,17 @@ def parse_hours(spec: str) -> list[tuple[time, time]]:
 
 
 def create_demo_data(session, today: date | None = None) -> int:
-    """Two mediators with hourly slots over the next two weeks. Returns the number of slots."""
+    """Two mediators with hourly slots over the next two weeks, within the opening hours; Camille's
+    by phone, Karim's by video. Returns the number of slots."""
+    from bot import opening_hours
+
     first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
-    for name, email in DEMO_MEDIATORS:
+    for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio")):
         mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
-        added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60)
+        added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode,
+                                    hours=opening_hours.load())
     session.commit()
     return added
 
@@ -137,15 +142,26 @@ def cmd_mediators_add(args) -> int:
 
 
 def cmd_slots_open(args) -> int:
+    """Slots within both --hours and the service's opening hours (never on a public holiday)."""
+    from bot import opening_hours
+
     with open_session() as session:
         mediator = queries.mediator_by_email(session, args.mediator)
         if mediator is None:
             print(f"No mediator with e-mail {args.mediator}.", file=sys.stderr)
             return 2
         starts = slot_starts(args.start, args.days, args.hours, args.minutes)
-        added = queries.open_slots(session, mediator, starts, args.minutes)
+        try:
+            added = queries.open_slots(session, mediator, starts, args.minutes, mode=args.mode, place=args.place,
+                                       hours=opening_hours.load())
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         session.commit()
-    print(f"{added} slot(s) opened for {mediator.name}.")
+    skipped = len(starts) - added
+    print(f"{added} slot(s) opened for {mediator.name} ({args.mode}"
+          + (f", {args.place}" if args.mode == "sur_place" else "") + ")"
+          + (f"; {skipped} left out (already open, closed day or outside the opening hours)." if skipped else "."))
     return 0
 
 
@@ -211,6 +227,8 @@ def add_commands(sub) -> None:
     opening.add_argument("--days", type=int, default=14)
     opening.add_argument("--hours", type=parse_hours, default=parse_hours("9:00-12:00,14:00-17:00"))
     opening.add_argument("--minutes", type=int, default=60)
+    opening.add_argument("--mode", choices=SLOT_MODES, default="telephone", help="how the appointments are held")
+    opening.add_argument("--place", help="the address, for --mode sur_place")
     opening.set_defaults(func=cmd_slots_open)
 
     sub.add_parser("demo-data", help="two demo mediators with slots over two weeks").set_defaults(func=cmd_demo_data)

@@ -6,6 +6,7 @@ or not.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -108,9 +109,70 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     return Identity(mediator.id, mediator.name, mediator.role)
 
 
+def password_fingerprint(password_hash: str | None) -> str:
+    """Part of a reset link: it no longer matches once the password changed, so a link serves once."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:20]
+
+
 def calendar_token(session: Session, mediator: Mediator) -> str:
     """The secret part of a mediator's private calendar feed URL (created on first use)."""
     if not mediator.calendar_token:
         mediator.calendar_token = secrets.token_urlsafe(32)
         session.flush()
     return mediator.calendar_token
+
+
+# --- one's own account: password, alerts, forgotten password ----------------------------------
+
+def change_password(session: Session, mediator_id: int, current: str, new: str) -> None:
+    """ValueError (in French) if the current password is wrong or the new one too short."""
+    mediator = session.get(Mediator, mediator_id)
+    try:
+        _hasher.verify(mediator.password_hash or "", current or "")
+    except (VerificationError, InvalidHashError):
+        raise ValueError("le mot de passe actuel n'est pas le bon")
+    set_password(mediator, new)
+    session.commit()
+
+
+def set_alerts(session: Session, mediator_id: int, alerts: list[str]) -> list[str]:
+    from bot.store.tables import MEDIATOR_ALERTS
+
+    chosen = [a for a in MEDIATOR_ALERTS if a in alerts]
+    session.get(Mediator, mediator_id).alerts = chosen
+    session.commit()
+    return chosen
+
+
+def request_reset(session: Session, email: str) -> bool:
+    """Queue a reset link for an active account with this e-mail; the caller says the same thing
+    whether it exists or not. True if one was queued."""
+    from bot.store import notifications
+
+    mediator = queries.mediator_by_email(session, email or "")
+    if mediator is None or not mediator.active or not mediator.password_hash:
+        return False
+    notifications.password_reset(session, mediator, nonce=secrets.token_hex(8))
+    session.commit()
+    return True
+
+
+def reset_link_usable(session: Session, mediator_id: int, fingerprint: str) -> bool:
+    """An active account whose password has not changed since the link was made."""
+    mediator = session.get(Mediator, mediator_id)
+    return mediator is not None and mediator.active and password_fingerprint(mediator.password_hash) == fingerprint
+
+
+def reset_password(session: Session, mediator_id: int, fingerprint: str, new: str) -> Mediator:
+    """Set a new password from a reset link: refused once the password changed (the link is used)."""
+    if not reset_link_usable(session, mediator_id, fingerprint):
+        raise LoginRefused("Ce lien n'est plus valable : demandez-en un nouveau.")
+    mediator = session.get(Mediator, mediator_id)
+    set_password(mediator, new)
+    session.commit()
+    return mediator
+
+
+def is_active(session: Session, mediator_id: int) -> bool:
+    mediator = session.get(Mediator, mediator_id)
+    return mediator is not None and bool(mediator.active)

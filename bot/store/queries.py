@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.store import notifications
 from bot.store.tables import (
     DOSSIER_STATUSES,
+    SLOT_MODES,
     Appointment,
     Callback,
     Dossier,
@@ -258,14 +260,24 @@ def mediator_by_email(session: Session, email: str) -> Mediator | None:
     return session.execute(select(Mediator).where(Mediator.email == email.strip().lower())).scalar_one_or_none()
 
 
-def open_slots(session: Session, mediator: Mediator, starts: list[datetime], minutes: int) -> int:
-    """Open appointment slots; already-open ones are left as they are. Returns how many were added."""
+def open_slots(session: Session, mediator: Mediator, starts: list[datetime], minutes: int,
+               mode: str = "telephone", place: str | None = None, hours=None) -> int:
+    """Open appointment slots held `mode` (SLOT_MODES; « sur_place » needs the place's address);
+    already-open ones are left as they are, and with `hours` (bot.opening_hours.OpeningHours) those
+    outside the opening hours or on a public holiday are skipped. Returns how many were added."""
+    if mode not in SLOT_MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(SLOT_MODES)}")
+    place = " ".join((place or "").split())[:300] or None
+    if mode == "sur_place" and not place:
+        raise ValueError("a « sur_place » slot needs the address where it is held")
     existing = set(session.execute(select(Slot.starts_at).where(Slot.mediator_id == mediator.id)).scalars())
     added = 0
     for start in starts:
-        if start in existing:
+        end = start + timedelta(minutes=minutes)
+        if start in existing or (hours is not None and not hours.covers(start, end)):
             continue
-        session.add(Slot(mediator=mediator, starts_at=start, ends_at=start + timedelta(minutes=minutes)))
+        session.add(Slot(mediator=mediator, starts_at=start, ends_at=end, mode=mode,
+                         place=place if mode == "sur_place" else None))
         added += 1
     session.flush()
     return added
@@ -304,6 +316,8 @@ def book_slot(session: Session, conversation_id: str, slot_id: int) -> Appointme
     appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
     session.add(appointment)
     try:
+        session.flush()
+        notifications.appointment_booked(session, appointment, dossier)  # in the same transaction
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -351,6 +365,7 @@ def request_callback(session: Session, conversation_id: str, preferred_moment: s
     session.add(callback)
     dossier.updated_at = utcnow()
     session.flush()
+    notifications.callback_requested(session, callback, dossier)
     return callback
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.types import TypeDecorator
 Base = declarative_base()
 
 DOSSIER_STATUSES = ("nouveau", "en_cours", "clos")
+SLOT_MODES = ("telephone", "visio", "sur_place")  # how an appointment is held
+MEDIATOR_ALERTS = ("rendez_vous", "rappel")  # e-mails a mediator may choose to get (bot/mail/notices.py)
 
 
 def utcnow() -> datetime:
@@ -125,6 +127,8 @@ class Mediator(Base):
     # live handover (bot/store/live.py): "available" lapses when the console has been idle too long
     available = Column(Boolean, nullable=False, default=False, server_default=sa_false())
     last_seen_at = Column(UTCDateTime())
+    # which alerts they get by e-mail (MEDIATOR_ALERTS); None: all of them
+    alerts = Column(JSON)
 
     slots = relationship("Slot", back_populates="mediator", order_by="Slot.starts_at")
 
@@ -139,6 +143,8 @@ class Slot(Base):
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), nullable=False)
     starts_at = Column(UTCDateTime(), nullable=False, index=True)
     ends_at = Column(UTCDateTime(), nullable=False)
+    mode = Column(String(20), nullable=False, default="telephone", server_default="telephone")  # SLOT_MODES
+    place = Column(Text)  # the address, for a « sur place » appointment
 
     mediator = relationship("Mediator", back_populates="slots")
 
@@ -242,3 +248,35 @@ class LiveChat(Base):
 
     dossier = relationship("Dossier", back_populates="live_chats")
     mediator = relationship("Mediator")
+
+
+class OutgoingMail(Base):
+    """An e-mail waiting to be sent, being sent, or sent (bot/store/outbox.py, bot/jobs/mail_sender.py).
+
+    It names what to say (kind, the dossier, appointment or mediator concerned), not the words nor
+    the address: both are composed when it is sent, from the data as it then is, so an erased
+    dossier sends nothing and this table keeps no personal data. `dedupe_key` makes enqueuing
+    idempotent; a claim (`claim_token`, `claimed_until`) taken by one conditional UPDATE makes
+    sure one sender only handles it.
+    """
+
+    __tablename__ = "outgoing_mails"
+    __table_args__ = (Index("ix_outgoing_mails_status", "status", "next_attempt_at"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(40), nullable=False)
+    dedupe_key = Column(String(200), nullable=False, unique=True)
+    dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), index=True)
+    appointment_id = Column(Integer, ForeignKey("appointments.id", ondelete="CASCADE"))
+    payload = Column(JSON, nullable=False, default=dict)  # non-personal details (sequence, token nonce…)
+    status = Column(String(20), nullable=False, default="pending")  # pending | sending | sent | failed | dropped
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at = Column(UTCDateTime())  # None: as soon as possible
+    claim_token = Column(String(40))
+    claimed_until = Column(UTCDateTime())
+    message_id = Column(String(200))  # the Message-ID, the same on every attempt
+    last_error = Column(Text)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime())
+    finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later

@@ -28,7 +28,8 @@ from starlette.types import ASGIApp
 from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
-from bot.web import console, conversation_ids, live, readiness
+from bot.jobs import mail_sender
+from bot.web import appointment_page, console, conversation_ids, live, readiness
 from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
 
 WEB_DIR = paths.ROOT / "bot" / "web"
@@ -169,10 +170,12 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
-        end the live chats nobody picked up in time (bot/web/live.py)."""
+        end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
+        (bot/jobs/mail_sender.py)."""
         tasks = [asyncio.create_task(_purge_daily(settings.database_url)),
                  asyncio.create_task(_replay_spool(settings)),
-                 asyncio.create_task(relay.watch_forever())]
+                 asyncio.create_task(relay.watch_forever()),
+                 asyncio.create_task(mail_sender.run_forever(settings))]
         yield
         for task in tasks:
             task.cancel()
@@ -182,6 +185,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         lifespan=lifespan,
         routes=[
             *console.build_routes(settings, templates, relay),
+            *appointment_page.build_routes(settings, templates),
             Route("/", home),
             Route("/integration", integration),
             Route("/widget.js", widget_script),
@@ -218,7 +222,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         app,
         signing_secret=settings.session_secret,
         cookie_secure=settings.secure_cookies,
-        always_protect={f"{console.PREFIX}/connexion"},
+        always_protect={f"{console.PREFIX}/connexion", f"{console.PREFIX}/mot-de-passe-oublie"},
         skip_if_scope=lambda scope: not scope["path"].startswith(console.PREFIX),
         send_csrf_failed=_csrf_failed,
     )

@@ -15,11 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from bot import catalog, clock, contact
+from bot import catalog, clock, contact, opening_hours
 from bot import settings as bot_settings
 from bot.settings import PARIS
-from bot.store import accounts, casework, conversations, queries, retention
-from bot.store.tables import Appointment, Mediator, Slot
+from bot.store import accounts, casework, conversations, notifications, queries, retention
+from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
+from bot.web import account
 from bot.web import live as live_web
 from bot.web.handlers import back_to, db_runner
 
@@ -78,6 +79,9 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
     def login_required(handler, admin: bool = False):
         async def wrapped(request: Request) -> Response:
             me = identity_of(request)
+            if me is not None and not await in_db(lambda session: accounts.is_active(session, me.id)):
+                request.session.clear()  # deactivated by an admin: logged out at once
+                me = None
             if me is None:
                 return back_to(f"{PREFIX}/connexion")
             # checked on every request, not only at login: a deactivated account or a changed
@@ -243,10 +247,13 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             appointment = _own_appointment(session, reference, me)
             queries.cancel_appointment(session, reference)
             casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=clock.now())
+            notifications.appointment_cancelled(session, appointment, appointment.dossier)
             session.commit()
+            return notifications.person_reachable(appointment.dossier)
 
-        await in_db(run)
-        flash(request, f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. Prévenez la personne.")
+        told = await in_db(run)
+        flash(request, f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. "
+                       + ("La personne en est avertie par e-mail." if told else "Prévenez la personne."))
         return back_to(f"{PREFIX}/agenda")
 
     async def move_appointment(request: Request, me) -> Response:
@@ -269,8 +276,11 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
                 return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
             casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}",
                            at=clock.now())
+            notifications.appointment_confirmation(session, moved, moved.dossier)
             session.commit()
-            return f"Rendez-vous {reference} déplacé au {local(moved.slot.starts_at)}. Prévenez la personne.", "ok"
+            told = ("La personne en est avertie par e-mail." if notifications.person_reachable(moved.dossier)
+                    else "Prévenez la personne.")
+            return f"Rendez-vous {reference} déplacé au {local(moved.slot.starts_at)}. {told}", "ok"
 
         flash(request, *await in_db(run))
         return back_to(f"{PREFIX}/agenda")
@@ -347,8 +357,12 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             first = time.fromisoformat(str(form.get("debut", "")))
             count = int(form.get("nombre", "1"))
             minutes = int(form.get("duree", "45"))
-            if not (1 <= count <= 12 and 15 <= minutes <= 180):
+            mode, place = str(form.get("mode", "telephone")), str(form.get("lieu", ""))[:300]
+            if not (1 <= count <= 12 and 15 <= minutes <= 180) or mode not in SLOT_MODES:
                 raise ValueError
+            if mode == "sur_place" and not place.strip():
+                flash(request, "Créneaux non ouverts : pour un rendez-vous sur place, indiquez l'adresse.", "erreur")
+                return back_to(f"{PREFIX}/equipe")
         except ValueError:
             flash(request, "Créneaux non ouverts : vérifiez le jour, l'heure, le nombre (1 à 12) et la durée.", "erreur")
             return back_to(f"{PREFIX}/equipe")
@@ -359,9 +373,12 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             mediator = session.get(Mediator, mediator_id)
             if mediator is None:
                 raise HTTPException(404, "Compte introuvable.")
-            added = queries.open_slots(session, mediator, starts, minutes)
+            added = queries.open_slots(session, mediator, starts, minutes, mode=mode, place=place,
+                                       hours=opening_hours.load())
             session.commit()
-            return f"{added} créneau(x) ouvert(s) pour {mediator.name}.", "ok"
+            left_out = (f" {count - added} laissé(s) de côté : déjà ouverts, jour férié ou hors des horaires d'ouverture."
+                        if added < count else "")
+            return f"{added} créneau(x) ouvert(s) pour {mediator.name}.{left_out}", "ok"
 
         flash(request, *await in_db(run))
         return back_to(f"{PREFIX}/equipe")
@@ -428,6 +445,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         Route(PREFIX + "/export.csv", login_required(export_csv)),
         Route(PREFIX + "/activite", login_required(activity_page)),
         *live_web.console_routes(PREFIX, relay, login_required, flash),
+        *account.routes(PREFIX, settings, render, login_required, flash, in_db),
     ]
 
 

@@ -49,7 +49,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers["Content-Security-Policy"] = policy
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
+                headers.setdefault("Referrer-Policy", "same-origin")  # a page may be stricter
                 headers["X-Frame-Options"] = "DENY"
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
                 if self.hsts:

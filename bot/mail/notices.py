@@ -1,0 +1,166 @@
+"""What each queued message says, composed when it is sent from the data as it then is.
+
+`compose(session, mail, context, now)` returns the message, or `Skip(why)` when there is nothing
+to say any more: the dossier was erased, the appointment cancelled or moved since, the account
+deactivated. The person's address is read from their dossier at that moment (only ever the one
+they gave with their consent); the mediators' alerts hold the first name and the need, nothing
+more: the link opens the dossier behind the console's login.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+
+from sqlalchemy.orm import Session
+
+from bot import calendar_ics, catalog
+from bot.french import typeset
+from bot.mail import compose, links, texts
+from bot.opening_hours import MONTHS, WEEKDAYS
+from bot.settings import PARIS
+from bot.store.tables import Appointment, Callback, Dossier, Mediator, OutgoingMail
+
+PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What composing needs from the web app's settings."""
+
+    public_url: str  # links in e-mails
+    secret: str  # signs the links (bot/mail/links.py)
+    sender: str  # MAIL_FROM, or the service's address
+
+
+@dataclass(frozen=True)
+class Skip:
+    why: str
+
+
+def context_from_settings(settings) -> Context:
+    service = catalog.service_contact()
+    return Context(settings.public_base_url, settings.session_secret,
+                   settings.mail_from or formataddr((service.name, service.email)))
+
+
+def french_date_time(moment: datetime) -> str:
+    """« lundi 7 janvier 2030 à 9 h 30 », « … à 10 h », in Paris time (French typography)."""
+    local = moment.astimezone(PARIS)
+    return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
+                   f"à {local.hour} h {local.minute:02d}")
+
+
+def first_name(name: str | None) -> str:
+    return name.split()[0] if name and name.split() else ""
+
+
+def _footer_values() -> dict[str, str]:
+    service = catalog.service_contact()
+    return {"service": service.name, "telephone": service.phone, "email": service.email}
+
+
+def _appointment_values(appointment: Appointment, context: Context) -> dict[str, str]:
+    slot, dossier = appointment.slot, appointment.dossier
+    mediator = first_name(slot.mediator.name)
+    token = links.appointment_token(context.secret, appointment.reference, slot.starts_at)
+    return {
+        "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+        "mediateur": mediator,
+        "quand": french_date_time(slot.starts_at),
+        "duree": str(int((slot.ends_at - slot.starts_at).total_seconds() // 60)),
+        "mode": texts.mode_sentence(slot.mode or "telephone", mediator, slot.place),
+        "reference": appointment.reference,
+        "lien": f"{context.public_url}/rendez-vous/{token}",
+    }
+
+
+def _invitation(appointment: Appointment, context: Context, values: dict[str, str], now: datetime) -> compose.Attachment:
+    slot = appointment.slot
+    person = calendar_ics.PersonView(
+        organizer_email=parseaddr(context.sender)[1],
+        attendee_email=appointment.dossier.contact_email,
+        description=(f"Avec {values['mediateur']}, de l'équipe de médiation numérique.\n"
+                     f"Comment : {values['mode']}.\nRéférence : {appointment.reference}.\n"
+                     f"Annuler ou déplacer : {values['lien']}"),
+        location=slot.place if slot.mode == "sur_place" else None,
+    )
+    body = calendar_ics.person_invitation(appointment, person, now)
+    method = "CANCEL" if appointment.status == "annule" else "REQUEST"
+    return compose.Attachment(f"rendez-vous-{appointment.reference}.ics", f"text/calendar; method={method}", body)
+
+
+def _person(mail: OutgoingMail, dossier: Dossier | None) -> str | Skip:
+    if dossier is None or dossier.anonymised_at is not None or dossier.consent_at is None or not dossier.contact_email:
+        return Skip("no consented address any more (erased or never given)")
+    return dossier.contact_email
+
+
+def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now: datetime,
+                 message_id: str) -> EmailMessage | Skip:
+    dossier = session.get(Dossier, mail.dossier_id) if mail.dossier_id else None
+    mediator = session.get(Mediator, mail.mediator_id) if mail.mediator_id else None
+    appointment = session.get(Appointment, mail.appointment_id) if mail.appointment_id else None
+    attachments: tuple[compose.Attachment, ...] = ()
+    team = mail.kind not in PERSON_KINDS
+    if team:
+        if mediator is None or not mediator.active:
+            return Skip("the mediator's account is gone or deactivated")
+        recipient = formataddr((mediator.name, mediator.email))
+    else:
+        recipient = _person(mail, dossier)
+        if isinstance(recipient, Skip):
+            return recipient
+
+    if mail.kind in ("rdv_confirmation", "rdv_rappel"):
+        if appointment is None or appointment.status != "confirme":
+            return Skip("the appointment was cancelled")
+        if appointment.slot.starts_at <= now:
+            return Skip("the appointment has begun")
+        if mail.kind == "rdv_rappel" and mail.payload.get("starts_at") != appointment.slot.starts_at.isoformat():
+            return Skip("the appointment was moved (its new time has its own reminder)")
+        values = _appointment_values(appointment, context)
+        attachments = (_invitation(appointment, context, values, now),)
+    elif mail.kind == "rdv_annulation":
+        if appointment is None:
+            return Skip("the appointment is gone")
+        values = _appointment_values(appointment, context)
+        attachments = (_invitation(appointment, context, values, now),)
+    elif mail.kind == "rappel_accuse":
+        callback = session.get(Callback, mail.payload.get("callback_id"))
+        if callback is None:
+            return Skip("the call-back request is gone")
+        values = {
+            "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+            "moment": callback.preferred_moment or "pas de moment précis, nous vous recontacterons dès que possible",
+            "date_limite": f"{callback.deadline:%d/%m/%Y}" if callback.deadline else None,
+        }
+    elif mail.kind in ("alerte_rendez_vous", "alerte_rappel"):
+        if dossier is None:
+            return Skip("the dossier is gone")
+        values = {
+            "destinataire": first_name(mediator.name),
+            "prenom": first_name(dossier.contact_name) or "Une personne",
+            "need": calendar_ics.need_label(dossier),
+            "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
+        }
+        if mail.kind == "alerte_rendez_vous":
+            if appointment is None or appointment.status != "confirme":
+                return Skip("the appointment was cancelled")
+            slot = appointment.slot
+            values.update(quand=french_date_time(slot.starts_at), mediateur=first_name(slot.mediator.name),
+                          mode=texts.mode_label(slot.mode or "telephone"))
+        else:
+            callback = session.get(Callback, mail.payload.get("callback_id"))
+            values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
+    elif mail.kind == "mdp_reinitialisation":
+        token = links.reset_token(context.secret, mediator.id, mediator.password_hash, now=now)
+        values = {"destinataire": first_name(mediator.name), "minutes": str(links.RESET_MINUTES),
+                  "lien": f"{context.public_url}/mediateurs/mot-de-passe/{token}"}
+    else:
+        return Skip(f"unknown kind {mail.kind}")
+
+    rendered = texts.render(mail.kind, values, footer_values=_footer_values(), team=team)
+    return compose.build(rendered, sender=context.sender, recipient=recipient, message_id=message_id, date=now,
+                         attachments=attachments)

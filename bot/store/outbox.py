@@ -1,0 +1,154 @@
+"""The outgoing mail queue: enqueue once, claim once, then sent, retried later, or given up.
+
+Delivery is driven by bot/jobs/mail_sender.py; this module only moves rows between states:
+
+    pending --claim--> sending --sent--> sent
+                          |--refused (temporary)--> pending, next_attempt_at later (back-off)
+                          |--refused (permanent) or too many attempts--> failed
+                          `--nothing to say any more (erased, cancelled)--> dropped
+
+- Enqueuing is idempotent: each message has a `dedupe_key` (« rdv_confirmation:RDV-ABC123:0 »)
+  and the unique index refuses a second row, so a replayed write or two workers noticing the
+  same reminder never queue it twice.
+- Claiming is one conditional UPDATE per row, whose WHERE holds the state the sender read: two
+  senders (two web workers, two servers) racing for a row get one winner, the other's rowcount
+  is 0. A claim lasts CLAIM_SECONDS: a sender that died mid-send lets another take the row over
+  once it lapses.
+- `enqueue` never commits (the message is queued in the caller's transaction, with what caused
+  it); the claim and outcome functions commit at once, since each is one step of a sender.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.tables import OutgoingMail
+
+CLAIM_SECONDS = 120  # longer than any SMTP exchange (the transport's time-out is 30 s)
+MAX_ATTEMPTS = 12
+# Waits after each refusal: 1, 2, 4… minutes, at most an hour — about eight hours in all, so a
+# mail server down for an afternoon delays the mail without losing it.
+FIRST_RETRY_SECONDS = 60
+MAX_RETRY_SECONDS = 3600
+
+
+def enqueue(session: Session, kind: str, dedupe_key: str, *, dossier_id: int | None = None,
+            mediator_id: int | None = None, appointment_id: int | None = None,
+            payload: dict[str, Any] | None = None, not_before: datetime | None = None) -> OutgoingMail | None:
+    """Queue a message in the caller's transaction; None if one with this key already exists.
+
+    Two transactions queuing the same key at the same instant: the second commit fails with
+    IntegrityError (the reminder scan, the only place where that can happen, expects it)."""
+    existing = session.execute(select(OutgoingMail.id).where(OutgoingMail.dedupe_key == dedupe_key)).first()
+    if existing is not None:
+        return None
+    mail = OutgoingMail(kind=kind, dedupe_key=dedupe_key, dossier_id=dossier_id, mediator_id=mediator_id,
+                        appointment_id=appointment_id, payload=payload or {}, status="pending",
+                        next_attempt_at=not_before, message_id=None)
+    session.add(mail)
+    return mail
+
+
+def due_ids(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
+    """Messages a sender may try now: pending and due, or whose sender's claim lapsed."""
+    return list(session.execute(
+        select(OutgoingMail.id).where(_claimable(now)).order_by(OutgoingMail.id).limit(limit)
+    ).scalars())
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(OutgoingMail.status == "pending",
+             or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= now)),
+        and_(OutgoingMail.status == "sending", OutgoingMail.claimed_until < now),
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    mail_id: int
+    token: str
+
+
+def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
+    """Take one message for sending, or None if another sender has it (or it is not due)."""
+    token = secrets.token_hex(16)
+    result = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, _claimable(now))
+        .values(status="sending", claim_token=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                attempts=OutgoingMail.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return Claim(mail_id, token) if result.rowcount == 1 else None
+
+
+def _finish(session: Session, claim_: Claim, **values) -> bool:
+    """Record the outcome, if the claim is still ours (it lapsed and was taken over otherwise)."""
+    result = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == claim_.mail_id, OutgoingMail.claim_token == claim_.token,
+               OutgoingMail.status == "sending")
+        .values(claim_token=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
+    """The Message-ID is fixed at the first attempt, so a resent copy is recognisably the same."""
+    session.execute(
+        update(OutgoingMail).where(OutgoingMail.id == claim_.mail_id, OutgoingMail.message_id.is_(None))
+        .values(message_id=message_id).execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def mark_sent(session: Session, claim_: Claim, *, now: datetime) -> bool:
+    return _finish(session, claim_, status="sent", sent_at=now, finished_at=now, last_error=None)
+
+
+def mark_dropped(session: Session, claim_: Claim, why: str, *, now: datetime) -> bool:
+    return _finish(session, claim_, status="dropped", finished_at=now, last_error=why[:500])
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS))
+
+
+def mark_refused(session: Session, claim_: Claim, error: str, *, permanent: bool, now: datetime) -> bool:
+    """The server said no: try again later with a longer wait, or give up (permanent or too many)."""
+    attempts = session.execute(select(OutgoingMail.attempts).where(OutgoingMail.id == claim_.mail_id)).scalar_one()
+    if permanent or attempts >= MAX_ATTEMPTS:
+        return _finish(session, claim_, status="failed", finished_at=now, last_error=error[:500])
+    return _finish(session, claim_, status="pending", last_error=error[:500],
+                   next_attempt_at=now + retry_delay(attempts))
+
+
+KEEP_DONE_DAYS = 90  # how long a sent (or abandoned) message's row stays, against a late duplicate
+
+
+def prune(session: Session, *, now: datetime) -> int:
+    """Forget the messages done with (sent, dropped, failed) more than KEEP_DONE_DAYS ago."""
+    result = session.execute(
+        delete(OutgoingMail)
+        .where(OutgoingMail.status.in_(("sent", "dropped", "failed")),
+               OutgoingMail.finished_at < now - timedelta(days=KEEP_DONE_DAYS))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def counts(session: Session) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for (status,) in session.execute(select(OutgoingMail.status)):
+        totals[status] = totals.get(status, 0) + 1
+    return totals

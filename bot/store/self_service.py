@@ -1,0 +1,62 @@
+"""What a person may do to their own appointment through the link in their e-mail: see it,
+cancel it, or move it to another free slot. Each change is audited on the dossier (actor: none,
+« par la personne »), tells the person by e-mail, and frees the old slot for others."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.store import casework, notifications, queries
+from bot.store.tables import Appointment, Slot
+
+
+class SelfServiceError(ValueError):
+    """A refused change, with a French reason to show the person."""
+
+
+def appointment(session: Session, reference: str) -> Appointment | None:
+    return session.execute(select(Appointment).where(Appointment.reference == reference)).scalar_one_or_none()
+
+
+def _changeable(found: Appointment | None, now: datetime) -> Appointment:
+    if found is None:
+        raise SelfServiceError("Ce rendez-vous n'existe plus.")
+    if found.status != "confirme":
+        raise SelfServiceError("Ce rendez-vous est déjà annulé.")
+    if found.slot.starts_at <= now:
+        raise SelfServiceError("L'heure de ce rendez-vous est passée : il ne peut plus être modifié ici.")
+    return found
+
+
+def other_free_slots(session: Session, *, now: datetime, limit: int = 12) -> list[Slot]:
+    return queries.free_slots(session, after=now, limit=limit)
+
+
+def cancel(session: Session, reference: str, *, now: datetime) -> Appointment:
+    found = _changeable(appointment(session, reference), now)
+    queries.cancel_appointment(session, reference)
+    casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, par la personne (lien reçu par e-mail)",
+                   at=now)
+    notifications.appointment_cancelled(session, found, found.dossier)
+    session.commit()
+    return found
+
+
+def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Appointment:
+    found = _changeable(appointment(session, reference), now)
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.starts_at <= now:
+        raise SelfServiceError("Ce créneau n'est plus proposé. Choisissez-en un autre.")
+    if slot.id == found.slot_id:
+        raise SelfServiceError("C'est déjà l'heure de votre rendez-vous.")
+    try:
+        moved = queries.move_appointment(session, reference, slot_id)
+    except queries.SlotTaken:
+        raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.")
+    casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)",
+                   at=now)
+    notifications.appointment_confirmation(session, moved, moved.dossier)
+    session.commit()
+    return moved

@@ -1,0 +1,113 @@
+"""A mediator's own account in the console: change the password, choose the e-mail alerts, and
+reset a forgotten password through a link sent by e-mail (bot/mail/links.py)."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot import clock
+from bot.mail import links
+from bot.store import accounts
+from bot.store.tables import MEDIATOR_ALERTS, Mediator
+from bot.web.handlers import back_to
+
+ALERT_LABELS = {
+    "rendez_vous": "Un rendez-vous est pris",
+    "rappel": "Une personne demande à être rappelée",
+}
+
+
+def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[Route]:
+    secret = settings.session_secret
+
+    async def account_page(request: Request, me) -> Response:
+        mediator = await in_db(lambda session: session.get(Mediator, me.id))
+        chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
+        return render(request, "console/account.html", {
+            "email": mediator.email, "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
+            "min_length": accounts.MIN_PASSWORD_LENGTH,
+        })
+
+    async def change_password(request: Request, me) -> Response:
+        form = await request.form()
+        current, new, again = (str(form.get(k, ""))[:512] for k in ("actuel", "nouveau", "confirmation"))
+        if new != again:
+            flash(request, "Les deux nouveaux mots de passe ne sont pas identiques.", "erreur")
+            return back_to(f"{prefix}/compte")
+
+        def run(session):
+            try:
+                accounts.change_password(session, me.id, current, new)
+                return "Mot de passe changé.", "ok"
+            except ValueError as refused:
+                session.rollback()
+                return f"Mot de passe non changé : {refused}.", "erreur"
+
+        flash(request, *await in_db(run))
+        return back_to(f"{prefix}/compte")
+
+    async def choose_alerts(request: Request, me) -> Response:
+        form = await request.form()
+        chosen = await in_db(lambda session: accounts.set_alerts(session, me.id, form.getlist("alertes")))
+        flash(request, "Alertes enregistrées : " + (", ".join(ALERT_LABELS[a].lower() for a in chosen) or "aucune") + ".")
+        return back_to(f"{prefix}/compte")
+
+    async def forgot_page(request: Request) -> Response:
+        return render(request, "console/forgot.html", {"sent": False})
+
+    async def forgot(request: Request) -> Response:
+        form = await request.form()
+        email = str(form.get("email", ""))[:254]
+        await in_db(lambda session: accounts.request_reset(session, email))
+        return render(request, "console/forgot.html", {"sent": True})  # the same answer, account or not
+
+    def claims(request: Request):
+        return links.reset_claims(secret, request.path_params["token"], now=clock.now())
+
+    async def reset_page(request: Request) -> Response:
+        found = claims(request)
+        if found is None or not await in_db(lambda session: accounts.reset_link_usable(session, *found)):
+            return render(request, "console/reset.html", {"invalid": True}, status_code=404)
+        return render(request, "console/reset.html", {"invalid": False, "error": None,
+                                                       "min_length": accounts.MIN_PASSWORD_LENGTH})
+
+    async def reset(request: Request) -> Response:
+        found = claims(request)
+        if found is None:
+            return render(request, "console/reset.html", {"invalid": True}, status_code=404)
+        form = await request.form()
+        new, again = str(form.get("nouveau", ""))[:512], str(form.get("confirmation", ""))[:512]
+        if new != again:
+            return render(request, "console/reset.html", {"invalid": False, "min_length": accounts.MIN_PASSWORD_LENGTH,
+                                                           "error": "Les deux mots de passe ne sont pas identiques."},
+                          status_code=400)
+
+        def run(session):
+            try:
+                accounts.reset_password(session, found[0], found[1], new)
+                return None
+            except accounts.LoginRefused as refused:
+                session.rollback()
+                return str(refused), 404
+            except ValueError as refused:
+                session.rollback()
+                return f"Mot de passe non changé : {refused}.", 400
+
+        refused = await in_db(run)
+        if refused is not None:
+            return render(request, "console/reset.html", {"invalid": refused[1] == 404, "error": refused[0],
+                                                           "min_length": accounts.MIN_PASSWORD_LENGTH},
+                          status_code=refused[1])
+        flash(request, "Mot de passe changé. Vous pouvez vous connecter.")
+        return back_to(f"{prefix}/connexion")
+
+    return [
+        Route(prefix + "/compte", login_required(account_page)),
+        Route(prefix + "/compte/mot-de-passe", login_required(change_password), methods=["POST"]),
+        Route(prefix + "/compte/alertes", login_required(choose_alerts), methods=["POST"]),
+        Route(prefix + "/mot-de-passe-oublie", forgot_page, methods=["GET"]),
+        Route(prefix + "/mot-de-passe-oublie", forgot, methods=["POST"]),
+        Route(prefix + "/mot-de-passe/{token}", reset_page, methods=["GET"]),
+        Route(prefix + "/mot-de-passe/{token}", reset, methods=["POST"]),
+    ]
