@@ -447,7 +447,7 @@ class ActionRequestCallback(Action):
         when = f", avant le {dates.french_date(deadline_date, today())}" if deadline_date else ""
         dispatcher.utter_message(
             response="utter_callback_confirmed",
-            coordonnees=tracker.get_slot("contact_coordonnees"),
+            coordonnees=contact_fields["email"] or contact.display_phone(contact_fields["phone"]),  # as people read it
             moment=f", {moment}" if moment not in (None, NOT_GIVEN) else "",
             echeance=when,
         )

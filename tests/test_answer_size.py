@@ -81,7 +81,7 @@ TEAM_ADVANCED = ["Menuiserie Durand", "menuisier", "on est 6 salaries", "gerant"
 
 
 def _answer_for(chat, answers: list[str]) -> str:
-    chat.say("/former_salaries")  # « Former mon équipe » chosen on the menu
+    chat.from_menu("/former_salaries")  # « Former mon équipe » chosen on the menu
     replies = chat.say("oui")
     for answer in answers:
         replies = chat.say(answer)

@@ -70,7 +70,7 @@ def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(gr
 
 def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     chat = Chat(group.settings)
-    assert "quelques questions" in chat.texts(chat.from_menu("/presence_en_ligne"))  # chosen on the menu: confirmed
+    assert "questions courtes" in chat.texts(chat.from_menu("/presence_en_ligne"))  # chosen on the menu: confirmed
     assert "nom de votre entreprise" in chat.texts(chat.say("oui"))  # in the middle of the questions
     stop(group, "rasa")
     group.start("rasa", supervisor.rasa_server_command(group.settings, model))
@@ -81,7 +81,7 @@ def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
 
 
 @contextlib.contextmanager
-def servers_on_postgresql(model, tmp_path):
+def servers_on_postgresql(model, tmp_path, **settings_overrides):
     """Our own servers on a fresh PostgreSQL database, and a switch that makes the database refuse
     every connection (new and existing) or accept them again."""
     import sqlalchemy as sa
@@ -96,7 +96,7 @@ def servers_on_postgresql(model, tmp_path):
         bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
         rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
         var_dir=tmp_path, allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
+        session_secret="c-" + uuid.uuid4().hex, **settings_overrides,
     )
     prepare_database(settings)
     admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
@@ -130,7 +130,7 @@ def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_pat
         assert "souci technique" in text
         database_answers(True)  # and comes back
         text = chat.texts(chat.say("oui"))
-        assert "quelques questions" in text  # the conversation goes on from where it was
+        assert "questions courtes" in text  # the conversation goes on from where it was
         with db.session(settings.database_url) as session:
             dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
         assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True

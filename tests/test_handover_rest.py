@@ -53,7 +53,7 @@ def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
     assert "À quel moment" in text
     assert "échéance" in chat.texts(chat.say("le matin"))
     text = chat.texts(chat.say("avant le 15/12"))
-    assert "15 décembre, c'est bien ça ?" in text  # said back in French for confirmation
+    assert "15 décembre, c'est bien ça" in text  # said back in French for confirmation
     text = chat.texts(chat.say("oui"))
     assert "un médiateur vous recontactera à l'adresse paul.martin@orange.fr, le matin, avant le" in text
     assert "15 décembre" in text
