@@ -53,6 +53,8 @@ def prod(model, tmp_path_factory):
         rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
         var_dir=var_dir, allowed_origins=(f"http://127.0.0.1:{public_port}",), public_socket_url="same-origin",
         session_secret="c-" + uuid.uuid4().hex, public_rest_token=PUBLIC_TOKEN,
+        # scripted crowds from 127.0.0.1: without the rate limits (tested in tests/test_public_chat_*.py)
+        client_messages_per_minute=0, client_handovers_per_hour=0, conversation_messages_per_minute=0,
     )
     layout = production.Layout(
         settings=settings, public_port=public_port, rasa_ports=(free_port(), free_port()),
