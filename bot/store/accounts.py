@@ -172,7 +172,3 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
     session.commit()
     return mediator
 
-
-def is_active(session: Session, mediator_id: int) -> bool:
-    mediator = session.get(Mediator, mediator_id)
-    return mediator is not None and bool(mediator.active)

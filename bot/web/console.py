@@ -79,9 +79,6 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
     def login_required(handler, admin: bool = False):
         async def wrapped(request: Request) -> Response:
             me = identity_of(request)
-            if me is not None and not await in_db(lambda session: accounts.is_active(session, me.id)):
-                request.session.clear()  # deactivated by an admin: logged out at once
-                me = None
             if me is None:
                 return back_to(f"{PREFIX}/connexion")
             # checked on every request, not only at login: a deactivated account or a changed
