@@ -97,7 +97,7 @@ def test_a_callback_acknowledgement_waits_for_the_mail_server_and_survives_a_res
     group, smtp = stack
     smtp.stop()
     chat = Chat(group.settings)
-    chat.say('/ask_human{"mode_contact": "rappel"}')
+    chat.ask_human("rappel")  # asks for a person, then chooses « Être rappelé »
     chat.say("oui")
     chat.say("Paul")
     chat.say("paul.martin@example.org")
