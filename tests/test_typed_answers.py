@@ -16,7 +16,7 @@ from bot.schemas import TYPED_ANSWERS
 from bot.textnorm import normalize
 
 # Set just under what `make eval` measures (docs/conversation.md), so that a regression fails.
-MIN_ACCURACY = 0.89  # measured 0.911 on 359 held-out answers on 2026-12-01
+MIN_ACCURACY = 0.95  # measured 0.963 on 480 held-out answers on 2026-12-01 (issue 15 asks for 95 %)
 
 
 def test_every_question_and_option_of_the_synonyms_exists():
@@ -88,6 +88,32 @@ def test_two_equally_close_options_are_offered_back_and_nothing_close_is_said():
     nothing = options.understand("utter_ask_role", "zkqj")
     assert nothing.option is None and not nothing.ambiguous
     assert answers.said_as_list(options.for_question("q_projets")[:2]) == "« Pas encore » ou « J'y pense »"
+
+
+@pytest.mark.parametrize("question, text, expected", [
+    ("q_outils_actuels", "tel et mail", "telephone_email"),  # short forms written out
+    ("q_visibilite", "juste insta", "fiche"),
+    ("q_visibilite", "oui ils peuvent reserver", "service_en_ligne"),  # « réservent » in another form
+    ("utter_reformulate_need", "oué", "/affirm"),  # a plain yes or no to a yes/no question
+    ("utter_reformulate_need", "nn", "/deny"),
+    ("utter_ask_accord_questions", "je prefere pas", "/deny"),
+    ("utter_anything_else", "oui une derniere", "/affirm"),  # « dernière » is not the last button here
+    ("utter_ask_effectif", "deux employés", "1 à 9 salariés"),
+    ("utter_ask_effectif", "moins de dix", "1 à 9 salariés"),
+    ("utter_ask_effectif", "une douzaine", "10 salariés ou plus"),
+])
+def test_general_french_rules_read_answers_no_synonym_lists(question, text, expected):
+    result = options.understand(question, text)
+    assert result.option is not None and result.option.key == expected, result
+
+
+def test_a_yes_with_a_negative_word_after_it_stays_a_yes_and_c_est_is_not_doubled():
+    assert answers.polarity("oui pas de probleme") == 1
+    assert answers.polarity("pas pour l'instant") == -1
+    assert answers.polarity("je crois pas") == -1
+    assert answers.polarity("mardi matin") == 0
+    assert answers.expand("c'est flou") == "c est flou" and answers.expand("c tout") == "c est tout"
+    assert options.understand("utter_answer_next", "c'est flou pour moi").option is None
 
 
 def test_a_negation_is_not_read_as_yes():
