@@ -110,13 +110,18 @@ def human_options_asked_in_a_row(tracker: Tracker) -> int:
 def topic_of_request(tracker: Tracker) -> tuple[str, float] | None:
     """The need a request for a person names (« un rdv pour la facture électronique »), from the
     NLU's ranking: the best-ranked need, if confident enough."""
-    return topic_in_ranking(tracker.get_intent_of_latest_message(), tracker.latest_message.get("intent_ranking") or [])
+    message = tracker.latest_message
+    return topic_in_ranking(tracker.get_intent_of_latest_message(), message.get("intent_ranking") or [], message)
 
 
-def topic_in_ranking(intent: str | None, ranking: list[dict]) -> tuple[str, float] | None:
-    """(need, confidence) of the best-ranked need of an `ask_human` message, if confident enough."""
+def topic_in_ranking(intent: str | None, ranking: list[dict], parse: dict | None = None) -> tuple[str, float] | None:
+    """(need, confidence) that an `ask_human` message names: the second reading of what it says besides
+    the request (bot/channels/typed_answers.py), else the best-ranked need if confident enough."""
     if intent != "ask_human":
         return None
+    if parse is not None and "topic" in parse:
+        topic = parse["topic"]
+        return (topic["name"], topic["confidence"]) if topic else None
     for ranked in ranking:
         need = catalog.need(ranked.get("name") or "")
         if need is not None:

@@ -74,6 +74,20 @@ def asks_for_a_person(text: str) -> bool:
     return any(f" {normalize(words)} " in typed for words in answers_data()["requests_for_a_person"])
 
 
+def topic_words(text: str) -> str:
+    """What a request for a person says besides asking for one: « je veux un rdv avec un médiateur
+    pour la facture électronique » -> « facture electronique »; « rdv » -> «  ». Read again by the NLU
+    to find the topic (bot/channels/typed_answers.py)."""
+    from bot.language.answers import STOPWORDS, expand
+
+    # « la prise de rendez-vous en ligne » is a need, not a request for a person
+    typed = f" {expand(text)} ".replace(" rendez vous en ligne ", " reservation en ligne ")
+    for phrase in sorted((expand(p) for p in answers_data()["requests_for_a_person"]), key=len, reverse=True):
+        typed = typed.replace(f" {phrase} ", " ")
+    ignored = STOPWORDS | {expand(w) for w in answers_data()["person_words"]}
+    return " ".join(w for w in typed.split() if w not in ignored)
+
+
 def understand(question: str, text: str) -> Result:
     """The option of `question` that a typed answer means (what the forms and `make eval` use).
 
