@@ -55,14 +55,22 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, 
     text = (parse_data.get("text") or "").strip()
     if question is None or not text or text.startswith("/"):
         return parse_data
-    if question["question"] not in options.questions():
+    if question["question"] not in {*options.questions(), "utter_which_one"}:
         return parse_data  # menus of needs: the NLU reads need names better than a matcher
     result = answers.match(options.for_buttons(question["question"], question["buttons"]), text, positional=True)
+    nlu_intent = (parse_data.get("intent") or {}).get("name")
+    words = len(text.split())
+    if result.ambiguous and (nlu_intent in GENERIC_INTENTS or words <= MAX_WORDS_OVERRIDING):
+        # two buttons equally close (« votre numéro de téléphone »: a call back or the number?):
+        # ask which one with those buttons (action_not_understood), the message then forgotten
+        return {
+            **parse_data,
+            "intent": {"name": "nlu_fallback", "confidence": 1.0},
+            "which_one": [b for b in question["buttons"] if b["payload"] in {o.key for o in result.candidates}],
+        }
     if result.option is None:
         return parse_data
     intent, entities = _payload(result.option.key)
-    nlu_intent = (parse_data.get("intent") or {}).get("name")
-    words = len(text.split())
     if nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING):
         return parse_data
     logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
