@@ -1,7 +1,6 @@
 """Normalising the profile answers (« qui est-il ? ») onto fixed values."""
 from __future__ import annotations
 
-import re
 
 from bot.language.answers import NUMBER_WORDS
 from bot.textnorm import normalize

@@ -59,7 +59,7 @@ def create_demo_data(session, today: date | None = None) -> int:
     first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
-    for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio")):
+    for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio"), strict=False):
         mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
         added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode,
                                     hours=opening_hours.load())

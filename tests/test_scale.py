@@ -94,7 +94,7 @@ def test_bursts_to_both_servers_are_processed_once_each_and_never_interleaved(pr
         sender = "burst-" + uuid.uuid4().hex
         barrier, answers, errors = threading.Barrier(len(messages)), {}, []
 
-        def send(index: int, message: str) -> None:
+        def send(index: int, message: str, barrier=barrier, answers=answers, sender=sender, errors=errors) -> None:
             try:
                 barrier.wait()
                 answers[message] = post(servers[index % 2], sender, message)  # alternate servers

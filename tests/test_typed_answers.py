@@ -43,7 +43,8 @@ def test_a_synonym_belongs_to_one_option_of_a_question():
 
 def test_yes_and_no_unquoted_are_refused(tmp_path):
     broken = tmp_path / "answers.yml"
-    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\nrequests_for_a_person: [x]\nperson_words: [y]\n")
+    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\n"
+                      "requests_for_a_person: [x]\nperson_words: [y]\n")
     with pytest.raises(DataFileError, match="shared/oui/0"):
         load_yaml(broken, TYPED_ANSWERS)
 

@@ -53,7 +53,7 @@ def evaluate(model: Path) -> TopicScore:
 
     score = TopicScore()
     with_topic = asyncio.run(parse_all([item["text"] for item in data["with_topic"]]))
-    for item, parse in zip(data["with_topic"], with_topic):
+    for item, parse in zip(data["with_topic"], with_topic, strict=False):
         need, offered = outcome(parse)
         score.with_topic += 1
         score.kept += need == item["need"] and offered

@@ -90,7 +90,7 @@ def expand(text: str) -> str:
     """Normalised text with short forms written out: « tel et mail » -> « telephone et email »."""
     words = normalize(text).split()
     written = [w if w == "c" and following == "est" else ABBREVIATIONS.get(w, w)  # « c'est » is already written out
-               for w, following in zip(words, [*words[1:], ""])]
+               for w, following in zip(words, [*words[1:], ""], strict=False)]
     return " ".join(w for w in written if w)
 
 
@@ -238,7 +238,7 @@ def _most_explained(close: list[Option], typed: str) -> list[Option]:
 
     counts = [explained(o) for o in close]
     best = max(counts)
-    return [o for o, n in zip(close, counts) if n == best]
+    return [o for o, n in zip(close, counts, strict=False) if n == best]
 
 
 def said_as_list(options: Iterable[Option]) -> str:

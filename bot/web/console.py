@@ -131,7 +131,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         try:
             mediator_id = int(mediator) if mediator else None
         except ValueError:
-            raise HTTPException(400, "Médiateur inconnu.")
+            raise HTTPException(400, "Médiateur inconnu.") from None
 
         def load(session):
             entries = casework.queue(session, now=clock.now(), status=status, need=need, mediator_id=mediator_id)
@@ -400,7 +400,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             if end < start or (end - start).days > 3 * 366:
                 raise ValueError
         except ValueError:
-            raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.")
+            raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.") from None
         figures = await in_db(lambda session: activity.activity(session, start, end))
         if request.query_params.get("format") == "csv":
             return Response(activity.activity_csv(figures), media_type="text/csv; charset=utf-8",
