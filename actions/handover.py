@@ -116,7 +116,7 @@ def topic_of_request(tracker: Tracker) -> tuple[str, float] | None:
 
 def topic_in_ranking(intent: str | None, ranking: list[dict], parse: dict | None = None) -> tuple[str, float] | None:
     """(need, confidence) that an `ask_human` message names: the second reading of what it says besides
-    the request (bot/channels/typed_answers.py), else the best-ranked need if confident enough."""
+    the request (bot/rasa_extensions/patches/typed_answers.py), else the best-ranked need if confident enough."""
     if intent != "ask_human":
         return None
     if parse is not None and "topic" in parse:

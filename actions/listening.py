@@ -59,7 +59,8 @@ class ActionNotUnderstood(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         low_confidence = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
-        which_one = tracker.latest_message.get("which_one")  # two buttons equally close (bot/channels/typed_answers.py)
+        # two buttons equally close (bot/rasa_extensions/patches/typed_answers.py)
+        which_one = tracker.latest_message.get("which_one")
         if which_one and misunderstood_in_a_row(tracker) == 0:
             dispatcher.utter_message(response="utter_which_one", buttons=which_one)
             return [UserUtteranceReverted()]  # the choice, when made, answers the question asked before

@@ -1,5 +1,5 @@
 """Rasa's scale-out model, for real: two Rasa servers sharing the PostgreSQL tracker store and a
-Redis lock store (our atomic one, bot/lock_store.py), two action servers, the web app with two
+Redis lock store (our atomic one, bot/rasa_extensions/lock_store.py), two action servers, the web app with two
 workers, nginx in front.
 
 Needs PostgreSQL, Redis and nginx: `make test` installs nginx; without PostgreSQL or Redis these

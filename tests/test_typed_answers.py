@@ -141,7 +141,7 @@ def _parse(text: str, intent: str, confidence: float = 0.9) -> dict:
 
 
 def test_a_typed_choice_becomes_the_button_it_means():
-    from bot.channels.typed_answers import reinterpret
+    from bot.rasa_extensions.patches.typed_answers import reinterpret
 
     read = reinterpret(_parse("rappelez moi svp", "ask_human"), _question("utter_human_options"))
     assert read["intent"]["name"] == "ask_human"
@@ -153,7 +153,7 @@ def test_a_typed_choice_becomes_the_button_it_means():
 
 
 def test_a_message_that_says_more_keeps_its_own_reading():
-    from bot.channels.typed_answers import reinterpret
+    from bot.rasa_extensions.patches.typed_answers import reinterpret
 
     need = _parse("non, je voulais savoir comment vendre mes paniers en ligne", "nouveaux_services_digitaux")
     assert reinterpret(need, _question("utter_reformulate_need")) == need

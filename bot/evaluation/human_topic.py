@@ -42,9 +42,9 @@ def outcome(parse: dict) -> tuple[str | None, bool]:
 def evaluate(model: Path) -> TopicScore:
     from rasa.core.agent import Agent
 
-    from bot.channels import typed_answers
+    from bot import rasa_extensions
 
-    typed_answers.install()  # the second reading of a request for a person, as the channels have it
+    rasa_extensions.install()  # the second reading of a request for a person, as the channels have it
     data = yaml.safe_load(TEST_SET.read_text(encoding="utf-8"))
     agent = Agent.load(str(model))
 

@@ -77,7 +77,7 @@ def asks_for_a_person(text: str) -> bool:
 def topic_words(text: str) -> str:
     """What a request for a person says besides asking for one: « je veux un rdv avec un médiateur
     pour la facture électronique » -> « facture electronique »; « rdv » -> «  ». Read again by the NLU
-    to find the topic (bot/channels/typed_answers.py)."""
+    to find the topic (bot/rasa_extensions/patches/typed_answers.py)."""
     from bot.language.answers import STOPWORDS, expand
 
     # « la prise de rendez-vous en ligne » is a need, not a request for a person
