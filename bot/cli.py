@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot import paths, settings, training
+from bot.store_cli import prepare_database
 
 
 def cmd_train(args) -> int:
@@ -14,43 +15,11 @@ def cmd_train(args) -> int:
     return 0
 
 
-DEMO_ADMIN_EMAIL = "admin@mediation.example.org"
-
-
-def prepare_database(config: settings.Settings) -> None:
-    """Apply migrations; on an empty database, add demo mediators and slots."""
-    from bot import store_cli
-    from bot.store import db, migrate, queries
-
-    migrate.upgrade(config.database_url)
-    with db.session(config.database_url) as session:
-        if queries.count_mediators(session) == 0:
-            print(f"Empty database: {store_cli.create_demo_data(session)} demo slots for two demo mediators.")
-            create_demo_accounts(session, config)
-
-
-def create_demo_accounts(session, config: settings.Settings) -> None:
-    """Console logins for the demo mediators and a demo admin, with a password generated once."""
-    import secrets
-
-    from bot.store import accounts
-    from bot.store.tables import Mediator
-
-    password = secrets.token_urlsafe(12)
-    for mediator in session.query(Mediator).all():
-        accounts.set_password(mediator, password)
-    accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin")
-    session.commit()
-    path = config.var_dir / "demo_accounts.txt"
-    logins = ", ".join(m.email for m in session.query(Mediator).order_by(Mediator.id))
-    path.write_text(f"Console: /mediateurs\nLogins: {logins}\nPassword: {password}\n")
-    path.chmod(0o600)
-    print(f"Demo console accounts ({logins}); password in {path}")
-
-
 def warn_demo_contact() -> None:
     """The service's phone and e-mail are said to people: say loudly when they are still the demo ones."""
-    for warning in settings.demo_contact_warnings():
+    from bot import catalog
+
+    for warning in catalog.demo_contact_warnings():
         print(f"WARNING: {warning}", file=sys.stderr)
 
 

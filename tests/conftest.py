@@ -67,7 +67,7 @@ def servers(server_settings, model):
     The service is open around the clock here, so that a live mediator can be offered whatever
     the day and time the tests run (tests/test_opening_hours.py checks the real hours).
     """
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     prepare_database(server_settings)
     with always_open():

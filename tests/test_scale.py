@@ -42,7 +42,7 @@ def require_redis() -> None:
 
 @pytest.fixture(scope="module")
 def prod(model, tmp_path_factory):
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     require_redis()
     var_dir = tmp_path_factory.mktemp("prod")
