@@ -44,6 +44,17 @@ def mail_startup_line(config: settings.Settings) -> str:
             f"as an .eml file instead.")
 
 
+def cmd_env(args) -> int:
+    """`eval "$(bot env)"`: the variables our endpoints files and actions read, for Rasa's own commands."""
+    import shlex
+
+    config = settings.load()
+    variables = {**config.rasa_environment(), "DATABASE_URL": config.database_url, "BOT_VAR_DIR": str(config.var_dir)}
+    for name, value in variables.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def cmd_shell(args) -> int:
     from bot import supervisor
 
@@ -142,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
     sub.add_parser("run", help="start the Rasa and action servers").set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
+    sub.add_parser("env", help="export lines for Rasa's own commands: eval \"$(bot env)\"").set_defaults(func=cmd_env)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
     sub.add_parser("facts", help="the knowledge base's facts with their source, oldest check first").set_defaults(

@@ -7,9 +7,10 @@ Components Rasa loads by name (they need no installing):
 - `lock_store.py` — Rasa's Redis lock store made atomic across servers (deploy/endpoints.prod.yml);
 - `nlg.py` — responses rendered with French typography (both endpoints files).
 
-Patches of Rasa internals (`patches/`), installed by `install()` below, which our channels call
-when Rasa creates them at start-up (before it creates its tracker store and message processor),
-so that plain `rasa run` / `rasa shell` with our credentials.yml get them too. Each patch's
+Patches of Rasa internals (`patches/`), installed by `install()` below. It is called at start-up
+by our tracker store (which every Rasa command reading our endpoints files creates first, before
+the database engine and the message processor) and by our channels: so plain `rasa run` and
+`rasa shell` get them as `bot run` does. Each patch's
 docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 - `tracker_store_fix` — pooled SQLite connections, `pool_pre_ping` on PostgreSQL;
 - `action_validation_fix` — the domain check of an action's result without the selective domain;
