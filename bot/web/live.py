@@ -3,7 +3,8 @@
 The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/rasa_api.py)
 carries the words: a mediator's message is a bot event of the conversation, so the person sees it
 in the same chat window and the transcript keeps every message in order. A watcher, run by the
-web app, ends what nobody picked up in time and what a mediator left behind.
+web app, ends what nobody picked up in time and what a mediator left behind, and e-mails the
+mediators when a person waits while nobody watches the console (bot/store/live.py).
 """
 from __future__ import annotations
 
@@ -107,6 +108,10 @@ class LiveRelay:
         for chat_id, why in overdue:
             if await self.end(chat_id, why):
                 logger.info("live chat %s ended: %s", chat_id, why)
+        alerted = await self.in_db(lambda s: live.alert_unwatched(
+            s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now()))
+        for chat_id in alerted:
+            logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
         await self.repair_paused()
 
     async def repair_paused(self) -> None:
@@ -172,6 +177,8 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
             now = clock.now()
             if active:
                 live.ping(session, me.id, now=now)
+            else:
+                live.console_heard(session, me.id, now=now)  # the page is open, if not used
             mediator = session.get(Mediator, me.id)
             return {
                 "available": live.is_present(mediator, settings.presence_idle_minutes, now=now),
