@@ -224,6 +224,35 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
     assert send(url, smtp, moment + timedelta(seconds=live.CONSOLE_OPEN_SECONDS + 5)).sent == 2
 
 
+def test_the_console_poll_lists_new_requests_for_the_browser_notifications(web, url, team, monkeypatch):
+    """What console.js turns into notifications: each new appointment and call back (need and
+    dossier number, nothing personal) and each person waiting, for RECENT_REQUESTS_MINUTES."""
+    book(url)  # booked at BEFORE, the clock of the web fixture
+    with db.session(url) as session:
+        queries.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
+        callback = queries.request_callback(session, "conv-cb", "le matin", None)
+        callback.created_at = BEFORE + timedelta(minutes=1)
+        session.commit()
+    chat_id = person_waits(url, at=BEFORE + timedelta(minutes=2))
+    login(web, "camille@example.org")
+    monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=3))
+    state = web.get("/mediateurs/direct/etat.json?actif=1").json()
+    with db.session(url) as session:
+        appointment_id = session.execute(select(OutgoingMail.appointment_id).where(
+            OutgoingMail.appointment_id.is_not(None))).scalars().first()
+        live_dossier = session.get(LiveChat, chat_id).dossier_id
+    assert state["requests"] == [
+        {"key": f"rendez_vous:{appointment_id}", "kind": "rendez_vous", "dossier": 1,  # conv-mail
+         "need": "Être plus visible en ligne"},
+        {"key": f"rappel:{callback.id}", "kind": "rappel", "dossier": 2, "need": None},  # conv-cb: no need confirmed
+    ]
+    assert state["waiting"] == [{"chat": chat_id, "dossier": live_dossier, "seconds": 60,
+                                 "need": "Être plus visible en ligne"}]
+    assert "Dupont" not in str(state) and "Martin" not in str(state)
+    monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=live_web.RECENT_REQUESTS_MINUTES, seconds=30))
+    assert [r["kind"] for r in web.get("/mediateurs/direct/etat.json").json()["requests"]] == ["rappel"]
+
+
 def test_choosing_the_live_chat_alert_on_ones_account(web, url, team):
     login(web, "karim@example.org")
     done = form(web, "/mediateurs/compte", "/mediateurs/compte/alertes", {"alertes": ["rappel", "direct"]})
