@@ -284,7 +284,7 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
     assert report.sent == 1 and report.refused == 1  # the team's alert left; the person's confirmation did not
     with db.session(url) as session:
         [failed] = session.execute(select(OutgoingMail).where(OutgoingMail.kind == "rdv_confirmation")).scalars()
-        assert failed.status == "failed" and failed.attempts == 1 and "550" in failed.last_error
+        assert failed.status == "failed" and failed.attempts == 1 and failed.last_error == "recipient refused: 550 5.1.1"
         assert REFUSED not in failed.last_error  # nothing personal in the queue
         dossier_id = failed.dossier_id
     assert send(url, smtp, BEFORE + timedelta(hours=8)).refused == 0  # never retried
@@ -300,11 +300,11 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
 
     admin = TestClient(web.app)
     login(admin, "admin@example.org")
-    assert "Détail : recipient refused: [550]" in visible(admin.get(f"/mediateurs/dossiers/{dossier_id}"))
+    assert "Détail : recipient refused: 550 5.1.1" in visible(admin.get(f"/mediateurs/dossiers/{dossier_id}"))
     team_page = visible(admin.get("/mediateurs/equipe"))
     assert "E-mails non remis (30 derniers jours)" in team_page
     assert (f"06/01/2030 13:00 l'e-mail de confirmation du rendez-vous la personne du dossier n° {dossier_id} "
-            "recipient refused: [550]") in team_page
+            "recipient refused: 550 5.1.1") in team_page
     assert REFUSED not in team_page
     assert "Aucun." not in team_page
 
@@ -317,7 +317,7 @@ def test_a_temporary_refusal_is_retried_and_too_many_give_up(url, smtp):
         send(url, smtp, moment)
         with db.session(url) as session:
             mail = session.execute(select(OutgoingMail).where(OutgoingMail.kind == "rdv_confirmation")).scalar_one()
-            assert mail.attempts == attempt
+            assert mail.attempts == attempt and mail.last_error == "recipient refused: 450 4.2.1"
             assert mail.status == ("failed" if attempt == outbox.MAX_ATTEMPTS else "pending")
             if mail.next_attempt_at:
                 moment = mail.next_attempt_at
