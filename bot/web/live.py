@@ -115,10 +115,13 @@ class LiveRelay:
         for chat_id, why in overdue:
             if await self.end(chat_id, why):
                 logger.info("live chat %s ended: %s", chat_id, why)
-        alerted = await self.in_db(lambda s: live.alert_unwatched(
-            s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now()))
-        for chat_id in alerted:
-            logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
+        try:
+            alerted = await self.in_db(lambda s: live.alert_unwatched(
+                s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now()))
+            for chat_id in alerted:
+                logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
+        except Exception:  # the repairs below must still run; the next round retries the alert
+            logger.exception("live alert round failed")
         await self.repair_paused()
 
     async def repair_paused(self) -> None:
