@@ -27,7 +27,9 @@ Base = declarative_base()
 
 DOSSIER_STATUSES = ("nouveau", "en_cours", "clos")
 SLOT_MODES = ("telephone", "visio", "sur_place")  # how an appointment is held
-MEDIATOR_ALERTS = ("rendez_vous", "rappel")  # e-mails a mediator may choose to get (bot/mail/notices.py)
+# e-mails a mediator may choose to get (bot/mail/notices.py); « direct »: someone waits in the live
+# chat and nobody is present in the console (bot/store/live.py: alert_unwatched)
+MEDIATOR_ALERTS = ("rendez_vous", "rappel", "direct")
 
 
 def utcnow() -> datetime:
@@ -127,6 +129,8 @@ class Mediator(Base):
     # live handover (bot/store/live.py): "available" lapses when the console has been idle too long
     available = Column(Boolean, nullable=False, default=False, server_default=sa_false())
     last_seen_at = Column(UTCDateTime())
+    # a console page of theirs is open: its poll (every 5 s, even idle) was last heard then
+    console_seen_at = Column(UTCDateTime())
     # which alerts they get by e-mail (MEDIATOR_ALERTS); None: all of them
     alerts = Column(JSON)
 
@@ -245,6 +249,8 @@ class LiveChat(Base):
     joined_at = Column(UTCDateTime())
     ended_at = Column(UTCDateTime())
     ended_by = Column(String(20))  # person | mediator | handback | timeout | absent
+    # the mediators were e-mailed that this person waits with nobody in the console (once per wait)
+    alerted_at = Column(UTCDateTime())
 
     dossier = relationship("Dossier", back_populates="live_chats")
     mediator = relationship("Mediator")
