@@ -53,7 +53,7 @@ class ActionHumanContact(Action):
     def name(self) -> str:
         return "action_human_contact"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         utter_service_contact(dispatcher)
         return []
 
@@ -65,7 +65,7 @@ class ActionOfferHumanOptions(Action):
     def name(self) -> str:
         return "action_offer_human_options"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         # the rules in data/rules.yml start the form matching `mode_contact`
         mode = next(tracker.get_latest_entity_values("mode_contact"), None)
         if mode in ("rendez_vous", "rappel"):
@@ -145,7 +145,7 @@ class ActionAskCreneau(Action):
     def name(self) -> str:
         return "action_ask_creneau"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         slots = read(lambda session: [
             (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
             for s in queries.free_slots(session, after=clock.now(), limit=3)
@@ -170,7 +170,7 @@ class ActionAskConsentement(Action):
     def name(self) -> str:
         return "action_ask_consentement"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_ask_consentement", duree=catalog.retention_months())
         return []
 
@@ -185,7 +185,7 @@ class ContactFormValidation(RetryingFormValidation):
             return [s for s in domain_slots if s in ("consentement", "contact_nom", "contact_coordonnees")]
         return domain_slots
 
-    def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"consentement": None}
         if value is True:
@@ -194,7 +194,7 @@ class ContactFormValidation(RetryingFormValidation):
             return {"consentement": False}
         return {"consentement": None}
 
-    def validate_contact_nom(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_contact_nom(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_nom": None}
         name = " ".join(str(value or "").split())[:100]
@@ -204,7 +204,7 @@ class ContactFormValidation(RetryingFormValidation):
             return {"contact_nom": NOT_GIVEN, "echecs_validation": 0}
         return {"contact_nom": name, "echecs_validation": 0}
 
-    def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_coordonnees": None}
         found = contact.parse_contact(str(value or ""))
@@ -220,7 +220,7 @@ class ValidateRendezVousForm(ContactFormValidation):
     def name(self) -> str:
         return "validate_rendez_vous_form"
 
-    def validate_creneau(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_creneau(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"creneau": None}
         if str(value).isdigit():
@@ -236,7 +236,7 @@ class ValidateRendezVousForm(ContactFormValidation):
         if found.option is None and shown:
             found = match_slot_moment(shown, str(value))
         if found.option is not None:
-            return self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
+            return await self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
         if found.ambiguous and int(tracker.get_slot("echecs_validation") or 0) + 1 < catalog.max_validation_failures():
             dispatcher.utter_message(response="utter_which_one",
                                      buttons=[{"title": o.title, "payload": o.key} for o in found.candidates])
@@ -254,7 +254,7 @@ class ValidateRappelForm(ContactFormValidation):
             return [s for s in slots if s != "echeance_confirmee"]  # no date to confirm
         return slots
 
-    def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         """« demain en fin de matinée », « mercredi matin », « peu importe »: kept as said back in French."""
         if value is None:
             return {"moment_rappel": None}
@@ -267,7 +267,7 @@ class ValidateRappelForm(ContactFormValidation):
         said = moment.said(today())
         return {"moment_rappel": said or NOT_GIVEN}
 
-    def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"echeance": None}
         text = str(value or "")
@@ -279,7 +279,7 @@ class ValidateRappelForm(ContactFormValidation):
         return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
                 "echecs_validation": 0}
 
-    def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
         if value is None:
             return {"echeance_confirmee": None}
@@ -389,7 +389,7 @@ class ActionBookAppointment(Action):
     def name(self) -> str:
         return "action_book_appointment"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if _cannot_continue(dispatcher, tracker):
             return []
         slot_id = tracker.get_slot("creneau")
@@ -436,7 +436,7 @@ class ActionRequestCallback(Action):
     def name(self) -> str:
         return "action_request_callback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if _cannot_continue(dispatcher, tracker):
             return []
         moment = tracker.get_slot("moment_rappel")

@@ -23,7 +23,7 @@ class ActionTakeLeave(Action):
     def name(self) -> str:
         return "action_take_leave"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("besoin_confirme") and tracker.get_slot("satisfaction") is None:
             return [FollowupAction("satisfaction_form")]
         dispatcher.utter_message(response="utter_goodbye")
@@ -34,10 +34,10 @@ class ValidateSatisfactionForm(FormValidationAction):
     def name(self) -> str:
         return "validate_satisfaction_form"
 
-    def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:
+    async def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:
         return {"suivi": value if isinstance(value, bool) else None}
 
-    def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
+    async def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"satisfaction": None}
         found = options.understand("utter_ask_satisfaction", str(value)).option  # « 4/5 », « très utile »
@@ -48,7 +48,7 @@ class ValidateSatisfactionForm(FormValidationAction):
         dispatcher.utter_message(response="utter_invalid_satisfaction")
         return {"satisfaction": NOT_GIVEN}  # asked once; never insist
 
-    def validate_commentaire(self, value, dispatcher, tracker, domain) -> dict:
+    async def validate_commentaire(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"commentaire": None}
         comment = " ".join(str(value).split())[:COMMENT_MAX_CHARS]
@@ -64,7 +64,7 @@ class ActionGoodbye(Action):
     def name(self) -> str:
         return "action_goodbye"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         score = tracker.get_slot("satisfaction")
         comment = tracker.get_slot("commentaire")
         record(tracker.sender_id, ("record_leave", [

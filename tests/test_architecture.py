@@ -91,3 +91,12 @@ def test_rasa_internals_are_patched_only_in_rasa_extensions():
                 and any(f"{cls}." in path.read_text(encoding="utf-8") and " = _" in path.read_text(encoding="utf-8")
                         for cls in ("MessageProcessor", "RemoteAction", "tracker_store.create_engine_kwargs"))]
     assert patching == []
+
+
+def test_no_synchronous_run_or_validate_method_in_actions():
+    synchronous = []
+    for path in sorted((paths.ROOT / "actions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
+                synchronous.append(f"{path.name}:{node.lineno} {node.name}")
+    assert synchronous == []

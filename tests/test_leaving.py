@@ -1,6 +1,8 @@
 """Taking leave: follow-up wish and satisfaction after a need, a tip, goodbye (unit and end to end)."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from rasa_sdk.events import FollowupAction
 
@@ -26,12 +28,13 @@ def test_satisfaction_validation_never_insists():
     from rasa_sdk.executor import CollectingDispatcher
 
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
-    assert form.validate_satisfaction("4", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
-    assert form.validate_satisfaction("je dirais 5 !", dispatcher, make_tracker(), {}) == {"satisfaction": "5"}
-    assert form.validate_satisfaction("bof", dispatcher, make_tracker(), {}) == {"satisfaction": "2"}  # words count too
-    assert form.validate_satisfaction("4/5", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
-    assert form.validate_satisfaction("zkqj", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
-    assert form.validate_satisfaction("9", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
+    assert asyncio.run(form.validate_satisfaction("4", dispatcher, make_tracker(), {})) == {"satisfaction": "4"}
+    assert asyncio.run(form.validate_satisfaction("je dirais 5 !", dispatcher, make_tracker(), {})) == {"satisfaction": "5"}
+    # words count too
+    assert asyncio.run(form.validate_satisfaction("bof", dispatcher, make_tracker(), {})) == {"satisfaction": "2"}
+    assert asyncio.run(form.validate_satisfaction("4/5", dispatcher, make_tracker(), {})) == {"satisfaction": "4"}
+    assert asyncio.run(form.validate_satisfaction("zkqj", dispatcher, make_tracker(), {})) == {"satisfaction": "non_renseigne"}
+    assert asyncio.run(form.validate_satisfaction("9", dispatcher, make_tracker(), {})) == {"satisfaction": "non_renseigne"}
 
 
 def test_comment_is_optional_and_kept_as_typed():
@@ -39,12 +42,12 @@ def test_comment_is_optional_and_kept_as_typed():
 
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
     declined = make_tracker("Non, c'est tout", "deny")
-    assert form.validate_commentaire("Non, c'est tout", dispatcher, declined, {}) == {"commentaire": "non_renseigne"}
+    assert asyncio.run(form.validate_commentaire("Non, c'est tout", dispatcher, declined, {})) == {"commentaire": "non_renseigne"}
     typed = make_tracker("x", "inform")
-    assert form.validate_commentaire("  très   clair, merci <3 ", dispatcher, typed, {}) == {
+    assert asyncio.run(form.validate_commentaire("  très   clair, merci <3 ", dispatcher, typed, {})) == {
         "commentaire": "très clair, merci <3"
     }
-    assert len(form.validate_commentaire("a" * 5000, dispatcher, typed, {})["commentaire"]) == 1000
+    assert len(asyncio.run(form.validate_commentaire("a" * 5000, dispatcher, typed, {}))["commentaire"]) == 1000
 
 
 def test_goodbye_stores_answers_and_gives_a_tip(store_url):
