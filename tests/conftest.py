@@ -27,6 +27,11 @@ def server_settings(request, tmp_path_factory) -> Settings:
     var_dir = tmp_path_factory.mktemp("var")
     database_url, drop = fresh_database_url(request.param, var_dir)
     request.addfinalizer(drop)
+    return settings_for_tests(database_url, var_dir)
+
+
+def settings_for_tests(database_url: str, var_dir) -> Settings:
+    """Servers on free ports of loopback, fresh secrets."""
     web_port = free_port()
     return Settings(
         bind_host="127.0.0.1",

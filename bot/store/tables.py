@@ -286,3 +286,17 @@ class OutgoingMail(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at = Column(UTCDateTime())
     finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later
+
+
+class JobTurn(Base):
+    """Whose turn it is to run a periodic job (bot/jobs/runner.py): one row per job, taken by one
+    conditional UPDATE once the previous turn's lease is over, so each turn runs in one worker
+    of one server only."""
+
+    __tablename__ = "job_turns"
+
+    name = Column(String(80), primary_key=True)
+    holder = Column(String(120), nullable=False)  # host:pid of the worker that took the last turn
+    lease_until = Column(UTCDateTime(), nullable=False)
+    turns = Column(Integer, nullable=False, default=0, server_default="0")
+    last_turn_at = Column(UTCDateTime())

@@ -8,7 +8,6 @@ mediators when a person waits while nobody watches the console (bot/store/live.p
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from bot import calendar_ics, clock
 from bot import settings as bot_settings
 from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import casework, conversations, live
+from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.web.handlers import back_to, db_runner
 
@@ -155,13 +155,9 @@ class LiveRelay:
             except RasaUnavailable:
                 return  # still away: next round
 
-    async def watch_forever(self) -> None:
-        while True:
-            try:
-                await self.watch_once()
-            except Exception:  # the web app must keep serving; the next round retries
-                logger.exception("live watcher round failed")
-            await asyncio.sleep(WATCH_EVERY_SECONDS)
+    def job(self) -> runner.Job:
+        """A round every WATCH_EVERY_SECONDS, in one worker at a time (bot/jobs/runner.py)."""
+        return runner.Job("live_watch", timedelta(seconds=WATCH_EVERY_SECONDS), self.watch_once)
 
 
 # --- routes -----------------------------------------------------------------------------------
