@@ -108,6 +108,17 @@ def test_general_french_rules_read_answers_no_synonym_lists(question, text, expe
     assert result.option is not None and result.option.key == expected, result
 
 
+def test_a_numbered_piste_is_opened_by_its_number_or_its_words():
+    shown = options.for_buttons("utter_answer_next", [
+        {"title": "Oui, merci", "payload": "/affirm"}, {"title": "Pas vraiment", "payload": "/deny"},
+        {"title": "1. Une fiche Google", "payload": '/voir_detail{"detail": "fiche"}'},
+        {"title": "2. Un site vitrine", "payload": '/voir_detail{"detail": "site"}'}])
+    for typed, detail in [("details de la 2", "site"), ("la deuxieme", "site"), ("voir la piste 1", "fiche"),
+                          ("le site vitrine", "site"), ("2", "site")]:
+        assert answers.match(shown, typed).option.key == f'/voir_detail{{"detail": "{detail}"}}', typed
+    assert answers.match(shown, "oui merci").option.key == "/affirm"
+
+
 def test_a_yes_with_a_negative_word_after_it_stays_a_yes_and_c_est_is_not_doubled():
     assert answers.polarity("oui pas de probleme") == 1
     assert answers.polarity("pas pour l'instant") == -1

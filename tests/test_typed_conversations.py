@@ -105,6 +105,7 @@ def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
     say(chat, "avec de l'aide", turns)
     text = say(chat, "un truc qui marche pas", turns)
     assert "Est-ce que cela répond à votre besoin ?" in text
+    assert "Avantages" in say(chat, "details de la 2", turns)  # the second piste's details, typed
     assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment", turns)
     assert "Avez-vous une autre question" in say(chat, "non merci ça ira", turns)
     assert "reprenne contact" in say(chat, "non merci ce sera tout", turns)

@@ -39,7 +39,9 @@ FILLERS = {
     "reponse", "svp", "stp", "merci", "plutot", "je", "j", "prends", "prend", "veux", "voudrais",
     "prefere", "choisis", "ok", "alors", "oui", "va", "pour", "moi", "c", "est", "ce", "sera", "mets",
     "met", "donne", "dirais", "note", "sur", "cinq", "5", "etoiles", "etoile", "bien", "un", "une",
+    "details", "detail", "voir", "plus", "piste", "numero", "no", "solution", "en", "savoir", "ouvrir", "et",
 }
+NUMBERED = re.compile(r"^(\d+)\. ")  # « 2. Un site vitrine »: the buttons of a numbered list
 
 
 # SMS French and common short forms, read as the words they stand for (« tel et mail », « rdv »).
@@ -95,7 +97,8 @@ def expand(text: str) -> str:
 
 
 def _phrases(option: Option) -> list[str]:
-    return [p for p in {expand(option.title), *(expand(s) for s in option.synonyms)} if p]
+    title = NUMBERED.sub("", option.title)  # « 2. Un site vitrine » is said « le site vitrine »
+    return [p for p in {expand(title), *(expand(s) for s in option.synonyms)} if p]
 
 
 def _content(words: str) -> list[str]:
@@ -202,6 +205,11 @@ def match(options: Iterable[Option], text: str, positional: bool = True) -> Resu
         number = _number(typed)
         if number in numeric:
             return Result(numeric[number], [numeric[number]], 100.0)
+    numbered = {int(found.group(1)): o for o in options if (found := NUMBERED.match(o.title))}
+    if numbered:  # « détails de la 2 », « la deuxième »: the item of that number, whatever its place
+        number = _number(typed) or _ordinal(typed)
+        if number in numbered:
+            return Result(numbered[number], [numbered[number]], 100.0)
     if positional and not any(o.polarity for o in options):  # « oui une derniere » is not a position
         position = _ordinal(typed)
         if position is not None and position <= len(options):
