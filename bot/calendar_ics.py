@@ -22,6 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from bot import catalog, clock
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Dossier, Mediator
+from bot.store.statuses import AppointmentStatus
 
 PRODID = "-//Médiation numérique des TPE//Assistant//FR"
 UID_DOMAIN = "mediation-tpe"
@@ -46,7 +47,7 @@ def need_label(dossier: Dossier) -> str:
 def _description(appointment: Appointment) -> str:
     dossier = appointment.dossier
     lines = [f"Référence : {appointment.reference}"]
-    if appointment.status == "annule":
+    if appointment.status == AppointmentStatus.CANCELLED:
         lines.append("Rendez-vous annulé.")
     if dossier.consent_at is not None:  # contact details are only ever stored with consent
         for label, value in (
@@ -60,7 +61,7 @@ def _description(appointment: Appointment) -> str:
 
 
 def _event(appointment: Appointment, stamp: datetime) -> Event:
-    cancelled = appointment.status == "annule"
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("dtstamp", stamp)
@@ -132,7 +133,7 @@ def _for_person(event: Event, appointment: Appointment, person: PersonView) -> N
 def person_invitation(appointment: Appointment, person: PersonView, now: datetime) -> bytes:
     """The person's copy, sent by e-mail: METHOD:REQUEST (or CANCEL once cancelled), the same UID
     and SEQUENCE as the mediator's calendar, so a later version replaces the earlier one."""
-    method = "CANCEL" if appointment.status == "annule" else "REQUEST"
+    method = "CANCEL" if appointment.status == AppointmentStatus.CANCELLED else "REQUEST"
     return _calendar([appointment], None, now, method=method, person=person)
 
 

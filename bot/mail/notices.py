@@ -21,6 +21,7 @@ from bot.mail import compose, links, texts
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail
+from bot.store.statuses import AppointmentStatus, LiveState
 
 PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse"}
 # What each message is, for the console (« l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé »)
@@ -108,7 +109,7 @@ def _invitation(appointment: Appointment, context: Context, values: dict[str, st
         location=slot.place if slot.mode == "sur_place" else None,
     )
     body = calendar_ics.person_invitation(appointment, person, now)
-    method = "CANCEL" if appointment.status == "annule" else "REQUEST"
+    method = "CANCEL" if appointment.status == AppointmentStatus.CANCELLED else "REQUEST"
     return compose.Attachment(f"rendez-vous-{appointment.reference}.ics", f"text/calendar; method={method}", body)
 
 
@@ -135,7 +136,7 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             return recipient
 
     if mail.kind in ("rdv_confirmation", "rdv_rappel"):
-        if appointment is None or appointment.status != "confirme":
+        if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
             return Skip("the appointment was cancelled")
         if appointment.slot.starts_at <= now:
             return Skip("the appointment has begun")
@@ -167,7 +168,7 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
         }
         if mail.kind == "alerte_rendez_vous":
-            if appointment is None or appointment.status != "confirme":
+            if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
                 return Skip("the appointment was cancelled")
             slot = appointment.slot
             values.update(quand=french_date_time(slot.starts_at), mediateur=first_name(slot.mediator.name),
@@ -177,7 +178,7 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
     elif mail.kind == "alerte_direct":
         chat = session.get(LiveChat, mail.payload.get("chat_id"))
-        if dossier is None or chat is None or chat.state != "waiting":
+        if dossier is None or chat is None or chat.state != LiveState.WAITING:
             return Skip("nobody waits any more (joined, left or offered other ways)")
         values = {
             "destinataire": first_name(mediator.name),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import catalog
 from bot.settings import PARIS
 from bot.store.tables import Dossier
+from bot.store.statuses import AppointmentStatus
 
 OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
 
@@ -46,7 +47,7 @@ class Activity:
 
 
 def outcome_of(dossier: Dossier) -> str:
-    if any(a.status == "confirme" for a in dossier.appointments) or dossier.callbacks or dossier.assigned_to \
+    if any(a.status == AppointmentStatus.CONFIRMED for a in dossier.appointments) or dossier.callbacks or dossier.assigned_to \
             or any(a.action == "prise_en_charge" for a in dossier.audit):
         return OUTCOMES[2]
     if dossier.answered:

@@ -15,10 +15,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
+from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000
-TRANSITIONS = {"nouveau": {"en_cours", "clos"}, "en_cours": {"nouveau", "clos"}, "clos": {"en_cours"}}
+TRANSITIONS = {
+    DossierStatus.NEW: {DossierStatus.IN_PROGRESS, DossierStatus.CLOSED},
+    DossierStatus.IN_PROGRESS: {DossierStatus.NEW, DossierStatus.CLOSED},
+    DossierStatus.CLOSED: {DossierStatus.IN_PROGRESS},
+}
 
 
 class CaseworkError(ValueError):
@@ -42,15 +47,15 @@ class QueueEntry:
 
 
 def live_waiting(dossier: Dossier) -> bool:
-    return any(chat.state == "waiting" for chat in dossier.live_chats)
+    return any(chat.state == LiveState.WAITING for chat in dossier.live_chats)
 
 
 def waiting_reason(dossier: Dossier) -> str | None:
     if live_waiting(dossier):
         return "attend un médiateur en direct"
-    if any(chat.state == "active" for chat in dossier.live_chats):
+    if any(chat.state == LiveState.ACTIVE for chat in dossier.live_chats):
         return "échange en direct"
-    if any(a.status == "confirme" for a in dossier.appointments):
+    if any(a.status == AppointmentStatus.CONFIRMED for a in dossier.appointments):
         return "rendez-vous"
     if dossier.callbacks:
         return "rappel"
@@ -58,13 +63,13 @@ def waiting_reason(dossier: Dossier) -> str | None:
         return "réponse insuffisante"
     if dossier.follow_up:
         return "suivi demandé"
-    if dossier.status == "en_cours":
+    if dossier.status == DossierStatus.IN_PROGRESS:
         return "en cours"
     return None
 
 
 def _due(dossier: Dossier) -> datetime | None:
-    moments = [a.slot.starts_at for a in dossier.appointments if a.status == "confirme"]
+    moments = [a.slot.starts_at for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED]
     for callback in dossier.callbacks:
         if callback.deadline:
             moments.append(datetime.combine(callback.deadline, datetime.min.time(), tzinfo=timezone.utc))
@@ -82,14 +87,14 @@ def queue(
         selectinload(Dossier.needs), selectinload(Dossier.appointments).selectinload(Appointment.slot),
         selectinload(Dossier.callbacks), selectinload(Dossier.assignee), selectinload(Dossier.live_chats),
     )
-    query = query.where(Dossier.status == status) if status else query.where(Dossier.status != "clos")
+    query = query.where(Dossier.status == status) if status else query.where(Dossier.status != DossierStatus.CLOSED)
     if mediator_id:
         query = query.where(Dossier.assigned_to == mediator_id)
     entries = []
     for dossier in session.execute(query).scalars():
         if need and not any(n.intent == need for n in dossier.needs):
             continue
-        reason = waiting_reason(dossier) or ("clos" if dossier.status == "clos" else None)
+        reason = waiting_reason(dossier) or (DossierStatus.CLOSED.value if dossier.status == DossierStatus.CLOSED else None)
         if reason is None:
             continue
         entries.append(QueueEntry(dossier, reason, _due(dossier), dossier.created_at))
@@ -110,7 +115,7 @@ class NewRequest:
 def recent_requests(session: Session, *, since: datetime) -> list[NewRequest]:
     """Appointments booked (still confirmed) and call backs requested since `since`, oldest first."""
     appointments = session.execute(
-        select(Appointment).where(Appointment.created_at >= since, Appointment.status == "confirme")
+        select(Appointment).where(Appointment.created_at >= since, Appointment.status == AppointmentStatus.CONFIRMED)
         .options(selectinload(Appointment.dossier).selectinload(Dossier.needs))
     ).scalars()
     callbacks = session.execute(
@@ -123,7 +128,7 @@ def recent_requests(session: Session, *, since: datetime) -> list[NewRequest]:
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
-    counts = {s: 0 for s in ("nouveau", "en_cours", "clos")}
+    counts = {s.value: 0 for s in DossierStatus}
     for (status,) in session.execute(select(Dossier.status)):
         counts[status] = counts.get(status, 0) + 1
     return counts
@@ -134,11 +139,11 @@ def counts_by_status(session: Session) -> dict[str, int]:
 def release_expired(session: Session, *, now: datetime) -> int:
     """Dossiers whose claim lapsed go back to the queue."""
     lapsed = session.execute(
-        select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != "clos")
+        select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != DossierStatus.CLOSED)
     ).scalars().all()
     for dossier in lapsed:
         audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", at=now)
-        dossier.assigned_to, dossier.lease_until, dossier.status = None, None, "nouveau"
+        dossier.assigned_to, dossier.lease_until, dossier.status = None, None, DossierStatus.NEW
     session.commit()
     return len(lapsed)
 
@@ -149,10 +154,10 @@ def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: in
         update(Dossier)
         .where(
             Dossier.id == dossier_id,
-            Dossier.status != "clos",
+            Dossier.status != DossierStatus.CLOSED,
             or_(Dossier.assigned_to.is_(None), Dossier.lease_until < now, Dossier.assigned_to == mediator_id),
         )
-        .values(assigned_to=mediator_id, lease_until=now + timedelta(minutes=lease_minutes), status="en_cours",
+        .values(assigned_to=mediator_id, lease_until=now + timedelta(minutes=lease_minutes), status=DossierStatus.IN_PROGRESS,
                 updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -170,7 +175,7 @@ def holds(dossier: Dossier, mediator_id: int, *, now: datetime) -> bool:
 
 
 def _require_holder(dossier: Dossier, mediator_id: int, is_admin: bool, now: datetime) -> None:
-    if dossier.status == "clos" and not is_admin:
+    if dossier.status == DossierStatus.CLOSED and not is_admin:
         raise CaseworkError("Ce dossier est clos.")
     if not holds(dossier, mediator_id, now=now) and not is_admin:
         raise CaseworkError("Prenez d'abord ce dossier en charge (ou il est déjà pris par quelqu'un d'autre).")
@@ -184,8 +189,8 @@ def _renew(dossier: Dossier, mediator_id: int, lease_minutes: int, now: datetime
 def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool = False, *, now: datetime) -> None:
     _require_holder(dossier, mediator_id, is_admin, now)
     dossier.assigned_to, dossier.lease_until = None, None
-    if dossier.status == "en_cours":
-        dossier.status = "nouveau"
+    if dossier.status == DossierStatus.IN_PROGRESS:
+        dossier.status = DossierStatus.NEW
     audit(session, dossier, mediator_id, "liberation", at=now)
     session.commit()
 
@@ -210,17 +215,17 @@ def add_note(session: Session, dossier: Dossier, mediator_id: int, body: str, le
 
 def change_status(session: Session, dossier: Dossier, mediator_id: int, new_status: str, lease_minutes: int,
                   is_admin: bool = False, *, now: datetime) -> None:
-    if new_status == "clos":
+    if new_status == DossierStatus.CLOSED:
         raise CaseworkError("Pour clore un dossier, utilisez le formulaire de clôture.")
     if new_status not in TRANSITIONS.get(dossier.status, set()):
         raise CaseworkError(f"Passage de « {dossier.status} » à « {new_status} » impossible.")
-    if dossier.status == "clos" and not is_admin:
+    if dossier.status == DossierStatus.CLOSED and not is_admin:
         raise CaseworkError("Seul un administrateur peut rouvrir un dossier clos.")
-    if dossier.status != "clos":
+    if dossier.status != DossierStatus.CLOSED:
         _require_holder(dossier, mediator_id, is_admin, now)
     audit(session, dossier, mediator_id, "statut", f"{dossier.status} → {new_status}", at=now)
     dossier.status = new_status
-    if new_status == "nouveau":
+    if new_status == DossierStatus.NEW:
         dossier.assigned_to, dossier.lease_until = None, None
     else:
         dossier.assigned_to = dossier.assigned_to or mediator_id
@@ -244,7 +249,7 @@ def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, tr
     else:
         corrected_need = None
     dossier.outcome, dossier.triage_correct, dossier.corrected_need = outcome, triage_correct, corrected_need
-    dossier.status, dossier.closed_at = "clos", now
+    dossier.status, dossier.closed_at = DossierStatus.CLOSED, now
     dossier.assigned_to, dossier.lease_until = None, None
     detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
     audit(session, dossier, mediator_id, "cloture", detail, at=now)

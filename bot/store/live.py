@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session, selectinload
 from bot.store import notifications, queries
 from bot.store.casework import audit
 from bot.store.tables import Dossier, LiveChat, Mediator
+from bot.store.statuses import DossierStatus, LiveState
 
-OPEN_STATES = ("waiting", "active")
+OPEN_STATES = (LiveState.WAITING, LiveState.ACTIVE)
 
 
 class LiveError(ValueError):
@@ -96,7 +97,7 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
     if existing is not None:
         return existing
     dossier = queries.get_or_create_dossier(session, conversation_id)
-    chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state="waiting", requested_at=now)
+    chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
     session.add(chat)
     try:
         session.flush()
@@ -133,7 +134,7 @@ def waiting(session: Session) -> list[Waiting]:
     """People waiting for a mediator, longest wait first."""
     rows = session.execute(
         select(LiveChat.id, LiveChat.dossier_id, LiveChat.requested_at)
-        .where(LiveChat.state == "waiting").order_by(LiveChat.requested_at)
+        .where(LiveChat.state == LiveState.WAITING).order_by(LiveChat.requested_at)
     ).all()
     return [Waiting(*row) for row in rows]
 
@@ -143,8 +144,8 @@ def waiting(session: Session) -> list[Waiting]:
 def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *, now: datetime) -> LiveChat:
     """The mediator takes the waiting person (and their dossier); LiveError if someone was quicker."""
     result = session.execute(
-        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state == "waiting")
-        .values(state="active", mediator_id=mediator_id, joined_at=now)
+        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state == LiveState.WAITING)
+        .values(state=LiveState.ACTIVE, mediator_id=mediator_id, joined_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -152,13 +153,14 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *
         chat = session.get(LiveChat, chat_id)
         if chat is None:
             raise LiveError("Cette demande n'existe plus.")
-        if chat.state == "active":
+        if chat.state == LiveState.ACTIVE:
             raise LiveError("Un ou une collègue a déjà rejoint cette personne.")
         raise LiveError("Cette personne n'attend plus : la demande est terminée.")
     chat = session.get(LiveChat, chat_id, populate_existing=True)
     # the dossier follows the person: whoever talks with them holds it (the claim's own audit row)
     dossier = session.get(Dossier, chat.dossier_id)
-    dossier.assigned_to, dossier.lease_until, dossier.status = mediator_id, now + timedelta(minutes=lease_minutes), "en_cours"
+    dossier.assigned_to, dossier.status = mediator_id, DossierStatus.IN_PROGRESS
+    dossier.lease_until = now + timedelta(minutes=lease_minutes)
     audit(session, dossier, mediator_id, "direct_rejoint", at=now)
     session.commit()
     return chat
@@ -166,7 +168,7 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *
 
 def require_writer(chat: LiveChat | None, mediator_id: int) -> LiveChat:
     """Only the mediator who joined may write, and only while the chat is open."""
-    if chat is None or chat.state != "active":
+    if chat is None or chat.state != LiveState.ACTIVE:
         raise LiveError("Il n'y a pas d'échange en direct en cours sur ce dossier.")
     if chat.mediator_id != mediator_id:
         raise LiveError("Seule la personne qui a rejoint cet échange peut y écrire.")
@@ -175,7 +177,7 @@ def require_writer(chat: LiveChat | None, mediator_id: int) -> LiveChat:
 
 def end(session: Session, chat_id: int, ended_by: str, *, now: datetime) -> LiveChat | None:
     """Close the chat; None when it was already closed (someone else ended it first)."""
-    state = "timed_out" if ended_by in ("timeout", "absent") else "ended"
+    state = LiveState.TIMED_OUT if ended_by in ("timeout", "absent") else LiveState.ENDED
     result = session.execute(
         update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state.in_(OPEN_STATES))
         .values(state=state, ended_at=now, ended_by=ended_by)
@@ -195,11 +197,11 @@ def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: da
             ) -> list[tuple[LiveChat, str]]:
     """Chats to end: nobody joined in time ("timeout"), or the mediator went away ("absent")."""
     late = [(chat, "timeout") for chat in session.execute(
-        select(LiveChat).where(LiveChat.state == "waiting",
+        select(LiveChat).where(LiveChat.state == LiveState.WAITING,
                                LiveChat.requested_at < now - timedelta(seconds=pickup_seconds))
     ).scalars()]
     active = session.execute(
-        select(LiveChat).where(LiveChat.state == "active").options(selectinload(LiveChat.mediator))
+        select(LiveChat).where(LiveChat.state == LiveState.ACTIVE).options(selectinload(LiveChat.mediator))
     ).scalars()
     gone = [(chat, "absent") for chat in active if not seen_recently(chat.mediator, idle_minutes, now)]
     return late + gone
@@ -225,14 +227,14 @@ def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *,
     the e-mails in the same transaction (several workers or servers run the watcher). The ids of
     the chats alerted."""
     pending = list(session.execute(
-        select(LiveChat).where(LiveChat.state == "waiting", LiveChat.alerted_at.is_(None)).order_by(LiveChat.id)
+        select(LiveChat).where(LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None)).order_by(LiveChat.id)
     ).scalars())
     if not pending or watching(session, idle_minutes, now=now):
         return []
     alerted = []
     for chat in pending:
         won = session.execute(
-            update(LiveChat).where(LiveChat.id == chat.id, LiveChat.state == "waiting", LiveChat.alerted_at.is_(None))
+            update(LiveChat).where(LiveChat.id == chat.id, LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None))
             .values(alerted_at=now).execution_options(synchronize_session=False)
         ).rowcount == 1
         if not won:

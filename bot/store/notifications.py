@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import outbox
 from bot.store.tables import MEDIATOR_ALERTS, Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail, Slot
+from bot.store.statuses import AppointmentStatus
 
 
 def person_reachable(dossier: Dossier) -> bool:
@@ -88,7 +89,7 @@ def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:
     rows = session.execute(
         select(Appointment, Slot, Dossier).join(Slot, Appointment.slot_id == Slot.id)
         .join(Dossier, Appointment.dossier_id == Dossier.id)
-        .where(Appointment.status == "confirme", Slot.starts_at > now, Slot.starts_at <= window_end,
+        .where(Appointment.status == AppointmentStatus.CONFIRMED, Slot.starts_at > now, Slot.starts_at <= window_end,
                Dossier.consent_at.is_not(None), Dossier.contact_email.is_not(None), Dossier.anonymised_at.is_(None))
     ).all()
     queued = 0

@@ -28,6 +28,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.tables import OutgoingMail
+from bot.store.statuses import MailStatus
 
 CLAIM_SECONDS = 120  # longer than any SMTP exchange (the transport's time-out is 30 s)
 MAX_ATTEMPTS = 12
@@ -48,7 +49,7 @@ def enqueue(session: Session, kind: str, dedupe_key: str, *, dossier_id: int | N
     if existing is not None:
         return None
     mail = OutgoingMail(kind=kind, dedupe_key=dedupe_key, dossier_id=dossier_id, mediator_id=mediator_id,
-                        appointment_id=appointment_id, payload=payload or {}, status="pending",
+                        appointment_id=appointment_id, payload=payload or {}, status=MailStatus.PENDING,
                         next_attempt_at=not_before, message_id=None)
     session.add(mail)
     return mail
@@ -63,9 +64,9 @@ def due_ids(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
 
 def _claimable(now: datetime):
     return or_(
-        and_(OutgoingMail.status == "pending",
+        and_(OutgoingMail.status == MailStatus.PENDING,
              or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= now)),
-        and_(OutgoingMail.status == "sending", OutgoingMail.claimed_until < now),
+        and_(OutgoingMail.status == MailStatus.SENDING, OutgoingMail.claimed_until < now),
     )
 
 
@@ -81,7 +82,7 @@ def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
     result = session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == mail_id, _claimable(now))
-        .values(status="sending", claim_token=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+        .values(status=MailStatus.SENDING, claim_token=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
                 attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False)
     )
@@ -94,7 +95,7 @@ def _finish(session: Session, claim_: Claim, **values) -> bool:
     result = session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == claim_.mail_id, OutgoingMail.claim_token == claim_.token,
-               OutgoingMail.status == "sending")
+               OutgoingMail.status == MailStatus.SENDING)
         .values(claim_token=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -112,11 +113,11 @@ def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
 
 
 def mark_sent(session: Session, claim_: Claim, *, now: datetime) -> bool:
-    return _finish(session, claim_, status="sent", sent_at=now, finished_at=now, last_error=None)
+    return _finish(session, claim_, status=MailStatus.SENT, sent_at=now, finished_at=now, last_error=None)
 
 
 def mark_dropped(session: Session, claim_: Claim, why: str, *, now: datetime) -> bool:
-    return _finish(session, claim_, status="dropped", finished_at=now, last_error=why[:500])
+    return _finish(session, claim_, status=MailStatus.DROPPED, finished_at=now, last_error=why[:500])
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -127,8 +128,8 @@ def mark_refused(session: Session, claim_: Claim, error: str, *, permanent: bool
     """The server said no: try again later with a longer wait, or give up (permanent or too many)."""
     attempts = session.execute(select(OutgoingMail.attempts).where(OutgoingMail.id == claim_.mail_id)).scalar_one()
     if permanent or attempts >= MAX_ATTEMPTS:
-        return _finish(session, claim_, status="failed", finished_at=now, last_error=error[:500])
-    return _finish(session, claim_, status="pending", last_error=error[:500],
+        return _finish(session, claim_, status=MailStatus.FAILED, finished_at=now, last_error=error[:500])
+    return _finish(session, claim_, status=MailStatus.PENDING, last_error=error[:500],
                    next_attempt_at=now + retry_delay(attempts))
 
 
@@ -139,7 +140,7 @@ def prune(session: Session, *, now: datetime) -> int:
     """Forget the messages done with (sent, dropped, failed) more than KEEP_DONE_DAYS ago."""
     result = session.execute(
         delete(OutgoingMail)
-        .where(OutgoingMail.status.in_(("sent", "dropped", "failed")),
+        .where(OutgoingMail.status.in_((MailStatus.SENT, MailStatus.DROPPED, MailStatus.FAILED)),
                OutgoingMail.finished_at < now - timedelta(days=KEEP_DONE_DAYS))
         .execution_options(synchronize_session=False)
     )
@@ -159,7 +160,7 @@ def counts(session: Session) -> dict[str, int]:
 def failed_for_dossier(session: Session, dossier_id: int, kinds: frozenset[str] | set[str]) -> list[OutgoingMail]:
     """The dossier's messages of these kinds given up (refused for good, or too many attempts), oldest first."""
     return list(session.execute(
-        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier_id, OutgoingMail.status == "failed",
+        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier_id, OutgoingMail.status == MailStatus.FAILED,
                                    OutgoingMail.kind.in_(sorted(kinds)))
         .order_by(OutgoingMail.finished_at, OutgoingMail.id)
     ).scalars())
@@ -170,7 +171,7 @@ def dossiers_with_failures(session: Session, dossier_ids: list[int], kinds: froz
     if not dossier_ids:
         return set()
     return set(session.execute(
-        select(OutgoingMail.dossier_id).where(OutgoingMail.dossier_id.in_(dossier_ids), OutgoingMail.status == "failed",
+        select(OutgoingMail.dossier_id).where(OutgoingMail.dossier_id.in_(dossier_ids), OutgoingMail.status == MailStatus.FAILED,
                                               OutgoingMail.kind.in_(sorted(kinds)))
     ).scalars())
 
@@ -178,6 +179,6 @@ def dossiers_with_failures(session: Session, dossier_ids: list[int], kinds: froz
 def failed_since(session: Session, since: datetime) -> list[OutgoingMail]:
     """Every message given up since `since`, newest first (the admins' list)."""
     return list(session.execute(
-        select(OutgoingMail).where(OutgoingMail.status == "failed", OutgoingMail.finished_at >= since)
+        select(OutgoingMail).where(OutgoingMail.status == MailStatus.FAILED, OutgoingMail.finished_at >= since)
         .order_by(OutgoingMail.finished_at.desc(), OutgoingMail.id.desc())
     ).scalars())

@@ -21,6 +21,7 @@ from bot.store.tables import (
     Slot,
     utcnow,
 )
+from bot.store.statuses import AppointmentStatus
 
 
 class SlotTaken(Exception):
@@ -173,7 +174,7 @@ def get_dossier(session: Session, dossier_id: int) -> Dossier | None:
 
 def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
     """The dossier as plain data (for `--json` and the console)."""
-    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return {
         "id": dossier.id,
@@ -228,7 +229,7 @@ def summary(dossier: Dossier) -> str:
         parts.append(f"Pistes présentées ({verdict}) : {', '.join(dossier.solutions)}.")
     if dossier.redirect:
         parts.append(f"Orienté vers : {', '.join(dossier.redirect)}.")
-    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     if appointment:
         parts.append(f"Rendez-vous {appointment.reference} le {appointment.slot.starts_at:%d/%m/%Y %H:%M} UTC.")
     if dossier.callbacks:
@@ -285,7 +286,7 @@ def open_slots(session: Session, mediator: Mediator, starts: list[datetime], min
 
 def free_slots(session: Session, after: datetime, limit: int = 3) -> list[Slot]:
     """The next slots without a confirmed appointment."""
-    booked = select(Appointment.slot_id).where(Appointment.status == "confirme")
+    booked = select(Appointment.slot_id).where(Appointment.status == AppointmentStatus.CONFIRMED)
     return list(
         session.execute(
             select(Slot)
@@ -329,8 +330,8 @@ def cancel_appointment(session: Session, reference: str) -> Appointment | None:
     appointment = session.execute(
         select(Appointment).where(Appointment.reference == reference.strip().upper())
     ).scalar_one_or_none()
-    if appointment is not None and appointment.status != "annule":
-        appointment.status = "annule"
+    if appointment is not None and appointment.status != AppointmentStatus.CANCELLED:
+        appointment.status = AppointmentStatus.CANCELLED
         appointment.sequence += 1
     return appointment
 
@@ -344,7 +345,7 @@ def move_appointment(session: Session, reference: str, slot_id: int) -> Appointm
     appointment = session.execute(
         select(Appointment).where(Appointment.reference == reference.strip().upper())
     ).scalar_one_or_none()
-    if appointment is None or appointment.status != "confirme":
+    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
         raise ValueError(f"no confirmed appointment {reference}")
     if session.get(Slot, slot_id) is None:
         raise ValueError(f"no slot {slot_id}")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.settings import PARIS
 from bot.store.tables import Dossier
+from bot.store.statuses import AppointmentStatus
 
 COLUMNS = [
     "id", "created_at", "status", "needs", "confirmed", "maturity_level", "skill_level", "nature",
@@ -52,7 +53,7 @@ def dossier_row(dossier: Dossier, include_personal: bool = False) -> list[str]:
         dossier.nature,
         dossier.answered,
         ";".join(dossier.redirect or []),
-        any(a.status == "confirme" for a in dossier.appointments),
+        any(a.status == AppointmentStatus.CONFIRMED for a in dossier.appointments),
         bool(dossier.callbacks),
         dossier.satisfaction,
         _paris(dossier.closed_at),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
 from bot.store.tables import Appointment, Dossier, DossierAudit
+from bot.store.statuses import AppointmentStatus, DossierStatus
 
 ERASED = "[effacé]"
 
@@ -120,13 +121,13 @@ def last_activity(dossier: Dossier, last_event: datetime | None) -> datetime:
     """When the person last did something: their last message in Rasa's table, else the dossier's
     last change; a confirmed appointment still to come counts as activity."""
     moments = [last_event or dossier.updated_at or dossier.created_at]
-    moments += [a.slot.starts_at for a in dossier.appointments if a.status == "confirme"]
+    moments += [a.slot.starts_at for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED]
     return max(moments)
 
 
 def in_progress(session: Session, dossier: Dossier, cutoff: datetime, now: datetime) -> bool:
     """An open case a mediator is still working on: held now, or a mediator acted on it since the cutoff."""
-    if dossier.status == "clos":
+    if dossier.status == DossierStatus.CLOSED:
         return False
     if dossier.assigned_to is not None and dossier.lease_until is not None and dossier.lease_until >= now:
         return True
@@ -203,6 +204,6 @@ def erase_person(session: Session, dossier_id: int, actor_id: int | None, *, now
         return False
     anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
     for appointment in dossier.appointments:  # no one to meet any more: free the slot
-        if appointment.status == "confirme" and appointment.slot.starts_at > now:
-            appointment.status = "annule"
+        if appointment.status == AppointmentStatus.CONFIRMED and appointment.slot.starts_at > now:
+            appointment.status = AppointmentStatus.CANCELLED
     return True

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import casework, notifications, queries
 from bot.store.tables import Appointment, Slot
+from bot.store.statuses import AppointmentStatus
 
 
 class SelfServiceError(ValueError):
@@ -23,7 +24,7 @@ def appointment(session: Session, reference: str) -> Appointment | None:
 def _changeable(found: Appointment | None, now: datetime) -> Appointment:
     if found is None:
         raise SelfServiceError("Ce rendez-vous n'existe plus.")
-    if found.status != "confirme":
+    if found.status != AppointmentStatus.CONFIRMED:
         raise SelfServiceError("Ce rendez-vous est déjà annulé.")
     if found.slot.starts_at <= now:
         raise SelfServiceError("L'heure de ce rendez-vous est passée : il ne peut plus être modifié ici.")

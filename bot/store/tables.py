@@ -22,10 +22,11 @@ from sqlalchemy import text as sa_text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
+from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState, MailStatus
 
 Base = declarative_base()
 
-DOSSIER_STATUSES = ("nouveau", "en_cours", "clos")
+DOSSIER_STATUSES = tuple(DossierStatus)
 SLOT_MODES = ("telephone", "visio", "sur_place")  # how an appointment is held
 # e-mails a mediator may choose to get (bot/mail/notices.py); « direct »: someone waits in the live
 # chat and nobody is present in the console (bot/store/live.py: alert_unwatched)
@@ -65,7 +66,7 @@ class Dossier(Base):
     conversation_id = Column(String(255), nullable=False, unique=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
-    status = Column(String(20), nullable=False, default="nouveau")
+    status = Column(String(20), nullable=False, default=DossierStatus.NEW.value)
     profile = Column(JSON, nullable=False, default=dict)  # entreprise, secteur, effectif, code_postal, role
     maturity_level = Column(Integer)
     skill_level = Column(String(20))
@@ -162,8 +163,8 @@ class Appointment(Base):
             "uq_appointment_active_slot",
             "slot_id",
             unique=True,
-            sqlite_where=Column("status", String(20)) == "confirme",
-            postgresql_where=Column("status", String(20)) == "confirme",
+            sqlite_where=Column("status", String(20)) == AppointmentStatus.CONFIRMED.value,
+            postgresql_where=Column("status", String(20)) == AppointmentStatus.CONFIRMED.value,
         ),
     )
 
@@ -171,7 +172,7 @@ class Appointment(Base):
     slot_id = Column(Integer, ForeignKey("slots.id"), nullable=False)
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
     reference = Column(String(20), nullable=False, unique=True)
-    status = Column(String(20), nullable=False, default="confirme")  # confirme | annule
+    status = Column(String(20), nullable=False, default=AppointmentStatus.CONFIRMED.value)  # AppointmentStatus
     sequence = Column(Integer, nullable=False, default=0, server_default="0")  # +1 when moved or cancelled
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
@@ -243,7 +244,7 @@ class LiveChat(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
-    state = Column(String(20), nullable=False, default="waiting")  # waiting | active | ended | timed_out
+    state = Column(String(20), nullable=False, default=LiveState.WAITING.value)  # LiveState
     requested_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
     joined_at = Column(UTCDateTime())
@@ -276,7 +277,7 @@ class OutgoingMail(Base):
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), index=True)
     appointment_id = Column(Integer, ForeignKey("appointments.id", ondelete="CASCADE"))
     payload = Column(JSON, nullable=False, default=dict)  # non-personal details (sequence, token nonce…)
-    status = Column(String(20), nullable=False, default="pending")  # pending | sending | sent | failed | dropped
+    status = Column(String(20), nullable=False, default=MailStatus.PENDING.value)  # MailStatus
     attempts = Column(Integer, nullable=False, default=0, server_default="0")
     next_attempt_at = Column(UTCDateTime())  # None: as soon as possible
     claim_token = Column(String(40))

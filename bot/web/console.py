@@ -24,10 +24,11 @@ from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
 from bot.web import account
 from bot.web import live as live_web
 from bot.web.handlers import back_to, db_runner
+from bot.store.statuses import AppointmentStatus, DossierStatus
 
 PREFIX = "/mediateurs"
 FAILED_MAILS_DAYS = 30  # the team page lists the e-mails given up this recently
-STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
+STATUS_LABELS = {DossierStatus.NEW: "Nouveau", DossierStatus.IN_PROGRESS: "En cours", DossierStatus.CLOSED: "Clos"}
 # who said a transcript line (a mediator: their first name); console.js has the same labels
 SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
 # how a live exchange ended (LiveChat.ended_by)
@@ -233,7 +234,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             now = clock.now()
             token = accounts.calendar_token(session, mediator)
             session.commit()
-            booked = {a.slot_id for a in session.query(Appointment).filter(Appointment.status == "confirme")}
+            booked = {a.slot_id for a in session.query(Appointment).filter(Appointment.status == AppointmentStatus.CONFIRMED)}
             return {
                 "appointments": casework.upcoming_appointments(session, me.id, now),
                 "free_slots": [s for s in mediator.slots if s.starts_at >= now and s.id not in booked][:40],

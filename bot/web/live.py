@@ -23,6 +23,7 @@ from bot.store import casework, conversations, live
 from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.web.handlers import back_to, db_runner
+from bot.store.statuses import LiveState
 
 logger = logging.getLogger(__name__)
 MAX_LIVE_MESSAGE_CHARS = 2000
@@ -91,7 +92,7 @@ class LiveRelay:
         """End a chat (if nobody ended it first) and resume the assistant; False if already ended."""
         def run(session):
             before = session.get(LiveChat, chat_id)
-            was_waiting = before is not None and before.state == "waiting"
+            was_waiting = before is not None and before.state == LiveState.WAITING
             chat = live.end(session, chat_id, ended_by, now=clock.now())
             if chat is None:
                 return None
@@ -130,7 +131,7 @@ class LiveRelay:
         def find(session):
             now = clock.now()
             recent = session.query(LiveChat).filter(
-                LiveChat.state.in_(("ended", "timed_out")),
+                LiveChat.state.in_((LiveState.ENDED, LiveState.TIMED_OUT)),
                 LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
                 LiveChat.ended_at > now - timedelta(hours=6),
             ).order_by(LiveChat.id).all()
@@ -246,7 +247,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
                 "state": chat.state,
                 "ended_by": chat.ended_by,
                 "mediator": chat.mediator.name if chat.mediator else None,
-                "mine": chat.mediator_id == me.id and chat.state == "active",
+                "mine": chat.mediator_id == me.id and chat.state == LiveState.ACTIVE,
                 "lines": [
                     {"id": line.event_id, "speaker": line.speaker, "author": line.author, "text": line.text,
                      "at": line.at.isoformat()}
