@@ -1,12 +1,15 @@
 """Taking leave: follow-up wish and satisfaction after a need, a tip, goodbye (unit and end to end)."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 import pytest
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
-from bot import knowledge
-from bot.store import db, queries
+from bot import catalog, clock, knowledge
+from bot.store import casework, db, queries
+from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored
 
 
@@ -19,7 +22,7 @@ def test_take_leave_asks_only_after_a_need():
     messages, events = run(ActionTakeLeave(), make_tracker("au revoir", "goodbye"))
     assert responses(messages) == ["utter_goodbye"] and events == []
     _, events = run(ActionTakeLeave(), make_tracker("au revoir", "goodbye", slots={"besoin_confirme": True}))
-    assert events == [FollowupAction("satisfaction_form")]
+    assert events == [SlotSet("echecs_validation", 0), FollowupAction("satisfaction_form")]
 
 
 def test_satisfaction_validation_never_insists():
@@ -50,11 +53,96 @@ def test_comment_is_optional_and_kept_as_typed():
 def test_goodbye_stores_answers_and_gives_a_tip(store_url):
     slots = {"besoin": "naviguer_internet", "suivi": True, "satisfaction": "4", "commentaire": "Rapide"}
     messages, _ = run(ActionGoodbye(), make_tracker("4", slots=slots))
-    assert responses(messages) == ["utter_tip", "utter_follow_up_noted", "utter_goodbye"]
+    # a follow-up wished without consent nor contact: said plainly, and no date in the queue
+    assert responses(messages) == ["utter_tip", "utter_follow_up_without_contact", "utter_goodbye"]
     assert messages[0]["conseil"] == knowledge.entry("naviguer_internet").tip
     dossier = stored(store_url)
-    assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True
+    assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["follow_up_on"] is None
     assert dossier["satisfaction_comment"] == "Rapide"
+
+
+TODAY_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday
+
+
+def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis(store_url, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
+    slots = {"besoin": "presence_en_ligne", "reponse_utile": True, "solutions_presentees": ["fiche_etablissement"],
+             "echeance": "2026-12-20", "echeance_confirmee": True, "suivi": True, "synthese": True,
+             "consentement": True, "consentement_le": TODAY_UTC.isoformat(), "adresse_email": "marie@exemple.fr",
+             "satisfaction": "5", "commentaire": "non_renseigne"}
+    messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
+    assert responses(messages) == ["utter_follow_up_planned", "utter_synthesis_sent", "utter_goodbye"]
+    assert messages[0]["date"] == "lundi 28 décembre"  # a week after Sunday 20 December, on a weekday
+    assert messages[1]["email"] == "marie@exemple.fr"
+    dossier = stored(store_url)
+    assert dossier["deadline"] == "2026-12-20" and dossier["follow_up_on"] == "2026-12-28"
+    assert dossier["contact"]["email"] == "marie@exemple.fr" and dossier["contact"]["consent_at"]
+    assert "Suivi à faire le 28/12/2026, échéance le 20/12/2026." in dossier["summary"]
+    with db.session(store_url) as session:
+        assert [(m.kind, m.status) for m in session.query(OutgoingMail)] == [("synthese", "pending")]
+        [entry] = casework.queue(session, now=TODAY_UTC)
+        assert entry.reason == "suivi à faire le 28/12/2026" and entry.due.date() == date(2026, 12, 28)
+    # asked twice (a second leave-taking), the synthesis is still queued once
+    run(ActionGoodbye(), make_tracker("non", slots=slots))
+    with db.session(store_url) as session:
+        assert session.query(OutgoingMail).count() == 1
+
+
+def test_without_a_deadline_the_follow_up_is_a_few_weeks_later_and_refused_consent_keeps_nothing(store_url, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
+    assert catalog.follow_up_date(None, date(2026, 12, 1)) == date(2026, 12, 22)
+    assert catalog.follow_up_date(date(2026, 12, 11), date(2026, 12, 1)) == date(2026, 12, 18)
+    slots = {"besoin": "presence_en_ligne", "solutions_presentees": ["fiche_etablissement"], "echeance": "non_renseigne",
+             "suivi": True, "synthese": True, "consentement": False, "adresse_email": None, "satisfaction": "3"}
+    messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
+    assert responses(messages) == ["utter_tip", "utter_follow_up_without_contact", "utter_synthesis_without_email",
+                                   "utter_goodbye"]
+    dossier = stored(store_url)
+    assert dossier["follow_up"] is True and dossier["follow_up_on"] is None and dossier["deadline"] is None
+    assert dossier["contact"] == {"name": None, "email": None, "phone": None, "consent_at": None}
+    with db.session(store_url) as session:
+        assert session.query(OutgoingMail).count() == 0
+
+
+def _asked(slots: dict) -> list[str]:
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form = ValidateSatisfactionForm()
+    return asyncio.run(form.required_slots([], CollectingDispatcher(), make_tracker(slots=slots), {}))
+
+
+def test_the_leave_taking_questions_asked_depend_on_what_is_known():
+    end = ["satisfaction", "commentaire"]
+    assert _asked({}) == ["synthese", *end]  # no pistes: nothing to act on, nothing to follow up
+    pistes = {"solutions_presentees": ["fiche_etablissement"]}
+    assert _asked(pistes) == ["echeance", "suivi", "synthese", *end]
+    assert _asked({**pistes, "echeance": "2026-12-20"}) == ["echeance", "echeance_confirmee", "suivi", "synthese", *end]
+    wants = {**pistes, "echeance": "non_renseigne", "suivi": True, "synthese": False}
+    assert _asked(wants) == ["echeance", "suivi", "synthese", "consentement", *end]
+    consented = {**wants, "consentement": True, "consentement_le": TODAY_UTC.isoformat()}
+    assert _asked(consented) == ["echeance", "suivi", "synthese", "contact_coordonnees", *end]
+    # a phone given earlier (a call back) is enough for the follow-up; the synthesis needs an e-mail
+    known_phone = {**consented, "contact_coordonnees": "+33612345678"}
+    assert _asked(known_phone)[-3:] == ["synthese", *end]
+    assert _asked({**known_phone, "synthese": True})[-4:] == ["synthese", "adresse_email", *end]
+    known_email = {**consented, "synthese": True, "contact_coordonnees": "paul@exemple.fr"}
+    assert _asked(known_email)[-3:] == ["synthese", *end]
+
+
+def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
+    typed = make_tracker("x", "inform")
+    assert form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {})["adresse_email"] == \
+        "marie.dupont@exemple.fr"
+    assert form.validate_adresse_email("passer", dispatcher, typed, {}) == {"adresse_email": "non_renseigne",
+                                                                          "echecs_validation": 0}
+    phone = form.validate_adresse_email("06 12 34 56 78", dispatcher, typed, {})
+    assert phone["adresse_email"] is None and phone["contact_coordonnees"] == "+33612345678"  # kept for the follow-up
+    assert dispatcher.messages[-1]["response"] == "utter_invalid_email"
 
 
 def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):

@@ -101,6 +101,11 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _lower_first(text: str) -> str:
+    """No capital after a colon (« URSSAF » stays as it is)."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
     """The exchange as the dossier holds it when the message is sent: needs, pistes, structures,
     next steps (appointment, call back, follow-up, deadline, a tip)."""
@@ -116,7 +121,7 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
         if found is None:
             found = next((s for n in catalog.needs() if (s := knowledge.solution(n.id, solution_id)) is not None), None)
         if found is not None:
-            solutions.append(f"{found.title} : {found.description}")
+            solutions.append(f"{found.title} : {_lower_first(found.description)}")
     structures = [s for s in (referrals.by_id(i) for i in dossier.redirect or []) if s is not None]
     steps = []
     appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
@@ -132,13 +137,13 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
         steps.append(f"Nous reprendrons contact avec vous vers le {french_date(dossier.follow_up_on, today)}, "
                      "pour voir si cela a marché.")
     if needs:
-        steps.append(f"Un conseil : {knowledge.entry(needs[0].id).tip}")
+        steps.append(f"Un conseil : {_lower_first(knowledge.entry(needs[0].id).tip)}")
     steps.append("Vous pouvez revenir vers nous à tout moment, sur notre site ou par téléphone.")
     return {
         "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
         "besoins": _lines(_capitalised(n.phrase) + "." for n in needs),
         "pistes": _lines(solutions),
-        "structures": _lines(f"{s.name} ({s.url}) : {s.why[:1].lower()}{s.why[1:]}" for s in structures),
+        "structures": _lines(f"{s.name} ({s.url}) : {_lower_first(s.why)}" for s in structures),
         "suite": _lines(steps),
     }
 
