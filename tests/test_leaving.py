@@ -1,6 +1,7 @@
 """Taking leave: follow-up wish and satisfaction after a need, a tip, goodbye (unit and end to end)."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timezone
 
 import pytest
@@ -150,17 +151,79 @@ def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
         queries.record_leave(session, "x", None, 7)
 
 
-def test_leave_taking_end_to_end(chat, servers):
-    chat.from_menu("/presence_en_ligne")
-    chat.say("non")  # no questions
-    chat.say("oui")  # the answer helped
-    text = chat.texts(chat.say("au revoir, bonne journée"))
-    assert "reprenne contact" in text
-    assert "de 1 à 5" in chat.texts(chat.say("oui"))
-    assert "ajouter un mot" in chat.texts(chat.say("4"))
-    text = chat.texts(chat.say("Très clair, merci"))
-    assert "Merci de votre visite" in text
+def say(chat, text: str) -> str:
+    assert not text.startswith("/"), "typed, never a payload"
+    return chat.texts(chat.say(text)).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, servers):
+    """Typed as on a phone: a deadline said back, a follow-up after it with consent and a phone,
+    stored in the dossier, shown by `bot dossiers show`, in the console's queue and dossier page."""
+    import subprocess
+    import sys
+
+    from tests.console_client import Console, make_account
+
+    say(chat, "je voudrais que les gens trouvent mon salon sur internet, personne me connait")
+    say(chat, "oui")
+    assert "Est-ce que cela répond" in say(chat, "non")  # no questions
+    say(chat, "oui merci")  # the answer helped
+    assert "avez-vous une échéance" in say(chat, "au revoir, bonne journée")
+    text = say(chat, "avant le 20 décembre")
+    assert "20 décembre, c'est bien ça ?" in text
+    text = say(chat, "oui c'est ça")
+    assert "reprenne contact avec vous vers le" in text
+    assert "résumé de notre échange" in say(chat, "oui volontiers")
+    text = say(chat, "non merci")
+    assert "Pour reprendre contact avec vous, nous gardons votre téléphone ou votre e-mail" in text
+    assert "À quel numéro de téléphone ou à quelle adresse e-mail" in say(chat, "oui d'accord")
+    assert "de 1 à 5" in say(chat, "06 12 34 56 78")
+    assert "ajouter un mot" in say(chat, "4")
+    text = say(chat, "Très clair, merci")
+    assert "reprendra contact avec vous vers le" in text and "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
         dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
     assert dossier["satisfaction_comment"] == "Très clair, merci"
+    assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
+    deadline, follow_up_on = date.fromisoformat(dossier["deadline"]), date.fromisoformat(dossier["follow_up_on"])
+    assert (deadline.month, deadline.day) == (12, 20)  # whatever today is: never in the past
+    assert 7 <= (follow_up_on - deadline).days <= 9 and follow_up_on.weekday() < 5  # a week after, on a weekday
+    said = f"{follow_up_on:%d/%m/%Y}"
+    assert f"Suivi à faire le {said}" in dossier["summary"]
+
+    shown = subprocess.run([sys.executable, "-m", "bot.cli", "dossiers", "show", str(dossier["id"])],
+                           env={**os.environ, "DATABASE_URL": servers.database_url},
+                           capture_output=True, text=True, timeout=120)
+    assert f'follow_up_on: "{follow_up_on.isoformat()}"' in shown.stdout, shown.stdout + shown.stderr
+    assert f'deadline: "{deadline.isoformat()}"' in shown.stdout
+
+    console = Console(servers)
+    console.login(make_account(servers))
+    queue = console.get("/file").text
+    row = queue[queue.index(f"/dossiers/{dossier['id']}\""):]
+    assert f"suivi à faire le {said}" in row[:2000]
+    page = console.get(f"/dossiers/{dossier['id']}").text
+    assert f"à faire le {said}, pour voir si les pistes ont marché" in page
+    assert f"échéance de la personne : {deadline:%d/%m/%Y}" in page
+
+
+def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat, servers):
+    """The pistes did not help and the mediator was declined: the deadline and the follow-up are
+    still offered (something to act on), « non » to each, then satisfaction; no contact kept."""
+    say(chat, "je voudrais que les gens trouvent mon salon sur internet, personne me connait")
+    say(chat, "oui")
+    assert "Est-ce que cela répond" in say(chat, "non")
+    assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment")
+    assert "Avez-vous une autre question" in say(chat, "non merci")
+    text = say(chat, "non merci ce sera tout")
+    assert "échéance" in text  # pistes were given: the deadline comes first
+    assert "reprenne contact" in say(chat, "pas d'échéance")
+    assert "résumé" in say(chat, "non pas besoin")
+    assert "de 1 à 5" in say(chat, "nan c'est bon")
+    say(chat, "5")
+    assert "bonne continuation" in say(chat, "non")
+    with db.session(servers.database_url) as session:
+        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+    assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
+    assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5

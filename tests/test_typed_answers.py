@@ -118,6 +118,16 @@ def test_a_typed_choice_becomes_the_button_it_means():
     assert read["intent"]["name"] == "affirm" and read["typed_answer"]["option"] == "Oui, allons-y"
 
 
+def test_inside_a_form_a_short_yes_or_no_first_is_the_answer_whatever_it_names():
+    from bot.channels.typed_answers import reinterpret
+
+    typed = _parse("oui envoyez-le moi par mail", "naviguer_internet")  # « mail » reads as a need
+    assert reinterpret(typed, _question("utter_ask_synthese"), in_form=True)["intent"]["name"] == "affirm"
+    assert reinterpret(typed, _question("utter_ask_synthese"))["intent"]["name"] == "naviguer_internet"  # no form
+    longer = _parse("non, je voulais savoir comment vendre mes paniers en ligne", "nouveaux_services_digitaux")
+    assert reinterpret(longer, _question("utter_ask_synthese"), in_form=True) == longer
+
+
 def test_a_message_that_says_more_keeps_its_own_reading():
     from bot.channels.typed_answers import reinterpret
 

@@ -23,6 +23,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.language import answers, options
+from bot.textnorm import normalize
 
 logger = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^/([\w-]+)(\{.*\})?$", re.DOTALL)
@@ -33,6 +34,9 @@ GENERIC_INTENTS = {"affirm", "deny", "thank", "greet", "goodbye", "dont_know", "
 # option's phrases nearly word for word.
 SURE = 95.0
 MAX_WORDS_OVERRIDING = 6
+# Inside a form, a short answer to a yes/no question that starts with yes or no is that answer,
+# whatever else it names (« oui envoyez-le moi par mail » is not a question about e-mail).
+YES_NO_FIRST_WORDS = {"oui", "ouais", "ok", "okay", "non", "nan", "volontiers"}
 
 
 def last_question(events: list) -> dict | None:
@@ -48,8 +52,11 @@ def last_question(events: list) -> dict | None:
     return None
 
 
-def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, Any]:
-    """`parse_data` with the intent and entities of the button the typed text means, if any."""
+def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool = False) -> dict[str, Any]:
+    """`parse_data` with the intent and entities of the button the typed text means, if any.
+
+    `in_form`: the question was asked by an active form (then a short « oui … » / « non … » to a
+    yes/no question is its answer)."""
     text = (parse_data.get("text") or "").strip()
     if question is None or not text or text.startswith("/"):
         return parse_data
@@ -61,7 +68,11 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, 
     intent, entities = _payload(result.option.key)
     nlu_intent = (parse_data.get("intent") or {}).get("name")
     words = len(text.split())
-    if nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING):
+    typed_words = normalize(text).split()
+    yes_or_no_first = (in_form and intent in ("affirm", "deny") and words <= MAX_WORDS_OVERRIDING
+                       and bool(typed_words) and typed_words[0] in YES_NO_FIRST_WORDS)
+    if (nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING)
+            and not yes_or_no_first):
         return parse_data
     logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
     kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in entities]
@@ -88,7 +99,7 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
     if tracker is None:
         return parse_data
     try:
-        return reinterpret(parse_data, last_question(list(tracker.events)))
+        return reinterpret(parse_data, last_question(list(tracker.events)), in_form=bool(tracker.active_loop_name))
     except Exception:  # never lose a message over this: the NLU's reading stands
         logger.exception("typed answer not matched")
         return parse_data
