@@ -152,8 +152,13 @@ def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
 
 
 def say(chat, text: str) -> str:
+    """Typed, never a payload; every leave-taking turn stays chat-sized (tests/test_answer_size.py)."""
+    from tests.test_answer_size import MAX_TURN_WORDS, words
+
     assert not text.startswith("/"), "typed, never a payload"
-    return chat.texts(chat.say(text)).replace("\u202f", " ").replace("\u00a0", " ")
+    replies = chat.say(text)
+    assert words(replies) <= MAX_TURN_WORDS and len(replies) <= 4, replies
+    return chat.texts(replies).replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, servers):
