@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
 from bot import catalog, clock, knowledge
-from bot.store import casework, db, queries
+from bot.store import casework, db, queries, retention
 from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored
 
@@ -87,6 +87,12 @@ def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis
     run(ActionGoodbye(), make_tracker("non", slots=slots))
     with db.session(store_url) as session:
         assert session.query(OutgoingMail).count() == 1
+    # erased at the person's request: nobody to contact, out of the queue
+    with db.session(store_url) as session:
+        assert retention.erase_person(session, dossier["id"], None, now=TODAY_UTC)
+        session.commit()
+        assert casework.queue(session, now=TODAY_UTC) == []
+    assert stored(store_url)["follow_up_on"] is None
 
 
 def test_without_a_deadline_the_follow_up_is_a_few_weeks_later_and_refused_consent_keeps_nothing(store_url, monkeypatch):

@@ -58,7 +58,7 @@ def waiting_reason(dossier: Dossier) -> str | None:
         return "réponse insuffisante"
     if dossier.follow_up and dossier.follow_up_on:
         return f"suivi à faire le {dossier.follow_up_on:%d/%m/%Y}"
-    if dossier.follow_up:
+    if dossier.follow_up and dossier.anonymised_at is None:
         return "suivi demandé"
     if dossier.status == "en_cours":
         return "en cours"
