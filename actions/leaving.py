@@ -96,8 +96,9 @@ class ActionAskLeaveConsent(Action):
             purposes.append("vous envoyer le résumé")
         if tracker.get_slot("suivi") is True:
             purposes.append("reprendre contact avec vous")
+        means = "votre téléphone ou votre e-mail" if tracker.get_slot("suivi") is True else "votre adresse e-mail"
         dispatcher.utter_message(response="utter_ask_consentement_suivi", objet=" et ".join(purposes),
-                                 duree=catalog.retention_months())
+                                 coordonnees=means, duree=catalog.retention_months())
         return []
 
 
@@ -123,8 +124,9 @@ class ValidateSatisfactionForm(ContactValidation, DeadlineValidation):
                 email, phone = known_contact(tracker)
                 if synthesis and email is None:
                     slots.append("adresse_email")  # serves the follow-up too
-                elif follow_up and email is None and phone is None:
-                    slots.append("contact_coordonnees")
+                skipped_email = not synthesis or tracker.get_slot("adresse_email") == NOT_GIVEN
+                if follow_up and email is None and phone is None and skipped_email:
+                    slots.append("contact_coordonnees")  # no e-mail for the synthesis: a phone will do
         return [*slots, "satisfaction", "commentaire"]
 
     def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:

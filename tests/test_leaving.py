@@ -134,6 +134,11 @@ def test_the_leave_taking_questions_asked_depend_on_what_is_known():
     known_phone = {**consented, "contact_coordonnees": "+33612345678"}
     assert _asked(known_phone)[-3:] == ["synthese", *end]
     assert _asked({**known_phone, "synthese": True})[-4:] == ["synthese", "adresse_email", *end]
+    both = {**consented, "synthese": True}
+    assert _asked(both)[-4:] == ["synthese", "adresse_email", *end]
+    # no e-mail for the synthesis: a phone or an e-mail for the follow-up, then
+    assert _asked({**both, "adresse_email": "non_renseigne"})[-5:] == ["synthese", "adresse_email",
+                                                                        "contact_coordonnees", *end]
     known_email = {**consented, "synthese": True, "contact_coordonnees": "paul@exemple.fr"}
     assert _asked(known_email)[-3:] == ["synthese", *end]
 

@@ -132,7 +132,8 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     assert "échéance" in say(chat, "non merci c'est tout")
     assert "reprenne contact avec vous vers le" in say(chat, "pas vraiment, rien de précis")
     assert "résumé de notre échange" in say(chat, "non pas besoin")
-    assert "Êtes-vous d'accord ?" in say(chat, "oui envoyez-le moi par mail")
+    text = say(chat, "oui envoyez-le moi par mail")
+    assert "Pour vous envoyer le résumé, nous gardons votre adresse e-mail" in text and "Êtes-vous d'accord ?" in text
     assert "À quelle adresse e-mail" in say(chat, "d'accord")
     assert "Il me faut une adresse e-mail" in say(chat, "06 12 34 56 78")  # a phone is not an address
     assert "de 1 à 5" in say(chat, "claire.martin@example.org")
