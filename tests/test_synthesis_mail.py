@@ -67,7 +67,7 @@ def test_the_synthesis_says_needs_pistes_structures_and_next_steps_once_to_the_a
         assert structure.name in text and structure.url in text
     assert "Votre échéance : le dimanche 20 janvier." in text
     assert "Nous reprendrons contact avec vous vers le lundi 28 janvier" in text
-    assert knowledge.entry("presence_en_ligne").tip in text
+    assert knowledge.entry("presence_en_ligne").tip[1:] in text  # « Un conseil : une fiche… »
     html = body(mail, "html")
     assert "<br>" in html and "<img" not in html and "src=" not in html  # no remote resource, no pixel
     assert re.findall(r'href="([^"]+)"', html) == []  # no link rewriting either: the URLs are plain text
