@@ -222,6 +222,7 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     page = console.get(f"/dossiers/{dossier['id']}").text
     assert f"à faire le {said}, pour voir si les pistes ont marché" in page
     assert f"échéance de la personne : {deadline:%d/%m/%Y}" in page
+    assert '<dd id="resume-mail">non demandé</dd>' in page
 
 
 def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat, servers):

@@ -160,3 +160,6 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     assert "<p>Bonjour,</p>" in body(mail, "html")
     time.sleep(6)  # more passes of the sender: nothing sent twice
     assert len(arrived()) == 1
+    with db.session(group.settings.database_url) as session:  # the console and `bot dossiers show` say so
+        assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["synthesis_mail"][
+            "status"] == "sent"

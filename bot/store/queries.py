@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.store import notifications
 from bot.store.tables import (
@@ -18,6 +18,7 @@ from bot.store.tables import (
     Dossier,
     DossierNeed,
     Mediator,
+    OutgoingMail,
     Slot,
     utcnow,
 )
@@ -227,8 +228,22 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
         "follow_up": dossier.follow_up,
         "deadline": dossier.deadline.isoformat() if dossier.deadline else None,
         "follow_up_on": dossier.follow_up_on.isoformat() if dossier.follow_up_on else None,
+        "synthesis_mail": synthesis_mail(dossier),
         "summary": summary(dossier),
     }
+
+
+def synthesis_mail(dossier: Dossier) -> dict[str, Any] | None:
+    """The synthesis of the exchange e-mailed at the person's request: its state, or None if not asked."""
+    session = object_session(dossier)
+    if session is None or dossier.id is None:
+        return None
+    mail = session.execute(
+        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier.id, OutgoingMail.kind == "synthese")
+    ).scalar_one_or_none()
+    if mail is None:
+        return None
+    return {"status": mail.status, "sent_at": mail.sent_at.isoformat() if mail.sent_at else None}
 
 
 def summary(dossier: Dossier) -> str:
