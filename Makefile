@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: facts install browser train run shell test test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: facts install browser train run shell test lint test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -73,10 +73,14 @@ audit:
 compare-pipelines: install
 	$(BOT) compare-pipelines
 
-test: train browser
+test: lint train browser
 	@./scripts/ensure-nginx
 	@./scripts/ensure-faketime
 	$(PY) -m pytest
+
+# pyflakes, pycodestyle and bugbear rules (pyproject.toml); part of `make test`
+lint: install
+	$(VENV)/bin/ruff check .
 
 # The tests whose code compares with « now », run a year ahead under libfaketime (.ci/run does it).
 # Only in-process ones: a Rasa server under libfaketime hangs now and then while TensorFlow loads the

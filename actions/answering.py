@@ -78,7 +78,7 @@ class ActionPresentSolutions(Action):
     def name(self) -> str:
         return "action_present_solutions"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         found = current_advice(tracker)
         if found is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -109,7 +109,7 @@ class ActionShowDetail(Action):
     def name(self) -> str:
         return "action_show_detail"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         found = current_advice(tracker)
         if found is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -162,7 +162,7 @@ class ActionAnswered(Action):
     def name(self) -> str:
         return "action_answered"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
         record(tracker.sender_id, ("record_answered", [True]))
         if need is None:
@@ -187,7 +187,7 @@ class ActionNotAnswered(Action):
     def name(self) -> str:
         return "action_not_answered"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         record(tracker.sender_id, ("record_answered", [False]))
         dispatcher.utter_message(response="utter_sorry_not_answered")
         dispatcher.utter_message(response="utter_offer_human")

@@ -56,7 +56,7 @@ class ActionHumanContact(Action):
     def name(self) -> str:
         return "action_human_contact"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         utter_service_contact(dispatcher)
         return []
 
@@ -68,7 +68,7 @@ class ActionOfferHumanOptions(Action):
     def name(self) -> str:
         return "action_offer_human_options"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         # the rules in data/rules.yml start the form matching `mode_contact`
         mode = next(tracker.get_latest_entity_values("mode_contact"), None)
         if mode in ("rendez_vous", "rappel"):
@@ -113,13 +113,18 @@ def human_options_asked_in_a_row(tracker: Tracker) -> int:
 def topic_of_request(tracker: Tracker) -> tuple[str, float] | None:
     """The need a request for a person names (« un rdv pour la facture électronique »), from the
     NLU's ranking: the best-ranked need, if confident enough."""
-    return topic_in_ranking(tracker.get_intent_of_latest_message(), tracker.latest_message.get("intent_ranking") or [])
+    message = tracker.latest_message
+    return topic_in_ranking(tracker.get_intent_of_latest_message(), message.get("intent_ranking") or [], message)
 
 
-def topic_in_ranking(intent: str | None, ranking: list[dict]) -> tuple[str, float] | None:
-    """(need, confidence) of the best-ranked need of an `ask_human` message, if confident enough."""
+def topic_in_ranking(intent: str | None, ranking: list[dict], parse: dict | None = None) -> tuple[str, float] | None:
+    """(need, confidence) that an `ask_human` message names: the second reading of what it says besides
+    the request (bot/rasa_extensions/patches/typed_answers.py), else the best-ranked need if confident enough."""
     if intent != "ask_human":
         return None
+    if parse is not None and "topic" in parse:
+        topic = parse["topic"]
+        return (topic["name"], topic["confidence"]) if topic else None
     for ranked in ranking:
         need = catalog.need(ranked.get("name") or "")
         if need is not None:
@@ -143,7 +148,7 @@ class ActionAskCreneau(Action):
     def name(self) -> str:
         return "action_ask_creneau"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         slots = read(lambda session: [
             (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
             for s in queries.free_slots(session, after=clock.now(), limit=3)
@@ -168,7 +173,7 @@ class ActionAskConsentement(Action):
     def name(self) -> str:
         return "action_ask_consentement"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_ask_consentement", duree=catalog.retention_months())
         return []
 
@@ -177,7 +182,7 @@ class ContactValidation(RetryingFormValidation):
     """Consent and a way to reach the person: the call-back and appointment forms, and the
     leave-taking form (follow-up, synthesis by e-mail)."""
 
-    def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"consentement": None}
         if value is True:
@@ -186,7 +191,7 @@ class ContactValidation(RetryingFormValidation):
             return {"consentement": False}
         return {"consentement": None}
 
-    def validate_contact_nom(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_contact_nom(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_nom": None}
         name = " ".join(str(value or "").split())[:100]
@@ -196,7 +201,7 @@ class ContactValidation(RetryingFormValidation):
             return {"contact_nom": NOT_GIVEN, "echecs_validation": 0}
         return {"contact_nom": name, "echecs_validation": 0}
 
-    def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_coordonnees": None}
         if self.may_skip_contact and (skipped(str(value)) or tracker.get_intent_of_latest_message() == "deny"
@@ -228,7 +233,7 @@ class DeadlineValidation(RetryingFormValidation):
     """« Avez-vous une échéance ? » then « Donc avant le …, c'est bien ça ? »: the call-back form
     and the leave-taking form (slots echeance, echeance_dite, echeance_confirmee)."""
 
-    def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"echeance": None}
         text = str(value or "")
@@ -240,7 +245,7 @@ class DeadlineValidation(RetryingFormValidation):
         return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
                 "echecs_validation": 0}
 
-    def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
         if value is None:
             return {"echeance_confirmee": None}
@@ -270,7 +275,7 @@ class ValidateRendezVousForm(ContactFormValidation):
     def name(self) -> str:
         return "validate_rendez_vous_form"
 
-    def validate_creneau(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_creneau(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"creneau": None}
         if str(value).isdigit():
@@ -286,7 +291,7 @@ class ValidateRendezVousForm(ContactFormValidation):
         if found.option is None and shown:
             found = match_slot_moment(shown, str(value))
         if found.option is not None:
-            return self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
+            return await self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
         if found.ambiguous and int(tracker.get_slot("echecs_validation") or 0) + 1 < catalog.max_validation_failures():
             dispatcher.utter_message(response="utter_which_one",
                                      buttons=[{"title": o.title, "payload": o.key} for o in found.candidates])
@@ -304,7 +309,7 @@ class ValidateRappelForm(ContactFormValidation, DeadlineValidation):
             return [s for s in slots if s != "echeance_confirmee"]  # no date to confirm
         return slots
 
-    def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+    async def validate_moment_rappel(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         """« demain en fin de matinée », « mercredi matin », « peu importe »: kept as said back in French."""
         if value is None:
             return {"moment_rappel": None}
@@ -413,7 +418,7 @@ class ActionBookAppointment(Action):
     def name(self) -> str:
         return "action_book_appointment"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if _cannot_continue(dispatcher, tracker):
             return []
         slot_id = tracker.get_slot("creneau")
@@ -460,7 +465,7 @@ class ActionRequestCallback(Action):
     def name(self) -> str:
         return "action_request_callback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if _cannot_continue(dispatcher, tracker):
             return []
         moment = tracker.get_slot("moment_rappel")

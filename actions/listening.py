@@ -57,8 +57,13 @@ class ActionNotUnderstood(Action):
     def name(self) -> str:
         return "action_not_understood"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         low_confidence = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
+        # two buttons equally close (bot/rasa_extensions/patches/typed_answers.py)
+        which_one = tracker.latest_message.get("which_one")
+        if which_one and misunderstood_in_a_row(tracker) == 0:
+            dispatcher.utter_message(response="utter_which_one", buttons=which_one)
+            return [UserUtteranceReverted()]  # the choice, when made, answers the question asked before
         if misunderstood_in_a_row(tracker) >= 1:
             dispatcher.utter_message(response="utter_stuck")
         elif low_confidence:
@@ -84,7 +89,7 @@ class ActionReformulateNeed(Action):
     def name(self) -> str:
         return "action_reformulate_need"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         intent, confidence = latest_intent(tracker)
         need = catalog.need(intent or "")
         if need is None:
@@ -120,7 +125,7 @@ class ActionConfirmNeed(Action):
     def name(self) -> str:
         return "action_confirm_need"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -136,7 +141,7 @@ class ActionNeedDenied(Action):
     def name(self) -> str:
         return "action_need_denied"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         record(tracker.sender_id, ("confirm_latest_need", [False]))
         dispatcher.utter_message(response="utter_choose_need")
         return [SlotSet("besoin_confirme", False)]

@@ -53,7 +53,7 @@ class ActionLiveEnded(Action):
     def name(self) -> str:
         return "action_live_ended"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_anything_else")
         return []
 
@@ -64,7 +64,7 @@ class ActionLiveTimeout(Action):
     def name(self) -> str:
         return "action_live_timeout"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_live_timeout", json_message={"live": {"state": "ended"}})
         dispatcher.utter_message(response="utter_human_options")
         return []

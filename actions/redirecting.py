@@ -16,7 +16,7 @@ class ActionRedirectOutOfScope(Action):
     def name(self) -> str:
         return "action_redirect_out_of_scope"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         topic = topics.detect(tracker.latest_message.get("text") or "")
         structures = referrals.for_topic(topic, tracker.get_slot("secteur"))[:3] if topic else []
         if not structures:

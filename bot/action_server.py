@@ -5,9 +5,11 @@ Rasa's action endpoint sends the shared secret ACTION_SERVER_TOKEN as `?token=â€
 health check stays open for the supervisor and the channels' back-end check.
 Run as `python -m bot.action_server --actions actions --port 5055` (the rasa_sdk arguments).
 
-Every action runs in a worker thread (`run_actions_in_threads`): our actions read and write the
-database and wait between retries, and rasa_sdk would otherwise run them on its one event loop,
-so one slow database call would hold up every other conversation's answer.
+Every action call runs in a worker thread with its own event loop (`run_actions_in_threads`). Our
+actions are coroutines, as rasa_sdk expects (`async def run`, `async def validate_â€¦`), but the
+database work inside them is synchronous SQLAlchemy and the dossier writes wait between retries:
+on rasa_sdk's one event loop, one slow database call would hold up every other conversation's
+answer. In a worker thread it holds up only its own.
 """
 from __future__ import annotations
 

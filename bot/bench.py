@@ -217,7 +217,7 @@ def run_profile(people: int = 20) -> Path:
     """Same load through nginx against the production profile with 1, then 2 Rasa servers, in
     reports/bench.md beside the other run."""
     from bot import production
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
     from bot.supervisor import free_port
 
     work = paths.ROOT / "var" / "bench-prod"
@@ -278,7 +278,7 @@ def _write_section(title: str, lines: list[str]) -> Path:
 # --- the whole run ---------------------------------------------------------------------------
 
 def run(people: int = 20) -> Path:
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
     from bot.supervisor import free_port
 
     work = paths.ROOT / "var" / "bench"

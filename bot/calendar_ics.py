@@ -31,13 +31,16 @@ def appointment_uid(appointment: Appointment) -> str:
     return f"{appointment.reference}@{UID_DOMAIN}"
 
 
+NO_NEED = "demande"  # need_label without a confirmed need
+
+
 def need_label(dossier: Dossier) -> str:
     """The mediator's correction if any, else the last need the person confirmed, else « demande »."""
     need_id = dossier.corrected_need or next(
         (n.corrected_to or n.intent for n in reversed(dossier.needs) if n.confirmed), None
     )
     need = catalog.need(need_id) if need_id else None
-    return need.label if need else "demande"
+    return need.label if need else NO_NEED
 
 
 def _description(appointment: Appointment) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import paths
+from bot import opening_hours, paths, settings
 from bot.datafiles import load_cached
 from bot.schemas import NEED_IDS
 
@@ -51,8 +51,6 @@ def _service() -> dict:
 
 def service_contact() -> ServiceContact:
     """The service's contact: SERVICE_PHONE / SERVICE_EMAIL (bot/settings.py) over data/service.yml."""
-    from bot import opening_hours, settings
-
     raw = {**_service(), **settings.service_contact_overrides()}
     hours = opening_hours.describe(opening_hours.load())
     return ServiceContact(name=raw["name"], phone=raw["phone"], email=raw["email"], hours=hours)
@@ -78,3 +76,14 @@ def follow_up_date(deadline, today):
     else:
         day = today + timedelta(days=int(service.get("follow_up_days", 21)))
     return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
+def demo_contact_warnings() -> list[str]:
+    """What `make run` says while the service's contact details are still the demo values."""
+    contact = service_contact()
+    warnings = []
+    if settings.is_demo_phone(contact.phone):
+        warnings.append(f"the service's phone is the demo value {contact.phone!r}: set SERVICE_PHONE.")
+    if settings.is_demo_email(contact.email):
+        warnings.append(f"the service's e-mail is the demo value {contact.email!r}: set SERVICE_EMAIL.")
+    return warnings

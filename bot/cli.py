@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot import paths, settings, training
+from bot.store_cli import prepare_database
 
 
 def cmd_train(args) -> int:
@@ -14,43 +15,11 @@ def cmd_train(args) -> int:
     return 0
 
 
-DEMO_ADMIN_EMAIL = "admin@mediation.example.org"
-
-
-def prepare_database(config: settings.Settings) -> None:
-    """Apply migrations; on an empty database, add demo mediators and slots."""
-    from bot import store_cli
-    from bot.store import db, migrate, queries
-
-    migrate.upgrade(config.database_url)
-    with db.session(config.database_url) as session:
-        if queries.count_mediators(session) == 0:
-            print(f"Empty database: {store_cli.create_demo_data(session)} demo slots for two demo mediators.")
-            create_demo_accounts(session, config)
-
-
-def create_demo_accounts(session, config: settings.Settings) -> None:
-    """Console logins for the demo mediators and a demo admin, with a password generated once."""
-    import secrets
-
-    from bot.store import accounts
-    from bot.store.tables import Mediator
-
-    password = secrets.token_urlsafe(12)
-    for mediator in session.query(Mediator).all():
-        accounts.set_password(mediator, password)
-    accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin")
-    session.commit()
-    path = config.var_dir / "demo_accounts.txt"
-    logins = ", ".join(m.email for m in session.query(Mediator).order_by(Mediator.id))
-    path.write_text(f"Console: /mediateurs\nLogins: {logins}\nPassword: {password}\n")
-    path.chmod(0o600)
-    print(f"Demo console accounts ({logins}); password in {path}")
-
-
 def warn_demo_contact() -> None:
     """The service's phone and e-mail are said to people: say loudly when they are still the demo ones."""
-    for warning in settings.demo_contact_warnings():
+    from bot import catalog
+
+    for warning in catalog.demo_contact_warnings():
         print(f"WARNING: {warning}", file=sys.stderr)
 
 
@@ -73,6 +42,17 @@ def mail_startup_line(config: settings.Settings) -> str:
         return f"E-mail: sent through {where.describe()} (SMTP_URL)."
     return (f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {where.directory}/ "
             f"as an .eml file instead.")
+
+
+def cmd_env(args) -> int:
+    """`eval "$(bot env)"`: the variables our endpoints files and actions read, for Rasa's own commands."""
+    import shlex
+
+    config = settings.load()
+    variables = {**config.rasa_environment(), "DATABASE_URL": config.database_url, "BOT_VAR_DIR": str(config.var_dir)}
+    for name, value in variables.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
 
 
 def cmd_shell(args) -> int:
@@ -173,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
     sub.add_parser("run", help="start the Rasa and action servers").set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
+    sub.add_parser("env", help="export lines for Rasa's own commands: eval \"$(bot env)\"").set_defaults(func=cmd_env)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
     sub.add_parser("facts", help="the knowledge base's facts with their source, oldest check first").set_defaults(

@@ -1,6 +1,6 @@
 """French typography and small grammar fixes, in one place every text goes through.
 
-Rasa renders every response through bot/nlg.py, and the data files are read through
+Rasa renders every response through bot/rasa_extensions/nlg.py, and the data files are read through
 bot/datafiles.py: both call `typeset`. It is idempotent, so a text can pass twice.
 
 What it does, following the usual French rules (Imprimerie nationale):

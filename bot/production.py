@@ -293,7 +293,7 @@ def _say(message: str) -> None:
 
 
 def run_forever() -> int:
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     try:
         settings = production_settings()

@@ -1,9 +1,13 @@
 """Normalising the profile answers (« qui est-il ? ») onto fixed values."""
 from __future__ import annotations
 
-import re
 
+from bot.language.answers import NUMBER_WORDS
 from bot.textnorm import normalize
+
+# « deux employés », « une douzaine »: numbers of people in words
+SIZE_WORDS = {**NUMBER_WORDS, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50,
+              "centaine": 100}
 
 NOT_GIVEN = "non_renseigne"
 SKIP_WORDS = ("prefere ne pas", "prefere pas", "pas repondre", "passer", "je passe", "je ne sais pas", "jsp")
@@ -26,7 +30,9 @@ def size_bucket(text: str) -> str | None:
         return NOT_GIVEN
     if "seul" in typed or typed in ("moi", "juste moi", "0"):
         return "seul"
-    numbers = [int(n) for n in re.findall(r"\d+", typed)]
+    numbers = [int(w) if w.isdigit() else SIZE_WORDS[w] for w in typed.split() if w.isdigit() or w in SIZE_WORDS]
+    if "moins de" in typed and numbers and max(numbers) <= 10:
+        return "1-9"  # « moins de dix »
     if "10 et plus" in typed or "plus de 10" in typed or "dizaine" in typed or (numbers and max(numbers) >= 10):
         return "10+"
     if numbers or "1 a 9" in typed:

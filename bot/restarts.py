@@ -55,7 +55,7 @@ class _Watch:
 class Restarter:
     """Call tick() regularly; it restarts what died and raises CrashLoop when one keeps dying."""
 
-    def __init__(self, group: ServerGroup, probes: dict[str, Callable[[], bool]], policy: Policy = Policy(),
+    def __init__(self, group: ServerGroup, probes: dict[str, Callable[[], bool]], policy: Policy = Policy(),  # noqa: B008 (frozen)
                  clock: Callable[[], float] = time.monotonic, say: Callable[[str], None] = print,
                  state_path: Path | None = None):
         self.group, self.probes, self.policy = group, probes, policy

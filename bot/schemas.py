@@ -283,11 +283,12 @@ TOPICS = {
 _WORDS = {"type": "array", "minItems": 1, "items": _TEXT}  # quote yes/no: YAML reads them as booleans
 TYPED_ANSWERS = {
     "type": "object",
-    "required": ["shared", "questions", "requests_for_a_person"],
+    "required": ["shared", "questions", "requests_for_a_person", "person_words"],
     "additionalProperties": False,
     "properties": {
         "shared": {"type": "object", "additionalProperties": _WORDS},
         "requests_for_a_person": _WORDS,
+        "person_words": _WORDS,
         "questions": {
             "type": "object",
             "minProperties": 1,

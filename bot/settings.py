@@ -145,19 +145,6 @@ def is_demo_email(email: str) -> bool:
     return email.strip().lower().rsplit("@", 1)[-1] in DEMO_EMAIL_DOMAINS
 
 
-def demo_contact_warnings() -> list[str]:
-    """What `make run` says while the service's contact details are still the demo values."""
-    from bot import catalog
-
-    contact = catalog.service_contact()
-    warnings = []
-    if is_demo_phone(contact.phone):
-        warnings.append(f"the service's phone is the demo value {contact.phone!r}: set SERVICE_PHONE.")
-    if is_demo_email(contact.email):
-        warnings.append(f"the service's e-mail is the demo value {contact.email!r}: set SERVICE_EMAIL.")
-    return warnings
-
-
 def var_directory() -> Path:
     return Path(os.environ.get("BOT_VAR_DIR", str(paths.VAR))).resolve()
 

@@ -59,7 +59,7 @@ def create_demo_data(session, today: date | None = None) -> int:
     first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
-    for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio")):
+    for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio"), strict=False):
         mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
         added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode,
                                     hours=opening_hours.load())
@@ -240,3 +240,36 @@ def add_commands(sub) -> None:
     export = sub.add_parser("export-training", help="NLU examples from the mediators' triage corrections")
     export.add_argument("--out", type=Path, default=paths.REPORTS / "nlu_corrections.yml")
     export.set_defaults(func=cmd_export_training)
+
+
+# --- the database `bot run`, the benches and the tests start from -----------------------------------
+
+DEMO_ADMIN_EMAIL = "admin@mediation.example.org"
+
+
+def prepare_database(config: settings.Settings) -> None:
+    """Apply migrations; on an empty database, add demo mediators and slots."""
+    migrate.upgrade(config.database_url)
+    with db.session(config.database_url) as session:
+        if queries.count_mediators(session) == 0:
+            print(f"Empty database: {create_demo_data(session)} demo slots for two demo mediators.")
+            create_demo_accounts(session, config)
+
+
+def create_demo_accounts(session, config: settings.Settings) -> None:
+    """Console logins for the demo mediators and a demo admin, with a password generated once."""
+    import secrets
+
+    from bot.store import accounts
+    from bot.store.tables import Mediator
+
+    password = secrets.token_urlsafe(12)
+    for mediator in session.query(Mediator).all():
+        accounts.set_password(mediator, password)
+    accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin")
+    session.commit()
+    path = config.var_dir / "demo_accounts.txt"
+    logins = ", ".join(m.email for m in session.query(Mediator).order_by(Mediator.id))
+    path.write_text(f"Console: /mediateurs\nLogins: {logins}\nPassword: {password}\n")
+    path.chmod(0o600)
+    print(f"Demo console accounts ({logins}); password in {path}")

@@ -217,7 +217,8 @@ def run_forever(settings: Settings, model: Path) -> int:
     print(
         f"\nReady.\n"
         f"  Website chat:  http://localhost:{settings.web_port}  (open it in a browser)\n"
-        f"  Console:       http://localhost:{settings.web_port}/mediateurs  (demo logins: {settings.var_dir / 'demo_accounts.txt'})\n"
+        f"  Console:       http://localhost:{settings.web_port}/mediateurs"
+        f"  (demo logins: {settings.var_dir / 'demo_accounts.txt'})\n"
         f"  Rasa server:   {settings.rasa_url}  (REST webhook: POST {settings.rasa_url}/webhooks/rest/webhook)\n"
         f"  Action server: http://{settings.bind_host}:{settings.action_port}\n"
         f"  Try: curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "

@@ -17,7 +17,8 @@ from bot import paths
 
 MODEL_PREFIX = "model-"
 KEEP_MODELS = 3
-OWN_COMPONENTS = [paths.ROOT / "bot" / "policies.py", *sorted((paths.ROOT / "bot" / "nlu").glob("*.py"))]
+OWN_COMPONENTS = [paths.ROOT / "bot" / "rasa_extensions" / "policies.py",
+                  *sorted((paths.ROOT / "bot" / "rasa_extensions" / "nlu").glob("*.py"))]
 
 
 def training_inputs(config: Path = paths.CONFIG) -> list[Path]:

@@ -28,6 +28,11 @@ def server_settings(request, tmp_path_factory) -> Settings:
     var_dir = tmp_path_factory.mktemp("var")
     database_url, drop = fresh_database_url(request.param, var_dir)
     request.addfinalizer(drop)
+    return settings_for_tests(database_url, var_dir)
+
+
+def settings_for_tests(database_url: str, var_dir) -> Settings:
+    """Servers on free ports of loopback, fresh secrets."""
     web_port = free_port()
     return Settings(
         bind_host="127.0.0.1",
@@ -68,7 +73,7 @@ def servers(server_settings, model):
     The service is open around the clock here, so that a live mediator can be offered whatever
     the day and time the tests run (tests/test_opening_hours.py checks the real hours).
     """
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     prepare_database(server_settings)
     with always_open():

@@ -1,8 +1,9 @@
 """A real SMTP server for the mail tests (aiosmtpd, in this process, on a free port).
 
 It keeps every message it accepted; `refuse_with` makes it answer DATA with an error (« 451 try
-later », « 550 no such user »), and `stop()`/`start()` take it down and bring it back on the same
-port, as a mail server that is away for a while.
+later », « 550 no such user »), `refuse_recipients` refuses given addresses at RCPT TO (a mailbox
+that does not exist: « 550 5.1.1 »), and `stop()`/`start()` take it down and bring it back on the
+same port, as a mail server that is away for a while.
 """
 from __future__ import annotations
 
@@ -21,7 +22,15 @@ class Collector:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_with: str | None = None
+        self.refuse_recipients: dict[str, str] = {}  # address -> the server's answer to RCPT TO
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refuse_recipients.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_with:

@@ -1,6 +1,8 @@
 """Unit tests of the custom actions, with trackers built as Rasa would send them."""
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -31,7 +33,7 @@ def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None
 
 def run(action, tracker):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker, {})
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     return dispatcher.messages, events
 
 

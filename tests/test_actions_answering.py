@@ -52,17 +52,20 @@ def test_solutions_follow_the_maturity_level():
     assert all(s.title in messages[0]["pistes"] for s in knowledge.solutions_for("presence_en_ligne", 4))
 
 
+ONLINE = {"besoin": "presence_en_ligne"}
+
+
 def test_details_compare_and_where_to_go(store_url):
     from actions.answering import ActionShowDetail
 
     solution = knowledge.solutions_for("presence_en_ligne")[1]
     detail = {"entities": [{"entity": "detail", "value": solution.id}]}
-    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={"besoin": "presence_en_ligne"}, **detail))
+    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots=ONLINE, **detail))
     assert responses(messages) == ["utter_solution_detail", "utter_answer_next"]
     assert messages[0]["titre"] == solution.title and messages[0]["avantages"] and messages[0]["inconvenients"]
     assert solution.id not in str(messages[1]["buttons"])  # the other pistes stay one tap away
     compare = {"entities": [{"entity": "detail", "value": "comparer"}]}
-    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={"besoin": "presence_en_ligne"}, **compare))
+    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots=ONLINE, **compare))
     assert responses(messages)[0] == "utter_compare"
     where = {"entities": [{"entity": "detail", "value": "contacts"}]}
     slots = {"besoin": "demarches_en_ligne", "code_postal": "33000"}
@@ -70,7 +73,8 @@ def test_details_compare_and_where_to_go(store_url):
     assert responses(messages) == ["utter_where_to_go", "utter_france_services_near", "utter_answer_next"]
     assert france_services.nearest("33000")[0].name in messages[1]["sites"]
     assert messages[1]["credit"] == france_services.CREDIT
-    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={"besoin": "presence_en_ligne", "code_postal": "33000"}, **where))
+    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={**ONLINE, "code_postal": "33000"},
+                                                   **where))
     assert "utter_france_services_near" not in responses(messages)
 
 

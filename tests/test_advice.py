@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot import advice, facts, knowledge, settings
+from bot import advice, facts, knowledge
 from bot.advice import Profile
 from bot.datafiles import DataFileError, load_yaml
 from bot.schemas import NEED_IDS, REFERRALS
@@ -107,9 +107,9 @@ def test_service_contact_comes_from_the_environment_and_demo_values_warn(monkeyp
 
     monkeypatch.delenv("SERVICE_PHONE", raising=False)
     monkeypatch.delenv("SERVICE_EMAIL", raising=False)
-    assert len(settings.demo_contact_warnings()) == 2
+    assert len(catalog.demo_contact_warnings()) == 2
     monkeypatch.setenv("SERVICE_PHONE", "04 72 00 00 01")
     monkeypatch.setenv("SERVICE_EMAIL", "mediation@ville-exemple.fr")
     contact = catalog.service_contact()
     assert (contact.phone, contact.email) == ("04 72 00 00 01", "mediation@ville-exemple.fr")
-    assert settings.demo_contact_warnings() == []
+    assert catalog.demo_contact_warnings() == []

@@ -22,7 +22,7 @@ from tests.test_website_channel import Visitor
 
 @pytest.fixture(scope="module")
 def group(model, tmp_path_factory):
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     var_dir = tmp_path_factory.mktemp("faults")
     web_port = free_port()
@@ -86,7 +86,7 @@ def servers_on_postgresql(model, tmp_path, **settings_overrides):
     every connection (new and existing) or accept them again."""
     import sqlalchemy as sa
 
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
     from tests.databases import POSTGRES_ADMIN_URL, fresh_database_url
 
     url, drop = fresh_database_url("postgresql", tmp_path)

@@ -10,7 +10,7 @@ import yaml
 
 from bot import datafiles, paths
 from bot.french import NBSP, NNBSP, de, faults, typeset
-from bot.nlg import FrenchResponses
+from bot.rasa_extensions.nlg import FrenchResponses
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -106,6 +106,6 @@ def test_every_data_text_reads_well_once_loaded(name, schema):
 
 def test_rasa_renders_through_the_french_generator():
     endpoints = yaml.safe_load(paths.ENDPOINTS.read_text(encoding="utf-8"))
-    assert endpoints["nlg"]["type"] == "bot.nlg.FrenchResponses"
+    assert endpoints["nlg"]["type"] == "bot.rasa_extensions.nlg.FrenchResponses"
     prod = yaml.safe_load((paths.ROOT / "deploy" / "endpoints.prod.yml").read_text(encoding="utf-8"))
-    assert prod["nlg"]["type"] == "bot.nlg.FrenchResponses"
+    assert prod["nlg"]["type"] == "bot.rasa_extensions.nlg.FrenchResponses"

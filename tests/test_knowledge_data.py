@@ -77,7 +77,8 @@ def test_assessment_from_answers():
     nothing = maturity.assess({})
     assert (nothing.structure_level, nothing.skill_level, nothing.nature) == (1, "debutant", "technique")
     best = {q["id"]: max(q["answers"], key=lambda a: a.get("score", 0))["id"] for q in maturity.questionnaire()["questions"]}
-    best["nature_besoin"] = next(a["id"] for a in maturity.question("nature_besoin")["answers"] if a.get("nature") == "strategique")
+    best["nature_besoin"] = next(a["id"] for a in maturity.question("nature_besoin")["answers"]
+                                 if a.get("nature") == "strategique")
     top = maturity.assess(best)
     assert (top.structure_level, top.skill_level, top.nature) == (4, "avance", "strategique")
     assert "Pix" in top.pix_advice

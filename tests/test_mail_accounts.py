@@ -64,7 +64,8 @@ def test_changing_ones_password(web, account):
 def test_choosing_ones_alerts(web, url, account):
     login(web, account)
     page = web.get("/mediateurs/compte")
-    assert page.text.count("checked") == 2  # every alert until one chooses
+    assert page.text.count("checked") == 3  # every alert until one chooses
+    assert "aucun médiateur disponible n'a la console ouverte" in page_text(page)  # the live chat alert
     done = form(web, "/mediateurs/compte", "/mediateurs/compte/alertes", {"alertes": ["rappel"]})
     assert "Alertes enregistrées : une personne demande à être rappelée." in page_text(done)
     with db.session(url) as session:

@@ -23,7 +23,7 @@ from tests.smtp_server import SmtpServer, body, plain, subject
 
 @pytest.fixture(scope="module")
 def stack(model, tmp_path_factory):
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     smtp = SmtpServer().start()
     var_dir = tmp_path_factory.mktemp("mail")

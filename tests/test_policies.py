@@ -1,4 +1,4 @@
-"""RuleAwareTEDPolicy (bot/policies.py): TED's network runs only where no rule or story decides,
+"""RuleAwareTEDPolicy (bot/rasa_extensions/policies.py): TED's network runs only where no rule or story decides,
 and the action Rasa chooses is the one the rules and stories say. Uses the trained model."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa.core.agent import load_agent
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.policies import RuleAwareTEDPolicy
+from bot.rasa_extensions.policies import RuleAwareTEDPolicy
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """In-process checks of what keeps the public chat from being steered or spammed: typed payloads
-(bot/channels/typed_payloads.py), the rate-limit windows in memory and in Redis
+(bot/rasa_extensions/patches/typed_payloads.py), the rate-limit windows in memory and in Redis
 (bot/rate_limits.py), who the client is, the public REST webhook's refusal, the handover limit
 in the actions. The same rules through the real servers: tests/test_public_chat_rest.py.
 """
@@ -13,7 +13,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot import rate_limits
-from bot.channels import typed_payloads
+from bot.rasa_extensions.patches import typed_payloads
 from bot.channels.rest import public_refusal
 from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Windows
 from bot.settings import Settings

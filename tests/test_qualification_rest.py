@@ -21,7 +21,7 @@ def test_all_questions_answered_with_buttons(chat, servers):
     assert "code postal" in chat.texts(chat.say("Dirigeant(e)"))
     replies = chat.say("33000")
     questions = maturity.questionnaire()["questions"]
-    for i, question in enumerate(questions):
+    for question in questions:
         assert question["text"] in chat.texts(replies)
         titles = [b["title"] for b in chat.buttons(replies)]
         assert titles == [a["title"] for a in question["answers"]]

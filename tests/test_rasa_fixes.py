@@ -1,4 +1,4 @@
-"""Our two small fixes of Rasa 3.6 internals keep Rasa's behaviour (tests/test_faults.py and
+"""Our patches of Rasa 3.6 internals (bot/rasa_extensions) keep Rasa's behaviour (tests/test_faults.py and
 tests/test_scale.py show their effect end to end)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.channels import action_validation_fix, tracker_store_fix
+from bot.rasa_extensions.patches import action_validation_fix, tracker_store_fix
 
 
 def test_action_responses_are_validated_as_rasa_does():
@@ -52,3 +52,24 @@ def test_the_sqlite_tracker_store_keeps_its_connection_and_its_conversations(tmp
     assert store.engine.pool.checkedout() == 0 and store.engine.pool.checkedin() == 1  # one connection, reused
     stored = asyncio.run(store.retrieve("someone"))
     assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["message 0", "message 1", "message 2"]
+
+
+def test_the_patches_refuse_a_rasa_they_were_not_written_for():
+    from bot import rasa_extensions
+
+    rasa_extensions.check_version("3.6.21")
+    with pytest.raises(rasa_extensions.WrongRasaVersion, match="Rasa 3.7.0 is installed.*written for Rasa 3.6.21"):
+        rasa_extensions.check_version("3.7.0")
+
+
+def test_one_install_puts_every_patch_in_place():
+    from rasa.core.processor import MessageProcessor
+
+    from bot import rasa_extensions
+    from bot.rasa_extensions.patches import typed_answers, typed_payloads
+
+    rasa_extensions.install()
+    rasa_extensions.install()  # idempotent
+    assert MessageProcessor.parse_message is typed_answers._parse_message
+    assert MessageProcessor._handle_message_with_tracker is typed_payloads._handle_message_with_tracker
+    assert RemoteAction._validate_action_result is action_validation_fix._validate_action_result

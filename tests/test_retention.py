@@ -304,7 +304,7 @@ def test_real_conversations_leave_no_word_of_the_person_400_days_later(servers):
 
     assert f"would purge {alone.sender}" not in bot_purge_days_ahead(servers, 30, "--dry-run")  # too early
     listed = bot_purge_days_ahead(servers, 400, "--dry-run")
-    for name, sender in people.items():
+    for sender in people.values():
         assert f"would purge {sender}" in listed
     assert f"would purge {hello.sender} (no dossier)" in listed
     with db.session(servers.database_url) as session:

@@ -1,5 +1,5 @@
 """Rasa's scale-out model, for real: two Rasa servers sharing the PostgreSQL tracker store and a
-Redis lock store (our atomic one, bot/lock_store.py), two action servers, the web app with two
+Redis lock store (our atomic one, bot/rasa_extensions/lock_store.py), two action servers, the web app with two
 workers, nginx in front.
 
 Needs PostgreSQL, Redis and nginx: `make test` installs nginx; without PostgreSQL or Redis these
@@ -42,7 +42,7 @@ def require_redis() -> None:
 
 @pytest.fixture(scope="module")
 def prod(model, tmp_path_factory):
-    from bot.cli import prepare_database
+    from bot.store_cli import prepare_database
 
     require_redis()
     var_dir = tmp_path_factory.mktemp("prod")
@@ -94,7 +94,7 @@ def test_bursts_to_both_servers_are_processed_once_each_and_never_interleaved(pr
         sender = "burst-" + uuid.uuid4().hex
         barrier, answers, errors = threading.Barrier(len(messages)), {}, []
 
-        def send(index: int, message: str) -> None:
+        def send(index: int, message: str, barrier=barrier, answers=answers, sender=sender, errors=errors) -> None:
             try:
                 barrier.wait()
                 answers[message] = post(servers[index % 2], sender, message)  # alternate servers

@@ -1,4 +1,4 @@
-"""Our lean SQL tracker store (bot/tracker_store.py) writes and reads exactly what Rasa's own
+"""Our lean SQL tracker store (bot/rasa_extensions/tracker_store.py) writes and reads exactly what Rasa's own
 SQLTrackerStore does, on SQLite and on PostgreSQL: the two stores can replace each other on the
 same database without losing or repeating an event."""
 from __future__ import annotations
@@ -13,9 +13,9 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import paths
-from bot.channels import tracker_store_fix
+from bot.rasa_extensions.patches import tracker_store_fix
 from bot.settings import database_dialect
-from bot.tracker_store import LeanSQLTrackerStore
+from bot.rasa_extensions.tracker_store import LeanSQLTrackerStore
 from tests.databases import fresh_database_url
 
 

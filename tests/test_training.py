@@ -12,7 +12,8 @@ def test_fingerprint_covers_config_domain_data_and_pins():
     inputs = {p.relative_to(paths.ROOT).as_posix() for p in training.training_inputs()}
     assert {"config.yml", "domain.yml", "requirements.lock", "data/rules.yml", "data/stories.yml"} <= inputs
     assert "data/nlu/presence_en_ligne.yml" in inputs
-    assert {"bot/policies.py", "bot/nlu/tfidf_intent_classifier.py"} <= inputs  # our trainable components
+    # our trainable components
+    assert {"bot/rasa_extensions/policies.py", "bot/rasa_extensions/nlu/tfidf_intent_classifier.py"} <= inputs
     assert "data/needs.yml" not in inputs  # read at run time by the actions, no retraining needed
 
 

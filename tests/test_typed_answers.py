@@ -16,7 +16,7 @@ from bot.schemas import TYPED_ANSWERS
 from bot.textnorm import normalize
 
 # Set just under what `make eval` measures (docs/conversation.md), so that a regression fails.
-MIN_ACCURACY = 0.89  # measured 0.915 on 378 held-out answers on 2026-12-01
+MIN_ACCURACY = 0.95  # measured 0.963 on 480 held-out answers on 2026-12-01 (issue 15 asks for 95 %)
 
 
 def test_every_question_and_option_of_the_synonyms_exists():
@@ -43,7 +43,8 @@ def test_a_synonym_belongs_to_one_option_of_a_question():
 
 def test_yes_and_no_unquoted_are_refused(tmp_path):
     broken = tmp_path / "answers.yml"
-    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\nrequests_for_a_person: [x]\n")
+    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\n"
+                      "requests_for_a_person: [x]\nperson_words: [y]\n")
     with pytest.raises(DataFileError, match="shared/oui/0"):
         load_yaml(broken, TYPED_ANSWERS)
 
@@ -90,6 +91,50 @@ def test_two_equally_close_options_are_offered_back_and_nothing_close_is_said():
     assert answers.said_as_list(options.for_question("q_projets")[:2]) == "« Pas encore » ou « J'y pense »"
 
 
+@pytest.mark.parametrize("question, text, expected", [
+    ("q_outils_actuels", "tel et mail", "telephone_email"),  # short forms written out
+    ("q_visibilite", "juste insta", "fiche"),
+    ("q_visibilite", "oui ils peuvent reserver", "service_en_ligne"),  # « réservent » in another form
+    ("utter_reformulate_need", "oué", "/affirm"),  # a plain yes or no to a yes/no question
+    ("utter_reformulate_need", "nn", "/deny"),
+    ("utter_ask_accord_questions", "je prefere pas", "/deny"),
+    ("utter_anything_else", "oui une derniere", "/affirm"),  # « dernière » is not the last button here
+    ("utter_ask_effectif", "deux employés", "1 à 9 salariés"),
+    ("utter_ask_effectif", "moins de dix", "1 à 9 salariés"),
+    ("utter_ask_effectif", "une douzaine", "10 salariés ou plus"),
+])
+def test_general_french_rules_read_answers_no_synonym_lists(question, text, expected):
+    result = options.understand(question, text)
+    assert result.option is not None and result.option.key == expected, result
+
+
+def test_a_numbered_piste_is_opened_by_its_number_or_its_words():
+    shown = options.for_buttons("utter_answer_next", [
+        {"title": "Oui, merci", "payload": "/affirm"}, {"title": "Pas vraiment", "payload": "/deny"},
+        {"title": "1. Une fiche Google", "payload": '/voir_detail{"detail": "fiche"}'},
+        {"title": "2. Un site vitrine", "payload": '/voir_detail{"detail": "site"}'}])
+    for typed, detail in [("details de la 2", "site"), ("la deuxieme", "site"), ("voir la piste 1", "fiche"),
+                          ("le site vitrine", "site"), ("2", "site")]:
+        assert answers.match(shown, typed).option.key == f'/voir_detail{{"detail": "{detail}"}}', typed
+    assert answers.match(shown, "oui merci").option.key == "/affirm"
+
+
+def test_a_yes_with_a_negative_word_after_it_stays_a_yes_and_c_est_is_not_doubled():
+    assert answers.polarity("oui pas de probleme") == 1
+    assert answers.polarity("pas pour l'instant") == -1
+    assert answers.polarity("je crois pas") == -1
+    assert answers.polarity("mardi matin") == 0
+    assert answers.expand("c'est flou") == "c est flou" and answers.expand("c tout") == "c est tout"
+    assert options.understand("utter_answer_next", "c'est flou pour moi").option is None
+
+
+def test_what_a_request_for_a_person_says_besides_asking_is_kept_for_the_second_reading():
+    assert options.topic_words("je veux un rdv avec un médiateur pour la facture électronique") == "facture electronique"
+    assert options.topic_words("rdv avec vous svp") == ""
+    assert options.topic_words("appelez-moi demain matin") == ""
+    assert "reservation ligne" in options.topic_words("un rdv pour la prise de rendez-vous en ligne au salon")
+
+
 def test_a_negation_is_not_read_as_yes():
     for text in ("non c'est bon", "non pas d'accord", "ça m'aide pas du tout"):
         assert options.understand("utter_answer_next", text).option.key == "/deny", text
@@ -107,7 +152,7 @@ def _parse(text: str, intent: str, confidence: float = 0.9) -> dict:
 
 
 def test_a_typed_choice_becomes_the_button_it_means():
-    from bot.channels.typed_answers import reinterpret
+    from bot.rasa_extensions.patches.typed_answers import reinterpret
 
     read = reinterpret(_parse("rappelez moi svp", "ask_human"), _question("utter_human_options"))
     assert read["intent"]["name"] == "ask_human"
@@ -119,7 +164,7 @@ def test_a_typed_choice_becomes_the_button_it_means():
 
 
 def test_inside_a_form_a_short_yes_or_no_first_is_the_answer_whatever_it_names():
-    from bot.channels.typed_answers import reinterpret
+    from bot.rasa_extensions.patches.typed_answers import reinterpret
 
     typed = _parse("oui envoyez-le moi par mail", "naviguer_internet")  # « mail » reads as a need
     assert reinterpret(typed, _question("utter_ask_synthese"), in_form=True)["intent"]["name"] == "affirm"
@@ -129,7 +174,7 @@ def test_inside_a_form_a_short_yes_or_no_first_is_the_answer_whatever_it_names()
 
 
 def test_a_message_that_says_more_keeps_its_own_reading():
-    from bot.channels.typed_answers import reinterpret
+    from bot.rasa_extensions.patches.typed_answers import reinterpret
 
     need = _parse("non, je voulais savoir comment vendre mes paniers en ligne", "nouveaux_services_digitaux")
     assert reinterpret(need, _question("utter_reformulate_need")) == need
@@ -194,7 +239,7 @@ def test_slots_chosen_by_typing():
     starts = [datetime(2026, 12, 2, 10, 0), datetime(2026, 12, 2, 14, 30), datetime(2026, 12, 3, 9, 0)]
     shown = [answers.Option(f'/inform{{"creneau": "{i}"}}', f"{french_datetime(start.replace(tzinfo=PARIS))} "
                             f"(téléphone) avec {who}")
-             for i, (start, who) in enumerate(zip(starts, ["Claire", "Karim", "Claire"]), 1)]
+             for i, (start, who) in enumerate(zip(starts, ["Claire", "Karim", "Claire"], strict=True), 1)]
 
     def chosen(text):
         result = answers.match(shown, text)
@@ -218,4 +263,4 @@ def test_a_need_and_a_request_for_a_person_keep_both_on_held_out_messages(model)
 
     score = human_topic.evaluate(model)
     print("\n" + human_topic.report(score))
-    assert score.kept >= 17 and score.wrong_topic <= 3  # measured 19/20 and 2/15 on 2026-12-01
+    assert score.kept >= 26 and score.wrong_topic <= 1  # measured 28/30 and 0/20 on 2026-12-01

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import yaml
+
+from bot import paths
 from bot.store import conversations, db, queries
 from bot.store.tables import Dossier
+from tests.conftest import Chat
 
 NOT_UNDERSTOOD = ("je n'ai pas compris", "Choisissez l'un des boutons", "passons à la suite", "pas reconnu")
 
@@ -101,6 +105,7 @@ def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
     say(chat, "avec de l'aide", turns)
     text = say(chat, "un truc qui marche pas", turns)
     assert "Est-ce que cela répond à votre besoin ?" in text
+    assert "Avantages" in say(chat, "details de la 2", turns)  # the second piste's details, typed
     assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment", turns)
     assert "Avez-vous une autre question" in say(chat, "non merci ça ira", turns)
     assert "échéance" in say(chat, "non merci ce sera tout", turns)  # pistes were given: a deadline to act?
@@ -129,3 +134,89 @@ def test_no_question_is_asked_a_third_time_and_passer_gets_out(chat, servers):
     titles = [b["title"] for b in chat.buttons(replies)]
     assert "Parler à une personne" in titles and "Passer" in titles and "Former mon équipe" in titles
     assert "Avez-vous une autre question" in chat.texts(chat.say("passer"))
+
+
+def test_two_equally_close_buttons_are_asked_about_and_a_plain_request_gets_no_topic(chat, servers):
+    turns: list[str] = []
+    assert "Que préférez-vous" in say(chat, "je voudrais parler a quelqu'un svp", turns)
+    replies = chat.say("votre numero de telephone")  # the call back, or the team's number?
+    turns.append(chat.texts(replies))
+    assert "vous voulez dire" in turns[-1]
+    assert len(chat.buttons(replies)) == 2  # only the two close ones, as buttons
+    assert "Êtes-vous d'accord" in say(chat, "qu'on me rappelle plutot", turns)
+    say(chat, "oui", turns)
+    say(chat, "Léa", turns)
+    say(chat, "06 98 76 54 32", turns)
+    say(chat, "le matin", turns)
+    assert "C'est noté" in say(chat, "pas de date precise", turns)
+    assert misunderstood(turns) == [], turns
+    assert dossier_of(servers, chat)["needs"] == []  # « parler à quelqu'un » names no topic
+
+
+# --- held-out conversations: a person who answers whatever is asked, in their own words ---------------
+
+HELD_OUT = paths.TESTS / "typed_conversations_heldout.yml"
+GOODBYE = "bonne continuation"
+MAX_TURNS = 30
+
+
+def held_out_conversations() -> list[dict]:
+    return yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))["conversations"]
+
+
+def answer_to(reply: str, answers: dict[str, str]) -> str | None:
+    """What the person types: the answer to the question asked last in the assistant's reply."""
+    asked = [(reply.rfind(fragment), typed) for fragment, typed in answers.items() if fragment in reply]
+    return max(asked)[1] if asked else None
+
+
+def play(chat, conversation: dict) -> list[str]:
+    turns: list[str] = []
+    reply = say(chat, conversation["first"], turns)
+    while GOODBYE not in reply:
+        typed = answer_to(reply, conversation["answers"])
+        assert typed is not None, f"no answer written for « {reply} » after {turns}"
+        assert len(turns) < MAX_TURNS, f"{conversation['name']}: the conversation does not end"
+        reply = say(chat, typed, turns)
+    return turns
+
+
+def outcome_problems(servers, chat, expect: dict) -> list[str]:
+    """What the stored dossier lacks of the outcome the conversation should reach."""
+    dossier, problems = dossier_of(servers, chat), []
+    needs = {n["intent"]: n for n in dossier["needs"]}
+    if "need" in expect and expect["need"] not in needs:
+        problems.append(f"need {expect['need']} not in {list(needs)}")
+    elif expect.get("confirmed") and needs[expect["need"]]["confirmed"] is not True:
+        problems.append("need not confirmed")
+    problems += [f"{key} {dossier['profile'].get(key)}" for key in ("effectif", "role")
+                 if key in expect and dossier["profile"].get(key) != expect[key]]
+    problems += [f"{key} {dossier[key]}" for key in ("answered", "satisfaction") if key in expect and dossier[key] != expect[key]]
+    problems += [f"no {key}" for key in ("appointment", "callback") if expect.get(key) and dossier[key] is None]
+    contact = dossier["contact"] or {}
+    if ("email" in expect or expect.get("phone")) and not contact.get("consent_at"):
+        problems.append("contact without consent")
+    if "email" in expect and contact.get("email") != expect["email"]:
+        problems.append(f"email {contact.get('email')}")
+    if expect.get("phone") and not contact.get("phone"):
+        problems.append("no phone")
+    return problems
+
+
+def test_held_out_typed_conversations_reach_their_outcome_and_are_understood(servers):
+    problems, missed, total = {}, 0, 0
+    for conversation in held_out_conversations():
+        chat = Chat(servers)
+        try:
+            turns = play(chat, conversation)
+        except AssertionError as stuck:
+            problems[conversation["name"]] = [str(stuck)]
+            continue
+        missed, total = missed + len(misunderstood(turns)), total + len(turns)
+        found = outcome_problems(servers, chat, conversation["expect"])
+        if found:
+            problems[conversation["name"]] = found + turns
+    print(f"\nheld-out typed conversations: {len(held_out_conversations()) - len(problems)}/"
+          f"{len(held_out_conversations())} reach their outcome; {missed}/{total} turns not understood")
+    assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
+    assert missed <= 0.05 * total

@@ -32,15 +32,12 @@ from sanic.request import Request
 
 from bot import rate_limits
 from bot import settings as bot_settings
-from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers, typed_payloads
+from bot import rasa_extensions
+from bot.channels import replies
 
 MAX_SENDER_CHARS = 255
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
 logger = logging.getLogger(__name__)
-tracker_store_fix.install()
-action_validation_fix.install()
-typed_payloads.install()
-typed_answers.install()
 
 
 def public_refusal(peer: str | None, headers, settings: bot_settings.Settings) -> tuple[int, str] | None:
@@ -90,6 +87,7 @@ class CheckedRestInput(RestInput):
     """Configured in credentials.yml as `bot.channels.rest.CheckedRestInput` (still named "rest")."""
 
     def __init__(self) -> None:
+        rasa_extensions.install()  # Rasa makes its channels before its tracker store and processor
         self.settings = bot_settings.load()
         self.limits: rate_limits.ChatLimits | None = None  # made on the server's event loop
 

@@ -16,7 +16,7 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
 - over a rate limit (per conversation, per client address: bot/rate_limits.py) the message is
   not processed and the person is told when to send it again (event `rate_limited` carries the
   text back, so the widget can put it back in the input box);
-- a typed `/intent{…}` is plain text unless a button offered it (bot/channels/typed_payloads.py).
+- a typed `/intent{…}` is plain text unless a button offered it (bot/rasa_extensions/patches/typed_payloads.py).
 """
 from __future__ import annotations
 
@@ -33,14 +33,11 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot import rate_limits
 from bot import settings as bot_settings
-from bot.channels import action_validation_fix, replies, tracker_store_fix, typed_answers, typed_payloads
+from bot import rasa_extensions
+from bot.channels import replies
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
-tracker_store_fix.install()
-action_validation_fix.install()
-typed_payloads.install()
-typed_answers.install()
 
 MAX_DISPLAY_CHARS = 200  # the title of a clicked button, shown instead of its payload
 SLOW_AFTER_SECONDS = 8  # then say we are still working on it
@@ -102,6 +99,7 @@ class WebsiteChatInput(InputChannel):
         )
 
     def __init__(self, user_message_evt: str, bot_message_evt: str, socketio_path: str) -> None:
+        rasa_extensions.install()  # Rasa makes its channels before its tracker store and processor
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path

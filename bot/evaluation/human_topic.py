@@ -35,13 +35,16 @@ def outcome(parse: dict) -> tuple[str | None, bool]:
     ranking = parse.get("intent_ranking") or []
     if catalog.need(intent or "") is not None:
         return intent, asks_for_a_person_in(parse.get("text") or "", ranking)
-    topic = topic_in_ranking(intent, ranking)
+    topic = topic_in_ranking(intent, ranking, parse)
     return (topic[0] if topic else None), intent == "ask_human"
 
 
 def evaluate(model: Path) -> TopicScore:
     from rasa.core.agent import Agent
 
+    from bot import rasa_extensions
+
+    rasa_extensions.install()  # the second reading of a request for a person, as the channels have it
     data = yaml.safe_load(TEST_SET.read_text(encoding="utf-8"))
     agent = Agent.load(str(model))
 
@@ -50,7 +53,7 @@ def evaluate(model: Path) -> TopicScore:
 
     score = TopicScore()
     with_topic = asyncio.run(parse_all([item["text"] for item in data["with_topic"]]))
-    for item, parse in zip(data["with_topic"], with_topic):
+    for item, parse in zip(data["with_topic"], with_topic, strict=False):
         need, offered = outcome(parse)
         score.with_topic += 1
         score.kept += need == item["need"] and offered

@@ -35,13 +35,13 @@ def score(truth: list[str], predicted: list[str], scored_intents: list[str]) -> 
     )
     per_intent = [
         IntentScore(intent, float(p), float(r), float(f), int(s))
-        for intent, p, r, f, s in zip(scored_intents, precision, recall, f1, support)
+        for intent, p, r, f, s in zip(scored_intents, precision, recall, f1, support, strict=False)
     ]
-    confused = Counter((t, p) for t, p in zip(truth, predicted) if t != p)
+    confused = Counter((t, p) for t, p in zip(truth, predicted, strict=False) if t != p)
     return Scores(
         per_intent=per_intent,
         macro_f1=float(np.mean(f1)),
-        accuracy=float(np.mean([t == p for t, p in zip(truth, predicted)])) if truth else 0.0,
+        accuracy=float(np.mean([t == p for t, p in zip(truth, predicted, strict=False)])) if truth else 0.0,
         confused_pairs=[(t, p, n) for (t, p), n in confused.most_common(10)],
     )
 

@@ -8,16 +8,16 @@ duplicate, which needs the process to die within those milliseconds.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from bot import clock
+from bot.jobs import runner
 from bot.mail import compose, notices, transport as transports
 from bot.store import db, notifications, outbox
 from bot.store.tables import OutgoingMail
@@ -88,18 +88,16 @@ def run_pass(database_url: str, transport, context: notices.Context, *, now: dat
     return report
 
 
-async def run_forever(settings, transport=None, now: Callable[[], datetime] = clock.now) -> None:
+def job(settings, transport=None, now: Callable[[], datetime] = clock.now) -> runner.Job:
+    """One pass every EVERY_SECONDS, in one worker at a time (bot/jobs/runner.py)."""
     transport = transport or transports.from_settings(settings)
     context = notices.context_from_settings(settings)
-    while True:
-        try:
-            report = await run_in_threadpool(run_pass, settings.database_url, transport, context, now=now(),
-                                             reminder_hours=settings.reminder_hours)
-            if report.sent or report.refused or report.dropped:
-                logger.info("mail: %d sent, %d refused (retried later), %d dropped; %d reminder(s) queued",
-                            report.sent, report.refused, report.dropped, report.reminders)
-        except SQLAlchemyError:
-            logger.exception("mail sender: the database does not answer; next pass in %d s", EVERY_SECONDS)
-        except Exception:  # the web app must keep working; the next pass retries
-            logger.exception("mail sender pass failed")
-        await asyncio.sleep(EVERY_SECONDS)
+
+    async def one_pass() -> None:
+        report = await run_in_threadpool(run_pass, settings.database_url, transport, context, now=now(),
+                                         reminder_hours=settings.reminder_hours)
+        if report.sent or report.refused or report.dropped:
+            logger.info("mail: %d sent, %d refused (retried later), %d dropped; %d reminder(s) queued",
+                        report.sent, report.refused, report.dropped, report.reminders)
+
+    return runner.Job("mail_send", timedelta(seconds=EVERY_SECONDS), one_pass)

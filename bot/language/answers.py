@@ -25,7 +25,7 @@ NEGATION_PENALTY = 15.0
 
 NUMBER_WORDS = {
     "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
-    "huit": 8, "neuf": 9, "dix": 10,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30,
 }
 ORDINALS = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1, "1e": 1,
@@ -39,7 +39,34 @@ FILLERS = {
     "reponse", "svp", "stp", "merci", "plutot", "je", "j", "prends", "prend", "veux", "voudrais",
     "prefere", "choisis", "ok", "alors", "oui", "va", "pour", "moi", "c", "est", "ce", "sera", "mets",
     "met", "donne", "dirais", "note", "sur", "cinq", "5", "etoiles", "etoile", "bien", "un", "une",
+    "details", "detail", "voir", "plus", "piste", "numero", "no", "solution", "en", "savoir", "ouvrir", "et",
 }
+NUMBERED = re.compile(r"^(\d+)\. ")  # « 2. Un site vitrine »: the buttons of a numbered list
+
+
+# SMS French and common short forms, read as the words they stand for (« tel et mail », « rdv »).
+ABBREVIATIONS = {
+    "tel": "telephone", "tels": "telephone", "tph": "telephone", "mail": "email",
+    "mails": "email", "e": "", "emails": "email", "courriel": "email", "courriels": "email", "rdv": "rendez vous",
+    "rdz": "rendez vous", "rendezvous": "rendez vous", "insta": "instagram", "fb": "facebook", "pb": "probleme",
+    "pbs": "probleme", "bcp": "beaucoup", "qqn": "quelqu un", "qq": "quelques", "tt": "tout", "ts": "tous",
+    "jsp": "je sais pas", "chui": "je suis", "chuis": "je suis", "ptet": "peut etre", "pr": "pour", "ds": "dans",
+    "c": "c est", "oue": "ouais", "ouep": "ouais", "yep": "ouais", "nop": "non", "nope": "non",
+}
+# Words that carry no meaning of their own when comparing what was typed with an option's words.
+STOPWORDS = {
+    "le", "la", "l", "les", "un", "une", "des", "de", "d", "du", "et", "ou", "a", "au", "aux", "en", "je", "j", "tu",
+    "il", "ils", "elle", "elles", "on", "nous", "vous", "me", "m", "mon", "ma", "mes", "ton", "ta", "tes", "son",
+    "sa", "ses", "notre", "nos", "votre", "vos", "leur", "leurs", "ce", "cet", "cette", "ces", "c", "est", "sont",
+    "ca", "qui", "que", "qu", "y", "sur", "pour", "avec", "dans", "par", "se", "s", "lui", "moi", "oui", "svp",
+    "merci", "juste", "tout", "alors", "donc", "bon", "ben", "euh", "ai", "as", "avons",
+    "fait", "faire", "peut", "peuvent", "etre", "avoir", "aussi",
+}
+# The first (or last) word that says yes or no whatever the question (« oué », « nn », « je prefere pas »).
+YES_WORDS = {"oui", "ouais", "ouai", "ouii", "ouiii", "yes", "ok", "okay", "dac", "daccord", "exact", "exactement",
+             "volontiers", "carrement", "absolument", "parfait", "entendu", "evidemment", "certainement", "bien sur",
+             "tout a fait", "d accord", "allez y", "vas y", "go"}
+NO_WORDS = {"non", "nn", "nan", "no", "refus", "refuse", "jamais", "niet", "pas", "aucunement", "negatif"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,7 @@ class Option:
     key: str  # what the caller stores or sends: an answer id, a button payload
     title: str  # what the person saw
     synonyms: tuple[str, ...] = ()
+    polarity: int = 0  # +1 the option that means « yes », -1 « no », 0 neither (from the $oui / $non lists)
 
 
 @dataclass
@@ -60,8 +88,56 @@ class Result:
         return self.option is None and len(self.candidates) > 1
 
 
+def expand(text: str) -> str:
+    """Normalised text with short forms written out: « tel et mail » -> « telephone et email »."""
+    words = normalize(text).split()
+    written = [w if w == "c" and following == "est" else ABBREVIATIONS.get(w, w)  # « c'est » is already written out
+               for w, following in zip(words, [*words[1:], ""], strict=False)]
+    return " ".join(w for w in written if w)
+
+
 def _phrases(option: Option) -> list[str]:
-    return [p for p in {normalize(option.title), *(normalize(s) for s in option.synonyms)} if p]
+    title = NUMBERED.sub("", option.title)  # « 2. Un site vitrine » is said « le site vitrine »
+    return [p for p in {expand(title), *(expand(s) for s in option.synonyms)} if p]
+
+
+def _content(words: str) -> list[str]:
+    return [w for w in words.split() if w not in STOPWORDS and w not in NEGATIONS]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """« reservent » and « reserver », « achetent » and « achete »: one word, conjugated or misspelt."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= 5 and a[:5] == b[:5]:
+        return True
+    return min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= 80
+
+
+def _covered(phrase_words: list[str], typed_words: list[str]) -> bool:
+    return bool(phrase_words) and all(any(_same_word(p, t) for t in typed_words) for p in phrase_words)
+
+
+def _word_score(typed: str, phrase: str) -> float:
+    """Every meaningful word of the phrase is in what was typed, in any form: « ils prennent rdv en
+    ligne » for « prise de rendez-vous en ligne ». The more of the typed words it explains, the better."""
+    typed_words, phrase_words = _content(typed), _content(phrase)
+    if not _covered(phrase_words, typed_words) or _negated(typed) != _negated(phrase):
+        return 0.0
+    return 83.0 + 8.0 * len(phrase_words) / max(len(typed_words), len(phrase_words))
+
+
+def polarity(text: str) -> int:
+    """+1 when a typed answer says yes, -1 when it says no, 0 when it says neither or both."""
+    words = expand(text).split()
+    if not words:
+        return 0
+    first_two = " ".join(words[:2])
+    starts_yes = words[0] in YES_WORDS or first_two in YES_WORDS
+    says_no = words[0] in NO_WORDS or words[-1] in {"pas", "non"} or first_two in {"je refuse", "pas question"}
+    if starts_yes and not (words[-1] in {"pas", "non"} and len(words) > 1):
+        return 1
+    return -1 if says_no and not starts_yes else 0
 
 
 def _negated(words: str) -> bool:
@@ -77,7 +153,8 @@ def _phrase_score(typed: str, phrase: str) -> float:
         # a shortened title (« avec de l'aide »): the words left out cannot contradict it
         return 84.0 + 14.0 * len(typed) / len(phrase)
     score = _similarity(typed, phrase)
-    return score - NEGATION_PENALTY if _negated(typed) != _negated(phrase) else score
+    score = score - NEGATION_PENALTY if _negated(typed) != _negated(phrase) else score
+    return max(score, _word_score(typed, phrase))
 
 
 def _similarity(typed: str, phrase: str) -> float:
@@ -120,7 +197,7 @@ def _ordinal(typed: str) -> int | None:
 def match(options: Iterable[Option], text: str, positional: bool = True) -> Result:
     """The option meant by `text`, the equally close candidates, or nothing."""
     options = list(options)
-    typed = normalize(text)
+    typed = expand(text)
     if not typed or not options:
         return Result()
     numeric = {int(normalize(o.title)): o for o in options if normalize(o.title).isdigit()}
@@ -128,7 +205,12 @@ def match(options: Iterable[Option], text: str, positional: bool = True) -> Resu
         number = _number(typed)
         if number in numeric:
             return Result(numeric[number], [numeric[number]], 100.0)
-    if positional:
+    numbered = {int(found.group(1)): o for o in options if (found := NUMBERED.match(o.title))}
+    if numbered:  # « détails de la 2 », « la deuxième »: the item of that number, whatever its place
+        number = _number(typed) or _ordinal(typed)
+        if number in numbered:
+            return Result(numbered[number], [numbered[number]], 100.0)
+    if positional and not any(o.polarity for o in options):  # « oui une derniere » is not a position
         position = _ordinal(typed)
         if position is not None and position <= len(options):
             chosen = options[position - 1] if position > 0 else options[-1]
@@ -139,12 +221,32 @@ def match(options: Iterable[Option], text: str, positional: bool = True) -> Resu
         key=lambda item: (-item[0], item[1]),
     )
     best_score, _, best = scored[0]
-    if best_score < ACCEPT:
-        return Result(score=best_score)
     close = [o for s, _, o in scored if s >= ACCEPT and best_score - s < TIE]
     if len(close) > 1 and best_score < 100.0:
+        close = _most_explained(close, bare)
+    if best_score < ACCEPT or len(close) > 1:
+        said = polarity(bare)
+        sided = [o for o in options if said and o.polarity == said]
+        if len(sided) == 1:  # « oué », « nn », « je prefere pas »: a plain yes or no to a yes/no question
+            return Result(sided[0], [sided[0]], ACCEPT)
+    if best_score < ACCEPT:
+        return Result(score=best_score)
+    if len(close) > 1:
         return Result(None, close, best_score)
-    return Result(best, [best], best_score)
+    return Result(close[0], [close[0]], best_score)
+
+
+def _most_explained(close: list[Option], typed: str) -> list[Option]:
+    """Among equally close options, the one whose words explain most of what was typed, if one does."""
+    typed_words = _content(typed)
+
+    def explained(option: Option) -> int:
+        words = {w for p in _phrases(option) for w in _content(p)}
+        return sum(any(_same_word(t, w) for w in words) for t in typed_words)
+
+    counts = [explained(o) for o in close]
+    best = max(counts)
+    return [o for o, n in zip(close, counts, strict=False) if n == best]
 
 
 def said_as_list(options: Iterable[Option]) -> str:

@@ -58,7 +58,8 @@ def _end_of_month(year: int, month: int) -> date:
 
 def _month_phrase(typed: str, today: date) -> date | None:
     """« fin janvier », « début février », « mi mars », « en janvier »: a day in the next such month."""
-    found = re.search(r"\b(fin|debut|mi|courant|en)?\s*(?:de |d )?(?:mois de |mois d )?(" + "|".join(_MONTHS_PLAIN) + r")\b", typed)
+    months = "|".join(_MONTHS_PLAIN)
+    found = re.search(r"\b(fin|debut|mi|courant|en)?\s*(?:de |d )?(?:mois de |mois d )?(" + months + r")\b", typed)
     if not found or re.search(r"\b\d{1,2}(er)? (" + "|".join(_MONTHS_PLAIN) + r")\b", typed):
         return None
     month = _MONTHS_PLAIN.index(found.group(2)) + 1

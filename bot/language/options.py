@@ -19,12 +19,21 @@ def answers_data() -> dict:
     return load_cached(paths.DATA / "answers.yml", "TYPED_ANSWERS")
 
 
+def _listed(question: str, key: str) -> list[str]:
+    return [str(w) for w in (answers_data()["questions"].get(question) or {}).get(key) or []]
+
+
+def polarity(question: str, key: str) -> int:
+    """+1 for the option that includes the shared « oui » list, -1 for « non », else 0."""
+    listed = _listed(question, key)
+    return 1 if "$oui" in listed else -1 if "$non" in listed else 0
+
+
 def synonyms(question: str, key: str) -> tuple[str, ...]:
     """The typed forms of one option, the shared « $oui » / « $non » lists expanded."""
     data = answers_data()
     words: list[str] = []
-    for word in (data["questions"].get(question) or {}).get(key) or []:
-        word = str(word)
+    for word in _listed(question, key):
         words.extend(data["shared"][word[1:]] if word.startswith("$") else [word])
     return tuple(words)
 
@@ -37,7 +46,8 @@ def _domain_buttons() -> dict[str, list[dict]]:
 
 def for_buttons(question: str, buttons: list[dict]) -> list[Option]:
     """Options for buttons as shown (title, payload), with the synonyms of `question`."""
-    return [Option(b["payload"], b["title"], synonyms(question, b["payload"])) for b in buttons]
+    return [Option(b["payload"], b["title"], synonyms(question, b["payload"]), polarity(question, b["payload"]))
+            for b in buttons]
 
 
 def for_question(question: str) -> list[Option]:
@@ -46,7 +56,8 @@ def for_question(question: str) -> list[Option]:
         asked = maturity.question(question[2:])
         if asked is None:
             raise KeyError(question)
-        return [Option(a["id"], a["title"], synonyms(question, a["id"])) for a in asked["answers"]]
+        return [Option(a["id"], a["title"], synonyms(question, a["id"]), polarity(question, a["id"]))
+                for a in asked["answers"]]
     buttons = _domain_buttons().get(question)
     if not buttons:
         raise KeyError(question)
@@ -61,6 +72,20 @@ def asks_for_a_person(text: str) -> bool:
     """Whether a message also asks for a person, in the words of data/answers.yml."""
     typed = f" {normalize(text)} "
     return any(f" {normalize(words)} " in typed for words in answers_data()["requests_for_a_person"])
+
+
+def topic_words(text: str) -> str:
+    """What a request for a person says besides asking for one: « je veux un rdv avec un médiateur
+    pour la facture électronique » -> « facture electronique »; « rdv » -> «  ». Read again by the NLU
+    to find the topic (bot/rasa_extensions/patches/typed_answers.py)."""
+    from bot.language.answers import STOPWORDS, expand
+
+    # « la prise de rendez-vous en ligne » is a need, not a request for a person
+    typed = f" {expand(text)} ".replace(" rendez vous en ligne ", " reservation en ligne ")
+    for phrase in sorted((expand(p) for p in answers_data()["requests_for_a_person"]), key=len, reverse=True):
+        typed = typed.replace(f" {phrase} ", " ")
+    ignored = STOPWORDS | {expand(w) for w in answers_data()["person_words"]}
+    return " ".join(w for w in typed.split() if w not in ignored)
 
 
 def understand(question: str, text: str) -> Result:

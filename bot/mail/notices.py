@@ -20,9 +20,25 @@ from bot.french import time_of_day, typeset
 from bot.mail import compose, links, texts
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
-from bot.store.tables import Appointment, Callback, Dossier, Mediator, OutgoingMail
+from bot.store.tables import Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail
 
 PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese"}
+# What each message is, for the console (« l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé »)
+KIND_LABELS = {
+    "rdv_confirmation": "l'e-mail de confirmation du rendez-vous",
+    "rdv_rappel": "l'e-mail de rappel du rendez-vous",
+    "rdv_annulation": "l'e-mail d'annulation du rendez-vous",
+    "rappel_accuse": "l'accusé de réception de la demande de rappel",
+    "synthese": "le résumé de l'échange demandé par la personne",
+    "alerte_rendez_vous": "l'alerte « nouveau rendez-vous »",
+    "alerte_rappel": "l'alerte « demande de rappel »",
+    "alerte_direct": "l'alerte « une personne attend dans le chat »",
+    "mdp_reinitialisation": "le lien pour choisir un nouveau mot de passe",
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, "un e-mail")
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,12 @@ def french_date_time(moment: datetime) -> str:
     local = moment.astimezone(PARIS)
     return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
                    f"à {time_of_day(local.hour, local.minute)}")
+
+
+def french_time(moment: datetime) -> str:
+    """« 9 h 05 », in Paris time (French typography)."""
+    local = moment.astimezone(PARIS)
+    return typeset(time_of_day(local.hour, local.minute))
 
 
 def first_name(name: str | None) -> str:
@@ -213,6 +235,18 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
         else:
             callback = session.get(Callback, mail.payload.get("callback_id"))
             values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
+    elif mail.kind == "alerte_direct":
+        chat = session.get(LiveChat, mail.payload.get("chat_id"))
+        if dossier is None or chat is None or chat.state != "waiting":
+            return Skip("nobody waits any more (joined, left or offered other ways)")
+        values = {
+            "destinataire": first_name(mediator.name),
+            "prenom": first_name(dossier.contact_name) or "Une personne",
+            "need": calendar_ics.need_label(dossier),
+            "depuis": french_time(chat.requested_at),
+            "limite": french_time(datetime.fromisoformat(mail.payload["until"])),
+            "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
+        }
     elif mail.kind == "mdp_reinitialisation":
         token = links.reset_token(context.secret, mediator.id, mediator.password_hash, now=now)
         values = {"destinataire": first_name(mediator.name), "minutes": str(links.RESET_MINUTES),

@@ -41,7 +41,8 @@ SCHEMA = {
     },
 }
 KINDS = ("rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese", "alerte_rendez_vous",
-         "alerte_rappel", "mdp_reinitialisation")
+         "alerte_rappel", "mdp_reinitialisation",
+         "alerte_direct")
 
 _cache: dict[str, Any] = {}
 

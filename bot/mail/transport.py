@@ -7,6 +7,7 @@ sorted for the sender's retry policy: a 5xx answer to the message is permanent, 
 """
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ class Refused(Exception):
     def __init__(self, reason: str, permanent: bool):
         super().__init__(reason)
         self.permanent = permanent
+
+
+_ENHANCED_STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+
+
+def status(code: int, text: bytes | str) -> str:
+    """« 550 5.1.1 »: the reply code and its enhanced status code (RFC 3463), without the server's
+    words, which often repeat the address (the queue keeps nothing personal)."""
+    words = (text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)).split()
+    return f"{code} {words[0]}" if words and _ENHANCED_STATUS.match(words[0]) else str(code)
 
 
 @dataclass(frozen=True)
@@ -63,10 +74,11 @@ class SmtpTransport:
                     client.login(self.user, self.password or "")
                 client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            raise Refused(f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)) from exc
+            answers = list(exc.recipients.values())
+            raise Refused("recipient refused: " + ", ".join(status(code, text) for code, text in answers),
+                          permanent=all(code >= 500 for code, _ in answers)) from exc
         except smtplib.SMTPResponseException as exc:
-            raise Refused(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
+            raise Refused(status(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
                           and not isinstance(exc, smtplib.SMTPAuthenticationError)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise Refused(f"{type(exc).__name__}: {exc}", permanent=False) from exc

@@ -98,9 +98,9 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
             mediator.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             mediator.failed_logins = 0
             session.commit()
-            raise LoginRefused(REFUSED)
+            raise LoginRefused(REFUSED) from None
         session.commit()
-        raise LoginRefused(REFUSED)
+        raise LoginRefused(REFUSED) from None
     if _hasher.check_needs_rehash(mediator.password_hash):
         mediator.password_hash = _hasher.hash(password)
     mediator.failed_logins = 0
@@ -130,7 +130,7 @@ def change_password(session: Session, mediator_id: int, current: str, new: str) 
     try:
         _hasher.verify(mediator.password_hash or "", current or "")
     except (VerificationError, InvalidHashError):
-        raise ValueError("le mot de passe actuel n'est pas le bon")
+        raise ValueError("le mot de passe actuel n'est pas le bon") from None
     set_password(mediator, new)
     session.commit()
 

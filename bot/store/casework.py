@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
-from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNote, LiveChat, Slot
+from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000
@@ -99,6 +99,31 @@ def queue(
         entries.append(QueueEntry(dossier, reason, _due(dossier), dossier.created_at))
     far = datetime.max.replace(tzinfo=timezone.utc)
     return sorted(entries, key=lambda e: (not live_waiting(e.dossier), e.due or far, e.waiting_since))
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A dossier that has just asked for a human: an appointment booked, a call back requested."""
+
+    key: str  # stable: « rendez_vous:12 », « rappel:7 » (the console notifies each once)
+    kind: str  # rendez_vous | rappel
+    dossier: Dossier
+    at: datetime
+
+
+def recent_requests(session: Session, *, since: datetime) -> list[NewRequest]:
+    """Appointments booked (still confirmed) and call backs requested since `since`, oldest first."""
+    appointments = session.execute(
+        select(Appointment).where(Appointment.created_at >= since, Appointment.status == "confirme")
+        .options(selectinload(Appointment.dossier).selectinload(Dossier.needs))
+    ).scalars()
+    callbacks = session.execute(
+        select(Callback).where(Callback.created_at >= since)
+        .options(selectinload(Callback.dossier).selectinload(Dossier.needs))
+    ).scalars()
+    found = [NewRequest(f"rendez_vous:{a.id}", "rendez_vous", a.dossier, a.created_at) for a in appointments]
+    found += [NewRequest(f"rappel:{c.id}", "rappel", c.dossier, c.created_at) for c in callbacks]
+    return sorted(found, key=lambda r: r.at)
 
 
 def counts_by_status(session: Session) -> dict[str, int]:

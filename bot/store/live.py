@@ -4,17 +4,23 @@ Presence: a mediator marks themself available in the console; each console page 
 is used; after `idle_minutes` without a ping they count as away. Every state change of a live
 chat is one conditional UPDATE, so two mediators joining at once, or a join racing the pick-up
 timeout, always have exactly one winner.
+
+Watching the console: every open console page polls every 5 s, used or not (`console_heard`).
+A mediator *watches* when they are present (`is_present`) and a page of theirs was heard within
+CONSOLE_OPEN_SECONDS: their console shows the waiting person (banner, chime, browser
+notification). When someone waits and nobody watches, the mediators who chose the « direct »
+alert are e-mailed, once per wait (`alert_unwatched`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.store import queries
+from bot.store import notifications, queries
 from bot.store.casework import audit
 from bot.store.tables import Dossier, LiveChat, Mediator
 
@@ -30,7 +36,7 @@ class LiveError(ValueError):
 def set_available(session: Session, mediator_id: int, available: bool, *, now: datetime) -> None:
     session.execute(
         update(Mediator).where(Mediator.id == mediator_id)
-        .values(available=available, last_seen_at=now)
+        .values(available=available, last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -39,8 +45,26 @@ def set_available(session: Session, mediator_id: int, available: bool, *, now: d
 def ping(session: Session, mediator_id: int, *, now: datetime) -> None:
     """The mediator is using the console."""
     session.execute(
-        update(Mediator).where(Mediator.id == mediator_id).values(last_seen_at=now)
+        update(Mediator).where(Mediator.id == mediator_id).values(last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+# Browsers slow the timers of a page in the background down to one run a minute: a console page
+# unheard for longer than this is closed (or its computer asleep).
+CONSOLE_OPEN_SECONDS = 90
+CONSOLE_HEARD_EVERY_SECONDS = 15  # a page's polls are written down at most this often
+
+
+def console_heard(session: Session, mediator_id: int, *, now: datetime) -> None:
+    """A console page of the mediator is open (its poll, used or not): one write every few polls."""
+    session.execute(
+        update(Mediator).where(
+            Mediator.id == mediator_id,
+            or_(Mediator.console_seen_at.is_(None),
+                Mediator.console_seen_at < now - timedelta(seconds=CONSOLE_HEARD_EVERY_SECONDS)),
+        ).values(console_seen_at=now).execution_options(synchronize_session=False)
     )
     session.commit()
 
@@ -179,3 +203,43 @@ def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: da
     ).scalars()
     gone = [(chat, "absent") for chat in active if not seen_recently(chat.mediator, idle_minutes, now)]
     return late + gone
+
+
+# --- someone waits and nobody watches the console: e-mail the mediators ------------------------
+
+def watching(session: Session, idle_minutes: int, *, now: datetime) -> list[Mediator]:
+    """Mediators who would see a waiting person now: present for the live chat (available, active,
+    used the console within `idle_minutes`) with a console page open (heard within
+    CONSOLE_OPEN_SECONDS)."""
+    return [m for m in available_mediators(session, idle_minutes, now=now)
+            if m.console_seen_at is not None and m.console_seen_at >= now - timedelta(seconds=CONSOLE_OPEN_SECONDS)]
+
+
+def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *, now: datetime) -> list[int]:
+    """E-mail the « direct » alert for every person waiting while nobody watches the console.
+
+    Checked by the web app's watcher every few seconds, so it fires when a person starts waiting
+    with nobody watching (the one on duty closed the console without saying they left), and when
+    the last one watching goes while a person waits (page closed, idle too long, « Me mettre
+    absent »). Once per wait: `alerted_at` is set by one conditional UPDATE, whose winner queues
+    the e-mails in the same transaction (several workers or servers run the watcher). The ids of
+    the chats alerted."""
+    pending = list(session.execute(
+        select(LiveChat).where(LiveChat.state == "waiting", LiveChat.alerted_at.is_(None)).order_by(LiveChat.id)
+    ).scalars())
+    if not pending or watching(session, idle_minutes, now=now):
+        return []
+    alerted = []
+    for chat in pending:
+        won = session.execute(
+            update(LiveChat).where(LiveChat.id == chat.id, LiveChat.state == "waiting", LiveChat.alerted_at.is_(None))
+            .values(alerted_at=now).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not won:
+            continue
+        count = notifications.live_unwatched(session, chat, until=chat.requested_at + timedelta(seconds=pickup_seconds))
+        audit(session, chat.dossier, None, "direct_alerte", f"aucun médiateur dans la console : {count} prévenu(s) par e-mail",
+              at=now)
+        alerted.append(chat.id)
+    session.commit()
+    return alerted

@@ -4,7 +4,8 @@
   when the appointment moves), the cancellation, the acknowledgement of a call-back request.
   The synthesis of the exchange, when asked for at leave-taking.
   Reminders are queued by the sender's scan (`due_reminders`), when their time comes.
-- The mediators who chose that alert (Mediator.alerts): a new appointment, a new call-back request.
+- The mediators who chose that alert (Mediator.alerts): a new appointment, a new call-back request,
+  a person waiting in the live chat while nobody watches the console (bot/store/live.py).
 
 Called inside the store function that records the event, so the message is queued in the same
 transaction: booked and confirmed, or neither.
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store import outbox
-from bot.store.tables import MEDIATOR_ALERTS, Appointment, Callback, Dossier, Mediator, OutgoingMail, Slot
+from bot.store.tables import MEDIATOR_ALERTS, Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail, Slot
 
 
 def person_reachable(dossier: Dossier) -> bool:
@@ -30,10 +31,13 @@ def mediators_alerted(session: Session, alert: str) -> list[Mediator]:
     return [m for m in mediators if alert in (m.alerts if m.alerts is not None else MEDIATOR_ALERTS)]
 
 
-def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs) -> None:
+def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs) -> int:
+    queued = 0
     for mediator in mediators_alerted(session, alert):
-        outbox.enqueue(session, kind, f"{kind}:{event_key}:m{mediator.id}", dossier_id=dossier_id,
-                       mediator_id=mediator.id, **refs)
+        if outbox.enqueue(session, kind, f"{kind}:{event_key}:m{mediator.id}", dossier_id=dossier_id,
+                          mediator_id=mediator.id, **refs) is not None:
+            queued += 1
+    return queued
 
 
 def appointment_booked(session: Session, appointment: Appointment, dossier: Dossier) -> None:
@@ -73,6 +77,14 @@ def synthesis_requested(session: Session, dossier: Dossier) -> bool:
         return False
     outbox.enqueue(session, "synthese", f"synthese:{dossier.id}", dossier_id=dossier.id)
     return True
+
+
+def live_unwatched(session: Session, chat: LiveChat, *, until: datetime) -> int:
+    """A person waits in the live chat and nobody watches the console (once per wait: the caller
+    holds the chat's `alerted_at`). `until`: when the assistant offers them other ways instead.
+    How many mediators are told."""
+    return _alert(session, "direct", "alerte_direct", chat.dossier_id, f"chat{chat.id}",
+                  payload={"chat_id": chat.id, "until": until.isoformat()})
 
 
 def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:

@@ -152,3 +152,32 @@ def counts(session: Session) -> dict[str, int]:
     for (status,) in session.execute(select(OutgoingMail.status)):
         totals[status] = totals.get(status, 0) + 1
     return totals
+
+
+# --- what could not be delivered, for the console --------------------------------------------
+
+def failed_for_dossier(session: Session, dossier_id: int, kinds: frozenset[str] | set[str]) -> list[OutgoingMail]:
+    """The dossier's messages of these kinds given up (refused for good, or too many attempts), oldest first."""
+    return list(session.execute(
+        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier_id, OutgoingMail.status == "failed",
+                                   OutgoingMail.kind.in_(sorted(kinds)))
+        .order_by(OutgoingMail.finished_at, OutgoingMail.id)
+    ).scalars())
+
+
+def dossiers_with_failures(session: Session, dossier_ids: list[int], kinds: frozenset[str] | set[str]) -> set[int]:
+    """Which of these dossiers have a message of these kinds given up."""
+    if not dossier_ids:
+        return set()
+    return set(session.execute(
+        select(OutgoingMail.dossier_id).where(OutgoingMail.dossier_id.in_(dossier_ids), OutgoingMail.status == "failed",
+                                              OutgoingMail.kind.in_(sorted(kinds)))
+    ).scalars())
+
+
+def failed_since(session: Session, since: datetime) -> list[OutgoingMail]:
+    """Every message given up since `since`, newest first (the admins' list)."""
+    return list(session.execute(
+        select(OutgoingMail).where(OutgoingMail.status == "failed", OutgoingMail.finished_at >= since)
+        .order_by(OutgoingMail.finished_at.desc(), OutgoingMail.id.desc())
+    ).scalars())

@@ -54,7 +54,7 @@ def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Ap
     try:
         moved = queries.move_appointment(session, reference, slot_id)
     except queries.SlotTaken:
-        raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.")
+        raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.") from None
     casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)",
                    at=now)
     notifications.appointment_confirmation(session, moved, moved.dossier)

@@ -27,7 +27,9 @@ Base = declarative_base()
 
 DOSSIER_STATUSES = ("nouveau", "en_cours", "clos")
 SLOT_MODES = ("telephone", "visio", "sur_place")  # how an appointment is held
-MEDIATOR_ALERTS = ("rendez_vous", "rappel")  # e-mails a mediator may choose to get (bot/mail/notices.py)
+# e-mails a mediator may choose to get (bot/mail/notices.py); « direct »: someone waits in the live
+# chat and nobody is present in the console (bot/store/live.py: alert_unwatched)
+MEDIATOR_ALERTS = ("rendez_vous", "rappel", "direct")
 
 
 def utcnow() -> datetime:
@@ -129,6 +131,8 @@ class Mediator(Base):
     # live handover (bot/store/live.py): "available" lapses when the console has been idle too long
     available = Column(Boolean, nullable=False, default=False, server_default=sa_false())
     last_seen_at = Column(UTCDateTime())
+    # a console page of theirs is open: its poll (every 5 s, even idle) was last heard then
+    console_seen_at = Column(UTCDateTime())
     # which alerts they get by e-mail (MEDIATOR_ALERTS); None: all of them
     alerts = Column(JSON)
 
@@ -247,6 +251,8 @@ class LiveChat(Base):
     joined_at = Column(UTCDateTime())
     ended_at = Column(UTCDateTime())
     ended_by = Column(String(20))  # person | mediator | handback | timeout | absent
+    # the mediators were e-mailed that this person waits with nobody in the console (once per wait)
+    alerted_at = Column(UTCDateTime())
 
     dossier = relationship("Dossier", back_populates="live_chats")
     mediator = relationship("Mediator")
@@ -282,3 +288,17 @@ class OutgoingMail(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at = Column(UTCDateTime())
     finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later
+
+
+class JobTurn(Base):
+    """Whose turn it is to run a periodic job (bot/jobs/runner.py): one row per job, taken by one
+    conditional UPDATE once the previous turn's lease is over, so each turn runs in one worker
+    of one server only."""
+
+    __tablename__ = "job_turns"
+
+    name = Column(String(80), primary_key=True)
+    holder = Column(String(120), nullable=False)  # host:pid of the worker that took the last turn
+    lease_until = Column(UTCDateTime(), nullable=False)
+    turns = Column(Integer, nullable=False, default=0, server_default="0")
+    last_turn_at = Column(UTCDateTime())

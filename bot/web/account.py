@@ -15,6 +15,7 @@ from bot.web.handlers import back_to
 ALERT_LABELS = {
     "rendez_vous": "Un rendez-vous est pris",
     "rappel": "Une personne demande à être rappelée",
+    "direct": "Quelqu'un attend un médiateur dans le chat et aucun médiateur disponible n'a la console ouverte",
 }
 
 

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from asgi_csrf import asgi_csrf
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp
 from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
-from bot.jobs import mail_sender
+from bot.jobs import mail_sender, runner
 from bot.web import appointment_page, console, conversation_ids, live, readiness
 from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
 
@@ -172,10 +174,8 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
         end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
         (bot/jobs/mail_sender.py)."""
-        tasks = [asyncio.create_task(_purge_daily(settings.database_url)),
-                 asyncio.create_task(_replay_spool(settings)),
-                 asyncio.create_task(relay.watch_forever()),
-                 asyncio.create_task(mail_sender.run_forever(settings))]
+        jobs = [_purge_job(settings.database_url), _spool_job(settings), relay.job(), mail_sender.job(settings)]
+        tasks = [asyncio.create_task(runner.run_forever(job, settings.database_url)) for job in jobs]
         yield
         for task in tasks:
             task.cancel()
@@ -244,31 +244,29 @@ def _purge(database_url: str) -> int:
         return report.count
 
 
-async def _purge_daily(database_url: str) -> None:
-    while True:
-        try:
-            count = await run_in_threadpool(_purge, database_url)
-            if count:
-                logger.info("retention: %d conversation(s) past the retention period purged", count)
-        except Exception:  # the chat must keep working; the next day retries
-            logger.exception("retention purge failed")
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
+def _purge_job(database_url: str) -> runner.Job:
+    async def purge() -> None:
+        count = await run_in_threadpool(_purge, database_url)
+        if count:
+            logger.info("retention: %d conversation(s) past the retention period purged", count)
+
+    return runner.Job("retention_purge", timedelta(seconds=PURGE_EVERY_SECONDS), purge)
 
 
-async def _replay_spool(settings: bot_settings.Settings) -> None:
+def _spool_job(settings: bot_settings.Settings) -> runner.Job:
+    """The spool is a file of this machine's var/: each machine replays its own."""
     from functools import partial
 
     from bot.store.spool import Spool, write_now
 
     spool = Spool(settings.var_dir)
-    while True:
-        await asyncio.sleep(SPOOL_REPLAY_SECONDS)
-        try:
-            if spool.pending():
-                done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url))
-                logger.info("spool: %d dossier write(s) replayed, %d waiting", done, spool.pending())
-        except Exception:
-            logger.exception("spool replay failed")
+
+    async def replay() -> None:
+        if spool.pending():
+            done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url))
+            logger.info("spool: %d dossier write(s) replayed, %d waiting", done, spool.pending())
+
+    return runner.Job(f"spool_replay@{socket.gethostname()}", timedelta(seconds=SPOOL_REPLAY_SECONDS), replay)
 
 
 # transcript speakers as the widget names them

@@ -85,7 +85,7 @@ def build_routes(settings, templates: Jinja2Templates) -> list[Route]:
                 try:
                     slot_id = int(str(form.get("creneau", "")))
                 except ValueError:
-                    raise self_service.SelfServiceError("Choisissez un nouveau moment dans la liste.")
+                    raise self_service.SelfServiceError("Choisissez un nouveau moment dans la liste.") from None
                 self_service.move(session, reference, slot_id, now=now)
                 return "deplace", None
             except self_service.SelfServiceError as refused:

@@ -18,13 +18,15 @@ from starlette.templating import Jinja2Templates
 from bot import catalog, clock, contact, opening_hours
 from bot import settings as bot_settings
 from bot.settings import PARIS
-from bot.store import accounts, casework, conversations, notifications, queries, retention
+from bot.mail import notices
+from bot.store import accounts, casework, conversations, notifications, outbox, queries, retention
 from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
 from bot.web import account
 from bot.web import live as live_web
 from bot.web.handlers import back_to, db_runner
 
 PREFIX = "/mediateurs"
+FAILED_MAILS_DAYS = 30  # the team page lists the e-mails given up this recently
 STATUS_LABELS = {"nouveau": "Nouveau", "en_cours": "En cours", "clos": "Clos"}
 # who said a transcript line (a mediator: their first name); console.js has the same labels
 SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
@@ -131,15 +133,16 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         try:
             mediator_id = int(mediator) if mediator else None
         except ValueError:
-            raise HTTPException(400, "Médiateur inconnu.")
+            raise HTTPException(400, "Médiateur inconnu.") from None
 
         def load(session):
             entries = casework.queue(session, now=clock.now(), status=status, need=need, mediator_id=mediator_id)
-            return entries, casework.counts_by_status(session), _mediators(session)
+            undelivered = outbox.dossiers_with_failures(session, [e.dossier.id for e in entries], notices.PERSON_KINDS)
+            return entries, casework.counts_by_status(session), _mediators(session), undelivered
 
-        entries, counts, mediators = await in_db(load)
+        entries, counts, mediators, undelivered = await in_db(load)
         return render(request, "console/queue.html", {
-            "entries": entries, "counts": counts, "mediators": mediators,
+            "entries": entries, "counts": counts, "mediators": mediators, "undelivered": undelivered,
             "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
         })
 
@@ -158,6 +161,10 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
                 "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id, now=now),
                 "retention": retention.status(session, dossier, now=now),
                 "live_chat": dossier.live_chats[-1] if dossier.live_chats else None,
+                "failed_mails": [
+                    {"label": notices.kind_label(m.kind), "at": m.finished_at, "error": m.last_error}
+                    for m in outbox.failed_for_dossier(session, dossier.id, notices.PERSON_KINDS)
+                ],
             }
 
         context = await in_db(load)
@@ -311,8 +318,16 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
 
     # --- team (admins) -------------------------------------------------------------------
     async def team_page(request: Request, me) -> Response:
-        mediators = await in_db(_mediators)
-        return render(request, "console/team.html", {"mediators": mediators, "roles": accounts.ROLES})
+        def load(session):
+            since = clock.now() - timedelta(days=FAILED_MAILS_DAYS)
+            failed = [{"label": notices.kind_label(m.kind), "at": m.finished_at, "error": m.last_error,
+                       "dossier": m.dossier_id, "mediator": _name_of(session, m.mediator_id)}
+                      for m in outbox.failed_since(session, since)]
+            return _mediators(session), failed
+
+        mediators, failed = await in_db(load)
+        return render(request, "console/team.html", {"mediators": mediators, "roles": accounts.ROLES,
+                                                      "failed_mails": failed, "failed_days": FAILED_MAILS_DAYS})
 
     async def team_add(request: Request, me) -> Response:
         form = await request.form()
@@ -400,7 +415,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             if end < start or (end - start).days > 3 * 366:
                 raise ValueError
         except ValueError:
-            raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.")
+            raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.") from None
         figures = await in_db(lambda session: activity.activity(session, start, end))
         if request.query_params.get("format") == "csv":
             return Response(activity.activity_csv(figures), media_type="text/csv; charset=utf-8",
@@ -454,6 +469,11 @@ def _own_appointment(session, reference: str, me: accounts.Identity) -> Appointm
     if appointment.slot.mediator_id != me.id and not me.is_admin:
         raise HTTPException(403, "Ce rendez-vous n'est pas le vôtre.")
     return appointment
+
+
+def _name_of(session, mediator_id: int | None) -> str | None:
+    mediator = session.get(Mediator, mediator_id) if mediator_id else None
+    return mediator.name if mediator else None
 
 
 def _mediators(session) -> list[Mediator]:

@@ -3,11 +3,11 @@
 The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/rasa_api.py)
 carries the words: a mediator's message is a bot event of the conversation, so the person sees it
 in the same chat window and the transcript keeps every message in order. A watcher, run by the
-web app, ends what nobody picked up in time and what a mediator left behind.
+web app, ends what nobody picked up in time and what a mediator left behind, and e-mails the
+mediators when a person waits while nobody watches the console (bot/store/live.py).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -16,17 +16,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import clock
+from bot import calendar_ics, clock
 from bot import settings as bot_settings
 from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
-from bot.store import conversations, live
-from bot.store.tables import LiveChat, Mediator
+from bot.store import casework, conversations, live
+from bot.jobs import runner
+from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.web.handlers import back_to, db_runner
 
 logger = logging.getLogger(__name__)
 MAX_LIVE_MESSAGE_CHARS = 2000
 WATCH_EVERY_SECONDS = 2
 REPAIR_AFTER_SECONDS = 30  # an ended chat still paused after this: resume it again
+RECENT_REQUESTS_MINUTES = 15  # how far back the console's poll lists new requests (browser notifications)
 
 # What the person reads when the live part changes. {name} is the mediator's first name.
 NOTICES = {
@@ -42,6 +44,12 @@ FOLLOW_UP_INTENT = {
     "handback": "EXTERNAL_live_ended", "person": "EXTERNAL_live_ended",
     "timeout": "EXTERNAL_live_timeout", "absent": "EXTERNAL_live_timeout", "mediator": None,
 }
+
+
+def need_shown(dossier: Dossier | None) -> str | None:
+    """The need to name in a browser notification, None when none was confirmed yet."""
+    label = calendar_ics.need_label(dossier) if dossier is not None else calendar_ics.NO_NEED
+    return None if label == calendar_ics.NO_NEED else label
 
 
 def first_name(name: str | None) -> str:
@@ -107,6 +115,13 @@ class LiveRelay:
         for chat_id, why in overdue:
             if await self.end(chat_id, why):
                 logger.info("live chat %s ended: %s", chat_id, why)
+        try:
+            alerted = await self.in_db(lambda s: live.alert_unwatched(
+                s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now()))
+            for chat_id in alerted:
+                logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
+        except Exception:  # the repairs below must still run; the next round retries the alert
+            logger.exception("live alert round failed")
         await self.repair_paused()
 
     async def repair_paused(self) -> None:
@@ -140,13 +155,9 @@ class LiveRelay:
             except RasaUnavailable:
                 return  # still away: next round
 
-    async def watch_forever(self) -> None:
-        while True:
-            try:
-                await self.watch_once()
-            except Exception:  # the web app must keep serving; the next round retries
-                logger.exception("live watcher round failed")
-            await asyncio.sleep(WATCH_EVERY_SECONDS)
+    def job(self) -> runner.Job:
+        """A round every WATCH_EVERY_SECONDS, in one worker at a time (bot/jobs/runner.py)."""
+        return runner.Job("live_watch", timedelta(seconds=WATCH_EVERY_SECONDS), self.watch_once)
 
 
 # --- routes -----------------------------------------------------------------------------------
@@ -172,13 +183,22 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
             now = clock.now()
             if active:
                 live.ping(session, me.id, now=now)
+            else:
+                live.console_heard(session, me.id, now=now)  # the page is open, if not used
             mediator = session.get(Mediator, me.id)
             return {
                 "available": live.is_present(mediator, settings.presence_idle_minutes, now=now),
                 "waiting": [
                     {"chat": w.chat_id, "dossier": w.dossier_id,
-                     "seconds": int((now - w.requested_at).total_seconds())}
+                     "seconds": int((now - w.requested_at).total_seconds()),
+                     "need": need_shown(session.get(Dossier, w.dossier_id))}
                     for w in live.waiting(session)
+                ],
+                # for the browser notifications (console.js): dossiers that just asked for a human;
+                # the need and the dossier's number, nothing personal
+                "requests": [
+                    {"key": r.key, "kind": r.kind, "dossier": r.dossier.id, "need": need_shown(r.dossier)}
+                    for r in casework.recent_requests(session, since=now - timedelta(minutes=RECENT_REQUESTS_MINUTES))
                 ],
             }
 

@@ -81,7 +81,7 @@ def endpoint(settings: bot_settings.Settings):
         if redis_url:
             checks["redis"] = run_in_threadpool(_redis, redis_url)
         results = await asyncio.gather(*(_status(check) for check in checks.values()))
-        components = dict(zip(checks, results))
+        components = dict(zip(checks, results, strict=False))
         ready_now = all(status == "ok" for status in components.values())
         return JSONResponse({"ready": ready_now, "components": components}, status_code=200 if ready_now else 503,
                             headers={"Cache-Control": "no-store"})

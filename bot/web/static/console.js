@@ -3,6 +3,9 @@
  *
  * On every page: shows the mediator's presence, keeps it alive while the page is used, and
  * alerts (banner, sound, page title) when a person waits for a mediator in the website chat.
+ * Browser notifications (Notification API), once the mediator turned them on with the header's
+ * button (never asked on load): a person waits in the live chat, a dossier asks for a human
+ * (an appointment, a call back). Each is notified once, across pages and tabs (localStorage).
  * On a dossier page with a live chat: shows the person's messages as they arrive and sends the
  * mediator's. Every text is put in the page with textContent, never as HTML.
  */
@@ -92,11 +95,110 @@
     document.title = waiting.length ? "(" + waiting.length + ") En attente — " + baseTitle : baseTitle;
   }
 
+  // --- browser notifications -----------------------------------------------------------------
+  var NOTIFIED_KEY = "mediationConsole.notified";  // {key: when notified}, shared by the tabs
+  var NOTIFIED_KEEP_MS = 24 * 3600 * 1000;
+  var notifiedHere = null;  // when localStorage is unavailable: this page only
+
+  function notificationsSupported() { return typeof window.Notification === "function"; }
+
+  function showNotifyState() {
+    var button = document.getElementById("notify-on");
+    var label = document.getElementById("notify-state");
+    if (!button || !label) return;
+    if (!notificationsSupported()) { button.hidden = true; label.hidden = true; return; }
+    var permission = window.Notification.permission;
+    button.hidden = permission !== "default";
+    label.hidden = permission === "default";
+    label.textContent = permission === "granted" ? "Notifications : activées"
+      : "Notifications bloquées par le navigateur (réglages du site)";
+  }
+
+  function readNotified() {
+    try {
+      var raw = window.localStorage.getItem(NOTIFIED_KEY);
+      return raw === null ? null : JSON.parse(raw);
+    } catch (e) { return notifiedHere; }
+  }
+
+  function writeNotified(seen) {
+    var now = Date.now();
+    Object.keys(seen).forEach(function (key) { if (now - seen[key] > NOTIFIED_KEEP_MS) delete seen[key]; });
+    notifiedHere = seen;
+    try { window.localStorage.setItem(NOTIFIED_KEY, JSON.stringify(seen)); } catch (e) { /* this page only */ }
+  }
+
+  function notify(item) {
+    try {
+      var notification = new window.Notification(item.title, {
+        body: item.body, tag: item.key, lang: "fr", requireInteraction: !!item.urgent
+      });
+      notification.onclick = function () {
+        window.focus();
+        window.location.href = PREFIX + "/dossiers/" + item.dossier;
+        notification.close();
+      };
+    } catch (e) { /* not allowed here (some mobile browsers): the banner remains */ }
+  }
+
+  /* What the poll says, as notifications: each person waiting, each new request, once. The first
+     time (nothing recorded yet) the requests already there are only recorded, not notified. */
+  function notifyNew(state) {
+    if (!notificationsSupported() || window.Notification.permission !== "granted") return;
+    var stored = readNotified();
+    var first = stored === null;
+    var seen = stored || {};
+    var items = [];
+    (state.waiting || []).forEach(function (entry) {
+      items.push({
+        key: "direct:" + entry.chat, dossier: entry.dossier, urgent: true,
+        title: "Une personne attend dans le chat",
+        body: "Elle attend un médiateur depuis " + duration(entry.seconds) + " — dossier n° " + entry.dossier
+          + (entry.need ? " : " + entry.need : "") + "."
+      });
+    });
+    (state.requests || []).forEach(function (request) {
+      items.push({
+        key: request.key, dossier: request.dossier,
+        title: request.kind === "rendez_vous" ? "Nouveau rendez-vous" : "Nouvelle demande de rappel",
+        body: "Dossier n° " + request.dossier + (request.need ? " : " + request.need : "") + "."
+      });
+    });
+    var changed = first;
+    items.forEach(function (item) {
+      if (seen[item.key]) return;
+      seen[item.key] = Date.now();
+      changed = true;
+      if (!first || item.urgent) notify(item);
+    });
+    if (changed) writeNotified(seen);
+  }
+
+  function askForNotifications() {
+    var button = document.getElementById("notify-on");
+    if (!button || !notificationsSupported()) return;
+    button.addEventListener("click", function () {
+      var done = false;
+      var answered = function (permission) {
+        if (done) return;  // browsers that call the callback and resolve the promise
+        done = true;
+        showNotifyState();
+        if (permission === "granted") {
+          notify({ key: "notifications-on", title: "Notifications activées",
+                   body: "Vous serez prévenu ici quand une personne attend dans le chat ou demande un rendez-vous ou un rappel." });
+        }
+      };
+      var asked = window.Notification.requestPermission(answered);  // older browsers: the callback
+      if (asked && typeof asked.then === "function") asked.then(answered);
+    });
+  }
+
   function pollState() {
     var active = Date.now() - lastInput < 60000 ? "1" : "0";
     getJSON(PREFIX + "/direct/etat.json?actif=" + active).then(function (state) {
       showPresence(state);
       showWaiting(state);
+      notifyNew(state);
     }).catch(function () { /* next round */ });
   }
 
@@ -173,6 +275,8 @@
 
   function start() {
     if (!document.getElementById("presence")) return;  // not logged in
+    showNotifyState();
+    askForNotifications();
     pollState();
     window.setInterval(pollState, STATE_EVERY_MS);
     var panel = document.getElementById("direct");

@@ -111,7 +111,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             if self.pipeline is None or not message.get(TEXT):
                 continue
             probabilities = self.pipeline.predict_proba([self._features(message)])[0]
-            ranked = sorted(zip(self.pipeline.classes_, probabilities), key=lambda x: -x[1])
+            ranked = sorted(zip(self.pipeline.classes_, probabilities, strict=False), key=lambda x: -x[1])
             ranking = [{"name": str(n), "confidence": float(p)} for n, p in ranked[: self.config["ranking_length"]]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

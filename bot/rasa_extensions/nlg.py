@@ -1,4 +1,4 @@
-"""Rasa's response rendering with French typography (endpoints.yml, `nlg: type: bot.nlg.FrenchResponses`).
+"""Rasa's response rendering with French typography (endpoints.yml, `nlg: type: bot.rasa_extensions.nlg.FrenchResponses`).
 
 Every response of domain.yml, whether a rule utters it or an action names it with values to
 fill, is rendered here: the filled text and the button titles go through bot.french.typeset,

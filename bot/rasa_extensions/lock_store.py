@@ -8,7 +8,7 @@ MULTI / EXEC, retried on conflict), so issuing, expiring and releasing tickets a
 And a waiting ticket is kept alive by its waiter: in Rasa's store a ticket's lifetime runs from
 the moment it is issued, so when the holder dies, the tickets queued behind it can expire with
 its ticket and their messages fail with « Could not acquire lock ».
-Configured in deploy/endpoints.prod.yml as `type: bot.lock_store.AtomicRedisLockStore`.
+Configured in deploy/endpoints.prod.yml as `type: bot.rasa_extensions.lock_store.AtomicRedisLockStore`.
 """
 from __future__ import annotations
 

@@ -26,6 +26,15 @@ STORED = "_stored_event_count"  # set on the tracker objects this store reads an
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every Rasa command that reads our endpoints files (`rasa run`, `rasa shell`, `bot run`)
+        # creates this store first: the patches of Rasa's internals go in place here, before Rasa
+        # makes the database engine and the message processor (the channels install them too).
+        from bot import rasa_extensions
+
+        rasa_extensions.install()
+        super().__init__(*args, **kwargs)
+
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)

@@ -1,0 +1,102 @@
+"""The layout rules a newcomer relies on (issue 18): no import cycle among our modules, counting
+the imports written inside functions, and the Rasa patches only in bot/rasa_extensions."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot import paths
+
+
+def our_modules() -> dict[str, Path]:
+    modules = {}
+    for path in sorted([*paths.ROOT.glob("bot/**/*.py"), *paths.ROOT.glob("actions/**/*.py")]):
+        name = ".".join(path.relative_to(paths.ROOT).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    return modules
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> our modules it imports anywhere in its code (top level or inside a function)."""
+    modules = our_modules()
+
+    def ours(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base] if base else parent)
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
+            else:
+                continue
+            graph[name] |= {t for t in map(ours, targets) if t and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in graph:
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_cycle_among_our_modules_counting_imports_inside_functions():
+    graph = import_graph()
+    assert "bot.catalog" in graph and "actions.handover" in graph  # the walk sees our code
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_rasa_internals_are_patched_only_in_rasa_extensions():
+    patching = [path for name, path in our_modules().items()
+                if not name.startswith("bot.rasa_extensions")
+                and any(f"{cls}." in path.read_text(encoding="utf-8") and " = _" in path.read_text(encoding="utf-8")
+                        for cls in ("MessageProcessor", "RemoteAction", "tracker_store.create_engine_kwargs"))]
+    assert patching == []
+
+
+def test_no_synchronous_run_or_validate_method_in_actions():
+    synchronous = []
+    for path in sorted((paths.ROOT / "actions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
+                synchronous.append(f"{path.name}:{node.lineno} {node.name}")
+    assert synchronous == []
