@@ -169,6 +169,8 @@ def test_inside_a_form_a_short_yes_or_no_first_is_the_answer_whatever_it_names()
     typed = _parse("oui envoyez-le moi par mail", "naviguer_internet")  # « mail » reads as a need
     assert reinterpret(typed, _question("utter_ask_synthese"), in_form=True)["intent"]["name"] == "affirm"
     assert reinterpret(typed, _question("utter_ask_synthese"))["intent"]["name"] == "naviguer_internet"  # no form
+    same = _parse("oui envoyez le a la meme adresse", "naviguer_internet")  # close to no synonym: yes all the same
+    assert reinterpret(same, _question("utter_ask_synthese"), in_form=True)["intent"]["name"] == "affirm"
     longer = _parse("non, je voulais savoir comment vendre mes paniers en ligne", "nouveaux_services_digitaux")
     assert reinterpret(longer, _question("utter_ask_synthese"), in_form=True) == longer
 

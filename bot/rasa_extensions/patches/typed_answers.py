@@ -36,9 +36,11 @@ GENERIC_INTENTS = {"affirm", "deny", "thank", "greet", "goodbye", "dont_know", "
 # option's phrases nearly word for word.
 SURE = 95.0
 MAX_WORDS_OVERRIDING = 6
-# Inside a form, a short answer to a yes/no question that starts with yes or no is that answer,
+# Inside a form, an answer of up to 8 words to a yes/no question that starts with yes or no is that answer,
 # whatever else it names (« oui envoyez-le moi par mail » is not a question about e-mail).
-YES_NO_FIRST_WORDS = {"oui", "ouais", "ok", "okay", "non", "nan", "volontiers"}
+YES_NO_MAX_WORDS = 8
+YES_FIRST_WORDS = {"oui", "ouais", "ok", "okay", "volontiers"}
+NO_FIRST_WORDS = {"non", "nan"}
 
 
 def last_question(events: list) -> dict | None:
@@ -64,9 +66,13 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
         return parse_data
     if question["question"] not in {*options.questions(), "utter_which_one"}:
         return parse_data  # menus of needs: the NLU reads need names better than a matcher
-    result = answers.match(options.for_buttons(question["question"], question["buttons"]), text, positional=True)
+    choices = options.for_buttons(question["question"], question["buttons"])
+    result = answers.match(choices, text, positional=True)
     nlu_intent = (parse_data.get("intent") or {}).get("name")
     words = len(text.split())
+    said_first = yes_or_no_said_first(choices, text) if in_form and words <= YES_NO_MAX_WORDS else None
+    if said_first is not None:
+        result = answers.Result(said_first, [said_first], 100.0)
     if result.ambiguous and (nlu_intent in GENERIC_INTENTS or words <= MAX_WORDS_OVERRIDING):
         # two buttons equally close (« votre numéro de téléphone »: a call back or the number?):
         # ask which one with those buttons (action_not_understood), the message then forgotten
@@ -78,11 +84,8 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
     if result.option is None:
         return parse_data
     intent, entities = _payload(result.option.key)
-    typed_words = normalize(text).split()
-    yes_or_no_first = (in_form and intent in ("affirm", "deny") and words <= MAX_WORDS_OVERRIDING
-                       and bool(typed_words) and typed_words[0] in YES_NO_FIRST_WORDS)
     if (nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING)
-            and not yes_or_no_first):
+            and said_first is None):
         return parse_data
     logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
     kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in entities]
@@ -93,6 +96,17 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
         "typed_answer": {"question": question["question"], "option": result.option.title,
                          "score": round(result.score, 1), "nlu_intent": nlu_intent},
     }
+
+
+def yes_or_no_said_first(choices: list[answers.Option], text: str) -> answers.Option | None:
+    """The « yes » or « no » button of a yes/no question when the answer starts with one
+    (« oui envoyez-le à la même adresse », « non merci j'ai noté »), else None."""
+    first = (normalize(text).split() or [""])[0]
+    wanted = "/affirm" if first in YES_FIRST_WORDS else "/deny" if first in NO_FIRST_WORDS else None
+    keys = {o.key for o in choices}
+    if wanted is None or not {"/affirm", "/deny"} <= keys:
+        return None
+    return next(o for o in choices if o.key == wanted)
 
 
 def _payload(payload: str) -> tuple[str, dict]:
