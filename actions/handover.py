@@ -22,6 +22,7 @@ from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
 from bot import catalog, clock, contact, rate_limits, settings
 from bot.channels import replies
+from bot.french import time_of_day, typeset
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers, dates
 from bot.mail import texts as mail_texts
@@ -36,8 +37,10 @@ TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, 
 
 
 def french_datetime(moment: datetime) -> str:
+    """« mercredi 2 décembre à 14 h », « … à 9 h 30 » in Paris time (bot/french.py: one time format)."""
     local = moment.astimezone(PARIS)
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à {local.hour} h {local.minute:02d}"
+    return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à "
+                   f"{time_of_day(local.hour, local.minute)}")
 
 
 def utter_service_contact(dispatcher: CollectingDispatcher) -> None:
@@ -175,15 +178,9 @@ class ActionAskConsentement(Action):
         return []
 
 
-class ContactFormValidation(RetryingFormValidation):
-    """What both forms share: consent first, then a name and a way to reach the person."""
-
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
-        if tracker.get_slot("consentement") is False:
-            return []  # no consent: ask nothing more
-        if tracker.get_slot("contact_coordonnees") == NOT_GIVEN:
-            return [s for s in domain_slots if s in ("consentement", "contact_nom", "contact_coordonnees")]
-        return domain_slots
+class ContactValidation(RetryingFormValidation):
+    """Consent and a way to reach the person: the call-back and appointment forms, and the
+    leave-taking form (follow-up, synthesis by e-mail)."""
 
     async def validate_consentement(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
@@ -207,6 +204,9 @@ class ContactFormValidation(RetryingFormValidation):
     async def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_coordonnees": None}
+        if self.may_skip_contact and (skipped(str(value)) or tracker.get_intent_of_latest_message() == "deny"
+                                      or normalize(str(value)) in ("passer", "non", "non merci")):
+            return {"contact_coordonnees": NOT_GIVEN, "echecs_validation": 0}
         found = contact.parse_contact(str(value or ""))
         if found is None:
             problem = contact.contact_problem(str(value or ""))  # e.g. « deux points à la suite »
@@ -214,6 +214,61 @@ class ContactFormValidation(RetryingFormValidation):
                 dispatcher.utter_message(text=problem)
             return self.retry_or_move_on(tracker, dispatcher, "contact_coordonnees", "utter_invalid_contact")
         return {"contact_coordonnees": found[1], "echecs_validation": 0}
+
+    may_skip_contact = False  # « passer »: only where the contact is optional (leave-taking)
+
+
+class ContactFormValidation(ContactValidation):
+    """What both handover forms share: consent first, then a name and a way to reach the person."""
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        if tracker.get_slot("consentement") is False:
+            return []  # no consent: ask nothing more
+        if tracker.get_slot("contact_coordonnees") == NOT_GIVEN:
+            return [s for s in domain_slots if s in ("consentement", "contact_nom", "contact_coordonnees")]
+        return domain_slots
+
+
+class DeadlineValidation(RetryingFormValidation):
+    """« Avez-vous une échéance ? » then « Donc avant le …, c'est bien ça ? »: the call-back form
+    and the leave-taking form (slots echeance, echeance_dite, echeance_confirmee)."""
+
+    async def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        if value is None:
+            return {"echeance": None}
+        text = str(value or "")
+        deadline = dates.parse_deadline(text, today())
+        if deadline is None and (contact.says_no_deadline(text) or skipped(text) or normalize(text) == "passer"):
+            return {"echeance": NOT_GIVEN, "echeance_dite": None, "echecs_validation": 0}
+        if deadline is None:
+            return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
+        return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
+                "echecs_validation": 0}
+
+    async def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
+        """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
+        if value is None:
+            return {"echeance_confirmee": None}
+        if value is False:
+            failures = int(tracker.get_slot("echecs_validation") or 0) + 1
+            if failures >= catalog.max_validation_failures():
+                dispatcher.utter_message(response="utter_moving_on")
+                return {"echeance": NOT_GIVEN, "echeance_dite": None, "echeance_confirmee": None,
+                        "echecs_validation": 0}
+            return {"echeance": None, "echeance_dite": None, "echeance_confirmee": None,
+                    "echecs_validation": failures}
+        return {"echeance_confirmee": True, "echecs_validation": 0}
+
+
+def confirmed_deadline(tracker: Tracker):
+    """The deadline the person gave (a date), or None."""
+    deadline = tracker.get_slot("echeance")
+    if deadline in (None, NOT_GIVEN):
+        return None
+    try:
+        return datetime.fromisoformat(deadline).date()
+    except ValueError:
+        return None
 
 
 class ValidateRendezVousForm(ContactFormValidation):
@@ -244,7 +299,7 @@ class ValidateRendezVousForm(ContactFormValidation):
         return self.retry_or_move_on(tracker, dispatcher, "creneau", "utter_invalid_creneau")
 
 
-class ValidateRappelForm(ContactFormValidation):
+class ValidateRappelForm(ContactFormValidation, DeadlineValidation):
     def name(self) -> str:
         return "validate_rappel_form"
 
@@ -266,32 +321,6 @@ class ValidateRappelForm(ContactFormValidation):
             return {"moment_rappel": text}  # the person's own words: the mediator will read them
         said = moment.said(today())
         return {"moment_rappel": said or NOT_GIVEN}
-
-    async def validate_echeance(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
-        if value is None:
-            return {"echeance": None}
-        text = str(value or "")
-        deadline = dates.parse_deadline(text, today())
-        if deadline is None and contact.says_no_deadline(text):
-            return {"echeance": NOT_GIVEN, "echeance_dite": None, "echecs_validation": 0}
-        if deadline is None:
-            return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
-        return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
-                "echecs_validation": 0}
-
-    async def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
-        """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
-        if value is None:
-            return {"echeance_confirmee": None}
-        if value is False:
-            failures = int(tracker.get_slot("echecs_validation") or 0) + 1
-            if failures >= catalog.max_validation_failures():
-                dispatcher.utter_message(response="utter_moving_on")
-                return {"echeance": NOT_GIVEN, "echeance_dite": None, "echeance_confirmee": None,
-                        "echecs_validation": 0}
-            return {"echeance": None, "echeance_dite": None, "echeance_confirmee": None,
-                    "echecs_validation": failures}
-        return {"echeance_confirmee": True, "echecs_validation": 0}
 
 
 def today():
@@ -323,9 +352,9 @@ def match_slot_moment(shown: list[answers.Option], text: str) -> answers.Result:
     day_name = next((d for d in WEEKDAYS if re.search(rf"\b{d}\b", typed)), None)
     if day_name:
         tests.append(lambda title: normalize(title).startswith(day_name))
-    day_number = re.search(r"\b(?:le )?(\d{1,2})(?: (?:" + "|".join(normalize(m) for m in MONTHS) + r"))\b", typed)
+    day_number = re.search(r"\b(?:le )?(\d{1,2})(?:er)?(?: (?:" + "|".join(normalize(m) for m in MONTHS) + r"))\b", typed)
     if day_number:
-        tests.append(lambda title: re.search(rf"\b{int(day_number.group(1))} [a-z]", normalize(title)) is not None)
+        tests.append(lambda title: re.search(rf"\b{int(day_number.group(1))}(?:er)? [a-z]", normalize(title)) is not None)
     hour = re.search(r"\b(\d{1,2}) ?h", typed)
     if hour:
         tests.append(lambda title: f" a {int(hour.group(1))} h " in f" {normalize(title)} ")
@@ -346,7 +375,7 @@ def match_slot_moment(shown: list[answers.Option], text: str) -> answers.Result:
 
 
 def _slot_hour(title: str) -> int:
-    found = re.search(r"\b(\d{1,2}) h \d{2}\b", title)
+    found = re.search(r"\ba (\d{1,2}) h\b", normalize(title))  # « à 9 h », « à 14 h 30 »
     return int(found.group(1)) if found else -1
 
 

@@ -65,6 +65,19 @@ def max_validation_failures() -> int:
     return _service()["max_validation_failures"]
 
 
+def follow_up_date(deadline, today):
+    """When to contact a person who asked for a follow-up: `follow_up_days_after_deadline` after
+    their deadline, else `follow_up_days` after today; a weekend moves to the Monday after."""
+    from datetime import timedelta
+
+    service = _service()
+    if deadline is not None:
+        day = max(deadline, today) + timedelta(days=int(service.get("follow_up_days_after_deadline", 7)))
+    else:
+        day = today + timedelta(days=int(service.get("follow_up_days", 21)))
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
 def demo_contact_warnings() -> list[str]:
     """What `make run` says while the service's contact details are still the demo values."""
     contact = service_contact()

@@ -109,7 +109,8 @@ def parse_deadline(text: str, today: date) -> date | None:
     return deadline if deadline >= today else None
 
 
-NO_DEADLINE_WORDS = ("pas d'", "pas de", "aucune", "non", "pas press", "pas urgent")
+NO_DEADLINE_WORDS = ("pas d'", "pas de", "aucune", "non", "pas press", "pas urgent", "pas vraiment", "rien de",
+                     "pas spécialement", "pas specialement", "pas particuli")
 
 
 def says_no_deadline(text: str) -> bool:

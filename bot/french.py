@@ -54,6 +54,11 @@ def _hour(hours: str, minutes: str = "00") -> str:
     return f"{hours}{NBSP}h" if minutes == "00" else f"{hours}{NBSP}h{NBSP}{minutes}"
 
 
+def time_of_day(hour: int, minute: int = 0) -> str:
+    """« 9 h », « 14 h 30 »: the one time format of every text (no-break spaces)."""
+    return _hour(str(hour), f"{minute:02d}")
+
+
 def _plain(text: str) -> str:
     """Typography of a stretch of text that holds no URL nor e-mail address."""
     text = _ELISION.sub(lambda m: _ELIDABLE[m.group(1)], text)

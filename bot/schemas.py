@@ -91,6 +91,8 @@ SERVICE = {
                 "opening_hours": OPENING_HOURS,
                 "max_validation_failures": {"type": "integer", "minimum": 1, "maximum": 5},
                 "retention_months": {"type": "integer", "minimum": 1, "maximum": 36},
+                "follow_up_days_after_deadline": {"type": "integer", "minimum": 0, "maximum": 90},
+                "follow_up_days": {"type": "integer", "minimum": 1, "maximum": 180},
             },
         }
     },

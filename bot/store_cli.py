@@ -108,7 +108,7 @@ def cmd_dossiers_show(args) -> int:
     print(f"Dossier #{data['id']} — {data['status']} — conversation {data['conversation_id']}")
     for key in ["needs", "profile", "maturity_level", "skill_level", "nature", "solutions",
                 "answered", "redirect", "appointment", "callback", "contact", "satisfaction",
-                "satisfaction_comment", "summary"]:
+                "satisfaction_comment", "follow_up", "deadline", "follow_up_on", "synthesis_mail", "summary"]:
         print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
     print("Transcript:")
     for line in data["transcript"]:

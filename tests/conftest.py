@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -92,11 +93,17 @@ class Chat:
         self.sender = "test-" + uuid.uuid4().hex
 
     def say(self, text: str) -> list[dict]:
-        response = requests.post(
-            f"{self.settings.rasa_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": text},
-            timeout=60,
-        )
+        """Send a message; over the per-conversation rate limit (20 a minute), wait as told
+        (Retry-After) and send it again, as a person would: long conversations type that fast."""
+        for _ in range(2):
+            response = requests.post(
+                f"{self.settings.rasa_url}/webhooks/rest/webhook",
+                json={"sender": self.sender, "message": text},
+                timeout=60,
+            )
+            if response.status_code != 429 or "Retry-After" not in response.headers:
+                break
+            time.sleep(min(61, int(response.headers["Retry-After"])))
         response.raise_for_status()
         return response.json()
 

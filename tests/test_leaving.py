@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from datetime import date, datetime, timezone
 
 import pytest
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
-from bot import knowledge
-from bot.store import db, queries
+from bot import catalog, clock, knowledge
+from bot.store import casework, db, queries, retention
+from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored
 
 
@@ -21,7 +24,7 @@ def test_take_leave_asks_only_after_a_need():
     messages, events = run(ActionTakeLeave(), make_tracker("au revoir", "goodbye"))
     assert responses(messages) == ["utter_goodbye"] and events == []
     _, events = run(ActionTakeLeave(), make_tracker("au revoir", "goodbye", slots={"besoin_confirme": True}))
-    assert events == [FollowupAction("satisfaction_form")]
+    assert events == [SlotSet("echecs_validation", 0), FollowupAction("satisfaction_form")]
 
 
 def test_satisfaction_validation_never_insists():
@@ -53,11 +56,105 @@ def test_comment_is_optional_and_kept_as_typed():
 def test_goodbye_stores_answers_and_gives_a_tip(store_url):
     slots = {"besoin": "naviguer_internet", "suivi": True, "satisfaction": "4", "commentaire": "Rapide"}
     messages, _ = run(ActionGoodbye(), make_tracker("4", slots=slots))
-    assert responses(messages) == ["utter_tip", "utter_follow_up_noted", "utter_goodbye"]
+    # a follow-up wished without consent nor contact: said plainly, and no date in the queue
+    assert responses(messages) == ["utter_tip", "utter_follow_up_without_contact", "utter_goodbye"]
     assert messages[0]["conseil"] == knowledge.entry("naviguer_internet").tip
     dossier = stored(store_url)
-    assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True
+    assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["follow_up_on"] is None
     assert dossier["satisfaction_comment"] == "Rapide"
+
+
+TODAY_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday
+
+
+def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis(store_url, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
+    slots = {"besoin": "presence_en_ligne", "reponse_utile": True, "solutions_presentees": ["fiche_etablissement"],
+             "echeance": "2026-12-20", "echeance_confirmee": True, "suivi": True, "synthese": True,
+             "consentement": True, "consentement_le": TODAY_UTC.isoformat(), "adresse_email": "marie@exemple.fr",
+             "satisfaction": "5", "commentaire": "non_renseigne"}
+    messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
+    assert responses(messages) == ["utter_follow_up_planned", "utter_synthesis_sent", "utter_goodbye"]
+    assert messages[0]["date"] == "lundi 28 décembre"  # a week after Sunday 20 December, on a weekday
+    assert messages[1]["email"] == "marie@exemple.fr"
+    dossier = stored(store_url)
+    assert dossier["deadline"] == "2026-12-20" and dossier["follow_up_on"] == "2026-12-28"
+    assert dossier["contact"]["email"] == "marie@exemple.fr" and dossier["contact"]["consent_at"]
+    assert "Suivi à faire le 28/12/2026, échéance le 20/12/2026." in dossier["summary"]
+    with db.session(store_url) as session:
+        assert [(m.kind, m.status) for m in session.query(OutgoingMail)] == [("synthese", "pending")]
+        [entry] = casework.queue(session, now=TODAY_UTC)
+        assert entry.reason == "suivi à faire le 28/12/2026" and entry.due.date() == date(2026, 12, 28)
+    # asked twice (a second leave-taking), the synthesis is still queued once
+    run(ActionGoodbye(), make_tracker("non", slots=slots))
+    with db.session(store_url) as session:
+        assert session.query(OutgoingMail).count() == 1
+    # erased at the person's request: nobody to contact, out of the queue
+    with db.session(store_url) as session:
+        assert retention.erase_person(session, dossier["id"], None, now=TODAY_UTC)
+        session.commit()
+        assert casework.queue(session, now=TODAY_UTC) == []
+    assert stored(store_url)["follow_up_on"] is None
+
+
+def test_without_a_deadline_the_follow_up_is_a_few_weeks_later_and_refused_consent_keeps_nothing(store_url, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
+    assert catalog.follow_up_date(None, date(2026, 12, 1)) == date(2026, 12, 22)
+    assert catalog.follow_up_date(date(2026, 12, 11), date(2026, 12, 1)) == date(2026, 12, 18)
+    slots = {"besoin": "presence_en_ligne", "solutions_presentees": ["fiche_etablissement"], "echeance": "non_renseigne",
+             "suivi": True, "synthese": True, "consentement": False, "adresse_email": None, "satisfaction": "3"}
+    messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
+    assert responses(messages) == ["utter_tip", "utter_follow_up_without_contact", "utter_synthesis_without_email",
+                                   "utter_goodbye"]
+    dossier = stored(store_url)
+    assert dossier["follow_up"] is True and dossier["follow_up_on"] is None and dossier["deadline"] is None
+    assert dossier["contact"] == {"name": None, "email": None, "phone": None, "consent_at": None}
+    with db.session(store_url) as session:
+        assert session.query(OutgoingMail).count() == 0
+
+
+def _asked(slots: dict) -> list[str]:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form = ValidateSatisfactionForm()
+    return asyncio.run(form.required_slots([], CollectingDispatcher(), make_tracker(slots=slots), {}))
+
+
+def test_the_leave_taking_questions_asked_depend_on_what_is_known():
+    end = ["satisfaction", "commentaire"]
+    assert _asked({}) == ["synthese", *end]  # no pistes: nothing to act on, nothing to follow up
+    pistes = {"solutions_presentees": ["fiche_etablissement"]}
+    assert _asked(pistes) == ["echeance", "suivi", "synthese", *end]
+    assert _asked({**pistes, "echeance": "2026-12-20"}) == ["echeance", "echeance_confirmee", "suivi", "synthese", *end]
+    wants = {**pistes, "echeance": "non_renseigne", "suivi": True, "synthese": False}
+    assert _asked(wants) == ["echeance", "suivi", "synthese", "consentement", *end]
+    consented = {**wants, "consentement": True, "consentement_le": TODAY_UTC.isoformat()}
+    assert _asked(consented) == ["echeance", "suivi", "synthese", "contact_coordonnees", *end]
+    # a phone given earlier (a call back) is enough for the follow-up; the synthesis needs an e-mail
+    known_phone = {**consented, "contact_coordonnees": "+33612345678"}
+    assert _asked(known_phone)[-3:] == ["synthese", *end]
+    assert _asked({**known_phone, "synthese": True})[-4:] == ["synthese", "adresse_email", *end]
+    both = {**consented, "synthese": True}
+    assert _asked(both)[-4:] == ["synthese", "adresse_email", *end]
+    # no e-mail for the synthesis: a phone or an e-mail for the follow-up, then
+    assert _asked({**both, "adresse_email": "non_renseigne"})[-5:] == ["synthese", "adresse_email",
+                                                                        "contact_coordonnees", *end]
+    known_email = {**consented, "synthese": True, "contact_coordonnees": "paul@exemple.fr"}
+    assert _asked(known_email)[-3:] == ["synthese", *end]
+
+
+def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
+    typed = make_tracker("x", "inform")
+    assert asyncio.run(form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {}))["adresse_email"] == \
+        "marie.dupont@exemple.fr"
+    assert asyncio.run(form.validate_adresse_email("passer", dispatcher, typed, {})) == {
+        "adresse_email": "non_renseigne", "echecs_validation": 0}
+    phone = asyncio.run(form.validate_adresse_email("06 12 34 56 78", dispatcher, typed, {}))
+    assert phone["adresse_email"] is None and phone["contact_coordonnees"] == "+33612345678"  # kept for the follow-up
+    assert dispatcher.messages[-1]["response"] == "utter_invalid_email"
 
 
 def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
@@ -65,17 +162,85 @@ def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
         queries.record_leave(session, "x", None, 7)
 
 
-def test_leave_taking_end_to_end(chat, servers):
-    chat.from_menu("/presence_en_ligne")
-    chat.say("non")  # no questions
-    chat.say("oui")  # the answer helped
-    text = chat.texts(chat.say("au revoir, bonne journée"))
-    assert "reprenne contact" in text
-    assert "de 1 à 5" in chat.texts(chat.say("oui"))
-    assert "ajouter un mot" in chat.texts(chat.say("4"))
-    text = chat.texts(chat.say("Très clair, merci"))
-    assert "Merci de votre visite" in text
+def say(chat, text: str) -> str:
+    """Typed, never a payload; every leave-taking turn stays chat-sized (tests/test_answer_size.py)."""
+    from tests.test_answer_size import MAX_TURN_WORDS, words
+
+    assert not text.startswith("/"), "typed, never a payload"
+    replies = chat.say(text)
+    assert words(replies) <= MAX_TURN_WORDS and len(replies) <= 4, replies
+    return chat.texts(replies).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, servers):
+    """Typed as on a phone: a deadline said back, a follow-up after it with consent and a phone,
+    stored in the dossier, shown by `bot dossiers show`, in the console's queue and dossier page."""
+    import subprocess
+    import sys
+
+    from tests.console_client import Console, make_account
+
+    say(chat, "je voudrais que les gens trouvent mon salon sur internet, personne me connait")
+    say(chat, "oui")
+    assert "Est-ce que cela répond" in say(chat, "non")  # no questions
+    say(chat, "oui merci")  # the answer helped
+    assert "avez-vous une échéance" in say(chat, "au revoir, bonne journée")
+    text = say(chat, "avant le 20 décembre")
+    assert "20 décembre, c'est bien ça ?" in text
+    text = say(chat, "oui c'est ça")
+    assert "reprenne contact avec vous vers le" in text
+    assert "résumé de notre échange" in say(chat, "oui volontiers")
+    text = say(chat, "non merci")
+    assert "Pour reprendre contact avec vous, nous gardons votre téléphone ou votre e-mail" in text
+    assert "À quel numéro de téléphone ou à quelle adresse e-mail" in say(chat, "oui d'accord")
+    assert "de 1 à 5" in say(chat, "06 12 34 56 78")
+    assert "ajouter un mot" in say(chat, "4")
+    text = say(chat, "Très clair, merci")
+    assert "reprendra contact avec vous vers le" in text and "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
         dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
     assert dossier["satisfaction_comment"] == "Très clair, merci"
+    assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
+    deadline, follow_up_on = date.fromisoformat(dossier["deadline"]), date.fromisoformat(dossier["follow_up_on"])
+    assert (deadline.month, deadline.day) == (12, 20)  # whatever today is: never in the past
+    assert 7 <= (follow_up_on - deadline).days <= 9 and follow_up_on.weekday() < 5  # a week after, on a weekday
+    said = f"{follow_up_on:%d/%m/%Y}"
+    assert f"Suivi à faire le {said}" in dossier["summary"]
+
+    shown = subprocess.run([sys.executable, "-m", "bot.cli", "dossiers", "show", str(dossier["id"])],
+                           env={**os.environ, "DATABASE_URL": servers.database_url},
+                           capture_output=True, text=True, timeout=120)
+    assert f'follow_up_on: "{follow_up_on.isoformat()}"' in shown.stdout, shown.stdout + shown.stderr
+    assert f'deadline: "{deadline.isoformat()}"' in shown.stdout
+
+    console = Console(servers)
+    console.login(make_account(servers))
+    queue = console.get("/file").text
+    row = queue[queue.index(f"/dossiers/{dossier['id']}\""):]
+    assert f"suivi à faire le {said}" in row[:2000]
+    page = console.get(f"/dossiers/{dossier['id']}").text
+    assert f"à faire le {said}, pour voir si les pistes ont marché" in page
+    assert f"échéance de la personne : {deadline:%d/%m/%Y}" in page
+    assert '<dd id="resume-mail">non demandé</dd>' in page
+
+
+def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat, servers):
+    """The pistes did not help and the mediator was declined: the deadline and the follow-up are
+    still offered (something to act on), « non » to each, then satisfaction; no contact kept."""
+    say(chat, "je voudrais que les gens trouvent mon salon sur internet, personne me connait")
+    say(chat, "oui")
+    assert "Est-ce que cela répond" in say(chat, "non")
+    assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment")
+    assert "Avez-vous une autre question" in say(chat, "non merci")
+    text = say(chat, "non merci ce sera tout")
+    assert "échéance" in text  # pistes were given: the deadline comes first
+    assert "reprenne contact" in say(chat, "pas d'échéance")
+    assert "résumé" in say(chat, "non pas besoin")
+    assert "de 1 à 5" in say(chat, "nan c'est bon")
+    say(chat, "5")
+    assert "bonne continuation" in say(chat, "non")
+    with db.session(servers.database_url) as session:
+        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+    assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
+    assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5

@@ -108,8 +108,10 @@ def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
     assert "Avantages" in say(chat, "details de la 2", turns)  # the second piste's details, typed
     assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment", turns)
     assert "Avez-vous une autre question" in say(chat, "non merci ça ira", turns)
-    assert "reprenne contact" in say(chat, "non merci ce sera tout", turns)
-    say(chat, "non merci", turns)  # follow-up
+    assert "échéance" in say(chat, "non merci ce sera tout", turns)  # pistes were given: a deadline to act?
+    assert "reprenne contact" in say(chat, "non pas de date", turns)
+    assert "résumé" in say(chat, "non merci", turns)  # follow-up
+    assert "de 1 à 5" in say(chat, "non", turns)  # synthesis by e-mail
     assert "ajouter un mot" in say(chat, "4 sur 5", turns)
     assert "bonne continuation" in say(chat, "non c'est tout", turns)
     assert misunderstood(turns) == []

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import dateparser
 
 from bot.textnorm import normalize
+from bot.french import time_of_day
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -133,7 +134,7 @@ def parse_moment(text: str, today: date) -> Moment | None:
     part = next((said for words, said in PARTS_OF_DAY if any(f" {w} " in f" {typed} " for w in words)), None)
     hour = re.search(r"\b(\d{1,2}) ?h(?: ?(\d{2}))?\b", typed)
     if hour and part is None:
-        part = f"vers {int(hour.group(1))} h {hour.group(2) or '00'}"
+        part = f"vers {time_of_day(int(hour.group(1)), int(hour.group(2) or 0))}"
     day = None
     rest = typed
     for words, _ in PARTS_OF_DAY:

@@ -1,8 +1,8 @@
 """A rendered notice as a MIME message: plain text and HTML alternatives, optional attachments.
 
-The HTML is a simple page built from the same paragraphs, every value escaped by Jinja2: no
-image, no remote resource, no tracking pixel or link rewriting, so what a person reads in either
-part is the same.
+The HTML is a simple page built from the same paragraphs (a line break inside one is a <br>),
+every value escaped by Jinja2: no image, no remote resource, no tracking pixel or link rewriting,
+so what a person reads in either part is the same.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.mail.texts import Rendered
 _HTML = Environment(autoescape=select_autoescape(default=True)).from_string("""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{{ m.subject }}</title></head>
 <body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1e1e1e; max-width: 40em">
-{% for p in m.paragraphs %}<p>{{ p }}</p>
+{% for p in m.paragraphs %}<p>{% for line in p.split("\n") %}{{ line }}{% if not loop.last %}<br>{% endif %}{% endfor %}</p>
 {% endfor %}{% if m.action %}<p><a href="{{ m.action[1] }}" style="display: inline-block; padding: 0.6em 1em; background: #000091; color: #ffffff; text-decoration: none; border-radius: 4px">{{ m.action[0] }}</a></p>
 <p style="font-size: 14px">Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :<br>{{ m.action[1] }}</p>
 {% endif %}<hr>

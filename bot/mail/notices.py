@@ -16,20 +16,21 @@ from email.utils import formataddr, parseaddr
 from sqlalchemy.orm import Session
 
 from bot import calendar_ics, catalog
-from bot.french import typeset
+from bot.french import time_of_day, typeset
 from bot.mail import compose, links, texts
 from bot.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail
 from bot.store.statuses import AppointmentStatus, LiveState
 
-PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse"}
+PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese"}
 # What each message is, for the console (« l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé »)
 KIND_LABELS = {
     "rdv_confirmation": "l'e-mail de confirmation du rendez-vous",
     "rdv_rappel": "l'e-mail de rappel du rendez-vous",
     "rdv_annulation": "l'e-mail d'annulation du rendez-vous",
     "rappel_accuse": "l'accusé de réception de la demande de rappel",
+    "synthese": "le résumé de l'échange demandé par la personne",
     "alerte_rendez_vous": "l'alerte « nouveau rendez-vous »",
     "alerte_rappel": "l'alerte « demande de rappel »",
     "alerte_direct": "l'alerte « une personne attend dans le chat »",
@@ -65,13 +66,13 @@ def french_date_time(moment: datetime) -> str:
     """« lundi 7 janvier 2030 à 9 h 30 », « … à 10 h », in Paris time (French typography)."""
     local = moment.astimezone(PARIS)
     return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
-                   f"à {local.hour} h {local.minute:02d}")
+                   f"à {time_of_day(local.hour, local.minute)}")
 
 
 def french_time(moment: datetime) -> str:
     """« 9 h 05 », in Paris time (French typography)."""
     local = moment.astimezone(PARIS)
-    return typeset(f"{local.hour} h {local.minute:02d}")
+    return typeset(time_of_day(local.hour, local.minute))
 
 
 def first_name(name: str | None) -> str:
@@ -111,6 +112,63 @@ def _invitation(appointment: Appointment, context: Context, values: dict[str, st
     body = calendar_ics.person_invitation(appointment, person, now)
     method = "CANCEL" if appointment.status == AppointmentStatus.CANCELLED else "REQUEST"
     return compose.Attachment(f"rendez-vous-{appointment.reference}.ics", f"text/calendar; method={method}", body)
+
+
+def _lines(items) -> str | None:
+    """One item a line, « – … », or None (the paragraph is then left out)."""
+    items = [item for item in items if item]
+    return "\n".join(f"– {item}" for item in items) or None
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    """No capital after a colon (« URSSAF » stays as it is)."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
+    """The exchange as the dossier holds it when the message is sent: needs, pistes, structures,
+    next steps (appointment, call back, follow-up, deadline, a tip)."""
+    from bot import knowledge, referrals
+    from bot.language.dates import french_date
+
+    today = now.astimezone(PARIS).date()
+    needs = [n.intent for n in dossier.needs if n.confirmed] or [n.intent for n in dossier.needs[-1:]]
+    needs = [catalog.need(n) for n in dict.fromkeys(needs) if catalog.need(n) is not None]
+    solutions = []
+    for solution_id in dossier.solutions or []:
+        found = next((s for n in needs if (s := knowledge.solution(n.id, solution_id)) is not None), None)
+        if found is None:
+            found = next((s for n in catalog.needs() if (s := knowledge.solution(n.id, solution_id)) is not None), None)
+        if found is not None:
+            solutions.append(f"{found.title} : {_lower_first(found.description)}")
+    structures = [s for s in (referrals.by_id(i) for i in dossier.redirect or []) if s is not None]
+    steps = []
+    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    if appointment is not None:
+        steps.append(f"Rendez-vous le {french_date_time(appointment.slot.starts_at)} avec "
+                     f"{first_name(appointment.slot.mediator.name)} (référence {appointment.reference}).")
+    if dossier.callbacks:
+        moment = dossier.callbacks[-1].preferred_moment
+        steps.append("Une personne de l'équipe vous rappellera" + (f" ({moment})." if moment else "."))
+    if dossier.deadline:
+        steps.append(f"Votre échéance : le {french_date(dossier.deadline, today)}.")
+    if dossier.follow_up_on:
+        steps.append(f"Nous reprendrons contact avec vous vers le {french_date(dossier.follow_up_on, today)}, "
+                     "pour voir si cela a marché.")
+    if needs:
+        steps.append(f"Un conseil : {_lower_first(knowledge.entry(needs[0].id).tip)}")
+    steps.append("Vous pouvez revenir vers nous à tout moment, sur notre site ou par téléphone.")
+    return {
+        "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+        "besoins": _lines(_capitalised(n.phrase) + "." for n in needs),
+        "pistes": _lines(solutions),
+        "structures": _lines(f"{s.name} ({s.url}) : {_lower_first(s.why)}" for s in structures),
+        "suite": _lines(steps),
+    }
 
 
 def _person(mail: OutgoingMail, dossier: Dossier | None) -> str | Skip:
@@ -158,6 +216,8 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             "moment": callback.preferred_moment or "pas de moment précis, nous vous recontacterons dès que possible",
             "date_limite": f"{callback.deadline:%d/%m/%Y}" if callback.deadline else None,
         }
+    elif mail.kind == "synthese":
+        values = synthesis_values(dossier, now)
     elif mail.kind in ("alerte_rendez_vous", "alerte_rappel"):
         if dossier is None:
             return Skip("the dossier is gone")

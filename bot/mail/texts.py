@@ -40,7 +40,7 @@ SCHEMA = {
         "footer_team": _LINES,
     },
 }
-KINDS = ("rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "alerte_rendez_vous",
+KINDS = ("rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese", "alerte_rendez_vous",
          "alerte_rappel", "mdp_reinitialisation",
          "alerte_direct")
 

@@ -42,7 +42,7 @@ def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str,
 class QueueEntry:
     dossier: Dossier
     reason: str  # why a human is needed, in French
-    due: datetime | None  # appointment time or call-back deadline
+    due: datetime | None  # appointment time, call-back deadline or follow-up date
     waiting_since: datetime
 
 
@@ -61,7 +61,9 @@ def waiting_reason(dossier: Dossier) -> str | None:
         return "rappel"
     if dossier.answered is False:
         return "réponse insuffisante"
-    if dossier.follow_up:
+    if dossier.follow_up and dossier.follow_up_on:
+        return f"suivi à faire le {dossier.follow_up_on:%d/%m/%Y}"
+    if dossier.follow_up and dossier.anonymised_at is None:
         return "suivi demandé"
     if dossier.status == DossierStatus.IN_PROGRESS:
         return "en cours"
@@ -73,6 +75,8 @@ def _due(dossier: Dossier) -> datetime | None:
     for callback in dossier.callbacks:
         if callback.deadline:
             moments.append(datetime.combine(callback.deadline, datetime.min.time(), tzinfo=timezone.utc))
+    if dossier.follow_up and dossier.follow_up_on:
+        moments.append(datetime.combine(dossier.follow_up_on, datetime.min.time(), tzinfo=timezone.utc))
     return min(moments) if moments else None
 
 

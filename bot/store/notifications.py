@@ -2,6 +2,7 @@
 
 - The person, only if they consented and gave an e-mail address: the booking confirmation (again
   when the appointment moves), the cancellation, the acknowledgement of a call-back request.
+  The synthesis of the exchange, when asked for at leave-taking.
   Reminders are queued by the sender's scan (`due_reminders`), when their time comes.
 - The mediators who chose that alert (Mediator.alerts): a new appointment, a new call-back request,
   a person waiting in the live chat while nobody watches the console (bot/store/live.py).
@@ -69,6 +70,14 @@ def callback_requested(session: Session, callback: Callback, dossier: Dossier) -
         outbox.enqueue(session, "rappel_accuse", f"rappel_accuse:{callback.id}", dossier_id=dossier.id,
                        payload={"callback_id": callback.id})
     _alert(session, "rappel", "alerte_rappel", dossier.id, f"c{callback.id}", payload={"callback_id": callback.id})
+
+
+def synthesis_requested(session: Session, dossier: Dossier) -> bool:
+    """The synthesis of the exchange, asked for at leave-taking: only to the consented address."""
+    if not person_reachable(dossier):
+        return False
+    outbox.enqueue(session, "synthese", f"synthese:{dossier.id}", dossier_id=dossier.id)
+    return True
 
 
 def live_unwatched(session: Session, chat: LiveChat, *, until: datetime) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.store import notifications
 from bot.store.tables import (
@@ -18,6 +18,7 @@ from bot.store.tables import (
     Dossier,
     DossierNeed,
     Mediator,
+    OutgoingMail,
     Slot,
     utcnow,
 )
@@ -120,16 +121,31 @@ def record_redirect(session: Session, conversation_id: str, structures: list[str
 
 def record_leave(
     session: Session, conversation_id: str, follow_up: bool | None, satisfaction: int | None,
-    comment: str | None = None,
+    comment: str | None = None, deadline: date | None = None, follow_up_on: date | None = None,
 ) -> Dossier:
+    """The leave-taking answers: follow-up wish, satisfaction, comment; the deadline the person gave
+    and, when they want a follow-up and can be reached (consent and a contact), when to make it
+    (ignored otherwise)."""
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValueError("satisfaction is a score from 1 to 5")
     dossier = get_or_create_dossier(session, conversation_id)
+    if not follow_up or dossier.consent_at is None or not (dossier.contact_email or dossier.contact_phone):
+        follow_up_on = None  # nobody could make it: no date in the mediators' queue
     dossier.follow_up = follow_up
     dossier.satisfaction = satisfaction
     dossier.satisfaction_comment = comment
+    dossier.deadline = deadline or dossier.deadline
+    dossier.follow_up_on = follow_up_on
     dossier.updated_at = utcnow()
     return dossier
+
+
+def request_synthesis(session: Session, conversation_id: str) -> bool:
+    """Queue the synthesis of the exchange for the person (once per dossier); False when there is
+    no consented e-mail address to send it to."""
+    dossier = get_or_create_dossier(session, conversation_id)
+    session.flush()
+    return notifications.synthesis_requested(session, dossier)
 
 
 def record_answered(session: Session, conversation_id: str, answered: bool) -> Dossier:
@@ -211,8 +227,24 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
         "satisfaction": dossier.satisfaction,
         "satisfaction_comment": dossier.satisfaction_comment,
         "follow_up": dossier.follow_up,
+        "deadline": dossier.deadline.isoformat() if dossier.deadline else None,
+        "follow_up_on": dossier.follow_up_on.isoformat() if dossier.follow_up_on else None,
+        "synthesis_mail": synthesis_mail(dossier),
         "summary": summary(dossier),
     }
+
+
+def synthesis_mail(dossier: Dossier) -> dict[str, Any] | None:
+    """The synthesis of the exchange e-mailed at the person's request: its state, or None if not asked."""
+    session = object_session(dossier)
+    if session is None or dossier.id is None:
+        return None
+    mail = session.execute(
+        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier.id, OutgoingMail.kind == "synthese")
+    ).scalar_one_or_none()
+    if mail is None:
+        return None
+    return {"status": mail.status, "sent_at": mail.sent_at.isoformat() if mail.sent_at else None}
 
 
 def summary(dossier: Dossier) -> str:
@@ -236,6 +268,13 @@ def summary(dossier: Dossier) -> str:
         callback = dossier.callbacks[-1]
         deadline = f", avant le {callback.deadline:%d/%m/%Y}" if callback.deadline else ""
         parts.append(f"À rappeler ({callback.preferred_moment or 'moment libre'}{deadline}).")
+    if dossier.follow_up_on:
+        deadline = f", échéance le {dossier.deadline:%d/%m/%Y}" if dossier.deadline else ""
+        parts.append(f"Suivi à faire le {dossier.follow_up_on:%d/%m/%Y}{deadline}.")
+    elif dossier.follow_up:
+        parts.append("Suivi souhaité, sans coordonnées.")
+    elif dossier.deadline:
+        parts.append(f"Échéance le {dossier.deadline:%d/%m/%Y}.")
     return " ".join(parts)
 
 

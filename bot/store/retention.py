@@ -109,6 +109,7 @@ def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | N
         dossier.outcome = ERASED  # the mediator's free text may name the person
     for callback in dossier.callbacks:
         callback.preferred_moment = None
+    dossier.follow_up_on = None  # nobody to contact any more: out of the mediators' queue
     for note in dossier.notes:
         note.body = ERASED
     dossier.anonymised_at = now

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 SPOOLABLE = {
     "record_need", "confirm_latest_need", "update_profile", "record_answer", "record_assessment",
     "record_redirect", "record_answered", "record_leave", "record_contact", "request_callback",
+    "request_synthesis",
 }
 
 

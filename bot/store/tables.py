@@ -80,7 +80,9 @@ class Dossier(Base):
     consent_at = Column(UTCDateTime())
     satisfaction = Column(Integer)
     satisfaction_comment = Column(Text)
-    follow_up = Column(Boolean)
+    follow_up = Column(Boolean)  # the person wished a mediator to follow up (leave-taking)
+    deadline = Column(Date)  # the date before which the person has to act, if they gave one
+    follow_up_on = Column(Date)  # when to contact them to see whether it worked (with consent and a contact)
     # the mediators' side (console): who holds it until when, how it ended
     assigned_to = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"), index=True)
     lease_until = Column(UTCDateTime())  # the claim lapses after this without activity

@@ -25,6 +25,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot import catalog
 from bot.language import answers, options
+from bot.textnorm import normalize
 
 logger = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^/([\w-]+)(\{.*\})?$", re.DOTALL)
@@ -35,6 +36,11 @@ GENERIC_INTENTS = {"affirm", "deny", "thank", "greet", "goodbye", "dont_know", "
 # option's phrases nearly word for word.
 SURE = 95.0
 MAX_WORDS_OVERRIDING = 6
+# Inside a form, an answer of up to 8 words to a yes/no question that starts with yes or no is that answer,
+# whatever else it names (« oui envoyez-le moi par mail » is not a question about e-mail).
+YES_NO_MAX_WORDS = 8
+YES_FIRST_WORDS = {"oui", "ouais", "ok", "okay", "volontiers"}
+NO_FIRST_WORDS = {"non", "nan"}
 
 
 def last_question(events: list) -> dict | None:
@@ -50,16 +56,23 @@ def last_question(events: list) -> dict | None:
     return None
 
 
-def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, Any]:
-    """`parse_data` with the intent and entities of the button the typed text means, if any."""
+def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool = False) -> dict[str, Any]:
+    """`parse_data` with the intent and entities of the button the typed text means, if any.
+
+    `in_form`: the question was asked by an active form (then a short « oui … » / « non … » to a
+    yes/no question is its answer)."""
     text = (parse_data.get("text") or "").strip()
     if question is None or not text or text.startswith("/"):
         return parse_data
     if question["question"] not in {*options.questions(), "utter_which_one"}:
         return parse_data  # menus of needs: the NLU reads need names better than a matcher
-    result = answers.match(options.for_buttons(question["question"], question["buttons"]), text, positional=True)
+    choices = options.for_buttons(question["question"], question["buttons"])
+    result = answers.match(choices, text, positional=True)
     nlu_intent = (parse_data.get("intent") or {}).get("name")
     words = len(text.split())
+    said_first = yes_or_no_said_first(choices, text) if in_form and words <= YES_NO_MAX_WORDS else None
+    if said_first is not None:
+        result = answers.Result(said_first, [said_first], 100.0)
     if result.ambiguous and (nlu_intent in GENERIC_INTENTS or words <= MAX_WORDS_OVERRIDING):
         # two buttons equally close (« votre numéro de téléphone »: a call back or the number?):
         # ask which one with those buttons (action_not_understood), the message then forgotten
@@ -71,7 +84,8 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, 
     if result.option is None:
         return parse_data
     intent, entities = _payload(result.option.key)
-    if nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING):
+    if (nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING)
+            and said_first is None):
         return parse_data
     logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
     kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in entities]
@@ -82,6 +96,17 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None) -> dict[str, 
         "typed_answer": {"question": question["question"], "option": result.option.title,
                          "score": round(result.score, 1), "nlu_intent": nlu_intent},
     }
+
+
+def yes_or_no_said_first(choices: list[answers.Option], text: str) -> answers.Option | None:
+    """The « yes » or « no » button of a yes/no question when the answer starts with one
+    (« oui envoyez-le à la même adresse », « non merci j'ai noté »), else None."""
+    first = (normalize(text).split() or [""])[0]
+    wanted = "/affirm" if first in YES_FIRST_WORDS else "/deny" if first in NO_FIRST_WORDS else None
+    keys = {o.key for o in choices}
+    if wanted is None or not {"/affirm", "/deny"} <= keys:
+        return None
+    return next(o for o in choices if o.key == wanted)
 
 
 def _payload(payload: str) -> tuple[str, dict]:
@@ -119,7 +144,8 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
     parse_data = await _original(self, message, tracker, only_output_properties)
     try:
         if tracker is not None:
-            parse_data = reinterpret(parse_data, last_question(list(tracker.events)))
+            parse_data = reinterpret(parse_data, last_question(list(tracker.events)),
+                                     in_form=bool(tracker.active_loop_name))
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):
             parse_data = {**parse_data, "topic": await topic_of_request(self, parse_data)}
     except Exception:  # never lose a message over this: the NLU's reading stands
