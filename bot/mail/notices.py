@@ -147,7 +147,7 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
             solutions.append(f"{found.title} : {_lower_first(found.description)}")
     structures = [s for s in (referrals.by_id(i) for i in dossier.redirect or []) if s is not None]
     steps = []
-    appointment = next((a for a in dossier.appointments if a.status == "confirme"), None)
+    appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     if appointment is not None:
         steps.append(f"Rendez-vous le {french_date_time(appointment.slot.starts_at)} avec "
                      f"{first_name(appointment.slot.mediator.name)} (référence {appointment.reference}).")
