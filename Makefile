@@ -78,9 +78,11 @@ test: lint train browser
 	@./scripts/ensure-faketime
 	$(PY) -m pytest
 
-# pyflakes, pycodestyle and bugbear rules (pyproject.toml); part of `make test`
+# pyflakes, pycodestyle and bugbear rules, and the formatting (pyproject.toml); part of `make test`.
+# `$(VENV)/bin/ruff format .` formats the tree.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The tests whose code compares with « now », run a year ahead under libfaketime (.ci/run does it).
 # Only in-process ones: a Rasa server under libfaketime hangs now and then while TensorFlow loads the

@@ -1,6 +1,7 @@
 """« Réponse à la demande », sized for a chat: a short list of two or three kinds of solutions,
 then one tap for the details of each (advantages, drawbacks, effort), a comparison, where to go,
 or a person; then « Est-ce que cela répond à votre besoin ? » and a synthesis."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -61,7 +62,8 @@ def detail_buttons(found: advice.Advice, showing: str | None = None) -> list[dic
     """One button per solution (its title), the obligation, the comparison and where to go."""
     buttons = [
         {"title": f"{number}. {s.title}", "payload": f'/voir_detail{{"detail": "{s.id}"}}'}
-        for number, s in enumerate(found.solutions, start=1) if s.id != showing
+        for number, s in enumerate(found.solutions, start=1)
+        if s.id != showing
     ]
     if found.obligation is not None and showing != OBLIGATION:
         buttons.append({"title": found.obligation.title, "payload": f'/voir_detail{{"detail": "{OBLIGATION}"}}'})
@@ -92,8 +94,7 @@ class ActionPresentSolutions(Action):
             nombre=len(found.solutions),
             obligation=f"{found.obligation.summary}\n" if found.obligation else "",
             pistes="\n".join(
-                f"{number}. {s.title} : {_lower_first(s.advantages[0])}."
-                for number, s in enumerate(found.solutions, start=1)
+                f"{number}. {s.title} : {_lower_first(s.advantages[0])}." for number, s in enumerate(found.solutions, start=1)
             ),
         )
         ask_answered(dispatcher, found)
@@ -116,22 +117,30 @@ class ActionShowDetail(Action):
             return []
         wanted = next(tracker.get_latest_entity_values("detail"), None)
         chosen = next((s for s in found.solutions if s.id == wanted), None) or (
-            knowledge.solution(found.need, wanted) if wanted else None)
+            knowledge.solution(found.need, wanted) if wanted else None
+        )
         if chosen is not None:
             dispatcher.utter_message(
-                response="utter_solution_detail", titre=chosen.title, description=chosen.description,
+                response="utter_solution_detail",
+                titre=chosen.title,
+                description=chosen.description,
                 avantages=_bullets(map(_lower_first, chosen.advantages)),
-                inconvenients=_bullets(map(_lower_first, chosen.drawbacks)), effort=chosen.effort,
+                inconvenients=_bullets(map(_lower_first, chosen.drawbacks)),
+                effort=chosen.effort,
             )
         elif wanted == OBLIGATION and found.obligation is not None:
-            dispatcher.utter_message(response="utter_obligation_detail", titre=found.obligation.title,
-                                     details=found.obligation.details)
+            dispatcher.utter_message(
+                response="utter_obligation_detail", titre=found.obligation.title, details=found.obligation.details
+            )
         elif wanted == COMPARE:
-            dispatcher.utter_message(response="utter_compare", lignes="\n".join(
-                f"{number}. {s.title} : effort {s.effort} ; + {_lower_first(s.advantages[0])} ; "
-                f"– {_lower_first(s.drawbacks[0])}."
-                for number, s in enumerate(found.solutions, start=1)
-            ))
+            dispatcher.utter_message(
+                response="utter_compare",
+                lignes="\n".join(
+                    f"{number}. {s.title} : effort {s.effort} ; + {_lower_first(s.advantages[0])} ; "
+                    f"– {_lower_first(s.drawbacks[0])}."
+                    for number, s in enumerate(found.solutions, start=1)
+                ),
+            )
         else:
             self.where_to_go(dispatcher, tracker, found)
         ask_answered(dispatcher, found, showing=chosen.id if chosen else wanted)
@@ -151,7 +160,8 @@ class ActionShowDetail(Action):
         )
         if sites:
             dispatcher.utter_message(
-                response="utter_france_services_near", credit=france_services.CREDIT,
+                response="utter_france_services_near",
+                credit=france_services.CREDIT,
                 sites="\n".join(f"• {s.name}, {s.address}, {s.postal_code} {s.city}, {s.phone}" for s in sites),
             )
 

@@ -9,6 +9,7 @@ replayed before the next write once the database answers again. Reads (free slot
 The action server runs every action in a worker thread (bot/action_server.py), so the database
 calls and the retry waits here never hold up other conversations.
 """
+
 from __future__ import annotations
 
 import logging

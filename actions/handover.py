@@ -4,6 +4,7 @@ Contact details are asked only after the person agreed to their being kept for t
 the consent time is stored with them. Each answer is validated; after `max_validation_failures`
 wrong answers (data/service.yml) the assistant moves on rather than loop.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,15 +40,14 @@ TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, 
 def french_datetime(moment: datetime) -> str:
     """« mercredi 2 décembre à 14 h », « … à 9 h 30 » in Paris time (bot/french.py: one time format)."""
     local = moment.astimezone(PARIS)
-    return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à "
-                   f"{time_of_day(local.hour, local.minute)}")
+    return typeset(
+        f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à " f"{time_of_day(local.hour, local.minute)}"
+    )
 
 
 def utter_service_contact(dispatcher: CollectingDispatcher) -> None:
     service = catalog.service_contact()
-    dispatcher.utter_message(
-        response="utter_human_contact", telephone=service.phone, email=service.email, horaires=service.hours
-    )
+    dispatcher.utter_message(response="utter_human_contact", telephone=service.phone, email=service.email, horaires=service.hours)
 
 
 class ActionHumanContact(Action):
@@ -149,10 +149,12 @@ class ActionAskCreneau(Action):
         return "action_ask_creneau"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        slots = read(lambda session: [
-            (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
-            for s in queries.free_slots(session, after=clock.now(), limit=3)
-        ])
+        slots = read(
+            lambda session: [
+                (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
+                for s in queries.free_slots(session, after=clock.now(), limit=3)
+            ]
+        )
         if slots is None:  # the store does not answer: the form goes on towards a call back
             dispatcher.utter_message(response="utter_slots_unavailable")
             return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
@@ -204,8 +206,11 @@ class ContactValidation(RetryingFormValidation):
     async def validate_contact_coordonnees(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         if value is None:
             return {"contact_coordonnees": None}
-        if self.may_skip_contact and (skipped(str(value)) or tracker.get_intent_of_latest_message() == "deny"
-                                      or normalize(str(value)) in ("passer", "non", "non merci")):
+        if self.may_skip_contact and (
+            skipped(str(value))
+            or tracker.get_intent_of_latest_message() == "deny"
+            or normalize(str(value)) in ("passer", "non", "non merci")
+        ):
             return {"contact_coordonnees": NOT_GIVEN, "echecs_validation": 0}
         found = contact.parse_contact(str(value or ""))
         if found is None:
@@ -242,8 +247,11 @@ class DeadlineValidation(RetryingFormValidation):
             return {"echeance": NOT_GIVEN, "echeance_dite": None, "echecs_validation": 0}
         if deadline is None:
             return self.retry_or_move_on(tracker, dispatcher, "echeance", "utter_invalid_echeance")
-        return {"echeance": deadline.isoformat(), "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
-                "echecs_validation": 0}
+        return {
+            "echeance": deadline.isoformat(),
+            "echeance_dite": f"avant le {dates.french_date(deadline, today())}",
+            "echecs_validation": 0,
+        }
 
     async def validate_echeance_confirmee(self, value, dispatcher, tracker, domain: DomainDict) -> dict:
         """« Donc avant le mardi 20 décembre, c'est bien ça ? » — no: the deadline is asked again."""
@@ -253,10 +261,8 @@ class DeadlineValidation(RetryingFormValidation):
             failures = int(tracker.get_slot("echecs_validation") or 0) + 1
             if failures >= catalog.max_validation_failures():
                 dispatcher.utter_message(response="utter_moving_on")
-                return {"echeance": NOT_GIVEN, "echeance_dite": None, "echeance_confirmee": None,
-                        "echecs_validation": 0}
-            return {"echeance": None, "echeance_dite": None, "echeance_confirmee": None,
-                    "echecs_validation": failures}
+                return {"echeance": NOT_GIVEN, "echeance_dite": None, "echeance_confirmee": None, "echecs_validation": 0}
+            return {"echeance": None, "echeance_dite": None, "echeance_confirmee": None, "echecs_validation": failures}
         return {"echeance_confirmee": True, "echecs_validation": 0}
 
 
@@ -293,8 +299,9 @@ class ValidateRendezVousForm(ContactFormValidation):
         if found.option is not None:
             return await self.validate_creneau(payload_slot_id(found.option.key), dispatcher, tracker, domain)
         if found.ambiguous and int(tracker.get_slot("echecs_validation") or 0) + 1 < catalog.max_validation_failures():
-            dispatcher.utter_message(response="utter_which_one",
-                                     buttons=[{"title": o.title, "payload": o.key} for o in found.candidates])
+            dispatcher.utter_message(
+                response="utter_which_one", buttons=[{"title": o.title, "payload": o.key} for o in found.candidates]
+            )
             return {"creneau": None, "echecs_validation": int(tracker.get_slot("echecs_validation") or 0) + 1}
         return self.retry_or_move_on(tracker, dispatcher, "creneau", "utter_invalid_creneau")
 
@@ -474,8 +481,10 @@ class ActionRequestCallback(Action):
         contact_fields = _contact_fields(tracker)
         record(
             tracker.sender_id,
-            ("record_contact", [contact_fields["name"], contact_fields["email"], contact_fields["phone"],
-                                contact_fields["consent_at"]]),
+            (
+                "record_contact",
+                [contact_fields["name"], contact_fields["email"], contact_fields["phone"], contact_fields["consent_at"]],
+            ),
             ("request_callback", [None if moment == NOT_GIVEN else moment, deadline_date]),
         )
         when = f", avant le {dates.french_date(deadline_date, today())}" if deadline_date else ""

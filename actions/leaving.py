@@ -11,6 +11,7 @@ After a need was handled, one short, skippable question at a time (satisfaction_
   only when none is known yet;
 - satisfaction 1–5 and a comment, both optional.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -97,8 +98,12 @@ class ActionAskLeaveConsent(Action):
         if tracker.get_slot("suivi") is True:
             purposes.append("reprendre contact avec vous")
         means = "votre téléphone ou votre e-mail" if tracker.get_slot("suivi") is True else "votre adresse e-mail"
-        dispatcher.utter_message(response="utter_ask_consentement_suivi", objet=" et ".join(purposes),
-                                 coordonnees=means, duree=catalog.retention_months())
+        dispatcher.utter_message(
+            response="utter_ask_consentement_suivi",
+            objet=" et ".join(purposes),
+            coordonnees=means,
+            duree=catalog.retention_months(),
+        )
         return []
 
 
@@ -191,15 +196,21 @@ class ActionGoodbye(Action):
         if email or phone:
             name = tracker.get_slot("contact_nom")
             consent = tracker.get_slot("consentement_le")
-            steps.append(("record_contact", [None if name in (None, NOT_GIVEN) else name, email, phone,
-                                             datetime.fromisoformat(consent)]))
-        steps.append(("record_leave", [
-            follow_up,
-            int(score) if score and score.isdigit() else None,
-            comment if comment and comment != NOT_GIVEN else None,
-            deadline,
-            follow_up_on,
-        ]))
+            steps.append(
+                ("record_contact", [None if name in (None, NOT_GIVEN) else name, email, phone, datetime.fromisoformat(consent)])
+            )
+        steps.append(
+            (
+                "record_leave",
+                [
+                    follow_up,
+                    int(score) if score and score.isdigit() else None,
+                    comment if comment and comment != NOT_GIVEN else None,
+                    deadline,
+                    follow_up_on,
+                ],
+            )
+        )
         if synthesis and email:
             steps.append(("request_synthesis", []))
         record(tracker.sender_id, *steps)
@@ -211,12 +222,10 @@ class ActionGoodbye(Action):
             dispatcher.utter_message(response="utter_follow_up_planned", date=french_date(follow_up_on, today()))
         elif follow_up is True:
             service = catalog.service_contact()
-            dispatcher.utter_message(response="utter_follow_up_without_contact", telephone=service.phone,
-                                     email=service.email)
+            dispatcher.utter_message(response="utter_follow_up_without_contact", telephone=service.phone, email=service.email)
         if synthesis and email:
             dispatcher.utter_message(response="utter_synthesis_sent", email=email)
         elif synthesis:
             dispatcher.utter_message(response="utter_synthesis_without_email")
         dispatcher.utter_message(response="utter_goodbye")
         return []
-

@@ -1,4 +1,5 @@
 """« Écoute et reformulation de la demande »: say the need back in plain words and confirm it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,9 +17,21 @@ from bot.profile import profile_values, trade_spelling
 
 
 ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too
-MISUNDERSTOOD = {"utter_default", "utter_not_sure", "utter_stuck", "utter_expected_choice", "utter_which_one",
-                 "utter_invalid_choice", "utter_invalid_creneau", "utter_invalid_echeance", "utter_invalid_secteur",
-                 "utter_invalid_entreprise", "utter_invalid_code_postal", "utter_invalid_contact", "utter_invalid_name"}
+MISUNDERSTOOD = {
+    "utter_default",
+    "utter_not_sure",
+    "utter_stuck",
+    "utter_expected_choice",
+    "utter_which_one",
+    "utter_invalid_choice",
+    "utter_invalid_creneau",
+    "utter_invalid_echeance",
+    "utter_invalid_secteur",
+    "utter_invalid_entreprise",
+    "utter_invalid_code_postal",
+    "utter_invalid_contact",
+    "utter_invalid_name",
+}
 
 
 def asks_for_a_person(tracker: Tracker) -> bool:

@@ -5,6 +5,7 @@ for a human is put in the live queue and the conversation is paused: the assista
 answering, the person's messages go on being recorded, and the mediator writes through the web
 app (bot/web/live.py), which resumes the assistant at the end with an EXTERNAL_… intent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if not hours.is_open(now):
         reopening = hours.next_opening(now)
         if reopening is not None:
-            dispatcher.utter_message(response="utter_service_closed",
-                                     reouverture=opening_hours.french_moment(reopening, now))
+            dispatcher.utter_message(response="utter_service_closed", reouverture=opening_hours.french_moment(reopening, now))
         return None
     config = settings.load()
     try:
@@ -42,8 +42,11 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         logger.exception("live handover request of %s not stored", tracker.sender_id)
         return None
     minutes = max(1, round(config.live_pickup_seconds / 60))
-    dispatcher.utter_message(response="utter_live_joining", delai=f"{minutes} minute{'s' if minutes > 1 else ''}",
-                             json_message={"live": {"state": "waiting"}})
+    dispatcher.utter_message(
+        response="utter_live_joining",
+        delai=f"{minutes} minute{'s' if minutes > 1 else ''}",
+        json_message={"live": {"state": "waiting"}},
+    )
     return [ConversationPaused()]
 
 

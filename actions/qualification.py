@@ -4,6 +4,7 @@ a few quick questions, offered (never imposed), each one skippable.
 The maturity questions, their answers and scoring live in data/maturity.yml; one
 `action_ask_q_<question id>` per question is generated from that file below.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,14 +93,14 @@ class ValidateQualificationForm(RetryingFormValidation):
     async def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"effectif": None}
-        return self.choose(tracker, dispatcher, "effectif", "utter_ask_effectif", str(value),
-                           value=lambda option: size_bucket(option.key))
+        return self.choose(
+            tracker, dispatcher, "effectif", "utter_ask_effectif", str(value), value=lambda option: size_bucket(option.key)
+        )
 
     async def validate_role(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"role": None}
-        return self.choose(tracker, dispatcher, "role", "utter_ask_role", str(value),
-                           value=lambda option: role_of(option.key))
+        return self.choose(tracker, dispatcher, "role", "utter_ask_role", str(value), value=lambda option: role_of(option.key))
 
     async def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
@@ -178,6 +179,5 @@ class ActionAssessMaturity(Action):
             pix=result.pix_advice,
         )
         profile = profile_values(tracker.current_slot_values())
-        record(tracker.sender_id,
-               ("record_assessment", [result.structure_level, result.skill_level, result.nature, profile]))
+        record(tracker.sender_id, ("record_assessment", [result.structure_level, result.skill_level, result.nature, profile]))
         return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

@@ -1,4 +1,5 @@
 """« S'assurer qu'il est au bon endroit. Si ce n'est pas le cas, rediriger vers la structure adaptée »."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,9 +24,9 @@ class ActionRedirectOutOfScope(Action):
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
         # one bubble, one line per structure: who, and how to reach them (a chat-sized turn)
-        dispatcher.utter_message(response="utter_out_of_scope_redirect", structures="\n".join(
-            f"• {s.name} : {s.how}" for s in structures
-        ))
+        dispatcher.utter_message(
+            response="utter_out_of_scope_redirect", structures="\n".join(f"• {s.name} : {s.how}" for s in structures)
+        )
         dispatcher.utter_message(response="utter_digital_question_welcome")
         record(tracker.sender_id, ("record_redirect", [[s.id for s in structures]]))
         return []

@@ -1,4 +1,5 @@
 """Small readers of the Rasa tracker shared by the actions."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -10,6 +10,7 @@ The same holds when an action server dies with a call in hand and nginx sends it
 
 Used only when ACTION_REPLAY_REDIS_URL is set (make run-prod); without Redis, actions run as usual.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -11,6 +11,7 @@ database work inside them is synchronous SQLAlchemy and the dossier writes wait 
 on rasa_sdk's one event loop, one slow database call would hold up every other conversation's
 answer. In a worker thread it holds up only its own.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,7 @@ def require_token(app: Sanic, token: str) -> None:
             return None
         given = request.args.get("token") or request.headers.get("x-action-token") or ""
         if not hmac.compare_digest(given.encode(), token.encode()):
-            return response.json({"error": "This action server only answers the Rasa server (token required)."},
-                                 status=401)
+            return response.json({"error": "This action server only answers the Rasa server (token required)."}, status=401)
         return None
 
 

@@ -9,6 +9,7 @@ The profile (« qui est-il ? ») changes the answer, not just a sentence of it:
 - role: an employee asking a strategic question is told the choice is usually the management's;
 - sector: the chambers (CCI, CMA, chambre d'agriculture) of that sector only (bot/referrals.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

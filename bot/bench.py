@@ -3,6 +3,7 @@ full stack and against a bare Rasa server (same NLU pipeline, no custom actions,
 in the same run. Writes reports/bench.md. A benchmark reports figures; it never fails on a slow
 machine.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,13 +26,42 @@ from bot.settings import Settings
 
 # What people write, in order; each virtual person plays one script (typos and all).
 SCRIPTS = [
-    ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non", "oui merci", "au revoir",
-     "non merci", "4", "Non, c'est tout"],
-    ["bjr jarrive pas a declarer mon ca sur le site urssaf", "oui", "non", "pas vraiment", "oui",
-     '/ask_human{"mode_contact": "rappel"}', "oui", "Martine", "06 12 34 56 78", "le matin", "non"],
+    [
+        "bonjour",
+        "je voudrais que mes clients me trouvent sur internet",
+        "oui",
+        "non",
+        "oui merci",
+        "au revoir",
+        "non merci",
+        "4",
+        "Non, c'est tout",
+    ],
+    [
+        "bjr jarrive pas a declarer mon ca sur le site urssaf",
+        "oui",
+        "non",
+        "pas vraiment",
+        "oui",
+        '/ask_human{"mode_contact": "rappel"}',
+        "oui",
+        "Martine",
+        "06 12 34 56 78",
+        "le matin",
+        "non",
+    ],
     ["comment reconnaitre un mail frauduleux", "oui", "non", "oui", "merci"],
-    ["je cherche un logiciel pour faire mes devis", "c'est ça", "non merci", "pas vraiment", "non", "au revoir",
-     "non", "3", "Non, c'est tout"],
+    [
+        "je cherche un logiciel pour faire mes devis",
+        "c'est ça",
+        "non merci",
+        "pas vraiment",
+        "non",
+        "au revoir",
+        "non",
+        "3",
+        "Non, c'est tout",
+    ],
 ]
 
 
@@ -125,8 +155,9 @@ async def _one_at_a_time(url: str, result: LoadResult) -> None:
         result.seconds = time.perf_counter() - started
 
 
-def play(label: str, base_url: str, people: int, pids: dict[str, int],
-         one_at_a_time: bool = True) -> tuple[LoadResult | None, LoadResult]:
+def play(
+    label: str, base_url: str, people: int, pids: dict[str, int], one_at_a_time: bool = True
+) -> tuple[LoadResult | None, LoadResult]:
     """One warm-up conversation per script (not counted: first calls build caches and TensorFlow
     functions in either server); then, if asked, each script alone, one conversation at a time
     (what one person feels on a quiet day); then the measured load."""
@@ -152,6 +183,7 @@ def _measure_load(label: str, webhook: str, people: int, pids: dict[str, int]) -
 
 # --- the bare Rasa server to compare with ---------------------------------------------------
 
+
 def bare_project(directory: Path) -> Path:
     """Same NLU pipeline and data; one canned answer per intent; no actions, no storage."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -161,13 +193,17 @@ def bare_project(directory: Path) -> Path:
     domain = yaml.safe_load(paths.DOMAIN.read_text())
     intents = [i for i in domain["intents"] if i != "inform"]
     bare_domain = {
-        "version": "3.1", "intents": intents, "entities": domain.get("entities", []),
+        "version": "3.1",
+        "intents": intents,
+        "entities": domain.get("entities", []),
         "responses": {f"utter_{i}": [{"text": f"Réponse {i}."}] for i in intents},
     }
     (directory / "domain.yml").write_text(yaml.safe_dump(bare_domain, allow_unicode=True))
-    rules = {"version": "3.1", "rules": [
-        {"rule": i, "steps": [{"intent": i}, {"action": f"utter_{i}"}]} for i in intents
-    ] + [{"rule": "fallback", "steps": [{"intent": "nlu_fallback"}, {"action": "utter_out_of_scope"}]}]}
+    rules = {
+        "version": "3.1",
+        "rules": [{"rule": i, "steps": [{"intent": i}, {"action": f"utter_{i}"}]} for i in intents]
+        + [{"rule": "fallback", "steps": [{"intent": "nlu_fallback"}, {"action": "utter_out_of_scope"}]}],
+    }
     (directory / "rules.yml").write_text(yaml.safe_dump(rules, allow_unicode=True))
     (directory / "endpoints.yml").write_text("# bare: in-memory tracker store, no action server\n")
     (directory / "credentials.yml").write_text("rest:\n")
@@ -176,15 +212,18 @@ def bare_project(directory: Path) -> Path:
 
 def train_bare(directory: Path) -> tuple[Path, float]:
     model = directory / "bare.tar.gz"
-    command = training.train_command(model, directory / "config.yml", directory / "domain.yml",
-                                     [paths.DATA / "nlu", directory / "rules.yml"])
+    command = training.train_command(
+        model, directory / "config.yml", directory / "domain.yml", [paths.DATA / "nlu", directory / "rules.yml"]
+    )
     return model, _timed(command, training.rasa_env())
 
 
 def train_ours_from_scratch(directory: Path) -> float:
     """Seconds to train our model with an empty component cache (what a fresh `make run` pays)."""
-    return _timed(training.train_command(directory / "ours.tar.gz"),
-                  {**training.rasa_env(), "RASA_CACHE_DIRECTORY": str(directory / "cache")})
+    return _timed(
+        training.train_command(directory / "ours.tar.gz"),
+        {**training.rasa_env(), "RASA_CACHE_DIRECTORY": str(directory / "cache")},
+    )
 
 
 def _timed(command: list[str], env: dict[str, str]) -> float:
@@ -201,9 +240,12 @@ def wait_for_answer(url: str, timeout: float = 300, process: subprocess.Popen | 
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server at {url} exited (code {process.returncode})")
         try:
-            if requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "warm", "message": "bonjour"},
-                             headers=_public_token_header(),
-                             timeout=10).ok:
+            if requests.post(
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": "warm", "message": "bonjour"},
+                headers=_public_token_header(),
+                timeout=10,
+            ).ok:
                 return
         except requests.RequestException:
             pass
@@ -212,6 +254,7 @@ def wait_for_answer(url: str, timeout: float = 300, process: subprocess.Popen | 
 
 
 # --- the production profile: 1 and 2 Rasa servers behind nginx ---------------------------------
+
 
 def run_profile(people: int = 20) -> Path:
     """Same load through nginx against the production profile with 1, then 2 Rasa servers, in
@@ -230,9 +273,15 @@ def run_profile(people: int = 20) -> Path:
     rows = []
     for servers in (1, 2):
         layout = production.Layout(
-            settings=settings, public_port=free_port(), rasa_ports=tuple(free_port() for _ in range(servers)),
-            action_ports=(free_port(), free_port()), actions_port=free_port(), rasa_api_port=free_port(), web_workers=2,
-            redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), run_dir=work / f"prod-{servers}",
+            settings=settings,
+            public_port=free_port(),
+            rasa_ports=tuple(free_port() for _ in range(servers)),
+            action_ports=(free_port(), free_port()),
+            actions_port=free_port(),
+            rasa_api_port=free_port(),
+            web_workers=2,
+            redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            run_dir=work / f"prod-{servers}",
         )
         production.check_services(layout)
         prepare_database(settings)
@@ -243,15 +292,24 @@ def run_profile(people: int = 20) -> Path:
             rows.append((servers, play(f"{servers} serveur(s) Rasa", layout.public_url, people, pids, one_at_a_time=False)[1]))
         finally:
             group.stop()
-    lines = [f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations, "
-             "through nginx, PostgreSQL tracker store, Redis lock store.", "",
-             "| Rasa servers | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations, "
+        "through nginx, PostgreSQL tracker store, Redis lock store.",
+        "",
+        "| Rasa servers | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for servers, result in rows:
-        lines.append(f"| {servers} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
-                     f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} |")
-    lines += ["", "On a 2-core machine both Rasa servers, the action servers, PostgreSQL, Redis, nginx and the",
-              "load generator share the same two cores: compare the rows with each other, not with the",
-              "embedded default above or with another machine."]
+        lines.append(
+            f"| {servers} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
+            f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} |"
+        )
+    lines += [
+        "",
+        "On a 2-core machine both Rasa servers, the action servers, PostgreSQL, Redis, nginx and the",
+        "load generator share the same two cores: compare the rows with each other, not with the",
+        "embedded default above or with another machine.",
+    ]
     return _write_section(PROFILE_SECTION, lines)
 
 
@@ -268,14 +326,14 @@ def _write_section(title: str, lines: list[str]) -> Path:
         text = kept + "\n\n" + title + "\n\n" + "\n".join(lines) + "\n"
     else:
         profile = existing.split("\n" + PROFILE_SECTION, 1)
-        text = title + "\n\n" + "\n".join(lines) + "\n" + (
-            "\n" + PROFILE_SECTION + profile[1] if len(profile) == 2 else "")
+        text = title + "\n\n" + "\n".join(lines) + "\n" + ("\n" + PROFILE_SECTION + profile[1] if len(profile) == 2 else "")
     report.write_text(text)
     print(text)
     return report
 
 
 # --- the whole run ---------------------------------------------------------------------------
+
 
 def run(people: int = 20) -> Path:
     from bot.store_cli import prepare_database
@@ -289,10 +347,17 @@ def run(people: int = 20) -> Path:
 
     # our stack, as `make run` starts it (embedded SQLite unless DATABASE_URL is set)
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-        rasa_token=uuid.uuid4().hex, conversation_secret=uuid.uuid4().hex,
-        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{work / 'bench.db'}", var_dir=work,
-        allowed_origins=(), public_socket_url="", session_secret=uuid.uuid4().hex,
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        rasa_token=uuid.uuid4().hex,
+        conversation_secret=uuid.uuid4().hex,
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{work / 'bench.db'}",
+        var_dir=work,
+        allowed_origins=(),
+        public_socket_url="",
+        session_secret=uuid.uuid4().hex,
     )
     prepare_database(settings)
     started = time.monotonic()
@@ -310,10 +375,23 @@ def run(people: int = 20) -> Path:
     bare_model, bare_training = train_bare(bare_dir)
     port = free_port()
     process = subprocess.Popen(
-        training.rasa_command("run", "--model", str(bare_model), "--port", str(port), "--interface", "127.0.0.1",
-                              "--credentials", str(bare_dir / "credentials.yml"),
-                              "--endpoints", str(bare_dir / "endpoints.yml")),
-        cwd=paths.ROOT, env=training.rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        training.rasa_command(
+            "run",
+            "--model",
+            str(bare_model),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(bare_dir / "credentials.yml"),
+            "--endpoints",
+            str(bare_dir / "endpoints.yml"),
+        ),
+        cwd=paths.ROOT,
+        env=training.rasa_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -325,13 +403,18 @@ def run(people: int = 20) -> Path:
 
     ours_training = train_ours_from_scratch(work / "ours")
     ratio = _ratio(ours, bare)
-    lines += ["", "| | messages | erreurs | msg/s | p50 ms | p95 ms | p99 ms | mémoire max (Mo) |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| | messages | erreurs | msg/s | p50 ms | p95 ms | p99 ms | mémoire max (Mo) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for result in (ours, bare, ours_alone, bare_alone):
         memory = ", ".join(f"{k} {v:.0f}" for k, v in result.peak_rss_mb.items()) or "—"
-        lines.append(f"| {result.label} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
-                     f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} | "
-                     f"{memory} |")
+        lines.append(
+            f"| {result.label} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
+            f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} | "
+            f"{memory} |"
+        )
     lines += [
         "",
         f"- p95 ratio, ours / bare Rasa: **{ratio:.2f}** (goal ≤ 1.5 at 20 conversations, zero errors)",

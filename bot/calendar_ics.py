@@ -11,6 +11,7 @@ and the line folding: names typed by the public can hold anything (HTML, newline
 - Only what the mediator needs to hold the appointment: the need, the reference and, when the
   person consented to be contacted, how to reach them. No profile, no company, no transcript.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,9 +38,7 @@ NO_NEED = "demande"  # need_label without a confirmed need
 
 def need_label(dossier: Dossier) -> str:
     """The mediator's correction if any, else the last need the person confirmed, else « demande »."""
-    need_id = dossier.corrected_need or next(
-        (n.corrected_to or n.intent for n in reversed(dossier.needs) if n.confirmed), None
-    )
+    need_id = dossier.corrected_need or next((n.corrected_to or n.intent for n in reversed(dossier.needs) if n.confirmed), None)
     need = catalog.need(need_id) if need_id else None
     return need.label if need else NO_NEED
 
@@ -75,8 +74,13 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     return event
 
 
-def _calendar(appointments: list[Appointment], name: str | None, now: datetime | None, method: str | None = None,
-              person: "PersonView | None" = None) -> bytes:
+def _calendar(
+    appointments: list[Appointment],
+    name: str | None,
+    now: datetime | None,
+    method: str | None = None,
+    person: "PersonView | None" = None,
+) -> bytes:
     stamp = (now or clock.now()).astimezone(timezone.utc)  # when this export was made
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -1,4 +1,5 @@
 """Read access to the data files the assistant talks about: needs, sectors, service contact."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

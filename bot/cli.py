@@ -1,4 +1,5 @@
 """The `bot` command: train, run, chat, validate and evaluate the assistant."""
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,9 @@ def mail_startup_line(config: settings.Settings) -> str:
     where = transport.from_settings(config)
     if isinstance(where, transport.SmtpTransport):
         return f"E-mail: sent through {where.describe()} (SMTP_URL)."
-    return (f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {where.directory}/ "
-            f"as an .eml file instead.")
+    return (
+        f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {where.directory}/ " f"as an .eml file instead."
+    )
 
 
 def cmd_env(args) -> int:
@@ -66,8 +68,14 @@ def cmd_shell(args) -> int:
 def validate_data() -> int:
     """Rasa's own checks of domain, stories, rules and NLU data, warnings count as failures."""
     command = training.rasa_command(
-        "data", "validate", "--fail-on-warnings",
-        "--config", str(paths.CONFIG), "--domain", str(paths.DOMAIN), *training.training_data_args(),
+        "data",
+        "validate",
+        "--fail-on-warnings",
+        "--config",
+        str(paths.CONFIG),
+        "--domain",
+        str(paths.DOMAIN),
+        *training.training_data_args(),
     )
     return subprocess.call(command, cwd=paths.ROOT, env=training.rasa_env())
 
@@ -132,9 +140,7 @@ def cmd_bench(args) -> int:
 def cmd_compare_pipelines(args) -> int:
     from bot.evaluation import crossval
 
-    configs = [Path(c).resolve() for c in args.configs] or [
-        paths.CONFIG, *sorted(paths.CANDIDATE_CONFIGS.glob("*.yml"))
-    ]
+    configs = [Path(c).resolve() for c in args.configs] or [paths.CONFIG, *sorted(paths.CANDIDATE_CONFIGS.glob("*.yml"))]
     results = crossval.compare(configs, n_folds=args.folds)
     table = crossval.render(results, args.folds)
     print(table)
@@ -153,17 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
     sub.add_parser("run", help="start the Rasa and action servers").set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat with the assistant in the terminal").set_defaults(func=cmd_shell)
-    sub.add_parser("env", help="export lines for Rasa's own commands: eval \"$(bot env)\"").set_defaults(func=cmd_env)
+    sub.add_parser("env", help='export lines for Rasa\'s own commands: eval "$(bot env)"').set_defaults(func=cmd_env)
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(func=cmd_validate)
     sub.add_parser("eval", help="held-out NLU evaluation vs. baseline").set_defaults(func=cmd_eval)
-    sub.add_parser("facts", help="the knowledge base's facts with their source, oldest check first").set_defaults(
-        func=cmd_facts)
-    sub.add_parser("run-prod", help="several Rasa servers, Redis lock store, PostgreSQL, nginx").set_defaults(
-        func=cmd_run_prod)
+    sub.add_parser("facts", help="the knowledge base's facts with their source, oldest check first").set_defaults(func=cmd_facts)
+    sub.add_parser("run-prod", help="several Rasa servers, Redis lock store, PostgreSQL, nginx").set_defaults(func=cmd_run_prod)
     bench_parser = sub.add_parser("bench", help="load benchmark over the REST webhook, vs. a bare Rasa server")
     bench_parser.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
-    bench_parser.add_argument("--profile", action="store_true",
-                              help="the production profile through nginx, 1 then 2 Rasa servers (needs PostgreSQL, Redis)")
+    bench_parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="the production profile through nginx, 1 then 2 Rasa servers (needs PostgreSQL, Redis)",
+    )
     bench_parser.set_defaults(func=cmd_bench)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)

@@ -5,6 +5,7 @@ down; store and domain functions take `now` from their caller and never read the
 themselves. Tests therefore give any date they like, and the code behaves the same whatever the
 day (`.ci/run` also runs the clock-sensitive tests a year ahead under libfaketime).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

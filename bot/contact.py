@@ -1,4 +1,5 @@
 """Checking and normalising what people type as contact details, deadlines and times."""
+
 from __future__ import annotations
 
 import re
@@ -60,12 +61,14 @@ def email_problem(text: str) -> str | None:
         return None
     except EmailNotValidError as error:
         reason = str(error)
-        return next((french for english, french in EMAIL_PROBLEMS if english in reason),
-                    "Cette adresse e-mail n'est pas valide. Vérifiez-la, par exemple « prenom.nom@orange.fr ».")
+        return next(
+            (french for english, french in EMAIL_PROBLEMS if english in reason),
+            "Cette adresse e-mail n'est pas valide. Vérifiez-la, par exemple « prenom.nom@orange.fr ».",
+        )
 
 
 def _email_candidates(text: str) -> list[str]:
-    return [w.strip(".,;:!?()[]«»\"") for w in re.split(r"[\s,;]+", text.strip()) if "@" in w]
+    return [w.strip('.,;:!?()[]«»"') for w in re.split(r"[\s,;]+", text.strip()) if "@" in w]
 
 
 def parse_contact(text: str) -> tuple[str, str] | None:
@@ -109,8 +112,19 @@ def parse_deadline(text: str, today: date) -> date | None:
     return deadline if deadline >= today else None
 
 
-NO_DEADLINE_WORDS = ("pas d'", "pas de", "aucune", "non", "pas press", "pas urgent", "pas vraiment", "rien de",
-                     "pas spécialement", "pas specialement", "pas particuli")
+NO_DEADLINE_WORDS = (
+    "pas d'",
+    "pas de",
+    "aucune",
+    "non",
+    "pas press",
+    "pas urgent",
+    "pas vraiment",
+    "rien de",
+    "pas spécialement",
+    "pas specialement",
+    "pas particuli",
+)
 
 
 def says_no_deadline(text: str) -> bool:
@@ -126,6 +140,5 @@ def display_phone(stored: str | None) -> str:
         number = phonenumbers.parse(stored, "FR")
     except phonenumbers.NumberParseException:
         return stored
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33 else \
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)

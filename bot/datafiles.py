@@ -3,6 +3,7 @@
 A malformed data file must fail loudly at load time (and in the tests), not halfway
 through a conversation.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -3,6 +3,7 @@
 `bot facts` (and `make facts`) lists the entries, the longest unchecked first, so that the team
 knows what to re-check. The age is computed from the date the caller gives (no hidden clock).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

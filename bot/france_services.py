@@ -5,6 +5,7 @@ Data: « ANCT — liste des espaces France Services, data.gouv.fr, mise à jour 
 from the sites sharing their postal code, else its first three digits, else its department;
 sites are then sorted by distance from there.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,14 @@ def sites() -> tuple[Site, ...]:
         address = " ".join(filter(None, [row["adresse"], row["complement_adresse"]]))
         result.append(
             Site(
-                name=row["lib_fs"], address=address, postal_code=row["code_postal"], city=row["lib_com"],
-                phone=row["telephone"], email=row["mail"], latitude=latitude, longitude=longitude,
+                name=row["lib_fs"],
+                address=address,
+                postal_code=row["code_postal"],
+                city=row["lib_com"],
+                phone=row["telephone"],
+                email=row["mail"],
+                latitude=latitude,
+                longitude=longitude,
                 hours={day: row[f"h_{day}"] for day in WEEKDAYS if row.get(f"h_{day}")},
                 appointment_required=row["prise_rdv"].strip().lower() == "oui",
             )

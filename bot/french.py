@@ -12,6 +12,7 @@ What it does, following the usual French rules (Imprimerie nationale):
 - contact wording: « au marie@exemple.fr » -> « à l'adresse marie@exemple.fr ».
 It leaves URLs, e-mail addresses and « 09:00-12:30 » style ranges alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,18 +20,47 @@ import re
 NBSP = "\u00a0"  # before « : » and inside « »
 NNBSP = "\u202f"  # narrow no-break space, before « ; ? ! »
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 # Words starting with a mute h take the elision (« d'hôtel »); an aspirated h does not
 # (« de haricots »), so only these stems elide.
-_MUTE_H = ("habit", "hébergement", "héberg", "herbor", "heure", "histoi", "homme", "hôpita", "horaire",
-           "horlog", "horticult", "hôte", "hôtel", "huile", "huiss", "humain", "hygièn", "hypoth")
+_MUTE_H = (
+    "habit",
+    "hébergement",
+    "héberg",
+    "herbor",
+    "heure",
+    "histoi",
+    "homme",
+    "hôpita",
+    "horaire",
+    "horlog",
+    "horticult",
+    "hôte",
+    "hôtel",
+    "huile",
+    "huiss",
+    "humain",
+    "hygièn",
+    "hypoth",
+)
 
 _VOWEL_START = r"(?=[aeiouàâäéèêëîïôöùûüœæAEIOUÀÂÉÈÊÎÔŒ]|(?:" + "|".join(_MUTE_H) + r"))"
 # Only lowercase articles and prepositions inside a sentence, and the capitalised one starting it.
-_ELIDABLE = {"de": "d'", "le": "l'", "la": "l'", "que": "qu'", "je": "j'", "ne": "n'", "se": "s'",
-             "De": "D'", "Le": "L'", "La": "L'", "Que": "Qu'", "Je": "J'"}
+_ELIDABLE = {
+    "de": "d'",
+    "le": "l'",
+    "la": "l'",
+    "que": "qu'",
+    "je": "j'",
+    "ne": "n'",
+    "se": "s'",
+    "De": "D'",
+    "Le": "L'",
+    "La": "L'",
+    "Que": "Qu'",
+    "Je": "J'",
+}
 _ELISION = re.compile(r"(?<![\w'’\-])(" + "|".join(_ELIDABLE) + r") " + _VOWEL_START)
 # « de un » is elided, but not « de 1 » nor « la une » of a newspaper (rare enough here).
 _SI_IL = re.compile(r"(?<![\w'’])([Ss])i (ils?)\b")
@@ -82,7 +112,7 @@ def typeset(text: str) -> str:
     text = _AU_EMAIL.sub(r"à l'adresse \1", text)
     pieces, last = [], 0
     for match in _URL_OR_EMAIL.finditer(text):
-        pieces.append(_plain(text[last:match.start()]))
+        pieces.append(_plain(text[last : match.start()]))
         pieces.append(match.group(0))
         last = match.end()
     pieces.append(_plain(text[last:]))

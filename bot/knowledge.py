@@ -1,4 +1,5 @@
 """The knowledge base (data/knowledge/<need>.yml): kinds of solutions, never brands."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Resource:
 @dataclass(frozen=True)
 class Obligation:
     """A legal obligation tied to the need: said first, not offered as one option among others."""
+
     title: str
     summary: str
     details: str
@@ -59,8 +61,9 @@ def entry(need: str) -> KnowledgeEntry:
         need=need,
         nature=raw["nature"],
         solutions=tuple(
-            Solution(**{**s, "levels": tuple(s["levels"]), "advantages": tuple(s["advantages"]),
-                        "drawbacks": tuple(s["drawbacks"])})
+            Solution(
+                **{**s, "levels": tuple(s["levels"]), "advantages": tuple(s["advantages"]), "drawbacks": tuple(s["drawbacks"])}
+            )
             for s in raw["solutions"]
         ),
         resources=tuple(Resource(**r) for r in raw["resources"]),

@@ -5,6 +5,7 @@ output into `name.log` and, past `max_bytes`, renames it `name.log.1` (the older
 `backups`, the oldest is dropped) and goes on in a fresh file, as logging's RotatingFileHandler
 does for a Python logger. Nothing is buffered: each chunk is written as it arrives.
 """
+
 from __future__ import annotations
 
 import os

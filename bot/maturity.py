@@ -1,4 +1,5 @@
 """The maturity and skills questionnaire (data/maturity.yml) and its scoring."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The hours come from data/service.yml (`opening_hours`), or from the OPENING_HOUR
 variable (the same structure as JSON) for a deployment with other hours. They decide whether the
 assistant may offer a live conversation with a mediator, and what it says when the service is closed.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,7 @@ from bot.datafiles import DataFileError, load_cached
 from bot.settings import PARIS
 
 WEEKDAYS = schemas.WEEKDAYS
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ class OpeningHours:
         local_start, local_end = start.astimezone(PARIS), end.astimezone(PARIS)
         for period in self.periods_on(local_start.date()):
             period_start = datetime.combine(local_start.date(), period.start, tzinfo=PARIS)
-            period_end = (datetime.combine(local_start.date() + timedelta(days=1), time(0), tzinfo=PARIS)
-                          if period.end == time(0) else datetime.combine(local_start.date(), period.end, tzinfo=PARIS))
+            period_end = (
+                datetime.combine(local_start.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+                if period.end == time(0)
+                else datetime.combine(local_start.date(), period.end, tzinfo=PARIS)
+            )
             if period_start <= local_start and local_end <= period_end:
                 return True
         return False
@@ -111,6 +114,7 @@ def _french_holidays(year: int) -> holidays.HolidayBase:
 
 # --- said in French ----------------------------------------------------------------------------
 
+
 def _clock(moment: time) -> str:
     if moment == time(0):
         return "minuit"
@@ -133,8 +137,14 @@ def describe(hours: OpeningHours) -> str:
     for first, last, periods in groups:
         if not periods:
             continue
-        days = WEEKDAYS[first] if first == last else (
-            f"le {WEEKDAYS[first]} et le {WEEKDAYS[last]}" if last == first + 1 else f"du {WEEKDAYS[first]} au {WEEKDAYS[last]}"
+        days = (
+            WEEKDAYS[first]
+            if first == last
+            else (
+                f"le {WEEKDAYS[first]} et le {WEEKDAYS[last]}"
+                if last == first + 1
+                else f"du {WEEKDAYS[first]} au {WEEKDAYS[last]}"
+            )
         )
         parts.append(f"{days}, {_periods_text(periods)}")
     if not parts:

@@ -1,4 +1,5 @@
 """Well-known paths of the project checkout."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ deployment. GET /ready on the public port says whether the deployment can answer
 deploy/ holds the nginx template, the Rasa endpoints and an example of the same layout on
 several machines (docs/scaling.md).
 """
+
 from __future__ import annotations
 
 import os
@@ -101,10 +102,14 @@ def named_ports(layout: Layout) -> list[tuple[str, int]]:
         ("PUBLIC_PORT+1 (nginx, load balancer for Rasa's HTTP API)", layout.rasa_api_port),
         ("PUBLIC_PORT+2 (nginx, load balancer for the action servers)", layout.actions_port),
         ("WEB_PORT (web app)", layout.settings.web_port),
-        *((f"{_offset('RASA_PORT', i)} (Rasa server rasa-{i}, RASA_SERVERS={len(layout.rasa_ports)})", port)
-          for i, port in enumerate(layout.rasa_ports)),
-        *((f"{_offset('ACTION_PORT', i)} (action server actions-{i}, ACTION_SERVERS={len(layout.action_ports)})", port)
-          for i, port in enumerate(layout.action_ports)),
+        *(
+            (f"{_offset('RASA_PORT', i)} (Rasa server rasa-{i}, RASA_SERVERS={len(layout.rasa_ports)})", port)
+            for i, port in enumerate(layout.rasa_ports)
+        ),
+        *(
+            (f"{_offset('ACTION_PORT', i)} (action server actions-{i}, ACTION_SERVERS={len(layout.action_ports)})", port)
+            for i, port in enumerate(layout.action_ports)
+        ),
     ]
 
 
@@ -115,8 +120,7 @@ def check_layout(layout: Layout) -> None:
         if not 1 <= port <= 65535:
             raise LayoutError(f"{name} is {port}: a port is between 1 and 65535.")
         if port in seen:
-            raise LayoutError(f"Port {port} is used twice: by {seen[port]} and by {name}. "
-                              "Change one of these two settings.")
+            raise LayoutError(f"Port {port} is used twice: by {seen[port]} and by {name}. " "Change one of these two settings.")
         seen[port] = name
 
 
@@ -128,8 +132,10 @@ def check_ports_free(layout: Layout) -> None:
             try:
                 probe.bind((layout.settings.bind_host, port))
             except OSError as exc:
-                raise LayoutError(f"Port {port} ({name}) is already in use ({exc.strerror}): stop the program "
-                                  "that holds it (another make run or run-prod?) or change that setting.") from exc
+                raise LayoutError(
+                    f"Port {port} ({name}) is already in use ({exc.strerror}): stop the program "
+                    "that holds it (another make run or run-prod?) or change that setting."
+                ) from exc
 
 
 def check_services(layout: Layout) -> None:
@@ -140,19 +146,25 @@ def check_services(layout: Layout) -> None:
     from bot.store import db
 
     if database_dialect(layout.settings.database_url) != "postgresql":
-        raise SystemExit("make run-prod needs PostgreSQL: set DATABASE_URL=postgresql://user@host:5432/db "
-                         "(several Rasa servers cannot share the embedded SQLite file).")
+        raise SystemExit(
+            "make run-prod needs PostgreSQL: set DATABASE_URL=postgresql://user@host:5432/db "
+            "(several Rasa servers cannot share the embedded SQLite file)."
+        )
     try:
         with db.engine_for(layout.settings.database_url).connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:
-        raise SystemExit(f"PostgreSQL does not answer at DATABASE_URL ({exc.__class__.__name__}). Start it with: "
-                         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start") from exc
+        raise SystemExit(
+            f"PostgreSQL does not answer at DATABASE_URL ({exc.__class__.__name__}). Start it with: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        ) from exc
     try:
         redis.Redis.from_url(layout.redis_url, socket_timeout=3).ping()
     except Exception as exc:
-        raise SystemExit(f"Redis does not answer at {layout.redis_url}. Start it with: redis-server --daemonize yes "
-                         "--bind 127.0.0.1 --port 6379 --save '' --appendonly no") from exc
+        raise SystemExit(
+            f"Redis does not answer at {layout.redis_url}. Start it with: redis-server --daemonize yes "
+            "--bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+        ) from exc
     if shutil.which("nginx") is None:
         raise SystemExit("nginx is missing: apt-get install nginx-light (or nginx)")
 
@@ -181,12 +193,34 @@ def _upstream_servers(addresses) -> str:
     return " ".join(f"server {address} max_fails=1 fail_timeout=5s;" for address in addresses)
 
 
-def render_nginx(*, run_dir, error_log, access_log, listen_host: str, public_port: int, rasa_api_port: int,
-                 actions_port: int, web_server: str, rasa_servers, action_servers) -> str:
-    return (DEPLOY / "nginx.conf.template").read_text().format(
-        run_dir=run_dir, error_log=error_log, access_log=access_log, listen_host=listen_host,
-        public_port=public_port, rasa_api_port=rasa_api_port, actions_port=actions_port, web_server=web_server,
-        rasa_servers=_upstream_servers(rasa_servers), action_servers=_upstream_servers(action_servers),
+def render_nginx(
+    *,
+    run_dir,
+    error_log,
+    access_log,
+    listen_host: str,
+    public_port: int,
+    rasa_api_port: int,
+    actions_port: int,
+    web_server: str,
+    rasa_servers,
+    action_servers,
+) -> str:
+    return (
+        (DEPLOY / "nginx.conf.template")
+        .read_text()
+        .format(
+            run_dir=run_dir,
+            error_log=error_log,
+            access_log=access_log,
+            listen_host=listen_host,
+            public_port=public_port,
+            rasa_api_port=rasa_api_port,
+            actions_port=actions_port,
+            web_server=web_server,
+            rasa_servers=_upstream_servers(rasa_servers),
+            action_servers=_upstream_servers(action_servers),
+        )
     )
 
 
@@ -194,9 +228,13 @@ def nginx_config(layout: Layout) -> Path:
     host = layout.settings.bind_host
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     config = render_nginx(
-        run_dir=layout.run_dir, error_log=layout.run_dir / "nginx-error.log",
-        access_log=layout.run_dir / "nginx-access.log", listen_host=host, public_port=layout.public_port,
-        rasa_api_port=layout.rasa_api_port, actions_port=layout.actions_port,
+        run_dir=layout.run_dir,
+        error_log=layout.run_dir / "nginx-error.log",
+        access_log=layout.run_dir / "nginx-access.log",
+        listen_host=host,
+        public_port=layout.public_port,
+        rasa_api_port=layout.rasa_api_port,
+        actions_port=layout.actions_port,
         web_server=f"{host}:{layout.settings.web_port}",
         rasa_servers=[f"{host}:{p}" for p in layout.rasa_ports],
         action_servers=[f"{host}:{p}" for p in layout.action_ports],
@@ -210,17 +248,35 @@ def compose_nginx_config() -> str:
     """deploy/nginx.compose.conf: the same template for the services of deploy/docker-compose.example.yml
     (`python -m bot.production compose-nginx > deploy/nginx.compose.conf` after changing the template)."""
     return render_nginx(
-        run_dir="/tmp", error_log="/dev/stderr", access_log="/dev/stdout", listen_host="0.0.0.0",
-        public_port=8080, rasa_api_port=8081, actions_port=8082, web_server="web:8000",
-        rasa_servers=["rasa-0:5005", "rasa-1:5005"], action_servers=["actions-0:5055", "actions-1:5055"],
+        run_dir="/tmp",
+        error_log="/dev/stderr",
+        access_log="/dev/stdout",
+        listen_host="0.0.0.0",
+        public_port=8080,
+        rasa_api_port=8081,
+        actions_port=8082,
+        web_server="web:8000",
+        rasa_servers=["rasa-0:5005", "rasa-1:5005"],
+        action_servers=["actions-0:5055", "actions-1:5055"],
     )
 
 
 def rasa_server_command(layout: Layout, model: Path, port: int) -> list[str]:
     return training.rasa_command(
-        "run", "--model", str(model), "--enable-api", "--auth-token", layout.settings.rasa_token,
-        "--interface", layout.settings.bind_host, "--port", str(port),
-        "--endpoints", str(DEPLOY / "endpoints.prod.yml"), "--credentials", str(paths.CREDENTIALS),
+        "run",
+        "--model",
+        str(model),
+        "--enable-api",
+        "--auth-token",
+        layout.settings.rasa_token,
+        "--interface",
+        layout.settings.bind_host,
+        "--port",
+        str(port),
+        "--endpoints",
+        str(DEPLOY / "endpoints.prod.yml"),
+        "--credentials",
+        str(paths.CREDENTIALS),
     )
 
 
@@ -252,23 +308,31 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
     extra = rasa_environment(layout)
     try:
         for i, port in enumerate(layout.action_ports):
-            group.start(f"actions-{i}", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                                         "--port", str(port)],
-                        extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url,
-                                   "RATE_LIMIT_REDIS_URL": layout.redis_url})  # limits across servers
+            group.start(
+                f"actions-{i}",
+                [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
+                extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url, "RATE_LIMIT_REDIS_URL": layout.redis_url},
+            )  # limits across servers
         for i, port in enumerate(layout.rasa_ports):
             group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
-        group.start("web", [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers),
-                            "--proxy-headers"],
-                    extra_env={"RASA_API_URL": f"http://{host}:{layout.rasa_api_port}",
-                               # /ready checks these (bot/web/readiness.py)
-                               "ACTIONS_HEALTH_URL": f"http://{host}:{layout.actions_port}/health",
-                               "REDIS_URL": layout.redis_url})
-        group.start("nginx", ["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)),
-                              "-g", "daemon off;"])
+        group.start(
+            "web",
+            [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers), "--proxy-headers"],
+            extra_env={
+                "RASA_API_URL": f"http://{host}:{layout.rasa_api_port}",
+                # /ready checks these (bot/web/readiness.py)
+                "ACTIONS_HEALTH_URL": f"http://{host}:{layout.actions_port}/health",
+                "REDIS_URL": layout.redis_url,
+            },
+        )
+        group.start("nginx", ["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)), "-g", "daemon off;"])
         ready = probes(layout)
-        for name in [*(f"actions-{i}" for i in range(len(layout.action_ports))), "web",
-                     *(f"rasa-{i}" for i in range(len(layout.rasa_ports))), "nginx"]:
+        for name in [
+            *(f"actions-{i}" for i in range(len(layout.action_ports))),
+            "web",
+            *(f"rasa-{i}" for i in range(len(layout.rasa_ports))),
+            "nginx",
+        ]:
             group.wait_until(name, lambda _s, check=ready[name]: check(), 30 if name == "nginx" else timeout)
     except BaseException:
         group.stop()
@@ -306,8 +370,11 @@ def run_forever() -> int:
     check_services(layout)
     prepare_database(settings)
     model = training.ensure_model()
-    print(f"Starting {len(layout.rasa_ports)} Rasa servers, {len(layout.action_ports)} action servers, "
-          f"the web app ({layout.web_workers} workers) and nginx…", flush=True)
+    print(
+        f"Starting {len(layout.rasa_ports)} Rasa servers, {len(layout.action_ports)} action servers, "
+        f"the web app ({layout.web_workers} workers) and nginx…",
+        flush=True,
+    )
     stop_requested = []
     signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(True))  # like Ctrl-C: stop everything
     try:
@@ -318,9 +385,12 @@ def run_forever() -> int:
     except KeyboardInterrupt:
         return 0
     keeper = restarts.Restarter(group, probes(layout), say=_say, state_path=layout.run_dir / "state.json")
-    print(f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs, readiness: "
-          f"{layout.public_url}/ready). Logs: {group.log_dir}\nState: {keeper.state_path}\n"
-          "A process that dies is restarted; press Ctrl-C to stop.", flush=True)
+    print(
+        f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs, readiness: "
+        f"{layout.public_url}/ready). Logs: {group.log_dir}\nState: {keeper.state_path}\n"
+        "A process that dies is restarted; press Ctrl-C to stop.",
+        flush=True,
+    )
     try:
         while not stop_requested:
             keeper.tick()

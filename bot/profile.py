@@ -1,4 +1,5 @@
 """Normalising the profile answers (« qui est-il ? ») onto fixed values."""
+
 from __future__ import annotations
 
 
@@ -6,8 +7,15 @@ from bot.language.answers import NUMBER_WORDS
 from bot.textnorm import normalize
 
 # « deux employés », « une douzaine »: numbers of people in words
-SIZE_WORDS = {**NUMBER_WORDS, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "cinquantaine": 50,
-              "centaine": 100}
+SIZE_WORDS = {
+    **NUMBER_WORDS,
+    "douzaine": 12,
+    "quinzaine": 15,
+    "vingtaine": 20,
+    "trentaine": 30,
+    "cinquantaine": 50,
+    "centaine": 100,
+}
 
 NOT_GIVEN = "non_renseigne"
 SKIP_WORDS = ("prefere ne pas", "prefere pas", "pas repondre", "passer", "je passe", "je ne sais pas", "jsp")

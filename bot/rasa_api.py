@@ -4,6 +4,7 @@ Used by the live handover: a mediator's messages are appended to the conversatio
 (so they are in the transcript, in order) and sent to the person's open chat windows by Rasa's
 own output channel; pausing and resuming the assistant are Rasa events too.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,7 @@ class RasaClient:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         try:
-            async with self._session.post(f"{self.base_url}{path}", json=body,
-                                          params={"token": self.token, **params}) as answer:
+            async with self._session.post(f"{self.base_url}{path}", json=body, params={"token": self.token, **params}) as answer:
                 if answer.status != 200:
                     raise RasaUnavailable(f"{path}: HTTP {answer.status} {(await answer.text())[:200]}")
                 return await answer.json()
@@ -37,13 +37,13 @@ class RasaClient:
 
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation; bot messages among them reach the person's chat."""
-        await self._post(f"/conversations/{conversation_id}/tracker/events", events,
-                         output_channel="latest", execute_side_effects="true")
+        await self._post(
+            f"/conversations/{conversation_id}/tracker/events", events, output_channel="latest", execute_side_effects="true"
+        )
 
     async def trigger(self, conversation_id: str, intent: str) -> None:
         """Make the assistant act as if the person had expressed `intent` (EXTERNAL_… intents)."""
-        await self._post(f"/conversations/{conversation_id}/trigger_intent", {"name": intent},
-                         output_channel="latest")
+        await self._post(f"/conversations/{conversation_id}/trigger_intent", {"name": intent}, output_channel="latest")
 
     async def close(self) -> None:
         if self._session is not None:

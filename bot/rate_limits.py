@@ -10,6 +10,7 @@ each server then limiting on its own.
 
 Time comes from the caller (`now`, in seconds); the windows only compare times with each other.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,7 +99,7 @@ class MemoryWindows:
 
 
 def redis_url() -> str:
-    return (os.environ.get("RATE_LIMIT_REDIS_URL", "").strip() or os.environ.get("REDIS_URL", "").strip())
+    return os.environ.get("RATE_LIMIT_REDIS_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
 
 
 class Windows:
@@ -175,8 +176,7 @@ _warned = False
 def _warn(error: Exception) -> None:
     global _warned
     if not _warned:
-        logger.warning("rate limits: Redis does not answer (%s); counting in this process meanwhile",
-                       error.__class__.__name__)
+        logger.warning("rate limits: Redis does not answer (%s); counting in this process meanwhile", error.__class__.__name__)
         _warned = True
 
 
@@ -272,8 +272,7 @@ class ChatLimits:
         return None
 
 
-def handover_allowed(client: str | None, conversation_id: str, per_hour: int, now: float,
-                     windows: Windows | None = None) -> bool:
+def handover_allowed(client: str | None, conversation_id: str, per_hour: int, now: float, windows: Windows | None = None) -> bool:
     """May this client's conversation create a new handover request? One conversation counts
     once however many times it asks (a call back after a failed booking is the same request)."""
     if client is None:

@@ -4,6 +4,7 @@ score = 207 - 1.015 × (words / sentences) - 73.6 × (syllables / words); 60 and
 plain French. Syllables are counted the usual approximate way: groups of vowels, a final mute
 « e » (« -e », « -es », « -ent » of verbs) not counted.
 """
+
 from __future__ import annotations
 
 import re

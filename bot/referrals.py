@@ -1,4 +1,5 @@
 """The referral directory (data/referrals.yml): where to send a person, why and how."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,7 @@ class Structure:
 def structures() -> list[Structure]:
     raw = load_cached(paths.DATA / "referrals.yml", "REFERRALS")["structures"]
     return [
-        Structure(**{**s, "needs": tuple(s["needs"]), "topics": tuple(s["topics"]),
-                     "sectors": tuple(s.get("sectors", []))})
+        Structure(**{**s, "needs": tuple(s["needs"]), "topics": tuple(s["topics"]), "sectors": tuple(s.get("sectors", []))})
         for s in raw
     ]
 

@@ -5,6 +5,7 @@ deployment. `make run` does not use this: for a developer, one dead server stops
 The state (pid, status, restarts of every process) is written to a JSON file at each change, for
 an operator or a test to read (`var/prod/state.json`).
 """
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,15 @@ class _Watch:
 class Restarter:
     """Call tick() regularly; it restarts what died and raises CrashLoop when one keeps dying."""
 
-    def __init__(self, group: ServerGroup, probes: dict[str, Callable[[], bool]], policy: Policy = Policy(),  # noqa: B008 (frozen)
-                 clock: Callable[[], float] = time.monotonic, say: Callable[[str], None] = print,
-                 state_path: Path | None = None):
+    def __init__(
+        self,
+        group: ServerGroup,
+        probes: dict[str, Callable[[], bool]],
+        policy: Policy = Policy(),  # noqa: B008 (frozen)
+        clock: Callable[[], float] = time.monotonic,
+        say: Callable[[str], None] = print,
+        state_path: Path | None = None,
+    ):
         self.group, self.probes, self.policy = group, probes, policy
         self.clock, self.say, self.state_path = clock, say, state_path
         self.watches = {name: _Watch() for name in group.processes}
@@ -97,20 +104,27 @@ class Restarter:
             self._write_state()
             raise CrashLoop(
                 f"{name} crashed {len(watch.crashes)} times within {self.policy.loop_window:.0f} s "
-                f"(last: {watch.last_exit}): a crash loop, so the deployment stops. See {log}")
+                f"(last: {watch.last_exit}): a crash loop, so the deployment stops. See {log}"
+            )
         delay = min(self.policy.max_delay, self.policy.first_delay * 2 ** (len(watch.crashes) - 1))
         if watch.down_since is None:
             watch.down_since = now
         watch.restart_at, watch.status = now + delay, "waiting"
-        self.say(f"{name} (pid {process.pid}) died ({watch.last_exit}); the others keep serving; "
-                 f"restart in {delay:.0f} s. See {log}")
+        self.say(
+            f"{name} (pid {process.pid}) died ({watch.last_exit}); the others keep serving; "
+            f"restart in {delay:.0f} s. See {log}"
+        )
 
     def state(self) -> dict:
         return {
             "supervisor_pid": os.getpid(),
             "processes": {
-                name: {"pid": self.group.processes[name].pid, "status": watch.status, "restarts": watch.restarts,
-                       "last_exit": watch.last_exit}
+                name: {
+                    "pid": self.group.processes[name].pid,
+                    "status": watch.status,
+                    "restarts": watch.restarts,
+                    "last_exit": watch.last_exit,
+                }
                 for name, watch in self.watches.items()
             },
         }

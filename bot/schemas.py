@@ -156,8 +156,16 @@ KNOWLEDGE = {
 }
 
 OUT_OF_SCOPE_TOPICS = [
-    "juridique", "fiscalite", "financement", "rh_droit_du_travail", "locaux_bail",
-    "creation_entreprise", "assurance", "comptabilite", "sante_personnel", "autre",
+    "juridique",
+    "fiscalite",
+    "financement",
+    "rh_droit_du_travail",
+    "locaux_bail",
+    "creation_entreprise",
+    "assurance",
+    "comptabilite",
+    "sante_personnel",
+    "autre",
 ]
 
 REFERRALS = {

@@ -2,6 +2,7 @@
 
 Defaults give the embedded set-up: servers on loopback, SQLite file under var/.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -186,8 +187,7 @@ def load() -> Settings:
         conversation_messages_per_minute=_int_env("RATE_LIMIT_CONVERSATION_PER_MINUTE", 20),
         client_messages_per_minute=_int_env("RATE_LIMIT_CLIENT_PER_MINUTE", 60),
         client_handovers_per_hour=_int_env("RATE_LIMIT_HANDOVERS_PER_HOUR", 5),
-        trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
-                              if p.strip()),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()),
         public_rest_token=os.environ.get("PUBLIC_REST_WEBHOOK_TOKEN", "").strip(),
         smtp_url=os.environ.get("SMTP_URL", "").strip(),
         mail_from=os.environ.get("MAIL_FROM", "").strip(),

@@ -1,5 +1,6 @@
 """`bot db`, `bot dossiers`, `bot mediators`, `bot slots`, `bot demo-data`, `bot purge`, `bot export-training`:
 the store from the command line."""
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,9 @@ def create_demo_data(session, today: date | None = None) -> int:
     added = 0
     for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio"), strict=False):
         mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
-        added += queries.open_slots(session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode,
-                                    hours=opening_hours.load())
+        added += queries.open_slots(
+            session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode, hours=opening_hours.load()
+        )
     session.commit()
     return added
 
@@ -106,9 +108,26 @@ def cmd_dossiers_show(args) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     print(f"Dossier #{data['id']} — {data['status']} — conversation {data['conversation_id']}")
-    for key in ["needs", "profile", "maturity_level", "skill_level", "nature", "solutions",
-                "answered", "redirect", "appointment", "callback", "contact", "satisfaction",
-                "satisfaction_comment", "follow_up", "deadline", "follow_up_on", "synthesis_mail", "summary"]:
+    for key in [
+        "needs",
+        "profile",
+        "maturity_level",
+        "skill_level",
+        "nature",
+        "solutions",
+        "answered",
+        "redirect",
+        "appointment",
+        "callback",
+        "contact",
+        "satisfaction",
+        "satisfaction_comment",
+        "follow_up",
+        "deadline",
+        "follow_up_on",
+        "synthesis_mail",
+        "summary",
+    ]:
         print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
     print("Transcript:")
     for line in data["transcript"]:
@@ -136,8 +155,10 @@ def cmd_mediators_add(args) -> int:
             print(exc, file=sys.stderr)
             return 2
         session.commit()
-        print(f"{mediator.role.capitalize()} #{mediator.id} {mediator.name} <{mediator.email}> added; "
-              f"they can log in at /mediateurs.")
+        print(
+            f"{mediator.role.capitalize()} #{mediator.id} {mediator.name} <{mediator.email}> added; "
+            f"they can log in at /mediateurs."
+        )
     return 0
 
 
@@ -152,16 +173,20 @@ def cmd_slots_open(args) -> int:
             return 2
         starts = slot_starts(args.start, args.days, args.hours, args.minutes)
         try:
-            added = queries.open_slots(session, mediator, starts, args.minutes, mode=args.mode, place=args.place,
-                                       hours=opening_hours.load())
+            added = queries.open_slots(
+                session, mediator, starts, args.minutes, mode=args.mode, place=args.place, hours=opening_hours.load()
+            )
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
         session.commit()
     skipped = len(starts) - added
-    print(f"{added} slot(s) opened for {mediator.name} ({args.mode}"
-          + (f", {args.place}" if args.mode == "sur_place" else "") + ")"
-          + (f"; {skipped} left out (already open, closed day or outside the opening hours)." if skipped else "."))
+    print(
+        f"{added} slot(s) opened for {mediator.name} ({args.mode}"
+        + (f", {args.place}" if args.mode == "sur_place" else "")
+        + ")"
+        + (f"; {skipped} left out (already open, closed day or outside the opening hours)." if skipped else ".")
+    )
     return 0
 
 
@@ -178,8 +203,10 @@ def cmd_purge(args) -> int:
         report = retention.purge(session, now=clock.now(), dry_run=args.dry_run)
         session.commit()
     done = "would be purged" if args.dry_run else "purged"
-    print(f"{report.count} conversation(s) {done}: last activity before {report.cutoff:%Y-%m-%d} "
-          f"(retention {report.months} months), {len(report.dossier_ids)} of them with a dossier.")
+    print(
+        f"{report.count} conversation(s) {done}: last activity before {report.cutoff:%Y-%m-%d} "
+        f"(retention {report.months} months), {len(report.dossier_ids)} of them with a dossier."
+    )
     for decision in report.purged:
         dossier = f"dossier {decision.dossier_id}" if decision.dossier_id else "no dossier"
         print(f"  {'would purge' if args.dry_run else 'purged'} {decision.conversation_id} ({dossier}): {decision.why}")

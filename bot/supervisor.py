@@ -1,4 +1,5 @@
 """Start the action server, the Rasa server and the web app; wait until all answer; stop all cleanly."""
+
 from __future__ import annotations
 
 import os
@@ -34,21 +35,36 @@ def action_server_command(settings: Settings) -> list[str]:
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     return training.rasa_command(
         "run",
-        "--model", str(model),
+        "--model",
+        str(model),
         "--enable-api",
-        "--auth-token", settings.rasa_token,
-        "--interface", settings.bind_host,
-        "--port", str(settings.rasa_port),
-        "--endpoints", str(paths.ENDPOINTS),
-        "--credentials", str(paths.CREDENTIALS),
+        "--auth-token",
+        settings.rasa_token,
+        "--interface",
+        settings.bind_host,
+        "--port",
+        str(settings.rasa_port),
+        "--endpoints",
+        str(paths.ENDPOINTS),
+        "--credentials",
+        str(paths.CREDENTIALS),
     )
 
 
 def web_server_command(settings: Settings) -> list[str]:
     return [
-        sys.executable, "-m", "uvicorn", "--factory", "bot.web.app:create_app",
-        "--host", settings.bind_host, "--port", str(settings.web_port), "--no-server-header",
-        "--ws", "none",  # no websocket here (the chat uses Rasa's socket.io); Rasa pins an older websockets
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bot.web.app:create_app",
+        "--host",
+        settings.bind_host,
+        "--port",
+        str(settings.web_port),
+        "--no-server-header",
+        "--ws",
+        "none",  # no websocket here (the chat uses Rasa's socket.io); Rasa pins an older websockets
     ]
 
 
@@ -100,9 +116,7 @@ def web_server_ready(settings: Settings) -> bool:
 def rasa_server_ready(settings: Settings) -> bool:
     """Ready means the model is loaded, which /status (token required) tells."""
     try:
-        response = requests.get(
-            f"{settings.rasa_url}/status", params={"token": settings.rasa_token}, timeout=2
-        )
+        response = requests.get(f"{settings.rasa_url}/status", params={"token": settings.rasa_token}, timeout=2)
         return response.status_code == 200 and bool(response.json().get("model_file"))
     except (requests.RequestException, ValueError):
         return False
@@ -248,8 +262,15 @@ def run_shell(settings: Settings, model: Path) -> int:
         group.start("actions", action_server_command(settings))
         group.wait_until("actions", action_server_ready, 120)
         command = training.rasa_command(
-            "shell", "--model", str(model), "--endpoints", str(paths.ENDPOINTS),
-            "--interface", settings.bind_host, "--port", str(settings.rasa_port),
+            "shell",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(paths.ENDPOINTS),
+            "--interface",
+            settings.bind_host,
+            "--port",
+            str(settings.rasa_port),
         )
         return subprocess.call(command, cwd=paths.ROOT, env=server_environment(settings))
     except StartupError as exc:

@@ -1,4 +1,5 @@
 """Text normalisation shared by the intent classifier, the baseline and the evaluation."""
+
 from __future__ import annotations
 
 import re

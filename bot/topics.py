@@ -1,4 +1,5 @@
 """Which kind of non-digital question a message is about (data/topics.yml), to redirect it."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ training data, pinned dependencies), so a run with unchanged inputs finds its mo
 without even importing Rasa. Rasa's own component cache (under .rasa/cache) then makes a
 retrain after a small change cheaper.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,10 @@ from bot import paths
 
 MODEL_PREFIX = "model-"
 KEEP_MODELS = 3
-OWN_COMPONENTS = [paths.ROOT / "bot" / "rasa_extensions" / "policies.py",
-                  *sorted((paths.ROOT / "bot" / "rasa_extensions" / "nlu").glob("*.py"))]
+OWN_COMPONENTS = [
+    paths.ROOT / "bot" / "rasa_extensions" / "policies.py",
+    *sorted((paths.ROOT / "bot" / "rasa_extensions" / "nlu").glob("*.py")),
+]
 
 
 def training_inputs(config: Path = paths.CONFIG) -> list[Path]:
@@ -60,12 +63,23 @@ def training_data_args() -> list[str]:
     return ["--data", *[str(p) for p in paths.RASA_TRAINING_DATA]]
 
 
-def train_command(target: Path, config: Path = paths.CONFIG, domain: Path = paths.DOMAIN,
-                  data: list[Path] | None = None) -> list[str]:
+def train_command(
+    target: Path, config: Path = paths.CONFIG, domain: Path = paths.DOMAIN, data: list[Path] | None = None
+) -> list[str]:
     """`rasa train` writing the model to `target` (our config, domain and data unless given)."""
     data_args = training_data_args() if data is None else ["--data", *map(str, data)]
-    return rasa_command("train", "--config", str(config), "--domain", str(domain), *data_args,
-                        "--out", str(target.parent), "--fixed-model-name", target.name)
+    return rasa_command(
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        str(domain),
+        *data_args,
+        "--out",
+        str(target.parent),
+        "--fixed-model-name",
+        target.name,
+    )
 
 
 def ensure_model(models_dir: Path = paths.MODELS, force: bool = False) -> Path:

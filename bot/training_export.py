@@ -5,6 +5,7 @@ need, the person's first message is a real example the model got wrong. They are
 NLU YAML for a human to review before anything is added to data/nlu/: the first message may be
 a mere greeting, and the people's words must not enter the training data unread.
 """
+
 from __future__ import annotations
 
 import re

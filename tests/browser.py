@@ -3,6 +3,7 @@
 `make test` installs Chromium when it is missing (scripts/ensure-chromium); Playwright's own
 browser download is never used.
 """
+
 from __future__ import annotations
 
 import os

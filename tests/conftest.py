@@ -1,4 +1,5 @@
 """Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
+
 from __future__ import annotations
 
 import contextlib

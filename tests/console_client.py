@@ -1,4 +1,5 @@
 """A mediator using the console over HTTP, against the real web app (forms with their CSRF token)."""
+
 from __future__ import annotations
 
 import html

@@ -4,6 +4,7 @@ PostgreSQL tests need a server at POSTGRES_ADMIN_URL (default: the local one, tr
 Without one they are skipped with a message saying how to start it — unless REQUIRE_POSTGRES=1
 (set by .ci/run), where a missing server is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,7 @@ import sqlalchemy as sa
 
 POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 HOW_TO_START = (
-    "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
-    "(or set POSTGRES_ADMIN_URL)"
+    "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start " "(or set POSTGRES_ADMIN_URL)"
 )
 
 

@@ -1,4 +1,5 @@
 """A stand-in for Rasa's tracker store table `events` (the columns our code reads), for store tests."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,10 +11,12 @@ _ids = itertools.count(1)
 
 
 def create_events_table(session) -> None:
-    session.execute(text(
-        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-        "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, data TEXT)"
-    ))
+    session.execute(
+        text(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, data TEXT)"
+        )
+    )
     session.commit()
 
 

@@ -5,6 +5,7 @@ later », « 550 no such user »), `refuse_recipients` refuses given addresses a
 that does not exist: « 550 5.1.1 »), and `stop()`/`start()` take it down and bring it back on the
 same port, as a mail server that is away for a while.
 """
+
 from __future__ import annotations
 
 import email

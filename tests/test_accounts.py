@@ -1,4 +1,5 @@
 """Console accounts: argon2 hashes, lock-out and its end, `bot mediators add` (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,11 @@ def test_bot_mediators_add_creates_a_console_account(url, tmp_path):
     env = dict(os.environ, DATABASE_URL=url, BOT_VAR_DIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "mediators", "add", "Léa Admin", "lea@example.org", "--admin", "--password-stdin"],
-        input="un mot de passe solide\n", cwd=paths.ROOT, env=env, capture_output=True, text=True,
+        input="un mot de passe solide\n",
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "Admin #" in done.stdout
@@ -53,6 +58,10 @@ def test_bot_mediators_add_creates_a_console_account(url, tmp_path):
         assert accounts.authenticate(session, "lea@example.org", "un mot de passe solide", now=NOW).is_admin
     short = subprocess.run(
         [sys.executable, "-m", "bot.cli", "mediators", "add", "X", "x@example.org", "--password-stdin"],
-        input="court\n", cwd=paths.ROOT, env=env, capture_output=True, text=True,
+        input="court\n",
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert short.returncode == 2 and "10 caractères" in short.stderr

@@ -1,6 +1,7 @@
 """An action call sent again for the same message (nginx retrying a message whose Rasa server or
 action server died, make run-prod) is answered from Redis, not run twice: the real action server
 with ACTION_REPLAY_REDIS_URL, a real database, the action that records a need in the dossier."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,21 +17,37 @@ from tests.test_scale import REDIS_URL, require_redis
 
 
 def action_call(sender: str, message_id: str, said: str, intent: str) -> dict:
-    user = {"event": "user", "timestamp": 1.0, "text": said, "message_id": message_id,
-            "parse_data": {"text": said, "intent": {"name": intent, "confidence": 0.93}, "entities": []}}
+    user = {
+        "event": "user",
+        "timestamp": 1.0,
+        "text": said,
+        "message_id": message_id,
+        "parse_data": {"text": said, "intent": {"name": intent, "confidence": 0.93}, "entities": []},
+    }
     return {
-        "next_action": "action_reformulate_need", "sender_id": sender, "version": "3.6.21", "domain": {},
-        "tracker": {"sender_id": sender, "slots": {}, "latest_message": user["parse_data"], "paused": False,
-                    "events": [{"event": "action", "timestamp": 0.5, "name": "action_listen"}, user],
-                    "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"},
+        "next_action": "action_reformulate_need",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": user["parse_data"],
+            "paused": False,
+            "events": [{"event": "action", "timestamp": 0.5, "name": "action_listen"}, user],
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
     }
 
 
 def needs_of(database_url: str, sender: str) -> int:
     with db.session(database_url) as session:
-        return session.execute(text(
-            "SELECT count(*) FROM dossier_needs n JOIN dossiers d ON d.id = n.dossier_id WHERE d.conversation_id = :s"),
-            {"s": sender}).scalar_one()
+        return session.execute(
+            text("SELECT count(*) FROM dossier_needs n JOIN dossiers d ON d.id = n.dossier_id WHERE d.conversation_id = :s"),
+            {"s": sender},
+        ).scalar_one()
 
 
 def test_the_same_action_call_for_the_same_message_runs_once(tmp_path):
@@ -38,9 +55,16 @@ def test_the_same_action_call_for_the_same_message_runs_once(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'store.db'}"
     migrate.upgrade(database_url)
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=database_url, var_dir=tmp_path, allowed_origins=(), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=database_url,
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
     )
     group = supervisor.ServerGroup(settings=settings, log_dir=tmp_path / "logs")
     group.start("actions", supervisor.action_server_command(settings), extra_env={"ACTION_REPLAY_REDIS_URL": REDIS_URL})

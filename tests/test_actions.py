@@ -1,4 +1,5 @@
 """Unit tests of the custom actions, with trackers built as Rasa would send them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -93,7 +94,9 @@ def test_human_contact_comes_from_the_service_data_file():
     contact = catalog.service_contact()
     assert messages[0]["response"] == "utter_human_contact"
     assert (messages[0]["telephone"], messages[0]["email"], messages[0]["horaires"]) == (
-        contact.phone, contact.email, contact.hours,
+        contact.phone,
+        contact.email,
+        contact.hours,
     )
 
 

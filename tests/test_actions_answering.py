@@ -1,4 +1,5 @@
 """The answer step: solutions with pros and cons, resources, structures, then the check and synthesis."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,8 +74,9 @@ def test_details_compare_and_where_to_go(store_url):
     assert responses(messages) == ["utter_where_to_go", "utter_france_services_near", "utter_answer_next"]
     assert france_services.nearest("33000")[0].name in messages[1]["sites"]
     assert messages[1]["credit"] == france_services.CREDIT
-    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={**ONLINE, "code_postal": "33000"},
-                                                   **where))
+    messages, _ = run(
+        ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots={**ONLINE, "code_postal": "33000"}, **where)
+    )
     assert "utter_france_services_near" not in responses(messages)
 
 

@@ -1,4 +1,5 @@
 """Unit tests of the handover actions: options, consent, validation, booking, call back."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,12 @@ from tests.test_actions import make_tracker, run, stored
 from tests.test_actions_live import ALWAYS_OPEN
 
 pytestmark = pytest.mark.usefixtures("store_url")
-CONSENTED = {"consentement": True, "consentement_le": "2026-11-28T10:00:00+00:00", "contact_nom": "Marie",
-             "contact_coordonnees": "+33612345678"}
+CONSENTED = {
+    "consentement": True,
+    "consentement_le": "2026-11-28T10:00:00+00:00",
+    "contact_nom": "Marie",
+    "contact_coordonnees": "+33612345678",
+}
 
 
 def responses(messages):

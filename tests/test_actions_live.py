@@ -1,4 +1,5 @@
 """The assistant's side of the live handover (actions/live.py), run in-process on a SQLite store."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,7 @@ from bot.store import db, live, queries
 from tests.test_actions import make_tracker, run
 
 pytestmark = pytest.mark.usefixtures("store_url")
-ALWAYS_OPEN = json.dumps({"closed_on_public_holidays": False,
-                          "week": {day: ["00:00-24:00"] for day in opening_hours.WEEKDAYS}})
+ALWAYS_OPEN = json.dumps({"closed_on_public_holidays": False, "week": {day: ["00:00-24:00"] for day in opening_hours.WEEKDAYS}})
 NEVER_OPEN = json.dumps({"closed_on_public_holidays": True, "week": {"lundi": ["09:00-10:00"]}})
 
 

@@ -1,4 +1,5 @@
 """Activity figures for the dashboard and funders' CSV (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,9 @@ def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
             if redirect:
                 queries.record_redirect(session, name, redirect)
             queries.record_leave(session, name, None, score)
-            session.execute(update(Dossier).where(Dossier.conversation_id == name)
-                            .values(created_at=monday + timedelta(weeks=week)))
+            session.execute(
+                update(Dossier).where(Dossier.conversation_id == name).values(created_at=monday + timedelta(weeks=week))
+            )
         session.commit()
         c = session.query(Dossier).filter_by(conversation_id="c").one()
         assert casework.claim(session, c.id, mediator.id, 30, now=monday + timedelta(weeks=2, hours=3))
@@ -38,7 +40,10 @@ def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
     assert figures.per_week == [("2030-S10", 2), ("2030-S11", 0), ("2030-S12", 1)]
     assert dict(figures.needs)["Être plus visible en ligne"] == 2 and dict(figures.needs)["Faire une démarche en ligne"] == 1
     assert dict(figures.outcomes) == {
-        "répondu par l'assistant": 1, "orienté vers une structure": 1, "confié à une personne": 1, "sans suite connue": 0,
+        "répondu par l'assistant": 1,
+        "orienté vers une structure": 1,
+        "confié à une personne": 1,
+        "sans suite connue": 0,
     }
     assert figures.satisfaction_mean == 4 and figures.pickup_median_hours == 3.0
     rows = list(csv.reader(io.StringIO(activity.activity_csv(figures))))

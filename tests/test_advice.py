@@ -1,4 +1,5 @@
 """Advice that fits the person (bot/advice.py): the profile changes what is proposed and its order."""
+
 from __future__ import annotations
 
 import re
@@ -62,6 +63,7 @@ def test_the_sector_picks_its_own_chamber():
 
 # --- facts with a source and a check date ----------------------------------------------------
 
+
 def test_every_fact_has_a_source_and_a_check_date():
     found = facts.all_facts()
     assert len(found) > 60
@@ -81,7 +83,9 @@ def test_a_referral_without_a_check_date_is_refused(tmp_path):
     path = tmp_path / "referrals.yml"
     path.write_text(
         "structures:\n  - {id: x, name: X, what: w, why: y, how: h, url: 'https://x.fr', scope: national,"
-        " needs: [], topics: [], source: 'https://x.fr/page'}\n", encoding="utf-8")
+        " needs: [], topics: [], source: 'https://x.fr/page'}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataFileError, match="checked"):
         load_yaml(path, REFERRALS)
 
@@ -89,8 +93,9 @@ def test_a_referral_without_a_check_date_is_refused(tmp_path):
 def test_the_wrong_facts_of_issue_16_are_gone():
     from bot import paths
 
-    everything = " ".join(p.read_text(encoding="utf-8") for p in [paths.DATA / "referrals.yml",
-                                                                    *(paths.DATA / "knowledge").glob("*.yml")])
+    everything = " ".join(
+        p.read_text(encoding="utf-8") for p in [paths.DATA / "referrals.yml", *(paths.DATA / "knowledge").glob("*.yml")]
+    )
     assert "appelez le 17Cyber" not in everything and "17cyber.gouv.fr" in everything
     assert "Appelez le 3414" not in everything and "0 800 08 32 08" in everything
     assert "obligatoire si vous encaissez des particuliers" not in everything
@@ -101,6 +106,7 @@ def test_the_wrong_facts_of_issue_16_are_gone():
 
 
 # --- the service's contact as settings ---------------------------------------------------------
+
 
 def test_service_contact_comes_from_the_environment_and_demo_values_warn(monkeypatch):
     from bot import catalog

@@ -3,6 +3,7 @@
 
 Figures (printed with -s): words and bubbles of the answer turn, per need, and the longest turn.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,12 +73,32 @@ def test_every_need_gets_a_short_answer_with_every_detail_one_tap_away(chat):
     assert max(b for _, b in figures.values()) <= MAX_ANSWER_BUBBLES
 
 
-ALONE_BEGINNER = ["Atelier Martin", "menuisier", "je suis seul", "gerant", "69003",
-                  "Presque aucun", "Pas vraiment", "Pas encore", "Pas du tout à l'aise", "Je demande à quelqu'un",
-                  "Je ne sais pas"]
-TEAM_ADVANCED = ["Menuiserie Durand", "menuisier", "on est 6 salaries", "gerant", "69003",
-                 "Beaucoup, tous les jours", "Oui, un site à jour", "Oui, avec un plan", "Très à l'aise",
-                 "J'aide même les autres", "Je ne sais pas"]
+ALONE_BEGINNER = [
+    "Atelier Martin",
+    "menuisier",
+    "je suis seul",
+    "gerant",
+    "69003",
+    "Presque aucun",
+    "Pas vraiment",
+    "Pas encore",
+    "Pas du tout à l'aise",
+    "Je demande à quelqu'un",
+    "Je ne sais pas",
+]
+TEAM_ADVANCED = [
+    "Menuiserie Durand",
+    "menuisier",
+    "on est 6 salaries",
+    "gerant",
+    "69003",
+    "Beaucoup, tous les jours",
+    "Oui, un site à jour",
+    "Oui, avec un plan",
+    "Très à l'aise",
+    "J'aide même les autres",
+    "Je ne sais pas",
+]
 
 
 def _answer_for(chat, answers: list[str]) -> str:

@@ -1,6 +1,7 @@
 """The link in the confirmation e-mail (in-process web app, SQLite and PostgreSQL): it shows the
 appointment, cancels it or moves it to another free slot, frees the slot (the console's agenda
 shows it free again), and is refused when forged, altered, made for another purpose or expired."""
+
 from __future__ import annotations
 
 import html
@@ -26,8 +27,17 @@ SECRET = "secret-for-tests"  # the Context of test_mail_sender signs with it
 @pytest.fixture
 def web(url, tmp_path, monkeypatch):
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t", conversation_secret="c",
-        database_url=url, var_dir=tmp_path, allowed_origins=(), public_socket_url="", session_secret=SECRET,
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="c",
+        database_url=url,
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
+        session_secret=SECRET,
     )
     monkeypatch.setattr(clock, "now", lambda: BEFORE)  # the injected clock the routes read
     return TestClient(create_app(settings))  # no `with`: the background jobs stay off

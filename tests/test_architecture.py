@@ -1,5 +1,6 @@
 """The layout rules a newcomer relies on (issue 18): no import cycle among our modules, counting
 the imports written inside functions, and the Rasa patches only in bot/rasa_extensions."""
+
 from __future__ import annotations
 
 import ast
@@ -86,10 +87,15 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_rasa_internals_are_patched_only_in_rasa_extensions():
-    patching = [path for name, path in our_modules().items()
-                if not name.startswith("bot.rasa_extensions")
-                and any(f"{cls}." in path.read_text(encoding="utf-8") and " = _" in path.read_text(encoding="utf-8")
-                        for cls in ("MessageProcessor", "RemoteAction", "tracker_store.create_engine_kwargs"))]
+    patching = [
+        path
+        for name, path in our_modules().items()
+        if not name.startswith("bot.rasa_extensions")
+        and any(
+            f"{cls}." in path.read_text(encoding="utf-8") and " = _" in path.read_text(encoding="utf-8")
+            for cls in ("MessageProcessor", "RemoteAction", "tracker_store.create_engine_kwargs")
+        )
+    ]
     assert patching == []
 
 

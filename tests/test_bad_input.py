@@ -4,6 +4,7 @@ a reason — never a 5xx, never a crash — and every stored dossier still reads
 Typed payloads (`/intent{…}` no button offered) never steer the assistant; bursts get 429 for
 what is over the limit and nothing is processed twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,18 +20,37 @@ from tests.console_client import Console
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 
+
 def budget(examples: int) -> settings:
     """Slow inputs (each goes through the real servers); seeded, so a run is repeatable."""
-    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
-                    derandomize=True, database=None)
+    return settings(
+        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+    )
+
+
 LONG = "a" * 100_000
 
 # texts people might type or paste: any unicode (emoji, other scripts, control characters)
 texts = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),  # control characters
-    st.sampled_from(["", "   ", "\n\t", "😀😀😀", "مرحبا أريد موقعا", "我想要一个网站", "Guten Tag, ich brauche Hilfe",
-                     "/ask_human{\"mode_contact\": 12}", "/inform{not json", "/", "{}", "null", LONG]),
+    st.sampled_from(
+        [
+            "",
+            "   ",
+            "\n\t",
+            "😀😀😀",
+            "مرحبا أريد موقعا",
+            "我想要一个网站",
+            "Guten Tag, ich brauche Hilfe",
+            '/ask_human{"mode_contact": 12}',
+            "/inform{not json",
+            "/",
+            "{}",
+            "null",
+            LONG,
+        ]
+    ),
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -40,8 +60,12 @@ json_values = st.recursive(
 rest_bodies = st.one_of(
     st.builds(lambda m: json.dumps({"sender": "hyp-" + uuid.uuid4().hex, "message": m}).encode(), texts),
     st.builds(lambda v: json.dumps(v).encode(), json_values),  # wrong types, unknown fields
-    st.builds(lambda s, m, extra: json.dumps({"sender": s, "message": m, **extra}).encode(),
-              json_values, json_values, st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+    st.builds(
+        lambda s, m, extra: json.dumps({"sender": s, "message": m, **extra}).encode(),
+        json_values,
+        json_values,
+        st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+    ),
     st.binary(max_size=200),  # not JSON at all
 )
 
@@ -63,18 +87,28 @@ def assert_polite(response: requests.Response) -> None:
 @example(body=json.dumps({"sender": "x" * 300, "message": "bonjour"}).encode())
 @example(body=b"\x00\xff\xfe")
 def test_rest_webhook_never_fails(servers, body):
-    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", data=body,
-                             headers={"Content-Type": "application/json"}, timeout=60)
+    response = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert_polite(response)
 
 
-@given(body=st.one_of(st.binary(max_size=300), st.builds(lambda v: json.dumps(v).encode(), json_values),
-                      st.builds(lambda t: json.dumps({"token": t}).encode(), texts)))
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.builds(lambda v: json.dumps(v).encode(), json_values),
+        st.builds(lambda t: json.dumps({"token": t}).encode(), texts),
+    )
+)
 @budget(250)
 def test_widget_api_never_fails(servers, body):
     for path in ("history", "erase"):
-        response = requests.post(f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}", data=body,
-                                 headers={"Content-Type": "application/json"}, timeout=30)
+        response = requests.post(
+            f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
         assert response.status_code in (400, 404, 413), response.text[:200]
         assert response.json()["error"]
 
@@ -117,11 +151,21 @@ def _domain_intents() -> list[str]:
 # or without entities, confidences, spaces, several slashes
 typed_payloads = st.builds(
     lambda slashes, intent, confidence, entities: "/" * slashes + intent + confidence + entities,
-    st.integers(1, 2), st.sampled_from(_domain_intents()),
+    st.integers(1, 2),
+    st.sampled_from(_domain_intents()),
     st.sampled_from(["", "@1.0", "@0.99"]),
-    st.one_of(st.just(""), st.builds(json.dumps, st.dictionaries(
-        st.sampled_from(["creneau", "mode_contact", "besoin", "contact_coordonnees"]),
-        st.text(max_size=10), min_size=1, max_size=2))),
+    st.one_of(
+        st.just(""),
+        st.builds(
+            json.dumps,
+            st.dictionaries(
+                st.sampled_from(["creneau", "mode_contact", "besoin", "contact_coordonnees"]),
+                st.text(max_size=10),
+                min_size=1,
+                max_size=2,
+            ),
+        ),
+    ),
 )
 
 
@@ -133,14 +177,16 @@ typed_payloads = st.builds(
 def test_typed_payloads_never_steer_the_assistant(servers, typed):
     """No button offered them: Rasa reads them as text (no intent at confidence 1, no entity of theirs)."""
     sender = "typed-" + uuid.uuid4().hex
-    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": typed},
-                             timeout=60)
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": typed}, timeout=60)
     assert_polite(response)
     with db.session(servers.database_url) as session:
         from sqlalchemy import text
 
-        rows = session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"),
-                               {"s": sender}).scalars().all()
+        rows = (
+            session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender})
+            .scalars()
+            .all()
+        )
     said = json.loads(rows[-1])
     assert not said["text"].startswith("/")
     assert said["parse_data"]["intent"].get("confidence", 0) < 1.0 or said["parse_data"]["intent"]["name"] not in typed
@@ -156,8 +202,9 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
 
     def send(job):
         sender, message = job
-        return requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                             timeout=120)
+        return requests.post(
+            f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120
+        )
 
     with ThreadPoolExecutor(max_workers=30) as pool:
         answers = list(pool.map(send, jobs))
@@ -169,8 +216,11 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
         for sender in senders:
             codes = [a.status_code for (s, _), a in zip(jobs, answers, strict=False) if s == sender]
             assert codes.count(200) == 20 and codes.count(429) == 10
-            read = session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"),
-                                   {"s": sender}).scalars().all()
+            read = (
+                session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender})
+                .scalars()
+                .all()
+            )
             admitted = sorted(m for (s, m), a in zip(jobs, answers, strict=False) if s == sender and a.status_code == 200)
             assert sorted(json.loads(r)["text"] for r in read) == admitted
 

@@ -1,4 +1,5 @@
 """Appointments as iCalendar, built from real rows and parsed back with icalendar."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,8 +16,15 @@ SUMMER_START = datetime(2026, 7, 7, 9, 30, tzinfo=PARIS)  # 07:30 UTC
 WINTER_START = datetime(2026, 12, 8, 14, 0, tzinfo=PARIS)  # 13:00 UTC
 
 
-def book(session, conversation_id: str, mediator, start: datetime, *, contact: dict | None = None,
-         need: str | None = "presence_en_ligne"):
+def book(
+    session,
+    conversation_id: str,
+    mediator,
+    start: datetime,
+    *,
+    contact: dict | None = None,
+    need: str | None = "presence_en_ligne",
+):
     queries.open_slots(session, mediator, [start], 60)
     slot = next(s for s in mediator.slots if s.starts_at == start)
     if need:
@@ -38,8 +46,13 @@ def only_event(ics: bytes):
 def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
     with db.session(url) as session:
         mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
-        appointment = book(session, "conv-1", mediator, SUMMER_START,
-                           contact={"name": "Jeanne Dupont", "email": "jeanne@example.org", "phone": "06 12 34 56 78"})
+        appointment = book(
+            session,
+            "conv-1",
+            mediator,
+            SUMMER_START,
+            contact={"name": "Jeanne Dupont", "email": "jeanne@example.org", "phone": "06 12 34 56 78"},
+        )
         ics = appointment_ics(appointment)
         calendar, event = only_event(ics)
 
@@ -108,8 +121,9 @@ def test_names_with_html_and_newlines_are_escaped_not_interpreted(url):
     nasty = "<b>Jeanne</b>; Dupont, & Cie\nEND:VEVENT\nBEGIN:VEVENT\nUID:pirate"
     with db.session(url) as session:
         mediator = queries.add_mediator(session, "Camille <script>alert(1)</script>\nX", "camille@example.org")
-        appointment = book(session, "conv-1", mediator, WINTER_START,
-                           contact={"name": nasty, "email": "jeanne@example.org", "phone": None})
+        appointment = book(
+            session, "conv-1", mediator, WINTER_START, contact={"name": nasty, "email": "jeanne@example.org", "phone": None}
+        )
         ics = appointment_ics(appointment)
         feed = mediator_feed(mediator, [appointment])
 

@@ -1,6 +1,7 @@
 """Fifty people at once go through the whole accompaniment to an appointment or a call back,
 on PostgreSQL: every dossier stored exactly once, no slot booked twice, no error.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,16 +16,21 @@ from bot.store.tables import Appointment, Callback, Dossier, DossierNeed
 from tests.conftest import Chat
 
 
-
 @pytest.fixture(scope="module")
 def servers(model, tmp_path_factory):
     """Servers of their own on PostgreSQL, without the rate limits (bot/rate_limits.py): these people
     would each come from their own address, not all from 127.0.0.1, and type slower than a script."""
     from tests.test_faults import servers_on_postgresql
 
-    with servers_on_postgresql(model, tmp_path_factory.mktemp("crowd"), client_messages_per_minute=0,
-                               client_handovers_per_hour=0, conversation_messages_per_minute=0) as (settings, _):
+    with servers_on_postgresql(
+        model,
+        tmp_path_factory.mktemp("crowd"),
+        client_messages_per_minute=0,
+        client_handovers_per_hour=0,
+        conversation_messages_per_minute=0,
+    ) as (settings, _):
         yield settings
+
 
 PEOPLE = 50
 NEEDS = [
@@ -94,14 +100,22 @@ def test_fifty_simultaneous_conversations_to_a_booking_or_a_call_back(servers):
     assert len(references) == PEOPLE // 2 and len(set(references)) == len(references)
     senders = [c.sender for c in people]
     with db.session(servers.database_url) as session:
-        per_conversation = dict(session.execute(
-            select(Dossier.conversation_id, func.count()).where(Dossier.conversation_id.in_(senders))
-            .group_by(Dossier.conversation_id)
-        ).all())
-        booked_slots = session.execute(
-            select(Appointment.slot_id).join(Dossier).where(Dossier.conversation_id.in_(senders),
-                                                             Appointment.status == "confirme")
-        ).scalars().all()
+        per_conversation = dict(
+            session.execute(
+                select(Dossier.conversation_id, func.count())
+                .where(Dossier.conversation_id.in_(senders))
+                .group_by(Dossier.conversation_id)
+            ).all()
+        )
+        booked_slots = (
+            session.execute(
+                select(Appointment.slot_id)
+                .join(Dossier)
+                .where(Dossier.conversation_id.in_(senders), Appointment.status == "confirme")
+            )
+            .scalars()
+            .all()
+        )
         callbacks = session.execute(
             select(func.count()).select_from(Callback).join(Dossier).where(Dossier.conversation_id.in_(senders))
         ).scalar()
@@ -151,13 +165,17 @@ def test_a_held_database_write_does_not_stall_other_conversations(servers):
     finally:
         engine.dispose()
     latencies.sort()
-    print(f"\nheld write: the held person's answer after {held_result.get('seconds', float('nan')):.1f} s "
-          f"(lock held {HOLD_SECONDS:.0f} s); {len(latencies)} other answers meanwhile, all within "
-          f"{others_done:.1f} s of the lock: median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-          f"max {latencies[-1] * 1000:.0f} ms")
+    print(
+        f"\nheld write: the held person's answer after {held_result.get('seconds', float('nan')):.1f} s "
+        f"(lock held {HOLD_SECONDS:.0f} s); {len(latencies)} other answers meanwhile, all within "
+        f"{others_done:.1f} s of the lock: median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms"
+    )
     assert "questions courtes" in held_result["text"]  # answered once the lock went, nothing lost
     with db.session(servers.database_url) as session:
-        confirmed = session.execute(
-            select(DossierNeed.confirmed).join(Dossier).where(Dossier.conversation_id == held.sender)
-        ).scalars().all()
+        confirmed = (
+            session.execute(select(DossierNeed.confirmed).join(Dossier).where(Dossier.conversation_id == held.sender))
+            .scalars()
+            .all()
+        )
     assert confirmed == [True]

@@ -2,6 +2,7 @@
 chat, in another page) created, claims it, adds a note, closes it with a corrected need; then
 `bot export-training` proposes that first message for the right need.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,14 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
 
     out = tmp_path / "corrections.yml"
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
-    subprocess.run([sys.executable, "-m", "bot.cli", "export-training", "--out", str(out)],
-                   cwd=paths.ROOT, env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export-training", "--out", str(out)],
+        cwd=paths.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     exported = yaml.safe_load(out.read_text())["nlu"]
     block = next(b for b in exported if b["intent"] == "outils_internes")
     assert f"- {FIRST_MESSAGE}" in block["examples"].splitlines()

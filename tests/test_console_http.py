@@ -1,4 +1,5 @@
 """The mediator console over HTTP, against the real web app and database (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,18 @@ from bot.store.tables import Dossier, DossierAudit, Mediator
 from tests.console_client import Console, make_account
 
 CONSOLE_PAGES = ["/file", "/dossiers/1", "/agenda", "/equipe", "/export.csv", "/rendez-vous/ABC.ics"]
-CONSOLE_POSTS = ["/dossiers/1/prendre", "/dossiers/1/liberer", "/dossiers/1/note", "/dossiers/1/statut",
-                 "/dossiers/1/clore", "/dossiers/1/effacer", "/equipe", "/equipe/1/activation",
-                 "/equipe/1/creneaux", "/rendez-vous/ABC/annuler"]
+CONSOLE_POSTS = [
+    "/dossiers/1/prendre",
+    "/dossiers/1/liberer",
+    "/dossiers/1/note",
+    "/dossiers/1/statut",
+    "/dossiers/1/clore",
+    "/dossiers/1/effacer",
+    "/equipe",
+    "/equipe/1/activation",
+    "/equipe/1/creneaux",
+    "/rendez-vous/ABC/annuler",
+]
 
 
 def new_dossier(settings, need="presence_en_ligne", deadline: date | None = None, name=None) -> int:
@@ -127,15 +137,19 @@ def test_a_lapsed_claim_returns_the_dossier_to_the_queue(servers):
     second.get(f"/dossiers/{dossier_id}")
     assert "déjà pris" in Console.flash(second.post(f"/dossiers/{dossier_id}/prendre"))
     with db.session(servers.database_url) as session:  # the holder did nothing for too long
-        session.execute(update(Dossier).where(Dossier.id == dossier_id)
-                        .values(lease_until=datetime.now(timezone.utc) - timedelta(minutes=1)))
+        session.execute(
+            update(Dossier).where(Dossier.id == dossier_id).values(lease_until=datetime.now(timezone.utc) - timedelta(minutes=1))
+        )
         session.commit()
     assert "Nouveau" in second.get(f"/dossiers/{dossier_id}").text  # back in the queue
     assert "pris en charge" in Console.flash(second.post(f"/dossiers/{dossier_id}/prendre"))
     assert "Prenez d'abord" in Console.flash(first.post(f"/dossiers/{dossier_id}/note", {"note": "trop tard"}))
     with db.session(servers.database_url) as session:
-        actions = session.execute(select(DossierAudit.action).where(DossierAudit.dossier_id == dossier_id)
-                                  .order_by(DossierAudit.id)).scalars().all()
+        actions = (
+            session.execute(select(DossierAudit.action).where(DossierAudit.dossier_id == dossier_id).order_by(DossierAudit.id))
+            .scalars()
+            .all()
+        )
     assert actions == ["prise_en_charge", "bail_expire", "prise_en_charge"]
 
 
@@ -167,8 +181,8 @@ def test_queue_is_sorted_by_urgency_and_filtered(servers):
     later = new_dossier(servers, need="former_salaries", deadline=date.today() + timedelta(days=20))
     sooner = new_dossier(servers, need="former_salaries", deadline=date.today() + timedelta(days=2))
     page = console.get("/file?besoin=former_salaries").text
-    assert page.index(f"/dossiers/{sooner}\"") < page.index(f"/dossiers/{later}\"")
-    assert f"/dossiers/{sooner}\"" not in console.get("/file?besoin=demarches_en_ligne").text
+    assert page.index(f'/dossiers/{sooner}"') < page.index(f'/dossiers/{later}"')
+    assert f'/dossiers/{sooner}"' not in console.get("/file?besoin=demarches_en_ligne").text
     assert console.get("/file?statut=inconnu").status_code == 400
     assert "Nouveau : " in page
 
@@ -179,12 +193,12 @@ def test_closing_needs_an_outcome_and_the_right_need_when_the_triage_was_wrong(s
     dossier_id = new_dossier(servers)
     console.get(f"/dossiers/{dossier_id}")
     console.post(f"/dossiers/{dossier_id}/prendre")
-    assert "bon besoin" in Console.flash(console.post(f"/dossiers/{dossier_id}/clore",
-                                                      {"suite": "Rappelée", "tri_juste": "non"}))
-    assert "suite donnée" in Console.flash(console.post(f"/dossiers/{dossier_id}/clore",
-                                                        {"suite": " ", "tri_juste": "oui"}))
-    response = console.post(f"/dossiers/{dossier_id}/clore",
-                            {"suite": "Rappelée, formation Pix conseillée", "tri_juste": "non", "bon_besoin": "former_salaries"})
+    assert "bon besoin" in Console.flash(console.post(f"/dossiers/{dossier_id}/clore", {"suite": "Rappelée", "tri_juste": "non"}))
+    assert "suite donnée" in Console.flash(console.post(f"/dossiers/{dossier_id}/clore", {"suite": " ", "tri_juste": "oui"}))
+    response = console.post(
+        f"/dossiers/{dossier_id}/clore",
+        {"suite": "Rappelée, formation Pix conseillée", "tri_juste": "non", "bon_besoin": "former_salaries"},
+    )
     assert "Dossier clos" in Console.flash(response)
     with db.session(servers.database_url) as session:
         dossier = session.get(Dossier, dossier_id)
@@ -236,11 +250,19 @@ def test_admin_manages_accounts_and_opens_slots(servers):
     admin = Console(servers)
     admin.login(make_account(servers, role="admin"))
     admin.get("/equipe")
-    response = admin.post("/equipe", {"nom": "Inès <i>Roux</i>", "email": "ines.roux@example.org",
-                                      "mot_de_passe": "court", "role": "mediateur"})
+    response = admin.post(
+        "/equipe", {"nom": "Inès <i>Roux</i>", "email": "ines.roux@example.org", "mot_de_passe": "court", "role": "mediateur"}
+    )
     assert "au moins 10 caractères" in Console.flash(response)
-    response = admin.post("/equipe", {"nom": "Inès <i>Roux</i>", "email": "ines.roux@example.org",
-                                      "mot_de_passe": "assez long mot de passe", "role": "mediateur"})
+    response = admin.post(
+        "/equipe",
+        {
+            "nom": "Inès <i>Roux</i>",
+            "email": "ines.roux@example.org",
+            "mot_de_passe": "assez long mot de passe",
+            "role": "mediateur",
+        },
+    )
     assert "Compte créé" in Console.flash(response) and "Inès &lt;i&gt;Roux&lt;/i&gt;" in response.text
     with db.session(servers.database_url) as session:
         ines = session.execute(select(Mediator).where(Mediator.email == "ines.roux@example.org")).scalar_one()
@@ -249,8 +271,7 @@ def test_admin_manages_accounts_and_opens_slots(servers):
     assert "3 créneau(x) ouvert(s)" in Console.flash(response)
     assert "vérifiez" in Console.flash(admin.post(f"/equipe/{ines.id}/creneaux", {"jour": "demain", "debut": "x"}))
     admin.post(f"/equipe/{ines.id}/activation")
-    assert "E-mail ou mot de passe incorrect" in Console(servers).login("ines.roux@example.org",
-                                                                        "assez long mot de passe").text
+    assert "E-mail ou mot de passe incorrect" in Console(servers).login("ines.roux@example.org", "assez long mot de passe").text
 
 
 def test_the_activity_dashboard_and_its_csv(servers):

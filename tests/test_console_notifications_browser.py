@@ -5,6 +5,7 @@ The web app runs alone (no Rasa needed): people waiting in the live chat and new
 written in its database as the assistant's actions would. An init script wraps
 `window.Notification` to record every notification the page creates.
 """
+
 from __future__ import annotations
 
 import time
@@ -77,9 +78,16 @@ def site(tmp_path_factory):
     smtp = SmtpServer().start()
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=database_url, var_dir=var_dir, allowed_origins=(), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=database_url,
+        var_dir=var_dir,
+        allowed_origins=(),
+        public_socket_url="",
         session_secret="c-" + uuid.uuid4().hex,
     )
     group = supervisor.ServerGroup(settings=settings, log_dir=var_dir / "logs")
@@ -120,8 +128,11 @@ def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
 
 def end_all_waits(settings) -> None:
     with db.session(settings.database_url) as session:
-        session.execute(update(LiveChat).where(LiveChat.state.in_(("waiting", "active")))
-                        .values(state="ended", ended_by="person", ended_at=clock.now()))
+        session.execute(
+            update(LiveChat)
+            .where(LiveChat.state.in_(("waiting", "active")))
+            .values(state="ended", ended_by="person", ended_at=clock.now())
+        )
         session.execute(update(Mediator).values(available=False))
         session.commit()
 
@@ -228,8 +239,9 @@ def test_the_web_app_emails_the_direct_alert_when_the_one_on_duty_has_no_console
     end_all_waits(settings)
     email = account(settings, "Paul Lambert")
     with db.session(settings.database_url) as session:  # available a minute ago, console closed since
-        session.execute(update(Mediator).where(Mediator.email == email).values(
-            available=True, last_seen_at=clock.now(), console_seen_at=None))
+        session.execute(
+            update(Mediator).where(Mediator.email == email).values(available=True, last_seen_at=clock.now(), console_seen_at=None)
+        )
         session.commit()
     dossier = new_dossier(settings, wait=True)
     deadline = time.monotonic() + 40

@@ -2,6 +2,7 @@
 every request checks that the account is still active with the same role; HSTS behind HTTPS;
 no secret in the access log; server logs rotated.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,10 +27,20 @@ TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 
 def web_settings(url: str, tmp_path, secure: bool = False) -> Settings:
-    return Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
-                    conversation_secret="c-" + uuid.uuid4().hex, database_url=url, var_dir=tmp_path,
-                    allowed_origins=(), public_socket_url="", session_secret="s-" + uuid.uuid4().hex,
-                    secure_cookies=secure)
+    return Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="c-" + uuid.uuid4().hex,
+        database_url=url,
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
+        session_secret="s-" + uuid.uuid4().hex,
+        secure_cookies=secure,
+    )
 
 
 def account(url: str, role: str = "mediateur") -> tuple[int, str]:
@@ -106,9 +117,15 @@ def test_hsts_only_behind_https(url, tmp_path):
 def test_no_secret_in_the_access_log(url, tmp_path, caplog):
     """uvicorn writes the path and query of every request: the calendar feed's token and any
     ?token= are masked (nginx's log of make run-prod keeps no query and masks the same path)."""
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5", "GET", "/calendrier/Sx9secretFeedToken.ics?token=abc&x=1", "1.1", 200),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/calendrier/Sx9secretFeedToken.ics?token=abc&x=1", "1.1", 200),
+        None,
+    )
     SecretsMaskedInAccessLog().filter(record)
     line = record.getMessage()
     assert "Sx9secretFeedToken" not in line and "abc" not in line and "/calendrier/" in line and "x=1" in line
@@ -117,8 +134,11 @@ def test_no_secret_in_the_access_log(url, tmp_path, caplog):
 def test_server_logs_are_rotated(tmp_path):
     log = RotatingLog(tmp_path / "rasa.log", max_bytes=10_000, backups=3)
     log.start()
-    writer = subprocess.Popen([sys.executable, "-c", "import sys\nfor i in range(4000): print(f'ligne {i:05d}')"],
-                              stdout=log.write_fd, stderr=subprocess.STDOUT)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfor i in range(4000): print(f'ligne {i:05d}')"],
+        stdout=log.write_fd,
+        stderr=subprocess.STDOUT,
+    )
     log.child_started()
     assert writer.wait(timeout=30) == 0
     log.join(timeout=30)

@@ -2,49 +2,66 @@ from datetime import date
 
 import pytest
 
-from bot.contact import (contact_problem, email_problem, normalize_email, normalize_phone, parse_contact,
-                         parse_deadline, says_no_deadline)
+from bot.contact import (
+    contact_problem,
+    email_problem,
+    normalize_email,
+    normalize_phone,
+    parse_contact,
+    parse_deadline,
+    says_no_deadline,
+)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("06.12.34.56.78", ("phone", "+33612345678")),
-    ("+33 6 12 34 56 78", ("phone", "+33612345678")),
-    ("0033 6 12 34 56 78", ("phone", "+33612345678")),
-    ("mon num c 0612345678 merci", ("phone", "+33612345678")),
-    ("mon tel : (0)6 12 34 56 78", ("phone", "+33612345678")),
-    ("Jean.Dupont@Orange.fr", ("email", "jean.dupont@orange.fr")),
-    ("ecrivez moi a marie@exemple.fr svp", ("email", "marie@exemple.fr")),
-    ("o'neil@orange.fr", ("email", "o'neil@orange.fr")),  # an apostrophe is allowed
-    ("contact@café.fr", ("email", "contact@café.fr")),  # an internationalised domain
-    ("<contact@café.fr>.", ("email", "contact@café.fr")),
-    ("jean..dupont@free.fr", None),
-    ("paul@orange", None),
-    ("0612", None),
-    ("jsp", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("06.12.34.56.78", ("phone", "+33612345678")),
+        ("+33 6 12 34 56 78", ("phone", "+33612345678")),
+        ("0033 6 12 34 56 78", ("phone", "+33612345678")),
+        ("mon num c 0612345678 merci", ("phone", "+33612345678")),
+        ("mon tel : (0)6 12 34 56 78", ("phone", "+33612345678")),
+        ("Jean.Dupont@Orange.fr", ("email", "jean.dupont@orange.fr")),
+        ("ecrivez moi a marie@exemple.fr svp", ("email", "marie@exemple.fr")),
+        ("o'neil@orange.fr", ("email", "o'neil@orange.fr")),  # an apostrophe is allowed
+        ("contact@café.fr", ("email", "contact@café.fr")),  # an internationalised domain
+        ("<contact@café.fr>.", ("email", "contact@café.fr")),
+        ("jean..dupont@free.fr", None),
+        ("paul@orange", None),
+        ("0612", None),
+        ("jsp", None),
+    ],
+)
 def test_parse_contact(text, expected):
     assert parse_contact(text) == expected
 
 
-@pytest.mark.parametrize("typed,e164", [
-    # overseas departments and territories, in the international and in the national form
-    ("+262 692 12 34 56", "+262692123456"), ("0692 12 34 56", "+262692123456"),  # La Réunion
-    ("0262 21 21 21", "+262262212121"),
-    ("+262 639 01 23 45", "+262639012345"), ("0639 01 23 45", "+262639012345"),  # Mayotte
-    ("+590 690 12 34 56", "+590690123456"), ("0590 12 34 56", "+590590123456"),  # Guadeloupe
-    ("+596 696 12 34 56", "+596696123456"),  # Martinique
-    ("+594 694 12 34 56", "+594694123456"),  # Guyane
-    ("+269 321 23 45", "+2693212345"),  # Comores
-    # neighbouring countries
-    ("+32 470 12 34 56", "+32470123456"), ("0032 470 12 34 56", "+32470123456"),  # Belgique
-    ("+41 79 123 45 67", "+41791234567"),  # Suisse
-    ("+352 621 123 456", "+352621123456"),  # Luxembourg
-    ("+49 151 23456789", "+4915123456789"),  # Allemagne
-    ("+34 612 34 56 78", "+34612345678"),  # Espagne
-    ("+39 312 345 6789", "+393123456789"),  # Italie
-    ("+377 6 12 34 56 78", "+377612345678"),  # Monaco
-    ("+508 55 12 34", "+508551234"),  # Saint-Pierre-et-Miquelon
-])
+@pytest.mark.parametrize(
+    "typed,e164",
+    [
+        # overseas departments and territories, in the international and in the national form
+        ("+262 692 12 34 56", "+262692123456"),
+        ("0692 12 34 56", "+262692123456"),  # La Réunion
+        ("0262 21 21 21", "+262262212121"),
+        ("+262 639 01 23 45", "+262639012345"),
+        ("0639 01 23 45", "+262639012345"),  # Mayotte
+        ("+590 690 12 34 56", "+590690123456"),
+        ("0590 12 34 56", "+590590123456"),  # Guadeloupe
+        ("+596 696 12 34 56", "+596696123456"),  # Martinique
+        ("+594 694 12 34 56", "+594694123456"),  # Guyane
+        ("+269 321 23 45", "+2693212345"),  # Comores
+        # neighbouring countries
+        ("+32 470 12 34 56", "+32470123456"),
+        ("0032 470 12 34 56", "+32470123456"),  # Belgique
+        ("+41 79 123 45 67", "+41791234567"),  # Suisse
+        ("+352 621 123 456", "+352621123456"),  # Luxembourg
+        ("+49 151 23456789", "+4915123456789"),  # Allemagne
+        ("+34 612 34 56 78", "+34612345678"),  # Espagne
+        ("+39 312 345 6789", "+393123456789"),  # Italie
+        ("+377 6 12 34 56 78", "+377612345678"),  # Monaco
+        ("+508 55 12 34", "+508551234"),  # Saint-Pierre-et-Miquelon
+    ],
+)
 def test_phones_are_stored_in_e164(typed, e164):
     assert normalize_phone(typed) == e164
     assert parse_contact(f"mon numero c'est {typed} merci") == ("phone", e164)

@@ -1,4 +1,5 @@
 """The first exchange, end to end through the real Rasa server, action server and tracker store."""
+
 from __future__ import annotations
 
 import requests
@@ -123,9 +124,12 @@ def test_conversation_is_stored_in_the_tracker_store(chat, servers):
     from bot.store import db
 
     with db.engine_for(servers.database_url).connect() as connection:
-        types = [row[0] for row in connection.execute(
-            text("select type_name from events where sender_id = :sender order by id"), {"sender": chat.sender}
-        )]
+        types = [
+            row[0]
+            for row in connection.execute(
+                text("select type_name from events where sender_id = :sender order by id"), {"sender": chat.sender}
+            )
+        ]
     assert types.count("user") == 2
     assert "bot" in types and "slot" in types
 
@@ -145,10 +149,16 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     chat.say("non merci")  # no questions
     chat.say("non pas vraiment")  # the answer did not help
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
-    listing = json.loads(subprocess.run(
-        [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],
-        cwd=paths.ROOT, env=env, capture_output=True, text=True, check=True,
-    ).stdout)
+    listing = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],
+            cwd=paths.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     [entry] = [d for d in listing if d["conversation_id"] == chat.sender]
     for key in ["id", "conversation_id", "status", "needs", "redirect", "appointment", "callback", "contact"]:
         assert key in entry
@@ -159,10 +169,16 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     assert entry["profile"]["secteur"] == "batiment"
     assert entry["solutions"] == [s.id for s in knowledge.solutions_for("strategie_numerique")]
     assert entry["redirect"] and entry["answered"] is False
-    shown = json.loads(subprocess.run(
-        [sys.executable, "-m", "bot.cli", "dossiers", "show", str(entry["id"]), "--json"],
-        cwd=paths.ROOT, env=env, capture_output=True, text=True, check=True,
-    ).stdout)
+    shown = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "dossiers", "show", str(entry["id"]), "--json"],
+            cwd=paths.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     said = [(line["speaker"], line["text"]) for line in shown["transcript"]]
     assert said[0] == ("personne", "bonjour")
     assert ("personne", "Construire un plan numérique") in said  # the button's title, not its payload
@@ -173,8 +189,13 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
 def test_the_action_server_only_answers_rasa(servers):
     """Only the Rasa server, which shows ACTION_SERVER_TOKEN, may run actions; health stays open."""
     base = f"http://{servers.bind_host}:{servers.action_port}"
-    call = {"next_action": "action_human_contact", "sender_id": "x", "tracker": {"sender_id": "x", "events": []},
-            "domain": {}, "version": "3.6.21"}
+    call = {
+        "next_action": "action_human_contact",
+        "sender_id": "x",
+        "tracker": {"sender_id": "x", "events": []},
+        "domain": {},
+        "version": "3.6.21",
+    }
     assert requests.post(f"{base}/webhook", json=call, timeout=10).status_code == 401
     assert requests.post(f"{base}/webhook", json=call, params={"token": "guess"}, timeout=10).status_code == 401
     assert requests.get(f"{base}/actions", timeout=10).status_code == 401

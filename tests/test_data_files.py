@@ -1,4 +1,5 @@
 """The data files (needs, sectors, service, NLU data) are valid and consistent with each other."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -44,7 +45,9 @@ def test_every_sector_synonym_and_annotation_maps_onto_the_fixed_list():
     assert set(data.entity_synonyms.values()) <= sectors  # synonyms exist for sectors only
     annotated = {
         data.entity_synonyms.get(e["value"], e["value"])
-        for m in data.entity_examples for e in m.get("entities", []) if e["entity"] == "secteur"
+        for m in data.entity_examples
+        for e in m.get("entities", [])
+        if e["entity"] == "secteur"
     }
     assert annotated <= sectors
     assert set(data.entity_synonyms.values()) == sectors, "every sector has synonyms"

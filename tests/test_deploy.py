@@ -5,6 +5,7 @@ these tests check what can be checked without one: the YAML, that every file it 
 refer to exists, that nginx's configuration is the run-prod template rendered for its services,
 and that the services, ports and environment match that configuration.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,9 @@ def test_every_file_the_compose_file_names_exists(compose):
 
 def test_every_secret_the_compose_file_uses_is_in_the_example_env(compose):
     used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "docker-compose.example.yml").read_text()))
-    listed = {line.split("=")[0] for line in (DEPLOY / "example.env").read_text().splitlines()
-              if line and not line.startswith("#")}
+    listed = {
+        line.split("=")[0] for line in (DEPLOY / "example.env").read_text().splitlines() if line and not line.startswith("#")
+    }
     assert used == listed
 
 
@@ -72,8 +74,9 @@ def test_every_file_the_dockerfile_copies_exists():
 
 
 def test_nginx_compose_conf_is_the_run_prod_template_rendered_for_the_services(compose):
-    assert (DEPLOY / "nginx.compose.conf").read_text() == production.compose_nginx_config(), (
-        "deploy/nginx.compose.conf is stale: python -m bot.production compose-nginx > deploy/nginx.compose.conf")
+    assert (
+        (DEPLOY / "nginx.compose.conf").read_text() == production.compose_nginx_config()
+    ), "deploy/nginx.compose.conf is stale: python -m bot.production compose-nginx > deploy/nginx.compose.conf"
     config = (DEPLOY / "nginx.compose.conf").read_text()
     upstream_hosts = set(re.findall(r"server ([\w-]+):(\d+)", config))
     services = compose["services"]

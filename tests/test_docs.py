@@ -1,6 +1,7 @@
 """The docs name tests as evidence (docs/reliability.md: « shown by »): each one named must exist,
 so that `make test` runs it. A renamed or deleted test makes this fail instead of leaving the
 docs pointing at nothing."""
+
 from __future__ import annotations
 
 import re

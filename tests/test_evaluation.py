@@ -1,4 +1,5 @@
 """The evaluation helpers: overlap detection, scoring, baseline, report."""
+
 from __future__ import annotations
 
 from bot.evaluation import baseline, report

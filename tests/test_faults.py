@@ -3,6 +3,7 @@ conversation. The person gets a polite French answer, and nothing that was said 
 
 These tests stop and restart processes, so they use their own servers (embedded SQLite).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,10 +28,16 @@ def group(model, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("faults")
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'faults.db'}", var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{var_dir / 'faults.db'}",
+        var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{web_port}",),
+        public_socket_url="",
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)
@@ -93,10 +100,18 @@ def servers_on_postgresql(model, tmp_path, **settings_overrides):
     name = sa.engine.make_url(url).database
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
-        var_dir=tmp_path, allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex, **settings_overrides,
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=url,
+        var_dir=tmp_path,
+        allowed_origins=(f"http://127.0.0.1:{web_port}",),
+        public_socket_url="",
+        session_secret="c-" + uuid.uuid4().hex,
+        **settings_overrides,
     )
     prepare_database(settings)
     admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
@@ -105,8 +120,13 @@ def servers_on_postgresql(model, tmp_path, **settings_overrides):
         with admin.connect() as connection:
             connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(answers).lower()}'))
             if not answers:
-                connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                           "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
 
     with always_open():
         group = supervisor.start_servers(settings, model)
@@ -198,8 +218,13 @@ class SlowProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path.startswith("/webhook"):
                     time.sleep(delay)
-                answer = requests.request(self.command, target + self.path, data=body, timeout=60,
-                                          headers={"Content-Type": self.headers.get("Content-Type", "")})
+                answer = requests.request(
+                    self.command,
+                    target + self.path,
+                    data=body,
+                    timeout=60,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                )
                 self.send_response(answer.status_code)
                 self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(answer.content)))
@@ -225,8 +250,9 @@ def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
 
     proxy = SlowProxy(f"http://127.0.0.1:{group.settings.action_port}", delay=SLOW_AFTER_SECONDS + 3)
     stop(group, "rasa")
-    group.start("rasa", supervisor.rasa_server_command(group.settings, model),
-                extra_env={"ACTION_ENDPOINT_URL": f"{proxy.url}/webhook"})
+    group.start(
+        "rasa", supervisor.rasa_server_command(group.settings, model), extra_env={"ACTION_ENDPOINT_URL": f"{proxy.url}/webhook"}
+    )
     try:
         group.wait_until("rasa", supervisor.rasa_server_ready, 240)
         visitor = Visitor(group.settings)

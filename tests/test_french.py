@@ -1,4 +1,5 @@
 """French typography (bot/french.py), over every response of domain.yml and every data text."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,24 +14,27 @@ from bot.french import NBSP, NNBSP, de, faults, typeset
 from bot.rasa_extensions.nlg import FrenchResponses
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("pour votre activité de électricien, vous", "pour votre activité d'électricien, vous"),
-    ("de hôtel", "d'hôtel"),
-    ("de haricots", "de haricots"),  # aspirated h: no elision
-    ("le ordinateur de une amie", "l'ordinateur d'une amie"),
-    ("si il faut", "s'il faut"),
-    ("Île-de-France", "Île-de-France"),
-    ("C'est bien cela ?", f"C'est bien cela{NNBSP}?"),
-    ("Quoi?!", f"Quoi{NNBSP}?!"),
-    ("Avantages : a ; b.", f"Avantages{NBSP}: a{NNBSP}; b."),
-    ("« oui »", f"«{NBSP}oui{NBSP}»"),
-    ("lundi 1 décembre, 11 décembre", "lundi 1er décembre, 11 décembre"),
-    ("à 14 h 00, 9h30, 9h et 14:00", f"à 14{NBSP}h, 9{NBSP}h{NBSP}30, 9{NBSP}h et 14{NBSP}h"),
-    ("vous recontactera au marie@exemple.fr", "vous recontactera à l'adresse marie@exemple.fr"),
-    ("vous recontactera au 06 12 34 56 78", "vous recontactera au 06 12 34 56 78"),
-    ("voir https://x.fr/a?b=1 : ok", f"voir https://x.fr/a?b=1{NBSP}: ok"),
-    ("lundi: 09:00-12:30", f"lundi{NBSP}: 09:00-12:30"),  # opening-hours ranges stay as written
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("pour votre activité de électricien, vous", "pour votre activité d'électricien, vous"),
+        ("de hôtel", "d'hôtel"),
+        ("de haricots", "de haricots"),  # aspirated h: no elision
+        ("le ordinateur de une amie", "l'ordinateur d'une amie"),
+        ("si il faut", "s'il faut"),
+        ("Île-de-France", "Île-de-France"),
+        ("C'est bien cela ?", f"C'est bien cela{NNBSP}?"),
+        ("Quoi?!", f"Quoi{NNBSP}?!"),
+        ("Avantages : a ; b.", f"Avantages{NBSP}: a{NNBSP}; b."),
+        ("« oui »", f"«{NBSP}oui{NBSP}»"),
+        ("lundi 1 décembre, 11 décembre", "lundi 1er décembre, 11 décembre"),
+        ("à 14 h 00, 9h30, 9h et 14:00", f"à 14{NBSP}h, 9{NBSP}h{NBSP}30, 9{NBSP}h et 14{NBSP}h"),
+        ("vous recontactera au marie@exemple.fr", "vous recontactera à l'adresse marie@exemple.fr"),
+        ("vous recontactera au 06 12 34 56 78", "vous recontactera au 06 12 34 56 78"),
+        ("voir https://x.fr/a?b=1 : ok", f"voir https://x.fr/a?b=1{NBSP}: ok"),
+        ("lundi: 09:00-12:30", f"lundi{NBSP}: 09:00-12:30"),  # opening-hours ranges stay as written
+    ],
+)
 def test_typeset(raw, expected):
     assert typeset(raw) == expected
     assert typeset(expected) == expected  # idempotent: a text may pass twice
@@ -50,6 +54,7 @@ def _responses() -> dict:
 
 def _render(name: str) -> list[dict]:
     """Every variation of a response, as Rasa renders it, each placeholder filled with a trade."""
+
     class Domain:
         responses = _responses()
 
@@ -88,8 +93,12 @@ def _strings(value):
 
 
 DATA_FILES = [
-    ("needs.yml", "NEEDS"), ("sectors.yml", "SECTORS"), ("service.yml", "SERVICE"), ("referrals.yml", "REFERRALS"),
-    ("maturity.yml", "MATURITY"), ("topics.yml", "TOPICS"),
+    ("needs.yml", "NEEDS"),
+    ("sectors.yml", "SECTORS"),
+    ("service.yml", "SERVICE"),
+    ("referrals.yml", "REFERRALS"),
+    ("maturity.yml", "MATURITY"),
+    ("topics.yml", "TOPICS"),
     *[(f"knowledge/{p.name}", "KNOWLEDGE") for p in sorted((paths.DATA / "knowledge").glob("*.yml"))],
 ]
 

@@ -1,4 +1,5 @@
 """Booking a mediator or a call back through the REST webhook, then the stored dossier, field by field."""
+
 from __future__ import annotations
 
 import re
@@ -135,10 +136,10 @@ def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
     assert errors == []
     assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
     with db.session(servers.database_url) as session:
-        dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session)
-                    if d.conversation_id in outcomes]
+        dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session) if d.conversation_id in outcomes]
         first_slot_holders = [
-            a for a in session.execute(
+            a
+            for a in session.execute(
                 queries.select(queries.Appointment).where(queries.Appointment.status == "confirme")
             ).scalars()
             if str(a.slot_id) == first_payload.split('"')[-2]

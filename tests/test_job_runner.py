@@ -1,6 +1,7 @@
 """Periodic jobs run once across workers (bot/jobs/runner.py, issue 18): each turn of a job is
 taken by one conditional UPDATE, on SQLite and PostgreSQL, also by racing workers; the web app
 started with two workers runs the daily purge once, not twice."""
+
 from __future__ import annotations
 
 import threading

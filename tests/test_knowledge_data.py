@@ -1,4 +1,5 @@
 """Knowledge base, referral directory, maturity questionnaire, France Services: valid and useful."""
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,7 @@ def test_knowledge_entry_is_valid_neutral_and_covers_every_maturity_level(need):
     for level in (1, 2, 3, 4):
         assert sum(level in s.levels for s in entry.solutions) >= 2, (need, level)
         assert 2 <= len(knowledge.solutions_for(need, level)) <= 3
-    text = " ".join(
-        [s.title + " " + s.description + " ".join(s.advantages + s.drawbacks) for s in entry.solutions] + [entry.tip]
-    )
+    text = " ".join([s.title + " " + s.description + " ".join(s.advantages + s.drawbacks) for s in entry.solutions] + [entry.tip])
     assert BRANDS.findall(text) == []
     assert len({s.id for s in entry.solutions}) == len(entry.solutions)
 
@@ -77,8 +76,9 @@ def test_assessment_from_answers():
     nothing = maturity.assess({})
     assert (nothing.structure_level, nothing.skill_level, nothing.nature) == (1, "debutant", "technique")
     best = {q["id"]: max(q["answers"], key=lambda a: a.get("score", 0))["id"] for q in maturity.questionnaire()["questions"]}
-    best["nature_besoin"] = next(a["id"] for a in maturity.question("nature_besoin")["answers"]
-                                 if a.get("nature") == "strategique")
+    best["nature_besoin"] = next(
+        a["id"] for a in maturity.question("nature_besoin")["answers"] if a.get("nature") == "strategique"
+    )
     top = maturity.assess(best)
     assert (top.structure_level, top.skill_level, top.nature) == (4, "avance", "strategique")
     assert "Pix" in top.pix_advice
@@ -116,13 +116,16 @@ def test_topics_file_is_valid_and_every_topic_has_structures():
         assert referrals.for_topic(topic), topic
 
 
-@pytest.mark.parametrize("text,topic", [
-    ("je dois licencier un salarié, quelle procédure ?", "rh_droit_du_travail"),
-    ("quel taux de TVA sur mes gâteaux", "fiscalite"),
-    ("mon propriétaire augmente le loyer du local", "locaux_bail"),
-    ("il me faut un prêt pour ma boulangerie", "financement"),
-    ("raconte moi une blague", None),
-])
+@pytest.mark.parametrize(
+    "text,topic",
+    [
+        ("je dois licencier un salarié, quelle procédure ?", "rh_droit_du_travail"),
+        ("quel taux de TVA sur mes gâteaux", "fiscalite"),
+        ("mon propriétaire augmente le loyer du local", "locaux_bail"),
+        ("il me faut un prêt pour ma boulangerie", "financement"),
+        ("raconte moi une blague", None),
+    ],
+)
 def test_topic_detection(text, topic):
     from bot import topics
 

@@ -1,4 +1,5 @@
 """Taking leave: follow-up wish and satisfaction after a need, a tip, goodbye (unit and end to end)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -69,10 +70,20 @@ TODAY_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday
 
 def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis(store_url, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
-    slots = {"besoin": "presence_en_ligne", "reponse_utile": True, "solutions_presentees": ["fiche_etablissement"],
-             "echeance": "2026-12-20", "echeance_confirmee": True, "suivi": True, "synthese": True,
-             "consentement": True, "consentement_le": TODAY_UTC.isoformat(), "adresse_email": "marie@exemple.fr",
-             "satisfaction": "5", "commentaire": "non_renseigne"}
+    slots = {
+        "besoin": "presence_en_ligne",
+        "reponse_utile": True,
+        "solutions_presentees": ["fiche_etablissement"],
+        "echeance": "2026-12-20",
+        "echeance_confirmee": True,
+        "suivi": True,
+        "synthese": True,
+        "consentement": True,
+        "consentement_le": TODAY_UTC.isoformat(),
+        "adresse_email": "marie@exemple.fr",
+        "satisfaction": "5",
+        "commentaire": "non_renseigne",
+    }
     messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
     assert responses(messages) == ["utter_follow_up_planned", "utter_synthesis_sent", "utter_goodbye"]
     assert messages[0]["date"] == "lundi 28 décembre"  # a week after Sunday 20 December, on a weekday
@@ -101,11 +112,23 @@ def test_without_a_deadline_the_follow_up_is_a_few_weeks_later_and_refused_conse
     monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
     assert catalog.follow_up_date(None, date(2026, 12, 1)) == date(2026, 12, 22)
     assert catalog.follow_up_date(date(2026, 12, 11), date(2026, 12, 1)) == date(2026, 12, 18)
-    slots = {"besoin": "presence_en_ligne", "solutions_presentees": ["fiche_etablissement"], "echeance": "non_renseigne",
-             "suivi": True, "synthese": True, "consentement": False, "adresse_email": None, "satisfaction": "3"}
+    slots = {
+        "besoin": "presence_en_ligne",
+        "solutions_presentees": ["fiche_etablissement"],
+        "echeance": "non_renseigne",
+        "suivi": True,
+        "synthese": True,
+        "consentement": False,
+        "adresse_email": None,
+        "satisfaction": "3",
+    }
     messages, _ = run(ActionGoodbye(), make_tracker("non", slots=slots))
-    assert responses(messages) == ["utter_tip", "utter_follow_up_without_contact", "utter_synthesis_without_email",
-                                   "utter_goodbye"]
+    assert responses(messages) == [
+        "utter_tip",
+        "utter_follow_up_without_contact",
+        "utter_synthesis_without_email",
+        "utter_goodbye",
+    ]
     dossier = stored(store_url)
     assert dossier["follow_up"] is True and dossier["follow_up_on"] is None and dossier["deadline"] is None
     assert dossier["contact"] == {"name": None, "email": None, "phone": None, "consent_at": None}
@@ -137,8 +160,7 @@ def test_the_leave_taking_questions_asked_depend_on_what_is_known():
     both = {**consented, "synthese": True}
     assert _asked(both)[-4:] == ["synthese", "adresse_email", *end]
     # no e-mail for the synthesis: a phone or an e-mail for the follow-up, then
-    assert _asked({**both, "adresse_email": "non_renseigne"})[-5:] == ["synthese", "adresse_email",
-                                                                        "contact_coordonnees", *end]
+    assert _asked({**both, "adresse_email": "non_renseigne"})[-5:] == ["synthese", "adresse_email", "contact_coordonnees", *end]
     known_email = {**consented, "synthese": True, "contact_coordonnees": "paul@exemple.fr"}
     assert _asked(known_email)[-3:] == ["synthese", *end]
 
@@ -148,10 +170,14 @@ def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
 
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
     typed = make_tracker("x", "inform")
-    assert asyncio.run(form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {}))["adresse_email"] == \
-        "marie.dupont@exemple.fr"
+    assert (
+        asyncio.run(form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {}))["adresse_email"]
+        == "marie.dupont@exemple.fr"
+    )
     assert asyncio.run(form.validate_adresse_email("passer", dispatcher, typed, {})) == {
-        "adresse_email": "non_renseigne", "echecs_validation": 0}
+        "adresse_email": "non_renseigne",
+        "echecs_validation": 0,
+    }
     phone = asyncio.run(form.validate_adresse_email("06 12 34 56 78", dispatcher, typed, {}))
     assert phone["adresse_email"] is None and phone["contact_coordonnees"] == "+33612345678"  # kept for the follow-up
     assert dispatcher.messages[-1]["response"] == "utter_invalid_email"
@@ -208,16 +234,20 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     said = f"{follow_up_on:%d/%m/%Y}"
     assert f"Suivi à faire le {said}" in dossier["summary"]
 
-    shown = subprocess.run([sys.executable, "-m", "bot.cli", "dossiers", "show", str(dossier["id"])],
-                           env={**os.environ, "DATABASE_URL": servers.database_url},
-                           capture_output=True, text=True, timeout=120)
+    shown = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "dossiers", "show", str(dossier["id"])],
+        env={**os.environ, "DATABASE_URL": servers.database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert f'follow_up_on: "{follow_up_on.isoformat()}"' in shown.stdout, shown.stdout + shown.stderr
     assert f'deadline: "{deadline.isoformat()}"' in shown.stdout
 
     console = Console(servers)
     console.login(make_account(servers))
     queue = console.get("/file").text
-    row = queue[queue.index(f"/dossiers/{dossier['id']}\""):]
+    row = queue[queue.index(f"/dossiers/{dossier['id']}\"") :]
     assert f"suivi à faire le {said}" in row[:2000]
     page = console.get(f"/dossiers/{dossier['id']}").text
     assert f"à faire le {said}, pour voir si les pistes ont marché" in page

@@ -4,6 +4,7 @@ Ask for a human while a mediator is on duty → the mediator is alerted and join
 ways, through reloads on both sides → hand back → the assistant answers again; the stored
 transcript has every message in order. Then the person leaves a second live exchange themself.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -68,8 +69,9 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         transcript = mediator.locator("#transcript")
         expect(transcript).to_contain_text("je voudrais parler a un mediateur svp")  # the assistant's part too
         expect(transcript).to_contain_text("Bonjour, vous etes la ?")
-        expect(person.locator(".mw-info").last).to_contain_text("Claire, de l'équipe de médiation, vous a rejoint",
-                                                                 timeout=TIMEOUT)
+        expect(person.locator(".mw-info").last).to_contain_text(
+            "Claire, de l'équipe de médiation, vous a rejoint", timeout=TIMEOUT
+        )
 
         # messages both ways, shown as text, the mediator by first name only
         mediator.get_by_label("Votre message à la personne").fill(hostile)
@@ -90,7 +92,8 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         mediator.get_by_label("Votre message à la personne").fill("Je regarde votre espace URSSAF avec vous.")
         mediator.get_by_role("button", name="Envoyer").click()
         expect(person.locator(".mw-mediator .mw-text").last).to_have_text(
-            "Je regarde votre espace URSSAF avec vous.", timeout=TIMEOUT)
+            "Je regarde votre espace URSSAF avec vous.", timeout=TIMEOUT
+        )
         screenshot(person, "live-person")
         screenshot(mediator, "live-mediator")
 

@@ -1,6 +1,7 @@
 """Live handover end to end: the real Rasa, action server and web app, a person on the REST
 webhook and mediators in the console over HTTP (the browser test does it in two Chromium pages).
 """
+
 from __future__ import annotations
 
 import time
@@ -71,8 +72,9 @@ def test_a_mediator_joins_chats_and_hands_back(servers, chat, mediators):
     assert "déjà rejoint" in Console.flash(late)
     dossier = request.dossier_id
 
-    sent = claire.post(f"/dossiers/{dossier}/direct/message", {"message": "Bonjour, je suis Claire. <b>Je vous lis</b>"},
-                       headers=JSON)
+    sent = claire.post(
+        f"/dossiers/{dossier}/direct/message", {"message": "Bonjour, je suis Claire. <b>Je vous lis</b>"}, headers=JSON
+    )
     assert sent.status_code == 200, sent.text
     intruder = karim.post(f"/dossiers/{dossier}/direct/message", {"message": "Bonjour"}, headers=JSON)
     assert intruder.status_code == 403 and "Seule la personne" in intruder.json()["error"]
@@ -132,8 +134,11 @@ def test_nobody_on_duty_the_person_is_offered_a_call_back(servers, chat):
 def test_nobody_picks_up_in_time_the_person_is_offered_a_call_back(servers, chat, mediators):
     assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a un humain"))
     with db.session(servers.database_url) as session:  # as if the 3 minutes had passed
-        session.execute(update(LiveChat).where(LiveChat.conversation_id == chat.sender)
-                        .values(requested_at=utcnow() - timedelta(seconds=servers.live_pickup_seconds + 5)))
+        session.execute(
+            update(LiveChat)
+            .where(LiveChat.conversation_id == chat.sender)
+            .values(requested_at=utcnow() - timedelta(seconds=servers.live_pickup_seconds + 5))
+        )
         session.commit()
     wait_for(lambda: live_chat(servers, chat.sender).state == "timed_out")
     lines = wait_for(lambda: [t for _, t in transcript(servers, chat.sender) if "n'a pu se libérer" in t])
@@ -149,8 +154,11 @@ def test_a_mediator_who_leaves_does_not_leave_the_person_waiting(servers, chat, 
     claire.post(f"/direct/{request.id}/rejoindre")
     mediator_id = live_chat(servers, chat.sender).mediator_id
     with db.session(servers.database_url) as session:  # Claire closed her console long ago
-        session.execute(update(Mediator).where(Mediator.id == mediator_id)
-                        .values(last_seen_at=utcnow() - timedelta(minutes=servers.presence_idle_minutes + 1)))
+        session.execute(
+            update(Mediator)
+            .where(Mediator.id == mediator_id)
+            .values(last_seen_at=utcnow() - timedelta(minutes=servers.presence_idle_minutes + 1))
+        )
         session.commit()
     wait_for(lambda: live_chat(servers, chat.sender).ended_by == "absent")
     wait_for(lambda: [t for _, t in transcript(servers, chat.sender) if "a dû s'interrompre" in t])

@@ -1,4 +1,5 @@
 """Live handover in the database: presence, the waiting list, joining races, ending, time-outs."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,6 +1,7 @@
 """Mediator accounts in the console (in-process web app, SQLite and PostgreSQL): change one's
 password, choose one's alerts, reset a forgotten password with the e-mailed link (single use,
 short-lived), and a deactivated account is logged out at once."""
+
 from __future__ import annotations
 
 import html
@@ -44,17 +45,33 @@ def login(client: TestClient, email: str, password: str = PASSWORD):
 
 def test_changing_ones_password(web, account):
     assert login(web, account).url.path == "/mediateurs/file"
-    wrong = form(web, "/mediateurs/compte", "/mediateurs/compte/mot-de-passe",
-                 {"actuel": "pas le bon", "nouveau": "nouveau secret 42", "confirmation": "nouveau secret 42"})
+    wrong = form(
+        web,
+        "/mediateurs/compte",
+        "/mediateurs/compte/mot-de-passe",
+        {"actuel": "pas le bon", "nouveau": "nouveau secret 42", "confirmation": "nouveau secret 42"},
+    )
     assert "le mot de passe actuel n'est pas le bon" in page_text(wrong)
-    mismatch = form(web, "/mediateurs/compte", "/mediateurs/compte/mot-de-passe",
-                    {"actuel": PASSWORD, "nouveau": "nouveau secret 42", "confirmation": "autre chose 42"})
+    mismatch = form(
+        web,
+        "/mediateurs/compte",
+        "/mediateurs/compte/mot-de-passe",
+        {"actuel": PASSWORD, "nouveau": "nouveau secret 42", "confirmation": "autre chose 42"},
+    )
     assert "pas identiques" in page_text(mismatch)
-    short = form(web, "/mediateurs/compte", "/mediateurs/compte/mot-de-passe",
-                 {"actuel": PASSWORD, "nouveau": "court", "confirmation": "court"})
+    short = form(
+        web,
+        "/mediateurs/compte",
+        "/mediateurs/compte/mot-de-passe",
+        {"actuel": PASSWORD, "nouveau": "court", "confirmation": "court"},
+    )
     assert "au moins 10 caractères" in page_text(short)
-    done = form(web, "/mediateurs/compte", "/mediateurs/compte/mot-de-passe",
-                {"actuel": PASSWORD, "nouveau": "nouveau secret 42", "confirmation": "nouveau secret 42"})
+    done = form(
+        web,
+        "/mediateurs/compte",
+        "/mediateurs/compte/mot-de-passe",
+        {"actuel": PASSWORD, "nouveau": "nouveau secret 42", "confirmation": "nouveau secret 42"},
+    )
     assert "Mot de passe changé." in page_text(done)
     other = TestClient(web.app)
     assert login(other, account).status_code == 401
@@ -84,8 +101,7 @@ def test_a_forgotten_password_is_reset_by_an_emailed_single_use_link(web, url, a
         send(url, server, BEFORE)
         [mail] = server.messages
         assert mail["To"] == f"Claire Petit <{account}>"
-        link = re.search(r"https://mediation\.example\.org(/mediateurs/mot-de-passe/\S+)",
-                         body(mail)).group(1)
+        link = re.search(r"https://mediation\.example\.org(/mediateurs/mot-de-passe/\S+)", body(mail)).group(1)
     finally:
         server.stop()
     monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=5))
@@ -96,8 +112,12 @@ def test_a_forgotten_password_is_reset_by_an_emailed_single_use_link(web, url, a
     assert login(TestClient(web.app), account, "tout neuf 12345").url.path == "/mediateurs/file"
     used = web.get(link)
     assert used.status_code == 404 and "plus valable" in page_text(used)  # single use
-    assert form(web, "/mediateurs/mot-de-passe-oublie", link, {"nouveau": "encore un 12345",
-                                                                "confirmation": "encore un 12345"}).status_code == 404
+    assert (
+        form(
+            web, "/mediateurs/mot-de-passe-oublie", link, {"nouveau": "encore un 12345", "confirmation": "encore un 12345"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_reset_link_expires(web, url, account, monkeypatch):

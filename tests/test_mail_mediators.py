@@ -8,6 +8,7 @@
   retried, too many attempts give up; the console shows the undelivered e-mail on the dossier,
   in the queue, and lists them for the admins.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,10 +49,12 @@ def team(url):
     """Camille (every alert: no choice made), Karim (call backs only), Inès (the live chat only),
     Zoé (deactivated)."""
     with db.session(url) as session:
-        for name, email, alerts, active in (("Camille Martin", "camille@example.org", None, True),
-                                            ("Karim Benali", "karim@example.org", ["rappel"], True),
-                                            ("Inès Roy", "ines@example.org", ["direct"], True),
-                                            ("Zoé Blanc", "zoe@example.org", None, False)):
+        for name, email, alerts, active in (
+            ("Camille Martin", "camille@example.org", None, True),
+            ("Karim Benali", "karim@example.org", ["rappel"], True),
+            ("Inès Roy", "ines@example.org", ["direct"], True),
+            ("Zoé Blanc", "zoe@example.org", None, False),
+        ):
             mediator = accounts.create_account(session, name, email, PASSWORD)
             mediator.alerts, mediator.active = alerts, active
         session.commit()
@@ -61,8 +64,11 @@ def on_duty(url, email, *, used_at, page_heard_at, available=True):
     """A mediator marked available, who last used the console at `used_at` and whose console page
     was last heard (its poll) at `page_heard_at` (None: no page ever open)."""
     with db.session(url) as session:
-        session.execute(update(Mediator).where(Mediator.email == email).values(
-            available=available, last_seen_at=used_at, console_seen_at=page_heard_at))
+        session.execute(
+            update(Mediator)
+            .where(Mediator.email == email)
+            .values(available=available, last_seen_at=used_at, console_seen_at=page_heard_at)
+        )
         session.commit()
 
 
@@ -83,11 +89,13 @@ def watch(url, now) -> list[int]:
 
 def alerts_queued(url) -> list[str]:
     with db.session(url) as session:
-        return sorted(m.dedupe_key for m in session.execute(
-            select(OutgoingMail).where(OutgoingMail.kind == "alerte_direct")).scalars())
+        return sorted(
+            m.dedupe_key for m in session.execute(select(OutgoingMail).where(OutgoingMail.kind == "alerte_direct")).scalars()
+        )
 
 
 # --- someone waits in the live chat, nobody watches the console --------------------------------
+
 
 def test_a_person_waiting_while_the_one_on_duty_closed_the_console_alerts_the_mediators_once(url, team, smtp):
     # Camille said she was available 5 minutes ago, then closed the console without « Me mettre absent »
@@ -187,8 +195,7 @@ def test_racing_watchers_alert_each_mediator_once(url, team):
     assert len(alerts_queued(url)) == 2
 
 
-def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(web, url, team, monkeypatch, smtp,
-                                                                             tmp_path):
+def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(web, url, team, monkeypatch, smtp, tmp_path):
     """Through the web app: the 5-second poll of an unused page marks the console open without
     counting as activity; the web app's own watcher (bot/web/live.py) sends the alert."""
     login(web, "camille@example.org")
@@ -200,9 +207,19 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
         camille = queries.mediator_by_email(session, "camille@example.org")
         assert camille.last_seen_at == BEFORE and camille.console_seen_at == moment
 
-    settings = Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
-                        conversation_secret="c", database_url=url, var_dir=tmp_path, allowed_origins=(),
-                        public_socket_url="", session_secret=SECRET)
+    settings = Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="c",
+        database_url=url,
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
+        session_secret=SECRET,
+    )
     relay = live_web.LiveRelay(settings)
     chat_id = person_waits(url, at=moment)
 
@@ -238,16 +255,20 @@ def test_the_console_poll_lists_new_requests_for_the_browser_notifications(web, 
     monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=3))
     state = web.get("/mediateurs/direct/etat.json?actif=1").json()
     with db.session(url) as session:
-        appointment_id = session.execute(select(OutgoingMail.appointment_id).where(
-            OutgoingMail.appointment_id.is_not(None))).scalars().first()
+        appointment_id = (
+            session.execute(select(OutgoingMail.appointment_id).where(OutgoingMail.appointment_id.is_not(None))).scalars().first()
+        )
         live_dossier = session.get(LiveChat, chat_id).dossier_id
     assert state["requests"] == [
-        {"key": f"rendez_vous:{appointment_id}", "kind": "rendez_vous", "dossier": 1,  # conv-mail
-         "need": "Être plus visible en ligne"},
+        {
+            "key": f"rendez_vous:{appointment_id}",
+            "kind": "rendez_vous",
+            "dossier": 1,  # conv-mail
+            "need": "Être plus visible en ligne",
+        },
         {"key": f"rappel:{callback.id}", "kind": "rappel", "dossier": 2, "need": None},  # conv-cb: no need confirmed
     ]
-    assert state["waiting"] == [{"chat": chat_id, "dossier": live_dossier, "seconds": 60,
-                                 "need": "Être plus visible en ligne"}]
+    assert state["waiting"] == [{"chat": chat_id, "dossier": live_dossier, "seconds": 60, "need": "Être plus visible en ligne"}]
     assert "Dupont" not in str(state) and "Martin" not in str(state)
     monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=live_web.RECENT_REQUESTS_MINUTES, seconds=30))
     assert [r["kind"] for r in web.get("/mediateurs/direct/etat.json").json()["requests"]] == ["rappel"]
@@ -256,8 +277,10 @@ def test_the_console_poll_lists_new_requests_for_the_browser_notifications(web, 
 def test_choosing_the_live_chat_alert_on_ones_account(web, url, team):
     login(web, "karim@example.org")
     done = form(web, "/mediateurs/compte", "/mediateurs/compte/alertes", {"alertes": ["rappel", "direct"]})
-    assert ("Alertes enregistrées : une personne demande à être rappelée, quelqu'un attend un médiateur dans "
-            "le chat et aucun médiateur disponible n'a la console ouverte.") in page_text(done)
+    assert (
+        "Alertes enregistrées : une personne demande à être rappelée, quelqu'un attend un médiateur dans "
+        "le chat et aucun médiateur disponible n'a la console ouverte."
+    ) in page_text(done)
     with db.session(url) as session:
         assert queries.mediator_by_email(session, "karim@example.org").alerts == ["rappel", "direct"]
 
@@ -292,8 +315,10 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
 
     login(web, "camille@example.org")
     page = visible(web.get(f"/mediateurs/dossiers/{dossier_id}"))
-    assert ("E-mail non remis : l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé à la personne "
-            "(refusé par le serveur de messagerie, le 06/01/2030 13:00). Prévenez-la autrement, par téléphone") in page
+    assert (
+        "E-mail non remis : l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé à la personne "
+        "(refusé par le serveur de messagerie, le 06/01/2030 13:00). Prévenez-la autrement, par téléphone"
+    ) in page
     assert "Détail" not in page  # the technical detail is for the admins
     assert "e-mail non remis" in visible(web.get("/mediateurs/file"))
     assert reference in page  # the appointment stands: only the e-mail failed
@@ -303,8 +328,10 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
     assert "Détail : recipient refused: 550 5.1.1" in visible(admin.get(f"/mediateurs/dossiers/{dossier_id}"))
     team_page = visible(admin.get("/mediateurs/equipe"))
     assert "E-mails non remis (30 derniers jours)" in team_page
-    assert (f"06/01/2030 13:00 l'e-mail de confirmation du rendez-vous la personne du dossier n° {dossier_id} "
-            "recipient refused: 550 5.1.1") in team_page
+    assert (
+        f"06/01/2030 13:00 l'e-mail de confirmation du rendez-vous la personne du dossier n° {dossier_id} "
+        "recipient refused: 550 5.1.1"
+    ) in team_page
     assert REFUSED not in team_page
     assert "Aucun." not in team_page
 

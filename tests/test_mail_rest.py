@@ -4,6 +4,7 @@ text/calendar part, and the team an alert; a call-back request made while the ma
 down, with the web app killed and restarted meanwhile, is acknowledged once the server is back.
 Each message arrives once. Own servers (embedded SQLite), since the web app's sender needs SMTP_URL.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,10 +30,16 @@ def stack(model, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("mail")
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'mail.db'}", var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{var_dir / 'mail.db'}",
+        var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{web_port}",),
+        public_socket_url="",
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)

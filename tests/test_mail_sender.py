@@ -1,6 +1,7 @@
 """Queued e-mails sent through a real SMTP server (aiosmtpd), on SQLite and PostgreSQL: what the
 person and the mediators receive, retries with back-off, never twice (racing senders), reminders
 at the configured time with an injected clock, nothing for an erased dossier."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,9 @@ def mediator(session, name="Camille Martin", email="camille@example.org", alerts
     return m
 
 
-def book(url, conversation="conv-mail", email="marie.dupont@example.org", start=START, mode="telephone",
-         place=None, consent=True):
+def book(
+    url, conversation="conv-mail", email="marie.dupont@example.org", start=START, mode="telephone", place=None, consent=True
+):
     with db.session(url) as session:
         m = queries.mediator_by_email(session, "camille@example.org") or mediator(session)
         queries.open_slots(session, m, [start, start + timedelta(hours=1)], 45, mode=mode, place=place)
@@ -80,8 +82,15 @@ def test_a_booking_sends_the_person_a_confirmation_with_the_invitation_and_the_t
     assert confirmation["From"] == "Médiation TPE <mediation@example.org>"
     text = body(confirmation)
     html = body(confirmation, "html")
-    for expected in (reference, "mardi 8 janvier 2030 à 10 h", "Camille", "sur place, à l'adresse : 12 rue des Lilas",
-                     "Bonjour Marie Dupont", "Service de médiation numérique des TPE", "01 00 00 00 00"):
+    for expected in (
+        reference,
+        "mardi 8 janvier 2030 à 10 h",
+        "Camille",
+        "sur place, à l'adresse : 12 rue des Lilas",
+        "Bonjour Marie Dupont",
+        "Service de médiation numérique des TPE",
+        "01 00 00 00 00",
+    ):
         assert expected in text and expected in html.replace("&#39;", "'"), expected
     link = re.search(r"https://mediation\.example\.org/rendez-vous/\S+", text).group(0)
     assert link in html
@@ -154,7 +163,8 @@ def test_a_refusing_or_absent_server_delays_the_mail_and_it_is_sent_once_when_ba
     assert send(url, smtp, BEFORE + timedelta(minutes=1)).refused == 2
     with db.session(url) as session:
         assert {r.next_attempt_at for r in session.execute(select(OutgoingMail)).scalars()} == {
-            BEFORE + timedelta(minutes=3)}  # 1 then 2 minutes: the wait doubles
+            BEFORE + timedelta(minutes=3)
+        }  # 1 then 2 minutes: the wait doubles
 
     smtp.collector.refuse_with = None
     assert send(url, smtp, BEFORE + timedelta(minutes=3)).sent == 2
@@ -246,6 +256,7 @@ def test_the_reminder_goes_out_the_day_before_with_an_injected_clock(url, smtp):
     with db.session(url) as session:
         later = queries.free_slots(session, after=START, limit=1)[0]
         from bot.store import self_service
+
         self_service.move(session, reference, later.id, now=START - timedelta(hours=3))
     report = send(url, smtp, START - timedelta(hours=3))
     assert report.sent == 2 and report.reminders == 1  # the new time is also within 24 hours
@@ -279,8 +290,9 @@ def test_without_smtp_the_messages_are_written_as_eml_files(url, tmp_path):
     report = mail_sender.run_pass(url, DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
     files = sorted(outbox_dir.glob("*.eml"))
     assert report.sent == 2 and len(files) == 2
-    assert any(reference in f.read_text(errors="replace") or reference in f.read_bytes().decode("utf-8", "replace")
-               for f in files)
+    assert any(
+        reference in f.read_text(errors="replace") or reference in f.read_bytes().decode("utf-8", "replace") for f in files
+    )
 
 
 def test_make_run_says_where_the_mail_goes(tmp_path):
@@ -291,7 +303,8 @@ def test_make_run_says_where_the_mail_goes(tmp_path):
     settings = settings_for(tmp_path)
     assert mail_startup_line(settings) == (
         f"E-mail: no SMTP_URL set, so nothing is sent; each message is written to {tmp_path / 'outbox'}/ "
-        "as an .eml file instead.")
+        "as an .eml file instead."
+    )
     with_smtp = replace(settings, smtp_url="smtps://robot:s%40cret@mail.example.org")
     assert mail_startup_line(with_smtp) == "E-mail: sent through smtps://mail.example.org:465 (SMTP_URL)."
     transport_ = SmtpTransport.from_url(with_smtp.smtp_url)
@@ -316,9 +329,18 @@ def test_the_mail_texts_are_schema_checked(tmp_path, monkeypatch):
 def settings_for(var_dir):
     from bot.settings import Settings
 
-    return Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
-                    conversation_secret="c", database_url="sqlite://", var_dir=var_dir, allowed_origins=(),
-                    public_socket_url="")
+    return Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="c",
+        database_url="sqlite://",
+        var_dir=var_dir,
+        allowed_origins=(),
+        public_socket_url="",
+    )
 
 
 def test_starttls_and_login_when_the_server_offers_it(tmp_path):
@@ -333,9 +355,28 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
     from tests.smtp_server import Collector
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     logins = []
@@ -345,8 +386,15 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
         return AuthResult(success=auth_data.login == b"robot" and auth_data.password == b"s@cret")
 
     collector, port = Collector(), free_port()
-    controller = Controller(collector, hostname="localhost", port=port, tls_context=server_context,
-                            require_starttls=True, authenticator=authenticator, auth_require_tls=True)
+    controller = Controller(
+        collector,
+        hostname="localhost",
+        port=port,
+        tls_context=server_context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         client_context = ssl.create_default_context(cafile=str(cert))
@@ -355,8 +403,9 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
         from bot.mail import compose, texts
 
         rendered = texts.Rendered("Essai", ("Bonjour,",), None, ("Service",))
-        message = compose.build(rendered, sender="mediation@example.org", recipient="x@example.org",
-                                message_id="<essai@mediation-tpe>", date=BEFORE)
+        message = compose.build(
+            rendered, sender="mediation@example.org", recipient="x@example.org", message_id="<essai@mediation-tpe>", date=BEFORE
+        )
         good.send(message)
         assert [subject(m) for m in collector.messages] == ["Essai"]
         assert logins == [(b"robot", b"s@cret", True)]  # the password went over TLS
@@ -379,8 +428,9 @@ def test_every_mail_reads_well_once_rendered():
     for kind, message in texts.data()["messages"].items():
         names = {n for t in [message["subject"], *message["paragraphs"]] for _, n, _, _ in Formatter().parse(t) if n}
         values = {n: "électricien" for n in names} | {"lien": "https://mediation.example.org/x?y=1"}
-        rendered = texts.render(kind, values, footer_values={"service": "Service", "telephone": "01 00 00 00 00",
-                                                              "email": "mediation@example.org"})
+        rendered = texts.render(
+            kind, values, footer_values={"service": "Service", "telephone": "01 00 00 00 00", "email": "mediation@example.org"}
+        )
         for text in (rendered.subject, *rendered.paragraphs, *rendered.footer):
             assert faults(text) == [], (kind, text)
     for mode in ("telephone", "visio", "sur_place"):

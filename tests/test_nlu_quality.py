@@ -1,4 +1,5 @@
 """The held-out NLU test set: independent of the training data, and scored above a floor."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,5 +1,6 @@
 """RuleAwareTEDPolicy (bot/rasa_extensions/policies.py): TED's network runs only where no rule or story decides,
 and the action Rasa chooses is the one the rules and stories say. Uses the trained model."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,20 +50,22 @@ def test_the_network_stays_silent_where_a_rule_decides(agent, ted):
 def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
     # a path written in no rule and no story: « thanks » twice, then a no out of the blue
     # (a yes there answers « Avez-vous une autre question ? »: a rule, data/rules.yml)
-    tracker = tracker_after(agent, ("thank", ["utter_you_are_welcome", "action_listen"]),
-                            ("thank", ["utter_you_are_welcome", "action_listen"]), ("deny", []))
+    tracker = tracker_after(
+        agent,
+        ("thank", ["utter_you_are_welcome", "action_listen"]),
+        ("thank", ["utter_you_are_welcome", "action_listen"]),
+        ("deny", []),
+    )
     assert not ted.decided_elsewhere(tracker, agent.domain, None)
     network = ted.predict_action_probabilities(tracker, agent.domain)
     assert network.max_confidence > 0
     action, policy = next_action(agent, tracker)
     if network.max_confidence > 0.3:  # above the rules' fallback threshold (config.yml): TED's choice
-        assert (action, policy) == (agent.domain.action_names_or_texts[network.max_confidence_index],
-                                    "RuleAwareTEDPolicy")
+        assert (action, policy) == (agent.domain.action_names_or_texts[network.max_confidence_index], "RuleAwareTEDPolicy")
     else:
         assert action == "action_not_understood"  # config.yml: core_fallback_action_name
 
 
 def test_a_story_path_is_followed(agent):
-    tracker = tracker_after(agent, ("greet", ["utter_greet", "utter_ask_what_brings_you", "action_listen"]),
-                            ("affirm", []))
+    tracker = tracker_after(agent, ("greet", ["utter_greet", "utter_ask_what_brings_you", "action_listen"]), ("affirm", []))
     assert next_action(agent, tracker)[0] == "utter_ask_what_brings_you"

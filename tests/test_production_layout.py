@@ -1,6 +1,7 @@
 """make run-prod's layout and its supervision, without starting the deployment: the ports derived
 from the settings as a user has them, the check that names two colliding settings, and the
 restarter on real child processes (a clock injected, so the back-off is checked without waiting)."""
+
 from __future__ import annotations
 
 import json
@@ -76,6 +77,7 @@ def test_a_busy_port_is_named_before_anything_starts(user_environment):
 
 # --- the restarter, on real processes --------------------------------------------------------
 
+
 class Clock:
     def __init__(self):
         self.now = 1000.0
@@ -92,9 +94,18 @@ def wait_dead(process, timeout: float = 10) -> None:
 
 @pytest.fixture
 def group(tmp_path):
-    settings = Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
-                        conversation_secret="s", database_url="sqlite://", var_dir=tmp_path, allowed_origins=(),
-                        public_socket_url="")
+    settings = Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="s",
+        database_url="sqlite://",
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
+    )
     servers = ServerGroup(settings=settings, log_dir=tmp_path / "logs")
     yield servers
     servers.stop(grace=2)
@@ -111,8 +122,10 @@ def test_a_killed_process_is_restarted_after_its_back_off_and_the_others_keep_ru
     wait_dead(victim)
 
     keeper.tick()
-    assert said == [f"rasa-0 (pid {victim.pid}) died (killed by SIGKILL); the others keep serving; restart in 1 s. "
-                    f"See {group.log_dir / 'rasa-0.log'}"]
+    assert said == [
+        f"rasa-0 (pid {victim.pid}) died (killed by SIGKILL); the others keep serving; restart in 1 s. "
+        f"See {group.log_dir / 'rasa-0.log'}"
+    ]
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["processes"]["rasa-0"]["status"] == "waiting"
     keeper.tick()
@@ -147,8 +160,9 @@ def test_a_crash_loop_stops_with_a_message_naming_the_process(group):
     group.start("actions-1", [sys.executable, "-c", "raise SystemExit(1)"])
     group.start("rasa-0", [sys.executable, "-c", "import time; time.sleep(600)"])
     clock = Clock()
-    keeper = restarts.Restarter(group, {}, policy=restarts.Policy(loop_crashes=3, loop_window=60), clock=clock,
-                                say=lambda _m: None)
+    keeper = restarts.Restarter(
+        group, {}, policy=restarts.Policy(loop_crashes=3, loop_window=60), clock=clock, say=lambda _m: None
+    )
     with pytest.raises(restarts.CrashLoop) as error:
         for _ in range(10):
             wait_dead(group.processes["actions-1"])
@@ -162,8 +176,9 @@ def test_a_crash_loop_stops_with_a_message_naming_the_process(group):
 def test_crashes_far_apart_are_not_a_loop(group):
     group.start("nginx", [sys.executable, "-c", "raise SystemExit(1)"])
     clock = Clock()
-    keeper = restarts.Restarter(group, {}, policy=restarts.Policy(loop_crashes=2, loop_window=60), clock=clock,
-                                say=lambda _m: None)
+    keeper = restarts.Restarter(
+        group, {}, policy=restarts.Policy(loop_crashes=2, loop_window=60), clock=clock, say=lambda _m: None
+    )
     for _ in range(3):
         wait_dead(group.processes["nginx"])
         keeper.tick()
@@ -187,9 +202,12 @@ def test_run_prod_refuses_to_start_on_a_collision_and_says_why(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
     env.update(WEB_PORT="8082", BOT_VAR_DIR=str(tmp_path), DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2, result.stdout + result.stderr
-    assert ("Cannot start: Port 8082 is used twice: by PUBLIC_PORT+2 (nginx, load balancer for the action servers) "
-            "and by WEB_PORT (web app).") in result.stderr
+    assert (
+        "Cannot start: Port 8082 is used twice: by PUBLIC_PORT+2 (nginx, load balancer for the action servers) "
+        "and by WEB_PORT (web app)."
+    ) in result.stderr
     assert not (tmp_path / "prod").exists()  # nothing started

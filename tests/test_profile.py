@@ -3,11 +3,20 @@ import pytest
 from bot.profile import NOT_GIVEN, profile_values, role_of, size_bucket
 
 
-@pytest.mark.parametrize("text,bucket", [
-    ("Je travaille seul(e)", "seul"), ("1 à 9 salariés", "1-9"), ("9 salariés", "1-9"), ("3 salaries", "1-9"),
-    ("10 salariés ou plus", "10+"), ("une dizaine", "10+"), ("on est 25", "10+"),
-    ("Je préfère ne pas répondre", NOT_GIVEN), ("beaucoup", None),
-])
+@pytest.mark.parametrize(
+    "text,bucket",
+    [
+        ("Je travaille seul(e)", "seul"),
+        ("1 à 9 salariés", "1-9"),
+        ("9 salariés", "1-9"),
+        ("3 salaries", "1-9"),
+        ("10 salariés ou plus", "10+"),
+        ("une dizaine", "10+"),
+        ("on est 25", "10+"),
+        ("Je préfère ne pas répondre", NOT_GIVEN),
+        ("beaucoup", None),
+    ],
+)
 def test_size_buckets(text, bucket):
     assert size_bucket(text) == bucket
 

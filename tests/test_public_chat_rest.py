@@ -3,6 +3,7 @@ a button payload offered works; a burst from one conversation or one client gets
 or a polite notice (website) for what is over the limit, and nothing is processed twice or lost;
 the REST webhook refuses what came through the public proxy.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,16 +23,21 @@ pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=Tru
 
 def user_events(servers, conversation: str) -> list[dict]:
     with db.session(servers.database_url) as session:
-        rows = session.execute(
-            text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-            {"s": conversation},
-        ).scalars().all()
+        rows = (
+            session.execute(
+                text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                {"s": conversation},
+            )
+            .scalars()
+            .all()
+        )
     return [json.loads(row) for row in rows]
 
 
 def tracker(servers, conversation: str) -> dict:
-    response = requests.get(f"{servers.rasa_url}/conversations/{conversation}/tracker",
-                            params={"token": servers.rasa_token}, timeout=30)
+    response = requests.get(
+        f"{servers.rasa_url}/conversations/{conversation}/tracker", params={"token": servers.rasa_token}, timeout=30
+    )
     response.raise_for_status()
     return response.json()
 
@@ -41,8 +47,12 @@ def actions_run(servers, conversation: str) -> list[str]:
 
 
 def post(servers, sender: str, message: str, headers: dict | None = None) -> requests.Response:
-    return requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                         headers=headers or {}, timeout=120)
+    return requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        headers=headers or {},
+        timeout=120,
+    )
 
 
 # --- typed payloads -------------------------------------------------------------------------
@@ -79,8 +89,12 @@ def test_the_website_channel_reads_unoffered_payloads_as_text(servers):
 
         conversation = conversation_ids.conversation_of(servers.conversation_secret, token)
         visitor.client.emit("user_uttered", {"message": "zkqj wxv plm"})  # not understood: the menu
-        offered = [b["payload"] for event, data in visitor.quiet(3) if event == "bot_uttered"
-                   for b in data.get("quick_replies") or data.get("buttons") or []]
+        offered = [
+            b["payload"]
+            for event, data in visitor.quiet(3)
+            if event == "bot_uttered"
+            for b in data.get("quick_replies") or data.get("buttons") or []
+        ]
         assert "/presence_en_ligne" in offered
         visitor.say("/presence_en_ligne", display="Être visible en ligne")
         visitor.quiet(2)  # the conversation is stored once the turn is over, after the first reply

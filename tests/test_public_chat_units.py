@@ -3,6 +3,7 @@
 (bot/rate_limits.py), who the client is, the public REST webhook's refusal, the handover limit
 in the actions. The same rules through the real servers: tests/test_public_chat_rest.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,15 +20,26 @@ from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Wind
 from bot.settings import Settings
 from tests.test_scale import REDIS_URL, require_redis
 
-MENU = BotUttered("Quel est votre besoin ?", {"buttons": [{"title": "Être visible", "payload": "/presence_en_ligne"},
-                                                          {"title": "Un humain", "payload": "/ask_human"}]})
+MENU = BotUttered(
+    "Quel est votre besoin ?",
+    {"buttons": [{"title": "Être visible", "payload": "/presence_en_ligne"}, {"title": "Un humain", "payload": "/ask_human"}]},
+)
 SLOTS = BotUttered("Voici les créneaux", {"buttons": [{"title": "Lundi 10 h", "payload": '/inform{"creneau": "7"}'}]})
 
 
 def settings(**changes) -> Settings:
-    base = Settings(bind_host="127.0.0.1", rasa_port=1, action_port=2, web_port=3, rasa_token="t",
-                    conversation_secret="s", database_url="sqlite://", var_dir=None, allowed_origins=(),
-                    public_socket_url="")
+    base = Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="s",
+        database_url="sqlite://",
+        var_dir=None,
+        allowed_origins=(),
+        public_socket_url="",
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -101,12 +113,17 @@ def test_redis_away_limits_in_memory():
 
 def test_chat_limits_per_client_then_per_conversation():
     now = [0.0]
-    limits = ChatLimits(settings(client_messages_per_minute=3, conversation_messages_per_minute=2),
-                        windows=AsyncWindows(url=""), clock=lambda: now[0])
+    limits = ChatLimits(
+        settings(client_messages_per_minute=3, conversation_messages_per_minute=2),
+        windows=AsyncWindows(url=""),
+        clock=lambda: now[0],
+    )
 
     async def play():
-        return [await limits.wait_before(conversation, client)
-                for conversation, client in [("a", "x"), ("a", "x"), ("a", "x"), ("b", "x"), ("c", None), ("c", None)]]
+        return [
+            await limits.wait_before(conversation, client)
+            for conversation, client in [("a", "x"), ("a", "x"), ("a", "x"), ("b", "x"), ("c", None), ("c", None)]
+        ]
 
     results = asyncio.run(play())
     assert results[:2] == [None, None]
@@ -148,8 +165,7 @@ def test_a_client_cannot_fill_the_queue_with_call_back_requests(store_url, monke
     client = rate_limits.client_key("198.51.100.7", "s")
 
     def request_from(conversation: str, key: str | None):
-        tracker = make_tracker("non", slots=CONSENTED, events=[{"event": "user", "text": "non",
-                                                                "metadata": {"client": key}}])
+        tracker = make_tracker("non", slots=CONSENTED, events=[{"event": "user", "text": "non", "metadata": {"client": key}}])
         tracker.sender_id = conversation
         return run(ActionRequestCallback(), tracker)[0]
 

@@ -1,4 +1,5 @@
 """The optional questions: profile and maturity, through the real servers; stored in the dossier."""
+
 from __future__ import annotations
 
 from bot import maturity

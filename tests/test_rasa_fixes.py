@@ -1,5 +1,6 @@
 """Our patches of Rasa 3.6 internals (bot/rasa_extensions) keep Rasa's behaviour (tests/test_faults.py and
 tests/test_scale.py show their effect end to end)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,7 @@ from bot.rasa_extensions.patches import action_validation_fix, tracker_store_fix
 def test_action_responses_are_validated_as_rasa_does():
     action_validation_fix.install()
     action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))
-    good = {"events": [{"event": "slot", "name": "besoin", "value": "x", "timestamp": None}],
-            "responses": [{"text": "Bonjour"}]}
+    good = {"events": [{"event": "slot", "name": "besoin", "value": "x", "timestamp": None}], "responses": [{"text": "Bonjour"}]}
     assert action._validate_action_result(good) is True
     for bad in ({"events": [{"no_event_key": 1}]}, {"responses": "pas une liste"}, {"events": "x"}):
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):

@@ -1,6 +1,7 @@
 """GET /ready says 503 and which component is down: the real web app, with no Rasa server and no
 action server where it looks for them (free ports nobody listens on), a real database and Redis.
 The 200 case is shown through make run-prod in tests/test_run_prod.py."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,14 +21,24 @@ def test_ready_is_503_naming_the_components_that_are_down(tmp_path):
     migrate.upgrade(database_url)
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=database_url, var_dir=tmp_path, allowed_origins=(), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=database_url,
+        var_dir=tmp_path,
+        allowed_origins=(),
+        public_socket_url="",
         session_secret="c-" + uuid.uuid4().hex,
     )
     group = supervisor.ServerGroup(settings=settings, log_dir=tmp_path / "logs")
-    group.start("web", supervisor.web_server_command(settings), extra_env={
-        "REDIS_URL": REDIS_URL, "ACTIONS_HEALTH_URL": f"http://127.0.0.1:{free_port()}/health"})
+    group.start(
+        "web",
+        supervisor.web_server_command(settings),
+        extra_env={"REDIS_URL": REDIS_URL, "ACTIONS_HEALTH_URL": f"http://127.0.0.1:{free_port()}/health"},
+    )
     try:
         group.wait_until("web", supervisor.web_server_ready, 120)
         response = requests.get(f"{settings.web_url}/ready", timeout=30)

@@ -1,4 +1,5 @@
 """Activity reporting CSV: shareable by default, personal columns on request, no formula injection."""
+
 from __future__ import annotations
 
 import csv
@@ -22,12 +23,14 @@ def fill(session) -> tuple[int, int]:
     queries.confirm_latest_need(session, "full", False)
     queries.record_need(session, "full", "nouveaux_services_digitaux", 1.0)
     queries.confirm_latest_need(session, "full", True)
-    queries.record_assessment(session, "full", 3, "intermediaire", "strategique",
-                              {"entreprise": "Boulangerie Martin", "secteur": "commerce"})
+    queries.record_assessment(
+        session, "full", 3, "intermediaire", "strategique", {"entreprise": "Boulangerie Martin", "secteur": "commerce"}
+    )
     queries.record_answer(session, "full", "nouveaux_services_digitaux", "strategique", [], ["cci", "region"])
     queries.record_answered(session, "full", False)
-    queries.record_contact(session, "full", "Jeanne Martin", "jeanne@example.org", "+33 6 12 34 56 78",
-                           datetime.now(timezone.utc))
+    queries.record_contact(
+        session, "full", "Jeanne Martin", "jeanne@example.org", "+33 6 12 34 56 78", datetime.now(timezone.utc)
+    )
     queries.request_callback(session, "full", "mardi matin", date(2030, 1, 10))
     queries.record_leave(session, "full", True, 5, "Merci")
     dossier = queries.get_or_create_dossier(session, "full")
@@ -52,11 +55,22 @@ def test_shareable_export_has_no_personal_data(url):
     )
     first, second = rows(text)
     assert first == {
-        "id": str(full), "created_at": "2030-01-07 00:30", "status": "clos",
-        "needs": "presence_en_ligne;nouveaux_services_digitaux", "confirmed": "nouveaux_services_digitaux",
-        "maturity_level": "3", "skill_level": "intermediaire", "nature": "strategique", "answered": "non",
-        "redirect": "cci;region", "appointment": "oui", "callback": "oui", "satisfaction": "5",
-        "closed_at": "2030-07-01 10:00", "triage_correct": "non", "corrected_need": "strategie_numerique",
+        "id": str(full),
+        "created_at": "2030-01-07 00:30",
+        "status": "clos",
+        "needs": "presence_en_ligne;nouveaux_services_digitaux",
+        "confirmed": "nouveaux_services_digitaux",
+        "maturity_level": "3",
+        "skill_level": "intermediaire",
+        "nature": "strategique",
+        "answered": "non",
+        "redirect": "cci;region",
+        "appointment": "oui",
+        "callback": "oui",
+        "satisfaction": "5",
+        "closed_at": "2030-07-01 10:00",
+        "triage_correct": "non",
+        "corrected_need": "strategie_numerique",
     }
     assert second["id"] == str(empty) and second["status"] == "nouveau"
     assert (second["needs"], second["appointment"], second["callback"], second["answered"]) == ("", "non", "non", "")
@@ -71,12 +85,15 @@ def test_personal_columns_on_request(url):
     first, second = rows(text)
     assert list(first)[-4:] == ["contact_name", "contact_email", "contact_phone", "entreprise"]
     assert (first["contact_name"], first["contact_email"], first["entreprise"]) == (
-        "Jeanne Martin", "jeanne@example.org", "Boulangerie Martin")
+        "Jeanne Martin",
+        "jeanne@example.org",
+        "Boulangerie Martin",
+    )
     assert first["contact_phone"] == "'+33 6 12 34 56 78"  # the guard: a spreadsheet would compute it
     assert [second[c] for c in reporting.PERSONAL_COLUMNS] == ["", "", "", ""]
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"clic\")", "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x","clic")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_formula_injection_guard(url, value):
     with db.session(url) as session:
         queries.update_profile(session, "c1", {"entreprise": value})

@@ -1,4 +1,5 @@
 """Retention: old closed dossiers anonymised, everything else untouched; erasure on request."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,16 +24,24 @@ def run_cli(argv: list[str]) -> int:
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=timezone.utc)
 
 
-def make_dossier(session, conversation_id: str, status: str, last_activity: datetime,
-                 closed_at: datetime | None = None, words: bool = True) -> int:
+def make_dossier(
+    session, conversation_id: str, status: str, last_activity: datetime, closed_at: datetime | None = None, words: bool = True
+) -> int:
     """A dossier with every kind of personal data; the person's last message at `last_activity`
     (in Rasa's events table, or only as the dossier's last change when `words` is False)."""
     queries.record_need(session, conversation_id, "presence_en_ligne", 0.8)
     queries.confirm_latest_need(session, conversation_id, True)
-    queries.record_assessment(session, conversation_id, 2, "intermediaire", "strategique",
-                              {"entreprise": "Boulangerie Martin", "secteur": "commerce", "code_postal": "69003"})
-    queries.record_contact(session, conversation_id, "Jeanne Martin", "jeanne@example.org", "06 12 34 56 78",
-                           last_activity - timedelta(minutes=5))
+    queries.record_assessment(
+        session,
+        conversation_id,
+        2,
+        "intermediaire",
+        "strategique",
+        {"entreprise": "Boulangerie Martin", "secteur": "commerce", "code_postal": "69003"},
+    )
+    queries.record_contact(
+        session, conversation_id, "Jeanne Martin", "jeanne@example.org", "06 12 34 56 78", last_activity - timedelta(minutes=5)
+    )
     queries.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !")
     dossier = queries.get_or_create_dossier(session, conversation_id)
     dossier.status, dossier.closed_at = status, closed_at
@@ -40,8 +49,13 @@ def make_dossier(session, conversation_id: str, status: str, last_activity: date
     session.add(DossierNote(dossier=dossier, body="Rappeler Jeanne au 06 12 34 56 78", created_at=last_activity))
     session.commit()
     if words:
-        say(session, conversation_id, ("user", "Bonjour, je suis Jeanne"), ("bot", "Bonjour !"),
-            start=last_activity.timestamp() - 1)
+        say(
+            session,
+            conversation_id,
+            ("user", "Bonjour, je suis Jeanne"),
+            ("bot", "Bonjour !"),
+            start=last_activity.timestamp() - 1,
+        )
     return dossier.id
 
 
@@ -60,7 +74,8 @@ def snapshot(session, dossier_id: int) -> dict:
 
 def test_months_before_clamps_to_the_end_of_the_month():
     assert retention.months_before(datetime(2027, 3, 31, 8, tzinfo=timezone.utc), 1) == datetime(
-        2027, 2, 28, 8, tzinfo=timezone.utc)
+        2027, 2, 28, 8, tzinfo=timezone.utc
+    )
     assert retention.months_before(NOW, 12) == datetime(2026, 3, 15, 12, tzinfo=timezone.utc)
     assert retention.months_before(NOW, 27) == datetime(2024, 12, 15, 12, tzinfo=timezone.utc)
 
@@ -69,11 +84,17 @@ def test_every_conversation_past_the_period_is_purged_whatever_its_status(url):
     """Closed, never closed, handled by the assistant alone, or without a dossier at all."""
     with db.session(url) as session:
         create_events_table(session)
-        old = {status: make_dossier(session, f"old-{status}", status, NOW - timedelta(days=400))
-               for status in ("clos", "nouveau", "en_cours")}
+        old = {
+            status: make_dossier(session, f"old-{status}", status, NOW - timedelta(days=400))
+            for status in ("clos", "nouveau", "en_cours")
+        }
         quiet = make_dossier(session, "quiet", "nouveau", NOW - timedelta(days=500), words=False)
-        say(session, "no-dossier", ("user", "Bonjour, je suis Jeanne au 06 12 34 56 78"),
-            start=(NOW - timedelta(days=380)).timestamp())
+        say(
+            session,
+            "no-dossier",
+            ("user", "Bonjour, je suis Jeanne au 06 12 34 56 78"),
+            start=(NOW - timedelta(days=380)).timestamp(),
+        )
         recent = make_dossier(session, "recent", "clos", NOW - timedelta(days=30))
         # closed long ago, but the person wrote again last month: the clock starts again
         back = make_dossier(session, "back", "clos", NOW - timedelta(days=30), closed_at=NOW - timedelta(days=600))
@@ -269,7 +290,11 @@ def bot_purge_days_ahead(servers, days: int, *arguments: str) -> str:
     moment = (clock.now() + timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
     done = subprocess.run(
         ["faketime", moment, sys.executable, "-m", "bot.cli", "purge", *arguments],
-        cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -297,8 +322,11 @@ def test_real_conversations_leave_no_word_of_the_person_400_days_later(servers):
     people = {"alone": alone.sender, "callback": callback.sender, "hello": hello.sender}
     with db.session(servers.database_url) as session:
         assert all(count_events(session, sender) > 0 for sender in people.values())
-        dossier_ids = {name: d.id for name, sender in people.items()
-                       if (d := session.execute(select(Dossier).where(Dossier.conversation_id == sender)).scalar())}
+        dossier_ids = {
+            name: d.id
+            for name, sender in people.items()
+            if (d := session.execute(select(Dossier).where(Dossier.conversation_id == sender)).scalar())
+        }
         assert session.get(Dossier, dossier_ids["callback"]).contact_email == "paul.martin@orange.fr"
     assert "alone" in dossier_ids and "hello" not in dossier_ids
 

@@ -8,6 +8,7 @@ ports (8080-8082, 5005-5006, 5055-5056, 8000): if another program holds one, it 
 it. No other test uses these ports (the others take free ephemeral ports), and tests run one
 after the other. Prints the figures that docs/scaling.md reports.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,7 @@ from tests.test_scale import REDIS_URL, require_redis
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port
 PUBLIC_TOKEN = "public-" + uuid.uuid4().hex
 AUTHORIZED = {"Authorization": f"Bearer {PUBLIC_TOKEN}"}
-SCRIPT = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
-          "pas vraiment", "non merci", "merci"]
+SCRIPT = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non", "pas vraiment", "non merci", "merci"]
 PEOPLE = 12  # concurrent conversations; each starts a new one until the two kills are over
 
 
@@ -45,8 +45,14 @@ class RunProd:
     def __init__(self, env: dict[str, str]):
         self.logs = Path(env["BOT_VAR_DIR"]) / "prod" / "logs"
         self.lines: list[str] = []
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run-prod"],
+            cwd=paths.ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -61,21 +67,31 @@ class RunProd:
         deadline = time.monotonic() + timeout
         while needle not in self.output:
             if self.process.poll() is not None or time.monotonic() > deadline:
-                tails = "".join(f"\n--- {log.name}:\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
-                                for log in sorted(self.logs.glob("*.log")))
+                tails = "".join(
+                    f"\n--- {log.name}:\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
+                    for log in sorted(self.logs.glob("*.log"))
+                )
                 pytest.fail(f"run-prod: no {needle!r} (exit {self.process.poll()}):\n{self.output[-4000:]}{tails}")
             time.sleep(0.5)
 
 
 def user_environment(var_dir: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
-    env.update(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir),
-               PUBLIC_REST_WEBHOOK_TOKEN=PUBLIC_TOKEN)  # the REST webhook on the public port needs it
+    env.update(
+        DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir), PUBLIC_REST_WEBHOOK_TOKEN=PUBLIC_TOKEN
+    )  # the REST webhook on the public port needs it
     # these people all come from 127.0.0.1 and type like a script: the rate limits (bot/rate_limits.py,
     # tested in tests/test_public_chat_*.py) would refuse them
     env.update(RATE_LIMIT_CLIENT_PER_MINUTE="0", RATE_LIMIT_HANDOVERS_PER_HOUR="0", RATE_LIMIT_CONVERSATION_PER_MINUTE="0")
-    for name in ("RASA_TOKEN", "CONVERSATION_SECRET", "SESSION_SECRET", "ACTION_SERVER_TOKEN", "RASA_API_URL",
-                 "WEB_ALLOWED_ORIGINS", "PUBLIC_SOCKET_URL"):
+    for name in (
+        "RASA_TOKEN",
+        "CONVERSATION_SECRET",
+        "SESSION_SECRET",
+        "ACTION_SERVER_TOKEN",
+        "RASA_API_URL",
+        "WEB_ALLOWED_ORIGINS",
+        "PUBLIC_SOCKET_URL",
+    ):
         env.pop(name, None)  # generated in BOT_VAR_DIR, as for a user
     return env
 
@@ -113,8 +129,13 @@ def ready() -> tuple[int, dict]:
 
 def user_messages(database_url: str, sender: str) -> list[str]:
     with db.session(database_url) as session:
-        rows = session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                               {"s": sender}).scalars().all()
+        rows = (
+            session.execute(
+                text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"), {"s": sender}
+            )
+            .scalars()
+            .all()
+        )
     return [json.loads(data).get("text") or "" for data in rows]
 
 
@@ -150,8 +171,10 @@ def run_prod(model, tmp_path, monkeypatch):
 def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_server(run_prod):
     deployment, var_dir, database_url = run_prod
     code, body = ready()
-    assert code == 200 and body == {"ready": True, "components": {
-        "rasa": "ok", "actions": "ok", "database": "ok", "redis": "ok"}}, body
+    assert code == 200 and body == {
+        "ready": True,
+        "components": {"rasa": "ok", "actions": "ok", "database": "ok", "redis": "ok"},
+    }, body
 
     answered: list[tuple[str, str, float]] = []
     errors: list[str] = []
@@ -167,8 +190,12 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
             for message in SCRIPT:  # a conversation started is finished, even after stop
                 started = time.monotonic()
                 try:
-                    response = requests.post(f"{PUBLIC}/webhooks/rest/webhook", headers=AUTHORIZED,
-                                             json={"sender": sender, "message": message}, timeout=180)
+                    response = requests.post(
+                        f"{PUBLIC}/webhooks/rest/webhook",
+                        headers=AUTHORIZED,
+                        json={"sender": sender, "message": message},
+                        timeout=180,
+                    )
                     if response.status_code != 200 or not response.json():
                         errors.append(f"{sender} {message!r}: HTTP {response.status_code} {response.text[:200]}")
                     else:
@@ -212,22 +239,29 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
     refused = nginx_errors.count("Connection refused")
     cut = len(re.findall(r"prematurely closed|Connection reset", nginx_errors))
     latencies = sorted(seconds for _, _, seconds in answered)
-    print(f"\nrun-prod under load: {len(answered) + len(errors)} messages in {len(conversations)} conversations, "
-          f"{len(errors)} failed, {duration:.0f} s; "
-          + "; ".join(f"{name} killed, running again after {seconds:.1f} s" for name, (seconds, _) in figures.items())
-          + f"; {len(retried)} webhook requests retried on the other Rasa server (nginx: {refused} connections "
-          f"refused, {cut} cut mid-request), {from_tracker} answered from the tracker, {len(replayed)} action calls "
-          f"replayed {sorted(set(replayed))};"
-          f" p50 {latencies[len(latencies) // 2]:.2f} s, max {latencies[-1]:.1f} s")
+    print(
+        f"\nrun-prod under load: {len(answered) + len(errors)} messages in {len(conversations)} conversations, "
+        f"{len(errors)} failed, {duration:.0f} s; "
+        + "; ".join(f"{name} killed, running again after {seconds:.1f} s" for name, (seconds, _) in figures.items())
+        + f"; {len(retried)} webhook requests retried on the other Rasa server (nginx: {refused} connections "
+        f"refused, {cut} cut mid-request), {from_tracker} answered from the tracker, {len(replayed)} action calls "
+        f"replayed {sorted(set(replayed))};"
+        f" p50 {latencies[len(latencies) // 2]:.2f} s, max {latencies[-1]:.1f} s"
+    )
     print("".join(line for line in deployment.lines if " died " in line or "answers again" in line or "restarted" in line))
 
     assert errors == [], errors[:10]
     assert len(answered) == len(conversations) * len(SCRIPT)
     with db.session(database_url) as session:
         stored = set(session.execute(text("SELECT conversation_id FROM dossiers")).scalars())
-        needs = dict(session.execute(text(
-            "SELECT d.conversation_id, count(n.id) FROM dossiers d LEFT JOIN dossier_needs n ON n.dossier_id = d.id "
-            "GROUP BY d.conversation_id")).all())
+        needs = dict(
+            session.execute(
+                text(
+                    "SELECT d.conversation_id, count(n.id) FROM dossiers d LEFT JOIN dossier_needs n ON n.dossier_id = d.id "
+                    "GROUP BY d.conversation_id"
+                )
+            ).all()
+        )
     assert set(conversations) <= stored  # every dossier
     for person in conversations:  # every message in its tracker, once: none lost, none processed twice
         assert user_messages(database_url, person) == SCRIPT, person
@@ -248,8 +282,9 @@ def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_serve
         wait_running_again(var_dir, victim, pid, timeout=120)
     code, body = ready()
     assert code == 200, body
-    assert requests.post(f"{PUBLIC}/webhooks/rest/webhook", json={"sender": "prod-after", "message": "bonjour"},
-                         headers=AUTHORIZED, timeout=60).json()
+    assert requests.post(
+        f"{PUBLIC}/webhooks/rest/webhook", json={"sender": "prod-after", "message": "bonjour"}, headers=AUTHORIZED, timeout=60
+    ).json()
     assert "rasa-0 (pid" in deployment.output and "died (killed by SIGKILL)" in deployment.output
 
     deployment.process.send_signal(signal.SIGTERM)

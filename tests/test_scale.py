@@ -5,6 +5,7 @@ workers, nginx in front.
 Needs PostgreSQL, Redis and nginx: `make test` installs nginx; without PostgreSQL or Redis these
 tests say how to start them (and fail instead under .ci/run, which requires both).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def require_redis() -> None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
     except Exception:
-        message = (f"needs Redis at {REDIS_URL}; start it with: redis-server --daemonize yes --bind 127.0.0.1 "
-                   "--port 6379 --save '' --appendonly no (or set REDIS_URL)")
+        message = (
+            f"needs Redis at {REDIS_URL}; start it with: redis-server --daemonize yes --bind 127.0.0.1 "
+            "--port 6379 --save '' --appendonly no (or set REDIS_URL)"
+        )
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -49,17 +52,33 @@ def prod(model, tmp_path_factory):
     url, drop = fresh_database_url("postgresql", var_dir)
     public_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex, database_url=url,
-        var_dir=var_dir, allowed_origins=(f"http://127.0.0.1:{public_port}",), public_socket_url="same-origin",
-        session_secret="c-" + uuid.uuid4().hex, public_rest_token=PUBLIC_TOKEN,
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=url,
+        var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{public_port}",),
+        public_socket_url="same-origin",
+        session_secret="c-" + uuid.uuid4().hex,
+        public_rest_token=PUBLIC_TOKEN,
         # scripted crowds from 127.0.0.1: without the rate limits (tested in tests/test_public_chat_*.py)
-        client_messages_per_minute=0, client_handovers_per_hour=0, conversation_messages_per_minute=0,
+        client_messages_per_minute=0,
+        client_handovers_per_hour=0,
+        conversation_messages_per_minute=0,
     )
     layout = production.Layout(
-        settings=settings, public_port=public_port, rasa_ports=(free_port(), free_port()),
-        action_ports=(free_port(), free_port()), actions_port=free_port(), rasa_api_port=free_port(), web_workers=2,
-        redis_url=REDIS_URL, run_dir=var_dir / "prod",
+        settings=settings,
+        public_port=public_port,
+        rasa_ports=(free_port(), free_port()),
+        action_ports=(free_port(), free_port()),
+        actions_port=free_port(),
+        rasa_api_port=free_port(),
+        web_workers=2,
+        redis_url=REDIS_URL,
+        run_dir=var_dir / "prod",
     )
     production.check_services(layout)
     prepare_database(settings)
@@ -79,8 +98,12 @@ def said(layout, sender: str) -> list[tuple[str, str]]:
 
 
 def post(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=180,
-                             headers={"Authorization": f"Bearer {PUBLIC_TOKEN}"})
+    response = requests.post(
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=180,
+        headers={"Authorization": f"Bearer {PUBLIC_TOKEN}"},
+    )
     assert response.status_code == 200, response.text[:200]
     return response.json()
 
@@ -88,8 +111,16 @@ def post(url: str, sender: str, message: str) -> list[dict]:
 def test_bursts_to_both_servers_are_processed_once_each_and_never_interleaved(prod):
     layout, _ = prod
     servers = [f"http://127.0.0.1:{port}" for port in layout.rasa_ports]
-    messages = ["bonjour", "c'est quoi un mail de phishing", "merci", "je suis un robot ?",
-                "au revoir", "bonjour encore", "merci beaucoup", "qui etes vous"]
+    messages = [
+        "bonjour",
+        "c'est quoi un mail de phishing",
+        "merci",
+        "je suis un robot ?",
+        "au revoir",
+        "bonjour encore",
+        "merci beaucoup",
+        "qui etes vous",
+    ]
     for _ in range(3):
         sender = "burst-" + uuid.uuid4().hex
         barrier, answers, errors = threading.Barrier(len(messages)), {}, []
@@ -147,7 +178,8 @@ def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod
             response = requests.post(
                 f"http://127.0.0.1:{port}/conversations/{conversation}/tracker/events",
                 params={"token": layout.settings.rasa_token, "output_channel": "latest", "execute_side_effects": "true"},
-                json=[bot_event(f"Message via {port}", {"role": "mediator", "name": "Claire"})], timeout=30,
+                json=[bot_event(f"Message via {port}", {"role": "mediator", "name": "Claire"})],
+                timeout=30,
             )
             assert response.status_code == 200, response.text[:200]
             got = expect("bot_uttered")
@@ -167,8 +199,12 @@ def test_a_message_retried_with_its_request_id_is_answered_from_the_tracker_not_
     post(first_server, sender, "bonjour")
 
     def send(server: str) -> list[dict]:
-        response = requests.post(f"{server}/webhooks/rest/webhook", headers={"X-Request-ID": request_id},
-                                 json={"sender": sender, "message": "c'est quoi un mail de phishing"}, timeout=180)
+        response = requests.post(
+            f"{server}/webhooks/rest/webhook",
+            headers={"X-Request-ID": request_id},
+            json={"sender": sender, "message": "c'est quoi un mail de phishing"},
+            timeout=180,
+        )
         assert response.status_code == 200, response.text[:200]
         return response.json()
 
@@ -180,8 +216,15 @@ def test_a_message_retried_with_its_request_id_is_answered_from_the_tracker_not_
 
 def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
     layout, group = prod
-    script = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non",
-              "pas vraiment", "non merci", "merci"]
+    script = [
+        "bonjour",
+        "je voudrais que mes clients me trouvent sur internet",
+        "oui",
+        "non",
+        "pas vraiment",
+        "non merci",
+        "merci",
+    ]
     people = ["load-" + uuid.uuid4().hex for _ in range(8)]
     answered, errors = [], []
     victim = group.processes["rasa-0"]

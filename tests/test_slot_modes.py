@@ -1,5 +1,6 @@
 """How and where an appointment is held (the slot's mode), and no slot on a public holiday or
 outside the opening hours: `bot slots open`, the store, the chat's slot buttons."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,10 +12,18 @@ from bot.settings import PARIS
 from bot.store import db, queries
 from bot.store.tables import Slot
 
-HOURS = opening_hours.parse({"closed_on_public_holidays": True, "week": {
-    "lundi": ["09:00-12:30", "14:00-17:00"], "mardi": ["09:00-12:30", "14:00-17:00"],
-    "mercredi": ["09:00-12:30", "14:00-17:00"], "jeudi": ["09:00-12:30", "14:00-17:00"],
-    "vendredi": ["09:00-12:30", "14:00-17:00"]}})
+HOURS = opening_hours.parse(
+    {
+        "closed_on_public_holidays": True,
+        "week": {
+            "lundi": ["09:00-12:30", "14:00-17:00"],
+            "mardi": ["09:00-12:30", "14:00-17:00"],
+            "mercredi": ["09:00-12:30", "14:00-17:00"],
+            "jeudi": ["09:00-12:30", "14:00-17:00"],
+            "vendredi": ["09:00-12:30", "14:00-17:00"],
+        },
+    }
+)
 
 
 def test_no_slot_on_a_public_holiday_or_outside_the_opening_hours(url):
@@ -57,8 +66,27 @@ def test_bot_slots_open_with_a_mode(tmp_path, monkeypatch, capsys):
     with db.session(url) as session:
         queries.add_mediator(session, "Karim Benali", "karim@example.org")
         session.commit()
-    assert main(["slots", "open", "--mediator", "karim@example.org", "--start", "2030-12-23", "--days", "5",
-                 "--hours", "9:00-10:00", "--mode", "sur_place", "--place", "Mairie de Lyon 3e"]) == 0
+    assert (
+        main(
+            [
+                "slots",
+                "open",
+                "--mediator",
+                "karim@example.org",
+                "--start",
+                "2030-12-23",
+                "--days",
+                "5",
+                "--hours",
+                "9:00-10:00",
+                "--mode",
+                "sur_place",
+                "--place",
+                "Mairie de Lyon 3e",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "4 slot(s) opened for Karim Benali (sur_place, Mairie de Lyon 3e); 1 left out" in out  # 25 Dec
     assert main(["slots", "open", "--mediator", "karim@example.org", "--mode", "sur_place"]) == 2

@@ -1,5 +1,6 @@
 """The database is away while a dossier is written: the write is retried, kept in the durable
 spool, and replayed in order when the database answers again (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -19,9 +20,15 @@ def test_writes_are_spooled_while_the_database_is_away_then_replayed_in_order(ur
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
     consent = datetime(2030, 1, 2, 10, 0, tzinfo=timezone.utc)
     assert dossier.record("c1", ("record_need", ["presence_en_ligne", 0.9])) is False
-    assert dossier.record("c1", ("confirm_latest_need", [True]),
-                          ("record_contact", ["Camille", None, "06 12 34 56 78", consent]),
-                          ("request_callback", ["le matin", date(2030, 1, 15)])) is False
+    assert (
+        dossier.record(
+            "c1",
+            ("confirm_latest_need", [True]),
+            ("record_contact", ["Camille", None, "06 12 34 56 78", consent]),
+            ("request_callback", ["le matin", date(2030, 1, 15)]),
+        )
+        is False
+    )
     spool = Spool(tmp_path / "var")
     assert spool.pending() == 2  # kept on disk, nothing lost
 
@@ -48,10 +55,17 @@ def test_replay_stops_at_the_first_failure_and_keeps_the_rest(url, tmp_path):
 def test_a_booking_the_database_refuses_is_said_plainly_and_becomes_a_call_back(monkeypatch, tmp_path):
     monkeypatch.setattr(dossier, "RETRY_DELAYS", (0.01,))
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
-    tracker = make_tracker("/inform", "inform", slots={
-        "consentement": True, "consentement_le": datetime.now(timezone.utc).isoformat(),
-        "contact_nom": "Camille", "contact_coordonnees": "06 12 34 56 78", "creneau": "1",
-    })
+    tracker = make_tracker(
+        "/inform",
+        "inform",
+        slots={
+            "consentement": True,
+            "consentement_le": datetime.now(timezone.utc).isoformat(),
+            "contact_nom": "Camille",
+            "contact_coordonnees": "06 12 34 56 78",
+            "creneau": "1",
+        },
+    )
     messages, events = run(ActionBookAppointment(), tracker)
     assert [m.get("response") for m in messages][:1] == ["utter_booking_failed"]
     assert events == []

@@ -1,4 +1,5 @@
 """The store on SQLite and PostgreSQL: schema from the migrations, dossiers, booking without double booking."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """`bot run` starts both servers, says it is ready, and stops both cleanly on Ctrl-C."""
+
 from __future__ import annotations
 
 import os
@@ -21,11 +22,20 @@ def port_open(port: int) -> bool:
 
 def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
     rasa_port, action_port = free_port(), free_port()
-    env = dict(os.environ, RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port),
-               BOT_VAR_DIR=str(tmp_path), RASA_TOKEN="supervisor-test")
+    env = dict(
+        os.environ,
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        BOT_VAR_DIR=str(tmp_path),
+        RASA_TOKEN="supervisor-test",
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=paths.ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=paths.ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
 

@@ -2,6 +2,7 @@
 d'échange »): queued once, sent only with consent and only to the address given, plain text and
 HTML, in French, without tracking. Through a real local SMTP server (aiosmtpd): first from the
 store (SQLite and PostgreSQL), then a whole conversation typed over the REST webhook."""
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,14 @@ def exchange(url, conversation: str, email: str | None, consent: bool = True) ->
     with db.session(url) as session:
         queries.record_need(session, conversation, "presence_en_ligne", 0.9)
         queries.confirm_latest_need(session, conversation, True)
-        queries.record_answer(session, conversation, "presence_en_ligne", "technique", SOLUTIONS,
-                              [s.id for s in referrals.for_need("presence_en_ligne")])
+        queries.record_answer(
+            session,
+            conversation,
+            "presence_en_ligne",
+            "technique",
+            SOLUTIONS,
+            [s.id for s in referrals.for_need("presence_en_ligne")],
+        )
         if consent:
             queries.record_contact(session, conversation, None, email, None if email else "+33612345678", NOW)
         queries.record_leave(session, conversation, True, 5, None, date(2030, 1, 20), date(2030, 1, 28))
@@ -87,6 +94,7 @@ def test_no_synthesis_without_consent_or_without_an_e_mail_address(url, smtp):
 
 # --- the whole conversation, typed, with the servers' mail sender ------------------------------
 
+
 @pytest.fixture(scope="module")
 def stack(model, tmp_path_factory):
     from bot.cli import prepare_database
@@ -95,10 +103,16 @@ def stack(model, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("synthese")
     web_port = free_port()
     settings = Settings(
-        bind_host="127.0.0.1", rasa_port=free_port(), action_port=free_port(), web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex, conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'synthese.db'}", var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",), public_socket_url="",
+        bind_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=web_port,
+        rasa_token="t-" + uuid.uuid4().hex,
+        conversation_secret="s-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{var_dir / 'synthese.db'}",
+        var_dir=var_dir,
+        allowed_origins=(f"http://127.0.0.1:{web_port}",),
+        public_socket_url="",
         session_secret="c-" + uuid.uuid4().hex,
     )
     prepare_database(settings)
@@ -161,5 +175,4 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     time.sleep(6)  # more passes of the sender: nothing sent twice
     assert len(arrived()) == 1
     with db.session(group.settings.database_url) as session:  # the console and `bot dossiers show` say so
-        assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["synthesis_mail"][
-            "status"] == "sent"
+        assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["synthesis_mail"]["status"] == "sent"

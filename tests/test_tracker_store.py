@@ -1,6 +1,7 @@
 """Our lean SQL tracker store (bot/rasa_extensions/tracker_store.py) writes and reads exactly what Rasa's own
 SQLTrackerStore does, on SQLite and on PostgreSQL: the two stores can replace each other on the
 same database without losing or repeating an event."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,9 +34,12 @@ def stores(request, tmp_path):
 
 
 def turn(text: str, intent: str) -> list:
-    return [UserUttered(text, intent={"name": intent, "confidence": 0.9}),
-            ActionExecuted("action_reformulate_need"), SlotSet("besoin", "presence_en_ligne"),
-            ActionExecuted("action_listen")]
+    return [
+        UserUttered(text, intent={"name": intent, "confidence": 0.9}),
+        ActionExecuted("action_reformulate_need"),
+        SlotSet("besoin", "presence_en_ligne"),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def play(store, sender: str, turns: list[list]) -> None:
@@ -50,8 +54,11 @@ def play(store, sender: str, turns: list[list]) -> None:
 def rows(store, sender: str) -> list[tuple]:
     table = store.SQLEvent.__table__
     with store.engine.connect() as connection:
-        query = sa.select(table.c.type_name, table.c.intent_name, table.c.action_name, table.c.timestamp,
-                          table.c.data).where(table.c.sender_id == sender).order_by(table.c.id)
+        query = (
+            sa.select(table.c.type_name, table.c.intent_name, table.c.action_name, table.c.timestamp, table.c.data)
+            .where(table.c.sender_id == sender)
+            .order_by(table.c.id)
+        )
         return [tuple(row) for row in connection.execute(query)]
 
 
@@ -77,8 +84,11 @@ def test_a_new_session_and_a_tracker_read_elsewhere_store_each_event_once(stores
     lean, rasa_store = stores
     play(lean, "someone", [turn("bonjour", "greet"), turn("oui", "affirm")])
     # a new session: the next read returns it alone; the full tracker keeps both
-    play(lean, "someone", [[ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
-                           + turn("re", "greet")])
+    play(
+        lean,
+        "someone",
+        [[ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")] + turn("re", "greet")],
+    )
     assert len(asyncio.run(lean.retrieve("someone")).events) == 2 + 4
     assert len(asyncio.run(lean.retrieve_full_tracker("someone")).events) == 8 + 7
     # a tracker this store did not read (read by Rasa's store): the store counts what is stored
@@ -123,9 +133,16 @@ def test_both_endpoints_files_name_this_store(tmp_path, monkeypatch):
     from rasa.utils.endpoints import read_endpoint_config
 
     url = f"sqlite:///{tmp_path / 'trackers.db'}"
-    for name, value in {"TRACKER_DIALECT": "sqlite", "TRACKER_URL": url, "ACTION_ENDPOINT_URL": "http://x/webhook",
-                        "ACTION_SERVER_TOKEN": "t", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
-                        "REDIS_KEY_PREFIX": "p"}.items():
+    for name, value in {
+        "TRACKER_DIALECT": "sqlite",
+        "TRACKER_URL": url,
+        "ACTION_ENDPOINT_URL": "http://x/webhook",
+        "ACTION_SERVER_TOKEN": "t",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "REDIS_KEY_PREFIX": "p",
+    }.items():
         monkeypatch.setenv(name, value)
     for endpoints in (paths.ROOT / "endpoints.yml", paths.ROOT / "deploy" / "endpoints.prod.yml"):
         store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"), Domain.empty())

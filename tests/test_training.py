@@ -1,4 +1,5 @@
 """The model is retrained only when what training reads has changed."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """NLU examples from the mediators' triage corrections, accepted by Rasa's own loader."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,14 @@ def fill(session) -> None:
     create_events_table(session)
     # a button click first (its payload, shown to the person as the button's title), then typed text
     add_event(session, "c1", "user", 1.0, {"event": "user", "text": "/greet", "metadata": {"display": "Bonjour"}})
-    say(session, "c1", ("bot", "Bonjour, que puis-je faire ?"),
-        ("user", "Je voudrais que mes vendeurs\nsachent utiliser\r\n la caisse"), ("user", "merci"), start=2.0)
+    say(
+        session,
+        "c1",
+        ("bot", "Bonjour, que puis-je faire ?"),
+        ("user", "Je voudrais que mes vendeurs\nsachent utiliser\r\n la caisse"),
+        ("user", "merci"),
+        start=2.0,
+    )
     corrected(session, "c1", False, "former_salaries")
     # the same words in another conversation, for the same need: only once
     say(session, "c2", ("user", "je voudrais que mes vendeurs sachent utiliser la caisse"))
@@ -81,8 +88,12 @@ def test_yaml_is_valid_and_rasa_loads_it(url, tmp_path):
 
 def test_examples_given_directly_are_normalised_and_checked(tmp_path):
     path = training_export.write_nlu_yaml(
-        [("Un site\n pour ma boutique", "presence_en_ligne"), ("un site pour ma boutique", "presence_en_ligne"),
-         ("bizarre\x00\x9f\ud800 texte", "presence_en_ligne"), ("  ", "presence_en_ligne")],
+        [
+            ("Un site\n pour ma boutique", "presence_en_ligne"),
+            ("un site pour ma boutique", "presence_en_ligne"),
+            ("bizarre\x00\x9f\ud800 texte", "presence_en_ligne"),
+            ("  ", "presence_en_ligne"),
+        ],
         tmp_path / "nlu.yml",
     )
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

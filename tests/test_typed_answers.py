@@ -1,5 +1,6 @@
 """Typed answers to questions with options: the synonyms data, the held-out test set and its
 score, the contextual reading of a typed answer, dates and moments in French words, slots."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -28,10 +29,21 @@ def test_every_question_and_option_of_the_synonyms_exists():
 def test_every_maturity_question_and_every_domain_question_with_options_has_synonyms():
     known = set(options.questions())
     assert {f"q_{q['id']}" for q in maturity.questionnaire()["questions"]} <= known
-    asked_with_buttons = {"utter_reformulate_need", "utter_offer_human", "utter_answer_next", "utter_human_options",
-                          "utter_anything_else", "utter_ask_accord_questions", "utter_ask_consentement",
-                          "utter_ask_suivi", "utter_ask_echeance_confirmee", "utter_ask_effectif", "utter_ask_role",
-                          "utter_ask_moment_rappel", "utter_ask_satisfaction"}
+    asked_with_buttons = {
+        "utter_reformulate_need",
+        "utter_offer_human",
+        "utter_answer_next",
+        "utter_human_options",
+        "utter_anything_else",
+        "utter_ask_accord_questions",
+        "utter_ask_consentement",
+        "utter_ask_suivi",
+        "utter_ask_echeance_confirmee",
+        "utter_ask_effectif",
+        "utter_ask_role",
+        "utter_ask_moment_rappel",
+        "utter_ask_satisfaction",
+    }
     assert asked_with_buttons <= known
 
 
@@ -43,8 +55,9 @@ def test_a_synonym_belongs_to_one_option_of_a_question():
 
 def test_yes_and_no_unquoted_are_refused(tmp_path):
     broken = tmp_path / "answers.yml"
-    broken.write_text("shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\n"
-                      "requests_for_a_person: [x]\nperson_words: [y]\n")
+    broken.write_text(
+        "shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\n" "requests_for_a_person: [x]\nperson_words: [y]\n"
+    )
     with pytest.raises(DataFileError, match="shared/oui/0"):
         load_yaml(broken, TYPED_ANSWERS)
 
@@ -64,20 +77,23 @@ def test_typed_answers_are_mapped_to_the_right_option():
     assert score.accuracy >= MIN_ACCURACY
 
 
-@pytest.mark.parametrize("question, text, expected", [
-    ("q_outils_actuels", "téléphone et mails", "telephone_email"),
-    ("q_visibilite", "non pas de site", "non"),
-    ("q_autonomie", "avec de l'aide", "avec_aide"),
-    ("q_projets", "pas le temps", "pas_encore"),
-    ("utter_ask_satisfaction", "4/5", "4"),
-    ("utter_ask_satisfaction", "je mettrais 4 sur 5", "4"),
-    ("utter_ask_effectif", "le premier", "Je travaille seul"),
-    ("utter_ask_role", "le 2e", "salarié"),
-    ("utter_ask_accord_questions", "ça me va", "/affirm"),
-    ("utter_anything_else", "non merci ce sera tout", "/goodbye"),
-    ("utter_human_options", "rappelez-moi", '/ask_human{"mode_contact": "rappel"}'),
-    ("utter_human_options", "un rendez-vous ce serait bien", '/ask_human{"mode_contact": "rendez_vous"}'),
-])
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("q_outils_actuels", "téléphone et mails", "telephone_email"),
+        ("q_visibilite", "non pas de site", "non"),
+        ("q_autonomie", "avec de l'aide", "avec_aide"),
+        ("q_projets", "pas le temps", "pas_encore"),
+        ("utter_ask_satisfaction", "4/5", "4"),
+        ("utter_ask_satisfaction", "je mettrais 4 sur 5", "4"),
+        ("utter_ask_effectif", "le premier", "Je travaille seul"),
+        ("utter_ask_role", "le 2e", "salarié"),
+        ("utter_ask_accord_questions", "ça me va", "/affirm"),
+        ("utter_anything_else", "non merci ce sera tout", "/goodbye"),
+        ("utter_human_options", "rappelez-moi", '/ask_human{"mode_contact": "rappel"}'),
+        ("utter_human_options", "un rendez-vous ce serait bien", '/ask_human{"mode_contact": "rendez_vous"}'),
+    ],
+)
 def test_the_answers_the_issue_saw_refused(question, text, expected):
     result = options.understand(question, text)
     assert result.option is not None and result.option.key == expected
@@ -91,30 +107,43 @@ def test_two_equally_close_options_are_offered_back_and_nothing_close_is_said():
     assert answers.said_as_list(options.for_question("q_projets")[:2]) == "« Pas encore » ou « J'y pense »"
 
 
-@pytest.mark.parametrize("question, text, expected", [
-    ("q_outils_actuels", "tel et mail", "telephone_email"),  # short forms written out
-    ("q_visibilite", "juste insta", "fiche"),
-    ("q_visibilite", "oui ils peuvent reserver", "service_en_ligne"),  # « réservent » in another form
-    ("utter_reformulate_need", "oué", "/affirm"),  # a plain yes or no to a yes/no question
-    ("utter_reformulate_need", "nn", "/deny"),
-    ("utter_ask_accord_questions", "je prefere pas", "/deny"),
-    ("utter_anything_else", "oui une derniere", "/affirm"),  # « dernière » is not the last button here
-    ("utter_ask_effectif", "deux employés", "1 à 9 salariés"),
-    ("utter_ask_effectif", "moins de dix", "1 à 9 salariés"),
-    ("utter_ask_effectif", "une douzaine", "10 salariés ou plus"),
-])
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("q_outils_actuels", "tel et mail", "telephone_email"),  # short forms written out
+        ("q_visibilite", "juste insta", "fiche"),
+        ("q_visibilite", "oui ils peuvent reserver", "service_en_ligne"),  # « réservent » in another form
+        ("utter_reformulate_need", "oué", "/affirm"),  # a plain yes or no to a yes/no question
+        ("utter_reformulate_need", "nn", "/deny"),
+        ("utter_ask_accord_questions", "je prefere pas", "/deny"),
+        ("utter_anything_else", "oui une derniere", "/affirm"),  # « dernière » is not the last button here
+        ("utter_ask_effectif", "deux employés", "1 à 9 salariés"),
+        ("utter_ask_effectif", "moins de dix", "1 à 9 salariés"),
+        ("utter_ask_effectif", "une douzaine", "10 salariés ou plus"),
+    ],
+)
 def test_general_french_rules_read_answers_no_synonym_lists(question, text, expected):
     result = options.understand(question, text)
     assert result.option is not None and result.option.key == expected, result
 
 
 def test_a_numbered_piste_is_opened_by_its_number_or_its_words():
-    shown = options.for_buttons("utter_answer_next", [
-        {"title": "Oui, merci", "payload": "/affirm"}, {"title": "Pas vraiment", "payload": "/deny"},
-        {"title": "1. Une fiche Google", "payload": '/voir_detail{"detail": "fiche"}'},
-        {"title": "2. Un site vitrine", "payload": '/voir_detail{"detail": "site"}'}])
-    for typed, detail in [("details de la 2", "site"), ("la deuxieme", "site"), ("voir la piste 1", "fiche"),
-                          ("le site vitrine", "site"), ("2", "site")]:
+    shown = options.for_buttons(
+        "utter_answer_next",
+        [
+            {"title": "Oui, merci", "payload": "/affirm"},
+            {"title": "Pas vraiment", "payload": "/deny"},
+            {"title": "1. Une fiche Google", "payload": '/voir_detail{"detail": "fiche"}'},
+            {"title": "2. Un site vitrine", "payload": '/voir_detail{"detail": "site"}'},
+        ],
+    )
+    for typed, detail in [
+        ("details de la 2", "site"),
+        ("la deuxieme", "site"),
+        ("voir la piste 1", "fiche"),
+        ("le site vitrine", "site"),
+        ("2", "site"),
+    ]:
         assert answers.match(shown, typed).option.key == f'/voir_detail{{"detail": "{detail}"}}', typed
     assert answers.match(shown, "oui merci").option.key == "/affirm"
 
@@ -142,9 +171,12 @@ def test_a_negation_is_not_read_as_yes():
 
 # --- the typed answer read in the light of the question just asked ----------------------------------
 
+
 def _question(name: str) -> dict:
-    return {"question": name, "buttons": yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))
-            ["responses"][name][0]["buttons"]}
+    return {
+        "question": name,
+        "buttons": yaml.safe_load(paths.DOMAIN.read_text(encoding="utf-8"))["responses"][name][0]["buttons"],
+    }
 
 
 def _parse(text: str, intent: str, confidence: float = 0.9) -> dict:
@@ -189,16 +221,19 @@ def test_a_message_that_says_more_keeps_its_own_reading():
 TODAY = date(2026, 12, 1)  # a Tuesday
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("avant le 20 décembre", date(2026, 12, 20)),
-    ("avant le 15 janvier", date(2027, 1, 15)),
-    ("fin janvier", date(2027, 1, 31)),
-    ("dans quinze jours", date(2026, 12, 16)),
-    ("la semaine prochaine", date(2026, 12, 13)),
-    ("d'ici vendredi", date(2026, 12, 4)),
-    ("15/12", date(2026, 12, 15)),
-    ("mi-janvier", date(2027, 1, 15)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("avant le 20 décembre", date(2026, 12, 20)),
+        ("avant le 15 janvier", date(2027, 1, 15)),
+        ("fin janvier", date(2027, 1, 31)),
+        ("dans quinze jours", date(2026, 12, 16)),
+        ("la semaine prochaine", date(2026, 12, 13)),
+        ("d'ici vendredi", date(2026, 12, 4)),
+        ("15/12", date(2026, 12, 15)),
+        ("mi-janvier", date(2027, 1, 15)),
+    ],
+)
 def test_deadlines_in_french_words(text, expected):
     assert dates.parse_deadline(text, TODAY) == expected
 
@@ -239,9 +274,12 @@ def test_slots_chosen_by_typing():
     from bot.settings import PARIS
 
     starts = [datetime(2026, 12, 2, 10, 0), datetime(2026, 12, 2, 14, 30), datetime(2026, 12, 3, 9, 0)]
-    shown = [answers.Option(f'/inform{{"creneau": "{i}"}}', f"{french_datetime(start.replace(tzinfo=PARIS))} "
-                            f"(téléphone) avec {who}")
-             for i, (start, who) in enumerate(zip(starts, ["Claire", "Karim", "Claire"], strict=True), 1)]
+    shown = [
+        answers.Option(
+            f'/inform{{"creneau": "{i}"}}', f"{french_datetime(start.replace(tzinfo=PARIS))} " f"(téléphone) avec {who}"
+        )
+        for i, (start, who) in enumerate(zip(starts, ["Claire", "Karim", "Claire"], strict=True), 1)
+    ]
 
     def chosen(text):
         result = answers.match(shown, text)

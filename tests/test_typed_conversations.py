@@ -1,5 +1,6 @@
 """Whole conversations typed as on a phone — never a button payload — through the real Rasa
 server, action server and database, checking what ends up in the dossier (issue 15)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -117,8 +118,12 @@ def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
     assert misunderstood(turns) == []
     dossier = dossier_of(servers, chat)
     assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
-    assert dossier["profile"] == {"entreprise": "Au bon pain", "secteur": "beaute_bien_etre", "effectif": "1-9",
-                                  "role": "dirigeant"}
+    assert dossier["profile"] == {
+        "entreprise": "Au bon pain",
+        "secteur": "beaute_bien_etre",
+        "effectif": "1-9",
+        "role": "dirigeant",
+    }
     assert dossier["maturity_level"] == 1 and dossier["skill_level"] == "intermediaire" and dossier["nature"] == "technique"
     assert dossier["answered"] is False and dossier["satisfaction"] == 4 and dossier["follow_up"] is False
 
@@ -189,8 +194,11 @@ def outcome_problems(servers, chat, expect: dict) -> list[str]:
         problems.append(f"need {expect['need']} not in {list(needs)}")
     elif expect.get("confirmed") and needs[expect["need"]]["confirmed"] is not True:
         problems.append("need not confirmed")
-    problems += [f"{key} {dossier['profile'].get(key)}" for key in ("effectif", "role")
-                 if key in expect and dossier["profile"].get(key) != expect[key]]
+    problems += [
+        f"{key} {dossier['profile'].get(key)}"
+        for key in ("effectif", "role")
+        if key in expect and dossier["profile"].get(key) != expect[key]
+    ]
     problems += [f"{key} {dossier[key]}" for key in ("answered", "satisfaction") if key in expect and dossier[key] != expect[key]]
     problems += [f"no {key}" for key in ("appointment", "callback") if expect.get(key) and dossier[key] is None]
     contact = dossier["contact"] or {}
@@ -216,7 +224,9 @@ def test_held_out_typed_conversations_reach_their_outcome_and_are_understood(ser
         found = outcome_problems(servers, chat, conversation["expect"])
         if found:
             problems[conversation["name"]] = found + turns
-    print(f"\nheld-out typed conversations: {len(held_out_conversations()) - len(problems)}/"
-          f"{len(held_out_conversations())} reach their outcome; {missed}/{total} turns not understood")
+    print(
+        f"\nheld-out typed conversations: {len(held_out_conversations()) - len(problems)}/"
+        f"{len(held_out_conversations())} reach their outcome; {missed}/{total} turns not understood"
+    )
     assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
     assert missed <= 0.05 * total

@@ -3,6 +3,7 @@
 Runs on the embedded SQLite default (the channel and the web app do not depend on the database
 kind; the store itself is tested on both). Screenshots go to reports/.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,14 @@ from bot.store import conversations, db, queries
 from bot.store.tables import Callback, Dossier
 from sqlalchemy import select, text
 from tests.browser import (
-    click, conversation_id, launch, messages, replies, say, screenshot, wait_until_ready,
+    click,
+    conversation_id,
+    launch,
+    messages,
+    replies,
+    say,
+    screenshot,
+    wait_until_ready,
 )
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
@@ -77,8 +85,12 @@ def test_a_full_french_conversation_by_clicking_and_typing(page, servers):
     with db.session(servers.database_url) as session:
         said = [line.text for line in conversations.transcript(session, conversation) if line.speaker == "personne"]
     # a clicked button is stored with the title the person saw, not its payload
-    assert said[:4] == ["bonjour", "jai une boulangerie et je voudrais un site pour que les clients me trouvent",
-                        "Oui, c'est ça", "Non, directement les pistes"]
+    assert said[:4] == [
+        "bonjour",
+        "jai une boulangerie et je voudrais un site pour que les clients me trouvent",
+        "Oui, c'est ça",
+        "Non, directement les pistes",
+    ]
 
 
 def test_reload_keeps_the_history_and_the_conversation_goes_on(page, servers):
@@ -87,8 +99,7 @@ def test_reload_keeps_the_history_and_the_conversation_goes_on(page, servers):
     shown, buttons = messages(page), replies(page)
     conversation = conversation_id(page)
     page.reload()
-    page.wait_for_function("n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n",
-                           arg=len(shown))
+    page.wait_for_function("n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n", arg=len(shown))
     wait_until_ready(page)
     assert messages(page) == shown and replies(page) == buttons
     click(page, "Non, directement les pistes")  # the same conversation continues
@@ -105,13 +116,15 @@ def test_two_tabs_of_one_conversation_stay_consistent(browser, site):
     second = context.new_page()
     second.goto(site)
     wait_until_ready(second)
-    second.wait_for_function("n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n",
-                             arg=len(messages(first)))
+    second.wait_for_function(
+        "n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n", arg=len(messages(first))
+    )
     assert messages(second) == messages(first)
 
     click(second, "Oui, c'est ça")  # answered in the second tab…
-    first.wait_for_function("n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n",
-                            arg=len(messages(second)))
+    first.wait_for_function(
+        "n => document.querySelectorAll('.mw-log .mw-msg:not(.mw-intro)').length >= n", arg=len(messages(second))
+    )
     first.wait_for_function("() => document.querySelector('.mw-typing').hidden")
     assert messages(first) == messages(second)  # …shows in the first, in the same order
     assert replies(first) == [] or replies(first) == replies(second)
@@ -122,7 +135,7 @@ def test_two_tabs_of_one_conversation_stay_consistent(browser, site):
 def test_html_typed_by_someone_is_shown_as_text_and_runs_nothing(page):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    attack = '<img src=x onerror=alert(1)><script>window.__pwned = 1</script><b>gras</b>'
+    attack = "<img src=x onerror=alert(1)><script>window.__pwned = 1</script><b>gras</b>"
     say(page, attack)
     assert attack in messages(page)
     assert page.locator(".mw-log img, .mw-log script, .mw-log b").count() == 0
@@ -139,10 +152,12 @@ def test_keyboard_alone_reaches_and_activates_every_control(page):
     reached = set()
     for _ in range(40):  # walk backwards from the input through the whole widget
         page.keyboard.press("Shift+Tab")
-        reached.add(page.evaluate(
-            "() => { const e = document.activeElement; return e.closest('.mw-chat') ? "
-            "(e.className || e.tagName) + ':' + (e.textContent || '').trim() : 'outside'; }"
-        ))
+        reached.add(
+            page.evaluate(
+                "() => { const e = document.activeElement; return e.closest('.mw-chat') ? "
+                "(e.className || e.tagName) + ':' + (e.textContent || '').trim() : 'outside'; }"
+            )
+        )
     controls = page.evaluate(
         "() => [...document.querySelectorAll('.mw-chat button, .mw-chat a, .mw-chat textarea, .mw-log')]"
         ".filter(e => !e.closest('[hidden]'))"
@@ -262,11 +277,11 @@ def test_no_serious_accessibility_violation(browser, site):
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [
             {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
         assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
         context.close()
-
 
 
 def test_one_script_tag_embeds_the_chat_as_a_button_that_opens_it(browser, site):

@@ -1,6 +1,7 @@
 """The website channel (socket.io inside the real Rasa server) and the web app's API, without a browser:
 server-issued ids, no access to another conversation, size cap, polite answers to bad input.
 """
+
 from __future__ import annotations
 
 import queue
@@ -25,8 +26,12 @@ class Visitor:
         for event in ("session_confirm", "bot_uttered", "user_echo", "rate_limited"):
             self.client.on(event, lambda data, event=event: self.inbox.put((event, data)))
         origin = origin or f"http://127.0.0.1:{servers.web_port}"
-        self.client.connect(f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"],
-                            headers={"Origin": origin, **(headers or {})}, wait_timeout=20)
+        self.client.connect(
+            f"http://127.0.0.1:{servers.rasa_port}",
+            transports=["polling"],
+            headers={"Origin": origin, **(headers or {})},
+            wait_timeout=20,
+        )
 
     def start(self, token=None) -> str:
         self.client.emit("session_request", {"session_id": token})
@@ -71,9 +76,11 @@ def visitors(servers):
 
 def said_in(servers, conversation: str) -> list[str]:
     with db.session(servers.database_url) as session:
-        rows = session.execute(
-            text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": conversation}
-        ).scalars().all()
+        rows = (
+            session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": conversation})
+            .scalars()
+            .all()
+        )
     return [row for row in rows]
 
 
@@ -144,8 +151,12 @@ def test_a_message_before_any_session_is_answered_not_dropped(visitors):
 def test_other_sites_cannot_open_the_socket_unless_allowed(servers):
     client = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(f"http://127.0.0.1:{servers.rasa_port}", transports=["polling"],
-                       headers={"Origin": "https://evil.example"}, wait_timeout=10)
+        client.connect(
+            f"http://127.0.0.1:{servers.rasa_port}",
+            transports=["polling"],
+            headers={"Origin": "https://evil.example"},
+            wait_timeout=10,
+        )
 
 
 @pytest.mark.parametrize(
@@ -162,7 +173,9 @@ def test_the_widget_api_answers_bad_requests_with_a_reason(servers, body, status
     for path in ("history", "erase"):
         response = requests.post(
             f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}",
-            data=body, headers={"Content-Type": "application/json"}, timeout=10,
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
         )
         assert response.status_code == status
         assert response.json()["error"]

@@ -1,4 +1,5 @@
 """Units of the website chat that need no server: conversation tokens and the socket.io fix."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,5 +33,3 @@ def test_enter_room_is_awaited_when_python_socketio_makes_it_a_coroutine():
     asyncio.run(enter_room(NewSocketIO(), "sid-1", "room-1"))
     asyncio.run(enter_room(OldSocketIO(), "sid-2", "room-2"))
     assert joined == [("sid-1", "room-1"), ("sid-2", "room-2")]
-
-

@@ -3,6 +3,7 @@
 The text checks live here so that every channel answers bad input the same polite way, and a
 silent turn caused by a dead action server becomes an honest French message instead of nothing.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -17,6 +17,7 @@ PUBLIC_REST_WEBHOOK_TOKEN is set, and then it must carry it (`Authorization: Bea
 website uses socket.io with signed conversation ids instead. Any `client` key a caller puts in
 `metadata` is replaced by the address the limits apply to.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -74,12 +75,11 @@ async def _answered_before(request: Request, sender: str, message_id: str) -> li
     if start is None:
         return None
     answers = []
-    for event in events[start + 1:]:
+    for event in events[start + 1 :]:
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered):
-            answers.append({"recipient_id": sender, "text": event.text,
-                            **{k: v for k, v in (event.data or {}).items() if v}})
+            answers.append({"recipient_id": sender, "text": event.text, **{k: v for k, v in (event.data or {}).items() if v}})
     return answers
 
 
@@ -108,7 +108,7 @@ class CheckedRestInput(RestInput):
             except Exception:  # Sanic raises its own error type for a body that is not JSON
                 return _bad_request("Le corps de la requête doit être du JSON.")
             if not isinstance(body, dict):
-                return _bad_request("Le corps doit être un objet JSON {\"sender\": …, \"message\": …}.")
+                return _bad_request('Le corps doit être un objet JSON {"sender": …, "message": …}.')
             sender, message = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
                 return _bad_request(f"« sender » doit être un texte de 1 à {MAX_SENDER_CHARS} caractères.")
@@ -119,14 +119,16 @@ class CheckedRestInput(RestInput):
                 return _bad_request("« metadata » doit être un objet JSON.")
             client = rate_limits.client_key(
                 rate_limits.client_address(request.ip, request.headers, self.settings.trusted_proxies),
-                self.settings.conversation_secret)
+                self.settings.conversation_secret,
+            )
             if self.limits is None:
                 self.limits = rate_limits.ChatLimits(self.settings)
             over = await self.limits.wait_before(sender, client)
             if over is not None:
                 which, wait = over
-                return response.json({"error": replies.too_fast(which, wait)}, status=429,
-                                     headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+                return response.json(
+                    {"error": replies.too_fast(which, wait)}, status=429, headers={"Retry-After": str(max(1, round(wait + 0.5)))}
+                )
             metadata = {k: v for k, v in (metadata or {}).items() if k != rate_limits.CLIENT_METADATA_KEY}
             if client is not None:
                 metadata[rate_limits.CLIENT_METADATA_KEY] = client
@@ -147,8 +149,9 @@ class CheckedRestInput(RestInput):
                     return response.json(earlier)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                                 message_id=message_id, metadata=metadata))
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), message_id=message_id, metadata=metadata)
+                )
             except Exception:  # e.g. the tracker store's database is away: say so, never a 500
                 logger.exception("message of %s not processed", sender)
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])

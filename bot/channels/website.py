@@ -18,6 +18,7 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
   text back, so the widget can put it back in the input box);
 - a typed `/intent{…}` is plain text unless a button offered it (bot/rasa_extensions/patches/typed_payloads.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -140,8 +141,7 @@ class WebsiteChatInput(InputChannel):
             request = environ.get("sanic.request")  # engineio's REMOTE_ADDR is always 127.0.0.1
             peer = request.ip if request is not None else None
             headers = {"x-real-ip": environ.get("HTTP_X_REAL_IP", "")}
-            client = rate_limits.client_key(rate_limits.client_address(peer, headers, self.settings.trusted_proxies),
-                                            secret)
+            client = rate_limits.client_key(rate_limits.client_address(peer, headers, self.settings.trusted_proxies), secret)
             await sio.save_session(sid, {"client": client})
             return True
 
@@ -168,9 +168,15 @@ class WebsiteChatInput(InputChannel):
             over = await limits.wait_before(conversation_id, client)
             if over is not None:
                 message = data.get("message") if isinstance(data, dict) else None
-                await sio.emit("rate_limited", {"text": replies.too_fast(*over),
-                                                "message": message if isinstance(message, str) else "",
-                                                "retry_after": round(over[1], 1)}, room=sid)
+                await sio.emit(
+                    "rate_limited",
+                    {
+                        "text": replies.too_fast(*over),
+                        "message": message if isinstance(message, str) else "",
+                        "retry_after": round(over[1], 1),
+                    },
+                    room=sid,
+                )
                 return
             text, polite = replies.check_text(data.get("message") if isinstance(data, dict) else None)
             if text is None:
@@ -198,8 +204,8 @@ class WebsiteChatInput(InputChannel):
                         output,
                         conversation_id,
                         input_channel=self.name(),
-                        metadata={k: v for k, v in (("display", display),
-                                                          (rate_limits.CLIENT_METADATA_KEY, client)) if v} or None,
+                        metadata={k: v for k, v in (("display", display), (rate_limits.CLIENT_METADATA_KEY, client)) if v}
+                        or None,
                     )
                 )
             except Exception:  # e.g. the tracker store's database is away: say so, never silence

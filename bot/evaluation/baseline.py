@@ -1,4 +1,5 @@
 """A plain baseline the Rasa pipeline must beat: TF-IDF n-grams + logistic regression."""
+
 from __future__ import annotations
 
 from sklearn.feature_extraction.text import TfidfVectorizer

@@ -4,6 +4,7 @@ Each candidate config is trained on k-1 folds of the training data and scored on
 remaining fold, with the same seeded folds for every candidate, so the comparison is fair
 and reproducible.
 """
+
 from __future__ import annotations
 
 import statistics

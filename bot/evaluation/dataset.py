@@ -1,4 +1,5 @@
 """Labelled examples from Rasa NLU YAML files, and the overlap check between train and test."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

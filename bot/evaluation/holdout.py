@@ -1,4 +1,5 @@
 """`bot eval`: score the trained model and the baseline on the held-out test set."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ intent when it is a need, else the best need of its ranking, actions/handover.py
 offered (the request in words or by ranking, actions/listening.py). A plain request for a person
 must not get a topic it does not name.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,6 +66,8 @@ def evaluate(model: Path) -> TopicScore:
 
 
 def report(score: TopicScore) -> str:
-    return (f"Need and human together: {score.kept}/{score.with_topic} held-out messages keep the right need "
-            f"and reach the human offer; {score.wrong_topic}/{score.without_topic} plain requests for a person "
-            f"get a need they did not name.")
+    return (
+        f"Need and human together: {score.kept}/{score.with_topic} held-out messages keep the right need "
+        f"and reach the human offer; {score.wrong_topic}/{score.without_topic} plain requests for a person "
+        f"get a need they did not name."
+    )

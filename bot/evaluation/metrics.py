@@ -1,4 +1,5 @@
 """Scores of a classifier on labelled examples."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,9 +31,7 @@ def score(truth: list[str], predicted: list[str], scored_intents: list[str]) -> 
 
     Every prediction counts (a prediction of an intent outside the list is simply wrong).
     """
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=scored_intents, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=scored_intents, zero_division=0)
     per_intent = [
         IntentScore(intent, float(p), float(r), float(f), int(s))
         for intent, p, r, f, s in zip(scored_intents, precision, recall, f1, support, strict=False)

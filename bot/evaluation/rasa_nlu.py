@@ -1,4 +1,5 @@
 """Parse texts with a trained Rasa model, in-process, timing each parse."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,9 +43,7 @@ def parse_all(model: Path, texts: list[str]) -> list[Parse]:
             elapsed = time.perf_counter() - start
             ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
             best = ranking[0] if ranking else parsed["intent"]
-            results.append(
-                Parse(text, parsed["intent"]["name"], best["name"], float(best["confidence"]), elapsed)
-            )
+            results.append(Parse(text, parsed["intent"]["name"], best["name"], float(best["confidence"]), elapsed))
         return results
 
     return asyncio.run(run())

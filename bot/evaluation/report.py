@@ -1,4 +1,5 @@
 """Write the evaluation as Markdown and a confusion-matrix PNG."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,9 +14,7 @@ def side_by_side_table(rasa: Scores, baseline: Scores) -> str:
     ]
     base_f1 = {s.intent: s.f1 for s in baseline.per_intent}
     for s in rasa.per_intent:
-        rows.append(
-            f"| {s.intent} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {base_f1[s.intent]:.2f} | {s.support} |"
-        )
+        rows.append(f"| {s.intent} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {base_f1[s.intent]:.2f} | {s.support} |")
     rows.append(f"| **macro-F1** | | | **{rasa.macro_f1:.3f}** | **{baseline.macro_f1:.3f}** | |")
     rows.append(f"| accuracy (all test intents) | | | {rasa.accuracy:.3f} | {baseline.accuracy:.3f} | |")
     return "\n".join(rows)
@@ -40,9 +39,7 @@ def write_confusion_png(truth: list[str], predicted: list[str], labels: list[str
     all_labels = labels + [label for label in extra if label not in labels]
     matrix = confusion_matrix(truth, predicted, labels=all_labels)
     fig, ax = plt.subplots(figsize=(12, 11))
-    ConfusionMatrixDisplay(matrix, display_labels=all_labels).plot(
-        ax=ax, xticks_rotation=75, colorbar=False, cmap="Blues"
-    )
+    ConfusionMatrixDisplay(matrix, display_labels=all_labels).plot(ax=ax, xticks_rotation=75, colorbar=False, cmap="Blues")
     ax.set_title("NLU confusion matrix (held-out test set)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

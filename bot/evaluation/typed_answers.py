@@ -1,4 +1,5 @@
 """Share of the held-out typed answers (tests/typed_answers_test.yml) mapped to the right option."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,8 +34,12 @@ class Score:
 
 def test_answers() -> list[TypedAnswer]:
     data = yaml.safe_load(TEST_SET.read_text(encoding="utf-8"))
-    return [TypedAnswer(question, str(text), str(expected))
-            for question, by_option in data.items() for expected, texts in by_option.items() for text in texts]
+    return [
+        TypedAnswer(question, str(text), str(expected))
+        for question, by_option in data.items()
+        for expected, texts in by_option.items()
+        for text in texts
+    ]
 
 
 def copied_synonyms(answers: list[TypedAnswer]) -> list[TypedAnswer]:
@@ -62,7 +67,9 @@ def evaluate(answers: list[TypedAnswer] | None = None) -> Score:
 
 
 def report(score: Score) -> str:
-    lines = [f"Typed answers mapped to the right option: {score.right}/{score.total} = {score.accuracy:.1%} "
-             f"({score.asked_which} asked « which one? », {len(score.misses) - score.asked_which} wrong or not understood)."]
+    lines = [
+        f"Typed answers mapped to the right option: {score.right}/{score.total} = {score.accuracy:.1%} "
+        f"({score.asked_which} asked « which one? », {len(score.misses) - score.asked_which} wrong or not understood)."
+    ]
     lines += [f"  {a.question}: {a.text!r} -> {got or 'nothing'} (expected {a.expected})" for a, got in score.misses]
     return "\n".join(lines)

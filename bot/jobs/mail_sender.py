@@ -6,6 +6,7 @@ right after the server accepted it. A sender killed between the two leaves a cla
 after CLAIM_SECONDS; the message is then sent again with the same Message-ID — the one case of a
 duplicate, which needs the process to die within those milliseconds.
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,8 +76,9 @@ def send_one(database_url: str, mail_id: int, transport, context: notices.Contex
         return "sent"
 
 
-def run_pass(database_url: str, transport, context: notices.Context, *, now: datetime, reminder_hours: int,
-             limit: int = 50) -> PassReport:
+def run_pass(
+    database_url: str, transport, context: notices.Context, *, now: datetime, reminder_hours: int, limit: int = 50
+) -> PassReport:
     report = PassReport(reminders=queue_reminders(database_url, now=now, hours_before=reminder_hours))
     with db.session(database_url) as session:
         outbox.prune(session, now=now)
@@ -94,10 +96,16 @@ def job(settings, transport=None, now: Callable[[], datetime] = clock.now) -> ru
     context = notices.context_from_settings(settings)
 
     async def one_pass() -> None:
-        report = await run_in_threadpool(run_pass, settings.database_url, transport, context, now=now(),
-                                         reminder_hours=settings.reminder_hours)
+        report = await run_in_threadpool(
+            run_pass, settings.database_url, transport, context, now=now(), reminder_hours=settings.reminder_hours
+        )
         if report.sent or report.refused or report.dropped:
-            logger.info("mail: %d sent, %d refused (retried later), %d dropped; %d reminder(s) queued",
-                        report.sent, report.refused, report.dropped, report.reminders)
+            logger.info(
+                "mail: %d sent, %d refused (retried later), %d dropped; %d reminder(s) queued",
+                report.sent,
+                report.refused,
+                report.dropped,
+                report.reminders,
+            )
 
     return runner.Job("mail_send", timedelta(seconds=EVERY_SECONDS), one_pass)

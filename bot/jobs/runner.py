@@ -7,6 +7,7 @@ previous turn's lease is over, so exactly one worker gets each turn. A worker th
 a turn loses it when the lease ends. A job whose work belongs to one machine (the spool of
 dossier writes lives in that machine's `var/`) names the machine in its job name.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,11 +33,14 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 def take_turn(session: Session, name: str, holder: str, *, now: datetime, lease: timedelta) -> bool:
     """Whether `holder` gets this turn of job `name` (and holds it for `lease`). Does not commit."""
-    taken = session.execute(
-        update(JobTurn)
-        .where(JobTurn.name == name, JobTurn.lease_until <= now)
-        .values(holder=holder, lease_until=now + lease, turns=JobTurn.turns + 1, last_turn_at=now)
-    ).rowcount == 1
+    taken = (
+        session.execute(
+            update(JobTurn)
+            .where(JobTurn.name == name, JobTurn.lease_until <= now)
+            .values(holder=holder, lease_until=now + lease, turns=JobTurn.turns + 1, last_turn_at=now)
+        ).rowcount
+        == 1
+    )
     if taken or session.get(JobTurn, name) is not None:
         return taken
     try:  # the job's first turn ever: whoever creates its row has it

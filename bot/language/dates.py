@@ -5,6 +5,7 @@
 semaine prochaine » as a deadline, number words, « avant le … ») and says the result back in
 French. Today always comes from the caller: nothing here reads the clock.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,12 +18,27 @@ from bot.textnorm import normalize
 from bot.french import time_of_day
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 _MONTHS_PLAIN = [normalize(m) for m in MONTHS]
 NUMBER_WORDS = {
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "vingt": 20,
     "trente": 30,
 }
 # Words around a date that do not change it (« avant le », « d'ici », « au plus tard »).
@@ -95,8 +111,9 @@ def parse_deadline(text: str, today: date) -> date | None:
     if not candidate:
         return None
     base = datetime(today.year, today.month, today.day, 12, 0)
-    parsed = dateparser.parse(candidate, languages=["fr"],
-                              settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY"})
+    parsed = dateparser.parse(
+        candidate, languages=["fr"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY"}
+    )
     if parsed is None:
         return None
     deadline = parsed.date()
@@ -119,8 +136,18 @@ class Moment:
         return ", ".join(pieces)
 
 
-ANY_TIME = ("peu importe", "n importe quand", "quand vous voulez", "comme vous voulez", "pas de preference",
-            "indifferent", "egal", "toute la journee", "a tout moment", "quand vous pouvez")
+ANY_TIME = (
+    "peu importe",
+    "n importe quand",
+    "quand vous voulez",
+    "comme vous voulez",
+    "pas de preference",
+    "indifferent",
+    "egal",
+    "toute la journee",
+    "a tout moment",
+    "quand vous pouvez",
+)
 
 
 def parse_moment(text: str, today: date) -> Moment | None:

@@ -3,6 +3,7 @@
 A question is named by the response that asks it in domain.yml (its buttons are the options)
 or, for the maturity questionnaire, by its slot `q_<id>` (data/maturity.yml holds the answers).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -46,8 +47,7 @@ def _domain_buttons() -> dict[str, list[dict]]:
 
 def for_buttons(question: str, buttons: list[dict]) -> list[Option]:
     """Options for buttons as shown (title, payload), with the synonyms of `question`."""
-    return [Option(b["payload"], b["title"], synonyms(question, b["payload"]), polarity(question, b["payload"]))
-            for b in buttons]
+    return [Option(b["payload"], b["title"], synonyms(question, b["payload"]), polarity(question, b["payload"])) for b in buttons]
 
 
 def for_question(question: str) -> list[Option]:
@@ -56,8 +56,7 @@ def for_question(question: str) -> list[Option]:
         asked = maturity.question(question[2:])
         if asked is None:
             raise KeyError(question)
-        return [Option(a["id"], a["title"], synonyms(question, a["id"]), polarity(question, a["id"]))
-                for a in asked["answers"]]
+        return [Option(a["id"], a["title"], synonyms(question, a["id"]), polarity(question, a["id"])) for a in asked["answers"]]
     buttons = _domain_buttons().get(question)
     if not buttons:
         raise KeyError(question)

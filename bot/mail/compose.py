@@ -4,6 +4,7 @@ The HTML is a simple page built from the same paragraphs (a line break inside on
 every value escaped by Jinja2: no image, no remote resource, no tracking pixel or link rewriting,
 so what a person reads in either part is the same.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ def new_message_id(domain: str) -> str:
     return make_msgid(domain=domain)
 
 
-def build(message: Rendered, *, sender: str, recipient: str, message_id: str, date: datetime,
-          attachments: tuple[Attachment, ...] = ()) -> EmailMessage:
+def build(
+    message: Rendered, *, sender: str, recipient: str, message_id: str, date: datetime, attachments: tuple[Attachment, ...] = ()
+) -> EmailMessage:
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = sender
@@ -60,6 +62,5 @@ def build(message: Rendered, *, sender: str, recipient: str, message_id: str, da
         maintype, _, rest = attachment.content_type.partition("/")
         subtype, *params = [part.strip() for part in rest.split(";")]
         extra = dict(param.split("=", 1) for param in params if "=" in param)
-        mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
-                            params=extra)
+        mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=extra)
     return mail

@@ -6,6 +6,7 @@ never opens another, and an expiry inside the signed data, checked against the c
 - Resetting a mediator's password (/mediateurs/mot-de-passe/<token>): valid RESET_MINUTES, and
   single use: it carries a fingerprint of the current password hash, which the reset changes.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

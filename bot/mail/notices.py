@@ -6,6 +6,7 @@ deactivated. The person's address is read from their dossier at that moment (onl
 they gave with their consent); the mediators' alerts hold the first name and the need, nothing
 more: the link opens the dossier behind the console's login.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,15 +59,18 @@ class Skip:
 
 def context_from_settings(settings) -> Context:
     service = catalog.service_contact()
-    return Context(settings.public_base_url, settings.session_secret,
-                   settings.mail_from or formataddr((service.name, service.email)))
+    return Context(
+        settings.public_base_url, settings.session_secret, settings.mail_from or formataddr((service.name, service.email))
+    )
 
 
 def french_date_time(moment: datetime) -> str:
     """« lundi 7 janvier 2030 à 9 h 30 », « … à 10 h », in Paris time (French typography)."""
     local = moment.astimezone(PARIS)
-    return typeset(f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
-                   f"à {time_of_day(local.hour, local.minute)}")
+    return typeset(
+        f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} "
+        f"à {time_of_day(local.hour, local.minute)}"
+    )
 
 
 def french_time(moment: datetime) -> str:
@@ -104,9 +108,11 @@ def _invitation(appointment: Appointment, context: Context, values: dict[str, st
     person = calendar_ics.PersonView(
         organizer_email=parseaddr(context.sender)[1],
         attendee_email=appointment.dossier.contact_email,
-        description=(f"Avec {values['mediateur']}, de l'équipe de médiation numérique.\n"
-                     f"Comment : {values['mode']}.\nRéférence : {appointment.reference}.\n"
-                     f"Annuler ou déplacer : {values['lien']}"),
+        description=(
+            f"Avec {values['mediateur']}, de l'équipe de médiation numérique.\n"
+            f"Comment : {values['mode']}.\nRéférence : {appointment.reference}.\n"
+            f"Annuler ou déplacer : {values['lien']}"
+        ),
         location=slot.place if slot.mode == "sur_place" else None,
     )
     body = calendar_ics.person_invitation(appointment, person, now)
@@ -149,16 +155,20 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
     steps = []
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     if appointment is not None:
-        steps.append(f"Rendez-vous le {french_date_time(appointment.slot.starts_at)} avec "
-                     f"{first_name(appointment.slot.mediator.name)} (référence {appointment.reference}).")
+        steps.append(
+            f"Rendez-vous le {french_date_time(appointment.slot.starts_at)} avec "
+            f"{first_name(appointment.slot.mediator.name)} (référence {appointment.reference})."
+        )
     if dossier.callbacks:
         moment = dossier.callbacks[-1].preferred_moment
         steps.append("Une personne de l'équipe vous rappellera" + (f" ({moment})." if moment else "."))
     if dossier.deadline:
         steps.append(f"Votre échéance : le {french_date(dossier.deadline, today)}.")
     if dossier.follow_up_on:
-        steps.append(f"Nous reprendrons contact avec vous vers le {french_date(dossier.follow_up_on, today)}, "
-                     "pour voir si cela a marché.")
+        steps.append(
+            f"Nous reprendrons contact avec vous vers le {french_date(dossier.follow_up_on, today)}, "
+            "pour voir si cela a marché."
+        )
     if needs:
         steps.append(f"Un conseil : {_lower_first(knowledge.entry(needs[0].id).tip)}")
     steps.append("Vous pouvez revenir vers nous à tout moment, sur notre site ou par téléphone.")
@@ -177,8 +187,9 @@ def _person(mail: OutgoingMail, dossier: Dossier | None) -> str | Skip:
     return dossier.contact_email
 
 
-def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now: datetime,
-                 message_id: str) -> EmailMessage | Skip:
+def compose_mail(
+    session: Session, mail: OutgoingMail, context: Context, *, now: datetime, message_id: str
+) -> EmailMessage | Skip:
     dossier = session.get(Dossier, mail.dossier_id) if mail.dossier_id else None
     mediator = session.get(Mediator, mail.mediator_id) if mail.mediator_id else None
     appointment = session.get(Appointment, mail.appointment_id) if mail.appointment_id else None
@@ -231,8 +242,11 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
             if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
                 return Skip("the appointment was cancelled")
             slot = appointment.slot
-            values.update(quand=french_date_time(slot.starts_at), mediateur=first_name(slot.mediator.name),
-                          mode=texts.mode_label(slot.mode or "telephone"))
+            values.update(
+                quand=french_date_time(slot.starts_at),
+                mediateur=first_name(slot.mediator.name),
+                mode=texts.mode_label(slot.mode or "telephone"),
+            )
         else:
             callback = session.get(Callback, mail.payload.get("callback_id"))
             values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
@@ -250,11 +264,15 @@ def compose_mail(session: Session, mail: OutgoingMail, context: Context, *, now:
         }
     elif mail.kind == "mdp_reinitialisation":
         token = links.reset_token(context.secret, mediator.id, mediator.password_hash, now=now)
-        values = {"destinataire": first_name(mediator.name), "minutes": str(links.RESET_MINUTES),
-                  "lien": f"{context.public_url}/mediateurs/mot-de-passe/{token}"}
+        values = {
+            "destinataire": first_name(mediator.name),
+            "minutes": str(links.RESET_MINUTES),
+            "lien": f"{context.public_url}/mediateurs/mot-de-passe/{token}",
+        }
     else:
         return Skip(f"unknown kind {mail.kind}")
 
     rendered = texts.render(mail.kind, values, footer_values=_footer_values(), team=team)
-    return compose.build(rendered, sender=context.sender, recipient=recipient, message_id=message_id, date=now,
-                         attachments=attachments)
+    return compose.build(
+        rendered, sender=context.sender, recipient=recipient, message_id=message_id, date=now, attachments=attachments
+    )

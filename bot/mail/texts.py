@@ -1,4 +1,5 @@
 """The e-mails' words, from data/mail.yml (schema-checked at load), filled in with their values."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,23 +27,31 @@ SCHEMA = {
                     "subject": _TEXT,
                     "paragraphs": _LINES,
                     "action": {
-                        "type": "object", "required": ["label", "url"], "additionalProperties": False,
+                        "type": "object",
+                        "required": ["label", "url"],
+                        "additionalProperties": False,
                         "properties": {"label": _TEXT, "url": _TEXT},
                     },
                 },
             },
         },
-        "modes": {"type": "object", "required": ["telephone", "visio", "sur_place"],
-                  "additionalProperties": _TEXT},
-        "mode_labels": {"type": "object", "required": ["telephone", "visio", "sur_place"],
-                        "additionalProperties": _TEXT},
+        "modes": {"type": "object", "required": ["telephone", "visio", "sur_place"], "additionalProperties": _TEXT},
+        "mode_labels": {"type": "object", "required": ["telephone", "visio", "sur_place"], "additionalProperties": _TEXT},
         "footer": _LINES,
         "footer_team": _LINES,
     },
 }
-KINDS = ("rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese", "alerte_rendez_vous",
-         "alerte_rappel", "mdp_reinitialisation",
-         "alerte_direct")
+KINDS = (
+    "rdv_confirmation",
+    "rdv_rappel",
+    "rdv_annulation",
+    "rappel_accuse",
+    "synthese",
+    "alerte_rendez_vous",
+    "alerte_rappel",
+    "mdp_reinitialisation",
+    "alerte_direct",
+)
 
 _cache: dict[str, Any] = {}
 

@@ -5,6 +5,7 @@ a password in clear otherwise); `smtps://…` is TLS from the first byte (port 4
 sorted for the sender's retry policy: a 5xx answer to the message is permanent, anything else
 (connection refused, time-out, 4xx « try later ») is temporary.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,9 +50,14 @@ class SmtpTransport:
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465")
         implicit = parts.scheme == "smtps"
-        return cls(parts.hostname, parts.port or (465 if implicit else 587), implicit,
-                   unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None, ssl_context)
+        return cls(
+            parts.hostname,
+            parts.port or (465 if implicit else 587),
+            implicit,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+            ssl_context,
+        )
 
     def describe(self) -> str:
         return f"{'smtps' if self.implicit_tls else 'smtp'}://{self.host}:{self.port}"
@@ -75,11 +81,15 @@ class SmtpTransport:
                 client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             answers = list(exc.recipients.values())
-            raise Refused("recipient refused: " + ", ".join(status(code, text) for code, text in answers),
-                          permanent=all(code >= 500 for code, _ in answers)) from exc
+            raise Refused(
+                "recipient refused: " + ", ".join(status(code, text) for code, text in answers),
+                permanent=all(code >= 500 for code, _ in answers),
+            ) from exc
         except smtplib.SMTPResponseException as exc:
-            raise Refused(status(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
-                          and not isinstance(exc, smtplib.SMTPAuthenticationError)) from exc
+            raise Refused(
+                status(exc.smtp_code, exc.smtp_error),
+                permanent=exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPAuthenticationError),
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise Refused(f"{type(exc).__name__}: {exc}", permanent=False) from exc
 

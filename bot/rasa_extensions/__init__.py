@@ -20,6 +20,7 @@ docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 May import: Rasa, `bot.language`, `bot.catalog`, `bot.settings`, `bot.store` (the tracker store).
 Imported by: the channels, the evaluation, the training (fingerprint of our components).
 """
+
 from __future__ import annotations
 
 import rasa

@@ -10,6 +10,7 @@ the moment it is issued, so when the holder dies, the tickets queued behind it c
 its ticket and their messages fail with « Could not acquire lock ».
 Configured in deploy/endpoints.prod.yml as `type: bot.rasa_extensions.lock_store.AtomicRedisLockStore`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -71,6 +72,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def _keep_waiting(self, conversation_id: str, number: int) -> Optional[TicketLock]:
         """Drop expired tickets and extend ours (we are alive and waiting); None if ours is gone."""
+
         def change(lock: Optional[TicketLock]):
             if lock is None:
                 return None, None

@@ -4,6 +4,7 @@ Every response of domain.yml, whether a rule utters it or an action names it wit
 fill, is rendered here: the filled text and the button titles go through bot.french.typeset,
 so that « de {métier} » becomes « d'électricien » and every « ? » gets its no-break space.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,6 +30,7 @@ class FrenchResponses(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config=None, domain=None, **_: Any) -> None:
         super().__init__(domain.responses if domain is not None else {})
 
-    def generate_from_slots(self, utter_action: str, filled_slots: dict[str, Any], output_channel: str,
-                            **kwargs: Any) -> dict[str, Any] | None:
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
         return typeset_message(super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs))

@@ -8,6 +8,7 @@ TED has the lowest priority. So the choice of action is unchanged, and the netwo
 the Rasa server's CPU per message under `make bench`) runs only for the paths no rule or story
 pins down.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -59,9 +60,7 @@ class RuleAwareTEDPolicy(TEDPolicy):
             return self._prediction(self._default_predictions(domain))
         return super().predict_action_probabilities(tracker, domain, rule_only_data, precomputations, **kwargs)
 
-    def decided_elsewhere(
-        self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: Optional[Dict[Text, Any]]
-    ) -> bool:
+    def decided_elsewhere(self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: Optional[Dict[Text, Any]]) -> bool:
         for policy in self.memorising_policies:
             prediction = policy.predict_action_probabilities(tracker, domain, rule_only_data=rule_only_data)
             if prediction.is_no_user_prediction or prediction.max_confidence >= CERTAIN:
@@ -69,9 +68,7 @@ class RuleAwareTEDPolicy(TEDPolicy):
         return False
 
 
-def _load_memorising_policies(
-    model_storage: ModelStorage, execution_context: ExecutionContext
-) -> List[MemoizationPolicy]:
+def _load_memorising_policies(model_storage: ModelStorage, execution_context: ExecutionContext) -> List[MemoizationPolicy]:
     """The RulePolicy and MemoizationPolicy of the same model, as the prediction graph loads them."""
     policies = []
     for node in execution_context.graph_schema.nodes.values():

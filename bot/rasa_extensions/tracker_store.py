@@ -11,6 +11,7 @@ for a conversation the store has not seen in this process; the new events go in 
 Why remembering the count is safe: Rasa reads, changes and saves a conversation while holding
 its lock (the lock store, shared by every Rasa server), so nothing else adds events in between.
 """
+
 from __future__ import annotations
 
 import itertools

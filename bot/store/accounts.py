@@ -4,6 +4,7 @@ After MAX_FAILED_LOGINS wrong passwords in a row an account is locked for LOCK_M
 password cannot be guessed by trying; the lock-out answer is the same whether the e-mail exists
 or not.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,10 @@ _hasher = PasswordHasher()
 
 
 # the one answer to every refused login (see authenticate)
-REFUSED = (f"E-mail ou mot de passe incorrect. Après {MAX_FAILED_LOGINS} essais manqués, un compte reste bloqué "
-           f"{LOCK_MINUTES} minutes.")
+REFUSED = (
+    f"E-mail ou mot de passe incorrect. Après {MAX_FAILED_LOGINS} essais manqués, un compte reste bloqué "
+    f"{LOCK_MINUTES} minutes."
+)
 
 
 class LoginRefused(Exception):
@@ -124,6 +127,7 @@ def calendar_token(session: Session, mediator: Mediator) -> str:
 
 # --- one's own account: password, alerts, forgotten password ----------------------------------
 
+
 def change_password(session: Session, mediator_id: int, current: str, new: str) -> None:
     """ValueError (in French) if the current password is wrong or the new one too short."""
     mediator = session.get(Mediator, mediator_id)
@@ -171,4 +175,3 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
     set_password(mediator, new)
     session.commit()
     return mediator
-

@@ -2,6 +2,7 @@
 
 Only counts and durations: no personal data leaves this module.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,8 +48,12 @@ class Activity:
 
 
 def outcome_of(dossier: Dossier) -> str:
-    if any(a.status == AppointmentStatus.CONFIRMED for a in dossier.appointments) or dossier.callbacks or dossier.assigned_to \
-            or any(a.action == "prise_en_charge" for a in dossier.audit):
+    if (
+        any(a.status == AppointmentStatus.CONFIRMED for a in dossier.appointments)
+        or dossier.callbacks
+        or dossier.assigned_to
+        or any(a.action == "prise_en_charge" for a in dossier.audit)
+    ):
         return OUTCOMES[2]
     if dossier.answered:
         return OUTCOMES[0]
@@ -68,12 +73,20 @@ def activity(session: Session, start: date, end: date) -> Activity:
         raise ValueError("la fin de la période est avant son début")
     lower = datetime.combine(start, datetime.min.time(), tzinfo=PARIS)
     upper = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=PARIS)
-    dossiers = session.execute(
-        select(Dossier).where(Dossier.created_at >= lower, Dossier.created_at < upper).options(
-            selectinload(Dossier.needs), selectinload(Dossier.appointments), selectinload(Dossier.callbacks),
-            selectinload(Dossier.audit),
+    dossiers = (
+        session.execute(
+            select(Dossier)
+            .where(Dossier.created_at >= lower, Dossier.created_at < upper)
+            .options(
+                selectinload(Dossier.needs),
+                selectinload(Dossier.appointments),
+                selectinload(Dossier.callbacks),
+                selectinload(Dossier.audit),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     result = Activity(start, end)
 
     weeks = Counter(_week(d.created_at) for d in dossiers)
@@ -108,8 +121,12 @@ def activity_csv(figures: Activity) -> str:
     writer.writerow(["conversations", figures.total])
     writer.writerow(["délai médian avant prise en charge (heures)", figures.pickup_median_hours or ""])
     writer.writerow(["satisfaction moyenne (1 à 5)", figures.satisfaction_mean or ""])
-    for title, rows in (("semaine", figures.per_week), ("besoin confirmé", figures.needs),
-                        ("issue", figures.outcomes), ("note de satisfaction", figures.satisfaction)):
+    for title, rows in (
+        ("semaine", figures.per_week),
+        ("besoin confirmé", figures.needs),
+        ("issue", figures.outcomes),
+        ("note de satisfaction", figures.satisfaction),
+    ):
         writer.writerow([])
         writer.writerow([title, "nombre"])
         writer.writerows(rows)
@@ -120,4 +137,3 @@ def bar_widths(rows: list[tuple[str, int]], full: int = 300) -> list[tuple[str, 
     """(label, count, bar width in px) for the dashboard's SVG bars."""
     top = max((n for _, n in rows), default=0) or 1
     return [(label, n, round(full * n / top)) for label, n in rows]
-

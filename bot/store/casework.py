@@ -5,6 +5,7 @@ nothing on the dossier for `lease_minutes`, the dossier goes back to the queue; 
 the holder renews it. Claiming is one conditional UPDATE, so when two mediators claim at once,
 exactly one wins.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,13 +31,14 @@ class CaseworkError(ValueError):
     """A refused action, with a French reason to show the mediator."""
 
 
-def audit(session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None,
-          *, at: datetime) -> None:
-    session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail,
-                             created_at=at))
+def audit(
+    session: Session, dossier: Dossier, actor_id: int | None, action: str, detail: str | None = None, *, at: datetime
+) -> None:
+    session.add(DossierAudit(dossier_id=dossier.id, actor_id=actor_id, action=action, detail=detail, created_at=at))
 
 
 # --- the queue ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueueEntry:
@@ -81,15 +83,22 @@ def _due(dossier: Dossier) -> datetime | None:
 
 
 def queue(
-    session: Session, *, now: datetime, status: str | None = None, need: str | None = None,
+    session: Session,
+    *,
+    now: datetime,
+    status: str | None = None,
+    need: str | None = None,
     mediator_id: int | None = None,
 ) -> list[QueueEntry]:
     """Dossiers waiting for a human, most urgent first: people waiting live in the chat, then the
     nearest deadline, then the longest wait."""
     release_expired(session, now=now)
     query = select(Dossier).options(
-        selectinload(Dossier.needs), selectinload(Dossier.appointments).selectinload(Appointment.slot),
-        selectinload(Dossier.callbacks), selectinload(Dossier.assignee), selectinload(Dossier.live_chats),
+        selectinload(Dossier.needs),
+        selectinload(Dossier.appointments).selectinload(Appointment.slot),
+        selectinload(Dossier.callbacks),
+        selectinload(Dossier.assignee),
+        selectinload(Dossier.live_chats),
     )
     query = query.where(Dossier.status == status) if status else query.where(Dossier.status != DossierStatus.CLOSED)
     if mediator_id:
@@ -119,12 +128,12 @@ class NewRequest:
 def recent_requests(session: Session, *, since: datetime) -> list[NewRequest]:
     """Appointments booked (still confirmed) and call backs requested since `since`, oldest first."""
     appointments = session.execute(
-        select(Appointment).where(Appointment.created_at >= since, Appointment.status == AppointmentStatus.CONFIRMED)
+        select(Appointment)
+        .where(Appointment.created_at >= since, Appointment.status == AppointmentStatus.CONFIRMED)
         .options(selectinload(Appointment.dossier).selectinload(Dossier.needs))
     ).scalars()
     callbacks = session.execute(
-        select(Callback).where(Callback.created_at >= since)
-        .options(selectinload(Callback.dossier).selectinload(Dossier.needs))
+        select(Callback).where(Callback.created_at >= since).options(selectinload(Callback.dossier).selectinload(Dossier.needs))
     ).scalars()
     found = [NewRequest(f"rendez_vous:{a.id}", "rendez_vous", a.dossier, a.created_at) for a in appointments]
     found += [NewRequest(f"rappel:{c.id}", "rappel", c.dossier, c.created_at) for c in callbacks]
@@ -140,11 +149,18 @@ def counts_by_status(session: Session) -> dict[str, int]:
 
 # --- claiming -------------------------------------------------------------------------------
 
+
 def release_expired(session: Session, *, now: datetime) -> int:
     """Dossiers whose claim lapsed go back to the queue."""
-    lapsed = session.execute(
-        select(Dossier).where(Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != DossierStatus.CLOSED)
-    ).scalars().all()
+    lapsed = (
+        session.execute(
+            select(Dossier).where(
+                Dossier.assigned_to.is_not(None), Dossier.lease_until < now, Dossier.status != DossierStatus.CLOSED
+            )
+        )
+        .scalars()
+        .all()
+    )
     for dossier in lapsed:
         audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", at=now)
         dossier.assigned_to, dossier.lease_until, dossier.status = None, None, DossierStatus.NEW
@@ -161,8 +177,12 @@ def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: in
             Dossier.status != DossierStatus.CLOSED,
             or_(Dossier.assigned_to.is_(None), Dossier.lease_until < now, Dossier.assigned_to == mediator_id),
         )
-        .values(assigned_to=mediator_id, lease_until=now + timedelta(minutes=lease_minutes), status=DossierStatus.IN_PROGRESS,
-                updated_at=now)
+        .values(
+            assigned_to=mediator_id,
+            lease_until=now + timedelta(minutes=lease_minutes),
+            status=DossierStatus.IN_PROGRESS,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -201,8 +221,10 @@ def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool
 
 # --- notes, status, closing -----------------------------------------------------------------
 
-def add_note(session: Session, dossier: Dossier, mediator_id: int, body: str, lease_minutes: int,
-             is_admin: bool = False, *, now: datetime) -> DossierNote:
+
+def add_note(
+    session: Session, dossier: Dossier, mediator_id: int, body: str, lease_minutes: int, is_admin: bool = False, *, now: datetime
+) -> DossierNote:
     _require_holder(dossier, mediator_id, is_admin, now)
     body = (body or "").strip()
     if not body:
@@ -217,8 +239,16 @@ def add_note(session: Session, dossier: Dossier, mediator_id: int, body: str, le
     return note
 
 
-def change_status(session: Session, dossier: Dossier, mediator_id: int, new_status: str, lease_minutes: int,
-                  is_admin: bool = False, *, now: datetime) -> None:
+def change_status(
+    session: Session,
+    dossier: Dossier,
+    mediator_id: int,
+    new_status: str,
+    lease_minutes: int,
+    is_admin: bool = False,
+    *,
+    now: datetime,
+) -> None:
     if new_status == DossierStatus.CLOSED:
         raise CaseworkError("Pour clore un dossier, utilisez le formulaire de clôture.")
     if new_status not in TRANSITIONS.get(dossier.status, set()):
@@ -238,8 +268,17 @@ def change_status(session: Session, dossier: Dossier, mediator_id: int, new_stat
     session.commit()
 
 
-def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, triage_correct: bool,
-          corrected_need: str | None, is_admin: bool = False, *, now: datetime) -> None:
+def close(
+    session: Session,
+    dossier: Dossier,
+    mediator_id: int,
+    outcome: str,
+    triage_correct: bool,
+    corrected_need: str | None,
+    is_admin: bool = False,
+    *,
+    now: datetime,
+) -> None:
     _require_holder(dossier, mediator_id, is_admin, now)
     outcome = (outcome or "").strip()
     if not outcome:
@@ -263,10 +302,15 @@ def close(session: Session, dossier: Dossier, mediator_id: int, outcome: str, tr
 def dossier_for_console(session: Session, dossier_id: int, *, now: datetime) -> Dossier | None:
     release_expired(session, now=now)
     return session.execute(
-        select(Dossier).where(Dossier.id == dossier_id).options(
-            selectinload(Dossier.needs), selectinload(Dossier.notes).selectinload(DossierNote.author),
-            selectinload(Dossier.audit).selectinload(DossierAudit.actor), selectinload(Dossier.callbacks),
-            selectinload(Dossier.appointments).selectinload(Appointment.slot), selectinload(Dossier.assignee),
+        select(Dossier)
+        .where(Dossier.id == dossier_id)
+        .options(
+            selectinload(Dossier.needs),
+            selectinload(Dossier.notes).selectinload(DossierNote.author),
+            selectinload(Dossier.audit).selectinload(DossierAudit.actor),
+            selectinload(Dossier.callbacks),
+            selectinload(Dossier.appointments).selectinload(Appointment.slot),
+            selectinload(Dossier.assignee),
             selectinload(Dossier.live_chats).selectinload(LiveChat.mediator),
         )
     ).scalar_one_or_none()
@@ -274,11 +318,12 @@ def dossier_for_console(session: Session, dossier_id: int, *, now: datetime) -> 
 
 def upcoming_appointments(session: Session, mediator_id: int | None, after: datetime) -> list[Appointment]:
     query = (
-        select(Appointment).join(Slot).where(Slot.starts_at >= after - timedelta(days=1))
+        select(Appointment)
+        .join(Slot)
+        .where(Slot.starts_at >= after - timedelta(days=1))
         .options(selectinload(Appointment.slot).selectinload(Slot.mediator), selectinload(Appointment.dossier))
         .order_by(Slot.starts_at)
     )
     if mediator_id:
         query = query.where(Slot.mediator_id == mediator_id)
     return list(session.execute(query).scalars())
-

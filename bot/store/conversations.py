@@ -1,6 +1,7 @@
 """A conversation as Rasa's tracker store keeps it (table `events`, same database as the dossiers):
 the transcript for mediators, the history for the website chat, and erasure on request.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> l
     except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
         session.rollback()
         return []
-    return [(event_id, type_name, float(timestamp), json.loads(data) if data else {})
-            for event_id, type_name, timestamp, data in rows]
+    return [
+        (event_id, type_name, float(timestamp), json.loads(data) if data else {}) for event_id, type_name, timestamp, data in rows
+    ]
 
 
 def _user_text(event: dict[str, Any], buttons: tuple[dict[str, str], ...] = ()) -> str:
@@ -62,9 +64,7 @@ def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptL
         return TranscriptLine(at, "mediateur", said, author=str(live.get("name") or ""), event_id=event_id)
     if live is not None and live.get("role") == "notice":
         return TranscriptLine(at, "info", said, event_id=event_id)
-    buttons = tuple(
-        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in data.get("buttons") or []
-    )
+    buttons = tuple({"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in data.get("buttons") or [])
     return TranscriptLine(at, "assistant", said, buttons, event_id=event_id)
 
 
@@ -103,8 +103,10 @@ def after_live_part(session: Session, conversation_id: str) -> str | None:
         return "paused"
     try:
         spoken = session.execute(
-            text("SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
-                 "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"),
+            text(
+                "SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
+                "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"
+            ),
             {"sender": conversation_id, "resumed": latest.id},
         ).first()
     except (OperationalError, ProgrammingError):
@@ -118,8 +120,10 @@ def _latest_pause_or_resume(session: Session, conversation_id: str):
     Rasa has not created its events table yet)."""
     try:
         return session.execute(
-            text("SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
-                 "ORDER BY id DESC LIMIT 1"),
+            text(
+                "SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+                "ORDER BY id DESC LIMIT 1"
+            ),
             {"sender": conversation_id},
         ).first()
     except (OperationalError, ProgrammingError):
@@ -128,9 +132,10 @@ def _latest_pause_or_resume(session: Session, conversation_id: str):
 
 
 def exists(session: Session, conversation_id: str) -> bool:
-    return bool(_said_events(session, conversation_id)) or session.execute(
-        select(Dossier.id).where(Dossier.conversation_id == conversation_id)
-    ).first() is not None
+    return (
+        bool(_said_events(session, conversation_id))
+        or session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation_id)).first() is not None
+    )
 
 
 def erase(session: Session, conversation_id: str) -> None:

@@ -1,4 +1,5 @@
 """Engines and sessions for the embedded SQLite default or PostgreSQL (DATABASE_URL)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -11,6 +11,7 @@ CONSOLE_OPEN_SECONDS: their console shows the waiting person (banner, chime, bro
 notification). When someone waits and nobody watches, the mediators who chose the « direct »
 alert are e-mailed, once per wait (`alert_unwatched`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ class LiveError(ValueError):
 
 # --- presence ---------------------------------------------------------------------------------
 
+
 def set_available(session: Session, mediator_id: int, available: bool, *, now: datetime) -> None:
     session.execute(
-        update(Mediator).where(Mediator.id == mediator_id)
+        update(Mediator)
+        .where(Mediator.id == mediator_id)
         .values(available=available, last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -46,7 +49,9 @@ def set_available(session: Session, mediator_id: int, available: bool, *, now: d
 def ping(session: Session, mediator_id: int, *, now: datetime) -> None:
     """The mediator is using the console."""
     session.execute(
-        update(Mediator).where(Mediator.id == mediator_id).values(last_seen_at=now, console_seen_at=now)
+        update(Mediator)
+        .where(Mediator.id == mediator_id)
+        .values(last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -61,11 +66,16 @@ CONSOLE_HEARD_EVERY_SECONDS = 15  # a page's polls are written down at most this
 def console_heard(session: Session, mediator_id: int, *, now: datetime) -> None:
     """A console page of the mediator is open (its poll, used or not): one write every few polls."""
     session.execute(
-        update(Mediator).where(
+        update(Mediator)
+        .where(
             Mediator.id == mediator_id,
-            or_(Mediator.console_seen_at.is_(None),
-                Mediator.console_seen_at < now - timedelta(seconds=CONSOLE_HEARD_EVERY_SECONDS)),
-        ).values(console_seen_at=now).execution_options(synchronize_session=False)
+            or_(
+                Mediator.console_seen_at.is_(None),
+                Mediator.console_seen_at < now - timedelta(seconds=CONSOLE_HEARD_EVERY_SECONDS),
+            ),
+        )
+        .values(console_seen_at=now)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
 
@@ -81,15 +91,21 @@ def is_present(mediator: Mediator, idle_minutes: int, *, now: datetime) -> bool:
 
 
 def available_mediators(session: Session, idle_minutes: int, *, now: datetime) -> list[Mediator]:
-    return list(session.execute(
-        select(Mediator).where(
-            Mediator.available.is_(True), Mediator.active.is_(True),
-            Mediator.last_seen_at >= now - timedelta(minutes=idle_minutes),
-        ).order_by(Mediator.name)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Mediator)
+            .where(
+                Mediator.available.is_(True),
+                Mediator.active.is_(True),
+                Mediator.last_seen_at >= now - timedelta(minutes=idle_minutes),
+            )
+            .order_by(Mediator.name)
+        ).scalars()
+    )
 
 
 # --- a person asks for a mediator ---------------------------------------------------------------
+
 
 def request(session: Session, conversation_id: str, *, now: datetime) -> LiveChat:
     """Put the person in the live queue (or return the chat they already have open)."""
@@ -111,14 +127,18 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
 
 def open_chat(session: Session, conversation_id: str) -> LiveChat | None:
     return session.execute(
-        select(LiveChat).where(LiveChat.conversation_id == conversation_id, LiveChat.state.in_(OPEN_STATES))
+        select(LiveChat)
+        .where(LiveChat.conversation_id == conversation_id, LiveChat.state.in_(OPEN_STATES))
         .options(selectinload(LiveChat.mediator))
     ).scalar_one_or_none()
 
 
 def latest_chat(session: Session, dossier_id: int) -> LiveChat | None:
     return session.execute(
-        select(LiveChat).where(LiveChat.dossier_id == dossier_id).order_by(LiveChat.id.desc()).limit(1)
+        select(LiveChat)
+        .where(LiveChat.dossier_id == dossier_id)
+        .order_by(LiveChat.id.desc())
+        .limit(1)
         .options(selectinload(LiveChat.mediator))
     ).scalar_one_or_none()
 
@@ -134,17 +154,20 @@ def waiting(session: Session) -> list[Waiting]:
     """People waiting for a mediator, longest wait first."""
     rows = session.execute(
         select(LiveChat.id, LiveChat.dossier_id, LiveChat.requested_at)
-        .where(LiveChat.state == LiveState.WAITING).order_by(LiveChat.requested_at)
+        .where(LiveChat.state == LiveState.WAITING)
+        .order_by(LiveChat.requested_at)
     ).all()
     return [Waiting(*row) for row in rows]
 
 
 # --- a mediator joins, the chat ends --------------------------------------------------------------
 
+
 def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *, now: datetime) -> LiveChat:
     """The mediator takes the waiting person (and their dossier); LiveError if someone was quicker."""
     result = session.execute(
-        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state == LiveState.WAITING)
+        update(LiveChat)
+        .where(LiveChat.id == chat_id, LiveChat.state == LiveState.WAITING)
         .values(state=LiveState.ACTIVE, mediator_id=mediator_id, joined_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -179,7 +202,8 @@ def end(session: Session, chat_id: int, ended_by: str, *, now: datetime) -> Live
     """Close the chat; None when it was already closed (someone else ended it first)."""
     state = LiveState.TIMED_OUT if ended_by in ("timeout", "absent") else LiveState.ENDED
     result = session.execute(
-        update(LiveChat).where(LiveChat.id == chat_id, LiveChat.state.in_(OPEN_STATES))
+        update(LiveChat)
+        .where(LiveChat.id == chat_id, LiveChat.state.in_(OPEN_STATES))
         .values(state=state, ended_at=now, ended_by=ended_by)
         .execution_options(synchronize_session=False)
     )
@@ -187,19 +211,23 @@ def end(session: Session, chat_id: int, ended_by: str, *, now: datetime) -> Live
         session.rollback()
         return None
     chat = session.get(LiveChat, chat_id, populate_existing=True)
-    audit(session, chat.dossier, chat.mediator_id if ended_by in ("mediator", "handback") else None,
-          "direct_fin", ended_by, at=now)
+    audit(
+        session, chat.dossier, chat.mediator_id if ended_by in ("mediator", "handback") else None, "direct_fin", ended_by, at=now
+    )
     session.commit()
     return chat
 
 
-def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: datetime
-            ) -> list[tuple[LiveChat, str]]:
+def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: datetime) -> list[tuple[LiveChat, str]]:
     """Chats to end: nobody joined in time ("timeout"), or the mediator went away ("absent")."""
-    late = [(chat, "timeout") for chat in session.execute(
-        select(LiveChat).where(LiveChat.state == LiveState.WAITING,
-                               LiveChat.requested_at < now - timedelta(seconds=pickup_seconds))
-    ).scalars()]
+    late = [
+        (chat, "timeout")
+        for chat in session.execute(
+            select(LiveChat).where(
+                LiveChat.state == LiveState.WAITING, LiveChat.requested_at < now - timedelta(seconds=pickup_seconds)
+            )
+        ).scalars()
+    ]
     active = session.execute(
         select(LiveChat).where(LiveChat.state == LiveState.ACTIVE).options(selectinload(LiveChat.mediator))
     ).scalars()
@@ -209,12 +237,16 @@ def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: da
 
 # --- someone waits and nobody watches the console: e-mail the mediators ------------------------
 
+
 def watching(session: Session, idle_minutes: int, *, now: datetime) -> list[Mediator]:
     """Mediators who would see a waiting person now: present for the live chat (available, active,
     used the console within `idle_minutes`) with a console page open (heard within
     CONSOLE_OPEN_SECONDS)."""
-    return [m for m in available_mediators(session, idle_minutes, now=now)
-            if m.console_seen_at is not None and m.console_seen_at >= now - timedelta(seconds=CONSOLE_OPEN_SECONDS)]
+    return [
+        m
+        for m in available_mediators(session, idle_minutes, now=now)
+        if m.console_seen_at is not None and m.console_seen_at >= now - timedelta(seconds=CONSOLE_OPEN_SECONDS)
+    ]
 
 
 def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *, now: datetime) -> list[int]:
@@ -226,22 +258,35 @@ def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *,
     absent »). Once per wait: `alerted_at` is set by one conditional UPDATE, whose winner queues
     the e-mails in the same transaction (several workers or servers run the watcher). The ids of
     the chats alerted."""
-    pending = list(session.execute(
-        select(LiveChat).where(LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None)).order_by(LiveChat.id)
-    ).scalars())
+    pending = list(
+        session.execute(
+            select(LiveChat).where(LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None)).order_by(LiveChat.id)
+        ).scalars()
+    )
     if not pending or watching(session, idle_minutes, now=now):
         return []
     alerted = []
     for chat in pending:
-        won = session.execute(
-            update(LiveChat).where(LiveChat.id == chat.id, LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None))
-            .values(alerted_at=now).execution_options(synchronize_session=False)
-        ).rowcount == 1
+        won = (
+            session.execute(
+                update(LiveChat)
+                .where(LiveChat.id == chat.id, LiveChat.state == LiveState.WAITING, LiveChat.alerted_at.is_(None))
+                .values(alerted_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if not won:
             continue
         count = notifications.live_unwatched(session, chat, until=chat.requested_at + timedelta(seconds=pickup_seconds))
-        audit(session, chat.dossier, None, "direct_alerte", f"aucun médiateur dans la console : {count} prévenu(s) par e-mail",
-              at=now)
+        audit(
+            session,
+            chat.dossier,
+            None,
+            "direct_alerte",
+            f"aucun médiateur dans la console : {count} prévenu(s) par e-mail",
+            at=now,
+        )
         alerted.append(chat.id)
     session.commit()
     return alerted

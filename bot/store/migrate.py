@@ -1,4 +1,5 @@
 """Bring a database to the latest schema with Alembic (run at start-up and by `bot db upgrade`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@
 Called inside the store function that records the event, so the message is queued in the same
 transaction: booked and confirmed, or neither.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -35,8 +36,12 @@ def mediators_alerted(session: Session, alert: str) -> list[Mediator]:
 def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs) -> int:
     queued = 0
     for mediator in mediators_alerted(session, alert):
-        if outbox.enqueue(session, kind, f"{kind}:{event_key}:m{mediator.id}", dossier_id=dossier_id,
-                          mediator_id=mediator.id, **refs) is not None:
+        if (
+            outbox.enqueue(
+                session, kind, f"{kind}:{event_key}:m{mediator.id}", dossier_id=dossier_id, mediator_id=mediator.id, **refs
+            )
+            is not None
+        ):
             queued += 1
     return queued
 
@@ -45,30 +50,40 @@ def appointment_booked(session: Session, appointment: Appointment, dossier: Doss
     """A new appointment (the appointment row is flushed, so it has its id)."""
     if person_reachable(dossier):
         appointment_confirmation(session, appointment, dossier)
-    _alert(session, "rendez_vous", "alerte_rendez_vous", dossier.id, appointment.reference,
-           appointment_id=appointment.id)
+    _alert(session, "rendez_vous", "alerte_rendez_vous", dossier.id, appointment.reference, appointment_id=appointment.id)
 
 
 def appointment_confirmation(session: Session, appointment: Appointment, dossier: Dossier) -> None:
     """The person's confirmation of this version of the appointment (booked, or moved: a new sequence)."""
     if person_reachable(dossier):
-        outbox.enqueue(session, "rdv_confirmation", f"rdv_confirmation:{appointment.reference}:{appointment.sequence}",
-                       dossier_id=dossier.id, appointment_id=appointment.id,
-                       payload={"sequence": appointment.sequence})
+        outbox.enqueue(
+            session,
+            "rdv_confirmation",
+            f"rdv_confirmation:{appointment.reference}:{appointment.sequence}",
+            dossier_id=dossier.id,
+            appointment_id=appointment.id,
+            payload={"sequence": appointment.sequence},
+        )
 
 
 def appointment_cancelled(session: Session, appointment: Appointment, dossier: Dossier) -> None:
     if person_reachable(dossier):
-        outbox.enqueue(session, "rdv_annulation", f"rdv_annulation:{appointment.reference}",
-                       dossier_id=dossier.id, appointment_id=appointment.id,
-                       payload={"sequence": appointment.sequence})
+        outbox.enqueue(
+            session,
+            "rdv_annulation",
+            f"rdv_annulation:{appointment.reference}",
+            dossier_id=dossier.id,
+            appointment_id=appointment.id,
+            payload={"sequence": appointment.sequence},
+        )
 
 
 def callback_requested(session: Session, callback: Callback, dossier: Dossier) -> None:
     """A call-back request (the callback row is flushed)."""
     if person_reachable(dossier):
-        outbox.enqueue(session, "rappel_accuse", f"rappel_accuse:{callback.id}", dossier_id=dossier.id,
-                       payload={"callback_id": callback.id})
+        outbox.enqueue(
+            session, "rappel_accuse", f"rappel_accuse:{callback.id}", dossier_id=dossier.id, payload={"callback_id": callback.id}
+        )
     _alert(session, "rappel", "alerte_rappel", dossier.id, f"c{callback.id}", payload={"callback_id": callback.id})
 
 
@@ -84,8 +99,14 @@ def live_unwatched(session: Session, chat: LiveChat, *, until: datetime) -> int:
     """A person waits in the live chat and nobody watches the console (once per wait: the caller
     holds the chat's `alerted_at`). `until`: when the assistant offers them other ways instead.
     How many mediators are told."""
-    return _alert(session, "direct", "alerte_direct", chat.dossier_id, f"chat{chat.id}",
-                  payload={"chat_id": chat.id, "until": until.isoformat()})
+    return _alert(
+        session,
+        "direct",
+        "alerte_direct",
+        chat.dossier_id,
+        f"chat{chat.id}",
+        payload={"chat_id": chat.id, "until": until.isoformat()},
+    )
 
 
 def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:
@@ -96,22 +117,43 @@ def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:
     """
     window_end = now + timedelta(hours=hours_before)
     rows = session.execute(
-        select(Appointment, Slot, Dossier).join(Slot, Appointment.slot_id == Slot.id)
+        select(Appointment, Slot, Dossier)
+        .join(Slot, Appointment.slot_id == Slot.id)
         .join(Dossier, Appointment.dossier_id == Dossier.id)
-        .where(Appointment.status == AppointmentStatus.CONFIRMED, Slot.starts_at > now, Slot.starts_at <= window_end,
-               Dossier.consent_at.is_not(None), Dossier.contact_email.is_not(None), Dossier.anonymised_at.is_(None))
+        .where(
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            Slot.starts_at > now,
+            Slot.starts_at <= window_end,
+            Dossier.consent_at.is_not(None),
+            Dossier.contact_email.is_not(None),
+            Dossier.anonymised_at.is_(None),
+        )
     ).all()
     queued = 0
     for appointment, slot, dossier in rows:
         if appointment.created_at > slot.starts_at - timedelta(hours=hours_before):
             continue
         key = f"rdv_rappel:{appointment.reference}:{slot.starts_at.isoformat()}"
-        if outbox.enqueue(session, "rdv_rappel", key, dossier_id=dossier.id, appointment_id=appointment.id,
-                          payload={"starts_at": slot.starts_at.isoformat()}) is not None:
+        if (
+            outbox.enqueue(
+                session,
+                "rdv_rappel",
+                key,
+                dossier_id=dossier.id,
+                appointment_id=appointment.id,
+                payload={"starts_at": slot.starts_at.isoformat()},
+            )
+            is not None
+        ):
             queued += 1
     return queued
 
 
 def password_reset(session: Session, mediator: Mediator, *, nonce: str) -> OutgoingMail | None:
-    return outbox.enqueue(session, "mdp_reinitialisation", f"mdp_reinitialisation:{mediator.id}:{nonce}",
-                          mediator_id=mediator.id, payload={"nonce": nonce})
+    return outbox.enqueue(
+        session,
+        "mdp_reinitialisation",
+        f"mdp_reinitialisation:{mediator.id}:{nonce}",
+        mediator_id=mediator.id,
+        payload={"nonce": nonce},
+    )

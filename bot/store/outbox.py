@@ -17,6 +17,7 @@ Delivery is driven by bot/jobs/mail_sender.py; this module only moves rows betwe
 - `enqueue` never commits (the message is queued in the caller's transaction, with what caused
   it); the claim and outcome functions commit at once, since each is one step of a sender.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -38,9 +39,17 @@ FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 3600
 
 
-def enqueue(session: Session, kind: str, dedupe_key: str, *, dossier_id: int | None = None,
-            mediator_id: int | None = None, appointment_id: int | None = None,
-            payload: dict[str, Any] | None = None, not_before: datetime | None = None) -> OutgoingMail | None:
+def enqueue(
+    session: Session,
+    kind: str,
+    dedupe_key: str,
+    *,
+    dossier_id: int | None = None,
+    mediator_id: int | None = None,
+    appointment_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> OutgoingMail | None:
     """Queue a message in the caller's transaction; None if one with this key already exists.
 
     Two transactions queuing the same key at the same instant: the second commit fails with
@@ -48,24 +57,32 @@ def enqueue(session: Session, kind: str, dedupe_key: str, *, dossier_id: int | N
     existing = session.execute(select(OutgoingMail.id).where(OutgoingMail.dedupe_key == dedupe_key)).first()
     if existing is not None:
         return None
-    mail = OutgoingMail(kind=kind, dedupe_key=dedupe_key, dossier_id=dossier_id, mediator_id=mediator_id,
-                        appointment_id=appointment_id, payload=payload or {}, status=MailStatus.PENDING,
-                        next_attempt_at=not_before, message_id=None)
+    mail = OutgoingMail(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        dossier_id=dossier_id,
+        mediator_id=mediator_id,
+        appointment_id=appointment_id,
+        payload=payload or {},
+        status=MailStatus.PENDING,
+        next_attempt_at=not_before,
+        message_id=None,
+    )
     session.add(mail)
     return mail
 
 
 def due_ids(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     """Messages a sender may try now: pending and due, or whose sender's claim lapsed."""
-    return list(session.execute(
-        select(OutgoingMail.id).where(_claimable(now)).order_by(OutgoingMail.id).limit(limit)
-    ).scalars())
+    return list(session.execute(select(OutgoingMail.id).where(_claimable(now)).order_by(OutgoingMail.id).limit(limit)).scalars())
 
 
 def _claimable(now: datetime):
     return or_(
-        and_(OutgoingMail.status == MailStatus.PENDING,
-             or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= now)),
+        and_(
+            OutgoingMail.status == MailStatus.PENDING,
+            or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= now),
+        ),
         and_(OutgoingMail.status == MailStatus.SENDING, OutgoingMail.claimed_until < now),
     )
 
@@ -82,8 +99,12 @@ def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
     result = session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == mail_id, _claimable(now))
-        .values(status=MailStatus.SENDING, claim_token=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
-                attempts=OutgoingMail.attempts + 1)
+        .values(
+            status=MailStatus.SENDING,
+            claim_token=token,
+            claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+            attempts=OutgoingMail.attempts + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -94,8 +115,9 @@ def _finish(session: Session, claim_: Claim, **values) -> bool:
     """Record the outcome, if the claim is still ours (it lapsed and was taken over otherwise)."""
     result = session.execute(
         update(OutgoingMail)
-        .where(OutgoingMail.id == claim_.mail_id, OutgoingMail.claim_token == claim_.token,
-               OutgoingMail.status == MailStatus.SENDING)
+        .where(
+            OutgoingMail.id == claim_.mail_id, OutgoingMail.claim_token == claim_.token, OutgoingMail.status == MailStatus.SENDING
+        )
         .values(claim_token=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -106,8 +128,10 @@ def _finish(session: Session, claim_: Claim, **values) -> bool:
 def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
     """The Message-ID is fixed at the first attempt, so a resent copy is recognisably the same."""
     session.execute(
-        update(OutgoingMail).where(OutgoingMail.id == claim_.mail_id, OutgoingMail.message_id.is_(None))
-        .values(message_id=message_id).execution_options(synchronize_session=False)
+        update(OutgoingMail)
+        .where(OutgoingMail.id == claim_.mail_id, OutgoingMail.message_id.is_(None))
+        .values(message_id=message_id)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
 
@@ -129,8 +153,9 @@ def mark_refused(session: Session, claim_: Claim, error: str, *, permanent: bool
     attempts = session.execute(select(OutgoingMail.attempts).where(OutgoingMail.id == claim_.mail_id)).scalar_one()
     if permanent or attempts >= MAX_ATTEMPTS:
         return _finish(session, claim_, status=MailStatus.FAILED, finished_at=now, last_error=error[:500])
-    return _finish(session, claim_, status=MailStatus.PENDING, last_error=error[:500],
-                   next_attempt_at=now + retry_delay(attempts))
+    return _finish(
+        session, claim_, status=MailStatus.PENDING, last_error=error[:500], next_attempt_at=now + retry_delay(attempts)
+    )
 
 
 KEEP_DONE_DAYS = 90  # how long a sent (or abandoned) message's row stays, against a late duplicate
@@ -140,8 +165,10 @@ def prune(session: Session, *, now: datetime) -> int:
     """Forget the messages done with (sent, dropped, failed) more than KEEP_DONE_DAYS ago."""
     result = session.execute(
         delete(OutgoingMail)
-        .where(OutgoingMail.status.in_((MailStatus.SENT, MailStatus.DROPPED, MailStatus.FAILED)),
-               OutgoingMail.finished_at < now - timedelta(days=KEEP_DONE_DAYS))
+        .where(
+            OutgoingMail.status.in_((MailStatus.SENT, MailStatus.DROPPED, MailStatus.FAILED)),
+            OutgoingMail.finished_at < now - timedelta(days=KEEP_DONE_DAYS),
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -157,28 +184,43 @@ def counts(session: Session) -> dict[str, int]:
 
 # --- what could not be delivered, for the console --------------------------------------------
 
+
 def failed_for_dossier(session: Session, dossier_id: int, kinds: frozenset[str] | set[str]) -> list[OutgoingMail]:
     """The dossier's messages of these kinds given up (refused for good, or too many attempts), oldest first."""
-    return list(session.execute(
-        select(OutgoingMail).where(OutgoingMail.dossier_id == dossier_id, OutgoingMail.status == MailStatus.FAILED,
-                                   OutgoingMail.kind.in_(sorted(kinds)))
-        .order_by(OutgoingMail.finished_at, OutgoingMail.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(OutgoingMail)
+            .where(
+                OutgoingMail.dossier_id == dossier_id,
+                OutgoingMail.status == MailStatus.FAILED,
+                OutgoingMail.kind.in_(sorted(kinds)),
+            )
+            .order_by(OutgoingMail.finished_at, OutgoingMail.id)
+        ).scalars()
+    )
 
 
 def dossiers_with_failures(session: Session, dossier_ids: list[int], kinds: frozenset[str] | set[str]) -> set[int]:
     """Which of these dossiers have a message of these kinds given up."""
     if not dossier_ids:
         return set()
-    return set(session.execute(
-        select(OutgoingMail.dossier_id).where(OutgoingMail.dossier_id.in_(dossier_ids), OutgoingMail.status == MailStatus.FAILED,
-                                              OutgoingMail.kind.in_(sorted(kinds)))
-    ).scalars())
+    return set(
+        session.execute(
+            select(OutgoingMail.dossier_id).where(
+                OutgoingMail.dossier_id.in_(dossier_ids),
+                OutgoingMail.status == MailStatus.FAILED,
+                OutgoingMail.kind.in_(sorted(kinds)),
+            )
+        ).scalars()
+    )
 
 
 def failed_since(session: Session, since: datetime) -> list[OutgoingMail]:
     """Every message given up since `since`, newest first (the admins' list)."""
-    return list(session.execute(
-        select(OutgoingMail).where(OutgoingMail.status == MailStatus.FAILED, OutgoingMail.finished_at >= since)
-        .order_by(OutgoingMail.finished_at.desc(), OutgoingMail.id.desc())
-    ).scalars())
+    return list(
+        session.execute(
+            select(OutgoingMail)
+            .where(OutgoingMail.status == MailStatus.FAILED, OutgoingMail.finished_at >= since)
+            .order_by(OutgoingMail.finished_at.desc(), OutgoingMail.id.desc())
+        ).scalars()
+    )

@@ -1,4 +1,5 @@
 """Every read and write of the store, as small functions taking a session."""
+
 from __future__ import annotations
 
 import secrets
@@ -31,10 +32,9 @@ class SlotTaken(Exception):
 
 # --- dossiers -----------------------------------------------------------------------------
 
+
 def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
-    dossier = session.execute(
-        select(Dossier).where(Dossier.conversation_id == conversation_id)
-    ).scalar_one_or_none()
+    dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
     if dossier is not None:
         return dossier
     dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
@@ -43,9 +43,7 @@ def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
         session.flush()
     except IntegrityError:  # created concurrently by another request of the same conversation
         session.rollback()
-        return session.execute(
-            select(Dossier).where(Dossier.conversation_id == conversation_id)
-        ).scalar_one()
+        return session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one()
     return dossier
 
 
@@ -101,7 +99,11 @@ def record_answer(
 
 
 def record_assessment(
-    session: Session, conversation_id: str, maturity_level: int, skill_level: str, nature: str,
+    session: Session,
+    conversation_id: str,
+    maturity_level: int,
+    skill_level: str,
+    nature: str,
     profile: dict[str, str],
 ) -> Dossier:
     dossier = update_profile(session, conversation_id, profile)
@@ -120,8 +122,13 @@ def record_redirect(session: Session, conversation_id: str, structures: list[str
 
 
 def record_leave(
-    session: Session, conversation_id: str, follow_up: bool | None, satisfaction: int | None,
-    comment: str | None = None, deadline: date | None = None, follow_up_on: date | None = None,
+    session: Session,
+    conversation_id: str,
+    follow_up: bool | None,
+    satisfaction: int | None,
+    comment: str | None = None,
+    deadline: date | None = None,
+    follow_up_on: date | None = None,
 ) -> Dossier:
     """The leave-taking answers: follow-up wish, satisfaction, comment; the deadline the person gave
     and, when they want a follow-up and can be reached (consent and a contact), when to make it
@@ -156,7 +163,11 @@ def record_answered(session: Session, conversation_id: str, answered: bool) -> D
 
 
 def record_contact(
-    session: Session, conversation_id: str, name: str | None, email: str | None, phone: str | None,
+    session: Session,
+    conversation_id: str,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
     consent_at: datetime | None,
 ) -> Dossier:
     """Contact details, only ever stored together with the time consent was given."""
@@ -209,12 +220,16 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
         "solutions": dossier.solutions or [],
         "answered": dossier.answered,
         "redirect": dossier.redirect or [],
-        "appointment": None if appointment is None else {
+        "appointment": None
+        if appointment is None
+        else {
             "reference": appointment.reference,
             "starts_at": appointment.slot.starts_at.isoformat(),
             "mediator": appointment.slot.mediator.name,
         },
-        "callback": None if callback is None else {
+        "callback": None
+        if callback is None
+        else {
             "preferred_moment": callback.preferred_moment,
             "deadline": callback.deadline.isoformat() if callback.deadline else None,
         },
@@ -280,6 +295,7 @@ def summary(dossier: Dossier) -> str:
 
 # --- mediators and slots ------------------------------------------------------------------
 
+
 def add_mediator(session: Session, name: str, email: str) -> Mediator:
     name, email = name.strip(), email.strip().lower()
     if not name or "@" not in email:
@@ -300,8 +316,15 @@ def mediator_by_email(session: Session, email: str) -> Mediator | None:
     return session.execute(select(Mediator).where(Mediator.email == email.strip().lower())).scalar_one_or_none()
 
 
-def open_slots(session: Session, mediator: Mediator, starts: list[datetime], minutes: int,
-               mode: str = "telephone", place: str | None = None, hours=None) -> int:
+def open_slots(
+    session: Session,
+    mediator: Mediator,
+    starts: list[datetime],
+    minutes: int,
+    mode: str = "telephone",
+    place: str | None = None,
+    hours=None,
+) -> int:
     """Open appointment slots held `mode` (SLOT_MODES; « sur_place » needs the place's address);
     already-open ones are left as they are, and with `hours` (bot.opening_hours.OpeningHours) those
     outside the opening hours or on a public holiday are skipped. Returns how many were added."""
@@ -316,8 +339,9 @@ def open_slots(session: Session, mediator: Mediator, starts: list[datetime], min
         end = start + timedelta(minutes=minutes)
         if start in existing or (hours is not None and not hours.covers(start, end)):
             continue
-        session.add(Slot(mediator=mediator, starts_at=start, ends_at=end, mode=mode,
-                         place=place if mode == "sur_place" else None))
+        session.add(
+            Slot(mediator=mediator, starts_at=start, ends_at=end, mode=mode, place=place if mode == "sur_place" else None)
+        )
         added += 1
     session.flush()
     return added

@@ -4,6 +4,7 @@ went, how it ended. Without personal data unless asked for, so the default expor
 Cells that a spreadsheet would run as a formula (starting with « = + - @ », tab or carriage
 return) get a leading apostrophe: the texts come from the public and must stay texts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,21 @@ from bot.store.tables import Dossier
 from bot.store.statuses import AppointmentStatus
 
 COLUMNS = [
-    "id", "created_at", "status", "needs", "confirmed", "maturity_level", "skill_level", "nature",
-    "answered", "redirect", "appointment", "callback", "satisfaction", "closed_at", "triage_correct",
+    "id",
+    "created_at",
+    "status",
+    "needs",
+    "confirmed",
+    "maturity_level",
+    "skill_level",
+    "nature",
+    "answered",
+    "redirect",
+    "appointment",
+    "callback",
+    "satisfaction",
+    "closed_at",
+    "triage_correct",
     "corrected_need",
 ]
 PERSONAL_COLUMNS = ["contact_name", "contact_email", "contact_phone", "entreprise"]
@@ -61,8 +75,7 @@ def dossier_row(dossier: Dossier, include_personal: bool = False) -> list[str]:
         dossier.corrected_need,
     ]
     if include_personal:
-        row += [dossier.contact_name, dossier.contact_email, dossier.contact_phone,
-                (dossier.profile or {}).get("entreprise")]
+        row += [dossier.contact_name, dossier.contact_email, dossier.contact_phone, (dossier.profile or {}).get("entreprise")]
     return [safe_cell(value) for value in row]
 
 

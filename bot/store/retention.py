@@ -13,6 +13,7 @@ The only exception is an open case a mediator is still working on (a mediator ac
 the period, or holds it now): it is kept, and the console says « conservé car en cours ». A person
 may also ask for erasure at any time (`erase_person`).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -33,6 +34,7 @@ ERASED = "[effacé]"
 @dataclass(frozen=True)
 class Decision:
     """One conversation past the retention period: purged, or kept because a mediator works on it."""
+
     conversation_id: str
     dossier_id: int | None  # None: the conversation never got a dossier
     last_activity: datetime  # the person's last message (or the dossier's last change)
@@ -82,8 +84,9 @@ def _last_events(session: Session) -> dict[str, datetime]:
 def _conversation_last_event(session: Session, conversation_id: str) -> datetime | None:
     try:
         with session.begin_nested():
-            last = session.execute(text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"),
-                                   {"sender": conversation_id}).scalar()
+            last = session.execute(
+                text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"), {"sender": conversation_id}
+            ).scalar()
     except (OperationalError, ProgrammingError):
         return None
     return None if last is None else datetime.fromtimestamp(float(last), timezone.utc)
@@ -97,8 +100,7 @@ def _delete_conversation_events(session: Session, conversation_id: str) -> None:
         pass
 
 
-def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | None, detail: str,
-              *, now: datetime) -> None:
+def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | None, detail: str, *, now: datetime) -> None:
     """Remove the dossier's personal data and say so in its audit trail (the caller commits)."""
     dossier.contact_name = dossier.contact_email = dossier.contact_phone = None
     dossier.consent_at = None
@@ -133,8 +135,7 @@ def in_progress(session: Session, dossier: Dossier, cutoff: datetime, now: datet
     if dossier.assigned_to is not None and dossier.lease_until is not None and dossier.lease_until >= now:
         return True
     latest = session.execute(
-        select(func.max(DossierAudit.created_at))
-        .where(DossierAudit.dossier_id == dossier.id, DossierAudit.actor_id.is_not(None))
+        select(func.max(DossierAudit.created_at)).where(DossierAudit.dossier_id == dossier.id, DossierAudit.actor_id.is_not(None))
     ).scalar()
     return latest is not None and _aware(latest) >= cutoff
 
@@ -146,6 +147,7 @@ def _aware(moment: datetime) -> datetime:
 @dataclass(frozen=True)
 class RetentionStatus:
     """What the console shows about a dossier's retention."""
+
     last_activity: datetime
     purge_after: datetime  # the last activity plus the retention period
     kept_in_progress: bool  # past the period, kept only because a mediator works on it
@@ -170,12 +172,19 @@ def purge(session: Session, *, now: datetime, months: int | None = None, dry_run
     report = PurgeReport(cutoff=months_before(now, months), months=months, dry_run=dry_run)
     cutoff = report.cutoff
     last_events = _last_events(session)
-    dossiers = {d.conversation_id: d for d in session.execute(
-        select(Dossier).where(Dossier.anonymised_at.is_(None))
-        .options(selectinload(Dossier.notes), selectinload(Dossier.callbacks),
-                 selectinload(Dossier.appointments).selectinload(Appointment.slot))
-        .order_by(Dossier.id)
-    ).scalars()}
+    dossiers = {
+        d.conversation_id: d
+        for d in session.execute(
+            select(Dossier)
+            .where(Dossier.anonymised_at.is_(None))
+            .options(
+                selectinload(Dossier.notes),
+                selectinload(Dossier.callbacks),
+                selectinload(Dossier.appointments).selectinload(Appointment.slot),
+            )
+            .order_by(Dossier.id)
+        ).scalars()
+    }
     for conversation_id, dossier in dossiers.items():
         last = last_activity(dossier, last_events.get(conversation_id))
         if last >= cutoff:

@@ -1,6 +1,7 @@
 """What a person may do to their own appointment through the link in their e-mail: see it,
 cancel it, or move it to another free slot. Each change is audited on the dossier (actor: none,
 « par la personne »), tells the person by e-mail, and frees the old slot for others."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,8 +39,7 @@ def other_free_slots(session: Session, *, now: datetime, limit: int = 12) -> lis
 def cancel(session: Session, reference: str, *, now: datetime) -> Appointment:
     found = _changeable(appointment(session, reference), now)
     queries.cancel_appointment(session, reference)
-    casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, par la personne (lien reçu par e-mail)",
-                   at=now)
+    casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
     notifications.appointment_cancelled(session, found, found.dossier)
     session.commit()
     return found
@@ -56,8 +56,7 @@ def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Ap
         moved = queries.move_appointment(session, reference, slot_id)
     except queries.SlotTaken:
         raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.") from None
-    casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)",
-                   at=now)
+    casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
     notifications.appointment_confirmation(session, moved, moved.dossier)
     session.commit()
     return moved

@@ -5,6 +5,7 @@ JSON arguments — so that a write that failed after its retries can be kept in 
 `var/spool/` (one JSON line each, fsync'ed) and replayed, in order, once the database answers
 again. Several action-server workers may share the file: an exclusive lock guards it.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -25,8 +26,16 @@ logger = logging.getLogger(__name__)
 
 # The writes that may be spooled: idempotent enough to be replayed later, in order.
 SPOOLABLE = {
-    "record_need", "confirm_latest_need", "update_profile", "record_answer", "record_assessment",
-    "record_redirect", "record_answered", "record_leave", "record_contact", "request_callback",
+    "record_need",
+    "confirm_latest_need",
+    "update_profile",
+    "record_answer",
+    "record_assessment",
+    "record_redirect",
+    "record_answered",
+    "record_leave",
+    "record_contact",
+    "request_callback",
     "request_synthesis",
 }
 
@@ -94,8 +103,7 @@ class Spool:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def append(self, conversation_id: str, steps: list[tuple[str, list]]) -> None:
-        line = json.dumps({"conversation_id": conversation_id, "steps": encode([list(s) for s in steps])},
-                          ensure_ascii=False)
+        line = json.dumps({"conversation_id": conversation_id, "steps": encode([list(s) for s in steps])}, ensure_ascii=False)
         with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
             spool.write(line + "\n")
             spool.flush()

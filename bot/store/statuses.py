@@ -4,6 +4,7 @@
 rows read back as plain strings compare with them and find them in dicts and sets, and templates
 show the value.
 """
+
 from __future__ import annotations
 
 import enum

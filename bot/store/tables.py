@@ -1,4 +1,5 @@
 """Table declarations (SQLAlchemy 1.4 with the 2.0-style API). Schema changes go through Alembic."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

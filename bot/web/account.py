@@ -1,5 +1,6 @@
 """A mediator's own account in the console: change the password, choose the e-mail alerts, and
 reset a forgotten password through a link sent by e-mail (bot/mail/links.py)."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -25,10 +26,15 @@ def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[
     async def account_page(request: Request, me) -> Response:
         mediator = await in_db(lambda session: session.get(Mediator, me.id))
         chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
-        return render(request, "console/account.html", {
-            "email": mediator.email, "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
-            "min_length": accounts.MIN_PASSWORD_LENGTH,
-        })
+        return render(
+            request,
+            "console/account.html",
+            {
+                "email": mediator.email,
+                "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
+                "min_length": accounts.MIN_PASSWORD_LENGTH,
+            },
+        )
 
     async def change_password(request: Request, me) -> Response:
         form = await request.form()
@@ -70,8 +76,9 @@ def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[
         found = claims(request)
         if found is None or not await in_db(lambda session: accounts.reset_link_usable(session, *found)):
             return render(request, "console/reset.html", {"invalid": True}, status_code=404)
-        return render(request, "console/reset.html", {"invalid": False, "error": None,
-                                                       "min_length": accounts.MIN_PASSWORD_LENGTH})
+        return render(
+            request, "console/reset.html", {"invalid": False, "error": None, "min_length": accounts.MIN_PASSWORD_LENGTH}
+        )
 
     async def reset(request: Request) -> Response:
         found = claims(request)
@@ -80,9 +87,16 @@ def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[
         form = await request.form()
         new, again = str(form.get("nouveau", ""))[:512], str(form.get("confirmation", ""))[:512]
         if new != again:
-            return render(request, "console/reset.html", {"invalid": False, "min_length": accounts.MIN_PASSWORD_LENGTH,
-                                                           "error": "Les deux mots de passe ne sont pas identiques."},
-                          status_code=400)
+            return render(
+                request,
+                "console/reset.html",
+                {
+                    "invalid": False,
+                    "min_length": accounts.MIN_PASSWORD_LENGTH,
+                    "error": "Les deux mots de passe ne sont pas identiques.",
+                },
+                status_code=400,
+            )
 
         def run(session):
             try:
@@ -97,9 +111,12 @@ def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[
 
         refused = await in_db(run)
         if refused is not None:
-            return render(request, "console/reset.html", {"invalid": refused[1] == 404, "error": refused[0],
-                                                           "min_length": accounts.MIN_PASSWORD_LENGTH},
-                          status_code=refused[1])
+            return render(
+                request,
+                "console/reset.html",
+                {"invalid": refused[1] == 404, "error": refused[0], "min_length": accounts.MIN_PASSWORD_LENGTH},
+                status_code=refused[1],
+            )
         flash(request, "Mot de passe changé. Vous pouvez vous connecter.")
         return back_to(f"{prefix}/connexion")
 

@@ -4,6 +4,7 @@ the widget's files, and the widget's small API (history, erase).
 The chat itself goes from the browser to Rasa's socket.io channel (bot/channels/website.py);
 this app never relays messages. It reads and erases conversations in the shared database.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -100,7 +101,8 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         origin = f"{request.url.scheme}://{request.url.netloc}"
         snippet = f'<script src="{origin}/widget.js" data-socket-url="{socket_url(settings, request)}" defer></script>'
         return templates.TemplateResponse(
-            request, "integration.html",
+            request,
+            "integration.html",
             {"service": catalog.service_contact(), "snippet": snippet, "socket_url": socket_url(settings, request)},
         )
 
@@ -119,19 +121,21 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         if isinstance(conversation_id, Response):
             return conversation_id
         lines, live_part = await run_in_threadpool(_history, settings.database_url, conversation_id)
-        return JSONResponse({
-            "messages": [
-                {
-                    "from": WIDGET_SPEAKERS[line.speaker],
-                    "text": line.text,
-                    "name": line.author,
-                    "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
-                    "at": line.at.isoformat(),
-                }
-                for line in lines
-            ],
-            "live": live_part,
-        })
+        return JSONResponse(
+            {
+                "messages": [
+                    {
+                        "from": WIDGET_SPEAKERS[line.speaker],
+                        "text": line.text,
+                        "name": line.author,
+                        "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
+                        "at": line.at.isoformat(),
+                    }
+                    for line in lines
+                ],
+                "live": live_part,
+            }
+        )
 
     async def end_live(request: Request) -> Response:
         """« Terminer l'échange »: the person leaves the live part (or the wait for it)."""
@@ -149,8 +153,10 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         await run_in_threadpool(_erase, settings.database_url, conversation_id)
         return JSONResponse({"erased": True})
 
-    widget_source = (WEB_DIR / "static" / "widget.js").read_text(encoding="utf-8").replace(
-        "__RETENTION_MONTHS__", str(catalog.retention_months())
+    widget_source = (
+        (WEB_DIR / "static" / "widget.js")
+        .read_text(encoding="utf-8")
+        .replace("__RETENTION_MONTHS__", str(catalog.retention_months()))
     )
 
     async def widget_script(request: Request) -> Response:
@@ -169,6 +175,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
         socket_origins = None  # connect-src 'self' is enough
     else:
         socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
         """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
@@ -198,8 +205,12 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeadersMiddleware, rasa_port=settings.rasa_port, socket_origins=socket_origins,
-                       hsts=settings.secure_cookies),
+            Middleware(
+                SecurityHeadersMiddleware,
+                rasa_port=settings.rasa_port,
+                socket_origins=socket_origins,
+                hsts=settings.secure_cookies,
+            ),
             # the widget may be embedded on the service's other sites (WEB_ALLOWED_ORIGINS)
             Middleware(
                 CORSMiddleware,
@@ -230,8 +241,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
 
 async def _csrf_failed(scope, send, message_id) -> None:
     body = "Formulaire expiré ou invalide (protection CSRF). Rechargez la page et recommencez.".encode()
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
     await send({"type": "http.response.body", "body": body})
 
 

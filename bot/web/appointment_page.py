@@ -4,6 +4,7 @@ It shows the appointment (when, how, where, with whom) and lets the person cance
 another free slot. No login: the signed, single-purpose link is the key, valid until the
 appointment starts; a forged, altered or expired link gets a plain page saying how to reach us.
 """
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -25,7 +26,8 @@ def build_routes(settings, templates: Jinja2Templates) -> list[Route]:
 
     def page(request: Request, context: dict, status_code: int = 200) -> Response:
         response = templates.TemplateResponse(
-            request, "appointment.html",
+            request,
+            "appointment.html",
             {"service": catalog.service_contact(), "base": f"/rendez-vous/{request.path_params['token']}", **context},
             status_code=status_code,
         )
@@ -40,12 +42,20 @@ def build_routes(settings, templates: Jinja2Templates) -> list[Route]:
         slot = found.slot
         mediator = notices.first_name(slot.mediator.name)
         return {
-            "reference": found.reference, "status": found.status,
+            "reference": found.reference,
+            "status": found.status,
             "quand": notices.french_date_time(slot.starts_at),
             "mode": texts.mode_label(slot.mode or "telephone") + (f", {slot.place}" if slot.mode == "sur_place" else ""),
             "mediateur": mediator,
-            "free": [(s.id, notices.french_date_time(s.starts_at), notices.first_name(s.mediator.name),
-                      texts.mode_label(s.mode or "telephone")) for s in free],
+            "free": [
+                (
+                    s.id,
+                    notices.french_date_time(s.starts_at),
+                    notices.first_name(s.mediator.name),
+                    texts.mode_label(s.mode or "telephone"),
+                )
+                for s in free
+            ],
         }
 
     async def show(request: Request) -> Response:
@@ -63,8 +73,10 @@ def build_routes(settings, templates: Jinja2Templates) -> list[Route]:
         context = await in_db(load)
         if context is None:
             return page(request, {"invalid": True}, status_code=404)
-        done = {"annule": "Votre rendez-vous est annulé. Un e-mail vous le confirme.",
-                "deplace": "Votre rendez-vous est déplacé. Un e-mail vous donne le nouveau moment."}.get(message)
+        done = {
+            "annule": "Votre rendez-vous est annulé. Un e-mail vous le confirme.",
+            "deplace": "Votre rendez-vous est déplacé. Un e-mail vous donne le nouveau moment.",
+        }.get(message)
         return page(request, {**context, "done": done, "error": None})
 
     async def change(request: Request, action: str) -> Response:

@@ -4,6 +4,7 @@ the agenda with calendar files, the team (admins).
 Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when SECURE_COOKIES=1); every POST
 carries a CSRF token (asgi-csrf, wired in bot/web/app.py); templates escape everything.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -33,8 +34,10 @@ STATUS_LABELS = {DossierStatus.NEW: "Nouveau", DossierStatus.IN_PROGRESS: "En co
 SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
 # how a live exchange ended (LiveChat.ended_by)
 LIVE_END_LABELS = {
-    "person": "la personne a quitté l'échange", "mediator": "terminé par le médiateur",
-    "handback": "rendu à l'assistant", "timeout": "personne n'a pu rejoindre à temps (rappel proposé)",
+    "person": "la personne a quitté l'échange",
+    "mediator": "terminé par le médiateur",
+    "handback": "rendu à l'assistant",
+    "timeout": "personne n'a pu rejoindre à temps (rappel proposé)",
     "absent": "le médiateur s'est absenté (rappel proposé)",
 }
 
@@ -68,10 +71,15 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         context = {
-            "me": identity_of(request), "flash": request.session.pop("flash", None),
-            "csrftoken": request.scope["csrftoken"](), "need_labels": need_labels,
-            "status_labels": STATUS_LABELS, "speaker_labels": SPEAKER_LABELS,
-            "live_end_labels": LIVE_END_LABELS, "prefix": PREFIX, **context,
+            "me": identity_of(request),
+            "flash": request.session.pop("flash", None),
+            "csrftoken": request.scope["csrftoken"](),
+            "need_labels": need_labels,
+            "status_labels": STATUS_LABELS,
+            "speaker_labels": SPEAKER_LABELS,
+            "live_end_labels": LIVE_END_LABELS,
+            "prefix": PREFIX,
+            **context,
         }
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
         response.headers["Cache-Control"] = "no-store"
@@ -93,6 +101,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             if admin and not me.is_admin:
                 raise HTTPException(403, "Réservé aux administrateurs.")
             return await handler(request, me)
+
         return wrapped
 
     # --- log in / out --------------------------------------------------------------------
@@ -142,10 +151,17 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             return entries, casework.counts_by_status(session), _mediators(session), undelivered
 
         entries, counts, mediators, undelivered = await in_db(load)
-        return render(request, "console/queue.html", {
-            "entries": entries, "counts": counts, "mediators": mediators, "undelivered": undelivered,
-            "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
-        })
+        return render(
+            request,
+            "console/queue.html",
+            {
+                "entries": entries,
+                "counts": counts,
+                "mediators": mediators,
+                "undelivered": undelivered,
+                "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
+            },
+        )
 
     # --- a dossier -----------------------------------------------------------------------
     async def dossier_page(request: Request, me) -> Response:
@@ -157,9 +173,11 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             if dossier is None:
                 return None
             return {
-                "dossier": dossier, "data": queries.dossier_as_dict(dossier),
+                "dossier": dossier,
+                "data": queries.dossier_as_dict(dossier),
                 "transcript": conversations.transcript(session, dossier.conversation_id),
-                "reason": casework.waiting_reason(dossier), "mine": casework.holds(dossier, me.id, now=now),
+                "reason": casework.waiting_reason(dossier),
+                "mine": casework.holds(dossier, me.id, now=now),
                 "retention": retention.status(session, dossier, now=now),
                 "live_chat": dossier.live_chats[-1] if dossier.live_chats else None,
                 "failed_mails": [
@@ -175,6 +193,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
 
     def dossier_action(work: Callable[[Any, Any, Any, dict, datetime], str], admin: bool = False):
         """A POST on a dossier: run `work(session, dossier, me, form, now)`, say what happened."""
+
         async def handler(request: Request, me) -> Response:
             dossier_id = request.path_params["dossier_id"]
             form = dict(await request.form())
@@ -193,6 +212,7 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             message, kind = await in_db(run)
             flash(request, message, kind)
             return back_to(f"{PREFIX}/dossiers/{dossier_id}")
+
         return login_required(handler, admin=admin)
 
     lease = settings.claim_lease_minutes
@@ -218,8 +238,16 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         correct = form.get("tri_juste") == "oui"
         if form.get("tri_juste") not in ("oui", "non"):
             raise casework.CaseworkError("Dites si le tri était juste.")
-        casework.close(session, dossier, me.id, str(form.get("suite", "")), correct,
-                       str(form.get("bon_besoin") or "") or None, me.is_admin, now=now)
+        casework.close(
+            session,
+            dossier,
+            me.id,
+            str(form.get("suite", "")),
+            correct,
+            str(form.get("bon_besoin") or "") or None,
+            me.is_admin,
+            now=now,
+        )
         return "Dossier clos. Merci !"
 
     def erase(session, dossier, me, form, now):
@@ -257,8 +285,11 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             return notifications.person_reachable(appointment.dossier)
 
         told = await in_db(run)
-        flash(request, f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. "
-                       + ("La personne en est avertie par e-mail." if told else "Prévenez la personne."))
+        flash(
+            request,
+            f"Rendez-vous {reference} annulé ; le créneau est de nouveau libre. "
+            + ("La personne en est avertie par e-mail." if told else "Prévenez la personne."),
+        )
         return back_to(f"{PREFIX}/agenda")
 
     async def move_appointment(request: Request, me) -> Response:
@@ -279,12 +310,16 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
                 moved = queries.move_appointment(session, reference, slot_id)
             except queries.SlotTaken:
                 return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
-            casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}",
-                           at=clock.now())
+            casework.audit(
+                session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=clock.now()
+            )
             notifications.appointment_confirmation(session, moved, moved.dossier)
             session.commit()
-            told = ("La personne en est avertie par e-mail." if notifications.person_reachable(moved.dossier)
-                    else "Prévenez la personne.")
+            told = (
+                "La personne en est avertie par e-mail."
+                if notifications.person_reachable(moved.dossier)
+                else "Prévenez la personne."
+            )
             return f"Rendez-vous {reference} déplacé au {local(moved.slot.starts_at)}. {told}", "ok"
 
         flash(request, *await in_db(run))
@@ -300,8 +335,11 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             return calendar_ics.appointment_ics(appointment)
 
         body = await in_db(run)
-        return Response(body, media_type="text/calendar; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="rendez-vous-{reference}.ics"'})
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="rendez-vous-{reference}.ics"'},
+        )
 
     async def calendar_feed(request: Request) -> Response:
         from bot import calendar_ics
@@ -321,22 +359,37 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
     async def team_page(request: Request, me) -> Response:
         def load(session):
             since = clock.now() - timedelta(days=FAILED_MAILS_DAYS)
-            failed = [{"label": notices.kind_label(m.kind), "at": m.finished_at, "error": m.last_error,
-                       "dossier": m.dossier_id, "mediator": _name_of(session, m.mediator_id)}
-                      for m in outbox.failed_since(session, since)]
+            failed = [
+                {
+                    "label": notices.kind_label(m.kind),
+                    "at": m.finished_at,
+                    "error": m.last_error,
+                    "dossier": m.dossier_id,
+                    "mediator": _name_of(session, m.mediator_id),
+                }
+                for m in outbox.failed_since(session, since)
+            ]
             return _mediators(session), failed
 
         mediators, failed = await in_db(load)
-        return render(request, "console/team.html", {"mediators": mediators, "roles": accounts.ROLES,
-                                                      "failed_mails": failed, "failed_days": FAILED_MAILS_DAYS})
+        return render(
+            request,
+            "console/team.html",
+            {"mediators": mediators, "roles": accounts.ROLES, "failed_mails": failed, "failed_days": FAILED_MAILS_DAYS},
+        )
 
     async def team_add(request: Request, me) -> Response:
         form = await request.form()
 
         def run(session):
             try:
-                accounts.create_account(session, str(form.get("nom", "")), str(form.get("email", "")),
-                                        str(form.get("mot_de_passe", "")), str(form.get("role", "mediateur")))
+                accounts.create_account(
+                    session,
+                    str(form.get("nom", "")),
+                    str(form.get("email", "")),
+                    str(form.get("mot_de_passe", "")),
+                    str(form.get("role", "mediateur")),
+                )
                 session.commit()
                 return "Compte créé.", "ok"
             except ValueError as refused:
@@ -386,11 +439,13 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             mediator = session.get(Mediator, mediator_id)
             if mediator is None:
                 raise HTTPException(404, "Compte introuvable.")
-            added = queries.open_slots(session, mediator, starts, minutes, mode=mode, place=place,
-                                       hours=opening_hours.load())
+            added = queries.open_slots(session, mediator, starts, minutes, mode=mode, place=place, hours=opening_hours.load())
             session.commit()
-            left_out = (f" {count - added} laissé(s) de côté : déjà ouverts, jour férié ou hors des horaires d'ouverture."
-                        if added < count else "")
+            left_out = (
+                f" {count - added} laissé(s) de côté : déjà ouverts, jour férié ou hors des horaires d'ouverture."
+                if added < count
+                else ""
+            )
             return f"{added} créneau(x) ouvert(s) pour {mediator.name}.{left_out}", "ok"
 
         flash(request, *await in_db(run))
@@ -403,8 +458,9 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
         if personal and not me.is_admin:
             raise HTTPException(403, "Les données personnelles sont réservées aux administrateurs.")
         body = await in_db(lambda session: reporting.dossiers_csv(session, include_personal=personal))
-        return Response(body, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'})
+        return Response(
+            body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'}
+        )
 
     async def activity_page(request: Request, me) -> Response:
         from bot.store import activity
@@ -419,8 +475,11 @@ def build_routes(settings: bot_settings.Settings, templates: Jinja2Templates, re
             raise HTTPException(400, "Période invalide : dates AAAA-MM-JJ, la fin après le début, 3 ans au plus.") from None
         figures = await in_db(lambda session: activity.activity(session, start, end))
         if request.query_params.get("format") == "csv":
-            return Response(activity.activity_csv(figures), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="activite-{start}-{end}.csv"'})
+            return Response(
+                activity.activity_csv(figures),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="activite-{start}-{end}.csv"'},
+            )
         charts = [
             ("Conversations par semaine", activity.bar_widths(figures.per_week)),
             ("Besoins confirmés", activity.bar_widths(figures.needs)),

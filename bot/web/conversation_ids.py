@@ -4,6 +4,7 @@ The browser keeps a *token* `<id>.<signature>`; Rasa's tracker and the dossier u
 A token someone made up, or another conversation's id without its signature, is refused:
 that is what stops one browser from reading or writing another person's conversation.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Small pieces shared by the web app's route modules (console, live handover)."""
+
 from __future__ import annotations
 
 from typing import Awaitable, Callable, TypeVar
@@ -14,11 +15,14 @@ T = TypeVar("T")
 
 def db_runner(database_url: str) -> Callable[[Callable[[Session], T]], Awaitable[T]]:
     """`in_db(work)`: run `work(session)` in a worker thread with its own session."""
+
     def in_db(work: Callable[[Session], T]) -> Awaitable[T]:
         def job() -> T:
             with db.session(database_url) as session:
                 return work(session)
+
         return run_in_threadpool(job)
+
     return in_db
 
 

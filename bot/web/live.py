@@ -6,6 +6,7 @@ in the same chat window and the transcript keeps every message in order. A watch
 web app, ends what nobody picked up in time and what a mediator left behind, and e-mails the
 mediators when a person waits while nobody watches the console (bot/store/live.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,11 @@ NOTICES = {
 }
 # After the live part, the assistant picks up with one of these (data/rules.yml).
 FOLLOW_UP_INTENT = {
-    "handback": "EXTERNAL_live_ended", "person": "EXTERNAL_live_ended",
-    "timeout": "EXTERNAL_live_timeout", "absent": "EXTERNAL_live_timeout", "mediator": None,
+    "handback": "EXTERNAL_live_ended",
+    "person": "EXTERNAL_live_ended",
+    "timeout": "EXTERNAL_live_timeout",
+    "absent": "EXTERNAL_live_timeout",
+    "mediator": None,
 }
 
 
@@ -67,9 +71,12 @@ class LiveRelay:
 
     async def announce_join(self, conversation_id: str, mediator_name: str) -> None:
         name = first_name(mediator_name)
-        await self.rasa.append(conversation_id, [
-            bot_event(NOTICES["joined"].format(name=name), {"role": "notice", "state": "active", "name": name}),
-        ])
+        await self.rasa.append(
+            conversation_id,
+            [
+                bot_event(NOTICES["joined"].format(name=name), {"role": "notice", "state": "active", "name": name}),
+            ],
+        )
 
     async def say(self, conversation_id: str, mediator_name: str, text: str) -> None:
         name = first_name(mediator_name)
@@ -90,6 +97,7 @@ class LiveRelay:
 
     async def end(self, chat_id: int, ended_by: str) -> bool:
         """End a chat (if nobody ended it first) and resume the assistant; False if already ended."""
+
         def run(session):
             before = session.get(LiveChat, chat_id)
             was_waiting = before is not None and before.state == LiveState.WAITING
@@ -111,14 +119,19 @@ class LiveRelay:
     # --- the watcher ------------------------------------------------------------------------
     async def watch_once(self) -> None:
         settings = self.settings
-        overdue = await self.in_db(lambda s: [(c.id, why) for c, why in live.overdue(
-            s, settings.live_pickup_seconds, settings.presence_idle_minutes, now=clock.now())])
+        overdue = await self.in_db(
+            lambda s: [
+                (c.id, why)
+                for c, why in live.overdue(s, settings.live_pickup_seconds, settings.presence_idle_minutes, now=clock.now())
+            ]
+        )
         for chat_id, why in overdue:
             if await self.end(chat_id, why):
                 logger.info("live chat %s ended: %s", chat_id, why)
         try:
-            alerted = await self.in_db(lambda s: live.alert_unwatched(
-                s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now()))
+            alerted = await self.in_db(
+                lambda s: live.alert_unwatched(s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now())
+            )
             for chat_id in alerted:
                 logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
         except Exception:  # the repairs below must still run; the next round retries the alert
@@ -128,13 +141,19 @@ class LiveRelay:
     async def repair_paused(self) -> None:
         """Chats ended a while ago whose conversation was not fully given back (Rasa or the action
         server was away): still paused, or resumed without the assistant's follow-up message."""
+
         def find(session):
             now = clock.now()
-            recent = session.query(LiveChat).filter(
-                LiveChat.state.in_((LiveState.ENDED, LiveState.TIMED_OUT)),
-                LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
-                LiveChat.ended_at > now - timedelta(hours=6),
-            ).order_by(LiveChat.id).all()
+            recent = (
+                session.query(LiveChat)
+                .filter(
+                    LiveChat.state.in_((LiveState.ENDED, LiveState.TIMED_OUT)),
+                    LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
+                    LiveChat.ended_at > now - timedelta(hours=6),
+                )
+                .order_by(LiveChat.id)
+                .all()
+            )
             latest = {c.conversation_id: c for c in recent}  # one repair per conversation: its last chat
             todo = []
             for chat in latest.values():
@@ -163,6 +182,7 @@ class LiveRelay:
 
 # --- routes -----------------------------------------------------------------------------------
 
+
 def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list[Route]:
     """Presence, the waiting list, joining, the live chat and its end, under /mediateurs."""
     settings, in_db = relay.settings, relay.in_db
@@ -171,8 +191,12 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
         form = await request.form()
         available = form.get("disponible") == "1"
         await in_db(lambda s: live.set_available(s, me.id, available, now=clock.now()))
-        flash(request, "Vous êtes disponible pour les échanges en direct." if available
-              else "Vous n'êtes plus disponible pour les échanges en direct.")
+        flash(
+            request,
+            "Vous êtes disponible pour les échanges en direct."
+            if available
+            else "Vous n'êtes plus disponible pour les échanges en direct.",
+        )
         target = str(form.get("retour") or "")
         return back_to(target if target.startswith(prefix + "/") else f"{prefix}/file")
 
@@ -190,9 +214,12 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
             return {
                 "available": live.is_present(mediator, settings.presence_idle_minutes, now=now),
                 "waiting": [
-                    {"chat": w.chat_id, "dossier": w.dossier_id,
-                     "seconds": int((now - w.requested_at).total_seconds()),
-                     "need": need_shown(session.get(Dossier, w.dossier_id))}
+                    {
+                        "chat": w.chat_id,
+                        "dossier": w.dossier_id,
+                        "seconds": int((now - w.requested_at).total_seconds()),
+                        "need": need_shown(session.get(Dossier, w.dossier_id)),
+                    }
                     for w in live.waiting(session)
                 ],
                 # for the browser notifications (console.js): dossiers that just asked for a human;
@@ -225,8 +252,12 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
             flash(request, "Vous avez rejoint la personne : écrivez-lui ci-dessous.")
         except RasaUnavailable:
             logger.exception("could not announce the join of live chat %s", chat_id)
-            flash(request, "Vous avez rejoint la personne, mais l'assistant n'a pas pu la prévenir. "
-                           "Écrivez-lui : votre message le lui dira.", "erreur")
+            flash(
+                request,
+                "Vous avez rejoint la personne, mais l'assistant n'a pas pu la prévenir. "
+                "Écrivez-lui : votre message le lui dira.",
+                "erreur",
+            )
         return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
 
     async def chat_state(request: Request, me) -> Response:
@@ -249,8 +280,13 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
                 "mediator": chat.mediator.name if chat.mediator else None,
                 "mine": chat.mediator_id == me.id and chat.state == LiveState.ACTIVE,
                 "lines": [
-                    {"id": line.event_id, "speaker": line.speaker, "author": line.author, "text": line.text,
-                     "at": line.at.isoformat()}
+                    {
+                        "id": line.event_id,
+                        "speaker": line.speaker,
+                        "author": line.author,
+                        "text": line.text,
+                        "at": line.at.isoformat(),
+                    }
                     for line in lines
                 ],
             }
@@ -273,6 +309,7 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
 
     async def writer_chat(dossier_id: int, me) -> tuple[tuple[int, str] | None, str]:
         """(chat id, conversation id) of the dossier's live chat if `me` may write in it, else the reason."""
+
         def run(session):
             chat = live.latest_chat(session, dossier_id)
             try:
@@ -311,8 +348,12 @@ def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list
         if chat is None:
             flash(request, refused, "erreur")
         elif await relay.end(chat[0], "handback" if hand_back else "mediator"):
-            flash(request, "Échange terminé ; l'assistant reprend la conversation." if hand_back
-                  else "Échange terminé. La transcription est dans le dossier.")
+            flash(
+                request,
+                "Échange terminé ; l'assistant reprend la conversation."
+                if hand_back
+                else "Échange terminé. La transcription est dans le dossier.",
+            )
         else:
             flash(request, "Cet échange était déjà terminé.", "erreur")
         return back_to(f"{prefix}/dossiers/{dossier_id}")
@@ -342,4 +383,3 @@ def live_state(session, conversation_id: str) -> dict[str, Any] | None:
     if chat is None:
         return None
     return {"state": chat.state, "name": first_name(chat.mediator.name) if chat.mediator else None}
-

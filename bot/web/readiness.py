@@ -5,6 +5,7 @@ make run-prod, so any one of them will do), an action server answers, the databa
 Redis answers when the deployment uses it (REDIS_URL, set by make run-prod). The body says each
 component's status; the code is 200 when all are ok, else 503.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -83,7 +84,10 @@ def endpoint(settings: bot_settings.Settings):
         results = await asyncio.gather(*(_status(check) for check in checks.values()))
         components = dict(zip(checks, results, strict=False))
         ready_now = all(status == "ok" for status in components.values())
-        return JSONResponse({"ready": ready_now, "components": components}, status_code=200 if ready_now else 503,
-                            headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {"ready": ready_now, "components": components},
+            status_code=200 if ready_now else 503,
+            headers={"Cache-Control": "no-store"},
+        )
 
     return ready

@@ -4,6 +4,7 @@ The Content-Security-Policy allows scripts and styles from this app only (no inl
 and connections to this app and to Rasa's socket.io. Behind HTTPS (SECURE_COOKIES=1) browsers
 are also told to use HTTPS only (HSTS).
 """
+
 from __future__ import annotations
 
 import logging

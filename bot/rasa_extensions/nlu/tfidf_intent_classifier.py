@@ -5,6 +5,7 @@ noisy French messages per need, a well-regularised linear model on accent-folded
 generalises better than a neural network. Optionally adds spaCy lemmas as word features
 (« voudrais » and « veux » both become « vouloir »).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,9 +49,7 @@ def build_pipeline(config: Dict[Text, Any]) -> Pipeline:
         ("words", make_pipeline(FunctionTransformer(_text_part), tfidf("word", config["word_ngram_range"]))),
     ]
     if config["use_lemmas"]:
-        parts.append(
-            ("lemmas", make_pipeline(FunctionTransformer(_lemma_part), tfidf("word", config["word_ngram_range"])))
-        )
+        parts.append(("lemmas", make_pipeline(FunctionTransformer(_lemma_part), tfidf("word", config["word_ngram_range"]))))
     classifier = LogisticRegression(C=config["C"], max_iter=5000, random_state=config["random_state"])
     return make_pipeline(FeatureUnion(parts), classifier)
 

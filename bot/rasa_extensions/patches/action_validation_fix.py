@@ -6,6 +6,7 @@ on every action call. Profiling `make bench` showed a third of the Rasa server's
 same check with a validator built once gives the same result and errors. Installed by our
 channels, which Rasa loads before it handles any message.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

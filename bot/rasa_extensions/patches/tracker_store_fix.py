@@ -10,6 +10,7 @@
 
 Installed by our channels, which Rasa loads before it creates the tracker store.
 """
+
 from __future__ import annotations
 
 import rasa.core.tracker_store as tracker_store

@@ -12,6 +12,7 @@ Installed by our channels (like the other patches there) around Rasa 3.6's
 Rasa upgrade: `parse_message(message, tracker, only_output_properties)` still gets the tracker
 from `_handle_message_with_tracker`, and `BotUttered.metadata["utter_action"]` still names the response.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,19 @@ from bot.textnorm import normalize
 logger = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^/([\w-]+)(\{.*\})?$", re.DOTALL)
 # NLU readings that say nothing more than a short answer could: the question's context decides.
-GENERIC_INTENTS = {"affirm", "deny", "thank", "greet", "goodbye", "dont_know", "nlu_fallback", "out_of_scope",
-                   "skip", "bot_challenge", "inform"}
+GENERIC_INTENTS = {
+    "affirm",
+    "deny",
+    "thank",
+    "greet",
+    "goodbye",
+    "dont_know",
+    "nlu_fallback",
+    "out_of_scope",
+    "skip",
+    "bot_challenge",
+    "inform",
+}
 # A longer message with a reading of its own (a need, a person) keeps it unless it is one of the
 # option's phrases nearly word for word.
 SURE = 95.0
@@ -84,8 +96,11 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
     if result.option is None:
         return parse_data
     intent, entities = _payload(result.option.key)
-    if (nlu_intent not in GENERIC_INTENTS | {intent} and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING)
-            and said_first is None):
+    if (
+        nlu_intent not in GENERIC_INTENTS | {intent}
+        and not (result.score >= SURE and words <= MAX_WORDS_OVERRIDING)
+        and said_first is None
+    ):
         return parse_data
     logger.debug("typed answer %r read as %s (score %.0f, NLU said %s)", text, result.option.key, result.score, nlu_intent)
     kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in entities]
@@ -93,8 +108,12 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
         **parse_data,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": kept + [{"entity": k, "value": v, "extractor": "typed_answer"} for k, v in entities.items()],
-        "typed_answer": {"question": question["question"], "option": result.option.title,
-                         "score": round(result.score, 1), "nlu_intent": nlu_intent},
+        "typed_answer": {
+            "question": question["question"],
+            "option": result.option.title,
+            "score": round(result.score, 1),
+            "nlu_intent": nlu_intent,
+        },
     }
 
 
@@ -144,8 +163,7 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
     parse_data = await _original(self, message, tracker, only_output_properties)
     try:
         if tracker is not None:
-            parse_data = reinterpret(parse_data, last_question(list(tracker.events)),
-                                     in_form=bool(tracker.active_loop_name))
+            parse_data = reinterpret(parse_data, last_question(list(tracker.events)), in_form=bool(tracker.active_loop_name))
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):
             parse_data = {**parse_data, "topic": await topic_of_request(self, parse_data)}
     except Exception:  # never lose a message over this: the NLU's reading stands

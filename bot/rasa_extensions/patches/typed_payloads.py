@@ -14,6 +14,7 @@ conversation. `EXTERNAL_…` intents still come through Rasa's authenticated HTT
 
 Installed by our channels, which Rasa loads before it handles any message.
 """
+
 from __future__ import annotations
 
 import re

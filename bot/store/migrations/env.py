@@ -1,4 +1,5 @@
 """Alembic environment: run by bot.store.migrate with a connection already open."""
+
 from alembic import context
 
 from bot.store.tables import Base

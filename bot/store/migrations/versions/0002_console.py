@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -61,8 +62,7 @@ def downgrade() -> None:
     with op.batch_alter_table("dossiers") as batch:
         batch.drop_index("ix_dossiers_assigned_to")
         batch.drop_constraint("fk_dossiers_assigned_to", type_="foreignkey")
-        for column in ("anonymised_at", "closed_at", "corrected_need", "triage_correct", "outcome", "lease_until",
-                       "assigned_to"):
+        for column in ("anonymised_at", "closed_at", "corrected_need", "triage_correct", "outcome", "lease_until", "assigned_to"):
             batch.drop_column(column)
     with op.batch_alter_table("mediators") as batch:
         batch.drop_index("ix_mediators_calendar_token")

@@ -4,6 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,7 +34,10 @@ def upgrade() -> None:
     )
     # one open (waiting or joined) live conversation per person at a time
     op.create_index(
-        "uq_live_chat_open", "live_chats", ["conversation_id"], unique=True,
+        "uq_live_chat_open",
+        "live_chats",
+        ["conversation_id"],
+        unique=True,
         sqlite_where=sa.text("state IN ('waiting', 'active')"),
         postgresql_where=sa.text("state IN ('waiting', 'active')"),
     )
