@@ -274,3 +274,14 @@ def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat,
         dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
     assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
     assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5
+
+
+def test_the_console_shows_a_day_without_a_time_and_a_moment_with_its_time():
+    from datetime import datetime
+
+    from bot.settings import PARIS
+    from bot.web.console import local
+
+    assert local(datetime(2026, 12, 28, tzinfo=PARIS)) == "28/12/2026"  # a follow-up date, a deadline
+    assert local(datetime(2026, 12, 28, 14, 30, tzinfo=PARIS)) == "28/12/2026 14:30"
+    assert local(None) == ""

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot import catalog
+from bot.settings import PARIS
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 
@@ -76,9 +77,10 @@ def _due(dossier: Dossier) -> datetime | None:
     moments = [a.slot.starts_at for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED]
     for callback in dossier.callbacks:
         if callback.deadline:
-            moments.append(datetime.combine(callback.deadline, datetime.min.time(), tzinfo=timezone.utc))
+            moments.append(datetime.combine(callback.deadline, datetime.min.time(), tzinfo=PARIS))
     if dossier.follow_up and dossier.follow_up_on:
-        moments.append(datetime.combine(dossier.follow_up_on, datetime.min.time(), tzinfo=timezone.utc))
+        # a day, not a moment: midnight in Paris, which the console shows as the date alone
+        moments.append(datetime.combine(dossier.follow_up_on, datetime.min.time(), tzinfo=PARIS))
     return min(moments) if moments else None
 
 

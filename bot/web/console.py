@@ -43,7 +43,12 @@ LIVE_END_LABELS = {
 
 
 def local(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    """« 02/12/2026 14:30 »; a day without a time (a deadline, a follow-up date: midnight in Paris)
+    as « 02/12/2026 »."""
+    if moment is None:
+        return ""
+    here = moment.astimezone(PARIS)
+    return here.strftime("%d/%m/%Y") if (here.hour, here.minute) == (0, 0) else here.strftime("%d/%m/%Y %H:%M")
 
 
 SESSION_ENDED = "Votre session a pris fin : ce compte a été désactivé ou ses droits ont changé. Reconnectez-vous."
