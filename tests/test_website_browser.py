@@ -72,7 +72,9 @@ def test_a_full_french_conversation_by_clicking_and_typing(page, servers):
     assert page.locator(".mw-bot ol.mw-list li strong").count() >= 2
     click(page, "Oui, merci")
     say(page, "au revoir")
-    click(page, "Non merci")
+    click(page, "Pas d'échéance")
+    click(page, "Non merci")  # no follow-up
+    click(page, "Non merci")  # no synthesis by e-mail
     click(page, "5")
     click(page, "Non, c'est tout")
     assert "Merci de votre visite" in messages(page)[-1]
