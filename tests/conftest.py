@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 import uuid
@@ -32,10 +33,10 @@ def server_settings(request, tmp_path_factory) -> Settings:
     return settings_for_tests(database_url, var_dir)
 
 
-def settings_for_tests(database_url: str, var_dir) -> Settings:
-    """Servers on free ports of loopback, fresh secrets."""
+def settings_for_tests(database_url: str, var_dir, **overrides) -> Settings:
+    """Servers on free ports of loopback, fresh secrets; `overrides` for any other setting."""
     web_port = free_port()
-    return Settings(
+    settings = Settings(
         bind_host="127.0.0.1",
         rasa_port=free_port(),
         action_port=free_port(),
@@ -49,6 +50,34 @@ def settings_for_tests(database_url: str, var_dir) -> Settings:
         session_secret="test-session-" + uuid.uuid4().hex,
         claim_lease_minutes=30,
     )
+    return dataclasses.replace(settings, **overrides)
+
+
+@contextlib.contextmanager
+def servers_with_mail(model: Path, var_dir: Path):
+    """The three servers on an embedded database with demo data, sending mail to a local SMTP
+    server started here: yields (server group, SMTP server)."""
+    from bot.store_cli import prepare_database
+    from tests.smtp_server import SmtpServer
+
+    smtp = SmtpServer().start()
+    settings = settings_for_tests(f"sqlite:///{var_dir / 'store.db'}", var_dir)
+    prepare_database(settings)
+    previous = os.environ.get("SMTP_URL")
+    os.environ["SMTP_URL"] = smtp.url  # the servers' environment inherits it
+    try:
+        with always_open():
+            group = supervisor.start_servers(settings, model)
+            try:
+                yield group, smtp
+            finally:
+                group.stop()
+    finally:
+        if previous is None:
+            os.environ.pop("SMTP_URL", None)
+        else:
+            os.environ["SMTP_URL"] = previous
+        smtp.stop()
 
 
 @contextlib.contextmanager

@@ -14,31 +14,19 @@ from starlette.testclient import TestClient
 
 from bot import clock
 from bot.mail import links
-from bot.settings import Settings
 from bot.store import casework, db, queries
 from bot.store.tables import Appointment, DossierAudit, OutgoingMail
 from bot.web.app import create_app
 from tests.smtp_server import SmtpServer, body, plain
 from tests.test_mail_sender import BEFORE, START, book, send
+from tests.conftest import settings_for_tests
 
 SECRET = "secret-for-tests"  # the Context of test_mail_sender signs with it
 
 
 @pytest.fixture
 def web(url, tmp_path, monkeypatch):
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=1,
-        action_port=2,
-        web_port=3,
-        rasa_token="t",
-        conversation_secret="c",
-        database_url=url,
-        var_dir=tmp_path,
-        allowed_origins=(),
-        public_socket_url="",
-        session_secret=SECRET,
-    )
+    settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=SECRET)
     monkeypatch.setattr(clock, "now", lambda: BEFORE)  # the injected clock the routes read
     return TestClient(create_app(settings))  # no `with`: the background jobs stay off
 

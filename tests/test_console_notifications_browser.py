@@ -17,13 +17,12 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import update
 
 from bot import clock, supervisor
-from bot.settings import Settings
 from bot.store import accounts, db, live, migrate, queries
 from bot.store.tables import LiveChat, Mediator
-from bot.supervisor import free_port
 from tests.browser import launch, screenshot
 from tests.console_client import PASSWORD
 from tests.smtp_server import SmtpServer, body, subject
+from tests.conftest import settings_for_tests
 
 TIMEOUT = 30_000
 
@@ -76,20 +75,7 @@ def site(tmp_path_factory):
     database_url = f"sqlite:///{var_dir / 'store.db'}"
     migrate.upgrade(database_url)
     smtp = SmtpServer().start()
-    web_port = free_port()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex,
-        conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=database_url,
-        var_dir=var_dir,
-        allowed_origins=(),
-        public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
-    )
+    settings = settings_for_tests(database_url, var_dir, allowed_origins=())
     group = supervisor.ServerGroup(settings=settings, log_dir=var_dir / "logs")
     group.start("web", supervisor.web_server_command(settings), extra_env={"SMTP_URL": smtp.url})
     try:

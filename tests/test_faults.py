@@ -10,14 +10,12 @@ import contextlib
 import os
 import signal
 import time
-import uuid
 
 import pytest
 
 from bot import supervisor
-from bot.settings import Settings
 from bot.store import conversations, db, queries
-from tests.conftest import Chat, always_open, free_port
+from tests.conftest import Chat, always_open, free_port, settings_for_tests
 from tests.test_website_channel import Visitor
 
 
@@ -26,20 +24,7 @@ def group(model, tmp_path_factory):
     from bot.store_cli import prepare_database
 
     var_dir = tmp_path_factory.mktemp("faults")
-    web_port = free_port()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex,
-        conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'faults.db'}",
-        var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",),
-        public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
-    )
+    settings = settings_for_tests(f"sqlite:///{var_dir / 'faults.db'}", var_dir)
     prepare_database(settings)
     with always_open():  # also for the servers these tests restart
         servers = supervisor.start_servers(settings, model)
@@ -98,21 +83,7 @@ def servers_on_postgresql(model, tmp_path, **settings_overrides):
 
     url, drop = fresh_database_url("postgresql", tmp_path)
     name = sa.engine.make_url(url).database
-    web_port = free_port()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex,
-        conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=url,
-        var_dir=tmp_path,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",),
-        public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
-        **settings_overrides,
-    )
+    settings = settings_for_tests(url, tmp_path, **settings_overrides)
     prepare_database(settings)
     admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
 

@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from bot import clock
-from bot.settings import Settings
 from bot.store import accounts, db, live, outbox, queries
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
@@ -31,6 +30,7 @@ from tests.smtp_server import SmtpServer, body, subject
 from tests.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 from tests.test_mail_accounts import form, login, page_text
 from tests.test_mail_sender import BEFORE, CONSENT, book, send
+from tests.conftest import settings_for_tests
 
 NOW = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)  # 10 h 00 in Paris; never today's date
 IDLE_MINUTES = 10
@@ -207,19 +207,7 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
         camille = queries.mediator_by_email(session, "camille@example.org")
         assert camille.last_seen_at == BEFORE and camille.console_seen_at == moment
 
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=1,
-        action_port=2,
-        web_port=3,
-        rasa_token="t",
-        conversation_secret="c",
-        database_url=url,
-        var_dir=tmp_path,
-        allowed_origins=(),
-        public_socket_url="",
-        session_secret=SECRET,
-    )
+    settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=SECRET)
     relay = live_web.LiveRelay(settings)
     chat_id = person_waits(url, at=moment)
 

@@ -11,51 +11,19 @@ import os
 import re
 import signal
 import time
-import uuid
 
 import pytest
 
 from bot import supervisor
-from bot.settings import Settings
 from bot.store import db, queries
-from tests.conftest import Chat, always_open, free_port
-from tests.smtp_server import SmtpServer, body, plain, subject
+from tests.conftest import Chat, servers_with_mail
+from tests.smtp_server import body, plain, subject
 
 
 @pytest.fixture(scope="module")
 def stack(model, tmp_path_factory):
-    from bot.store_cli import prepare_database
-
-    smtp = SmtpServer().start()
-    var_dir = tmp_path_factory.mktemp("mail")
-    web_port = free_port()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex,
-        conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'mail.db'}",
-        var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",),
-        public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
-    )
-    prepare_database(settings)
-    previous = os.environ.get("SMTP_URL")
-    os.environ["SMTP_URL"] = smtp.url  # the servers' environment inherits it
-    try:
-        with always_open():
-            group = supervisor.start_servers(settings, model)
-            yield group, smtp
-            group.stop()
-    finally:
-        if previous is None:
-            os.environ.pop("SMTP_URL", None)
-        else:
-            os.environ["SMTP_URL"] = previous
-        smtp.stop()
+    with servers_with_mail(model, tmp_path_factory.mktemp("mail")) as group_and_smtp:
+        yield group_and_smtp
 
 
 def wait_for(predicate, seconds: float):

@@ -5,22 +5,19 @@ store (SQLite and PostgreSQL), then a whole conversation typed over the REST web
 
 from __future__ import annotations
 
-import os
 import re
 import time
-import uuid
 from datetime import date, datetime, timezone
 
 import pytest
 
-from bot import catalog, knowledge, referrals, supervisor
+from bot import catalog, knowledge, referrals
 from bot.jobs import mail_sender
 from bot.mail import notices
 from bot.mail.transport import SmtpTransport
-from bot.settings import Settings
 from bot.store import db, queries
 from bot.store.tables import Dossier
-from tests.conftest import Chat, always_open, free_port
+from tests.conftest import Chat, servers_with_mail
 from tests.smtp_server import SmtpServer, body, subject
 
 NOW = datetime(2030, 1, 8, 10, 0, tzinfo=timezone.utc)  # a Tuesday; the tests never read today's date
@@ -97,38 +94,8 @@ def test_no_synthesis_without_consent_or_without_an_e_mail_address(url, smtp):
 
 @pytest.fixture(scope="module")
 def stack(model, tmp_path_factory):
-    from bot.cli import prepare_database
-
-    smtp = SmtpServer().start()
-    var_dir = tmp_path_factory.mktemp("synthese")
-    web_port = free_port()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=web_port,
-        rasa_token="t-" + uuid.uuid4().hex,
-        conversation_secret="s-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{var_dir / 'synthese.db'}",
-        var_dir=var_dir,
-        allowed_origins=(f"http://127.0.0.1:{web_port}",),
-        public_socket_url="",
-        session_secret="c-" + uuid.uuid4().hex,
-    )
-    prepare_database(settings)
-    previous = os.environ.get("SMTP_URL")
-    os.environ["SMTP_URL"] = smtp.url  # the servers' environment inherits it
-    try:
-        with always_open():
-            group = supervisor.start_servers(settings, model)
-            yield group, smtp
-            group.stop()
-    finally:
-        if previous is None:
-            os.environ.pop("SMTP_URL", None)
-        else:
-            os.environ["SMTP_URL"] = previous
-        smtp.stop()
+    with servers_with_mail(model, tmp_path_factory.mktemp("synthese")) as group_and_smtp:
+        yield group_and_smtp
 
 
 def say(chat: Chat, text: str) -> str:

@@ -14,33 +14,13 @@ from datetime import date, datetime, timedelta
 
 import dateparser
 
+from bot.language.answers import NUMBER_WORDS
 from bot.textnorm import normalize
 from bot.french import time_of_day
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 _MONTHS_PLAIN = [normalize(m) for m in MONTHS]
-NUMBER_WORDS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "treize": 13,
-    "quatorze": 14,
-    "quinze": 15,
-    "seize": 16,
-    "vingt": 20,
-    "trente": 30,
-}
 # Words around a date that do not change it (« avant le », « d'ici », « au plus tard »).
 LEAD_WORDS = re.compile(
     r"\b(avant|d ici|d ici le|pour|au plus tard|max|maximum|jusqu au|jusqu a|si possible|idealement|le|la|l|"

@@ -12,7 +12,7 @@ import yaml
 
 from bot import maturity, paths
 from bot.datafiles import load_cached
-from bot.language.answers import Option, Result, match
+from bot.language.answers import STOPWORDS, Option, Result, expand, match
 from bot.textnorm import normalize
 
 
@@ -77,8 +77,6 @@ def topic_words(text: str) -> str:
     """What a request for a person says besides asking for one: « je veux un rdv avec un médiateur
     pour la facture électronique » -> « facture electronique »; « rdv » -> «  ». Read again by the NLU
     to find the topic (bot/rasa_extensions/patches/typed_answers.py)."""
-    from bot.language.answers import STOPWORDS, expand
-
     # « la prise de rendez-vous en ligne » is a need, not a request for a person
     typed = f" {expand(text)} ".replace(" rendez vous en ligne ", " reservation en ligne ")
     for phrase in sorted((expand(p) for p in answers_data()["requests_for_a_person"]), key=len, reverse=True):
