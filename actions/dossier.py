@@ -31,7 +31,7 @@ T = TypeVar("T")
 def read(query: Callable[[Session], T]) -> T | None:
     """`query(session)`'s result, or None when the database fails (logged): the caller then says so."""
     try:
-        with db.session(settings.database_url()) as session:
+        with db.session(settings.current().database_url) as session:
             return query(session)
     except SQLAlchemyError:
         logger.exception("could not read the store")
@@ -39,11 +39,11 @@ def read(query: Callable[[Session], T]) -> T | None:
 
 
 def _spool() -> Spool:
-    return Spool(settings.var_directory())
+    return Spool(settings.current().var_dir)
 
 
 def _write_once(conversation_id: str, steps: list[tuple[str, list]]) -> bool:
-    return write_now(settings.database_url(), conversation_id, steps)
+    return write_now(settings.current().database_url, conversation_id, steps)
 
 
 def record(conversation_id: str, *steps: tuple[str, list]) -> bool:

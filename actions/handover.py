@@ -417,7 +417,7 @@ def _cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
 
 def _handover_allowed(tracker: Tracker) -> bool:
     client = rate_limits.client_of_events(tracker.events)
-    limit = settings.load().client_handovers_per_hour
+    limit = settings.current().client_handovers_per_hour
     return rate_limits.handover_allowed(client, tracker.sender_id, limit, clock.now().timestamp())
 
 
@@ -436,7 +436,7 @@ class ActionBookAppointment(Action):
         booked, unavailable = None, False
         if record(tracker.sender_id, contact_step):
             try:
-                with db.session(settings.database_url()) as session:
+                with db.session(settings.current().database_url) as session:
                     appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
                     booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
             except queries.SlotTaken:

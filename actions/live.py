@@ -31,7 +31,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         if reopening is not None:
             dispatcher.utter_message(response="utter_service_closed", reouverture=opening_hours.french_moment(reopening, now))
         return None
-    config = settings.load()
+    config = settings.current()
     try:
         with db.session(config.database_url) as session:
             if not live.available_mediators(session, config.presence_idle_minutes, now=now):

@@ -25,6 +25,8 @@ from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
+from bot import settings as bot_settings
+
 OPEN_PATHS = {"/health"}
 ACTION_THREADS = 32  # actions running at once; each holds at most one database connection
 
@@ -68,7 +70,7 @@ def main() -> None:
         sys.exit("ACTION_SERVER_TOKEN (16 characters or more) is required: bot run and bot run-prod set it.")
     create_app = endpoint.create_app
 
-    replay_redis_url = os.environ.get("ACTION_REPLAY_REDIS_URL", "").strip()
+    replay_redis_url = bot_settings.current().action_replay_redis_url
 
     def create_app_with_token(*args, **kwargs):
         app = create_app(*args, **kwargs)

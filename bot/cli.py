@@ -28,7 +28,7 @@ def cmd_run(args) -> int:
     from bot import supervisor
 
     warn_demo_contact()
-    config = settings.load()
+    config = settings.current()
     prepare_database(config)
     print(mail_startup_line(config))
     return supervisor.run_forever(config, training.ensure_model())
@@ -50,7 +50,7 @@ def cmd_env(args) -> int:
     """`eval "$(bot env)"`: the variables our endpoints files and actions read, for Rasa's own commands."""
     import shlex
 
-    config = settings.load()
+    config = settings.current()
     variables = {**config.rasa_environment(), "DATABASE_URL": config.database_url, "BOT_VAR_DIR": str(config.var_dir)}
     for name, value in variables.items():
         print(f"export {name}={shlex.quote(value)}")
@@ -60,7 +60,7 @@ def cmd_env(args) -> int:
 def cmd_shell(args) -> int:
     from bot import supervisor
 
-    config = settings.load()
+    config = settings.current()
     prepare_database(config)
     return supervisor.run_shell(config, training.ensure_model())
 

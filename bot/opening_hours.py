@@ -8,7 +8,6 @@ assistant may offer a live conversation with a mediator, and what it says when t
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -16,7 +15,7 @@ from functools import lru_cache
 import holidays
 import jsonschema
 
-from bot import paths, schemas
+from bot import paths, schemas, settings
 from bot.datafiles import DataFileError, load_cached
 from bot.settings import PARIS
 
@@ -93,8 +92,8 @@ def parse(raw: dict) -> OpeningHours:
 
 
 def load() -> OpeningHours:
-    """The hours in force: OPENING_HOURS if set, else data/service.yml (parsed once each)."""
-    return _load(os.environ.get("OPENING_HOURS", "").strip())
+    """The hours in force: OPENING_HOURS (bot/settings.py) if set, else data/service.yml (parsed once each)."""
+    return _load(settings.current().opening_hours)
 
 
 @lru_cache(maxsize=4)

@@ -17,11 +17,12 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Mapping
+
+from bot import settings as bot_settings
 
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "mediation:limit:"
@@ -99,7 +100,7 @@ class MemoryWindows:
 
 
 def redis_url() -> str:
-    return os.environ.get("RATE_LIMIT_REDIS_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+    return bot_settings.current().rate_limit_redis_url
 
 
 class Windows:

@@ -9,6 +9,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,15 @@ class Settings:
     mail_from: str = ""  # the sender of every e-mail; "" = the service's address (data/service.yml)
     public_url: str = ""  # how people reach the web app, for links in e-mails; "" = web_url
     reminder_hours: int = 24  # the reminder goes out this long before an appointment
+    opening_hours: str = ""  # OPENING_HOURS: JSON that replaces data/service.yml's hours; "" = the file's
+    service_phone: str = ""  # SERVICE_PHONE / SERVICE_EMAIL replace data/service.yml's demo contact
+    service_email: str = ""
+    redis_url: str = ""  # REDIS_URL: Rasa's lock store in make run-prod, checked by /ready
+    rate_limit_redis_url: str = ""  # RATE_LIMIT_REDIS_URL, else REDIS_URL; "" = each process counts alone
+    socketio_redis_url: str = ""  # SOCKETIO_REDIS_URL: carries widget messages across Rasa servers
+    action_replay_redis_url: str = ""  # ACTION_REPLAY_REDIS_URL: a retried message runs no action twice
+    actions_health_url: str = ""  # ACTIONS_HEALTH_URL; "" = the action server on ACTION_PORT
+    action_endpoint_url: str = ""  # ACTION_ENDPOINT_URL as Rasa sees it (endpoints.yml); "" = not checked
 
     @property
     def action_server_token(self) -> str:
@@ -133,8 +143,8 @@ DEMO_EMAIL_DOMAINS = ("example.org", "example.com", "exemple.fr")
 
 
 def service_contact_overrides() -> dict[str, str]:
-    """SERVICE_PHONE / SERVICE_EMAIL from the environment, when set: they replace data/service.yml's."""
-    found = {"phone": os.environ.get("SERVICE_PHONE", "").strip(), "email": os.environ.get("SERVICE_EMAIL", "").strip()}
+    """SERVICE_PHONE / SERVICE_EMAIL, when set: they replace data/service.yml's."""
+    found = {"phone": current().service_phone, "email": current().service_email}
     return {key: value for key, value in found.items() if value}
 
 
@@ -162,7 +172,27 @@ def _allowed_origins(web_port: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*own, *extra]))
 
 
+def _text_env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def current() -> Settings:
+    """The process's one Settings, read from the environment once (again only if the environment
+    changes, as tests do).
+
+    Entry points (bot run, the web app, the action server, Rasa's channels) read it and pass it
+    down; the custom actions, which Rasa SDK builds without arguments, read it; so do the three
+    lookups that every layer makes (opening hours, the service's contact, the rate-limit store)."""
+    return _settings_for(tuple(sorted(os.environ.items())))
+
+
+@lru_cache(maxsize=1)
+def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
+    return load()
+
+
 def load() -> Settings:
+    """A Settings read from the environment now (an entry point calls `current()` instead)."""
     var_dir = var_directory()
     var_dir.mkdir(parents=True, exist_ok=True)
     web_port = _int_env("WEB_PORT", 8000)
@@ -193,4 +223,13 @@ def load() -> Settings:
         mail_from=os.environ.get("MAIL_FROM", "").strip(),
         public_url=os.environ.get("PUBLIC_URL", "").strip().rstrip("/"),
         reminder_hours=_int_env("MAIL_REMINDER_HOURS", 24),
+        opening_hours=_text_env("OPENING_HOURS"),
+        service_phone=_text_env("SERVICE_PHONE"),
+        service_email=_text_env("SERVICE_EMAIL"),
+        redis_url=_text_env("REDIS_URL"),
+        rate_limit_redis_url=_text_env("RATE_LIMIT_REDIS_URL") or _text_env("REDIS_URL"),
+        socketio_redis_url=_text_env("SOCKETIO_REDIS_URL"),
+        action_replay_redis_url=_text_env("ACTION_REPLAY_REDIS_URL"),
+        actions_health_url=_text_env("ACTIONS_HEALTH_URL"),
+        action_endpoint_url=_text_env("ACTION_ENDPOINT_URL"),
     )

@@ -18,7 +18,7 @@ DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Bena
 
 
 def open_session():
-    url = settings.load().database_url
+    url = settings.current().database_url
     migrate.upgrade(url)
     return db.session(url)
 
@@ -70,7 +70,7 @@ def create_demo_data(session, today: date | None = None) -> int:
 
 
 def cmd_db_upgrade(args) -> int:
-    migrate.upgrade(settings.load().database_url)
+    migrate.upgrade(settings.current().database_url)
     print("Database schema is up to date.")
     return 0
 

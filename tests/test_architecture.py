@@ -1,5 +1,6 @@
 """The layout rules a newcomer relies on (issue 18): no import cycle among our modules, counting
-the imports written inside functions, and the Rasa patches only in bot/rasa_extensions."""
+the imports written inside functions, the Rasa patches only in bot/rasa_extensions, the environment
+read in one place (bot/settings.py)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,36 @@ def test_no_synchronous_run_or_validate_method_in_actions():
             if isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
                 synchronous.append(f"{path.name}:{node.lineno} {node.name}")
     assert synchronous == []
+
+
+# Who may read the environment: bot/settings.py, and the operations that build the environment of
+# the processes they start (bench, production, training) or check a secret before serving.
+ENVIRONMENT_READERS = {"bot.settings", "bot.production", "bot.bench", "bot.training", "bot.action_server"}
+
+
+def environment_reads(source: str) -> list[int]:
+    """Lines that read os.environ / os.getenv."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+            if node.attr in ("environ", "getenv", "environb"):
+                found.append(node.lineno)
+        elif (
+            isinstance(node, ast.ImportFrom) and node.module == "os" and any(a.name in ("environ", "getenv") for a in node.names)
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_environment_finder_sees_a_read():
+    assert environment_reads("import os\nx = os.environ.get('A')\n") == [2]
+    assert environment_reads("from os import getenv\n") == [1]
+    assert environment_reads("import os\nos.path.join('a')\n") == []
+
+
+def test_one_settings_per_process_the_environment_is_read_only_by_settings_and_operations():
+    reading = {
+        name: lines for name, path in our_modules().items() if (lines := environment_reads(path.read_text(encoding="utf-8")))
+    }
+    assert "bot.settings" in reading
+    assert set(reading) <= ENVIRONMENT_READERS, {name: reading[name] for name in set(reading) - ENVIRONMENT_READERS}

@@ -7,7 +7,6 @@ silent turn caused by a dead action server becomes an honest French message inst
 from __future__ import annotations
 
 import asyncio
-import os
 
 import aiohttp
 
@@ -88,7 +87,7 @@ async def backend_is_down() -> bool:
     """
     if await action_server_is_down():
         return True
-    url = os.environ.get("DATABASE_URL", "")
+    url = bot_settings.current().database_url
     if not url or url.startswith("sqlite"):
         return False
     return not await asyncio.to_thread(_database_answers, url)
@@ -108,7 +107,7 @@ def _session() -> aiohttp.ClientSession:
 
 async def action_server_is_down() -> bool:
     """True when the action server does not answer its health check."""
-    url = os.environ.get("ACTION_ENDPOINT_URL", "")
+    url = bot_settings.current().action_endpoint_url
     if not url:
         return False
     health = url.rsplit("/webhook", 1)[0] + "/health"

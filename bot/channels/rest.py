@@ -88,7 +88,7 @@ class CheckedRestInput(RestInput):
 
     def __init__(self) -> None:
         rasa_extensions.install()  # Rasa makes its channels before its tracker store and processor
-        self.settings = bot_settings.load()
+        self.settings = bot_settings.current()
         self.limits: rate_limits.ChatLimits | None = None  # made on the server's event loop
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -104,7 +103,7 @@ class WebsiteChatInput(InputChannel):
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
-        self.settings = bot_settings.load()
+        self.settings = bot_settings.current()
         self.sio: AsyncServer | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -115,7 +114,7 @@ class WebsiteChatInput(InputChannel):
         # With several Rasa servers (make run-prod), a message for a conversation may be produced
         # on a server other than the one holding the person's socket (e.g. a mediator's message
         # through the HTTP API): a Redis message queue carries it across.
-        redis_url = os.environ.get("SOCKETIO_REDIS_URL", "").strip()
+        redis_url = self.settings.socketio_redis_url
         sio = AsyncServer(
             client_manager=AsyncRedisManager(redis_url) if redis_url else None,
             async_mode="sanic",

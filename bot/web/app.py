@@ -77,7 +77,7 @@ async def read_token(request: Request) -> str | JSONResponse:
 
 
 def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
-    settings = settings or bot_settings.load()
+    settings = settings or bot_settings.current()
     mask_secrets_in_access_log()
     secret = settings.conversation_secret
     relay = live.LiveRelay(settings)

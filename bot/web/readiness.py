@@ -9,7 +9,6 @@ component's status; the code is 200 when all are ok, else 503.
 from __future__ import annotations
 
 import asyncio
-import os
 
 import aiohttp
 from starlette.concurrency import run_in_threadpool
@@ -37,7 +36,7 @@ async def _rasa(settings: bot_settings.Settings) -> str:
 
 
 async def _actions(settings: bot_settings.Settings) -> str:
-    url = os.environ.get("ACTIONS_HEALTH_URL") or f"http://{settings.bind_host}:{settings.action_port}/health"
+    url = settings.actions_health_url or f"http://{settings.bind_host}:{settings.action_port}/health"
     status, _ = await _get_json(url)
     return "ok" if status == 200 else f"HTTP {status}"
 
@@ -78,7 +77,7 @@ def endpoint(settings: bot_settings.Settings):
             "actions": _actions(settings),
             "database": run_in_threadpool(_database, settings),
         }
-        redis_url = os.environ.get("REDIS_URL", "").strip()
+        redis_url = settings.redis_url
         if redis_url:
             checks["redis"] = run_in_threadpool(_redis, redis_url)
         results = await asyncio.gather(*(_status(check) for check in checks.values()))
