@@ -6,7 +6,7 @@ relay) is on `request.app.state`, set by bot/web/app.py::create_app.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +17,6 @@ from starlette.responses import RedirectResponse, Response
 from bot import settings as bot_settings
 from bot.store import accounts, db
 from bot.store.tables import Mediator
-
-if TYPE_CHECKING:
-    from bot.web.live import LiveRelay
 
 T = TypeVar("T")
 PREFIX = "/mediateurs"  # the mediator console
@@ -47,7 +44,8 @@ def settings_of(request: Request) -> bot_settings.Settings:
     return request.app.state.settings
 
 
-def relay_of(request: Request) -> LiveRelay:
+def relay_of(request: Request) -> Any:
+    """This process's bot.web.live.LiveRelay (not imported here: bot.web.live imports this module)."""
     return request.app.state.relay
 
 
