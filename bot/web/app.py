@@ -217,7 +217,7 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
 
     app = Starlette(
         lifespan=lifespan,
-        routes=[*console.routes, *live.console_routes, *account.routes, *appointment_page.routes, *routes],
+        routes=[*console.routes, *live.routes, *account.routes, *appointment_page.routes, *routes],
         middleware=[
             Middleware(
                 SecurityHeadersMiddleware,

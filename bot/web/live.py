@@ -367,7 +367,7 @@ async def finish(request: Request, me) -> Response:
 
 
 dossier_path = PREFIX + "/dossiers/{dossier_id:int}/direct"
-console_routes = [
+routes = [
     Route(PREFIX + "/presence", login_required(set_presence), methods=["POST"]),
     Route(PREFIX + "/direct/etat.json", login_required(state)),
     Route(PREFIX + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
