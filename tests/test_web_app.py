@@ -105,3 +105,29 @@ def test_the_person_leaves_the_wait_from_the_widget_even_with_rasa_away(web):
         chat = session.execute(select(LiveChat).where(LiveChat.conversation_id == conversation)).scalar_one()
         assert chat.ended_by == "person"
     assert web.client.post(end, json={"token": token}).status_code == 409  # already over
+
+
+def test_the_route_is_the_transaction_boundary(url):
+    """bot/web/handlers.py::db_runner commits what the work did once it returns, nothing when it raises."""
+    import anyio
+
+    from bot.store.tables import Mediator
+    from bot.web.handlers import db_runner
+
+    in_db = db_runner(url)
+
+    def add(name: str, fail: bool):
+        def work(session):
+            queries.add_mediator(session, name, f"{name}@example.org")
+            session.flush()
+            if fail:
+                raise RuntimeError("the route failed")
+
+        return work
+
+    anyio.run(in_db, add("kept", False))
+    with pytest.raises(RuntimeError):
+        anyio.run(in_db, add("dropped", True))
+    with db.session(url) as session:
+        names = set(session.execute(select(Mediator.name)).scalars())
+    assert "kept" in names and "dropped" not in names
