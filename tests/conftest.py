@@ -1,4 +1,5 @@
-"""Shared fixtures: the trained model and the real Rasa + action servers on free ports."""
+"""Shared fixtures: the trained model and the real Rasa + action servers on free ports; the web app
+in-process (`web`)."""
 
 from __future__ import annotations
 
@@ -174,6 +175,21 @@ def url(request, tmp_path) -> str:
     migrate.upgrade(database_url)
     yield database_url
     drop()
+
+
+@pytest.fixture
+def web(url, tmp_path, monkeypatch):
+    """The web app in-process on a fresh database (SQLite, then PostgreSQL), prepared as `bot run`
+    does (demo mediators included), open around the clock like the servers above: a WebApp
+    (tests/web_client.py) whose `client` is a Starlette TestClient."""
+    from bot.store_cli import prepare_database
+    from tests.test_actions_live import ALWAYS_OPEN
+    from tests.web_client import web_app
+
+    monkeypatch.setenv("OPENING_HOURS", ALWAYS_OPEN)
+    settings = settings_for_tests(url, tmp_path)
+    prepare_database(settings)
+    yield web_app(settings)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""A mediator using the console over HTTP, against the real web app (forms with their CSRF token)."""
+"""A mediator using the console, over HTTP or in-process, against the real web app (forms with
+their CSRF token)."""
 
 from __future__ import annotations
 
@@ -35,33 +36,63 @@ def nobody_on_duty(settings) -> None:
 
 
 class Console:
-    def __init__(self, settings):
-        self.base = f"http://127.0.0.1:{settings.web_port}/mediateurs"
-        self.http = requests.Session()
+    """A mediator's browser on the console: over HTTP against a running web app (its settings:
+    `web_port`), or in-process against a WebApp (tests/web_client.py) through its own TestClient.
+    Both clients have the same requests-like API; redirects are followed unless
+    `follow_redirects=False`."""
+
+    def __init__(self, target):
+        from tests.web_client import WebApp
+
+        if isinstance(target, WebApp):
+            self.http = target.new_client()
+            self.base = "/mediateurs"
+            self.in_process = True
+        else:
+            self.http = requests.Session()
+            self.base = f"http://127.0.0.1:{target.web_port}/mediateurs"
+            self.in_process = False
         self.token = ""
 
-    def get(self, path: str, **kwargs) -> requests.Response:
-        response = self.http.get(self.base + path, timeout=20, **kwargs)
+    def _options(self, kwargs: dict) -> dict:
+        follow = kwargs.pop("follow_redirects", True)
+        if self.in_process:
+            return {**kwargs, "follow_redirects": follow}
+        return {**kwargs, "allow_redirects": follow, "timeout": 20}
+
+    def _keep_token(self, response):
         found = TOKEN.search(response.text)
         if found:
             self.token = found.group(1)
         return response
 
-    def post(self, path: str, data: dict | None = None, csrf: bool = True, **kwargs) -> requests.Response:
+    def get(self, path: str, **kwargs):
+        return self._keep_token(self.http.get(self.base + path, **self._options(kwargs)))
+
+    def post(self, path: str, data: dict | None = None, csrf: bool = True, **kwargs):
         data = dict(data or {})
         if csrf:
             data["csrftoken"] = self.token
-        response = self.http.post(self.base + path, data=data, timeout=20, **kwargs)
-        found = TOKEN.search(response.text)
-        if found:
-            self.token = found.group(1)
-        return response
+        return self._keep_token(self.http.post(self.base + path, data=data, **self._options(kwargs)))
 
-    def login(self, email: str, password: str = PASSWORD) -> requests.Response:
+    def fetch(self, url: str, **kwargs):
+        """GET an address of the app (absolute, as a page shows it) without this console's cookies."""
+        if self.in_process:
+            from starlette.testclient import TestClient
+
+            return TestClient(self.http.app).get(url, **kwargs)
+        return requests.get(url, timeout=20, **kwargs)
+
+    def cookie(self, name: str):
+        """The cookie as the browser keeps it (http.cookiejar.Cookie: attributes in `_rest`)."""
+        jar = getattr(self.http.cookies, "jar", self.http.cookies)
+        return next(c for c in jar if c.name == name)
+
+    def login(self, email: str, password: str = PASSWORD):
         self.get("/connexion")
         return self.post("/connexion", {"email": email, "password": password})
 
     @staticmethod
-    def flash(response: requests.Response) -> str:
+    def flash(response) -> str:
         found = FLASH.search(response.text)
         return html.unescape(found.group(1)) if found else ""

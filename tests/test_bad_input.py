@@ -1,5 +1,5 @@
 """Bad input, generated: more than 1 000 inputs thrown at the running servers (REST webhook,
-socket.io channel, widget API, console login form). Every answer is a French reply or a 4xx with
+socket.io channel) and at the web app in-process (widget API, console login form). Every answer is a French reply or a 4xx with
 a reason — never a 5xx, never a crash — and every stored dossier still reads back whole.
 Typed payloads (`/intent{…}` no button offered) never steer the assistant; bursts get 429 for
 what is over the limit and nothing is processed twice.
@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from bot.store import db, queries
 from tests.console_client import Console
 
-pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
+# the servers' tests on SQLite only (each input goes through Rasa); the web app's on SQLite as well
+on_sqlite = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
+web_on_sqlite = pytest.mark.parametrize("url", ["sqlite"], indirect=True)
 
 
 def budget(examples: int) -> settings:
@@ -70,7 +72,7 @@ rest_bodies = st.one_of(
 )
 
 
-def assert_polite(response: requests.Response) -> None:
+def assert_polite(response) -> None:
     assert response.status_code < 500, response.text[:200]
     if response.status_code >= 400:
         assert response.json()["error"]  # a reason, in French
@@ -80,6 +82,7 @@ def assert_polite(response: requests.Response) -> None:
         assert all(isinstance(r.get("text", ""), str) for r in replies)
 
 
+@on_sqlite
 @given(body=rest_bodies)
 @budget(600)
 @example(body=b"{not json")
@@ -101,13 +104,13 @@ def test_rest_webhook_never_fails(servers, body):
     )
 )
 @budget(250)
-def test_widget_api_never_fails(servers, body):
-    for path in ("history", "erase"):
-        response = requests.post(
-            f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}",
-            data=body,
+@web_on_sqlite
+def test_widget_api_never_fails(web, body):
+    for path in ("history", "erase", "live/end"):
+        response = web.client.post(
+            f"/api/conversation/{path}",
+            content=body,
             headers={"Content-Type": "application/json"},
-            timeout=30,
         )
         assert response.status_code in (400, 404, 413), response.text[:200]
         assert response.json()["error"]
@@ -115,13 +118,15 @@ def test_widget_api_never_fails(servers, body):
 
 @given(email=texts, password=texts)
 @budget(120)
-def test_console_login_never_fails(servers, email, password):
-    console = Console(servers)
+@web_on_sqlite
+def test_console_login_never_fails(web, email, password):
+    console = Console(web)
     response = console.login(email[:1000], password[:1000])
     assert response.status_code in (200, 401), response.text[:200]
     assert "incorrect" in response.text or "bloqué" in response.text
 
 
+@on_sqlite
 @given(message=st.one_of(texts, json_values))
 @budget(80)
 def test_socketio_channel_never_fails(servers, message):
@@ -169,6 +174,7 @@ typed_payloads = st.builds(
 )
 
 
+@on_sqlite
 @given(typed=typed_payloads)
 @budget(60)
 @example(typed="/EXTERNAL_live_ended")
@@ -193,6 +199,7 @@ def test_typed_payloads_never_steer_the_assistant(servers, typed):
     assert not any(e.get("extractor") == "RegexMessageHandler" for e in said["parse_data"]["entities"])
 
 
+@on_sqlite
 def test_bursts_get_429_and_nothing_is_processed_twice(servers):
     """Three conversations each send 30 messages at once: 20 each are read, once; the rest get 429."""
     from concurrent.futures import ThreadPoolExecutor
@@ -225,6 +232,7 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
             assert sorted(json.loads(r)["text"] for r in read) == admitted
 
 
+@on_sqlite
 def test_every_dossier_still_reads_back_whole(servers):
     """Run last in this module: nothing the inputs above did left a dossier unreadable."""
     with db.session(servers.database_url) as session:

@@ -1,5 +1,6 @@
 """The website channel (socket.io inside the real Rasa server) and the web app's API, without a browser:
 server-issued ids, no access to another conversation, size cap, polite answers to bad input.
+The web app's own checks (bad API requests, the page's headers) run in-process: tests/test_web_app.py.
 """
 
 from __future__ import annotations
@@ -157,38 +158,3 @@ def test_other_sites_cannot_open_the_socket_unless_allowed(servers):
             headers={"Origin": "https://evil.example"},
             wait_timeout=10,
         )
-
-
-@pytest.mark.parametrize(
-    "body, status",
-    [
-        (b"{not json", 400),
-        (b'{"token": 12}', 400),
-        (b"[]", 400),
-        (b'{"token": "abc"}', 404),
-        (b'{"token": "' + b"a" * 5000 + b'"}', 413),
-    ],
-)
-def test_the_widget_api_answers_bad_requests_with_a_reason(servers, body, status):
-    for path in ("history", "erase"):
-        response = requests.post(
-            f"http://127.0.0.1:{servers.web_port}/api/conversation/{path}",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            timeout=10,
-        )
-        assert response.status_code == status
-        assert response.json()["error"]
-
-
-def test_the_page_is_french_and_sends_security_headers(servers):
-    response = requests.get(f"http://127.0.0.1:{servers.web_port}/", timeout=10)
-    assert response.status_code == 200 and '<html lang="fr">' in response.text
-    assert "Vos données" in response.text and "ANCT" in response.text  # privacy notice, open-data credit
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "same-origin"
-    assert requests.get(f"http://127.0.0.1:{servers.web_port}/vendor/socket.io.min.js", timeout=10).status_code == 200
-    assert requests.get(f"http://127.0.0.1:{servers.web_port}/vendor/../../etc/passwd", timeout=10).status_code == 404
-    assert requests.get(f"http://127.0.0.1:{servers.web_port}/api/conversation/history", timeout=10).status_code == 405

@@ -11,7 +11,8 @@ from bot import clock
 from bot.mail import links
 from bot.store import accounts
 from bot.store.tables import MEDIATOR_ALERTS, Mediator
-from bot.web.handlers import back_to
+from bot.web.console import render
+from bot.web.handlers import PREFIX, back_to, flash, in_db, login_required, settings_of
 
 ALERT_LABELS = {
     "rendez_vous": "Un rendez-vous est pris",
@@ -20,112 +21,115 @@ ALERT_LABELS = {
 }
 
 
-def routes(prefix: str, settings, render, login_required, flash, in_db) -> list[Route]:
-    secret = settings.session_secret
+async def account_page(request: Request, me) -> Response:
+    mediator = await in_db(request, lambda session: session.get(Mediator, me.id))
+    chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
+    return render(
+        request,
+        "console/account.html",
+        {
+            "email": mediator.email,
+            "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
+            "min_length": accounts.MIN_PASSWORD_LENGTH,
+        },
+    )
 
-    async def account_page(request: Request, me) -> Response:
-        mediator = await in_db(lambda session: session.get(Mediator, me.id))
-        chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
+
+async def change_password(request: Request, me) -> Response:
+    form = await request.form()
+    current, new, again = (str(form.get(k, ""))[:512] for k in ("actuel", "nouveau", "confirmation"))
+    if new != again:
+        flash(request, "Les deux nouveaux mots de passe ne sont pas identiques.", "erreur")
+        return back_to(f"{PREFIX}/compte")
+
+    def run(session):
+        try:
+            accounts.change_password(session, me.id, current, new)
+            return "Mot de passe changé.", "ok"
+        except ValueError as refused:
+            session.rollback()
+            return f"Mot de passe non changé : {refused}.", "erreur"
+
+    flash(request, *await in_db(request, run))
+    return back_to(f"{PREFIX}/compte")
+
+
+async def choose_alerts(request: Request, me) -> Response:
+    form = await request.form()
+    chosen = await in_db(request, lambda session: accounts.set_alerts(session, me.id, form.getlist("alertes")))
+    flash(request, "Alertes enregistrées : " + (", ".join(ALERT_LABELS[a].lower() for a in chosen) or "aucune") + ".")
+    return back_to(f"{PREFIX}/compte")
+
+
+async def forgot_page(request: Request) -> Response:
+    return render(request, "console/forgot.html", {"sent": False})
+
+
+async def forgot(request: Request) -> Response:
+    form = await request.form()
+    email = str(form.get("email", ""))[:254]
+    await in_db(request, lambda session: accounts.request_reset(session, email))
+    return render(request, "console/forgot.html", {"sent": True})  # the same answer, account or not
+
+
+def claims(request: Request):
+    return links.reset_claims(settings_of(request).session_secret, request.path_params["token"], now=clock.now())
+
+
+async def reset_page(request: Request) -> Response:
+    found = claims(request)
+    if found is None or not await in_db(request, lambda session: accounts.reset_link_usable(session, *found)):
+        return render(request, "console/reset.html", {"invalid": True}, status_code=404)
+    return render(request, "console/reset.html", {"invalid": False, "error": None, "min_length": accounts.MIN_PASSWORD_LENGTH})
+
+
+async def reset(request: Request) -> Response:
+    found = claims(request)
+    if found is None:
+        return render(request, "console/reset.html", {"invalid": True}, status_code=404)
+    form = await request.form()
+    new, again = str(form.get("nouveau", ""))[:512], str(form.get("confirmation", ""))[:512]
+    if new != again:
         return render(
             request,
-            "console/account.html",
+            "console/reset.html",
             {
-                "email": mediator.email,
-                "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
+                "invalid": False,
                 "min_length": accounts.MIN_PASSWORD_LENGTH,
+                "error": "Les deux mots de passe ne sont pas identiques.",
             },
+            status_code=400,
         )
 
-    async def change_password(request: Request, me) -> Response:
-        form = await request.form()
-        current, new, again = (str(form.get(k, ""))[:512] for k in ("actuel", "nouveau", "confirmation"))
-        if new != again:
-            flash(request, "Les deux nouveaux mots de passe ne sont pas identiques.", "erreur")
-            return back_to(f"{prefix}/compte")
+    def run(session):
+        try:
+            accounts.reset_password(session, found[0], found[1], new)
+            return None
+        except accounts.LoginRefused as refused:
+            session.rollback()
+            return str(refused), 404
+        except ValueError as refused:
+            session.rollback()
+            return f"Mot de passe non changé : {refused}.", 400
 
-        def run(session):
-            try:
-                accounts.change_password(session, me.id, current, new)
-                return "Mot de passe changé.", "ok"
-            except ValueError as refused:
-                session.rollback()
-                return f"Mot de passe non changé : {refused}.", "erreur"
-
-        flash(request, *await in_db(run))
-        return back_to(f"{prefix}/compte")
-
-    async def choose_alerts(request: Request, me) -> Response:
-        form = await request.form()
-        chosen = await in_db(lambda session: accounts.set_alerts(session, me.id, form.getlist("alertes")))
-        flash(request, "Alertes enregistrées : " + (", ".join(ALERT_LABELS[a].lower() for a in chosen) or "aucune") + ".")
-        return back_to(f"{prefix}/compte")
-
-    async def forgot_page(request: Request) -> Response:
-        return render(request, "console/forgot.html", {"sent": False})
-
-    async def forgot(request: Request) -> Response:
-        form = await request.form()
-        email = str(form.get("email", ""))[:254]
-        await in_db(lambda session: accounts.request_reset(session, email))
-        return render(request, "console/forgot.html", {"sent": True})  # the same answer, account or not
-
-    def claims(request: Request):
-        return links.reset_claims(secret, request.path_params["token"], now=clock.now())
-
-    async def reset_page(request: Request) -> Response:
-        found = claims(request)
-        if found is None or not await in_db(lambda session: accounts.reset_link_usable(session, *found)):
-            return render(request, "console/reset.html", {"invalid": True}, status_code=404)
+    refused = await in_db(request, run)
+    if refused is not None:
         return render(
-            request, "console/reset.html", {"invalid": False, "error": None, "min_length": accounts.MIN_PASSWORD_LENGTH}
+            request,
+            "console/reset.html",
+            {"invalid": refused[1] == 404, "error": refused[0], "min_length": accounts.MIN_PASSWORD_LENGTH},
+            status_code=refused[1],
         )
+    flash(request, "Mot de passe changé. Vous pouvez vous connecter.")
+    return back_to(f"{PREFIX}/connexion")
 
-    async def reset(request: Request) -> Response:
-        found = claims(request)
-        if found is None:
-            return render(request, "console/reset.html", {"invalid": True}, status_code=404)
-        form = await request.form()
-        new, again = str(form.get("nouveau", ""))[:512], str(form.get("confirmation", ""))[:512]
-        if new != again:
-            return render(
-                request,
-                "console/reset.html",
-                {
-                    "invalid": False,
-                    "min_length": accounts.MIN_PASSWORD_LENGTH,
-                    "error": "Les deux mots de passe ne sont pas identiques.",
-                },
-                status_code=400,
-            )
 
-        def run(session):
-            try:
-                accounts.reset_password(session, found[0], found[1], new)
-                return None
-            except accounts.LoginRefused as refused:
-                session.rollback()
-                return str(refused), 404
-            except ValueError as refused:
-                session.rollback()
-                return f"Mot de passe non changé : {refused}.", 400
-
-        refused = await in_db(run)
-        if refused is not None:
-            return render(
-                request,
-                "console/reset.html",
-                {"invalid": refused[1] == 404, "error": refused[0], "min_length": accounts.MIN_PASSWORD_LENGTH},
-                status_code=refused[1],
-            )
-        flash(request, "Mot de passe changé. Vous pouvez vous connecter.")
-        return back_to(f"{prefix}/connexion")
-
-    return [
-        Route(prefix + "/compte", login_required(account_page)),
-        Route(prefix + "/compte/mot-de-passe", login_required(change_password), methods=["POST"]),
-        Route(prefix + "/compte/alertes", login_required(choose_alerts), methods=["POST"]),
-        Route(prefix + "/mot-de-passe-oublie", forgot_page, methods=["GET"]),
-        Route(prefix + "/mot-de-passe-oublie", forgot, methods=["POST"]),
-        Route(prefix + "/mot-de-passe/{token}", reset_page, methods=["GET"]),
-        Route(prefix + "/mot-de-passe/{token}", reset, methods=["POST"]),
-    ]
+routes = [
+    Route(PREFIX + "/compte", login_required(account_page)),
+    Route(PREFIX + "/compte/mot-de-passe", login_required(change_password), methods=["POST"]),
+    Route(PREFIX + "/compte/alertes", login_required(choose_alerts), methods=["POST"]),
+    Route(PREFIX + "/mot-de-passe-oublie", forgot_page, methods=["GET"]),
+    Route(PREFIX + "/mot-de-passe-oublie", forgot, methods=["POST"]),
+    Route(PREFIX + "/mot-de-passe/{token}", reset_page, methods=["GET"]),
+    Route(PREFIX + "/mot-de-passe/{token}", reset, methods=["POST"]),
+]

@@ -25,14 +25,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from bot import catalog, clock, france_services, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.jobs import mail_sender, runner
-from bot.web import appointment_page, console, conversation_ids, live, readiness
+from bot.web import account, appointment_page, console, conversation_ids, live, readiness
+from bot.web.handlers import in_db, relay_of, settings_of
+from bot.web.templating import templates
 from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
 
 WEB_DIR = paths.ROOT / "bot" / "web"
@@ -46,8 +47,6 @@ SAME_ORIGIN = "same-origin"
 PURGE_EVERY_SECONDS = 24 * 3600
 SPOOL_REPLAY_SECONDS = 60
 logger = logging.getLogger(__name__)
-
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
 
 
 def socket_url(settings: bot_settings.Settings, request: Request) -> str:
@@ -76,134 +75,149 @@ async def read_token(request: Request) -> str | JSONResponse:
     return token
 
 
-def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
-    settings = settings or bot_settings.current()
-    mask_secrets_in_access_log()
-    secret = settings.conversation_secret
-    relay = live.LiveRelay(settings)
+async def home(request: Request) -> Response:
+    service = catalog.service_contact()
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "service": service,
+            "needs": catalog.needs(),
+            "retention_months": catalog.retention_months(),
+            "socket_url": socket_url(settings_of(request), request),
+            "france_services_credit": france_services.CREDIT,
+        },
+    )
 
-    async def home(request: Request) -> Response:
-        service = catalog.service_contact()
-        return templates.TemplateResponse(
-            request,
-            "index.html",
-            {
-                "service": service,
-                "needs": catalog.needs(),
-                "retention_months": catalog.retention_months(),
-                "socket_url": socket_url(settings, request),
-                "france_services_credit": france_services.CREDIT,
-            },
-        )
 
-    async def integration(request: Request) -> Response:
-        """How to embed the widget elsewhere, shown with the widget in its floating form."""
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        snippet = f'<script src="{origin}/widget.js" data-socket-url="{socket_url(settings, request)}" defer></script>'
-        return templates.TemplateResponse(
-            request,
-            "integration.html",
-            {"service": catalog.service_contact(), "snippet": snippet, "socket_url": socket_url(settings, request)},
-        )
+async def integration(request: Request) -> Response:
+    """How to embed the widget elsewhere, shown with the widget in its floating form."""
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    where = socket_url(settings_of(request), request)
+    snippet = f'<script src="{origin}/widget.js" data-socket-url="{where}" defer></script>'
+    return templates.TemplateResponse(
+        request,
+        "integration.html",
+        {"service": catalog.service_contact(), "snippet": snippet, "socket_url": where},
+    )
 
-    async def conversation_of(request: Request) -> str | Response:
-        """The conversation a request's token names, or the 4xx that says why not."""
-        token = await read_token(request)
-        if isinstance(token, Response):
-            return token
-        conversation_id = conversation_ids.conversation_of(secret, token)
-        if conversation_id is None:
-            return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+
+async def conversation_of(request: Request) -> str | Response:
+    """The conversation a request's token names, or the 4xx that says why not."""
+    token = await read_token(request)
+    if isinstance(token, Response):
+        return token
+    conversation_id = conversation_ids.conversation_of(settings_of(request).conversation_secret, token)
+    if conversation_id is None:
+        return JSONResponse({"error": "Conversation inconnue."}, status_code=404)
+    return conversation_id
+
+
+async def history(request: Request) -> Response:
+    conversation_id = await conversation_of(request)
+    if isinstance(conversation_id, Response):
         return conversation_id
+    lines, live_part = await in_db(
+        request,
+        lambda session: (conversations.transcript(session, conversation_id), live.live_state(session, conversation_id)),
+    )
+    return JSONResponse(
+        {
+            "messages": [
+                {
+                    "from": WIDGET_SPEAKERS[line.speaker],
+                    "text": line.text,
+                    "name": line.author,
+                    "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
+                    "at": line.at.isoformat(),
+                }
+                for line in lines
+            ],
+            "live": live_part,
+        }
+    )
 
-    async def history(request: Request) -> Response:
-        conversation_id = await conversation_of(request)
-        if isinstance(conversation_id, Response):
-            return conversation_id
-        lines, live_part = await run_in_threadpool(_history, settings.database_url, conversation_id)
-        return JSONResponse(
-            {
-                "messages": [
-                    {
-                        "from": WIDGET_SPEAKERS[line.speaker],
-                        "text": line.text,
-                        "name": line.author,
-                        "buttons": [{"title": b["title"], "payload": b["payload"]} for b in line.buttons],
-                        "at": line.at.isoformat(),
-                    }
-                    for line in lines
-                ],
-                "live": live_part,
-            }
-        )
 
-    async def end_live(request: Request) -> Response:
-        """« Terminer l'échange »: the person leaves the live part (or the wait for it)."""
-        conversation_id = await conversation_of(request)
-        if isinstance(conversation_id, Response):
-            return conversation_id
-        if not await live.person_ends(relay, conversation_id):
-            return JSONResponse({"error": "Aucun échange en direct n'est en cours."}, status_code=409)
-        return JSONResponse({"ended": True})
+async def end_live(request: Request) -> Response:
+    """« Terminer l'échange »: the person leaves the live part (or the wait for it)."""
+    conversation_id = await conversation_of(request)
+    if isinstance(conversation_id, Response):
+        return conversation_id
+    if not await live.person_ends(relay_of(request), conversation_id):
+        return JSONResponse({"error": "Aucun échange en direct n'est en cours."}, status_code=409)
+    return JSONResponse({"ended": True})
 
-    async def erase(request: Request) -> Response:
-        conversation_id = await conversation_of(request)
-        if isinstance(conversation_id, Response):
-            return conversation_id
-        await run_in_threadpool(_erase, settings.database_url, conversation_id)
-        return JSONResponse({"erased": True})
 
-    widget_source = (
+async def erase(request: Request) -> Response:
+    conversation_id = await conversation_of(request)
+    if isinstance(conversation_id, Response):
+        return conversation_id
+    await in_db(request, lambda session: conversations.erase(session, conversation_id))
+    return JSONResponse({"erased": True})
+
+
+def widget_source() -> str:
+    return (
         (WEB_DIR / "static" / "widget.js")
         .read_text(encoding="utf-8")
         .replace("__RETENTION_MONTHS__", str(catalog.retention_months()))
     )
 
-    async def widget_script(request: Request) -> Response:
-        return Response(widget_source, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
-    async def vendor(request: Request) -> Response:
-        path = VENDOR_FILES.get(request.path_params["name"])
-        if path is None or not path.exists():
-            return JSONResponse({"error": "Fichier inconnu."}, status_code=404)
-        return FileResponse(path, media_type="text/javascript")
+async def widget_script(request: Request) -> Response:
+    return Response(request.app.state.widget_source, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
+async def vendor(request: Request) -> Response:
+    path = VENDOR_FILES.get(request.path_params["name"])
+    if path is None or not path.exists():
+        return JSONResponse({"error": "Fichier inconnu."}, status_code=404)
+    return FileResponse(path, media_type="text/javascript")
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+routes = [
+    Route("/", home),
+    Route("/integration", integration),
+    Route("/widget.js", widget_script),
+    Route("/api/conversation/history", history, methods=["POST"]),
+    Route("/api/conversation/erase", erase, methods=["POST"]),
+    Route("/api/conversation/live/end", end_live, methods=["POST"]),
+    Route("/vendor/{name}", vendor),
+    Route("/healthz", health),
+    *readiness.routes,
+    Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
+]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette):
+    """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
+    end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
+    (bot/jobs/mail_sender.py)."""
+    settings, relay = app.state.settings, app.state.relay
+    jobs = [_purge_job(settings.database_url), _spool_job(settings), relay.job(), mail_sender.job(settings)]
+    tasks = [asyncio.create_task(runner.run_forever(job, settings.database_url)) for job in jobs]
+    yield
+    for task in tasks:
+        task.cancel()
+    await relay.rasa.close()
+
+
+def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
+    settings = settings or bot_settings.current()
+    mask_secrets_in_access_log()
     if settings.public_socket_url == SAME_ORIGIN:
         socket_origins = None  # connect-src 'self' is enough
     else:
         socket_origins = {_origin(settings.public_socket_url)} if settings.public_socket_url else set()
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
-        end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
-        (bot/jobs/mail_sender.py)."""
-        jobs = [_purge_job(settings.database_url), _spool_job(settings), relay.job(), mail_sender.job(settings)]
-        tasks = [asyncio.create_task(runner.run_forever(job, settings.database_url)) for job in jobs]
-        yield
-        for task in tasks:
-            task.cancel()
-        await relay.rasa.close()
-
     app = Starlette(
         lifespan=lifespan,
-        routes=[
-            *console.build_routes(settings, templates, relay),
-            *appointment_page.build_routes(settings, templates),
-            Route("/", home),
-            Route("/integration", integration),
-            Route("/widget.js", widget_script),
-            Route("/api/conversation/history", history, methods=["POST"]),
-            Route("/api/conversation/erase", erase, methods=["POST"]),
-            Route("/api/conversation/live/end", end_live, methods=["POST"]),
-            Route("/vendor/{name}", vendor),
-            Route("/healthz", health),
-            Route("/ready", readiness.endpoint(settings)),
-            Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
-        ],
+        routes=[*console.routes, *live.routes, *account.routes, *appointment_page.routes, *routes],
         middleware=[
             Middleware(
                 SecurityHeadersMiddleware,
@@ -228,6 +242,9 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
             ),
         ],
     )
+    app.state.settings = settings  # what the handlers read (bot/web/handlers.py: settings_of)
+    app.state.relay = live.LiveRelay(settings)
+    app.state.widget_source = widget_source()
     # every state-changing request of the console needs the CSRF token of its form
     return asgi_csrf(
         app,
@@ -281,17 +298,6 @@ def _spool_job(settings: bot_settings.Settings) -> runner.Job:
 
 # transcript speakers as the widget names them
 WIDGET_SPEAKERS = {"personne": "user", "assistant": "bot", "mediateur": "mediator", "info": "info"}
-
-
-def _history(database_url: str, conversation_id: str) -> tuple[list[conversations.TranscriptLine], dict | None]:
-    with db.session(database_url) as session:
-        return conversations.transcript(session, conversation_id), live.live_state(session, conversation_id)
-
-
-def _erase(database_url: str, conversation_id: str) -> None:
-    with db.session(database_url) as session:
-        conversations.erase(session, conversation_id)
-        session.commit()
 
 
 def _origin(url: str) -> str:

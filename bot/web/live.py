@@ -23,7 +23,7 @@ from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import casework, conversations, live
 from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator
-from bot.web.handlers import back_to, db_runner
+from bot.web.handlers import PREFIX, back_to, db_runner, flash, in_db, login_required, relay_of, settings_of
 from bot.store.statuses import LiveState
 
 logger = logging.getLogger(__name__)
@@ -183,190 +183,198 @@ class LiveRelay:
 # --- routes -----------------------------------------------------------------------------------
 
 
-def console_routes(prefix: str, relay: LiveRelay, login_required, flash) -> list[Route]:
-    """Presence, the waiting list, joining, the live chat and its end, under /mediateurs."""
-    settings, in_db = relay.settings, relay.in_db
+# Presence, the waiting list, joining, the live chat and its end, under /mediateurs.
 
-    async def set_presence(request: Request, me) -> Response:
-        form = await request.form()
-        available = form.get("disponible") == "1"
-        await in_db(lambda s: live.set_available(s, me.id, available, now=clock.now()))
+
+async def set_presence(request: Request, me) -> Response:
+    form = await request.form()
+    available = form.get("disponible") == "1"
+    await in_db(request, lambda s: live.set_available(s, me.id, available, now=clock.now()))
+    flash(
+        request,
+        "Vous êtes disponible pour les échanges en direct."
+        if available
+        else "Vous n'êtes plus disponible pour les échanges en direct.",
+    )
+    target = str(form.get("retour") or "")
+    return back_to(target if target.startswith(PREFIX + "/") else f"{PREFIX}/file")
+
+
+async def state(request: Request, me) -> Response:
+    """Polled by every console page: presence (pinged while the page is used) and who waits."""
+    active = request.query_params.get("actif") == "1"
+    idle_minutes = settings_of(request).presence_idle_minutes
+
+    def run(session):
+        now = clock.now()
+        if active:
+            live.ping(session, me.id, now=now)
+        else:
+            live.console_heard(session, me.id, now=now)  # the page is open, if not used
+        mediator = session.get(Mediator, me.id)
+        return {
+            "available": live.is_present(mediator, idle_minutes, now=now),
+            "waiting": [
+                {
+                    "chat": w.chat_id,
+                    "dossier": w.dossier_id,
+                    "seconds": int((now - w.requested_at).total_seconds()),
+                    "need": need_shown(session.get(Dossier, w.dossier_id)),
+                }
+                for w in live.waiting(session)
+            ],
+            # for the browser notifications (console.js): dossiers that just asked for a human;
+            # the need and the dossier's number, nothing personal
+            "requests": [
+                {"key": r.key, "kind": r.kind, "dossier": r.dossier.id, "need": need_shown(r.dossier)}
+                for r in casework.recent_requests(session, since=now - timedelta(minutes=RECENT_REQUESTS_MINUTES))
+            ],
+        }
+
+    return JSONResponse(await in_db(request, run), headers={"Cache-Control": "no-store"})
+
+
+async def join(request: Request, me) -> Response:
+    chat_id = request.path_params["chat_id"]
+    lease = settings_of(request).claim_lease_minutes
+
+    def run(session):
+        try:
+            chat = live.join(session, chat_id, me.id, lease, now=clock.now())
+        except live.LiveError as refused:
+            chat = session.get(LiveChat, chat_id)
+            return None, str(refused), chat.dossier_id if chat else None
+        return chat.conversation_id, None, chat.dossier_id
+
+    conversation_id, refused, dossier_id = await in_db(request, run)
+    if conversation_id is None:
+        flash(request, refused, "erreur")
+        return back_to(f"{PREFIX}/dossiers/{dossier_id}" if dossier_id else f"{PREFIX}/file")
+    try:
+        await relay_of(request).announce_join(conversation_id, me.name)
+        flash(request, "Vous avez rejoint la personne : écrivez-lui ci-dessous.")
+    except RasaUnavailable:
+        logger.exception("could not announce the join of live chat %s", chat_id)
         flash(
             request,
-            "Vous êtes disponible pour les échanges en direct."
-            if available
-            else "Vous n'êtes plus disponible pour les échanges en direct.",
+            "Vous avez rejoint la personne, mais l'assistant n'a pas pu la prévenir. " "Écrivez-lui : votre message le lui dira.",
+            "erreur",
         )
-        target = str(form.get("retour") or "")
-        return back_to(target if target.startswith(prefix + "/") else f"{prefix}/file")
+    return back_to(f"{PREFIX}/dossiers/{dossier_id}#direct")
 
-    async def state(request: Request, me) -> Response:
-        """Polled by every console page: presence (pinged while the page is used) and who waits."""
-        active = request.query_params.get("actif") == "1"
 
-        def run(session):
-            now = clock.now()
-            if active:
-                live.ping(session, me.id, now=now)
-            else:
-                live.console_heard(session, me.id, now=now)  # the page is open, if not used
-            mediator = session.get(Mediator, me.id)
-            return {
-                "available": live.is_present(mediator, settings.presence_idle_minutes, now=now),
-                "waiting": [
-                    {
-                        "chat": w.chat_id,
-                        "dossier": w.dossier_id,
-                        "seconds": int((now - w.requested_at).total_seconds()),
-                        "need": need_shown(session.get(Dossier, w.dossier_id)),
-                    }
-                    for w in live.waiting(session)
-                ],
-                # for the browser notifications (console.js): dossiers that just asked for a human;
-                # the need and the dossier's number, nothing personal
-                "requests": [
-                    {"key": r.key, "kind": r.kind, "dossier": r.dossier.id, "need": need_shown(r.dossier)}
-                    for r in casework.recent_requests(session, since=now - timedelta(minutes=RECENT_REQUESTS_MINUTES))
-                ],
-            }
+async def chat_state(request: Request, me) -> Response:
+    """The live view of a dossier: its chat's state and the lines after `apres`."""
+    dossier_id = request.path_params["dossier_id"]
+    try:
+        after = max(0, int(request.query_params.get("apres") or 0))
+    except ValueError:
+        return JSONResponse({"error": "Le paramètre « apres » doit être un nombre."}, status_code=400)
 
-        return JSONResponse(await in_db(run), headers={"Cache-Control": "no-store"})
-
-    async def join(request: Request, me) -> Response:
-        chat_id = request.path_params["chat_id"]
-
-        def run(session):
-            try:
-                chat = live.join(session, chat_id, me.id, settings.claim_lease_minutes, now=clock.now())
-            except live.LiveError as refused:
-                chat = session.get(LiveChat, chat_id)
-                return None, str(refused), chat.dossier_id if chat else None
-            return chat.conversation_id, None, chat.dossier_id
-
-        conversation_id, refused, dossier_id = await in_db(run)
-        if conversation_id is None:
-            flash(request, refused, "erreur")
-            return back_to(f"{prefix}/dossiers/{dossier_id}" if dossier_id else f"{prefix}/file")
-        try:
-            await relay.announce_join(conversation_id, me.name)
-            flash(request, "Vous avez rejoint la personne : écrivez-lui ci-dessous.")
-        except RasaUnavailable:
-            logger.exception("could not announce the join of live chat %s", chat_id)
-            flash(
-                request,
-                "Vous avez rejoint la personne, mais l'assistant n'a pas pu la prévenir. "
-                "Écrivez-lui : votre message le lui dira.",
-                "erreur",
-            )
-        return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
-
-    async def chat_state(request: Request, me) -> Response:
-        """The live view of a dossier: its chat's state and the lines after `apres`."""
-        dossier_id = request.path_params["dossier_id"]
-        try:
-            after = max(0, int(request.query_params.get("apres") or 0))
-        except ValueError:
-            return JSONResponse({"error": "Le paramètre « apres » doit être un nombre."}, status_code=400)
-
-        def run(session):
-            live.ping(session, me.id, now=clock.now())
-            chat = live.latest_chat(session, dossier_id)
-            if chat is None:
-                return None
-            lines = conversations.transcript(session, chat.conversation_id, after_id=after)
-            return {
-                "state": chat.state,
-                "ended_by": chat.ended_by,
-                "mediator": chat.mediator.name if chat.mediator else None,
-                "mine": chat.mediator_id == me.id and chat.state == LiveState.ACTIVE,
-                "lines": [
-                    {
-                        "id": line.event_id,
-                        "speaker": line.speaker,
-                        "author": line.author,
-                        "text": line.text,
-                        "at": line.at.isoformat(),
-                    }
-                    for line in lines
-                ],
-            }
-
-        body = await in_db(run)
-        if body is None:
-            return JSONResponse({"error": "Pas d'échange en direct sur ce dossier."}, status_code=404)
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
-
-    async def send(request: Request, me) -> Response:
-        """A mediator's message to the person (console.js posts it; without script, the form does)."""
-        dossier_id = request.path_params["dossier_id"]
-        form = await request.form()
-        status, message = await deliver(dossier_id, me, str(form.get("message") or ""))
-        if "application/json" in request.headers.get("accept", ""):
-            return JSONResponse({"sent": True} if status == 200 else {"error": message}, status_code=status)
-        if status != 200:
-            flash(request, message, "erreur")
-        return back_to(f"{prefix}/dossiers/{dossier_id}#direct")
-
-    async def writer_chat(dossier_id: int, me) -> tuple[tuple[int, str] | None, str]:
-        """(chat id, conversation id) of the dossier's live chat if `me` may write in it, else the reason."""
-
-        def run(session):
-            chat = live.latest_chat(session, dossier_id)
-            try:
-                live.require_writer(chat, me.id)
-            except live.LiveError as refused:
-                return None, str(refused)
-            live.ping(session, me.id, now=clock.now())
-            return (chat.id, chat.conversation_id), ""
-
-        return await in_db(run)
-
-    async def deliver(dossier_id: int, me, raw: str) -> tuple[int, str]:
-        text = raw.replace("\x00", "").strip()
-        if not text:
-            return 400, "Le message est vide."
-        if len(text) > MAX_LIVE_MESSAGE_CHARS:
-            return 400, f"Le message dépasse {MAX_LIVE_MESSAGE_CHARS} caractères."
-
-        chat, refused = await writer_chat(dossier_id, me)
+    def run(session):
+        live.ping(session, me.id, now=clock.now())
+        chat = live.latest_chat(session, dossier_id)
         if chat is None:
-            return 403, refused
-        conversation_id = chat[1]
+            return None
+        lines = conversations.transcript(session, chat.conversation_id, after_id=after)
+        return {
+            "state": chat.state,
+            "ended_by": chat.ended_by,
+            "mediator": chat.mediator.name if chat.mediator else None,
+            "mine": chat.mediator_id == me.id and chat.state == LiveState.ACTIVE,
+            "lines": [
+                {
+                    "id": line.event_id,
+                    "speaker": line.speaker,
+                    "author": line.author,
+                    "text": line.text,
+                    "at": line.at.isoformat(),
+                }
+                for line in lines
+            ],
+        }
+
+    body = await in_db(request, run)
+    if body is None:
+        return JSONResponse({"error": "Pas d'échange en direct sur ce dossier."}, status_code=404)
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def send(request: Request, me) -> Response:
+    """A mediator's message to the person (console.js posts it; without script, the form does)."""
+    dossier_id = request.path_params["dossier_id"]
+    form = await request.form()
+    status, message = await deliver(request, dossier_id, me, str(form.get("message") or ""))
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"sent": True} if status == 200 else {"error": message}, status_code=status)
+    if status != 200:
+        flash(request, message, "erreur")
+    return back_to(f"{PREFIX}/dossiers/{dossier_id}#direct")
+
+
+async def writer_chat(request: Request, dossier_id: int, me) -> tuple[tuple[int, str] | None, str]:
+    """(chat id, conversation id) of the dossier's live chat if `me` may write in it, else the reason."""
+
+    def run(session):
+        chat = live.latest_chat(session, dossier_id)
         try:
-            await relay.say(conversation_id, me.name, text)
-        except RasaUnavailable:
-            logger.exception("live message to %s not delivered", conversation_id)
-            return 502, "Message non transmis : l'assistant ne répond pas. Réessayez."
-        return 200, ""
+            live.require_writer(chat, me.id)
+        except live.LiveError as refused:
+            return None, str(refused)
+        live.ping(session, me.id, now=clock.now())
+        return (chat.id, chat.conversation_id), ""
 
-    async def finish(request: Request, me) -> Response:
-        dossier_id = request.path_params["dossier_id"]
-        form = await request.form()
-        hand_back = form.get("rendre_la_main") == "1"
+    return await in_db(request, run)
 
-        chat, refused = await writer_chat(dossier_id, me)
-        if chat is None:
-            flash(request, refused, "erreur")
-        elif await relay.end(chat[0], "handback" if hand_back else "mediator"):
-            flash(
-                request,
-                "Échange terminé ; l'assistant reprend la conversation."
-                if hand_back
-                else "Échange terminé. La transcription est dans le dossier.",
-            )
-        else:
-            flash(request, "Cet échange était déjà terminé.", "erreur")
-        return back_to(f"{prefix}/dossiers/{dossier_id}")
 
-    dossier_path = prefix + "/dossiers/{dossier_id:int}/direct"
-    return [
-        Route(prefix + "/presence", login_required(set_presence), methods=["POST"]),
-        Route(prefix + "/direct/etat.json", login_required(state)),
-        Route(prefix + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
-        Route(dossier_path + ".json", login_required(chat_state)),
-        Route(dossier_path + "/message", login_required(send), methods=["POST"]),
-        Route(dossier_path + "/terminer", login_required(finish), methods=["POST"]),
-    ]
+async def deliver(request: Request, dossier_id: int, me, raw: str) -> tuple[int, str]:
+    text = raw.replace("\x00", "").strip()
+    if not text:
+        return 400, "Le message est vide."
+    if len(text) > MAX_LIVE_MESSAGE_CHARS:
+        return 400, f"Le message dépasse {MAX_LIVE_MESSAGE_CHARS} caractères."
+
+    chat, refused = await writer_chat(request, dossier_id, me)
+    if chat is None:
+        return 403, refused
+    conversation_id = chat[1]
+    try:
+        await relay_of(request).say(conversation_id, me.name, text)
+    except RasaUnavailable:
+        logger.exception("live message to %s not delivered", conversation_id)
+        return 502, "Message non transmis : l'assistant ne répond pas. Réessayez."
+    return 200, ""
+
+
+async def finish(request: Request, me) -> Response:
+    dossier_id = request.path_params["dossier_id"]
+    form = await request.form()
+    hand_back = form.get("rendre_la_main") == "1"
+
+    chat, refused = await writer_chat(request, dossier_id, me)
+    if chat is None:
+        flash(request, refused, "erreur")
+    elif await relay_of(request).end(chat[0], "handback" if hand_back else "mediator"):
+        flash(
+            request,
+            "Échange terminé ; l'assistant reprend la conversation."
+            if hand_back
+            else "Échange terminé. La transcription est dans le dossier.",
+        )
+    else:
+        flash(request, "Cet échange était déjà terminé.", "erreur")
+    return back_to(f"{PREFIX}/dossiers/{dossier_id}")
+
+
+dossier_path = PREFIX + "/dossiers/{dossier_id:int}/direct"
+routes = [
+    Route(PREFIX + "/presence", login_required(set_presence), methods=["POST"]),
+    Route(PREFIX + "/direct/etat.json", login_required(state)),
+    Route(PREFIX + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
+    Route(dossier_path + ".json", login_required(chat_state)),
+    Route(dossier_path + "/message", login_required(send), methods=["POST"]),
+    Route(dossier_path + "/terminer", login_required(finish), methods=["POST"]),
+]
 
 
 async def person_ends(relay: LiveRelay, conversation_id: str) -> bool:

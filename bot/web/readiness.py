@@ -14,8 +14,10 @@ import aiohttp
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from bot import settings as bot_settings
+from bot.web.handlers import settings_of
 
 TIMEOUT_SECONDS = 3.0
 
@@ -70,23 +72,24 @@ async def _status(check) -> str:
         return f"down ({exc.__class__.__name__})"
 
 
-def endpoint(settings: bot_settings.Settings):
-    async def ready(request: Request) -> JSONResponse:
-        checks = {
-            "rasa": _rasa(settings),
-            "actions": _actions(settings),
-            "database": run_in_threadpool(_database, settings),
-        }
-        redis_url = settings.redis_url
-        if redis_url:
-            checks["redis"] = run_in_threadpool(_redis, redis_url)
-        results = await asyncio.gather(*(_status(check) for check in checks.values()))
-        components = dict(zip(checks, results, strict=False))
-        ready_now = all(status == "ok" for status in components.values())
-        return JSONResponse(
-            {"ready": ready_now, "components": components},
-            status_code=200 if ready_now else 503,
-            headers={"Cache-Control": "no-store"},
-        )
+async def ready(request: Request) -> JSONResponse:
+    settings = settings_of(request)
+    checks = {
+        "rasa": _rasa(settings),
+        "actions": _actions(settings),
+        "database": run_in_threadpool(_database, settings),
+    }
+    redis_url = settings.redis_url
+    if redis_url:
+        checks["redis"] = run_in_threadpool(_redis, redis_url)
+    results = await asyncio.gather(*(_status(check) for check in checks.values()))
+    components = dict(zip(checks, results, strict=False))
+    ready_now = all(status == "ok" for status in components.values())
+    return JSONResponse(
+        {"ready": ready_now, "components": components},
+        status_code=200 if ready_now else 503,
+        headers={"Cache-Control": "no-store"},
+    )
 
-    return ready
+
+routes = [Route("/ready", ready)]
