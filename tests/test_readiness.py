@@ -5,15 +5,17 @@ tests/test_run_prod.py."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.supervisor import free_port
+from tests.web_client import web_app
 from tests.test_scale import REDIS_URL, require_redis
 
 
-def test_ready_is_503_naming_the_components_that_are_down(web, monkeypatch):
+def test_ready_is_503_naming_the_components_that_are_down(web):
     require_redis()
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
-    monkeypatch.setenv("ACTIONS_HEALTH_URL", f"http://127.0.0.1:{free_port()}/health")
-    response = web.client.get("/ready")
+    settings = dataclasses.replace(web.settings, redis_url=REDIS_URL, actions_health_url=f"http://127.0.0.1:{free_port()}/health")
+    response = web_app(settings).client.get("/ready")
     assert response.status_code == 503
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
