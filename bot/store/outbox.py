@@ -14,8 +14,9 @@ Delivery is driven by bot/jobs/mail_sender.py; this module only moves rows betwe
   senders (two web workers, two servers) racing for a row get one winner, the other's rowcount
   is 0. A claim lasts CLAIM_SECONDS: a sender that died mid-send lets another take the row over
   once it lapses.
-- `enqueue` never commits (the message is queued in the caller's transaction, with what caused
-  it); the claim and outcome functions commit at once, since each is one step of a sender.
+- Nothing here commits (issue 18): `enqueue` queues the message in the caller's transaction,
+  with what caused it; the sender (bot/jobs/mail_sender.py) commits the claim before talking to
+  the mail server, then each outcome, since each is one step of a sender.
 """
 
 from __future__ import annotations
@@ -107,7 +108,6 @@ def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return Claim(mail_id, token) if result.rowcount == 1 else None
 
 
@@ -121,7 +121,6 @@ def _finish(session: Session, claim_: Claim, **values) -> bool:
         .values(claim_token=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount == 1
 
 
@@ -133,7 +132,6 @@ def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
         .values(message_id=message_id)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def mark_sent(session: Session, claim_: Claim, *, now: datetime) -> bool:
@@ -171,7 +169,6 @@ def prune(session: Session, *, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount
 
 

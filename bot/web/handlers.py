@@ -14,12 +14,15 @@ T = TypeVar("T")
 
 
 def db_runner(database_url: str) -> Callable[[Callable[[Session], T]], Awaitable[T]]:
-    """`in_db(work)`: run `work(session)` in a worker thread with its own session."""
+    """`in_db(work)`: run `work(session)` in a worker thread with its own session, and commit
+    what it wrote once it returns (the store's functions never commit: issue 18)."""
 
     def in_db(work: Callable[[Session], T]) -> Awaitable[T]:
         def job() -> T:
             with db.session(database_url) as session:
-                return work(session)
+                result = work(session)
+                session.commit()
+                return result
 
         return run_in_threadpool(job)
 
