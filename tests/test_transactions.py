@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.store import accounts, casework, db, live, queries
-from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNeed, LiveChat, Mediator
+from bot.store import accounts, casework, db, live, outbox, queries
+from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNeed, LiveChat, Mediator, OutgoingMail
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 START = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)
@@ -234,3 +234,30 @@ def test_a_refused_login_is_counted_when_the_boundary_commits(url):
         session.commit()  # as bot/web/console.py's login does (it returns the refusal)
     with db.session(url) as other:
         assert queries.mediator_by_email(other, "awa@example.org").failed_logins == 1
+
+
+def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_its_other_writes(url):
+    """The outbox's insert-or-nothing: the second INSERT of a dedupe key waits for the first
+    transaction and, once it commits, is undone alone (enqueue returns None)."""
+    if not url.startswith("postgresql"):
+        pytest.skip("SQLite serialises the writers: no two transactions insert at once")
+    outcome = {}
+    with db.session(url) as first:
+        assert outbox.enqueue(first, "synthese", "synthese:test") is not None  # not committed yet
+
+        def second():
+            with db.session(url) as session:
+                queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+                outcome["mail"] = outbox.enqueue(session, "synthese", "synthese:test")
+                session.commit()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # blocked on the unique index
+        first.commit()
+    thread.join(timeout=30)
+    assert outcome == {"mail": None}
+    assert needs_of(url, "conv-a") == ["presence_en_ligne"]
+    with db.session(url) as other:
+        assert len(other.execute(select(OutgoingMail)).all()) == 1

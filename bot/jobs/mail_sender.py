@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from bot import clock
@@ -38,13 +37,10 @@ class PassReport:
 
 def queue_reminders(database_url: str, *, now: datetime, hours_before: int) -> int:
     with db.session(database_url) as session:
-        try:
-            queued = notifications.due_reminders(session, now=now, hours_before=hours_before)
-            session.commit()
-            return queued
-        except IntegrityError:  # another worker queued the same reminders at the same instant
-            session.rollback()
-            return 0
+        # a reminder another worker queues at the same instant is skipped (outbox.enqueue's savepoint)
+        queued = notifications.due_reminders(session, now=now, hours_before=hours_before)
+        session.commit()
+        return queued
 
 
 def send_one(database_url: str, mail_id: int, transport, context: notices.Context, *, now: datetime) -> str | None:
