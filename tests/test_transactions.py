@@ -197,6 +197,7 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
         queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
         second = live.request(session, "conv-a", now=NOW + timedelta(seconds=1))  # the unique index refuses it
         assert second.id == first.id and len(calls) == 2
+        assert [c.id for c in queries.get_or_create_dossier(session, "conv-a").live_chats] == [first.id]  # nothing stale
         session.commit()
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
     with db.session(url) as other:

@@ -113,7 +113,7 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
     dossier = queries.get_or_create_dossier(session, conversation_id)
     try:
         with session.begin_nested():  # the unique index on open chats settles a race
-            chat = LiveChat(conversation_id=conversation_id, dossier_id=dossier.id, state=LiveState.WAITING, requested_at=now)
+            chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
             session.add(chat)
     except IntegrityError:  # another tab asked at the same instant: theirs stands (only the savepoint is undone)
         return open_chat(session, conversation_id)
