@@ -262,3 +262,16 @@ def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_i
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
     with db.session(url) as other:
         assert len(other.execute(select(OutgoingMail)).all()) == 1
+
+
+def test_the_web_apps_unit_of_work_commits_what_the_store_wrote(url):
+    """bot/web/handlers.py's `db_runner`: the boundary of every console and live route."""
+    import asyncio
+
+    from bot.web.handlers import db_runner
+
+    mediator_id, _ = a_mediator_with_a_slot(url)
+    in_db = db_runner(url)
+    asyncio.run(in_db(lambda session: live.set_available(session, mediator_id, True, now=NOW)))
+    with db.session(url) as other:
+        assert other.get(Mediator, mediator_id).available
