@@ -437,10 +437,12 @@ class ActionBookAppointment(Action):
         if record(tracker.sender_id, contact_step):
             try:
                 with db.session(settings.current().database_url) as session:
-                    appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
-                    booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
-            except queries.SlotTaken:
-                pass
+                    try:
+                        appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
+                        booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
+                    except queries.SlotTaken:  # only the booking's savepoint was undone
+                        pass
+                    session.commit()  # the boundary commits (issue 18): the booking and its e-mails together
             except SQLAlchemyError:
                 unavailable = True
         else:

@@ -38,6 +38,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 dispatcher.utter_message(response="utter_nobody_available")
                 return None
             live.request(session, tracker.sender_id, now=now)
+            session.commit()
     except SQLAlchemyError:  # no live queue without the database: the other ways remain
         logger.exception("live handover request of %s not stored", tracker.sender_id)
         return None

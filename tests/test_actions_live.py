@@ -32,6 +32,7 @@ def mediator_on_duty(url: str, available: bool = True) -> int:
         mediator = queries.add_mediator(session, "Claire Martin", "claire@example.org")
         session.commit()
         live.set_available(session, mediator.id, available, now=clock.now())  # the actions read the real clock
+        session.commit()
         return mediator.id
 
 

@@ -99,6 +99,7 @@ def test_a_slot_taken_meanwhile_is_refused_politely(web, url, emailed_link):
     with db.session(url) as session:
         other = [s for s in queries.free_slots(session, after=BEFORE, limit=10)][0]
         queries.book_slot(session, "someone-else", other.id)
+        session.commit()
     response = web.post(link + "/deplacer", data={"creneau": str(other.id)})
     assert response.status_code == 409 and "vient d'être pris" in plain(html.unescape(response.text))
     assert slot_of(url, reference)[1] == "confirme"

@@ -163,3 +163,28 @@ def test_one_settings_per_process_the_environment_is_read_only_by_settings_and_o
     }
     assert "bot.settings" in reading
     assert set(reading) <= ENVIRONMENT_READERS, {name: reading[name] for name in set(reading) - ENVIRONMENT_READERS}
+
+
+def transaction_ends(source: str) -> list[str]:
+    """`x.commit(…)` and `x.rollback(…)` calls in the source, as « line name »."""
+    return [
+        f"{node.lineno} {node.func.attr}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("commit", "rollback")
+    ]
+
+
+def test_the_transaction_finder_sees_a_commit_and_a_rollback():
+    source = "def f(session):\n    session.flush()\n    session.commit()\n    db.session(u).rollback()\n"
+    assert transaction_ends(source) == ["3 commit", "4 rollback"]
+
+
+def test_the_store_never_commits_nor_rolls_back():
+    """The one transaction rule (issue 18): the boundary (route, action, CLI command, job) commits;
+    a race the store settles runs in a savepoint (`session.begin_nested()`)."""
+    found = {
+        path.relative_to(paths.ROOT).as_posix(): ends
+        for path in sorted((paths.ROOT / "bot" / "store").glob("**/*.py"))
+        if (ends := transaction_ends(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}

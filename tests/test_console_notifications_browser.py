@@ -109,6 +109,7 @@ def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
         dossier_id = queries.get_or_create_dossier(session, conversation).id
         if wait:
             live.request(session, conversation, now=clock.now())
+            session.commit()
         return dossier_id
 
 

@@ -78,13 +78,17 @@ def person_waits(url, conversation="conv-live", *, at=NOW) -> int:
         queries.confirm_latest_need(session, conversation, True)
         queries.record_contact(session, conversation, "Marie Dupont", "marie.dupont@example.org", None, CONSENT)
         session.commit()
-        return live.request(session, conversation, now=at).id
+        chat_id = live.request(session, conversation, now=at).id
+        session.commit()
+        return chat_id
 
 
 def watch(url, now) -> list[int]:
     """One round of the web app's watcher (bot/web/live.py), at `now`."""
     with db.session(url) as session:
-        return live.alert_unwatched(session, IDLE_MINUTES, PICKUP_SECONDS, now=now)
+        alerted = live.alert_unwatched(session, IDLE_MINUTES, PICKUP_SECONDS, now=now)
+        session.commit()
+        return alerted
 
 
 def alerts_queued(url) -> list[str]:
@@ -139,6 +143,7 @@ def test_the_alert_goes_when_the_last_one_watching_leaves_while_a_person_waits(u
         with db.session(url) as session:
             camille = queries.mediator_by_email(session, "camille@example.org")
             live.set_available(session, camille.id, False, now=later)
+            session.commit()
     else:  # the page stays open, unused: after PRESENCE_IDLE_MINUTES she counts as away
         on_duty(url, "camille@example.org", used_at=NOW - timedelta(minutes=8), page_heard_at=later)
         assert watch(url, later) == []
@@ -157,6 +162,7 @@ def test_the_alert_goes_when_the_last_one_watching_leaves_while_a_person_waits(u
     # a new wait of the same person is a new one
     with db.session(url) as session:
         live.end(session, chat_id, "timeout", now=NOW + timedelta(seconds=PICKUP_SECONDS))
+        session.commit()
     second = person_waits(url, at=NOW + timedelta(minutes=5))
     assert watch(url, NOW + timedelta(minutes=5)) == [second]
     assert alerts_queued(url) == sorted(f"alerte_direct:chat{c}:m{m}" for c in (chat_id, second) for m in (1, 3))
@@ -168,6 +174,7 @@ def test_an_alert_not_sent_yet_when_someone_joins_is_dropped(url, team, smtp):
     with db.session(url) as session:
         camille = queries.mediator_by_email(session, "camille@example.org")
         live.join(session, chat_id, camille.id, 30, now=NOW + timedelta(seconds=3))
+        session.commit()
     report = send(url, smtp, NOW + timedelta(seconds=5))
     assert report.sent == 0 and report.dropped == 2 and smtp.messages == []
 

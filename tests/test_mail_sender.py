@@ -196,7 +196,8 @@ def test_a_sender_that_died_mid_send_is_taken_over_after_its_claim_lapses(url, s
     book(url, consent=False)
     with db.session(url) as session:
         [mail_id] = outbox.due_ids(session, now=BEFORE)
-        assert outbox.claim(session, mail_id, now=BEFORE) is not None  # then the process is killed
+        assert outbox.claim(session, mail_id, now=BEFORE) is not None
+        session.commit()  # claimed (as the sender commits it), then the process is killed
     db.engine_for(url).dispose()  # a new process: new connections
     assert send(url, smtp, BEFORE + timedelta(seconds=60)).sent == 0  # the claim still holds
     assert send(url, smtp, BEFORE + timedelta(seconds=outbox.CLAIM_SECONDS + 1)).sent == 1
@@ -258,6 +259,7 @@ def test_the_reminder_goes_out_the_day_before_with_an_injected_clock(url, smtp):
         from bot.store import self_service
 
         self_service.move(session, reference, later.id, now=START - timedelta(hours=3))
+        session.commit()
     report = send(url, smtp, START - timedelta(hours=3))
     assert report.sent == 2 and report.reminders == 1  # the new time is also within 24 hours
     kinds = sorted(subject(m).split(" ")[0] for m in smtp.messages[1:])

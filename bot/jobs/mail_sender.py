@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from bot import clock
@@ -38,41 +37,44 @@ class PassReport:
 
 def queue_reminders(database_url: str, *, now: datetime, hours_before: int) -> int:
     with db.session(database_url) as session:
-        try:
-            queued = notifications.due_reminders(session, now=now, hours_before=hours_before)
-            session.commit()
-            return queued
-        except IntegrityError:  # another worker queued the same reminders at the same instant
-            session.rollback()
-            return 0
+        # a reminder another worker queues at the same instant is skipped (outbox.enqueue's savepoint)
+        queued = notifications.due_reminders(session, now=now, hours_before=hours_before)
+        session.commit()
+        return queued
 
 
 def send_one(database_url: str, mail_id: int, transport, context: notices.Context, *, now: datetime) -> str | None:
     """Claim, compose and send one message; what happened, or None if another sender has it."""
     with db.session(database_url) as session:
         claim = outbox.claim(session, mail_id, now=now)
+        session.commit()  # the claim holds before the mail server is reached
         if claim is None:
             return None
         mail = session.get(OutgoingMail, mail_id)
         message_id = mail.message_id or compose.new_message_id(MESSAGE_ID_DOMAIN)
         outbox.set_message_id(session, claim, message_id)
+        session.commit()  # a resent copy keeps the same Message-ID
         try:
             message = notices.compose_mail(session, mail, context, now=now, message_id=mail.message_id or message_id)
         except Exception as exc:  # a bug or bad data: counted as an attempt, so it ends in « failed »
             logger.exception("mail %d (%s) could not be composed", mail_id, mail.kind)
             session.rollback()
             outbox.mark_refused(session, claim, f"compose: {exc!r}", permanent=False, now=now)
+            session.commit()
             return "refused"
         if isinstance(message, notices.Skip):
             outbox.mark_dropped(session, claim, message.why, now=now)
+            session.commit()
             return "dropped"
         try:
             transport.send(message)
         except transports.Refused as refused:
             outbox.mark_refused(session, claim, str(refused), permanent=refused.permanent, now=now)
+            session.commit()
             logger.warning("mail %d (%s) refused: %s", mail_id, mail.kind, refused)
             return "refused"
         outbox.mark_sent(session, claim, now=now)
+        session.commit()
         return "sent"
 
 
@@ -83,6 +85,7 @@ def run_pass(
     with db.session(database_url) as session:
         outbox.prune(session, now=now)
         ids = outbox.due_ids(session, now=now, limit=limit)
+        session.commit()
     for mail_id in ids:
         outcome = send_one(database_url, mail_id, transport, context, now=now)
         if outcome is not None:

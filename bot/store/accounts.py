@@ -82,6 +82,7 @@ def create_account(session: Session, name: str, email: str, password: str, role:
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> Identity:
     """The identity for a right e-mail and password; counts failures and locks the account.
 
+    Does not commit: the caller commits, also after a refusal, so that the failures count.
     Every refusal says the same thing and takes the same time (one argon2 hash), whether the
     address has an account, the password is wrong or the account is locked: the answer never
     tells whether an e-mail address has an account.
@@ -100,15 +101,11 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
         if mediator.failed_logins >= MAX_FAILED_LOGINS:
             mediator.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             mediator.failed_logins = 0
-            session.commit()
-            raise LoginRefused(REFUSED) from None
-        session.commit()
-        raise LoginRefused(REFUSED) from None
+        raise LoginRefused(REFUSED) from None  # the count stays: the caller commits it all the same
     if _hasher.check_needs_rehash(mediator.password_hash):
         mediator.password_hash = _hasher.hash(password)
     mediator.failed_logins = 0
     mediator.locked_until = None
-    session.commit()
     return Identity(mediator.id, mediator.name, mediator.role)
 
 
@@ -136,7 +133,6 @@ def change_password(session: Session, mediator_id: int, current: str, new: str) 
     except (VerificationError, InvalidHashError):
         raise ValueError("le mot de passe actuel n'est pas le bon") from None
     set_password(mediator, new)
-    session.commit()
 
 
 def set_alerts(session: Session, mediator_id: int, alerts: list[str]) -> list[str]:
@@ -144,7 +140,6 @@ def set_alerts(session: Session, mediator_id: int, alerts: list[str]) -> list[st
 
     chosen = [a for a in MEDIATOR_ALERTS if a in alerts]
     session.get(Mediator, mediator_id).alerts = chosen
-    session.commit()
     return chosen
 
 
@@ -157,7 +152,6 @@ def request_reset(session: Session, email: str) -> bool:
     if mediator is None or not mediator.active or not mediator.password_hash:
         return False
     notifications.password_reset(session, mediator, nonce=secrets.token_hex(8))
-    session.commit()
     return True
 
 
@@ -173,5 +167,4 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
         raise LoginRefused("Ce lien n'est plus valable : demandez-en un nouveau.")
     mediator = session.get(Mediator, mediator_id)
     set_password(mediator, new)
-    session.commit()
     return mediator

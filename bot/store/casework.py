@@ -3,7 +3,7 @@
 Every change leaves a DossierAudit row (who, what, when). A claim is a lease: if its holder does
 nothing on the dossier for `lease_minutes`, the dossier goes back to the queue; any action of
 the holder renews it. Claiming is one conditional UPDATE, so when two mediators claim at once,
-exactly one wins.
+exactly one wins. Nothing here commits: the console route does.
 """
 
 from __future__ import annotations
@@ -166,12 +166,14 @@ def release_expired(session: Session, *, now: datetime) -> int:
     for dossier in lapsed:
         audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", at=now)
         dossier.assigned_to, dossier.lease_until, dossier.status = None, None, DossierStatus.NEW
-    session.commit()
     return len(lapsed)
 
 
 def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: int, *, now: datetime) -> bool:
-    """Take a dossier; False if someone else holds a valid claim or it is closed."""
+    """Take a dossier; False if someone else holds a valid claim or it is closed.
+
+    The conditional UPDATE settles a race: the loser's UPDATE matches no row and writes nothing,
+    so there is nothing to undo and the caller's other writes stand."""
     result = session.execute(
         update(Dossier)
         .where(
@@ -188,11 +190,9 @@ def claim(session: Session, dossier_id: int, mediator_id: int, lease_minutes: in
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        session.rollback()
         return False
-    dossier = session.get(Dossier, dossier_id)
+    dossier = session.get(Dossier, dossier_id, populate_existing=True)
     audit(session, dossier, mediator_id, "prise_en_charge", at=now)
-    session.commit()
     return True
 
 
@@ -218,7 +218,6 @@ def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool
     if dossier.status == DossierStatus.IN_PROGRESS:
         dossier.status = DossierStatus.NEW
     audit(session, dossier, mediator_id, "liberation", at=now)
-    session.commit()
 
 
 # --- notes, status, closing -----------------------------------------------------------------
@@ -237,7 +236,7 @@ def add_note(
     session.add(note)
     audit(session, dossier, mediator_id, "note", at=now)
     _renew(dossier, mediator_id, lease_minutes, now)
-    session.commit()
+    session.flush()  # the note's id
     return note
 
 
@@ -267,7 +266,6 @@ def change_status(
         dossier.assigned_to = dossier.assigned_to or mediator_id
         dossier.lease_until = now + timedelta(minutes=lease_minutes)
         dossier.closed_at = None
-    session.commit()
 
 
 def close(
@@ -298,7 +296,6 @@ def close(
     dossier.assigned_to, dossier.lease_until = None, None
     detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
     audit(session, dossier, mediator_id, "cloture", detail, at=now)
-    session.commit()
 
 
 def dossier_for_console(session: Session, dossier_id: int, *, now: datetime) -> Dossier | None:

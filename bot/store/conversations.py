@@ -28,15 +28,15 @@ class TranscriptLine:
 
 def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, float, dict]]:
     try:
-        rows = session.execute(
-            text(
-                "SELECT id, type_name, timestamp, data FROM events "
-                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
-            ),
-            {"sender": conversation_id, "after": after_id},
-        ).all()
+        with session.begin_nested():  # a failed statement undoes only the savepoint (PostgreSQL aborts the rest)
+            rows = session.execute(
+                text(
+                    "SELECT id, type_name, timestamp, data FROM events "
+                    "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
+                ),
+                {"sender": conversation_id, "after": after_id},
+            ).all()
     except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        session.rollback()
         return []
     return [
         (event_id, type_name, float(timestamp), json.loads(data) if data else {}) for event_id, type_name, timestamp, data in rows
@@ -102,15 +102,15 @@ def after_live_part(session: Session, conversation_id: str) -> str | None:
     if latest.type_name == "pause":
         return "paused"
     try:
-        spoken = session.execute(
-            text(
-                "SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
-                "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"
-            ),
-            {"sender": conversation_id, "resumed": latest.id},
-        ).first()
+        with session.begin_nested():
+            spoken = session.execute(
+                text(
+                    "SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
+                    "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"
+                ),
+                {"sender": conversation_id, "resumed": latest.id},
+            ).first()
     except (OperationalError, ProgrammingError):
-        session.rollback()
         return None
     return None if spoken else "silent"
 
@@ -119,15 +119,15 @@ def _latest_pause_or_resume(session: Session, conversation_id: str):
     """Rasa's latest pause or resume event of the conversation (id, type_name), or None (also when
     Rasa has not created its events table yet)."""
     try:
-        return session.execute(
-            text(
-                "SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
-                "ORDER BY id DESC LIMIT 1"
-            ),
-            {"sender": conversation_id},
-        ).first()
+        with session.begin_nested():
+            return session.execute(
+                text(
+                    "SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+                    "ORDER BY id DESC LIMIT 1"
+                ),
+                {"sender": conversation_id},
+            ).first()
     except (OperationalError, ProgrammingError):
-        session.rollback()
         return None
 
 

@@ -1,4 +1,11 @@
-"""Engines and sessions for the embedded SQLite default or PostgreSQL (DATABASE_URL)."""
+"""Engines and sessions for the embedded SQLite default or PostgreSQL (DATABASE_URL).
+
+The transaction rule (issue 18): the functions of bot/store never commit nor roll back; the
+boundary that opened the session (a route, an action, a CLI command, a job) commits. A race the
+database settles (a unique index, an insert that may collide) runs in a savepoint
+(`session.begin_nested()`), so a lost race rolls back only that statement, never the caller's
+other writes.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,15 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_before_savepoint(connection, _name):
+            # pysqlite emits BEGIN only before an INSERT/UPDATE/DELETE: a SAVEPOINT issued first
+            # would open the transaction itself, and releasing it would COMMIT everything the
+            # session wrote. Open the real transaction first, so a savepoint always nests in it.
+            dbapi_connection = connection.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN")
 
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)

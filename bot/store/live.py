@@ -3,7 +3,8 @@
 Presence: a mediator marks themself available in the console; each console page pings while it
 is used; after `idle_minutes` without a ping they count as away. Every state change of a live
 chat is one conditional UPDATE, so two mediators joining at once, or a join racing the pick-up
-timeout, always have exactly one winner.
+timeout, always have exactly one winner (the loser's UPDATE matches no row and writes nothing).
+Nothing here commits: the route or action that opened the session does.
 
 Watching the console: every open console page polls every 5 s, used or not (`console_heard`).
 A mediator *watches* when they are present (`is_present`) and a page of theirs was heard within
@@ -43,7 +44,6 @@ def set_available(session: Session, mediator_id: int, available: bool, *, now: d
         .values(available=available, last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def ping(session: Session, mediator_id: int, *, now: datetime) -> None:
@@ -54,7 +54,6 @@ def ping(session: Session, mediator_id: int, *, now: datetime) -> None:
         .values(last_seen_at=now, console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 # Browsers slow the timers of a page in the background down to one run a minute: a console page
@@ -77,7 +76,6 @@ def console_heard(session: Session, mediator_id: int, *, now: datetime) -> None:
         .values(console_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def seen_recently(mediator: Mediator | None, idle_minutes: int, now: datetime) -> bool:
@@ -113,15 +111,13 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
     if existing is not None:
         return existing
     dossier = queries.get_or_create_dossier(session, conversation_id)
-    chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
-    session.add(chat)
     try:
-        session.flush()
-    except IntegrityError:  # another tab asked at the same instant: theirs stands
-        session.rollback()
+        with session.begin_nested():  # the unique index on open chats settles a race
+            chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
+            session.add(chat)
+    except IntegrityError:  # another tab asked at the same instant: theirs stands (only the savepoint is undone)
         return open_chat(session, conversation_id)
     audit(session, dossier, None, "direct_demande", at=now)
-    session.commit()
     return chat
 
 
@@ -171,9 +167,8 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *
         .values(state=LiveState.ACTIVE, mediator_id=mediator_id, joined_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        session.rollback()
-        chat = session.get(LiveChat, chat_id)
+    if result.rowcount != 1:  # someone was quicker: their UPDATE stands, this one wrote nothing
+        chat = session.get(LiveChat, chat_id, populate_existing=True)
         if chat is None:
             raise LiveError("Cette demande n'existe plus.")
         if chat.state == LiveState.ACTIVE:
@@ -185,7 +180,6 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *
     dossier.assigned_to, dossier.status = mediator_id, DossierStatus.IN_PROGRESS
     dossier.lease_until = now + timedelta(minutes=lease_minutes)
     audit(session, dossier, mediator_id, "direct_rejoint", at=now)
-    session.commit()
     return chat
 
 
@@ -207,14 +201,12 @@ def end(session: Session, chat_id: int, ended_by: str, *, now: datetime) -> Live
         .values(state=state, ended_at=now, ended_by=ended_by)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        session.rollback()
+    if result.rowcount != 1:  # ended already: nothing written, nothing to undo
         return None
     chat = session.get(LiveChat, chat_id, populate_existing=True)
     audit(
         session, chat.dossier, chat.mediator_id if ended_by in ("mediator", "handback") else None, "direct_fin", ended_by, at=now
     )
-    session.commit()
     return chat
 
 
@@ -288,5 +280,4 @@ def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *,
             at=now,
         )
         alerted.append(chat.id)
-    session.commit()
     return alerted

@@ -8,14 +8,15 @@ Delivery is driven by bot/jobs/mail_sender.py; this module only moves rows betwe
                           `--nothing to say any more (erased, cancelled)--> dropped
 
 - Enqueuing is idempotent: each message has a `dedupe_key` (« rdv_confirmation:RDV-ABC123:0 »)
-  and the unique index refuses a second row, so a replayed write or two workers noticing the
-  same reminder never queue it twice.
+  and the unique index refuses a second row (in a savepoint), so a replayed write or two
+  workers noticing the same reminder never queue it twice.
 - Claiming is one conditional UPDATE per row, whose WHERE holds the state the sender read: two
   senders (two web workers, two servers) racing for a row get one winner, the other's rowcount
   is 0. A claim lasts CLAIM_SECONDS: a sender that died mid-send lets another take the row over
   once it lapses.
-- `enqueue` never commits (the message is queued in the caller's transaction, with what caused
-  it); the claim and outcome functions commit at once, since each is one step of a sender.
+- Nothing here commits (issue 18): `enqueue` queues the message in the caller's transaction,
+  with what caused it; the sender (bot/jobs/mail_sender.py) commits the claim before talking to
+  the mail server, then each outcome, since each is one step of a sender.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.tables import OutgoingMail
@@ -52,8 +54,9 @@ def enqueue(
 ) -> OutgoingMail | None:
     """Queue a message in the caller's transaction; None if one with this key already exists.
 
-    Two transactions queuing the same key at the same instant: the second commit fails with
-    IntegrityError (the reminder scan, the only place where that can happen, expects it)."""
+    Two transactions queuing the same key at the same instant: the unique index refuses the
+    second insert, in a savepoint, so only that insert is undone (None) and the caller's other
+    writes (the booking, the call-back the message is about) stand."""
     existing = session.execute(select(OutgoingMail.id).where(OutgoingMail.dedupe_key == dedupe_key)).first()
     if existing is not None:
         return None
@@ -68,7 +71,11 @@ def enqueue(
         next_attempt_at=not_before,
         message_id=None,
     )
-    session.add(mail)
+    try:
+        with session.begin_nested():
+            session.add(mail)
+    except IntegrityError:  # queued by another transaction meanwhile: theirs stands
+        return None
     return mail
 
 
@@ -107,7 +114,6 @@ def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return Claim(mail_id, token) if result.rowcount == 1 else None
 
 
@@ -121,7 +127,6 @@ def _finish(session: Session, claim_: Claim, **values) -> bool:
         .values(claim_token=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount == 1
 
 
@@ -133,7 +138,6 @@ def set_message_id(session: Session, claim_: Claim, message_id: str) -> None:
         .values(message_id=message_id)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def mark_sent(session: Session, claim_: Claim, *, now: datetime) -> bool:
@@ -171,7 +175,6 @@ def prune(session: Session, *, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount
 
 

@@ -1,4 +1,7 @@
-"""Every read and write of the store, as small functions taking a session."""
+"""Every read and write of the store, as small functions taking a session.
+
+None of them commits: the caller (action, route, CLI command) does. A race the database settles
+(a unique index) runs in a savepoint, so losing it never discards the caller's other writes."""
 
 from __future__ import annotations
 
@@ -37,12 +40,11 @@ def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
     dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
     if dossier is not None:
         return dossier
-    dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
-    session.add(dossier)
     try:
-        session.flush()
-    except IntegrityError:  # created concurrently by another request of the same conversation
-        session.rollback()
+        with session.begin_nested():  # the unique conversation id settles a race
+            dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
+            session.add(dossier)
+    except IntegrityError:  # created concurrently by another request of the same conversation: only the savepoint is undone
         return session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one()
     return dossier
 
@@ -302,12 +304,11 @@ def add_mediator(session: Session, name: str, email: str) -> Mediator:
         raise ValueError("a mediator needs a name and a valid e-mail")
     if mediator_by_email(session, email) is not None:
         raise ValueError(f"a mediator with e-mail {email} already exists")
-    mediator = Mediator(name=name, email=email)
-    session.add(mediator)
     try:
-        session.flush()
+        with session.begin_nested():  # the unique e-mail settles a race
+            mediator = Mediator(name=name, email=email)
+            session.add(mediator)
     except IntegrityError as exc:
-        session.rollback()
         raise ValueError(f"a mediator with e-mail {email} already exists") from exc
     return mediator
 
@@ -371,21 +372,19 @@ def book_slot(session: Session, conversation_id: str, slot_id: int) -> Appointme
     """Book a slot for a conversation's dossier; SlotTaken if someone else has it.
 
     The unique index on confirmed appointments makes the database the referee, so concurrent
-    bookings of the same slot cannot both succeed.
+    bookings of the same slot cannot both succeed. The insert runs in a savepoint: a lost race
+    undoes only it, and the caller's other writes (the dossier, its contact) stand.
     """
     dossier = get_or_create_dossier(session, conversation_id)
-    session.commit()
     if session.get(Slot, slot_id) is None:
         raise ValueError(f"no slot {slot_id}")
-    appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
-    session.add(appointment)
     try:
-        session.flush()
-        notifications.appointment_booked(session, appointment, dossier)  # in the same transaction
-        session.commit()
+        with session.begin_nested():
+            appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
+            session.add(appointment)
     except IntegrityError as exc:
-        session.rollback()
         raise SlotTaken(slot_id) from exc
+    notifications.appointment_booked(session, appointment, dossier)  # in the same transaction
     return appointment
 
 
@@ -412,12 +411,11 @@ def move_appointment(session: Session, reference: str, slot_id: int) -> Appointm
         raise ValueError(f"no confirmed appointment {reference}")
     if session.get(Slot, slot_id) is None:
         raise ValueError(f"no slot {slot_id}")
-    appointment.slot_id = slot_id
-    appointment.sequence += 1
     try:
-        session.commit()
+        with session.begin_nested():  # a lost race undoes only the move (the appointment is reloaded)
+            appointment.slot_id = slot_id
+            appointment.sequence += 1
     except IntegrityError as exc:
-        session.rollback()
         raise SlotTaken(slot_id) from exc
     session.refresh(appointment)
     return appointment

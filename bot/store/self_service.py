@@ -1,6 +1,7 @@
 """What a person may do to their own appointment through the link in their e-mail: see it,
 cancel it, or move it to another free slot. Each change is audited on the dossier (actor: none,
-« par la personne »), tells the person by e-mail, and frees the old slot for others."""
+« par la personne »), tells the person by e-mail, and frees the old slot for others. The page
+that calls these commits."""
 
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ def cancel(session: Session, reference: str, *, now: datetime) -> Appointment:
     queries.cancel_appointment(session, reference)
     casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
     notifications.appointment_cancelled(session, found, found.dossier)
-    session.commit()
     return found
 
 
@@ -58,5 +58,4 @@ def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Ap
         raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.") from None
     casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
     notifications.appointment_confirmation(session, moved, moved.dossier)
-    session.commit()
     return moved

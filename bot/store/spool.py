@@ -74,11 +74,13 @@ def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]])
 
 def write_now(database_url: str, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
     """One attempt. False only when the database is unavailable (worth keeping for later); any
-    other error is logged and the write dropped, so that one bad entry never blocks the spool."""
+    other error is logged and the write dropped, so that one bad entry never blocks the spool.
+
+    A boundary (the actions' and the spool replay's unit of work): it owns its session, and the
+    steps are committed together when the `begin()` block ends, or not at all."""
     try:
-        with db.session(database_url) as session:
+        with db.session(database_url) as session, session.begin():
             apply(session, conversation_id, steps)
-            session.commit()
         return True
     except (OperationalError, InterfaceError):
         logger.warning("database unavailable for the dossier of %s", conversation_id)
