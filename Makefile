@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
 # Each creates the virtualenv, installs the pinned dependencies and trains the model
-# only when needed (see bot/training.py for the model fingerprint).
+# only when needed (see bot/ops/training.py for the model fingerprint).
 
 VENV   := .venv
 PY     := $(VENV)/bin/python

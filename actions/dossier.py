@@ -6,7 +6,7 @@ replayed before the next write once the database answers again. Reads (free slot
 `read`, which returns None when the database fails, so that the action can give the honest
 « souci technique » answer instead of breaking the conversation.
 
-The action server runs every action in a worker thread (bot/action_server.py), so the database
+The action server runs every action in a worker thread (bot/rasa_extensions/action_server.py), so the database
 calls and the retry waits here never hold up other conversations.
 """
 

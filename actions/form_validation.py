@@ -15,9 +15,9 @@ from typing import Callable
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import catalog
+from bot.domain import catalog
 from bot.language import answers, options
-from bot.profile import NOT_GIVEN
+from bot.domain.profile import NOT_GIVEN
 
 
 class RetryingFormValidation(FormValidationAction):

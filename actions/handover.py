@@ -21,14 +21,15 @@ from actions.dossier import read, record
 from actions.tracker_utils import came_from_button
 from actions.form_validation import RetryingFormValidation
 from actions.live import try_live_handover
-from bot import catalog, clock, contact, rate_limits, settings
+from bot.domain import catalog, contact
+from bot import clock, rate_limits, settings
 from bot.channels import replies
-from bot.french import time_of_day, typeset
-from bot.opening_hours import MONTHS, WEEKDAYS
+from bot.language.french import time_of_day, typeset
+from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers, dates
 from bot.mail import texts as mail_texts
-from bot.profile import NOT_GIVEN, skipped
-from bot.textnorm import normalize
+from bot.domain.profile import NOT_GIVEN, skipped
+from bot.language.textnorm import normalize
 from bot.settings import PARIS
 from bot.store import db, queries
 
@@ -38,7 +39,7 @@ TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, 
 
 
 def french_datetime(moment: datetime) -> str:
-    """« mercredi 2 décembre à 14 h », « … à 9 h 30 » in Paris time (bot/french.py: one time format)."""
+    """« mercredi 2 décembre à 14 h », « … à 9 h 30 » in Paris time (bot/language/french.py: one time format)."""
     local = moment.astimezone(PARIS)
     return typeset(
         f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} à " f"{time_of_day(local.hour, local.minute)}"

@@ -23,11 +23,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from actions.handover import ContactValidation, DeadlineValidation, confirmed_deadline, today
-from bot import catalog, contact, knowledge
+from bot.domain import catalog, contact, knowledge
 from bot.language import options
 from bot.language.dates import french_date
-from bot.profile import NOT_GIVEN, skipped
-from bot.textnorm import normalize
+from bot.domain.profile import NOT_GIVEN, skipped
+from bot.language.textnorm import normalize
 
 COMMENT_MAX_CHARS = 1000
 NO_COMMENT = {"non", "non merci", "non c'est tout", "non c est tout", "rien", "c'est tout", "non rien"}

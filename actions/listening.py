@@ -11,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from actions.handover import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
-from bot import catalog, french
+from bot.domain import catalog
+from bot.language import french
 from bot.language import options
-from bot.profile import profile_values, trade_spelling
+from bot.domain.profile import profile_values, trade_spelling
 
 
 ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too

@@ -16,7 +16,9 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import clock, opening_hours, settings
+from bot import clock, settings
+
+from bot.domain import opening_hours
 from bot.store import db, live
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from actions.form_validation import RetryingFormValidation
-from bot import catalog, france_services, maturity
-from bot.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
+from bot.domain import catalog, france_services, maturity
+from bot.domain.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
 from bot.language import answers, options
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]
 DECLINING_INTENTS = ("deny", "dont_know")

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot import referrals, topics
+from bot.domain import referrals, topics
 
 
 class ActionRedirectOutOfScope(Action):

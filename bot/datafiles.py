@@ -32,8 +32,8 @@ def load_yaml(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def typeset_texts(value: Any) -> Any:
-    """Every string of a data file with French typography (bot/french.py); keys stay as they are."""
-    from bot.french import typeset
+    """Every string of a data file with French typography (bot/language/french.py); keys stay as they are."""
+    from bot.language.french import typeset
 
     if isinstance(value, str):
         return typeset(value)

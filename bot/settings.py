@@ -13,10 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import paths
+from bot import paths  # The service's local time: slots, opening hours and dates said to people.
 
-
-# The service's local time: slots, opening hours and dates said to people.
 PARIS = ZoneInfo("Europe/Paris")
 
 

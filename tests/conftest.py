@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import supervisor, training
-from bot.supervisor import free_port
+from bot.ops import supervisor, training
+from bot.ops.supervisor import free_port
 from bot.settings import Settings
 
 
@@ -58,7 +58,7 @@ def settings_for_tests(database_url: str, var_dir, **overrides) -> Settings:
 def servers_with_mail(model: Path, var_dir: Path):
     """The three servers on an embedded database with demo data, sending mail to a local SMTP
     server started here: yields (server group, SMTP server)."""
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
     from tests.smtp_server import SmtpServer
 
     smtp = SmtpServer().start()
@@ -104,7 +104,7 @@ def servers(server_settings, model):
     The service is open around the clock here, so that a live mediator can be offered whatever
     the day and time the tests run (tests/test_opening_hours.py checks the real hours).
     """
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
 
     prepare_database(server_settings)
     with always_open():
@@ -182,7 +182,7 @@ def web(url, tmp_path, monkeypatch):
     """The web app in-process on a fresh database (SQLite, then PostgreSQL), prepared as `bot run`
     does (demo mediators included), open around the clock like the servers above: a WebApp
     (tests/web_client.py) whose `client` is a Starlette TestClient."""
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
     from tests.test_actions_live import ALWAYS_OPEN
     from tests.web_client import web_app
 

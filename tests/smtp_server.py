@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from bot.supervisor import free_port
+from bot.ops.supervisor import free_port
 
 
 class Collector:
@@ -73,7 +73,7 @@ class SmtpServer:
 
 
 def plain(text: str) -> str:
-    """Text with its French no-break spaces (bot/french.py) as plain spaces, for reading in asserts."""
+    """Text with its French no-break spaces (bot/language/french.py) as plain spaces, for reading in asserts."""
     return str(text).replace("\u00a0", " ").replace("\u202f", " ")
 
 

@@ -45,7 +45,7 @@ def test_lock_out_after_five_failures_then_unlocked_after_the_delay(url):
 def test_bot_mediators_add_creates_a_console_account(url, tmp_path):
     env = dict(os.environ, DATABASE_URL=url, BOT_VAR_DIR=str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "mediators", "add", "Léa Admin", "lea@example.org", "--admin", "--password-stdin"],
+        [sys.executable, "-m", "bot.ops.cli", "mediators", "add", "Léa Admin", "lea@example.org", "--admin", "--password-stdin"],
         input="un mot de passe solide\n",
         cwd=paths.ROOT,
         env=env,
@@ -57,7 +57,7 @@ def test_bot_mediators_add_creates_a_console_account(url, tmp_path):
     with db.session(url) as session:
         assert accounts.authenticate(session, "lea@example.org", "un mot de passe solide", now=NOW).is_admin
     short = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "mediators", "add", "X", "x@example.org", "--password-stdin"],
+        [sys.executable, "-m", "bot.ops.cli", "mediators", "add", "X", "x@example.org", "--password-stdin"],
         input="court\n",
         cwd=paths.ROOT,
         env=env,

@@ -13,7 +13,7 @@ import pytest
 
 from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
-from bot import catalog
+from bot.domain import catalog
 from bot.store import db, queries
 
 pytestmark = pytest.mark.usefixtures("store_url")

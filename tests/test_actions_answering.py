@@ -6,7 +6,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.answering import ActionAnswered, ActionNotAnswered, ActionPresentSolutions
-from bot import france_services, knowledge, referrals
+from bot.domain import france_services, knowledge, referrals
 from tests.test_actions import make_tracker, run, stored
 
 pytestmark = pytest.mark.usefixtures("store_url")

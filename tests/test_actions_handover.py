@@ -17,7 +17,7 @@ from actions.handover import (
     ValidateRappelForm,
     ValidateRendezVousForm,
 )
-from bot import store_cli
+from bot.ops import store_cli
 from bot.store import db, queries
 from tests.test_actions import make_tracker, run, stored
 from tests.test_actions_live import ALWAYS_OPEN

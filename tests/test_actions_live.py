@@ -10,7 +10,8 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 
 from actions.handover import ActionOfferHumanOptions
 from actions.live import ActionLiveEnded, ActionLiveTimeout
-from bot import clock, opening_hours
+from bot import clock
+from bot.domain import opening_hours
 from bot.store import db, live, queries
 from tests.test_actions import make_tracker, run
 

@@ -1,4 +1,4 @@
-"""Advice that fits the person (bot/advice.py): the profile changes what is proposed and its order."""
+"""Advice that fits the person (bot/domain/advice.py): the profile changes what is proposed and its order."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot import advice, facts, knowledge
-from bot.advice import Profile
+from bot.domain import advice, facts, knowledge
+from bot.domain.advice import Profile
 from bot.datafiles import DataFileError, load_yaml
 from bot.schemas import NEED_IDS, REFERRALS
 
@@ -109,7 +109,7 @@ def test_the_wrong_facts_of_issue_16_are_gone():
 
 
 def test_service_contact_comes_from_the_environment_and_demo_values_warn(monkeypatch):
-    from bot import catalog
+    from bot.domain import catalog
 
     monkeypatch.delenv("SERVICE_PHONE", raising=False)
     monkeypatch.delenv("SERVICE_EMAIL", raising=False)

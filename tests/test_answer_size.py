@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import statistics
 
-from bot import catalog, knowledge
-from bot.french import NNBSP
-from bot.readability import kandel_moles
+from bot.domain import catalog, knowledge
+from bot.language.french import NNBSP
+from bot.language.readability import kandel_moles
 
 TYPED = {
     "demarches_en_ligne": "jarrive pas a faire ma declaration sur le site des impots",

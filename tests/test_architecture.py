@@ -79,7 +79,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle_among_our_modules_counting_imports_inside_functions():
     graph = import_graph()
-    assert "bot.catalog" in graph and "actions.handover" in graph  # the walk sees our code
+    assert "bot.domain.catalog" in graph and "actions.handover" in graph  # the walk sees our code
     assert cycles(graph) == []
 
 
@@ -119,7 +119,7 @@ def test_rasa_internals_are_patched_only_in_rasa_extensions():
         name: lines for name, path in our_modules().items() if (lines := rasa_assignments(path.read_text(encoding="utf-8")))
     }
     assert patching and all(
-        name.startswith("bot.rasa_extensions.patches") or name == "bot.action_server" for name in patching
+        name.startswith("bot.rasa_extensions.patches") or name == "bot.rasa_extensions.action_server" for name in patching
     ), patching
 
 
@@ -134,7 +134,13 @@ def test_no_synchronous_run_or_validate_method_in_actions():
 
 # Who may read the environment: bot/settings.py, and the operations that build the environment of
 # the processes they start (bench, production, training) or check a secret before serving.
-ENVIRONMENT_READERS = {"bot.settings", "bot.production", "bot.bench", "bot.training", "bot.action_server"}
+ENVIRONMENT_READERS = {
+    "bot.settings",
+    "bot.ops.production",
+    "bot.ops.bench",
+    "bot.ops.training",
+    "bot.rasa_extensions.action_server",
+}
 
 
 def environment_reads(source: str) -> list[int]:
@@ -188,3 +194,45 @@ def test_the_store_never_commits_nor_rolls_back():
         if (ends := transaction_ends(path.read_text(encoding="utf-8")))
     }
     assert found == {}
+
+
+def package_of(module: str) -> str:
+    """'bot.store.live' -> 'store'; 'bot.settings' -> 'foundation'; 'actions.handover' -> 'actions'."""
+    parts = module.split(".")
+    if parts[0] == "actions":
+        return "actions"
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in PACKAGES) else "foundation"
+
+
+PACKAGES = {"domain", "language", "store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation"}
+# What each lower layer must never import (docs/architecture.md): dependencies point one way,
+# ops -> web, channels, actions -> mail, jobs -> store -> domain, language -> foundation.
+NEVER_IMPORTS = {
+    "foundation": {"store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "domain": {"store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "language": {"store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "store": {"mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "mail": {"jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "jobs": {"rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
+    "rasa_extensions": {"channels", "web", "ops", "evaluation", "actions"},
+    "actions": {"web", "ops", "evaluation"},
+    "channels": {"ops", "evaluation", "actions"},
+    "web": {"ops", "evaluation", "actions", "channels", "rasa_extensions"},
+    "evaluation": {"ops"},
+}
+
+
+def test_dependencies_point_one_way_and_nothing_imports_the_operations():
+    wrong = sorted(
+        f"{importer} -> {imported}"
+        for importer, imported_modules in import_graph().items()
+        for imported in imported_modules
+        if package_of(imported) in NEVER_IMPORTS.get(package_of(importer), set())
+    )
+    assert wrong == []
+
+
+def test_the_layer_check_sees_a_wrong_import():
+    assert package_of("bot.store.live") == "store" and package_of("bot.settings") == "foundation"
+    assert package_of("bot.ops") == "ops" and package_of("actions.handover") == "actions"
+    assert "web" in NEVER_IMPORTS[package_of("bot.store.casework")]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from bot.calendar_ics import appointment_ics, mediator_feed
+from bot.mail.calendar_ics import appointment_ics, mediator_feed
 from bot.settings import PARIS
 from bot.store import db, queries
 

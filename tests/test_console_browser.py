@@ -65,7 +65,7 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
     out = tmp_path / "corrections.yml"
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export-training", "--out", str(out)],
+        [sys.executable, "-m", "bot.ops.cli", "export-training", "--out", str(out)],
         cwd=paths.ROOT,
         env=env,
         check=True,

@@ -16,7 +16,9 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import update
 
-from bot import clock, supervisor
+from bot import clock
+
+from bot.ops import supervisor
 from bot.store import accounts, db, live, migrate, queries
 from bot.store.tables import LiveChat, Mediator
 from tests.browser import launch, screenshot

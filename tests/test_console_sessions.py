@@ -14,7 +14,7 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
-from bot.log_files import RotatingLog
+from bot.ops.log_files import RotatingLog
 from bot.settings import Settings
 from bot.store import accounts, db
 from bot.store.tables import Mediator

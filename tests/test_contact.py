@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.contact import (
+from bot.domain.contact import (
     contact_problem,
     email_problem,
     normalize_email,
@@ -95,7 +95,7 @@ def test_deadlines():
 
 
 def test_stored_numbers_are_shown_the_way_people_read_them():
-    from bot.contact import display_phone
+    from bot.domain.contact import display_phone
 
     assert display_phone("+33612345678") == "06 12 34 56 78"
     assert display_phone("+32470123456") == "+32 470 12 34 56"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from bot import catalog, knowledge
-from bot.french import typeset
+from bot.domain import catalog, knowledge
+from bot.language.french import typeset
 
 
 def test_greeting_says_it_is_an_assistant_and_asks_what_brings_the_person(chat):
@@ -151,7 +151,7 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
     listing = json.loads(
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "dossiers", "list", "--json"],
+            [sys.executable, "-m", "bot.ops.cli", "dossiers", "list", "--json"],
             cwd=paths.ROOT,
             env=env,
             capture_output=True,
@@ -171,7 +171,7 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     assert entry["redirect"] and entry["answered"] is False
     shown = json.loads(
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "dossiers", "show", str(entry["id"]), "--json"],
+            [sys.executable, "-m", "bot.ops.cli", "dossiers", "show", str(entry["id"]), "--json"],
             cwd=paths.ROOT,
             env=env,
             capture_output=True,

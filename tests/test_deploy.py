@@ -14,7 +14,9 @@ import shlex
 import pytest
 import yaml
 
-from bot import paths, production
+from bot import paths
+
+from bot.ops import production
 
 DEPLOY = paths.ROOT / "deploy"
 
@@ -76,7 +78,7 @@ def test_every_file_the_dockerfile_copies_exists():
 def test_nginx_compose_conf_is_the_run_prod_template_rendered_for_the_services(compose):
     assert (
         (DEPLOY / "nginx.compose.conf").read_text() == production.compose_nginx_config()
-    ), "deploy/nginx.compose.conf is stale: python -m bot.production compose-nginx > deploy/nginx.compose.conf"
+    ), "deploy/nginx.compose.conf is stale: python -m bot.ops.production compose-nginx > deploy/nginx.compose.conf"
     config = (DEPLOY / "nginx.compose.conf").read_text()
     upstream_hosts = set(re.findall(r"server ([\w-]+):(\d+)", config))
     services = compose["services"]

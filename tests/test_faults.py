@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot import supervisor
+from bot.ops import supervisor
 from bot.store import conversations, db, queries
 from tests.conftest import Chat, always_open, free_port, settings_for_tests
 from tests.test_website_channel import Visitor
@@ -21,7 +21,7 @@ from tests.test_website_channel import Visitor
 
 @pytest.fixture(scope="module")
 def group(model, tmp_path_factory):
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
 
     var_dir = tmp_path_factory.mktemp("faults")
     settings = settings_for_tests(f"sqlite:///{var_dir / 'faults.db'}", var_dir)
@@ -78,7 +78,7 @@ def servers_on_postgresql(model, tmp_path, **settings_overrides):
     every connection (new and existing) or accept them again."""
     import sqlalchemy as sa
 
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
     from tests.databases import POSTGRES_ADMIN_URL, fresh_database_url
 
     url, drop = fresh_database_url("postgresql", tmp_path)

@@ -1,4 +1,4 @@
-"""French typography (bot/french.py), over every response of domain.yml and every data text."""
+"""French typography (bot/language/french.py), over every response of domain.yml and every data text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot import datafiles, paths
-from bot.french import NBSP, NNBSP, de, faults, typeset
+from bot.language.french import NBSP, NNBSP, de, faults, typeset
 from bot.rasa_extensions.nlg import FrenchResponses
 
 

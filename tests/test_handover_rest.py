@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from bot import catalog
+from bot.domain import catalog
 from bot.store import db, queries
 
 

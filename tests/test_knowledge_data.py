@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from bot import catalog, france_services, knowledge, maturity, paths, referrals
+from bot.domain import catalog, france_services, knowledge, maturity, referrals
+
+from bot import paths
 from bot.datafiles import load_yaml
 from bot.schemas import KNOWLEDGE, NEED_IDS, OUT_OF_SCOPE_TOPICS
 
@@ -108,7 +110,7 @@ def test_domain_has_one_slot_and_ask_action_per_question():
 
 
 def test_topics_file_is_valid_and_every_topic_has_structures():
-    from bot import topics
+    from bot.domain import topics
     from bot.schemas import TOPICS
 
     load_yaml(paths.DATA / "topics.yml", TOPICS)
@@ -127,6 +129,6 @@ def test_topics_file_is_valid_and_every_topic_has_structures():
     ],
 )
 def test_topic_detection(text, topic):
-    from bot import topics
+    from bot.domain import topics
 
     assert topics.detect(text) == topic

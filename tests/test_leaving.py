@@ -10,7 +10,8 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
-from bot import catalog, clock, knowledge
+from bot.domain import catalog, knowledge
+from bot import clock
 from bot.store import casework, db, queries, retention
 from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored
@@ -235,7 +236,7 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     assert f"Suivi à faire le {said}" in dossier["summary"]
 
     shown = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "dossiers", "show", str(dossier["id"])],
+        [sys.executable, "-m", "bot.ops.cli", "dossiers", "show", str(dossier["id"])],
         env={**os.environ, "DATABASE_URL": servers.database_url},
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.rasa_api import LISTEN, RESUME, RasaUnavailable
+from bot.web.rasa_api import LISTEN, RESUME, RasaUnavailable
 from bot.store import db, live, queries
 from bot.store.tables import LiveChat
 from bot.web import conversation_ids
@@ -24,7 +24,7 @@ JSON = {"Accept": "application/json"}
 
 
 class FakeRasa:
-    """Rasa's HTTP API as bot/rasa_api.py::RasaClient calls it; `away` makes every call fail."""
+    """Rasa's HTTP API as bot/web/rasa_api.py::RasaClient calls it; `away` makes every call fail."""
 
     calls: list[tuple[str, str, object]] = []
     away = False

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from bot import supervisor
+from bot.ops import supervisor
 from bot.store import db, queries
 from tests.conftest import Chat, servers_with_mail
 from tests.smtp_server import body, plain, subject

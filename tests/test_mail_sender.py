@@ -300,7 +300,7 @@ def test_without_smtp_the_messages_are_written_as_eml_files(url, tmp_path):
 def test_make_run_says_where_the_mail_goes(tmp_path):
     from dataclasses import replace
 
-    from bot.cli import mail_startup_line
+    from bot.ops.cli import mail_startup_line
 
     settings = settings_for(tmp_path)
     assert mail_startup_line(settings) == (
@@ -353,7 +353,7 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
-    from bot.supervisor import free_port
+    from bot.ops.supervisor import free_port
     from tests.smtp_server import Collector
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
@@ -421,10 +421,10 @@ def test_starttls_and_login_when_the_server_offers_it(tmp_path):
 
 
 def test_every_mail_reads_well_once_rendered():
-    """French typography (bot/french.py) and no inclusive form read badly aloud, in every message."""
+    """French typography (bot/language/french.py) and no inclusive form read badly aloud, in every message."""
     from string import Formatter
 
-    from bot.french import faults
+    from bot.language.french import faults
     from bot.mail import texts
 
     for kind, message in texts.data()["messages"].items():

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import catalog, opening_hours
+from bot.domain import catalog, opening_hours
 from bot.datafiles import DataFileError
 from bot.settings import PARIS
 

@@ -17,8 +17,8 @@ import requests
 import sqlalchemy
 
 from bot import paths
-from bot.store_cli import prepare_database
-from bot.supervisor import free_port
+from bot.ops.store_cli import prepare_database
+from bot.ops.supervisor import free_port
 
 
 def environment_from_bot_env(tmp_path: Path, action_port: int) -> dict[str, str]:
@@ -31,7 +31,7 @@ def environment_from_bot_env(tmp_path: Path, action_port: int) -> dict[str, str]
         "RATE_LIMIT_CLIENT_PER_MINUTE": "0",
     }
     exported = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "env"], env=env, capture_output=True, text=True, check=True, cwd=paths.ROOT
+        [sys.executable, "-m", "bot.ops.cli", "env"], env=env, capture_output=True, text=True, check=True, cwd=paths.ROOT
     ).stdout
     for line in exported.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")

@@ -12,9 +12,11 @@ import time
 
 import pytest
 
-from bot import production, restarts, settings as bot_settings
+from bot.ops import production, restarts
+
+from bot import settings as bot_settings
 from bot.settings import Settings
-from bot.supervisor import ServerGroup
+from bot.ops.supervisor import ServerGroup
 
 PORT_SETTINGS = ("PUBLIC_PORT", "RASA_PORT", "ACTION_PORT", "WEB_PORT", "RASA_SERVERS", "ACTION_SERVERS")
 
@@ -203,7 +205,7 @@ def test_run_prod_refuses_to_start_on_a_collision_and_says_why(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
     env.update(WEB_PORT="8082", BOT_VAR_DIR=str(tmp_path), DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run-prod"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.ops.cli", "run-prod"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert (

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.profile import NOT_GIVEN, profile_values, role_of, size_bucket
+from bot.domain.profile import NOT_GIVEN, profile_values, role_of, size_bucket
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_profile_values_normalise_and_drop_unanswered():
 
 
 def test_sector_from_words():
-    from bot.profile import sector_of
+    from bot.domain.profile import sector_of
 
     assert sector_of("je suis boulangère") == "artisanat_alimentaire"
     assert sector_of("on fait de la plomberie") == "batiment"
@@ -42,7 +42,7 @@ def test_sector_from_words():
 
 
 def test_a_trade_is_written_back_spelled_right_never_with_the_persons_typo():
-    from bot.profile import trade_spelling
+    from bot.domain.profile import trade_spelling
 
     assert trade_spelling("electricien") == "électricien" and trade_spelling("hotel") == "hôtel"
     assert trade_spelling("boulangrie") == "boulangerie"  # a near miss is corrected

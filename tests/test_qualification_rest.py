@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import maturity
+from bot.domain import maturity
 from bot.store import db, queries
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
-from bot import paths, training
-from bot.cli import validate_data
+from bot import paths
+
+from bot.ops import training
+from bot.ops.cli import validate_data
 
 
 def test_rasa_data_validate_passes_with_warnings_as_failures():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.supervisor import free_port
+from bot.ops.supervisor import free_port
 from tests.web_client import web_app
 from tests.test_scale import REDIS_URL, require_redis
 

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot import clock, store_cli
+from bot import clock
+
+from bot.ops import store_cli
 from bot.store import casework, conversations, db, queries, retention
 from bot.store.tables import Dossier, DossierAudit, DossierNote
 from tests.rasa_events import count_events, create_events_table, say
@@ -289,7 +291,7 @@ def bot_purge_days_ahead(servers, days: int, *arguments: str) -> str:
     # an absolute start time, from this process's own clock (itself a year ahead under `make test-next-year`)
     moment = (clock.now() + timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
     done = subprocess.run(
-        ["faketime", moment, sys.executable, "-m", "bot.cli", "purge", *arguments],
+        ["faketime", moment, sys.executable, "-m", "bot.ops.cli", "purge", *arguments],
         cwd=paths.ROOT,
         env=env,
         capture_output=True,

@@ -26,7 +26,9 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from bot import paths, production, settings as bot_settings
+from bot import paths, settings as bot_settings
+
+from bot.ops import production
 from bot.store import db
 from tests.databases import fresh_database_url
 from tests.test_production_layout import PORT_SETTINGS
@@ -40,13 +42,13 @@ PEOPLE = 12  # concurrent conversations; each starts a new one until the two kil
 
 
 class RunProd:
-    """`python -m bot.cli run-prod` as a user starts it, its output collected."""
+    """`python -m bot.ops.cli run-prod` as a user starts it, its output collected."""
 
     def __init__(self, env: dict[str, str]):
         self.logs = Path(env["BOT_VAR_DIR"]) / "prod" / "logs"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run-prod"],
+            [sys.executable, "-m", "bot.ops.cli", "run-prod"],
             cwd=paths.ROOT,
             env=env,
             stdout=subprocess.PIPE,

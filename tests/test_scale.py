@@ -18,10 +18,10 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from bot import production
+from bot.ops import production
 from bot.settings import Settings
 from bot.store import db
-from bot.supervisor import free_port
+from bot.ops.supervisor import free_port
 from tests.databases import fresh_database_url
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -45,7 +45,7 @@ def require_redis() -> None:
 
 @pytest.fixture(scope="module")
 def prod(model, tmp_path_factory):
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
 
     require_redis()
     var_dir = tmp_path_factory.mktemp("prod")
@@ -154,7 +154,7 @@ def test_a_mediator_message_reaches_the_person_whichever_server_produces_it(prod
 
     import socketio
 
-    from bot.rasa_api import bot_event
+    from bot.web.rasa_api import bot_event
 
     layout, _group = prod
     inbox: queue.Queue = queue.Queue()

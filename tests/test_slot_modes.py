@@ -7,7 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import opening_hours, store_cli
+from bot.domain import opening_hours
+
+from bot.ops import store_cli
 from bot.settings import PARIS
 from bot.store import db, queries
 from bot.store.tables import Slot
@@ -58,7 +60,7 @@ def test_bot_slots_open_with_a_mode(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("OPENING_HOURS", raising=False)
-    from bot.cli import main
+    from bot.ops.cli import main
 
     from bot.store import migrate
 

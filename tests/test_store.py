@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 
 from bot.store import conversations, db, migrate, queries
 from bot.store.tables import Base
-from bot import store_cli
+from bot.ops import store_cli
 
 
 def test_migrations_build_exactly_the_declared_schema(url):

@@ -30,7 +30,7 @@ def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
         RASA_TOKEN="supervisor-test",
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.ops.cli", "run"],
         cwd=paths.ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot import catalog, knowledge, referrals
+from bot.domain import catalog, knowledge, referrals
 from bot.jobs import mail_sender
 from bot.mail import notices
 from bot.mail.transport import SmtpTransport

@@ -6,7 +6,10 @@ import os
 import subprocess
 
 
-from bot import paths, training
+from bot import paths
+
+
+from bot.ops import training
 
 
 def test_fingerprint_covers_config_domain_data_and_pins():

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import store_cli, training_export
+from bot.ops import store_cli, training_export
 from bot.store import db, queries
 from tests.rasa_events import add_event, create_events_table, say
 

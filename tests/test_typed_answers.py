@@ -9,12 +9,14 @@ from datetime import date
 import pytest
 import yaml
 
-from bot import maturity, paths
+from bot.domain import maturity
+
+from bot import paths
 from bot.datafiles import DataFileError, load_yaml
 from bot.evaluation import typed_answers
 from bot.language import answers, dates, options
 from bot.schemas import TYPED_ANSWERS
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 # Set just under what `make eval` measures (docs/conversation.md), so that a regression fails.
 MIN_ACCURACY = 0.95  # measured 0.964 on 499 held-out answers on 2026-12-01 (issue 15 asks for 95 %)

@@ -11,7 +11,9 @@ import json
 import pytest
 from playwright.sync_api import sync_playwright
 
-from bot import catalog, paths
+from bot.domain import catalog
+
+from bot import paths
 from bot.store import conversations, db, queries
 from bot.store.tables import Callback, Dossier
 from sqlalchemy import select, text

@@ -10,7 +10,7 @@ import asyncio
 
 import aiohttp
 
-from bot import catalog
+from bot.domain import catalog
 from bot import settings as bot_settings
 
 EMPTY = "Je n'ai pas reçu de texte. Écrivez votre question avec vos mots, je vous lis."

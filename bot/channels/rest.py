@@ -7,7 +7,7 @@ is down the message is not processed and the person gets an honest French messag
 
 Behind nginx (make run-prod), a message whose server died is sent again to another server with
 the same X-Request-ID: it becomes the message id, and a message already in the tracker is
-answered from the tracker instead of being processed a second time (see bot/action_replay.py
+answered from the tracker instead of being processed a second time (see bot/rasa_extensions/action_replay.py
 for a turn cut short before it was saved).
 
 Public use: over a rate limit (per conversation, per client address: bot/rate_limits.py) the

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from bot.evaluation.dataset import Example
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 
 def train_baseline(examples: list[Example]):

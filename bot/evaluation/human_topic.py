@@ -14,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from bot import catalog, paths
+from bot.domain import catalog
+
+from bot import paths
 
 TEST_SET = paths.TESTS / "human_topic_test.yml"
 

@@ -8,7 +8,7 @@ import yaml
 
 from bot import paths
 from bot.language import options
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 TEST_SET = paths.TESTS / "typed_answers_test.yml"
 

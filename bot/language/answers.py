@@ -15,7 +15,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 ACCEPT = 82.0  # below this score nothing is close enough: measured on tests/typed_answers_test.yml
 TIE = 2.5  # two options within this many points are « equally close »

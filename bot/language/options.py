@@ -10,10 +10,12 @@ from functools import lru_cache
 
 import yaml
 
-from bot import maturity, paths
+from bot.domain import maturity
+
+from bot import paths
 from bot.datafiles import load_cached
 from bot.language.answers import STOPWORDS, Option, Result, expand, match
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 
 def answers_data() -> dict:
@@ -88,10 +90,10 @@ def topic_words(text: str) -> str:
 def understand(question: str, text: str) -> Result:
     """The option of `question` that a typed answer means (what the forms and `make eval` use).
 
-    Sizes and roles also keep their older readers (bot/profile.py): « on est 4 » is a number
+    Sizes and roles also keep their older readers (bot/domain/profile.py): « on est 4 » is a number
     of people, not a word close to a button.
     """
-    from bot.profile import role_of, size_bucket
+    from bot.domain.profile import role_of, size_bucket
 
     choices = for_question(question)
     if question == "utter_ask_effectif":

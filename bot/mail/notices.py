@@ -16,10 +16,12 @@ from email.utils import formataddr, parseaddr
 
 from sqlalchemy.orm import Session
 
-from bot import calendar_ics, catalog
-from bot.french import time_of_day, typeset
+from bot.mail import calendar_ics
+
+from bot.domain import catalog
+from bot.language.french import time_of_day, typeset
 from bot.mail import compose, links, texts
-from bot.opening_hours import MONTHS, WEEKDAYS
+from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail
 from bot.store.statuses import AppointmentStatus, LiveState
@@ -138,7 +140,7 @@ def _lower_first(text: str) -> str:
 def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
     """The exchange as the dossier holds it when the message is sent: needs, pistes, structures,
     next steps (appointment, call back, follow-up, deadline, a tip)."""
-    from bot import knowledge, referrals
+    from bot.domain import knowledge, referrals
     from bot.language.dates import french_date
 
     today = now.astimezone(PARIS).date()

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from bot import paths
 from bot.datafiles import DataFileError, load_yaml
-from bot.french import typeset
+from bot.language.french import typeset
 
 _TEXT = {"type": "string", "minLength": 1}
 _LINES = {"type": "array", "items": {"type": "string"}, "minItems": 1}
@@ -89,7 +89,7 @@ def render(kind: str, values: Mapping[str, Any], *, footer_values: Mapping[str, 
     action = message.get("action")
     subject = " ".join(_fill(message["subject"], values).split())  # one line, whatever a value holds
     kept = [t for t in message["paragraphs"] if all(values.get(name) is not None for name in _names(t))]
-    # French typography (bot/french.py) over the filled texts, as the chat's: URLs and addresses kept
+    # French typography (bot/language/french.py) over the filled texts, as the chat's: URLs and addresses kept
     return Rendered(
         subject=typeset(subject),
         paragraphs=tuple(typeset(p) for p in (_fill(t, values).strip() for t in kept) if p),

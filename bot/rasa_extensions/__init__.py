@@ -6,6 +6,8 @@ Components Rasa loads by name (they need no installing):
 - `tracker_store.py` — Rasa's SQL tracker store, lighter (endpoints.yml, deploy/endpoints.prod.yml);
 - `lock_store.py` — Rasa's Redis lock store made atomic across servers (deploy/endpoints.prod.yml);
 - `nlg.py` — responses rendered with French typography (both endpoints files).
+- `action_server.py` — the action server (rasa_sdk) that only Rasa may call, each action run in a
+  worker thread; `action_replay.py` — a retried message does not run an action twice (run-prod).
 
 Patches of Rasa internals (`patches/`), installed by `install()` below. It is called at start-up
 by our tracker store (which every Rasa command reading our endpoints files creates first, before
@@ -17,7 +19,7 @@ docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 - `typed_payloads` — a typed `/intent{…}` is plain text unless a button offered it;
 - `typed_answers` — a typed answer read as the button it means; the topic of a request for a person.
 
-May import: Rasa, `bot.language`, `bot.catalog`, `bot.settings`, `bot.store` (the tracker store).
+May import: Rasa, `bot.language`, `bot.domain.catalog`, `bot.settings`, `bot.store` (the tracker store).
 Imported by: the channels, the evaluation, the training (fingerprint of our components).
 """
 

@@ -1,7 +1,7 @@
 """Rasa's response rendering with French typography (endpoints.yml, `nlg: type: bot.rasa_extensions.nlg.FrenchResponses`).
 
 Every response of domain.yml, whether a rule utters it or an action names it with values to
-fill, is rendered here: the filled text and the button titles go through bot.french.typeset,
+fill, is rendered here: the filled text and the button titles go through bot.language.french.typeset,
 so that « de {métier} » becomes « d'électricien » and every « ? » gets its no-break space.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 
-from bot.french import typeset
+from bot.language.french import typeset
 
 
 def typeset_message(message: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
-"""Storage of the handover records (dossiers), mediators, slots, appointments and callbacks.
+"""The database: tables (tables.py), engines and sessions (db.py), migrations, and every read
+and write on stored data as small functions taking a session (casework, queries, live, accounts…).
 
-tables.py declares the tables, db.py makes engines and sessions, queries.py holds every read
-and write as small functions taking a session. Actions, CLI and console all go through
-queries.py. The conversation transcript itself is Rasa's tracker store (table `events`) in the
-same database.
+Transaction rule: functions here never commit; the boundary (a web route, an action, a CLI
+command, a job) does. The conversation transcript itself is Rasa's tracker store (table `events`)
+in the same database. May import bot.domain, bot.language and the foundation modules.
 """

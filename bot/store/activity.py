@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import catalog
+from bot.domain import catalog
 from bot.settings import PARIS
 from bot.store.tables import Dossier
 from bot.store.statuses import AppointmentStatus

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot import catalog
+from bot.domain import catalog
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState

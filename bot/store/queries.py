@@ -327,7 +327,7 @@ def open_slots(
     hours=None,
 ) -> int:
     """Open appointment slots held `mode` (SLOT_MODES; « sur_place » needs the place's address);
-    already-open ones are left as they are, and with `hours` (bot.opening_hours.OpeningHours) those
+    already-open ones are left as they are, and with `hours` (bot.domain.opening_hours.OpeningHours) those
     outside the opening hours or on a public holiday are skipped. Returns how many were added."""
     if mode not in SLOT_MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(SLOT_MODES)}")

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, selectinload
 
-from bot import catalog
+from bot.domain import catalog
 from bot.store.tables import Appointment, Dossier, DossierAudit
 from bot.store.statuses import AppointmentStatus, DossierStatus
 

@@ -27,7 +27,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from bot import catalog, clock, france_services, paths
+from bot.domain import catalog, france_services
+
+from bot import clock, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.jobs import mail_sender, runner

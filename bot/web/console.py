@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot import catalog, clock, opening_hours
+from bot.domain import catalog, opening_hours
+
+from bot import clock
 from bot.settings import PARIS
 from bot.mail import notices
 from bot.store import accounts, casework, conversations, notifications, outbox, queries, retention
@@ -298,7 +300,7 @@ async def move_appointment(request: Request, me) -> Response:
 
 
 async def appointment_ics(request: Request, me) -> Response:
-    from bot import calendar_ics
+    from bot.mail import calendar_ics
 
     reference = request.path_params["reference"]
 
@@ -315,7 +317,7 @@ async def appointment_ics(request: Request, me) -> Response:
 
 
 async def calendar_feed(request: Request) -> Response:
-    from bot import calendar_ics
+    from bot.mail import calendar_ics
 
     token = request.path_params["token"]
 

@@ -1,6 +1,6 @@
 """Live handover, the web app's side: presence, joining, the live chat, the end of it.
 
-The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/rasa_api.py)
+The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/web/rasa_api.py)
 carries the words: a mediator's message is a bot event of the conversation, so the person sees it
 in the same chat window and the transcript keeps every message in order. A watcher, run by the
 web app, ends what nobody picked up in time and what a mediator left behind, and e-mails the
@@ -17,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import calendar_ics, clock
+from bot.mail import calendar_ics
+
+from bot import clock
 from bot import settings as bot_settings
-from bot.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
+from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import casework, conversations, live
 from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator

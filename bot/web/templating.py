@@ -7,7 +7,9 @@ from datetime import datetime
 
 from starlette.templating import Jinja2Templates
 
-from bot import contact, paths
+from bot.domain import contact
+
+from bot import paths
 from bot.settings import PARIS
 
 TEMPLATES_DIR = paths.ROOT / "bot" / "web" / "templates"

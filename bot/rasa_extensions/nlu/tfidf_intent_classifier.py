@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 MODEL_FILE = "tfidf_intent_classifier.joblib"
 LEMMA_SEPARATOR = " ||| "

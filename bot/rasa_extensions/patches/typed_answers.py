@@ -24,9 +24,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot import catalog
+from bot.domain import catalog
 from bot.language import answers, options
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 logger = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^/([\w-]+)(\{.*\})?$", re.DOTALL)

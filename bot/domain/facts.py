@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot import knowledge, referrals
+from bot.domain import knowledge, referrals
 from bot.schemas import NEED_IDS
 
 

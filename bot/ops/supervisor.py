@@ -13,7 +13,9 @@ from pathlib import Path
 
 import requests
 
-from bot import log_files, paths, training
+from bot.ops import log_files, training
+
+from bot import paths
 from bot.settings import Settings
 
 
@@ -29,7 +31,15 @@ class StartupError(RuntimeError):
 
 
 def action_server_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.action_port)]
+    return [
+        sys.executable,
+        "-m",
+        "bot.rasa_extensions.action_server",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+    ]
 
 
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:

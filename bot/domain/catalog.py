@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import opening_hours, paths, settings
+from bot.domain import opening_hours
+
+from bot import paths, settings
 from bot.datafiles import load_cached
 from bot.schemas import NEED_IDS
 

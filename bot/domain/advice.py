@@ -7,16 +7,16 @@ The profile (« qui est-il ? ») changes the answer, not just a sentence of it:
 - skills: a beginner (or a business taking its first steps) gets the least effort first;
 - nature: for a strategic question a mediator is offered first, before the list;
 - role: an employee asking a strategic question is told the choice is usually the management's;
-- sector: the chambers (CCI, CMA, chambre d'agriculture) of that sector only (bot/referrals.py).
+- sector: the chambers (CCI, CMA, chambre d'agriculture) of that sector only (bot/domain/referrals.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import knowledge, referrals
-from bot.knowledge import Obligation, Solution
-from bot.referrals import Structure
+from bot.domain import knowledge, referrals
+from bot.domain.knowledge import Obligation, Solution
+from bot.domain.referrals import Structure
 
 EFFORT_ORDER = {"faible": 0, "moyen": 1, "important": 2}
 MANAGEMENT_ROLES = {"dirigeant"}

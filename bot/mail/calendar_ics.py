@@ -20,7 +20,9 @@ from typing import Iterable
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from bot import catalog, clock
+from bot.domain import catalog
+
+from bot import clock
 from bot.settings import PARIS
 from bot.store.tables import Appointment, Dossier, Mediator
 from bot.store.statuses import AppointmentStatus

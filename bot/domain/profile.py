@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from bot.language.answers import NUMBER_WORDS
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 # « deux employés », « une douzaine »: numbers of people in words
 SIZE_WORDS = {

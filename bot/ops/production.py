@@ -10,11 +10,11 @@ webhook, socket.io (sticky per browser) and the web app. Configuration by enviro
     PUBLIC_PORT    8080       RASA_SERVERS 2     ACTION_SERVERS 2     WEB_WORKERS 2
 
 Ports, all derived from four settings so that the defaults never overlap (checked before anything
-starts, bot/production.py:check_layout): PUBLIC_PORT (nginx, public), PUBLIC_PORT+1 and +2 (nginx's
+starts, bot/ops/production.py:check_layout): PUBLIC_PORT (nginx, public), PUBLIC_PORT+1 and +2 (nginx's
 load balancers for Rasa's HTTP API and for the action servers, loopback), RASA_PORT… (one per Rasa
 server), ACTION_PORT… (one per action server), WEB_PORT (the web app, all its workers).
 
-A process that dies is restarted with back-off (bot/restarts.py); only a crash loop stops the
+A process that dies is restarted with back-off (bot/ops/restarts.py); only a crash loop stops the
 deployment. GET /ready on the public port says whether the deployment can answer.
 
 deploy/ holds the nginx template, the Rasa endpoints and an example of the same layout on
@@ -36,7 +36,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bot import paths, restarts, supervisor, training
+from bot import paths
+
+from bot.ops import restarts, supervisor, training
 from bot.settings import Settings, database_dialect
 
 DEPLOY = paths.ROOT / "deploy"
@@ -246,7 +248,7 @@ def nginx_config(layout: Layout) -> Path:
 
 def compose_nginx_config() -> str:
     """deploy/nginx.compose.conf: the same template for the services of deploy/docker-compose.example.yml
-    (`python -m bot.production compose-nginx > deploy/nginx.compose.conf` after changing the template)."""
+    (`python -m bot.ops.production compose-nginx > deploy/nginx.compose.conf` after changing the template)."""
     return render_nginx(
         run_dir="/tmp",
         error_log="/dev/stderr",
@@ -310,7 +312,7 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
         for i, port in enumerate(layout.action_ports):
             group.start(
                 f"actions-{i}",
-                [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
+                [sys.executable, "-m", "bot.rasa_extensions.action_server", "--actions", "actions", "--port", str(port)],
                 extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url, "RATE_LIMIT_REDIS_URL": layout.redis_url},
             )  # limits across servers
         for i, port in enumerate(layout.rasa_ports):
@@ -357,7 +359,7 @@ def _say(message: str) -> None:
 
 
 def run_forever() -> int:
-    from bot.store_cli import prepare_database
+    from bot.ops.store_cli import prepare_database
 
     try:
         settings = production_settings()

@@ -6,7 +6,7 @@ import re
 
 from bot import paths
 from bot.datafiles import load_cached
-from bot.textnorm import normalize
+from bot.language.textnorm import normalize
 
 
 def keywords() -> dict[str, list[str]]:

@@ -3,7 +3,7 @@
 Rasa's action endpoint sends the shared secret ACTION_SERVER_TOKEN as `?token=…`
 (`token:` in endpoints.yml); any other call to /webhook or /actions gets a 401. The
 health check stays open for the supervisor and the channels' back-end check.
-Run as `python -m bot.action_server --actions actions --port 5055` (the rasa_sdk arguments).
+Run as `python -m bot.rasa_extensions.action_server --actions actions --port 5055` (the rasa_sdk arguments).
 
 Every action call runs in a worker thread with its own event loop (`run_actions_in_threads`). Our
 actions are coroutines, as rasa_sdk expects (`async def run`, `async def validate_…`), but the
@@ -76,7 +76,7 @@ def main() -> None:
         app = create_app(*args, **kwargs)
         require_token(app, token)
         if replay_redis_url:  # make run-prod: a retried message does not run an action twice
-            from bot import action_replay
+            from bot.rasa_extensions import action_replay
 
             action_replay.install(app, replay_redis_url)
         return app

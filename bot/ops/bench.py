@@ -21,7 +21,9 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from bot import paths, supervisor, training
+from bot import paths
+
+from bot.ops import supervisor, training
 from bot.settings import Settings
 
 # What people write, in order; each virtual person plays one script (typos and all).
@@ -259,9 +261,9 @@ def wait_for_answer(url: str, timeout: float = 300, process: subprocess.Popen | 
 def run_profile(people: int = 20) -> Path:
     """Same load through nginx against the production profile with 1, then 2 Rasa servers, in
     reports/bench.md beside the other run."""
-    from bot import production
-    from bot.store_cli import prepare_database
-    from bot.supervisor import free_port
+    from bot.ops import production
+    from bot.ops.store_cli import prepare_database
+    from bot.ops.supervisor import free_port
 
     work = paths.ROOT / "var" / "bench-prod"
     shutil.rmtree(work, ignore_errors=True)
@@ -336,8 +338,8 @@ def _write_section(title: str, lines: list[str]) -> Path:
 
 
 def run(people: int = 20) -> Path:
-    from bot.store_cli import prepare_database
-    from bot.supervisor import free_port
+    from bot.ops.store_cli import prepare_database
+    from bot.ops.supervisor import free_port
 
     work = paths.ROOT / "var" / "bench"
     shutil.rmtree(work, ignore_errors=True)

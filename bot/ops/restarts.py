@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from bot.supervisor import ServerGroup
+from bot.ops.supervisor import ServerGroup
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import paths, settings, training
-from bot.store_cli import prepare_database
+from bot import paths, settings
+
+from bot.ops import training
+from bot.ops.store_cli import prepare_database
 
 
 def cmd_train(args) -> int:
@@ -18,14 +20,14 @@ def cmd_train(args) -> int:
 
 def warn_demo_contact() -> None:
     """The service's phone and e-mail are said to people: say loudly when they are still the demo ones."""
-    from bot import catalog
+    from bot.domain import catalog
 
     for warning in catalog.demo_contact_warnings():
         print(f"WARNING: {warning}", file=sys.stderr)
 
 
 def cmd_run(args) -> int:
-    from bot import supervisor
+    from bot.ops import supervisor
 
     warn_demo_contact()
     config = settings.current()
@@ -58,7 +60,7 @@ def cmd_env(args) -> int:
 
 
 def cmd_shell(args) -> int:
-    from bot import supervisor
+    from bot.ops import supervisor
 
     config = settings.current()
     prepare_database(config)
@@ -114,21 +116,21 @@ def cmd_eval(args) -> int:
 def cmd_facts(args) -> int:
     from datetime import date
 
-    from bot import facts
+    from bot.domain import facts
 
     print(facts.render(facts.all_facts(), date.today()))
     return 0
 
 
 def cmd_run_prod(args) -> int:
-    from bot import production
+    from bot.ops import production
 
     warn_demo_contact()
     return production.run_forever()
 
 
 def cmd_bench(args) -> int:
-    from bot import bench
+    from bot.ops import bench
 
     if args.profile:
         bench.run_profile(people=args.people)
@@ -176,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--folds", type=int, default=3)
     compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")
     compare.set_defaults(func=cmd_compare_pipelines)
-    from bot import store_cli
+    from bot.ops import store_cli
 
     store_cli.add_commands(sub)
     return parser

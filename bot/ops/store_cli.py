@@ -55,7 +55,7 @@ def parse_hours(spec: str) -> list[tuple[time, time]]:
 def create_demo_data(session, today: date | None = None) -> int:
     """Two mediators with hourly slots over the next two weeks, within the opening hours; Camille's
     by phone, Karim's by video. Returns the number of slots."""
-    from bot import opening_hours
+    from bot.domain import opening_hours
 
     first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
@@ -164,7 +164,7 @@ def cmd_mediators_add(args) -> int:
 
 def cmd_slots_open(args) -> int:
     """Slots within both --hours and the service's opening hours (never on a public holiday)."""
-    from bot import opening_hours
+    from bot.domain import opening_hours
 
     with open_session() as session:
         mediator = queries.mediator_by_email(session, args.mediator)
@@ -216,7 +216,7 @@ def cmd_purge(args) -> int:
 
 
 def cmd_export_training(args) -> int:
-    from bot import training_export
+    from bot.ops import training_export
 
     with open_session() as session:
         examples = training_export.corrected_examples(session)

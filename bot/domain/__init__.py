@@ -1,0 +1,7 @@
+"""The content's rules: needs, knowledge, referrals, maturity, profile, topics, opening hours,
+contact details, advice, France Services sites, calendar files, fact checks.
+
+Reads the data files under data/ (bot/datafiles.py, bot/schemas.py). May import bot.language, the
+foundation modules (settings, paths, clock, datafiles, schemas); never the store, the web app, the
+channels, Rasa or the operations.
+"""
