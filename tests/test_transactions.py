@@ -17,6 +17,9 @@ from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNeed, Li
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 START = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)
 
+# Two transactions inserting at once: only PostgreSQL lets them overlap (SQLite serialises writers).
+on_postgresql = pytest.mark.parametrize("url", ["postgresql"], indirect=True)
+
 
 def a_mediator_with_a_slot(url) -> tuple[int, int]:
     with db.session(url) as session:
@@ -127,11 +130,10 @@ def test_a_booking_that_loses_the_slot_keeps_the_callers_other_writes(url):
         assert len(dossier.callbacks) == 1 and dossier.appointments == []
 
 
+@on_postgresql
 def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_other_writes(url):
     """Truly at once: the second INSERT waits on the first transaction's unique index entry, and
     fails when it commits. (SQLite lets one writer at a time in: there is no such overlap.)"""
-    if not url.startswith("postgresql"):
-        pytest.skip("SQLite serialises the writers: the race is the sequential one above")
     _, slot_id = a_mediator_with_a_slot(url)
     outcome = {}
     with db.session(url) as winner:
@@ -237,11 +239,10 @@ def test_a_refused_login_is_counted_when_the_boundary_commits(url):
         assert queries.mediator_by_email(other, "awa@example.org").failed_logins == 1
 
 
+@on_postgresql
 def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_its_other_writes(url):
     """The outbox's insert-or-nothing: the second INSERT of a dedupe key waits for the first
     transaction and, once it commits, is undone alone (enqueue returns None)."""
-    if not url.startswith("postgresql"):
-        pytest.skip("SQLite serialises the writers: no two transactions insert at once")
     outcome = {}
     with db.session(url) as first:
         assert outbox.enqueue(first, "synthese", "synthese:test") is not None  # not committed yet
