@@ -73,10 +73,13 @@ audit:
 compare-pipelines: install
 	$(BOT) compare-pipelines
 
+# Two worker processes (pytest-xdist): most of the suite's time is spent waiting on servers. Each
+# test module runs whole in one worker (tests/conftest.py); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: lint train browser
 	@./scripts/ensure-nginx
 	@./scripts/ensure-faketime
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # pyflakes, pycodestyle and bugbear rules, and the formatting (pyproject.toml); part of `make test`.
 # `$(VENV)/bin/ruff format .` formats the tree.
@@ -91,7 +94,8 @@ lint: install
 CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_opening_hours.py tests/test_retention.py \
 	tests/test_calendar_ics.py tests/test_accounts.py tests/test_activity.py tests/test_reporting.py \
 	tests/test_actions_handover.py tests/test_actions_live.py tests/test_spool.py tests/test_mail_sender.py tests/test_appointment_link.py \
-	tests/test_mail_accounts.py tests/test_slot_modes.py
+	tests/test_mail_accounts.py tests/test_slot_modes.py tests/test_console_http.py tests/test_live_console.py \
+	tests/test_web_app.py tests/test_transactions.py
 test-next-year: train browser
 	@./scripts/ensure-faketime
 	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime" >&2; exit 1; }

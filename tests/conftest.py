@@ -18,6 +18,19 @@ from bot.ops.supervisor import free_port
 from bot.settings import Settings
 
 
+# Modules that start `bot run` or `make run-prod` on their default ports (8000, 5005, 8080…).
+DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): each module runs whole in one
+    worker, so that its module-scoped servers start once, and the modules that take the default
+    ports share one worker. Without `-n` the marks change nothing."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        item.add_marker(pytest.mark.xdist_group("default_ports" if module in DEFAULT_PORT_MODULES else module))
+
+
 @pytest.fixture(scope="session")
 def model() -> Path:
     return training.ensure_model()

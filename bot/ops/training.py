@@ -8,6 +8,7 @@ retrain after a small change cheaper.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -88,9 +89,14 @@ def ensure_model(models_dir: Path = paths.MODELS, force: bool = False) -> Path:
     if target.exists() and not force:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
-    print(f"Training the model ({target.name}); this takes a few minutes…", flush=True)
-    subprocess.run(train_command(target), check=True, cwd=paths.ROOT, env=rasa_env())
-    prune_old_models(models_dir, keep=target)
+    # two processes asking at once (two terminals, the test workers): one trains, the other waits
+    with open(models_dir / ".training.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists() and not force:
+            return target
+        print(f"Training the model ({target.name}); this takes a few minutes…", flush=True)
+        subprocess.run(train_command(target), check=True, cwd=paths.ROOT, env=rasa_env())
+        prune_old_models(models_dir, keep=target)
     return target
 
 
