@@ -23,12 +23,23 @@ DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): each module runs whole in one
-    worker, so that its module-scoped servers start once, and the modules that take the default
-    ports share one worker. Without `-n` the marks change nothing."""
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), which worker runs what:
+    - the tests on the shared servers of one database (`servers` below) run in one worker, so that
+      these servers start once (switching databases restarts them: half a minute each time);
+    - every other module runs whole in one worker, so that its module-scoped servers start once;
+    - the modules that take the default ports share one worker.
+    Without `-n` the marks change nothing."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        item.add_marker(pytest.mark.xdist_group("default_ports" if module in DEFAULT_PORT_MODULES else module))
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("server_settings") if callspec else None
+        if module in DEFAULT_PORT_MODULES:
+            group = "default_ports"
+        elif database:
+            group = f"servers-{database}"
+        else:
+            group = module
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
