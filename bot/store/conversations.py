@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Appointment, Callback, Dossier, DossierNeed, LiveChat
@@ -26,18 +25,24 @@ class TranscriptLine:
     event_id: int = 0  # position in Rasa's event table: what a live view has already shown
 
 
+def rasa_events_exist(session: Session) -> bool:
+    """Whether Rasa has created its table `events` yet (at its first start). Asked, not tried: a
+    failed SELECT aborts a PostgreSQL transaction, and a savepoint around it would open the SQLite
+    transaction before the caller's first write, whose snapshot could then be stale (« database is
+    locked » at once, not after the busy timeout)."""
+    return inspect(session.connection()).has_table("events")
+
+
 def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, float, dict]]:
-    try:
-        with session.begin_nested():  # a failed statement undoes only the savepoint (PostgreSQL aborts the rest)
-            rows = session.execute(
-                text(
-                    "SELECT id, type_name, timestamp, data FROM events "
-                    "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
-                ),
-                {"sender": conversation_id, "after": after_id},
-            ).all()
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
+    if not rasa_events_exist(session):
         return []
+    rows = session.execute(
+        text(
+            "SELECT id, type_name, timestamp, data FROM events "
+            "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
+        ),
+        {"sender": conversation_id, "after": after_id},
+    ).all()
     return [
         (event_id, type_name, float(timestamp), json.loads(data) if data else {}) for event_id, type_name, timestamp, data in rows
     ]
@@ -101,34 +106,28 @@ def after_live_part(session: Session, conversation_id: str) -> str | None:
         return None
     if latest.type_name == "pause":
         return "paused"
-    try:
-        with session.begin_nested():
-            spoken = session.execute(
-                text(
-                    "SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
-                    "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"
-                ),
-                {"sender": conversation_id, "resumed": latest.id},
-            ).first()
-    except (OperationalError, ProgrammingError):
-        return None
+    spoken = session.execute(
+        text(
+            "SELECT 1 FROM events WHERE sender_id = :sender AND id > :resumed AND (type_name = 'bot' "
+            "OR (type_name = 'user' AND COALESCE(intent_name, '') NOT LIKE 'EXTERNAL%')) LIMIT 1"
+        ),
+        {"sender": conversation_id, "resumed": latest.id},
+    ).first()
     return None if spoken else "silent"
 
 
 def _latest_pause_or_resume(session: Session, conversation_id: str):
     """Rasa's latest pause or resume event of the conversation (id, type_name), or None (also when
     Rasa has not created its events table yet)."""
-    try:
-        with session.begin_nested():
-            return session.execute(
-                text(
-                    "SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
-                    "ORDER BY id DESC LIMIT 1"
-                ),
-                {"sender": conversation_id},
-            ).first()
-    except (OperationalError, ProgrammingError):
+    if not rasa_events_exist(session):
         return None
+    return session.execute(
+        text(
+            "SELECT id, type_name FROM events WHERE sender_id = :sender AND type_name IN ('pause', 'resume') "
+            "ORDER BY id DESC LIMIT 1"
+        ),
+        {"sender": conversation_id},
+    ).first()
 
 
 def exists(session: Session, conversation_id: str) -> bool:
@@ -145,8 +144,5 @@ def erase(session: Session, conversation_id: str) -> None:
         for table in (DossierNeed, Appointment, Callback, LiveChat, Dossier):
             key = table.id if table is Dossier else table.dossier_id
             session.execute(delete(table).where(key.in_(dossier_ids)).execution_options(synchronize_session=False))
-    try:
-        with session.begin_nested():
-            session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        pass
+    if rasa_events_exist(session):
+        session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})

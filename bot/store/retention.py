@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
+from bot.store.conversations import rasa_events_exist
 from bot.store.tables import Appointment, Dossier, DossierAudit
 from bot.store.statuses import AppointmentStatus, DossierStatus
 
@@ -73,31 +73,24 @@ def months_after(moment: datetime, months: int) -> datetime:
 
 def _last_events(session: Session) -> dict[str, datetime]:
     """The time of each conversation's last event in Rasa's table."""
-    try:
-        with session.begin_nested():
-            rows = session.execute(text("SELECT sender_id, MAX(timestamp) FROM events GROUP BY sender_id")).all()
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
+    if not rasa_events_exist(session):
         return {}
+    rows = session.execute(text("SELECT sender_id, MAX(timestamp) FROM events GROUP BY sender_id")).all()
     return {sender: datetime.fromtimestamp(float(last), timezone.utc) for sender, last in rows if last is not None}
 
 
 def _conversation_last_event(session: Session, conversation_id: str) -> datetime | None:
-    try:
-        with session.begin_nested():
-            last = session.execute(
-                text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"), {"sender": conversation_id}
-            ).scalar()
-    except (OperationalError, ProgrammingError):
+    if not rasa_events_exist(session):
         return None
+    last = session.execute(
+        text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"), {"sender": conversation_id}
+    ).scalar()
     return None if last is None else datetime.fromtimestamp(float(last), timezone.utc)
 
 
 def _delete_conversation_events(session: Session, conversation_id: str) -> None:
-    try:
-        with session.begin_nested():
-            session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})
-    except (OperationalError, ProgrammingError):  # Rasa has not created its table yet
-        pass
+    if rasa_events_exist(session):
+        session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})
 
 
 def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | None, detail: str, *, now: datetime) -> None:
