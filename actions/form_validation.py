@@ -16,7 +16,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.domain import catalog
-from bot.language import answers, options
+from bot.language import answers
+from bot.domain import options
 from bot.domain.profile import NOT_GIVEN
 
 

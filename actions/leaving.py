@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from actions.handover import ContactValidation, DeadlineValidation, confirmed_deadline, today
 from bot.domain import catalog, contact, knowledge
-from bot.language import options
+from bot.domain import options
 from bot.language.dates import french_date
 from bot.domain.profile import NOT_GIVEN, skipped
 from bot.language.textnorm import normalize

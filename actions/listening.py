@@ -13,7 +13,7 @@ from actions.handover import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
 from bot.language import french
-from bot.language import options
+from bot.domain import options
 from bot.domain.profile import profile_values, trade_spelling
 
 

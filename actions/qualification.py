@@ -18,7 +18,8 @@ from actions.dossier import record
 from actions.form_validation import RetryingFormValidation
 from bot.domain import catalog, france_services, maturity
 from bot.domain.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
-from bot.language import answers, options
+from bot.language import answers
+from bot.domain import options
 from bot.language.textnorm import normalize
 
 PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]

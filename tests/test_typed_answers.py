@@ -14,7 +14,8 @@ from bot.domain import maturity
 from bot import paths
 from bot.datafiles import DataFileError, load_yaml
 from bot.evaluation import typed_answers
-from bot.language import answers, dates, options
+from bot.language import answers, dates
+from bot.domain import options
 from bot.schemas import TYPED_ANSWERS
 from bot.language.textnorm import normalize
 

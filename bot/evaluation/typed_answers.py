@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from bot import paths
-from bot.language import options
+from bot.domain import options
 from bot.language.textnorm import normalize
 
 TEST_SET = paths.TESTS / "typed_answers_test.yml"

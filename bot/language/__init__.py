@@ -1,6 +1,6 @@
 """Reading and writing French: normalising typed text (textnorm), typography (french), readability,
-typed answers to the questions' options (answers, options) and dates and moments (dates).
+matching a typed answer to a list of options (answers), dates and moments (dates).
 
-textnorm, french and readability import nothing of ours; options reads the questions' options
-from bot.domain (maturity, profile).
+Imports only the foundation modules (paths, data files): the questions' own options are in
+bot/domain/options.py.
 """

@@ -25,7 +25,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.domain import catalog
-from bot.language import answers, options
+from bot.language import answers
+from bot.domain import options
 from bot.language.textnorm import normalize
 
 logger = logging.getLogger(__name__)
