@@ -181,6 +181,23 @@ def run_prod(model, tmp_path, monkeypatch):
             except subprocess.TimeoutExpired:
                 deployment.process.kill()
         drop()
+    # stopped, it gives its ports back (the next `make run` takes 8000 and 5005); its servers finish
+    # their graceful shutdown after it exits, so give them a moment (seen: `bot run` right after
+    # found 8000 still held)
+    ports_free_within(60)
+
+
+def ports_free_within(seconds: float) -> None:
+    layout = production.layout_from_environment(bot_settings.load())
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            production.check_ports_free(layout)
+            return
+        except production.LayoutError as still_held:
+            if time.monotonic() > deadline:
+                pytest.fail(f"make run-prod stopped {seconds} s ago and still holds a port: {still_held}")
+            time.sleep(0.5)
 
 
 def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_server(run_prod):
