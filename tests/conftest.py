@@ -22,6 +22,7 @@ from bot.settings import Settings
 DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), which worker runs what:
     - the tests on the shared servers of one database (`servers` below) run in one worker, so that
