@@ -130,6 +130,8 @@ class Mediator(Base):
     failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
     locked_until = Column(UTCDateTime())
     calendar_token = Column(String(64), index=True, unique=True)  # private calendar feed URL
+    # the last « mot de passe oublié » e-mail queued (one per RESET_MAIL_MINUTES, bot/store/accounts.py)
+    reset_requested_at = Column(UTCDateTime())
     # live handover (bot/store/live.py): "available" lapses when the console has been idle too long
     available = Column(Boolean, nullable=False, default=False, server_default=sa_false())
     last_seen_at = Column(UTCDateTime())
@@ -290,6 +292,33 @@ class OutgoingMail(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     sent_at = Column(UTCDateTime())
     finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later
+
+
+class ConsoleSession(Base):
+    """One logged-in console session (bot/store/accounts.py): the cookie carries a random token,
+    this row its SHA-256. Deleting the row ends the session at its next request (logout, « se
+    déconnecter partout », a password change or reset, deactivation, a role change)."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(Integer, primary_key=True)
+    mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+
+
+class LoginFailure(Base):
+    """Wrong passwords in a row for one account from one client address (a keyed pseudonym of it,
+    bot/rate_limits.py::client_key; "" for this machine): the lock-out is per (account, address),
+    so guessing from one address cannot lock the mediator out from another."""
+
+    __tablename__ = "login_failures"
+
+    mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), primary_key=True)
+    client = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = Column(UTCDateTime())
+    updated_at = Column(UTCDateTime(), nullable=False)
 
 
 class JobTurn(Base):
