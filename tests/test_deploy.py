@@ -55,7 +55,7 @@ def test_every_file_the_compose_file_names_exists(compose):
 
 
 def test_every_secret_the_compose_file_uses_is_in_the_example_env(compose):
-    used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "docker-compose.example.yml").read_text()))
+    used = set(re.findall(r"\$\{(\w+)(?::?[?-][^}]*)?\}", (DEPLOY / "docker-compose.example.yml").read_text()))
     listed = {
         line.split("=")[0] for line in (DEPLOY / "example.env").read_text().splitlines() if line and not line.startswith("#")
     }
@@ -101,4 +101,28 @@ def test_the_rasa_services_use_the_run_prod_endpoints(compose):
     for variable in set(re.findall(r"\$\{(\w+)\}", endpoints)):
         assert variable in environment, variable
     assert environment["RASA_TOKEN"] == "${RASA_TOKEN}"
-    assert compose["services"]["actions-1"]["environment"]["ACTION_REPLAY_REDIS_URL"].startswith("redis://redis:")
+    assert compose["services"]["actions-1"]["environment"]["ACTION_REPLAY_REDIS_URL"].startswith(
+        "redis://:${REDIS_PASSWORD}@redis:"
+    )
+
+
+def test_redis_wants_a_password_and_every_client_in_the_compose_file_gives_it(compose):
+    """Without one, anything on the network could read the socket.io queue, write to it, or take
+    conversations' locks (tests/test_redis_security.py: the same clients against a real Redis)."""
+    services = compose["services"]
+    command = services["redis"]["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")  # compose refuses to start without it
+    urls = {
+        (name, key): value
+        for name, service in services.items()
+        for key, value in (service.get("environment") or {}).items()
+        if isinstance(value, str) and re.match(r"rediss?://", value)
+    }
+    assert {key for _, key in urls} >= {"REDIS_URL", "SOCKETIO_REDIS_URL", "RATE_LIMIT_REDIS_URL", "ACTION_REPLAY_REDIS_URL"}
+    for where, url in urls.items():
+        assert url.startswith("redis://:${REDIS_PASSWORD}@redis:"), where
+    for name, service in services.items():
+        if "REDIS_HOST" in (service.get("environment") or {}):  # Rasa's lock store: host and password apart
+            assert service["environment"]["REDIS_PASSWORD"] == "${REDIS_PASSWORD}", name
+    lock_store = yaml.safe_load((DEPLOY / "endpoints.prod.yml").read_text())["lock_store"]
+    assert lock_store["password"] == "${REDIS_PASSWORD}"

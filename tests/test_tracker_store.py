@@ -141,6 +141,7 @@ def test_both_endpoints_files_name_this_store(tmp_path, monkeypatch):
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379",
         "REDIS_DB": "0",
+        "REDIS_PASSWORD": "",
         "REDIS_KEY_PREFIX": "p",
     }.items():
         monkeypatch.setenv(name, value)

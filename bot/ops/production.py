@@ -6,7 +6,7 @@ servers; the web app with several workers; nginx in front on one public port, ro
 webhook, socket.io (sticky per browser) and the web app. Configuration by environment only:
 
     DATABASE_URL   postgresql://…   (required: SQLite cannot be shared by several servers)
-    REDIS_URL      redis://127.0.0.1:6379/0
+    REDIS_URL      redis://127.0.0.1:6379/0   (with a password: redis://:password@host:6379/0)
     PUBLIC_PORT    8080       RASA_SERVERS 2     ACTION_SERVERS 2     WEB_WORKERS 2
 
 Ports, all derived from four settings so that the defaults never overlap (checked before anything
@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -179,6 +179,9 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
         "REDIS_HOST": redis_url.hostname or "127.0.0.1",
         "REDIS_PORT": str(redis_url.port or 6379),
         "REDIS_DB": (redis_url.path or "/0").lstrip("/") or "0",
+        # the lock store's password (deploy/endpoints.prod.yml), from REDIS_URL's `redis://:password@…`;
+        # empty: a Redis without one (redis-py sends no AUTH for an empty password)
+        "REDIS_PASSWORD": unquote(redis_url.password or ""),
         "REDIS_KEY_PREFIX": "mediation",
         # a server that dies while holding a conversation's lock blocks that conversation until
         # the lock lapses: 20 s rather than Rasa's 60 (a turn takes well under a second)
