@@ -36,8 +36,15 @@ KIND_LABELS = {
     "synthese": "le résumé de l'échange demandé par la personne",
     "alerte_rendez_vous": "l'alerte « nouveau rendez-vous »",
     "alerte_rappel": "l'alerte « demande de rappel »",
+    "alerte_annulation": "l'alerte « rendez-vous annulé »",
     "alerte_direct": "l'alerte « une personne attend dans le chat »",
     "mdp_reinitialisation": "le lien pour choisir un nouveau mot de passe",
+}
+
+# How the person cancelled, in the mediators' « rendez-vous annulé » alert
+CANCELLED_HOW = {
+    "lien": "avec le lien reçu par e-mail",
+    "effacement": "en effaçant sa conversation ; ses coordonnées sont effacées",
 }
 
 
@@ -252,6 +259,19 @@ def compose_mail(
         else:
             callback = session.get(Callback, mail.payload.get("callback_id"))
             values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
+    elif mail.kind == "alerte_annulation":
+        if dossier is None or appointment is None:
+            return Skip("the appointment is gone")
+        slot = appointment.slot
+        values = {
+            "destinataire": first_name(mediator.name),
+            "need": calendar_ics.need_label(dossier),
+            "quand": french_date_time(slot.starts_at),
+            "mediateur": first_name(slot.mediator.name),
+            "mode": texts.mode_label(slot.mode or "telephone"),
+            "comment": CANCELLED_HOW.get(mail.payload.get("how"), CANCELLED_HOW["lien"]),
+            "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
+        }
     elif mail.kind == "alerte_direct":
         chat = session.get(LiveChat, mail.payload.get("chat_id"))
         if dossier is None or chat is None or chat.state != LiveState.WAITING:

@@ -51,6 +51,7 @@ KINDS = (
     "alerte_rappel",
     "mdp_reinitialisation",
     "alerte_direct",
+    "alerte_annulation",
 )
 
 _cache: dict[str, Any] = {}

@@ -12,6 +12,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -105,11 +106,47 @@ class DirectoryTransport:
 
     def send(self, message: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
-        path = self.directory / f"{name}.eml"
+        path = eml_path(self.directory, message["Message-ID"])
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(bytes(message))
         temporary.replace(path)  # the same Message-ID again overwrites: one file per message
+
+
+# An .eml copy holds an address, a name, a reset or appointment link: it is kept no longer than
+# the mail server's queue would hold it (erased with its dossier, pruned after this many days).
+KEEP_EML_DAYS = 7
+
+
+def eml_path(directory: Path, message_id: str) -> Path:
+    """Where DirectoryTransport writes the message with this Message-ID."""
+    name = message_id.strip().strip("<>").replace("/", "_").replace("@", "_at_")
+    return directory / f"{name}.eml"
+
+
+def remove_copies(directory: Path, message_ids) -> int:
+    """Delete the .eml copies of these messages (an erased or purged dossier's); how many were there."""
+    removed = 0
+    for message_id in message_ids:
+        if not message_id:
+            continue
+        path = eml_path(directory, message_id)
+        if path.parent == directory and path.exists():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def prune_copies(directory: Path, *, now: datetime, keep_days: int = KEEP_EML_DAYS) -> int:
+    """Delete the .eml copies (and leftover .tmp files) written more than `keep_days` days before `now`."""
+    if not directory.is_dir():
+        return 0
+    cutoff = (now - timedelta(days=keep_days)).timestamp()
+    removed = 0
+    for path in directory.iterdir():
+        if path.suffix in (".eml", ".tmp") and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def from_settings(settings) -> SmtpTransport | DirectoryTransport:

@@ -4,6 +4,11 @@ When a mediator marks a dossier's triage as wrong (`triage_correct = False`) and
 need, the person's first message is a real example the model got wrong. They are written as Rasa
 NLU YAML for a human to review before anything is added to data/nlu/: the first message may be
 a mere greeting, and the people's words must not enter the training data unread.
+
+A first message often says who is writing (« Bonjour je suis Martine Dupont, 06 12 34 56 78 »):
+e-mail addresses, phone numbers, the names the person gave as contact, their company's name and
+the persons' names spaCy finds are replaced by placeholders before anything is written
+(bot/language/personal_data.py), so the file holds no personal data.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.language import personal_data
 from bot.schemas import NEED_IDS
 from bot.store import conversations
 from bot.store.tables import Dossier
@@ -21,7 +27,8 @@ from bot.store.tables import Dossier
 HEADER = (
     "# Exemples tirés des corrections du tri faites par les médiateurs (`bot export-training`).\n"
     "# À relire avant de les ajouter à data/nlu/ : retirer les salutations, les phrases ambiguës\n"
-    "# et toute donnée personnelle (nom, e-mail, téléphone, nom d'entreprise).\n"
+    "# et toute donnée personnelle restante : les e-mails, téléphones, noms et entreprises repérés\n"
+    "# sont déjà remplacés par (e-mail), (téléphone), (nom), (entreprise).\n"
 )
 
 # What YAML may not contain (control characters, lone surrogates…), as PyYAML's reader defines it.
@@ -60,11 +67,18 @@ def corrected_examples(session: Session) -> list[tuple[str, str]]:
     """(first message, corrected need) for every dossier whose triage a mediator corrected,
     one line each, without duplicates, oldest dossier first."""
     rows = session.execute(
-        select(Dossier.conversation_id, Dossier.corrected_need)
+        select(Dossier.conversation_id, Dossier.corrected_need, Dossier.contact_name, Dossier.profile)
         .where(Dossier.triage_correct.is_(False), Dossier.corrected_need.in_(NEED_IDS))
         .order_by(Dossier.id)
     ).all()
-    return unique_lines([(first_typed_message(session, c) or "", need) for c, need in rows])
+    examples = []
+    for conversation_id, need, contact_name, profile in rows:
+        said = first_typed_message(session, conversation_id)
+        if said:
+            company = (profile or {}).get("entreprise")
+            said = personal_data.redact(said, names=[contact_name or ""], companies=[company] if isinstance(company, str) else [])
+        examples.append((said or "", need))
+    return unique_lines(examples)
 
 
 def nlu_yaml(examples: list[tuple[str, str]]) -> str:

@@ -78,6 +78,20 @@ def appointment_cancelled(session: Session, appointment: Appointment, dossier: D
         )
 
 
+def appointment_cancelled_by_person(session: Session, appointment: Appointment, dossier: Dossier, how: str) -> int:
+    """The person cancelled (their e-mailed link, or by erasing their conversation): the mediators
+    who get the « rendez_vous » alert are told, once per appointment. `how`: « lien » | « effacement »."""
+    return _alert(
+        session,
+        "rendez_vous",
+        "alerte_annulation",
+        dossier.id,
+        appointment.reference,
+        appointment_id=appointment.id,
+        payload={"how": how},
+    )
+
+
 def callback_requested(session: Session, callback: Callback, dossier: Dossier) -> None:
     """A call-back request (the callback row is flushed)."""
     if person_reachable(dossier):

@@ -11,7 +11,16 @@ entry saying why.
 
 The only exception is an open case a mediator is still working on (a mediator acted on it within
 the period, or holds it now): it is kept, and the console says « conservé car en cours ». A person
-may also ask for erasure at any time (`erase_person`).
+may also ask for erasure at any time: from the chat (`erase_conversation`, « Effacer ma
+conversation »: an appointment still to come is cancelled as with their e-mailed link) or through a
+mediator (`erase_person`).
+
+Every copy goes too: the dossier's rows of the mail queue are deleted and their Message-IDs
+returned (`PurgeReport.message_ids`, `Erasure.message_ids`), so that the caller removes the `.eml`
+copies written without an SMTP server (bot/mail/transport.py, which also prunes every copy after a
+few days); a write of the conversation left in the spool cannot bring the data back
+(bot/store/spool.py drops writes to an anonymised dossier, and the web app drops its own spool's
+entries of an erased conversation).
 """
 
 from __future__ import annotations
@@ -20,13 +29,14 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
+from bot.store import queries, self_service
 from bot.store.conversations import rasa_events_exist
-from bot.store.tables import Appointment, Dossier, DossierAudit
-from bot.store.statuses import AppointmentStatus, DossierStatus
+from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
+from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 
 ERASED = "[effacé]"
 
@@ -48,6 +58,7 @@ class PurgeReport:
     dry_run: bool = False
     purged: list[Decision] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # open cases a mediator is still working on
+    message_ids: list[str] = field(default_factory=list)  # the purged dossiers' mails: remove their .eml copies
 
     @property
     def dossier_ids(self) -> list[int]:
@@ -111,6 +122,19 @@ def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | N
     session.add(DossierAudit(dossier=dossier, actor_id=actor_id, action=action, detail=detail, created_at=now))
     session.flush()
     _delete_conversation_events(session, dossier.conversation_id)
+
+
+def forget_mails(session: Session, dossier_id: int) -> list[str]:
+    """Delete the dossier's rows of the mail queue (sent, pending or given up; the person's and the
+    mediators' alerts about them); the Message-IDs of those that were written somewhere."""
+    rows = session.execute(select(OutgoingMail.id, OutgoingMail.message_id).where(OutgoingMail.dossier_id == dossier_id)).all()
+    if rows:
+        session.execute(
+            delete(OutgoingMail)
+            .where(OutgoingMail.id.in_([mail_id for mail_id, _ in rows]))
+            .execution_options(synchronize_session=False)
+        )
+    return [message_id for _, message_id in rows if message_id]
 
 
 def last_activity(dossier: Dossier, last_event: datetime | None) -> datetime:
@@ -189,6 +213,7 @@ def purge(session: Session, *, now: datetime, months: int | None = None, dry_run
         report.purged.append(Decision(conversation_id, dossier.id, last, why))
         if not dry_run:
             anonymise(session, dossier, "anonymise", None, f"durée de conservation ({months} mois) écoulée", now=now)
+            report.message_ids += forget_mails(session, dossier.id)
 
     for conversation_id, last in sorted(last_events.items()):
         if conversation_id in dossiers or last >= cutoff:
@@ -200,13 +225,44 @@ def purge(session: Session, *, now: datetime, months: int | None = None, dry_run
 
 
 def erase_person(session: Session, dossier_id: int, actor_id: int | None, *, now: datetime) -> bool:
-    """Anonymise a dossier now, whatever its status, at the person's request. False if no such
-    dossier. The caller commits."""
+    """Anonymise a dossier now, whatever its status, at the person's request made to a mediator.
+    False if no such dossier. The caller commits."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
         return False
-    anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
+    forget_mails(session, dossier.id)
     for appointment in dossier.appointments:  # no one to meet any more: free the slot
         if appointment.status == AppointmentStatus.CONFIRMED and appointment.slot.starts_at > now:
-            appointment.status = AppointmentStatus.CANCELLED
+            queries.cancel_appointment(session, appointment.reference)  # sequence raised: calendars update
+    anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
     return True
+
+
+@dataclass
+class Erasure:
+    """What « Effacer ma conversation » did: the appointments it cancelled, and the Message-IDs
+    of the mails it forgot (whose .eml copies the caller removes)."""
+
+    cancelled: list[str] = field(default_factory=list)  # appointment references
+    message_ids: list[str] = field(default_factory=list)
+
+
+def erase_conversation(session: Session, conversation_id: str, *, now: datetime) -> Erasure:
+    """The person erases their conversation from the chat. Their messages (Rasa's events) go; the
+    dossier, if any, is anonymised as `erase_person` does (needs, statuses and dates stay for the
+    activity reports, and the anonymised row is what stops a spooled write from recreating it);
+    its mails are forgotten; a confirmed appointment still to come is cancelled exactly as with the
+    person's e-mailed link (slot freed, CANCELLED in the mediator's calendar, the mediators'
+    « rendez-vous annulé » alert). The caller commits."""
+    erasure = Erasure()
+    dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
+    if dossier is None:
+        _delete_conversation_events(session, conversation_id)
+        return erasure
+    erasure.message_ids = forget_mails(session, dossier.id)  # before the cancellation queues its alert
+    erasure.cancelled = [a.reference for a in self_service.cancel_upcoming(session, dossier.id, now=now, how="effacement")]
+    for chat in session.execute(select(LiveChat).where(LiveChat.dossier_id == dossier.id)).scalars():
+        if chat.state in (LiveState.WAITING, LiveState.ACTIVE):  # the person left the live chat
+            chat.state, chat.ended_at, chat.ended_by = LiveState.ENDED, now, "person"
+    anonymise(session, dossier, "effacement_demande", None, "effacement demandé par la personne (dans le chat)", now=now)
+    return erasure

@@ -37,12 +37,34 @@ def other_free_slots(session: Session, *, now: datetime, limit: int = 12) -> lis
     return queries.free_slots(session, after=now, limit=limit)
 
 
-def cancel(session: Session, reference: str, *, now: datetime) -> Appointment:
+CANCELLED_BY = {
+    "lien": "par la personne (lien reçu par e-mail)",
+    "effacement": "par la personne (effacement de sa conversation)",
+}
+
+
+def cancel(session: Session, reference: str, *, now: datetime, how: str = "lien") -> Appointment:
+    """The person cancels: the slot is freed (the appointment stays, CANCELLED with its sequence
+    raised, so the mediator's calendar feed says so), the dossier's audit says it, the person gets
+    the cancellation (only while their address is kept) and the mediators their alert.
+    `how`: « lien » (the e-mailed link) or « effacement » (they erased their conversation)."""
     found = _changeable(appointment(session, reference), now)
     queries.cancel_appointment(session, reference)
-    casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
+    casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, {CANCELLED_BY[how]}", at=now)
     notifications.appointment_cancelled(session, found, found.dossier)
+    notifications.appointment_cancelled_by_person(session, found, found.dossier, how)
     return found
+
+
+def cancel_upcoming(session: Session, dossier_id: int, *, now: datetime, how: str) -> list[Appointment]:
+    """Cancel, as `cancel` does, each of the dossier's confirmed appointments still to come."""
+    upcoming = session.execute(
+        select(Appointment)
+        .join(Slot)
+        .where(Appointment.dossier_id == dossier_id, Appointment.status == AppointmentStatus.CONFIRMED, Slot.starts_at > now)
+        .order_by(Slot.starts_at)
+    ).scalars()
+    return [cancel(session, found.reference, now=now, how=how) for found in list(upcoming)]
 
 
 def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Appointment:

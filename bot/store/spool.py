@@ -4,6 +4,11 @@ The actions describe each write as data — a `queries` function name, the conve
 JSON arguments — so that a write that failed after its retries can be kept in a file under
 `var/spool/` (one JSON line each, fsync'ed) and replayed, in order, once the database answers
 again. Several action-server workers may share the file: an exclusive lock guards it.
+
+A write never brings back what was erased: the writes of a conversation whose dossier is
+anonymised (erased by the person, or purged by the retention rule) are dropped (`apply`), and the
+web app drops its own spool's entries of a conversation erased from the chat (`Spool.discard`),
+which covers a conversation erased before its first dossier write reached the database.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.store import db, queries
+from bot.store.tables import Dossier
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +71,27 @@ def decode(value: Any) -> Any:
     return value
 
 
-def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]]) -> None:
-    """Run the steps (`queries.<name>(session, conversation_id, *arguments)`) in one session."""
-    for name, arguments in steps:
+def erased(session: Session, conversation_id: str) -> bool:
+    """Whether the conversation's dossier was anonymised (erased, or purged by the retention rule)."""
+    anonymised_at = session.execute(
+        select(Dossier.anonymised_at).where(Dossier.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+    return anonymised_at is not None
+
+
+def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
+    """Run the steps (`queries.<name>(session, conversation_id, *arguments)`) in one session.
+    False, writing nothing, when the conversation's dossier was anonymised: a write queued (or
+    spooled) before the erasure must not put the person's data back."""
+    for name, _ in steps:
         if name not in SPOOLABLE:
             raise ValueError(f"{name} is not a spoolable write")
+    if erased(session, conversation_id):
+        logger.info("dossier write for an erased conversation dropped")
+        return False
+    for name, arguments in steps:
         getattr(queries, name)(session, conversation_id, *arguments)
+    return True
 
 
 def write_now(database_url: str, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
@@ -110,6 +132,19 @@ class Spool:
             spool.write(line + "\n")
             spool.flush()
             os.fsync(spool.fileno())
+
+    def discard(self, conversation_id: str) -> int:
+        """Drop the conversation's entries (it was erased); how many there were."""
+        if not self.path.exists():
+            return 0
+        with self._locked():
+            entries = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            rest = [e for e in entries if e["conversation_id"] != conversation_id]
+            if len(rest) != len(entries):
+                temporary = self.path.with_suffix(".tmp")
+                temporary.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest), encoding="utf-8")
+                os.replace(temporary, self.path)
+            return len(entries) - len(rest)
 
     def pending(self) -> int:
         if not self.path.exists():
