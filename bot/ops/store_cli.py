@@ -101,7 +101,14 @@ def cmd_dossiers_show(args) -> int:
             return 1
         data = queries.dossier_as_dict(dossier)
         data["transcript"] = [
-            {"at": line.at.isoformat(), "speaker": line.speaker, "author": line.author, "text": line.text}
+            {
+                "at": line.at.isoformat(),
+                "speaker": line.speaker,
+                "author": line.author,
+                "text": line.text,
+                "sent": line.sent,  # "button": an offered button's title; "payload": sent as is, no button had it
+                "buttons": [b["title"] for b in line.buttons],  # offered by the assistant
+            }
             for line in conversations.transcript(session, dossier.conversation_id)
         ]
     if args.json:
@@ -132,7 +139,9 @@ def cmd_dossiers_show(args) -> int:
     print("Transcript:")
     for line in data["transcript"]:
         who = f"{line['speaker']} {line['author']}".strip()  # a mediator's first name in the live part
-        print(f"  [{line['at'][11:19]}] {who}: {line['text']}")
+        how = {"button": " (bouton)", "payload": " (commande envoyée telle quelle, aucun bouton proposé)"}.get(line["sent"], "")
+        offered = f" [boutons : {' | '.join(line['buttons'])}]" if line["buttons"] else ""
+        print(f"  [{line['at'][11:19]}] {who}: {line['text']}{how}{offered}")
     return 0
 
 

@@ -23,6 +23,10 @@ class TranscriptLine:
     buttons: tuple[dict[str, str], ...] = ()
     author: str = ""  # the mediator's first name, for their messages
     event_id: int = 0  # position in Rasa's event table: what a live view has already shown
+    # a person's line: "" typed text; "button" the title of an offered button whose payload they
+    # sent; "payload" a payload that no offered button had, shown as sent (never a title the
+    # client chose)
+    sent: str = ""
 
 
 def rasa_events_exist(session: Session) -> bool:
@@ -33,31 +37,48 @@ def rasa_events_exist(session: Session) -> bool:
     return inspect(session.connection()).has_table("events")
 
 
-def _said_events(session: Session, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, float, dict]]:
+def _said_events(session: Session, conversation_id: str) -> list[tuple[int, str, float, dict]]:
     if not rasa_events_exist(session):
         return []
     rows = session.execute(
         text(
             "SELECT id, type_name, timestamp, data FROM events "
-            "WHERE sender_id = :sender AND type_name IN ('user', 'bot') AND id > :after ORDER BY id"
+            "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
         ),
-        {"sender": conversation_id, "after": after_id},
+        {"sender": conversation_id},
     ).all()
     return [
         (event_id, type_name, float(timestamp), json.loads(data) if data else {}) for event_id, type_name, timestamp, data in rows
     ]
 
 
-def _user_text(event: dict[str, Any], buttons: tuple[dict[str, str], ...] = ()) -> str:
-    """What the person saw themself say: a clicked button's title rather than its payload (the
-    title the channel sent along, else the title of the button with that payload last shown)."""
+def is_external(event: dict[str, Any]) -> bool:
+    """A user event Rasa made for its HTTP API's `trigger_intent` (the web app resuming the
+    assistant after a live part), not something the person said. Told by what only Rasa sets
+    (`UserUttered.create_external`): `is_external` in the metadata and an `EXTERNAL_…` intent,
+    never by the text: a person may write « EXTERNAL: … » too, and is shown saying it (a message's
+    metadata comes from our channels; the typed-payload patch reads `/EXTERNAL_…` as plain text,
+    so a person's message never has that intent)."""
+    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    parse_data = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+    intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
+    name = intent.get("name")
+    return metadata.get("is_external") is True and isinstance(name, str) and name.startswith("EXTERNAL_")
+
+
+def _user_said(event: dict[str, Any], offered: tuple[dict[str, str], ...]) -> tuple[str, str]:
+    """What the person sent, as the mediator reads it, and how (TranscriptLine.sent): a payload
+    becomes the title of the button the assistant offered with that payload (the buttons of its
+    messages since the person's previous one, as the typed-payload patch reads them); a payload
+    no offered button had is shown as it was sent. A title the client sends along (the
+    channel's `display` metadata) is never shown: a client could label « /deny » « Oui »."""
     said = event.get("text") or ""
-    display = (event.get("metadata") or {}).get("display")
-    if not said.startswith("/"):
-        return said
-    if isinstance(display, str) and display:
-        return display
-    return next((b["title"] for b in reversed(buttons) if b["payload"] == said and b["title"]), said)
+    if not said.strip().startswith("/"):
+        return said, ""
+    button = next((b for b in reversed(offered) if b["payload"].strip() == said.strip()), None)
+    if button is None:
+        return said, "payload"
+    return button["title"] or button["payload"], "button"
 
 
 def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptLine:
@@ -74,19 +95,23 @@ def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptL
 
 
 def transcript(session: Session, conversation_id: str, after_id: int = 0) -> list[TranscriptLine]:
-    """What the person, the assistant and any mediator said, in order (after event `after_id`)."""
+    """What the person, the assistant and any mediator said, in order (after event `after_id`;
+    the events before it are still read, for the buttons offered just before)."""
     lines = []
-    shown: tuple[dict[str, str], ...] = ()  # the buttons of the assistant's latest turn
-    for event_id, type_name, timestamp, event in _said_events(session, conversation_id, after_id):
+    offered: tuple[dict[str, str], ...] = ()  # the buttons of the assistant's latest turn
+    for event_id, type_name, timestamp, event in _said_events(session, conversation_id):
         at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         if type_name == "user":
-            if (event.get("text") or "").startswith("EXTERNAL: "):
+            said, sent = _user_said(event, offered)
+            external = is_external(event)
+            offered = ()  # any user event ends the turn, as for the typed-payload patch
+            if external:
                 continue  # the web app resuming the assistant, not something the person said
-            lines.append(TranscriptLine(at, "personne", _user_text(event, shown), event_id=event_id))
-            shown = ()
+            line = TranscriptLine(at, "personne", said, event_id=event_id, sent=sent)
         else:
             line = _bot_line(event_id, at, event)
-            shown += line.buttons
+            offered += line.buttons
+        if event_id > after_id:
             lines.append(line)
     return lines
 

@@ -290,6 +290,8 @@ async def chat_state(request: Request, me) -> Response:
                     "speaker": line.speaker,
                     "author": line.author,
                     "text": line.text,
+                    "sent": line.sent,
+                    "buttons": [b["title"] for b in line.buttons],
                     "at": line.at.isoformat(),
                 }
                 for line in lines

@@ -222,6 +222,17 @@
       item.appendChild(el("strong", {}, who));
       item.appendChild(document.createTextNode(" : "));
       item.appendChild(el("span", { "class": "said" }, line.text));
+      if (line.sent === "button") {
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("span", { "class": "how" }, "(bouton)"));
+      } else if (line.sent === "payload") {
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("span", { "class": "how unoffered" }, "(commande envoyée telle quelle : aucun bouton proposé n'avait cette valeur)"));
+      }
+      if (line.buttons && line.buttons.length) {
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("span", { "class": "offered" }, "— boutons proposés : " + line.buttons.map(function (t) { return "« " + t + " »"; }).join(", ")));
+      }
       list.appendChild(item);
       scrollDown();
     }
