@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import settings
+from bot import log_redaction, settings
 from bot.store import db
 from bot.store.spool import Spool, write_now
 
@@ -60,5 +60,5 @@ def record(conversation_id: str, *steps: tuple[str, list]) -> bool:
             if _write_once(conversation_id, list(steps)):
                 return True
     spool.append(conversation_id, list(steps))
-    logger.error("dossier write for %s kept in the spool %s", conversation_id, spool.path)
+    logger.error("dossier write for %s kept in the spool %s", log_redaction.escape_for_log(conversation_id), spool.path)
     return False

@@ -16,7 +16,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import clock, settings
+from bot import clock, log_redaction, settings
 
 from bot.domain import opening_hours
 from bot.store import db, live
@@ -42,7 +42,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             live.request(session, tracker.sender_id, now=now)
             session.commit()
     except SQLAlchemyError:  # no live queue without the database: the other ways remain
-        logger.exception("live handover request of %s not stored", tracker.sender_id)
+        logger.exception("live handover request of %s not stored", log_redaction.escape_for_log(tracker.sender_id))
         return None
     minutes = max(1, round(config.live_pickup_seconds / 60))
     dispatcher.utter_message(

@@ -70,6 +70,8 @@ class Settings:
     claim_lease_minutes: int = 30  # a claimed dossier returns to the queue after this idle time
     live_pickup_seconds: int = 180  # a person waiting for a live mediator is offered a call back after this
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
+    # a website conversation idle this long is not resumed: its history is refused, a new one starts
+    conversation_idle_minutes: int = 30  # (a shared public computer: the next person must not read it)
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
     action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
     # rate limits of the public chat (bot/rate_limits.py); 0 = no limit
@@ -210,6 +212,7 @@ def load() -> Settings:
         claim_lease_minutes=_int_env("CLAIM_LEASE_MINUTES", 30),
         live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
+        conversation_idle_minutes=_int_env("CONVERSATION_IDLE_MINUTES", 30),
         rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
         action_token=_persistent_secret("ACTION_SERVER_TOKEN", var_dir),
         conversation_messages_per_minute=_int_env("RATE_LIMIT_CONVERSATION_PER_MINUTE", 20),

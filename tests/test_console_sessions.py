@@ -20,7 +20,7 @@ from bot.store import accounts, db
 from bot.store.tables import Mediator
 from bot.web import console
 from bot.web.app import create_app
-from bot.web.security import SecretsMaskedInAccessLog
+from bot.log_redaction import RedactingFilter
 from tests.console_client import PASSWORD
 
 TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -126,7 +126,7 @@ def test_no_secret_in_the_access_log(url, tmp_path, caplog):
         ("127.0.0.1:5", "GET", "/calendrier/Sx9secretFeedToken.ics?token=abc&x=1", "1.1", 200),
         None,
     )
-    SecretsMaskedInAccessLog().filter(record)
+    RedactingFilter().filter(record)
     line = record.getMessage()
     assert "Sx9secretFeedToken" not in line and "abc" not in line and "/calendrier/" in line and "x=1" in line
 

@@ -31,7 +31,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import rate_limits
+from bot import log_redaction, rate_limits
 from bot import settings as bot_settings
 from bot import rasa_extensions
 from bot.channels import replies
@@ -61,7 +61,7 @@ def _bad_request(reason: str):
 
 def _request_id(request: Request) -> str | None:
     value = request.headers.get("x-request-id", "")
-    return value if REQUEST_ID.match(value) else None
+    return value if REQUEST_ID.fullmatch(value) else None  # match() would let a final line feed through
 
 
 async def _answered_before(request: Request, sender: str, message_id: str) -> list[dict] | None:
@@ -145,7 +145,11 @@ class CheckedRestInput(RestInput):
                 except Exception:  # the tracker store is away: processing will say so
                     earlier = None
                 if earlier is not None:
-                    logger.warning("message %s of %s already processed: answered from the tracker", message_id, sender)
+                    logger.warning(
+                        "message %s of %s already processed: answered from the tracker",
+                        message_id,
+                        log_redaction.escape_for_log(sender),
+                    )
                     return response.json(earlier)
             collector = CollectingOutputChannel()
             try:
@@ -153,7 +157,7 @@ class CheckedRestInput(RestInput):
                     UserMessage(text, collector, sender, input_channel=self.name(), message_id=message_id, metadata=metadata)
                 )
             except Exception:  # e.g. the tracker store's database is away: say so, never a 500
-                logger.exception("message of %s not processed", sender)
+                logger.exception("message of %s not processed", log_redaction.escape_for_log(sender))
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])
             return response.json(collector.messages)
 

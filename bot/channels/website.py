@@ -16,7 +16,11 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
 - over a rate limit (per conversation, per client address: bot/rate_limits.py) the message is
   not processed and the person is told when to send it again (event `rate_limited` carries the
   text back, so the widget can put it back in the input box);
-- a typed `/intent{…}` is plain text unless a button offered it (bot/rasa_extensions/patches/typed_payloads.py).
+- a typed `/intent{…}` is plain text unless a button offered it (bot/rasa_extensions/patches/typed_payloads.py);
+- a conversation idle longer than CONVERSATION_IDLE_MINUTES is never resumed (a shared public
+  computer: the next person must not read or continue it): a reconnect with its token gets a new
+  conversation, and so does a message on a socket left open that long (`session_confirm` with the
+  new token, then the message goes to the new conversation).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -31,10 +36,11 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot import rate_limits
+from bot import clock, rate_limits
 from bot import settings as bot_settings
 from bot import rasa_extensions
 from bot.channels import replies
+from bot.store import conversations, db
 from bot.web import conversation_ids
 
 logger = logging.getLogger(__name__)
@@ -74,6 +80,22 @@ class WebsiteOutput(SocketIOOutput):
             await self._send_message(recipient_id, {"text": message.get("text") or "", "live": custom["live"]})
             return
         await super().send_response(recipient_id, message)
+
+
+def _idle_in_store(database_url: str, conversation_id: str, idle: timedelta, now: datetime) -> bool:
+    with db.session(database_url) as session:
+        return conversations.is_idle(session, conversation_id, idle, now)
+
+
+async def is_idle(settings: bot_settings.Settings, conversation_id: str, now: datetime) -> bool:
+    """Whether the conversation had no event for longer than CONVERSATION_IDLE_MINUTES. When the
+    database cannot say, it counts as idle: better a new conversation than someone else's."""
+    idle = timedelta(minutes=settings.conversation_idle_minutes)
+    try:
+        return await asyncio.to_thread(_idle_in_store, settings.database_url, conversation_id, idle, now)
+    except Exception:
+        logger.exception("could not read when %s was last active: a new conversation starts", conversation_id)
+        return True
 
 
 async def leave_room(sio: AsyncServer, sid: str, room: str) -> None:
@@ -144,18 +166,32 @@ class WebsiteChatInput(InputChannel):
             await sio.save_session(sid, {"client": client})
             return True
 
-        @sio.on("session_request")
-        async def session_request(sid: str, data: Any = None) -> None:
-            token = data.get("session_id") if isinstance(data, dict) else None
-            conversation_id = conversation_ids.conversation_of(secret, token)
-            if conversation_id is None:  # first visit, erased, or a token that is not ours
-                token, conversation_id = conversation_ids.new_conversation(secret)
+        async def join(sid: str, token: str, conversation_id: str) -> None:
+            """Put the socket in the conversation (leaving its previous one) and confirm it."""
             previous = (await sio.get_session(sid)).get("conversation_id")
-            if previous and previous != conversation_id:  # erased, or another tab moved on
+            if previous and previous != conversation_id:  # erased, idle, or another tab moved on
                 await leave_room(sio, sid, previous)
             await sio.save_session(sid, {**(await sio.get_session(sid)), "conversation_id": conversation_id})
             await enter_room(sio, sid, conversation_id)
             await sio.emit("session_confirm", token, room=sid)
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any = None) -> None:
+            token = data.get("session_id") if isinstance(data, dict) else None
+            conversation_id = conversation_ids.conversation_of(secret, token)
+            if conversation_id is not None and await is_idle(self.settings, conversation_id, clock.now()):
+                conversation_id = None  # idle too long: not resumed (a shared computer)
+            if conversation_id is None:  # first visit, erased, idle, or a token that is not ours
+                token, conversation_id = conversation_ids.new_conversation(secret)
+            await join(sid, token, conversation_id)
+
+        async def still_current(sid: str, conversation_id: str) -> str:
+            """The socket's conversation, or a new one when it went idle while the socket stayed
+            open (one indexed query per message; Rasa reads the whole tracker anyway)."""
+            if await is_idle(self.settings, conversation_id, clock.now()):
+                token, conversation_id = conversation_ids.new_conversation(secret)
+                await join(sid, token, conversation_id)
+            return conversation_id
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -164,6 +200,7 @@ class WebsiteChatInput(InputChannel):
             if conversation_id is None:
                 await say(sid, NO_SESSION)
                 return
+            conversation_id = await still_current(sid, conversation_id)
             over = await limits.wait_before(conversation_id, client)
             if over is not None:
                 message = data.get("message") if isinstance(data, dict) else None

@@ -3,7 +3,9 @@
 A child server writes its output into a pipe; a thread of the process that started it copies the
 output into `name.log` and, past `max_bytes`, renames it `name.log.1` (the older ones shift up to
 `backups`, the oldest is dropped) and goes on in a fresh file, as logging's RotatingFileHandler
-does for a Python logger. Nothing is buffered: each chunk is written as it arrives.
+does for a Python logger. Each line is written as soon as it is whole, with the secrets of secret
+links masked (bot/log_redaction.py), whatever the server wrote it with (its logger, a traceback,
+a print).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import os
 import threading
 from pathlib import Path
 
+from bot import log_redaction
+
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 5
+MAX_LINE_BYTES = 65536  # a longer line without its end is written as it is
 
 
 class RotatingLog(threading.Thread):
@@ -34,24 +39,38 @@ class RotatingLog(threading.Thread):
         if self.path.exists():
             self.path.replace(self.path.with_name(f"{self.path.name}.1"))
 
+    @staticmethod
+    def masked(lines: bytes) -> bytes:
+        return log_redaction.mask_secrets(lines.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
     def run(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        out = open(self.path, "ab")
+        self.out = open(self.path, "ab")
+        pending = b""  # the start of a line whose end has not come yet
         try:
             with os.fdopen(self._read_fd, "rb", buffering=0) as source:
                 while chunk := source.read(65536):
-                    while chunk:
-                        room = self.max_bytes - out.tell()
-                        if len(chunk) <= room:
-                            head, chunk = chunk, b""
-                        else:  # what fits, cut after a whole line when there is one
-                            cut = chunk.rfind(b"\n", 0, room) + 1 or (room if out.tell() == 0 else 0)
-                            head, chunk = chunk[:cut], chunk[cut:]
-                        out.write(head)
-                        out.flush()
-                        if chunk:
-                            out.close()
-                            self.rotate()
-                            out = open(self.path, "ab")
+                    pending += chunk
+                    end = pending.rfind(b"\n") + 1 or (len(pending) if len(pending) > MAX_LINE_BYTES else 0)
+                    if end:
+                        self.write(self.masked(pending[:end]))
+                        pending = pending[end:]
+            if pending:
+                self.write(self.masked(pending))
         finally:
-            out.close()
+            self.out.close()
+
+    def write(self, chunk: bytes) -> None:
+        while chunk:
+            room = self.max_bytes - self.out.tell()
+            if len(chunk) <= room:
+                head, chunk = chunk, b""
+            else:  # what fits, cut after a whole line when there is one
+                cut = chunk.rfind(b"\n", 0, room) + 1 or (room if self.out.tell() == 0 else 0)
+                head, chunk = chunk[:cut], chunk[cut:]
+            self.out.write(head)
+            self.out.flush()
+            if chunk:
+                self.out.close()
+                self.rotate()
+                self.out = open(self.path, "ab")

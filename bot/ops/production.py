@@ -36,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from bot import paths
+from bot import log_redaction, paths
 
 from bot.ops import restarts, supervisor, training
 from bot.settings import Settings, database_dialect
@@ -240,6 +240,7 @@ def nginx_config(layout: Layout) -> Path:
         public_port=layout.public_port,
         rasa_api_port=layout.rasa_api_port,
         actions_port=layout.actions_port,
+            logged_uri_map=log_redaction.nginx_logged_uri_map(),
         web_server=f"{host}:{layout.settings.web_port}",
         rasa_servers=[f"{host}:{p}" for p in layout.rasa_ports],
         action_servers=[f"{host}:{p}" for p in layout.action_ports],

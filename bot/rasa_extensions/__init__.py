@@ -49,6 +49,9 @@ def install() -> None:
     """Check the Rasa version, then install every patch (idempotent, in this order: the payload check
     must see a message before the typed-answer reading does)."""
     check_version()
+    from bot import log_redaction
+
+    log_redaction.install()  # no secret link nor forged line in the Rasa server's log
     from bot.rasa_extensions.patches import action_validation_fix, tracker_store_fix, typed_answers, typed_payloads
 
     tracker_store_fix.install()

@@ -25,7 +25,7 @@ from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
-from bot import settings as bot_settings
+from bot import log_redaction, settings as bot_settings
 
 OPEN_PATHS = {"/health"}
 ACTION_THREADS = 32  # actions running at once; each holds at most one database connection
@@ -65,6 +65,7 @@ def require_token(app: Sanic, token: str) -> None:
 
 
 def main() -> None:
+    log_redaction.install()  # no secret link nor forged line in its log
     token = os.environ.get("ACTION_SERVER_TOKEN", "").strip()
     if len(token) < 16:
         sys.exit("ACTION_SERVER_TOKEN (16 characters or more) is required: bot run and bot run-prod set it.")

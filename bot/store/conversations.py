@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, inspect, select, text
@@ -160,6 +160,25 @@ def exists(session: Session, conversation_id: str) -> bool:
         bool(_said_events(session, conversation_id))
         or session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation_id)).first() is not None
     )
+
+
+def last_activity(session: Session, conversation_id: str) -> datetime | None:
+    """When the conversation's latest event was stored (Rasa's `events`, whatever its type), or
+    None when it has none yet."""
+    if not rasa_events_exist(session):
+        return None
+    latest = session.execute(
+        text("SELECT MAX(timestamp) FROM events WHERE sender_id = :sender"), {"sender": conversation_id}
+    ).scalar()
+    return None if latest is None else datetime.fromtimestamp(float(latest), tz=timezone.utc)
+
+
+def is_idle(session: Session, conversation_id: str, idle: timedelta, now: datetime) -> bool:
+    """Whether nothing happened in the conversation for longer than `idle` before `now`: then it is
+    not resumed from a browser (a shared computer: the next person must not read it). A
+    conversation with no event yet is not idle (there is nothing in it to read)."""
+    latest = last_activity(session, conversation_id)
+    return latest is not None and now - latest > idle
 
 
 def erase(session: Session, conversation_id: str) -> None:

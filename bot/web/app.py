@@ -12,7 +12,8 @@ import contextlib
 import json
 import logging
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Callable
 from urllib.parse import urlsplit
 
 from asgi_csrf import asgi_csrf
@@ -34,7 +35,7 @@ from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.jobs import mail_sender, runner
 from bot.web import account, appointment_page, console, conversation_ids, live, readiness
-from bot.web.handlers import in_db, relay_of, settings_of
+from bot.web.handlers import in_db, now_of, relay_of, settings_of
 from bot.web.templating import templates
 from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
 
@@ -45,6 +46,7 @@ VENDOR_FILES = {
     "socket.io.min.js": paths.ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
 }
 MAX_API_BODY_BYTES = 4096
+EXPIRED = "Cette conversation est terminée : elle était inactive depuis trop longtemps. Une nouvelle commence."
 SAME_ORIGIN = "same-origin"
 PURGE_EVERY_SECONDS = 24 * 3600
 SPOOL_REPLAY_SECONDS = 60
@@ -86,6 +88,7 @@ async def home(request: Request) -> Response:
             "service": service,
             "needs": catalog.needs(),
             "retention_months": catalog.retention_months(),
+            "idle_minutes": settings_of(request).conversation_idle_minutes,
             "socket_url": socket_url(settings_of(request), request),
             "france_services_credit": france_services.CREDIT,
         },
@@ -116,13 +119,23 @@ async def conversation_of(request: Request) -> str | Response:
 
 
 async def history(request: Request) -> Response:
+    """The messages of the token's conversation, unless it has been idle longer than
+    CONVERSATION_IDLE_MINUTES: then 410, and the widget starts a new conversation (on a shared
+    computer, the next person must not read the previous one)."""
     conversation_id = await conversation_of(request)
     if isinstance(conversation_id, Response):
         return conversation_id
-    lines, live_part = await in_db(
-        request,
-        lambda session: (conversations.transcript(session, conversation_id), live.live_state(session, conversation_id)),
-    )
+    idle, now = timedelta(minutes=settings_of(request).conversation_idle_minutes), now_of(request)
+
+    def read(session):
+        if conversations.is_idle(session, conversation_id, idle, now):
+            return None
+        return conversations.transcript(session, conversation_id), live.live_state(session, conversation_id)
+
+    found = await in_db(request, read)
+    if found is None:
+        return JSONResponse({"error": EXPIRED, "expired": True}, status_code=410)
+    lines, live_part = found
     return JSONResponse(
         {
             "messages": [
@@ -158,11 +171,12 @@ async def erase(request: Request) -> Response:
     return JSONResponse({"erased": True})
 
 
-def widget_source() -> str:
+def widget_source(settings: bot_settings.Settings) -> str:
     return (
         (WEB_DIR / "static" / "widget.js")
         .read_text(encoding="utf-8")
         .replace("__RETENTION_MONTHS__", str(catalog.retention_months()))
+        .replace("__IDLE_MINUTES__", str(settings.conversation_idle_minutes))
     )
 
 
@@ -209,7 +223,8 @@ async def lifespan(app: Starlette):
     await relay.rasa.close()
 
 
-def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
+def create_app(settings: bot_settings.Settings | None = None, now: Callable[[], datetime] | None = None) -> ASGIApp:
+    """`now`: the app's clock (tests move it); bot/clock.py by default."""
     settings = settings or bot_settings.current()
     mask_secrets_in_access_log()
     if settings.public_socket_url == SAME_ORIGIN:
@@ -246,7 +261,8 @@ def create_app(settings: bot_settings.Settings | None = None) -> ASGIApp:
     )
     app.state.settings = settings  # what the handlers read (bot/web/handlers.py: settings_of)
     app.state.relay = live.LiveRelay(settings)
-    app.state.widget_source = widget_source()
+    app.state.now = now or clock.now  # what the handlers read (bot/web/handlers.py: now_of)
+    app.state.widget_source = widget_source(settings)
     # every state-changing request of the console needs the CSRF token of its form
     return asgi_csrf(
         app,

@@ -6,6 +6,7 @@ relay) is on `request.app.state`, set by bot/web/app.py::create_app.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Awaitable, Callable, TypeVar
 
 from sqlalchemy.orm import Session
@@ -42,6 +43,11 @@ def db_runner(database_url: str) -> Callable[[Callable[[Session], T]], Awaitable
 
 def settings_of(request: Request) -> bot_settings.Settings:
     return request.app.state.settings
+
+
+def now_of(request: Request) -> datetime:
+    """The current moment by this app's clock (`create_app(now=…)`; bot/clock.py by default)."""
+    return request.app.state.now()
 
 
 def relay_of(request: Request) -> Any:

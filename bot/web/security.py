@@ -1,4 +1,4 @@
-"""Security headers on every response of the web app, and no secret in its access log.
+"""Security headers on every response of the web app (no secret in its logs: bot/log_redaction.py).
 
 The Content-Security-Policy allows scripts and styles from this app only (no inline script),
 and connections to this app and to Rasa's socket.io. Behind HTTPS (SECURE_COOKIES=1) browsers
@@ -6,9 +6,6 @@ are also told to use HTTPS only (HSTS).
 """
 
 from __future__ import annotations
-
-import logging
-import re
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,25 +58,3 @@ class SecurityHeadersMiddleware:
 
 
 HSTS = "max-age=31536000; includeSubDomains"  # a year, the usual value once HTTPS works
-
-# secrets that travel in a URL: a mediator's private calendar feed, any ?token=
-SECRET_IN_URL = re.compile(r"(/calendrier/)[^/?\s]+(\.ics)|((?:^|[?&])(?:token|session_id)=)[^&\s]*")
-
-
-def mask_secrets(path: str) -> str:
-    return SECRET_IN_URL.sub(lambda m: f"{m.group(1)}…{m.group(2)}" if m.group(1) else f"{m.group(3)}…", path)
-
-
-class SecretsMaskedInAccessLog(logging.Filter):
-    """uvicorn's access log line shows the path with its query: secrets are masked out."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
-            record.args = (*record.args[:2], mask_secrets(record.args[2]), *record.args[3:])
-        return True
-
-
-def mask_secrets_in_access_log() -> None:
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, SecretsMaskedInAccessLog) for f in logger.filters):
-        logger.addFilter(SecretsMaskedInAccessLog())

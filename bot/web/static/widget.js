@@ -9,6 +9,9 @@
  *                    at the bottom right of the page opens the chat
  *   data-open="true" open the chat at once (button mode)
  *
+ * On a shared computer (France Services desk, library): a conversation idle for IDLE_MINUTES is
+ * forgotten here (the server refuses its history too), and « J'ai fini » forgets it at once.
+ *
  * Every text, from the person or the assistant, is put in the page with textContent:
  * nothing is ever interpreted as HTML. Links in the assistant's messages are built as
  * <a> elements, and only for http(s) addresses.
@@ -22,8 +25,11 @@
   var CONTAINER = script.getAttribute("data-container");
   var OPEN_AT_START = script.getAttribute("data-open") === "true";
   var MAX_CHARS = 2000;
-  var KEY_TOKEN = "mediationChat.token";
-  var KEY_OUTBOX = "mediationChat.outbox";
+  var KEY_PREFIX = "mediationChat.";
+  var KEY_TOKEN = KEY_PREFIX + "token";
+  var KEY_OUTBOX = KEY_PREFIX + "outbox";
+  var IDLE_MINUTES = Number("__IDLE_MINUTES__") || 30;  // CONVERSATION_IDLE_MINUTES, set by the server
+  var IDLE_CHECK_MS = 15000;
   var URL_PATTERN = /https?:\/\/[^\s<>"'«»]+/g;
 
   var TEXT = {
@@ -38,10 +44,16 @@
     placeholder: "Écrivez votre message…",
     send: "Envoyer",
     erase: "Effacer ma conversation",
+    finish: "J'ai fini",
+    finishHint: "Effacer la conversation de cet appareil (ordinateur partagé)",
+    forgotten: "C'est fait : la conversation n'est plus sur cet appareil. La personne suivante ne la verra pas.",
+    expired: "Votre conversation précédente a été fermée sur cet appareil après " + IDLE_MINUTES +
+      " minutes sans activité. Vous pouvez en commencer une nouvelle.",
     eraseQuestion: "Effacer toute la conversation, sur nos serveurs et dans ce navigateur ?",
     eraseYes: "Oui, tout effacer",
     eraseNo: "Annuler",
     erased: "Votre conversation a été effacée de nos serveurs et de ce navigateur.",
+    closedElsewhere: "Cette conversation a été fermée dans un autre onglet.",
     eraseFailed: "L'effacement n'a pas abouti. Réessayez dans un instant.",
     typing: "L'assistant écrit…",
     you: "Vous : ",
@@ -72,6 +84,17 @@
 
   function storageGet(key) {
     try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  /* Everything this widget keeps in the browser (localStorage and sessionStorage). */
+  function storageClear() {
+    [window.localStorage, window.sessionStorage].forEach(function (store) {
+      try {
+        for (var i = store.length - 1; i >= 0; i--) {
+          var key = store.key(i);
+          if (key && key.indexOf(KEY_PREFIX) === 0) store.removeItem(key);
+        }
+      } catch (e) { /* storage disabled: nothing was kept */ }
+    });
   }
   function storageSet(key, value) {
     try {
@@ -150,6 +173,8 @@
     header.appendChild(el("h2", { "class": "mw-title" }, TEXT.title));
     ui.endLive = el("button", { type: "button", "class": "mw-end-live", hidden: "" }, TEXT.endLive);
     header.appendChild(ui.endLive);
+    ui.finish = el("button", { type: "button", "class": "mw-finish", title: TEXT.finishHint }, TEXT.finish);
+    header.appendChild(ui.finish);
     ui.erase = el("button", { type: "button", "class": "mw-erase" }, TEXT.erase);
     header.appendChild(ui.erase);
     if (floating) {
@@ -215,6 +240,10 @@
       ui.erase.focus();
     });
     ui.eraseYes.addEventListener("click", eraseConversation);
+    ui.finish.addEventListener("click", function () {
+      forgetHere(TEXT.forgotten);
+      ui.input.focus();
+    });
     ui.endLive.addEventListener("click", endLive);
   }
 
@@ -326,6 +355,29 @@
   var ready = false;  // the server confirmed our conversation on this connection
   var token = storageGet(KEY_TOKEN);
   var outbox = readOutbox();
+  var lastActivity = Date.now();  // something said in the conversation, here or in another tab
+
+  function touch() { lastActivity = Date.now(); }
+
+  /* Forget the conversation on this device: storage, chat, live part; then a new one starts.
+     It stays on the server (for the mediators, then the retention period). */
+  function forgetHere(message) {
+    if (live && token) api("/api/conversation/live/end", { token: token }).catch(function () {});
+    token = null;
+    outbox = [];
+    ready = false;
+    storageClear();
+    ui.confirm.hidden = true;
+    resetConversation();
+    setStatus(message);
+    touch();
+    if (socket && socket.connected) socket.emit("session_request", { session_id: null });
+  }
+
+  /* Idle for IDLE_MINUTES (the page left open on a shared computer): forget it here too. */
+  function checkIdle() {
+    if (token && Date.now() - lastActivity > IDLE_MINUTES * 60000) forgetHere(TEXT.expired);
+  }
 
   function readOutbox() {
     try {
@@ -346,6 +398,7 @@
     if (!display) ui.input.value = "";
     clearReplies();
     var message = { text: text, display: display || "" };
+    touch();
     if (ready) {
       addMessage("user", display || text);
       emit(message);
@@ -388,6 +441,13 @@
     if (!token) return Promise.resolve();
     return api("/api/conversation/history", { token: token }).then(function (response) {
       if (response.status === 404) { token = null; storageSet(KEY_TOKEN, null); return; }
+      if (response.status === 410) {  // idle too long: the server does not show it any more
+        token = null;
+        outbox = [];
+        storageClear();
+        setStatus(TEXT.expired);
+        return;
+      }
       if (!response.ok) throw new Error("history " + response.status);
       return response.json().then(function (data) {
         var messages = data.messages || [];
@@ -402,6 +462,7 @@
           }
         });
         setLive(data.live ? data.live.state : null);
+        touch();
       });
     }).catch(function () { setStatus(TEXT.historyFailed); });
   }
@@ -418,7 +479,11 @@
       socket.emit("session_request", { session_id: token });
     });
     socket.on("session_confirm", function (confirmed) {
-      if (token && confirmed !== token) resetConversation();  // erased, or not ours any more
+      if (token && confirmed !== token) {  // erased, idle too long, or not ours any more
+        resetConversation();
+        storageClear();
+        touch();
+      }
       token = confirmed;
       storageSet(KEY_TOKEN, token);
       ready = true;
@@ -426,6 +491,7 @@
       flushOutbox();
     });
     socket.on("bot_uttered", function (message) {
+      touch();
       if (message.live) { addLiveMessage(message); return; }
       var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
         return { title: b.title, payload: b.payload };
@@ -437,6 +503,7 @@
       if (!ui.input.value && notice.message && notice.message.charAt(0) !== "/") ui.input.value = notice.message;
     });
     socket.on("user_echo", function (message) {  // said in another tab of this conversation
+      touch();
       clearReplies();
       addMessage("user", message.text);
     });
@@ -458,8 +525,8 @@
     token = event.newValue;
     ready = false;
     resetConversation();
-    if (!token) {  // erased there: that tab starts the next conversation, we follow it
-      setStatus(TEXT.erased);
+    if (!token) {  // erased or forgotten there: that tab starts the next conversation, we follow it
+      setStatus(TEXT.closedElsewhere);
       window.setTimeout(function () { if (!token && socket) socket.emit("session_request", { session_id: null }); }, 2000);
       return;
     }
@@ -495,6 +562,7 @@
     if (!mount && OPEN_AT_START) setOpen(true);
     showIntro();
     window.addEventListener("storage", onStorage);
+    window.setInterval(checkIdle, IDLE_CHECK_MS);
     restoreHistory().then(function () {
       showPendingOutbox();
       loadScript(BASE + "/vendor/socket.io.min.js", function (error) {
