@@ -30,14 +30,14 @@ from starlette.types import ASGIApp
 
 from bot.domain import catalog, france_services
 
-from bot import clock, paths
+from bot import clock, log_redaction, paths
 from bot import settings as bot_settings
 from bot.store import conversations, db
 from bot.jobs import mail_sender, runner
 from bot.web import account, appointment_page, console, conversation_ids, live, readiness
 from bot.web.handlers import in_db, now_of, relay_of, settings_of
 from bot.web.templating import templates
-from bot.web.security import SecurityHeadersMiddleware, mask_secrets_in_access_log
+from bot.web.security import SecurityHeadersMiddleware
 
 WEB_DIR = paths.ROOT / "bot" / "web"
 # Front-end libraries, installed from the npm registry at pinned versions (package.json) and
@@ -226,7 +226,7 @@ async def lifespan(app: Starlette):
 def create_app(settings: bot_settings.Settings | None = None, now: Callable[[], datetime] | None = None) -> ASGIApp:
     """`now`: the app's clock (tests move it); bot/clock.py by default."""
     settings = settings or bot_settings.current()
-    mask_secrets_in_access_log()
+    log_redaction.install()  # no secret link in uvicorn's access log nor in ours
     if settings.public_socket_url == SAME_ORIGIN:
         socket_origins = None  # connect-src 'self' is enough
     else:
