@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
+import stat
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,18 +32,27 @@ def _int_env(name: str, default: int) -> int:
 
 
 def _persistent_secret(name: str, var_dir: Path) -> str:
-    """A secret from the environment, or one generated once and kept in var/ (mode 600)."""
+    """A secret from the environment, or one generated once and kept in var/ (mode 600 from the
+    start: written to a private temporary file, then linked into place, so that no other user can
+    ever read it and two processes starting together keep the same one)."""
     value = os.environ.get(name, "").strip()
     if value:
         return value
     path = var_dir / name.lower()
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
-    return value
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=var_dir, prefix=f".{path.name}-")  # mode 600
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(32) + "\n")
+            os.link(temporary, path)  # fails if another process was first: keep its secret
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:  # written by an older version, or by hand
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def database_dialect(url: str) -> str:
@@ -78,6 +90,9 @@ class Settings:
     conversation_messages_per_minute: int = 20  # a person does not type more
     client_messages_per_minute: int = 60  # one address: a few people behind one office router
     client_handovers_per_hour: int = 5  # new call back / appointment requests from one address
+    # distinct conversations one address may talk in per hour (an office router: several people)
+    client_new_conversations_per_hour: int = 30
+    syntheses_per_day: int = 3  # synthesis e-mails a day per recipient address and per client address
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Real-IP names the client
     # make run-prod: the REST webhook on the public port only when this token is set (then required)
     public_rest_token: str = ""
@@ -94,6 +109,10 @@ class Settings:
     action_replay_redis_url: str = ""  # ACTION_REPLAY_REDIS_URL: a retried message runs no action twice
     actions_health_url: str = ""  # ACTIONS_HEALTH_URL; "" = the action server on ACTION_PORT
     action_endpoint_url: str = ""  # ACTION_ENDPOINT_URL as Rasa sees it (endpoints.yml); "" = not checked
+    # make run-prod: where nginx's public port listens (every other server stays on 127.0.0.1)
+    public_bind_host: str = "127.0.0.1"
+    public_tls: bool = False  # PUBLIC_TLS=1: people reach the service over HTTPS (secure cookies, HSTS)
+    postgres_password: str = ""  # POSTGRES_PASSWORD (docker compose): checked like the other secrets
 
     @property
     def action_server_token(self) -> str:
@@ -135,6 +154,87 @@ class Settings:
             "TRACKER_DIALECT": database_dialect(self.database_url),
             "TRACKER_URL": self.database_url,
         }
+
+
+# Secrets: 32 characters or more, and not a value copied from an example (deploy/example.env used
+# to hold `change-me`: with SESSION_SECRET=change-me anyone could sign an admin's console session).
+SECRET_MIN_LENGTH = 32
+# refused when the value starts with one of these, whatever follows
+PLACEHOLDER_PREFIXES = (
+    "change-me",
+    "change_me",
+    "changeme",
+    "change-this",
+    "changethis",
+    "replace-me",
+    "replaceme",
+    "your-",
+    "your_",
+    "<",
+    "xxx",
+    "todo",
+    "secret",
+    "password",
+    "example",
+    "placeholder",
+    "default",
+)
+# refused when the value's letters are nothing but these words, whatever digits or punctuation lie
+# between (`test-test-test…`, `password-1234…`); `test-token-<32 random hex digits>` is fine
+PLACEHOLDER_WORDS = re.compile(
+    r"(?:change|replace|me|this|your|secret|password|passwd|pass|example|test|token|key|default|placeholder|"
+    r"xxx|todo|admin|session|conversation|rasa|action|server|webhook|public|rest|postgres|mediation)*"
+)
+SECRET_MIN_DISTINCT_CHARACTERS = 10  # `aaaa…`, `0000…`, `abab…`
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+# generated into var/<name in lower case> when unset
+GENERATED_SECRETS = ("RASA_TOKEN", "CONVERSATION_SECRET", "SESSION_SECRET", "ACTION_SERVER_TOKEN")
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why this secret is too weak to serve with, or None. Never quotes the value."""
+    if len(value) < SECRET_MIN_LENGTH:
+        return f"is shorter than {SECRET_MIN_LENGTH} characters ({len(value)})"
+    lowered = value.lower()
+    if lowered.startswith(PLACEHOLDER_PREFIXES) or PLACEHOLDER_WORDS.fullmatch(re.sub(r"[^a-z]", "", lowered)):
+        return "is a placeholder from an example, not a secret"
+    if len(set(value)) < SECRET_MIN_DISTINCT_CHARACTERS:
+        return "repeats too few characters to be random"
+    return None
+
+
+class WeakSecret(SystemExit):
+    """A secret of the settings is weak: the entry point stops, naming its variable."""
+
+
+def secrets_of(settings: Settings) -> dict[str, str]:
+    """Every secret a process of the service relies on, by the variable that sets it (the optional
+    ones only when set)."""
+    found = {
+        "RASA_TOKEN": settings.rasa_token,
+        "CONVERSATION_SECRET": settings.conversation_secret,
+        "SESSION_SECRET": settings.session_secret,
+        "ACTION_SERVER_TOKEN": settings.action_server_token,
+    }
+    if settings.public_rest_token:
+        found["PUBLIC_REST_WEBHOOK_TOKEN"] = settings.public_rest_token
+    if settings.postgres_password:
+        found["POSTGRES_PASSWORD"] = settings.postgres_password
+    return found
+
+
+def require_strong_secrets(settings: Settings) -> None:
+    """Called by every entry point before it serves (bot run, bot run-prod, the web app, the action
+    server, the Rasa server): raises WeakSecret naming the first weak secret's variable."""
+    for name, value in secrets_of(settings).items():
+        reason = weak_secret_reason(value)
+        if reason is None:
+            continue
+        if name in GENERATED_SECRETS:
+            file = settings.var_dir / name.lower()
+            fix = f"set {name} to a long random value ({GENERATE_SECRET}), or unset it and delete {file}: one is generated there"
+            raise WeakSecret(f"Cannot start: {name} (or {file}, used when it is unset) {reason}; {fix}.")
+        raise WeakSecret(f"Cannot start: {name} {reason}; set it to a long random value ({GENERATE_SECRET}).")
 
 
 # The placeholders of data/service.yml: a deployment sets SERVICE_PHONE and SERVICE_EMAIL instead.
@@ -196,6 +296,7 @@ def load() -> Settings:
     var_dir = var_directory()
     var_dir.mkdir(parents=True, exist_ok=True)
     web_port = _int_env("WEB_PORT", 8000)
+    public_tls = _text_env("PUBLIC_TLS") in ("1", "true", "yes")
     return Settings(
         bind_host=os.environ.get("BIND_HOST", "127.0.0.1"),
         rasa_port=_int_env("RASA_PORT", 5005),
@@ -208,7 +309,7 @@ def load() -> Settings:
         allowed_origins=_allowed_origins(web_port),
         public_socket_url=os.environ.get("PUBLIC_SOCKET_URL", "").strip().rstrip("/"),
         session_secret=_persistent_secret("SESSION_SECRET", var_dir),
-        secure_cookies=os.environ.get("SECURE_COOKIES", "").strip() in ("1", "true", "yes"),
+        secure_cookies=public_tls or _text_env("SECURE_COOKIES") in ("1", "true", "yes"),
         claim_lease_minutes=_int_env("CLAIM_LEASE_MINUTES", 30),
         live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
@@ -218,6 +319,8 @@ def load() -> Settings:
         conversation_messages_per_minute=_int_env("RATE_LIMIT_CONVERSATION_PER_MINUTE", 20),
         client_messages_per_minute=_int_env("RATE_LIMIT_CLIENT_PER_MINUTE", 60),
         client_handovers_per_hour=_int_env("RATE_LIMIT_HANDOVERS_PER_HOUR", 5),
+        client_new_conversations_per_hour=_int_env("RATE_LIMIT_NEW_CONVERSATIONS_PER_HOUR", 30),
+        syntheses_per_day=_int_env("RATE_LIMIT_SYNTHESES_PER_DAY", 3),
         trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()),
         public_rest_token=os.environ.get("PUBLIC_REST_WEBHOOK_TOKEN", "").strip(),
         smtp_url=os.environ.get("SMTP_URL", "").strip(),
@@ -233,4 +336,7 @@ def load() -> Settings:
         action_replay_redis_url=_text_env("ACTION_REPLAY_REDIS_URL"),
         actions_health_url=_text_env("ACTIONS_HEALTH_URL"),
         action_endpoint_url=_text_env("ACTION_ENDPOINT_URL"),
+        public_bind_host=_text_env("PUBLIC_BIND_HOST") or "127.0.0.1",
+        public_tls=public_tls,
+        postgres_password=_text_env("POSTGRES_PASSWORD"),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 import yaml
@@ -100,7 +101,7 @@ def test_the_rasa_services_use_the_run_prod_endpoints(compose):
     endpoints = (DEPLOY / "endpoints.prod.yml").read_text()
     for variable in set(re.findall(r"\$\{(\w+)\}", endpoints)):
         assert variable in environment, variable
-    assert environment["RASA_TOKEN"] == "${RASA_TOKEN}"
+    assert environment["RASA_TOKEN"].startswith("${RASA_TOKEN:?")
     assert compose["services"]["actions-1"]["environment"]["ACTION_REPLAY_REDIS_URL"].startswith(
         "redis://:${REDIS_PASSWORD}@redis:"
     )
@@ -126,3 +127,50 @@ def test_redis_wants_a_password_and_every_client_in_the_compose_file_gives_it(co
             assert service["environment"]["REDIS_PASSWORD"] == "${REDIS_PASSWORD}", name
     lock_store = yaml.safe_load((DEPLOY / "endpoints.prod.yml").read_text())["lock_store"]
     assert lock_store["password"] == "${REDIS_PASSWORD}"
+
+
+# --- secrets: none in the repository, none in the image, none on a command line ------------------
+
+SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "CONVERSATION_SECRET", "SESSION_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN")
+
+
+def test_the_example_env_holds_no_usable_secret_and_compose_refuses_to_start_without_each():
+    """deploy/example.env used to hold `change-me`, which a copy kept: with SESSION_SECRET=change-me
+    anyone could sign an admin's console session. Empty now, and compose stops on an empty one."""
+    values = dict(
+        line.split("=", 1) for line in (DEPLOY / "example.env").read_text().splitlines() if line and not line.startswith("#")
+    )
+    for name in (*SECRETS, "SMTP_URL"):
+        assert values[name] == "", name
+    compose_text = (DEPLOY / "docker-compose.example.yml").read_text()
+    for name in SECRETS:
+        assert re.search(r"\$\{" + name + r":\?[^}]+\}", compose_text), f"compose must refuse to start without {name}"
+
+
+def test_the_app_containers_check_the_database_password_too(compose):
+    """Compose only refuses an empty value; our containers refuse a short or placeholder one."""
+    for name in ("web", "rasa-0", "actions-0"):
+        assert compose["services"][name]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?"), name
+
+
+def test_no_secret_is_on_a_command_line_of_the_compose_file(compose):
+    """ps shows a process's arguments to every user of the machine (and /proc/<pid>/cmdline)."""
+    for name, service in compose["services"].items():
+        words = " ".join(service.get("command") or [])
+        assert "--auth-token" not in words, name
+        for secret in set(SECRETS) - {"REDIS_PASSWORD"}:  # redis-server takes --requirepass (see its service)
+            assert secret not in words, (name, secret)
+    rasa = compose["services"]["rasa-0"]["command"]
+    assert rasa[:5] == ["python", "-m", "bot.rasa_extensions.rasa_server", "run", "--model"]
+
+
+def test_env_files_stay_out_of_the_repository_and_the_image():
+    ignored = subprocess.run(["git", "check-ignore", "-q", "deploy/.env"], cwd=paths.ROOT)
+    assert ignored.returncode == 0, "deploy/.env must be ignored by git"
+    dockerignore = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    assert {".env", "**/.env"} <= set(dockerignore)
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    copied = [line.split()[1:-1] for line in dockerfile.splitlines() if line.startswith("COPY")]
+    sources = {source for sources in copied for source in sources if not source.startswith("--")}
+    assert "." not in sources, "the image copies only what it runs, never the whole build context"
+    assert {"bot", "actions", "data", "domain.yml", "config.yml", "deploy/endpoints.prod.yml"} <= sources

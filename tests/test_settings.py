@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import stat
 
 import pytest
@@ -33,8 +34,9 @@ def test_generated_token_is_kept_private_and_reused(tmp_path, monkeypatch):
     assert len(token) >= 32
     assert settings.load().rasa_token == token
     assert stat.S_IMODE((tmp_path / "rasa_token").stat().st_mode) == 0o600
-    monkeypatch.setenv("RASA_TOKEN", "from-env")
-    assert settings.load().rasa_token == "from-env"
+    from_env = "from-env-" + secrets.token_urlsafe(32)
+    monkeypatch.setenv("RASA_TOKEN", from_env)
+    assert settings.load().rasa_token == from_env
 
 
 def test_postgresql_url_and_bad_port(tmp_path, monkeypatch):

@@ -29,8 +29,9 @@ def warn_demo_contact() -> None:
 def cmd_run(args) -> int:
     from bot.ops import supervisor
 
-    warn_demo_contact()
     config = settings.current()
+    settings.require_strong_secrets(config)  # before anything starts
+    warn_demo_contact()
     prepare_database(config)
     print(mail_startup_line(config))
     return supervisor.run_forever(config, training.ensure_model())

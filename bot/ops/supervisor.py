@@ -42,14 +42,17 @@ def action_server_command(settings: Settings) -> list[str]:
     ]
 
 
+def rasa_run_command(*args: str) -> list[str]:
+    """`rasa run <args>` with the HTTP API token from RASA_TOKEN (server_environment), not on the
+    command line, where ps would show it (bot/rasa_extensions/rasa_server.py)."""
+    return [sys.executable, "-m", "bot.rasa_extensions.rasa_server", "run", *args]
+
+
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:
-    return training.rasa_command(
-        "run",
+    return rasa_run_command(
         "--model",
         str(model),
         "--enable-api",
-        "--auth-token",
-        settings.rasa_token,
         "--interface",
         settings.bind_host,
         "--port",

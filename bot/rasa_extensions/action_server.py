@@ -67,11 +67,13 @@ def require_token(app: Sanic, token: str) -> None:
 def main() -> None:
     log_redaction.install()  # no secret link nor forged line in its log
     token = os.environ.get("ACTION_SERVER_TOKEN", "").strip()
-    if len(token) < 16:
-        sys.exit("ACTION_SERVER_TOKEN (16 characters or more) is required: bot run and bot run-prod set it.")
+    if not token:
+        sys.exit("ACTION_SERVER_TOKEN is required (the secret the Rasa server shows): bot run and bot run-prod set it.")
+    settings = bot_settings.current()
+    bot_settings.require_strong_secrets(settings)  # ACTION_SERVER_TOKEN and the others, named when weak
     create_app = endpoint.create_app
 
-    replay_redis_url = bot_settings.current().action_replay_redis_url
+    replay_redis_url = settings.action_replay_redis_url
 
     def create_app_with_token(*args, **kwargs):
         app = create_app(*args, **kwargs)

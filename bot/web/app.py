@@ -164,11 +164,21 @@ async def end_live(request: Request) -> Response:
 
 
 async def erase(request: Request) -> Response:
+    """« Effacer ma conversation »: the messages, the dossier's personal data and mails, an
+    appointment still to come (cancelled as with the e-mailed link), the .eml copies of its mails,
+    and this machine's spooled writes of it (bot/store/retention.py: erase_conversation)."""
+    from bot.mail import transport
+    from bot.store import retention
+    from bot.store.spool import Spool
+
     conversation_id = await conversation_of(request)
     if isinstance(conversation_id, Response):
         return conversation_id
-    await in_db(request, lambda session: conversations.erase(session, conversation_id))
-    return JSONResponse({"erased": True})
+    settings, now = settings_of(request), clock.now()
+    erasure = await in_db(request, lambda session: retention.erase_conversation(session, conversation_id, now=now))
+    await run_in_threadpool(Spool(settings.var_dir).discard, conversation_id)
+    await run_in_threadpool(transport.remove_copies, settings.outbox_dir, erasure.message_ids)
+    return JSONResponse({"erased": True, "cancelled": len(erasure.cancelled)})
 
 
 def widget_source(settings: bot_settings.Settings) -> str:
@@ -215,7 +225,7 @@ async def lifespan(app: Starlette):
     end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
     (bot/jobs/mail_sender.py)."""
     settings, relay = app.state.settings, app.state.relay
-    jobs = [_purge_job(settings.database_url), _spool_job(settings), relay.job(), mail_sender.job(settings)]
+    jobs = [_purge_job(settings.database_url, settings.outbox_dir), _spool_job(settings), relay.job(), mail_sender.job(settings)]
     tasks = [asyncio.create_task(runner.run_forever(job, settings.database_url)) for job in jobs]
     yield
     for task in tasks:
@@ -226,6 +236,7 @@ async def lifespan(app: Starlette):
 def create_app(settings: bot_settings.Settings | None = None, now: Callable[[], datetime] | None = None) -> ASGIApp:
     """`now`: the app's clock (tests move it); bot/clock.py by default."""
     settings = settings or bot_settings.current()
+    bot_settings.require_strong_secrets(settings)  # a weak SESSION_SECRET would let anyone sign an admin session
     log_redaction.install()  # no secret link in uvicorn's access log nor in ours
     if settings.public_socket_url == SAME_ORIGIN:
         socket_origins = None  # connect-src 'self' is enough
@@ -280,18 +291,25 @@ async def _csrf_failed(scope, send, message_id) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _purge(database_url: str) -> int:
+def _purge(database_url: str, outbox_dir=None) -> int:
+    """The retention rule, then the .eml copies: the purged dossiers' mails, and every copy older
+    than KEEP_EML_DAYS (bot/mail/transport.py)."""
+    from bot.mail import transport
     from bot.store import retention
 
+    now = clock.now()
     with db.session(database_url) as session:
-        report = retention.purge(session, now=clock.now())
+        report = retention.purge(session, now=now)
         session.commit()
-        return report.count
+    if outbox_dir is not None:
+        transport.remove_copies(outbox_dir, report.message_ids)
+        transport.prune_copies(outbox_dir, now=now)
+    return report.count
 
 
-def _purge_job(database_url: str) -> runner.Job:
+def _purge_job(database_url: str, outbox_dir=None) -> runner.Job:
     async def purge() -> None:
-        count = await run_in_threadpool(_purge, database_url)
+        count = await run_in_threadpool(_purge, database_url, outbox_dir)
         if count:
             logger.info("retention: %d conversation(s) past the retention period purged", count)
 
