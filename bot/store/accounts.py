@@ -1,8 +1,15 @@
 """Console accounts: mediators and admins log in with a password hashed by argon2.
 
-After MAX_FAILED_LOGINS wrong passwords in a row an account is locked for LOCK_MINUTES, so a
-password cannot be guessed by trying; the lock-out answer is the same whether the e-mail exists
-or not.
+Guessing: after MAX_FAILED_LOGINS wrong passwords in a row for one account from one client
+address, that address is refused for that account for LOCK_MINUTES (table login_failures), so an
+attacker cannot keep a mediator locked out from another address; ACCOUNT_MAX_FAILED_LOGINS wrong
+passwords in a row from all addresses together lock the account itself (against guessing spread
+over many addresses). Counters are raised by one atomic UPDATE each, so parallel guesses all
+count. Every refusal says the same thing whether the e-mail exists or not.
+
+Sessions: each login opens a row of console_sessions; the cookie carries its random token. The
+row goes at logout, « se déconnecter partout », a password change or reset, deactivation and a
+role change, and the session then ends at its next request (bot/web/handlers.py).
 """
 
 from __future__ import annotations
@@ -14,15 +21,19 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.store import queries
-from bot.store.tables import Mediator
+from bot.store.tables import ConsoleSession, LoginFailure, Mediator
 
 ROLES = ("mediateur", "admin")
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 5  # in a row, for one account from one address
+ACCOUNT_MAX_FAILED_LOGINS = 100  # in a row, for one account from all addresses together
 LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
+SESSION_HOURS = 8  # a working day; the cookie's max_age is the same (bot/web/app.py)
+RESET_MAIL_MINUTES = 15  # at most one « mot de passe oublié » e-mail per account in this time
 
 _hasher = PasswordHasher()
 
@@ -79,34 +90,160 @@ def create_account(session: Session, name: str, email: str, password: str, role:
     return mediator
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> Identity:
-    """The identity for a right e-mail and password; counts failures and locks the account.
+def authenticate(session: Session, email: str, password: str, *, now: datetime, client: str = "") -> Identity:
+    """The identity for a right e-mail and password; counts failures and locks.
 
-    Does not commit: the caller commits, also after a refusal, so that the failures count.
-    Every refusal says the same thing and takes the same time (one argon2 hash), whether the
-    address has an account, the password is wrong or the account is locked: the answer never
-    tells whether an e-mail address has an account.
+    `client`: a pseudonym of the client's address (bot/rate_limits.py::client_key), "" for this
+    machine. Does not commit: the caller commits, also after a refusal, so that the failures
+    count. Every refusal says the same thing and takes the same time (one argon2 hash), whether
+    the address has an account, the password is wrong or a lock applies: the answer never tells
+    whether an e-mail address has an account.
     """
     mediator = queries.mediator_by_email(session, email or "")
     if mediator is None or not mediator.password_hash or not mediator.active:
         _hasher.hash(password or "")  # same time spent whether the account exists or not
         raise LoginRefused(REFUSED)
-    if mediator.locked_until and mediator.locked_until > now:
+    if (mediator.locked_until and mediator.locked_until > now) or _client_locked(session, mediator.id, client, now):
         _hasher.hash(password or "")
         raise LoginRefused(REFUSED)
     try:
         _hasher.verify(mediator.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        mediator.failed_logins += 1
-        if mediator.failed_logins >= MAX_FAILED_LOGINS:
-            mediator.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            mediator.failed_logins = 0
-        raise LoginRefused(REFUSED) from None  # the count stays: the caller commits it all the same
+        record_failure(session, mediator.id, client, now=now)
+        raise LoginRefused(REFUSED) from None  # the counts stay: the caller commits them all the same
     if _hasher.check_needs_rehash(mediator.password_hash):
         mediator.password_hash = _hasher.hash(password)
-    mediator.failed_logins = 0
-    mediator.locked_until = None
+    session.execute(delete(LoginFailure).where(LoginFailure.mediator_id == mediator.id, LoginFailure.client == client))
+    session.execute(update(Mediator).where(Mediator.id == mediator.id).values(failed_logins=0, locked_until=None))
     return Identity(mediator.id, mediator.name, mediator.role)
+
+
+def _client_locked(session: Session, mediator_id: int, client: str, now: datetime) -> bool:
+    locked_until = session.execute(
+        select(LoginFailure.locked_until).where(LoginFailure.mediator_id == mediator_id, LoginFailure.client == client)
+    ).scalar_one_or_none()
+    return locked_until is not None and locked_until > now
+
+
+def record_failure(session: Session, mediator_id: int, client: str, *, now: datetime) -> tuple[int, int]:
+    """Count one wrong password for the account, from this client and in all: each counter is
+    raised by one atomic statement (`x = x + 1`), then read back in the same transaction, which
+    holds the row's write lock until the caller commits: parallel guesses all count, on SQLite as
+    on PostgreSQL. Locks the client (or the whole account) when its count reaches its maximum.
+    Returns the two counts as raised (before a lock resets them)."""
+    table = LoginFailure.__table__
+    insert = _insert_for(session)(table).values(mediator_id=mediator_id, client=client, failures=1, updated_at=now)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.mediator_id, table.c.client],
+            set_={"failures": table.c.failures + 1, "updated_at": now},
+        )
+    )
+    key = (LoginFailure.mediator_id == mediator_id, LoginFailure.client == client)
+    from_client = session.execute(select(LoginFailure.failures).where(*key)).scalar_one()
+    if from_client >= MAX_FAILED_LOGINS:
+        session.execute(update(LoginFailure).where(*key).values(failures=0, locked_until=now + timedelta(minutes=LOCK_MINUTES)))
+    account = Mediator.__table__
+    session.execute(update(account).where(account.c.id == mediator_id).values(failed_logins=account.c.failed_logins + 1))
+    in_all = session.execute(select(account.c.failed_logins).where(account.c.id == mediator_id)).scalar_one()
+    if in_all >= ACCOUNT_MAX_FAILED_LOGINS:
+        session.execute(
+            update(account)
+            .where(account.c.id == mediator_id)
+            .values(failed_logins=0, locked_until=now + timedelta(minutes=LOCK_MINUTES))
+        )
+    # forget the clients of this account that have been quiet for a day (no lock left to keep)
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.mediator_id == mediator_id, LoginFailure.updated_at < now - timedelta(days=1))
+    )
+    return from_client, in_all
+
+
+def _insert_for(session: Session):
+    """INSERT … ON CONFLICT of the session's database (both dialects have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, mediator_id: int, *, now: datetime) -> str:
+    """A new console session for this account: the token its cookie carries (only its hash is
+    stored). Also forgets the sessions of every account that have expired."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.created_at <= now - timedelta(hours=SESSION_HOURS)))
+    token = secrets.token_urlsafe(32)
+    session.add(ConsoleSession(mediator_id=mediator_id, token_hash=_token_hash(token), created_at=now))
+    session.flush()
+    return token
+
+
+def session_identity(session: Session, token: str | None, *, now: datetime) -> Identity | None:
+    """Who this session's token belongs to, as the account is now; None once the session ended
+    (logged out, expired, ended by a password change…) or the account is deactivated."""
+    if not token or not isinstance(token, str):
+        return None
+    row = session.execute(
+        select(Mediator.id, Mediator.name, Mediator.role)
+        .join(ConsoleSession, ConsoleSession.mediator_id == Mediator.id)
+        .where(
+            ConsoleSession.token_hash == _token_hash(token),
+            ConsoleSession.created_at > now - timedelta(hours=SESSION_HOURS),
+            Mediator.active.is_(True),
+        )
+    ).one_or_none()
+    return Identity(*row) if row else None
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token and isinstance(token, str):
+        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(session: Session, mediator_id: int) -> int:
+    """« Se déconnecter partout »: every session of the account ends at its next request."""
+    return session.execute(delete(ConsoleSession).where(ConsoleSession.mediator_id == mediator_id)).rowcount
+
+
+def open_sessions(session: Session, mediator_id: int, *, now: datetime) -> list[datetime]:
+    """When each open session of the account began, the newest first."""
+    return list(
+        session.execute(
+            select(ConsoleSession.created_at)
+            .where(
+                ConsoleSession.mediator_id == mediator_id,
+                ConsoleSession.created_at > now - timedelta(hours=SESSION_HOURS),
+            )
+            .order_by(ConsoleSession.created_at.desc())
+        ).scalars()
+    )
+
+
+def set_active(session: Session, mediator_id: int, active: bool) -> Mediator:
+    """(De)activate an account; deactivating ends its sessions."""
+    mediator = session.get(Mediator, mediator_id)
+    mediator.active = active
+    if not active:
+        end_all_sessions(session, mediator_id)
+    return mediator
+
+
+def set_role(session: Session, mediator_id: int, role: str) -> Mediator:
+    """Change an account's role; its sessions end (the next login has the new rights)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    mediator = session.get(Mediator, mediator_id)
+    if mediator.role != role:
+        mediator.role = role
+        end_all_sessions(session, mediator_id)
+    return mediator
 
 
 def password_fingerprint(password_hash: str | None) -> str:
@@ -122,17 +259,27 @@ def calendar_token(session: Session, mediator: Mediator) -> str:
     return mediator.calendar_token
 
 
+def rotate_calendar_token(session: Session, mediator_id: int) -> str:
+    """« Changer le lien de mon agenda »: a new secret; the old feed URL answers 404 from now on."""
+    mediator = session.get(Mediator, mediator_id)
+    mediator.calendar_token = secrets.token_urlsafe(32)
+    session.flush()
+    return mediator.calendar_token
+
+
 # --- one's own account: password, alerts, forgotten password ----------------------------------
 
 
 def change_password(session: Session, mediator_id: int, current: str, new: str) -> None:
-    """ValueError (in French) if the current password is wrong or the new one too short."""
+    """ValueError (in French) if the current password is wrong or the new one too short. Every
+    session of the account ends (the caller opens a new one for the browser that asked)."""
     mediator = session.get(Mediator, mediator_id)
     try:
         _hasher.verify(mediator.password_hash or "", current or "")
     except (VerificationError, InvalidHashError):
         raise ValueError("le mot de passe actuel n'est pas le bon") from None
     set_password(mediator, new)
+    end_all_sessions(session, mediator_id)
 
 
 def set_alerts(session: Session, mediator_id: int, alerts: list[str]) -> list[str]:
@@ -143,13 +290,27 @@ def set_alerts(session: Session, mediator_id: int, alerts: list[str]) -> list[st
     return chosen
 
 
-def request_reset(session: Session, email: str) -> bool:
-    """Queue a reset link for an active account with this e-mail; the caller says the same thing
-    whether it exists or not. True if one was queued."""
+def request_reset(session: Session, email: str, *, now: datetime) -> bool:
+    """Queue a reset link for an active account with this e-mail, at most one per
+    RESET_MAIL_MINUTES (one conditional UPDATE: of two requests at once, one queues a mail). The
+    caller says the same thing whether it exists, or a link was sent lately, or not. True if one
+    was queued."""
     from bot.store import notifications
 
     mediator = queries.mediator_by_email(session, email or "")
     if mediator is None or not mediator.active or not mediator.password_hash:
+        return False
+    quiet_since = now - timedelta(minutes=RESET_MAIL_MINUTES)
+    taken = session.execute(
+        update(Mediator)
+        .where(
+            Mediator.id == mediator.id,
+            (Mediator.reset_requested_at.is_(None)) | (Mediator.reset_requested_at <= quiet_since),
+        )
+        .values(reset_requested_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
         return False
     notifications.password_reset(session, mediator, nonce=secrets.token_hex(8))
     return True
@@ -167,4 +328,6 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
         raise LoginRefused("Ce lien n'est plus valable : demandez-en un nouveau.")
     mediator = session.get(Mediator, mediator_id)
     set_password(mediator, new)
+    end_all_sessions(session, mediator_id)  # whoever had the old password is logged out
+    rotate_calendar_token(session, mediator_id)  # and no longer reads the agenda
     return mediator

@@ -1,7 +1,9 @@
-"""A mediator's own account in the console: change the password, choose the e-mail alerts, and
-reset a forgotten password through a link sent by e-mail (bot/mail/links.py)."""
+"""A mediator's own account in the console: change the password, choose the e-mail alerts, end
+every session (« se déconnecter partout »), change the private calendar feed's link, and reset a
+forgotten password through a link sent by e-mail (bot/mail/links.py)."""
 
 from __future__ import annotations
+
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,8 +13,9 @@ from bot import clock
 from bot.mail import links
 from bot.store import accounts
 from bot.store.tables import MEDIATOR_ALERTS, Mediator
+from bot.web import login_throttle
 from bot.web.console import render
-from bot.web.handlers import PREFIX, back_to, flash, in_db, login_required, settings_of
+from bot.web.handlers import PREFIX, back_to, flash, in_db, login_required, settings_of, start_session
 
 ALERT_LABELS = {
     "rendez_vous": "Un rendez-vous est pris",
@@ -22,13 +25,16 @@ ALERT_LABELS = {
 
 
 async def account_page(request: Request, me) -> Response:
-    mediator = await in_db(request, lambda session: session.get(Mediator, me.id))
+    mediator, sessions = await in_db(
+        request, lambda session: (session.get(Mediator, me.id), accounts.open_sessions(session, me.id, now=clock.now()))
+    )
     chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
     return render(
         request,
         "console/account.html",
         {
             "email": mediator.email,
+            "sessions": sessions,
             "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
             "min_length": accounts.MIN_PASSWORD_LENGTH,
         },
@@ -44,13 +50,39 @@ async def change_password(request: Request, me) -> Response:
 
     def run(session):
         try:
-            accounts.change_password(session, me.id, current, new)
-            return "Mot de passe changé.", "ok"
+            accounts.change_password(session, me.id, current, new)  # ends every session of the account
         except ValueError as refused:
             session.rollback()
-            return f"Mot de passe non changé : {refused}.", "erreur"
+            return None, f"Mot de passe non changé : {refused}.", "erreur"
+        return (
+            accounts.open_session(session, me.id, now=clock.now()),
+            "Mot de passe changé. Vos autres sessions sont fermées.",
+            "ok",
+        )
 
-    flash(request, *await in_db(request, run))
+    token, *message = await in_db(request, run)
+    if token:
+        start_session(request, me, token)  # this browser goes on, in a new session
+    flash(request, *message)
+    return back_to(f"{PREFIX}/compte")
+
+
+async def logout_everywhere(request: Request, me) -> Response:
+    """« Se déconnecter partout »: every session of the account ends, this one included."""
+    await in_db(request, lambda session: accounts.end_all_sessions(session, me.id))
+    request.session.clear()
+    flash(request, "Vous êtes déconnecté partout, sur cet appareil comme sur les autres.")
+    return back_to(f"{PREFIX}/connexion")
+
+
+async def new_calendar_link(request: Request, me) -> Response:
+    """« Changer le lien de mon agenda »: the old private feed URL stops working."""
+    await in_db(request, lambda session: accounts.rotate_calendar_token(session, me.id))
+    flash(
+        request,
+        "Nouveau lien d'agenda créé : l'ancien ne fonctionne plus. Copiez le nouveau depuis « Mon agenda » "
+        "dans votre application d'agenda.",
+    )
     return back_to(f"{PREFIX}/compte")
 
 
@@ -62,14 +94,24 @@ async def choose_alerts(request: Request, me) -> Response:
 
 
 async def forgot_page(request: Request) -> Response:
-    return render(request, "console/forgot.html", {"sent": False})
+    return render(request, "console/forgot.html", {"sent": False, "error": None})
 
 
 async def forgot(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email", ""))[:254]
-    await in_db(request, lambda session: accounts.request_reset(session, email))
-    return render(request, "console/forgot.html", {"sent": True})  # the same answer, account or not
+    wait = await login_throttle.seconds_to_wait(request, "reset", login_throttle.RESET_REQUESTS)
+    if wait:
+        return render(
+            request,
+            "console/forgot.html",
+            {"sent": False, "error": login_throttle.too_many(wait)},
+            status_code=429,
+            headers=login_throttle.retry_after(wait),
+        )
+    await in_db(request, lambda session: accounts.request_reset(session, email, now=clock.now()))
+    # the same answer whether the account exists, or a link already left lately, or not
+    return render(request, "console/forgot.html", {"sent": True})
 
 
 def claims(request: Request):
@@ -128,6 +170,8 @@ routes = [
     Route(PREFIX + "/compte", login_required(account_page)),
     Route(PREFIX + "/compte/mot-de-passe", login_required(change_password), methods=["POST"]),
     Route(PREFIX + "/compte/alertes", login_required(choose_alerts), methods=["POST"]),
+    Route(PREFIX + "/compte/deconnexion-partout", login_required(logout_everywhere), methods=["POST"]),
+    Route(PREFIX + "/compte/lien-agenda", login_required(new_calendar_link), methods=["POST"]),
     Route(PREFIX + "/mot-de-passe-oublie", forgot_page, methods=["GET"]),
     Route(PREFIX + "/mot-de-passe-oublie", forgot, methods=["POST"]),
     Route(PREFIX + "/mot-de-passe/{token}", reset_page, methods=["GET"]),

@@ -23,7 +23,19 @@ from bot.settings import PARIS
 from bot.mail import notices
 from bot.store import accounts, casework, conversations, notifications, outbox, queries, retention
 from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
-from bot.web.handlers import PREFIX, SESSION_ENDED, back_to, flash, identity_of, in_db, login_required, settings_of
+from bot.web import login_throttle
+from bot.web.handlers import (
+    PREFIX,
+    SESSION_ENDED,
+    back_to,
+    flash,
+    identity_of,
+    in_db,
+    login_required,
+    session_token,
+    settings_of,
+    start_session,
+)
 from bot.web.templating import local, templates
 from bot.store.statuses import AppointmentStatus, DossierStatus
 
@@ -48,7 +60,9 @@ def need_labels() -> dict[str, str]:
     return {n.id: n.label for n in catalog.needs()}
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     context = {
         "me": identity_of(request),
         "flash": request.session.pop("flash", None),
@@ -62,6 +76,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers or {})
     return response
 
 
@@ -75,22 +90,36 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     form = await request.form()
     email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:512]
+    wait = await login_throttle.seconds_to_wait(request, "login", login_throttle.LOGIN_ATTEMPTS)
+    if wait:
+        return render(
+            request,
+            "console/login.html",
+            {"error": login_throttle.too_many(wait), "email": email},
+            status_code=429,
+            headers=login_throttle.retry_after(wait),
+        )
+    client = login_throttle.client_of(request)[1]
 
     def check(session):
+        now = clock.now()
         try:
-            return accounts.authenticate(session, email, password, now=clock.now()), None
+            identity = accounts.authenticate(session, email, password, now=now, client=client)
         except accounts.LoginRefused as refused:
-            return None, str(refused)
+            return None, None, str(refused)  # committed all the same: the failure counts
+        return identity, accounts.open_session(session, identity.id, now=now), None
 
-    identity, error = await in_db(request, check)
+    identity, token, error = await in_db(request, check)
     if identity is None:
         return render(request, "console/login.html", {"error": error, "email": email}, status_code=401)
-    request.session.clear()  # a fresh session at each login
-    request.session["identity"] = {"id": identity.id, "name": identity.name, "role": identity.role}
+    start_session(request, identity, token)
     return back_to(f"{PREFIX}/file")
 
 
 async def logout(request: Request) -> Response:
+    """Ends this session on the server too: a copy of the cookie no longer works."""
+    token = session_token(request)
+    await in_db(request, lambda session: accounts.end_session(session, token))
     request.session.clear()
     return back_to(f"{PREFIX}/connexion")
 
@@ -386,7 +415,7 @@ async def team_toggle(request: Request, me) -> Response:
             raise HTTPException(404, "Compte introuvable.")
         if mediator.id == me.id:
             return "Vous ne pouvez pas désactiver votre propre compte.", "erreur"
-        mediator.active = not mediator.active
+        accounts.set_active(session, mediator.id, not mediator.active)  # deactivated: its sessions end
         session.commit()
         return ("Compte réactivé." if mediator.active else "Compte désactivé."), "ok"
 

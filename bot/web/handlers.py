@@ -15,13 +15,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot import clock
 from bot import settings as bot_settings
 from bot.store import accounts, db
-from bot.store.tables import Mediator
 
 T = TypeVar("T")
 PREFIX = "/mediateurs"  # the mediator console
-SESSION_ENDED = "Votre session a pris fin : ce compte a été désactivé ou ses droits ont changé. Reconnectez-vous."
+SESSION_ENDED = (
+    "Votre session a pris fin (déconnexion, mot de passe changé, compte désactivé ou droits modifiés). "
+    "Merci de vous reconnecter."
+)
 
 
 def db_runner(database_url: str) -> Callable[[Callable[[Session], T]], Awaitable[T]]:
@@ -74,10 +77,17 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = {"message": message, "kind": kind}
 
 
-def _current_role(session, mediator_id: int) -> str | None:
-    """The account's role now, or None when it is deactivated or gone."""
-    mediator = session.get(Mediator, mediator_id)
-    return mediator.role if mediator is not None and mediator.active else None
+def session_token(request: Request) -> str | None:
+    """The token of this browser's console session (a row of console_sessions, bot/store/accounts.py)."""
+    token = request.session.get("session")
+    return token if isinstance(token, str) else None
+
+
+def start_session(request: Request, identity: accounts.Identity, token: str) -> None:
+    """This browser is logged in as `identity`, in the session `token` (accounts.open_session)."""
+    request.session.clear()  # a fresh cookie at each login
+    request.session["identity"] = {"id": identity.id, "name": identity.name, "role": identity.role}
+    request.session["session"] = token
 
 
 def login_required(handler: Callable[[Request, accounts.Identity], Awaitable[Response]], admin: bool = False):
@@ -87,9 +97,13 @@ def login_required(handler: Callable[[Request, accounts.Identity], Awaitable[Res
         me = identity_of(request)
         if me is None:
             return back_to(f"{PREFIX}/connexion")
-        # checked on every request, not only at login: a deactivated account or a changed
-        # role ends the session at once rather than when the cookie expires
-        if await in_db(request, lambda session: _current_role(session, me.id)) != me.role:
+        # checked on every request, not only at login: a session ended on the server (logout,
+        # « se déconnecter partout », a password change or reset, deactivation, a changed role)
+        # is refused at once, even from a copy of the cookie, rather than when the cookie expires
+        token = session_token(request)
+        now = clock.now()
+        current = await in_db(request, lambda session: accounts.session_identity(session, token, now=now))
+        if current is None or current.id != me.id or current.role != me.role:
             request.session.clear()
             flash(request, SESSION_ENDED, "erreur")
             return back_to(f"{PREFIX}/connexion")
