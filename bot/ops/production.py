@@ -23,6 +23,8 @@ several machines (docs/scaling.md).
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import os
 import shutil
 import signal
@@ -39,9 +41,17 @@ import requests
 from bot import log_redaction, paths
 
 from bot.ops import restarts, supervisor, training
-from bot.settings import Settings, database_dialect
+from bot.settings import Settings, database_dialect, require_strong_secrets
+from bot.web import readiness
 
 DEPLOY = paths.ROOT / "deploy"
+# Rasa, the action servers, the web app and nginx's two load balancers listen here, whatever the
+# public bind: a REST call straight to a Rasa server would skip nginx's limits and the public token.
+# Only nginx's public port follows PUBLIC_BIND_HOST.
+INTERNAL_HOST = "127.0.0.1"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# set by nginx on what comes through its public port: the web app gives no details there (/ready)
+PUBLIC_REQUEST_HEADER = readiness.PUBLIC_REQUEST_HEADER
 
 
 @dataclass(frozen=True)
@@ -55,10 +65,13 @@ class Layout:
     web_workers: int
     redis_url: str
     run_dir: Path
+    public_host: str = "127.0.0.1"  # where nginx's public port listens (PUBLIC_BIND_HOST)
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.settings.bind_host}:{self.public_port}"
+        """The public port as this machine reaches it."""
+        host = INTERNAL_HOST if self.public_host in ("0.0.0.0", "::", "") else self.public_host
+        return f"http://{host}:{self.public_port}"
 
 
 def _int(name: str, default: int) -> int:
@@ -86,6 +99,7 @@ def layout_from_environment(settings: Settings) -> Layout:
         web_workers=_int("WEB_WORKERS", 2),
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         run_dir=settings.var_dir / "prod",
+        public_host=settings.public_bind_host,
     )
 
 
@@ -124,6 +138,7 @@ def check_layout(layout: Layout) -> None:
         if port in seen:
             raise LayoutError(f"Port {port} is used twice: by {seen[port]} and by {name}. " "Change one of these two settings.")
         seen[port] = name
+    real_ip_from(layout.settings.trusted_proxies)  # TRUSTED_PROXIES goes into nginx's configuration
 
 
 def check_ports_free(layout: Layout) -> None:
@@ -132,7 +147,7 @@ def check_ports_free(layout: Layout) -> None:
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is fine
             try:
-                probe.bind((layout.settings.bind_host, port))
+                probe.bind((layout.public_host if port == layout.public_port else INTERNAL_HOST, port))
             except OSError as exc:
                 raise LayoutError(
                     f"Port {port} ({name}) is already in use ({exc.strerror}): stop the program "
@@ -174,7 +189,7 @@ def check_services(layout: Layout) -> None:
 def rasa_environment(layout: Layout) -> dict[str, str]:
     redis_url = urlsplit(layout.redis_url)
     return {
-        "ACTION_ENDPOINT_URL": f"http://{layout.settings.bind_host}:{layout.actions_port}/webhook",
+        "ACTION_ENDPOINT_URL": f"http://{INTERNAL_HOST}:{layout.actions_port}/webhook",
         "ACTION_SERVER_TOKEN": layout.settings.action_server_token,
         "REDIS_HOST": redis_url.hostname or "127.0.0.1",
         "REDIS_PORT": str(redis_url.port or 6379),
@@ -190,6 +205,9 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
         "SOCKETIO_REDIS_URL": layout.redis_url,
         # rate limits counted across the servers (bot/rate_limits.py)
         "RATE_LIMIT_REDIS_URL": layout.redis_url,
+        # the Rasa servers believe X-Real-IP from nginx alone (loopback); TRUSTED_PROXIES is the TLS
+        # proxy in front of nginx, whose X-Forwarded-For nginx believes (nginx.conf.template)
+        "TRUSTED_PROXIES": ",".join(LOOPBACK_PROXIES),
     }
 
 
@@ -198,18 +216,40 @@ def _upstream_servers(addresses) -> str:
     return " ".join(f"server {address} max_fails=1 fail_timeout=5s;" for address in addresses)
 
 
+# what nginx's servers behind it believe: nginx itself, on loopback (the TLS proxy in front is
+# TRUSTED_PROXIES, which nginx alone believes)
+LOOPBACK_PROXIES = ("127.0.0.1", "::1")
+# deploy/docker-compose.example.yml: the TLS proxy and nginx reach each other over the compose network
+COMPOSE_PROXIES = ("127.0.0.1", "::1", "172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8")
+
+
+def real_ip_from(trusted_proxies) -> str:
+    """nginx's `set_real_ip_from` lines: whose X-Forwarded-For names the client (TRUSTED_PROXIES).
+    Each entry must be an address or a network: nothing else reaches nginx's configuration."""
+    lines = []
+    for entry in trusted_proxies:
+        try:
+            network = ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise LayoutError(f"TRUSTED_PROXIES: {entry!r} is not an address or a network (e.g. 10.0.0.0/8).") from None
+        lines.append(f"set_real_ip_from {network};")
+    return " ".join(lines) or "# no trusted proxy: every peer is the client"
+
+
 def render_nginx(
     *,
     run_dir,
     error_log,
     access_log,
     listen_host: str,
+    internal_host: str,
     public_port: int,
     rasa_api_port: int,
     actions_port: int,
     web_server: str,
     rasa_servers,
     action_servers,
+    trusted_proxies=LOOPBACK_PROXIES,
 ) -> str:
     return (
         (DEPLOY / "nginx.conf.template")
@@ -219,31 +259,36 @@ def render_nginx(
             error_log=error_log,
             access_log=access_log,
             listen_host=listen_host,
+            internal_host=internal_host,
             public_port=public_port,
+            public_request_header=PUBLIC_REQUEST_HEADER,
             rasa_api_port=rasa_api_port,
             actions_port=actions_port,
             web_server=web_server,
             rasa_servers=_upstream_servers(rasa_servers),
             action_servers=_upstream_servers(action_servers),
+            real_ip_from=real_ip_from(trusted_proxies),
+            logged_uri_map=log_redaction.nginx_logged_uri_map(),
         )
     )
 
 
 def nginx_config(layout: Layout) -> Path:
-    host = layout.settings.bind_host
+    host = INTERNAL_HOST
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     config = render_nginx(
         run_dir=layout.run_dir,
         error_log=layout.run_dir / "nginx-error.log",
         access_log=layout.run_dir / "nginx-access.log",
-        listen_host=host,
+        listen_host=layout.public_host,
+        internal_host=host,
         public_port=layout.public_port,
         rasa_api_port=layout.rasa_api_port,
         actions_port=layout.actions_port,
-            logged_uri_map=log_redaction.nginx_logged_uri_map(),
         web_server=f"{host}:{layout.settings.web_port}",
         rasa_servers=[f"{host}:{p}" for p in layout.rasa_ports],
         action_servers=[f"{host}:{p}" for p in layout.action_ports],
+        trusted_proxies=layout.settings.trusted_proxies,  # the TLS proxy in front
     )
     path = layout.run_dir / "nginx.conf"
     path.write_text(config)
@@ -258,25 +303,24 @@ def compose_nginx_config() -> str:
         error_log="/dev/stderr",
         access_log="/dev/stdout",
         listen_host="0.0.0.0",
+        internal_host="0.0.0.0",  # the compose network: only 8080 is published (ports:)
         public_port=8080,
         rasa_api_port=8081,
         actions_port=8082,
         web_server="web:8000",
         rasa_servers=["rasa-0:5005", "rasa-1:5005"],
         action_servers=["actions-0:5055", "actions-1:5055"],
+        trusted_proxies=COMPOSE_PROXIES,
     )
 
 
 def rasa_server_command(layout: Layout, model: Path, port: int) -> list[str]:
-    return training.rasa_command(
-        "run",
+    return supervisor.rasa_run_command(  # the token comes from RASA_TOKEN, not the command line
         "--model",
         str(model),
         "--enable-api",
-        "--auth-token",
-        layout.settings.rasa_token,
         "--interface",
-        layout.settings.bind_host,
+        INTERNAL_HOST,
         "--port",
         str(port),
         "--endpoints",
@@ -296,7 +340,7 @@ def _answers(url: str, model_loaded: bool = False) -> bool:
 
 def probes(layout: Layout) -> dict[str, Callable[[], bool]]:
     """For every process: does it answer (a Rasa server: with its model loaded)?"""
-    settings, host = layout.settings, layout.settings.bind_host
+    settings, host = internal(layout.settings), INTERNAL_HOST
     checks: dict[str, Callable[[], bool]] = {}
     for i, port in enumerate(layout.action_ports):
         checks[f"actions-{i}"] = lambda p=port: _answers(f"http://{host}:{p}/health")
@@ -308,30 +352,49 @@ def probes(layout: Layout) -> dict[str, Callable[[], bool]]:
     return checks
 
 
-def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.ServerGroup:
-    settings, host = layout.settings, layout.settings.bind_host
-    group = supervisor.ServerGroup(settings=settings, log_dir=layout.run_dir / "logs")
-    extra = rasa_environment(layout)
-    try:
-        for i, port in enumerate(layout.action_ports):
-            group.start(
-                f"actions-{i}",
-                [sys.executable, "-m", "bot.rasa_extensions.action_server", "--actions", "actions", "--port", str(port)],
-                extra_env={"ACTION_REPLAY_REDIS_URL": layout.redis_url, "RATE_LIMIT_REDIS_URL": layout.redis_url},
-            )  # limits across servers
-        for i, port in enumerate(layout.rasa_ports):
-            group.start(f"rasa-{i}", rasa_server_command(layout, model, port), extra_env=extra)
-        group.start(
-            "web",
-            [*supervisor.web_server_command(settings), "--workers", str(layout.web_workers), "--proxy-headers"],
-            extra_env={
-                "RASA_API_URL": f"http://{host}:{layout.rasa_api_port}",
-                # /ready checks these (bot/web/readiness.py)
-                "ACTIONS_HEALTH_URL": f"http://{host}:{layout.actions_port}/health",
-                "REDIS_URL": layout.redis_url,
-            },
+def internal(settings: Settings) -> Settings:
+    """The settings the servers behind nginx run with: on loopback, whatever BIND_HOST says."""
+    return dataclasses.replace(settings, bind_host=INTERNAL_HOST)
+
+
+def server_commands(layout: Layout, model: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Every process of the deployment, in starting order: its command and the environment it adds
+    to supervisor.server_environment(internal(settings))."""
+    settings, host = internal(layout.settings), INTERNAL_HOST
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for i, port in enumerate(layout.action_ports):
+        commands[f"actions-{i}"] = (
+            [sys.executable, "-m", "bot.rasa_extensions.action_server", "--actions", "actions", "--port", str(port)],
+            {"ACTION_REPLAY_REDIS_URL": layout.redis_url, "RATE_LIMIT_REDIS_URL": layout.redis_url},  # limits across servers
         )
-        group.start("nginx", ["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)), "-g", "daemon off;"])
+    for i, port in enumerate(layout.rasa_ports):
+        commands[f"rasa-{i}"] = (rasa_server_command(layout, model, port), rasa_environment(layout))
+    commands["web"] = (
+        [
+            *supervisor.web_server_command(settings),
+            "--workers",
+            str(layout.web_workers),
+            "--proxy-headers",
+            "--forwarded-allow-ips",  # X-Forwarded-For from nginx only (on loopback), which writes it
+            ",".join(LOOPBACK_PROXIES),
+        ],
+        {
+            "TRUSTED_PROXIES": ",".join(LOOPBACK_PROXIES),
+            "RASA_API_URL": f"http://{host}:{layout.rasa_api_port}",
+            # /ready checks these (bot/web/readiness.py)
+            "ACTIONS_HEALTH_URL": f"http://{host}:{layout.actions_port}/health",
+            "REDIS_URL": layout.redis_url,
+        },
+    )
+    commands["nginx"] = (["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)), "-g", "daemon off;"], {})
+    return commands
+
+
+def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.ServerGroup:
+    group = supervisor.ServerGroup(settings=internal(layout.settings), log_dir=layout.run_dir / "logs")
+    try:
+        for name, (command, extra_env) in server_commands(layout, model).items():
+            group.start(name, command, extra_env=extra_env)
         ready = probes(layout)
         for name in [
             *(f"actions-{i}" for i in range(len(layout.action_ports))),
@@ -347,15 +410,37 @@ def start(layout: Layout, model: Path, timeout: float = 300.0) -> supervisor.Ser
 
 
 def production_settings() -> Settings:
-    """Settings for the production profile: the page reaches socket.io through nginx (same origin)."""
+    """Settings for the production profile: the page reaches socket.io through nginx (same origin);
+    served over HTTPS by a TLS proxy in front unless PUBLIC_TLS=0 (secure cookies, HSTS); every
+    server but nginx's public port on loopback (BIND_HOST other than loopback is refused: it
+    would publish Rasa and the action servers; PUBLIC_BIND_HOST publishes nginx's port)."""
     from bot import settings as bot_settings
 
+    bind_host = os.environ.get("BIND_HOST", "").strip()
+    if bind_host and bind_host not in LOOPBACK_HOSTS:
+        raise LayoutError(
+            f"BIND_HOST={bind_host} would put Rasa, the action servers and the web app on the network, where "
+            "a call skips nginx's limits and the public token: make run-prod keeps them on 127.0.0.1. "
+            "Unset BIND_HOST, and set PUBLIC_BIND_HOST to publish nginx's public port."
+        )
+    os.environ.setdefault("PUBLIC_TLS", "1")
     os.environ.setdefault("PUBLIC_SOCKET_URL", "same-origin")
     public_port = _int("PUBLIC_PORT", 8080)
     extra = [f"http://localhost:{public_port}", f"http://127.0.0.1:{public_port}"]
     current = os.environ.get("WEB_ALLOWED_ORIGINS", "")
     os.environ["WEB_ALLOWED_ORIGINS"] = ",".join(filter(None, [current, *extra]))
-    return bot_settings.load()
+    return internal(bot_settings.load())
+
+
+def transport_line(settings: Settings, layout: Layout) -> str:
+    """How people are expected to reach the public port, said at start-up."""
+    where = (
+        f"nginx's public port listens on {layout.public_host}:{layout.public_port} (PUBLIC_BIND_HOST); "
+        f"every other server on {INTERNAL_HOST}."
+    )
+    if settings.public_tls:
+        return f"{where} Served over HTTPS by a proxy in front (PUBLIC_TLS=1): secure cookies and HSTS; PUBLIC_TLS=0 if not."
+    return f"{where} PUBLIC_TLS=0: plain HTTP, console cookies not marked Secure, no HSTS."
 
 
 def _say(message: str) -> None:
@@ -367,6 +452,7 @@ def run_forever() -> int:
 
     try:
         settings = production_settings()
+        require_strong_secrets(settings)  # raises WeakSecret, naming the variable
         layout = layout_from_environment(settings)
         check_layout(layout)
         check_ports_free(layout)
@@ -381,6 +467,7 @@ def run_forever() -> int:
         f"the web app ({layout.web_workers} workers) and nginx…",
         flush=True,
     )
+    print(transport_line(settings, layout), flush=True)
     stop_requested = []
     signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(True))  # like Ctrl-C: stop everything
     try:

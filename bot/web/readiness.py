@@ -2,8 +2,16 @@
 
 Ready means: a Rasa server answers with its model loaded (through nginx's load balancer in
 make run-prod, so any one of them will do), an action server answers, the database answers, and
-Redis answers when the deployment uses it (REDIS_URL, set by make run-prod). The body says each
-component's status; the code is 200 when all are ok, else 503.
+Redis answers when the deployment uses it (REDIS_URL, set by make run-prod). The code is 200 when
+all are ok, else 503.
+
+The body says each component's status (`down (OperationalError)`…) to whoever reaches the web app
+directly: the machine itself, an orchestrator inside the private network. Through nginx's public
+port (which sets PUBLIC_REQUEST_HEADER on every request it passes to the web app, replacing any
+the client sent) it says `{"ready": …}` only: what is down, and how, is no business of the public.
+A header rather than the client's address: behind nginx the address is nginx's (loopback, or a
+private address in compose, like the orchestrator's), or the client's once uvicorn reads
+X-Forwarded-For; only nginx's public server knows a request came from outside.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from bot import settings as bot_settings
 from bot.web.handlers import settings_of
 
 TIMEOUT_SECONDS = 3.0
+PUBLIC_REQUEST_HEADER = "X-Mediation-Public"  # bot/ops/production.py sets it in nginx's public server
 
 
 async def _get_json(url: str, params: dict | None = None) -> tuple[int, dict]:
@@ -85,8 +94,9 @@ async def ready(request: Request) -> JSONResponse:
     results = await asyncio.gather(*(_status(check) for check in checks.values()))
     components = dict(zip(checks, results, strict=False))
     ready_now = all(status == "ok" for status in components.values())
+    public = request.headers.get(PUBLIC_REQUEST_HEADER) is not None
     return JSONResponse(
-        {"ready": ready_now, "components": components},
+        {"ready": ready_now} if public else {"ready": ready_now, "components": components},
         status_code=200 if ready_now else 503,
         headers={"Cache-Control": "no-store"},
     )
