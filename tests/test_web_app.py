@@ -63,8 +63,11 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
     other_token, other = token_and_conversation(web)
     with db.session(web.database_url) as session:
         rasa_events.create_events_table(session)
-        rasa_events.say(session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"))
-        rasa_events.say(session, other, ("user", "message de quelqu'un d'autre"))
+        just_now = clock.now().timestamp()  # not idle (CONVERSATION_IDLE_MINUTES: tests/test_shared_computer.py)
+        rasa_events.say(
+            session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"), start=just_now
+        )
+        rasa_events.say(session, other, ("user", "message de quelqu'un d'autre"), start=just_now)
         queries.record_need(session, conversation, "presence_en_ligne", 0.8)
         session.commit()
     history = "/api/conversation/history"
