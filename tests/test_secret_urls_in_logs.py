@@ -18,9 +18,11 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
+import requests
 from rasa.core.channels.channel import UserMessage
 from starlette.routing import Mount, Route
 
@@ -31,6 +33,7 @@ from bot.log_redaction import mask_secrets
 from bot.ops import production
 from bot.ops.log_files import RotatingLog
 from tests.test_public_chat_units import settings as unit_settings
+from tests.test_run_prod import PUBLIC, run_prod  # noqa: F401 (the fixture)
 
 FAKE_LINE = "2026-12-07 10:00:00 INFO     bot.web.console  - admin@example.org logged in"
 
@@ -216,3 +219,47 @@ def test_nginx_configuration_masks_every_secret_path(tmp_path):
         ["nginx", "-t", "-p", str(layout.run_dir), "-c", str(layout.run_dir / "nginx.conf")], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+# --- bot run-prod on its default ports ----------------------------------------------------------
+
+WEB = "http://127.0.0.1:8000"  # the web app, directly (make run-prod's default WEB_PORT)
+
+
+def visit_secret_links(base: str, token: str) -> None:
+    """Each link that carries a secret, as a person or a mediator would follow it (the token need not
+    be valid: the path is logged either way)."""
+    for method, path in [
+        ("GET", f"/mediateurs/mot-de-passe/{token}"),
+        ("POST", f"/mediateurs/mot-de-passe/{token}"),
+        ("GET", f"/rendez-vous/{token}"),
+        ("POST", f"/rendez-vous/{token}/annuler"),
+        ("POST", f"/rendez-vous/{token}/deplacer"),
+        ("GET", f"/calendrier/{token}.ics?token={token}"),
+    ]:
+        requests.request(method, base + path, timeout=30, allow_redirects=False)
+
+
+def test_no_secret_of_a_visited_link_in_any_log_of_run_prod(run_prod):
+    deployment, var_dir, _ = run_prod
+    through_nginx, direct = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    visit_secret_links(PUBLIC, through_nginx)
+    visit_secret_links(WEB, direct)
+    rasa_token = (var_dir / "rasa_token").read_text().strip()
+    for url in ("http://127.0.0.1:5005/status", "http://127.0.0.1:8081/status"):  # Rasa's HTTP API takes ?token=
+        assert requests.get(url, params={"token": rasa_token}, timeout=30).status_code == 200
+    requests.get("http://127.0.0.1:5055/health", params={"token": direct}, timeout=30)
+    time.sleep(2)  # the supervisors copy each line as soon as it is whole
+
+    logs = {path: path.read_text(errors="replace") for path in (var_dir / "prod").rglob("*.log*") if path.is_file()}
+    assert {"nginx-access.log", "web.log", "rasa-0.log", "actions-0.log"} <= {path.name for path in logs}, sorted(logs)
+    for path, text in logs.items():
+        for secret in (through_nginx, direct, rasa_token):
+            assert secret not in text, f"{path}: {[line for line in text.splitlines() if secret in line][:3]}"
+    # the visits were logged, masked
+    nginx = logs[var_dir / "prod" / "nginx-access.log"]
+    for logged in ("/mediateurs/mot-de-passe/***", "/rendez-vous/*** ", "/rendez-vous/***/annuler", "/calendrier/***"):
+        assert logged in nginx, logged
+    web = logs[var_dir / "prod" / "logs" / "web.log"]
+    for logged in ("/mediateurs/mot-de-passe/*** ", "/rendez-vous/***/deplacer", "/calendrier/***?token=*** "):
+        assert web.count(logged) >= 1, (logged, web[-3000:])
