@@ -209,7 +209,7 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
     form(web, "/mediateurs/file", "/mediateurs/presence", {"disponible": "1"})  # at BEFORE (the web fixture's clock)
     moment = BEFORE + timedelta(seconds=30)
     monkeypatch.setattr(clock, "now", lambda: moment)
-    assert web.get("/mediateurs/direct/etat.json?actif=0").json()["available"] is True
+    assert form(web, "/mediateurs/file", "/mediateurs/direct/etat.json", {"actif": "0"}).json()["available"] is True
     with db.session(url) as session:
         camille = queries.mediator_by_email(session, "camille@example.org")
         assert camille.last_seen_at == BEFORE and camille.console_seen_at == moment

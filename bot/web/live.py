@@ -203,15 +203,21 @@ async def set_presence(request: Request, me) -> Response:
 
 
 async def state(request: Request, me) -> Response:
-    """Polled by every console page: presence (pinged while the page is used) and who waits."""
-    active = request.query_params.get("actif") == "1"
+    """Polled by every console page, by POST with the CSRF token (a state change): presence
+    (pinged while the page is used, `actif=1`), the page being open, and who waits. A GET only
+    reads: it changes nothing."""
+    if request.method == "POST":
+        form = await request.form()
+        record = "ping" if form.get("actif") == "1" else "heard"
+    else:
+        record = None
     idle_minutes = settings_of(request).presence_idle_minutes
 
     def run(session):
         now = clock.now()
-        if active:
+        if record == "ping":
             live.ping(session, me.id, now=now)
-        else:
+        elif record == "heard":
             live.console_heard(session, me.id, now=now)  # the page is open, if not used
         mediator = session.get(Mediator, me.id)
         return {
@@ -373,7 +379,7 @@ async def finish(request: Request, me) -> Response:
 dossier_path = PREFIX + "/dossiers/{dossier_id:int}/direct"
 routes = [
     Route(PREFIX + "/presence", login_required(set_presence), methods=["POST"]),
-    Route(PREFIX + "/direct/etat.json", login_required(state)),
+    Route(PREFIX + "/direct/etat.json", login_required(state), methods=["GET", "POST"]),
     Route(PREFIX + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
     Route(dossier_path + ".json", login_required(chat_state)),
     Route(dossier_path + "/message", login_required(send), methods=["POST"]),

@@ -193,9 +193,23 @@
     });
   }
 
+  /* A POST with the CSRF token: it records that the page is open (and used, actif=1). */
+  function postJSON(url, fields) {
+    var body = new URLSearchParams();
+    Object.keys(fields).forEach(function (name) { body.set(name, fields[name]); });
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "x-csrftoken": csrf, Accept: "application/json" }
+    }).then(function (r) {
+      if (r.status === 401 || r.redirected) { window.location.reload(); throw new Error("logged out"); }
+      if (!r.ok) throw new Error(url + " " + r.status);
+      return r.json();
+    });
+  }
+
   function pollState() {
     var active = Date.now() - lastInput < 60000 ? "1" : "0";
-    getJSON(PREFIX + "/direct/etat.json?actif=" + active).then(function (state) {
+    postJSON(PREFIX + "/direct/etat.json", { actif: active }).then(function (state) {
       showPresence(state);
       showWaiting(state);
       notifyNew(state);
