@@ -224,3 +224,42 @@ def test_no_server_command_carries_a_secret(tmp_path):
     hidden = set(bot_settings.secrets_of(dataclasses.replace(settings, public_rest_token="p-" + uuid.uuid4().hex)).values())
     assert not any(word in hidden for command in commands for word in command), commands
     assert commands[0][:4] == [sys.executable, "-m", "bot.rasa_extensions.rasa_server", "run"]
+
+
+# --- the real servers: read their command lines as ps does ---------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started, directly or not, by `pid` (from /proc: no psutil needed)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def command_lines(pids) -> dict[int, str]:
+    """What `ps` shows of each process: /proc/<pid>/cmdline, readable by every user of the machine."""
+    lines = {}
+    for pid in pids:
+        try:
+            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+    return lines
+
+
+def assert_no_secret_in(lines: dict[int, str], secrets_used) -> None:
+    secrets_used = [secret for secret in secrets_used if secret]
+    assert secrets_used and any("rasa_server run" in line for line in lines.values()), lines
+    leaked = {pid: line for pid, line in lines.items() if any(secret in line for secret in secrets_used)}
+    assert leaked == {}, "a secret is on a command line"

@@ -9,9 +9,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 from bot import paths
 from tests.conftest import free_port
+from tests.test_secrets import assert_no_secret_in, command_lines, descendants
 
 
 def port_open(port: int) -> bool:
@@ -27,7 +29,7 @@ def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
         BOT_VAR_DIR=str(tmp_path),
-        RASA_TOKEN="supervisor-test",
+        RASA_TOKEN="supervisor-test-" + uuid.uuid4().hex,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.ops.cli", "run"],
@@ -55,6 +57,12 @@ def test_bot_run_is_ready_then_stops_on_ctrl_c(tmp_path, model):
         assert "Ready." in output, output
         assert f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook" in output
         assert port_open(rasa_port) and port_open(action_port)
+        # no secret on the servers' command lines (ps shows them to every user of the machine)
+        generated = [
+            (tmp_path / name.lower()).read_text().strip()
+            for name in ("CONVERSATION_SECRET", "SESSION_SECRET", "ACTION_SERVER_TOKEN")
+        ]
+        assert_no_secret_in(command_lines(descendants(process.pid)), [env["RASA_TOKEN"], *generated])
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0, "".join(lines)
