@@ -206,11 +206,17 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_purge(args) -> int:
+    from bot.mail import transport
     from bot.store import retention
 
+    now = clock.now()
     with open_session() as session:
-        report = retention.purge(session, now=clock.now(), dry_run=args.dry_run)
+        report = retention.purge(session, now=now, dry_run=args.dry_run)
         session.commit()
+    if not args.dry_run:  # the .eml copies: the purged dossiers' mails, and every copy past its days
+        outbox = settings.current().outbox_dir
+        removed = transport.remove_copies(outbox, report.message_ids) + transport.prune_copies(outbox, now=now)
+        print(f"{removed} e-mail copy(ies) removed from {outbox} (kept {transport.KEEP_EML_DAYS} days at most).")
     done = "would be purged" if args.dry_run else "purged"
     print(
         f"{report.count} conversation(s) {done}: last activity before {report.cutoff:%Y-%m-%d} "
