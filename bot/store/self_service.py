@@ -46,12 +46,13 @@ CANCELLED_BY = {
 def cancel(session: Session, reference: str, *, now: datetime, how: str = "lien") -> Appointment:
     """The person cancels: the slot is freed (the appointment stays, CANCELLED with its sequence
     raised, so the mediator's calendar feed says so), the dossier's audit says it, the person gets
-    the cancellation (only while their address is kept) and the mediators their alert.
-    `how`: « lien » (the e-mailed link) or « effacement » (they erased their conversation)."""
+    the cancellation and the mediators their alert. `how`: « lien » (the e-mailed link) or
+    « effacement » (they erased their conversation: their address goes now, nothing is sent to it)."""
     found = _changeable(appointment(session, reference), now)
     queries.cancel_appointment(session, reference)
     casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, {CANCELLED_BY[how]}", at=now)
-    notifications.appointment_cancelled(session, found, found.dossier)
+    if how != "effacement":
+        notifications.appointment_cancelled(session, found, found.dossier)
     notifications.appointment_cancelled_by_person(session, found, found.dossier, how)
     return found
 
