@@ -21,7 +21,7 @@ from tests.smtp_server import SmtpServer, body, plain
 from tests.test_mail_sender import BEFORE, START, book, send
 from tests.conftest import settings_for_tests
 
-SECRET = "secret-for-tests"  # the Context of test_mail_sender signs with it
+SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # the Context of test_mail_sender signs with it
 
 
 @pytest.fixture
