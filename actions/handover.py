@@ -20,10 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.dossier import read, record
 from actions.tracker_utils import came_from_button
 from actions.form_validation import RetryingFormValidation
+from actions import limits
 from actions.live import try_live_handover
 from bot.domain import catalog, contact
-from bot import clock, rate_limits, settings
-from bot.channels import replies
+from bot import clock, settings
 from bot.language.french import time_of_day, typeset
 from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers, dates
@@ -410,16 +410,10 @@ def _cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
         dispatcher.utter_message(response="utter_no_contact")
         utter_service_contact(dispatcher)
         return True
-    if not _handover_allowed(tracker):  # too many requests from one client (bot/rate_limits.py)
-        dispatcher.utter_message(text=replies.too_many_handovers())
+    if not limits.handover_allowed(tracker):  # too many requests from one client (bot/rate_limits.py)
+        limits.refuse_handover(dispatcher)
         return True
     return False
-
-
-def _handover_allowed(tracker: Tracker) -> bool:
-    client = rate_limits.client_of_events(tracker.events)
-    limit = settings.current().client_handovers_per_hour
-    return rate_limits.handover_allowed(client, tracker.sender_id, limit, clock.now().timestamp())
 
 
 class ActionBookAppointment(Action):

@@ -21,6 +21,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import limits
 from actions.dossier import record
 from actions.handover import ContactValidation, DeadlineValidation, confirmed_deadline, today
 from bot.domain import catalog, contact, knowledge
@@ -190,6 +191,9 @@ class ActionGoodbye(Action):
         comment = tracker.get_slot("commentaire")
         follow_up, synthesis = tracker.get_slot("suivi"), tracker.get_slot("synthese") is True
         email, phone = known_contact(tracker)
+        # the service's mail cannot be aimed at any inbox: limits per recipient and per client address
+        refused = bool(synthesis and email) and not limits.synthesis_allowed(tracker, email)
+        synthesis = synthesis and not refused
         deadline = confirmed_deadline(tracker)
         follow_up_on = follow_up_day(tracker) if follow_up is True and (email or phone) else None
         steps = []
@@ -223,7 +227,9 @@ class ActionGoodbye(Action):
         elif follow_up is True:
             service = catalog.service_contact()
             dispatcher.utter_message(response="utter_follow_up_without_contact", telephone=service.phone, email=service.email)
-        if synthesis and email:
+        if refused:
+            limits.refuse_synthesis(dispatcher)
+        elif synthesis and email:
             dispatcher.utter_message(response="utter_synthesis_sent", email=email)
         elif synthesis:
             dispatcher.utter_message(response="utter_synthesis_without_email")

@@ -16,6 +16,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import limits
 from bot import clock, log_redaction, settings
 
 from bot.domain import opening_hours
@@ -25,7 +26,11 @@ logger = logging.getLogger(__name__)
 
 
 def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
-    """Hand the person over to an available mediator (events to return), or say why not (None)."""
+    """Hand the person over to an available mediator (events to return), or say why not (None).
+
+    A live request alerts the mediators and goes before the queue: it counts in the handover limit
+    per client address (bot/rate_limits.py), like a call back or an appointment; over it, the
+    service's phone and e-mail are said instead and nothing is requested (no events: [])."""
     now = clock.now()
     hours = opening_hours.load()
     if not hours.is_open(now):
@@ -39,6 +44,9 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             if not live.available_mediators(session, config.presence_idle_minutes, now=now):
                 dispatcher.utter_message(response="utter_nobody_available")
                 return None
+            if not limits.handover_allowed(tracker):
+                limits.refuse_handover(dispatcher)
+                return []
             live.request(session, tracker.sender_id, now=now)
             session.commit()
     except SQLAlchemyError:  # no live queue without the database: the other ways remain

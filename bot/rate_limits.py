@@ -39,17 +39,19 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
 """
-# the same for distinct members (a member already admitted in the window is admitted again)
+# the same for distinct members (a member already admitted in the window is admitted again):
+# 0 = admitted, else ms until the oldest member leaves the window
 _ADMIT = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 0 end
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], window)
-  return 1
+  return 0
 end
-return 0
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
 """
 
 
@@ -81,15 +83,19 @@ class MemoryWindows:
         return max(0.001, events[0] + rule.window - now)
 
     def admit(self, key: str, member: str, rule: Limit, now: float) -> bool:
+        return self.admit_wait(key, member, rule, now) == 0
+
+    def admit_wait(self, key: str, member: str, rule: Limit, now: float) -> float:
+        """Count one distinct member (a conversation); 0.0 when admitted, else the seconds to wait."""
         members = self._members.setdefault(key, {})
         for old in [m for m, at in members.items() if at <= now - rule.window]:
             del members[old]
         if member in members:
-            return True
+            return 0.0
         if len(members) < rule.limit:
             members[member] = now
-            return True
-        return False
+            return 0.0
+        return max(0.001, min(members.values()) + rule.window - now)
 
     def forget_idle(self, now: float, longest_window: float) -> None:
         """Drop the keys with nothing left in any window (keeps memory bounded)."""
@@ -132,11 +138,12 @@ class Windows:
         return self.memory.hit(key, rule, now)
 
     def admit(self, key: str, member: str, rule: Limit, now: float) -> bool:
+        """Is this member (a conversation) one of the `limit` distinct ones allowed in the window?"""
         if not rule.enabled:
             return True
         if self._redis is not None:
             try:
-                return bool(self._redis[1](keys=[KEY_PREFIX + key], args=_args(now, rule, member)))
+                return int(self._redis[1](keys=[KEY_PREFIX + key], args=_args(now, rule, member))) == 0
             except Exception as error:
                 _warn(error)
         return self.memory.admit(key, member, rule, now)
@@ -153,18 +160,29 @@ class AsyncWindows:
             import redis.asyncio
 
             client = redis.asyncio.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-            self._redis = client.register_script(_HIT)
+            self._redis = (client.register_script(_HIT), client.register_script(_ADMIT))
 
     async def hit(self, key: str, rule: Limit, now: float) -> float:
         if not rule.enabled:
             return 0.0
         if self._redis is not None:
             try:
-                wait = await self._redis(keys=[KEY_PREFIX + key], args=_args(now, rule, uuid.uuid4().hex))
+                wait = await self._redis[0](keys=[KEY_PREFIX + key], args=_args(now, rule, uuid.uuid4().hex))
                 return int(wait) / 1000
             except Exception as error:
                 _warn(error)
         return self.memory.hit(key, rule, now)
+
+    async def admit_wait(self, key: str, member: str, rule: Limit, now: float) -> float:
+        """Count one distinct member; 0.0 when admitted, else the seconds to wait."""
+        if not rule.enabled:
+            return 0.0
+        if self._redis is not None:
+            try:
+                return int(await self._redis[1](keys=[KEY_PREFIX + key], args=_args(now, rule, member))) / 1000
+            except Exception as error:
+                _warn(error)
+        return self.memory.admit_wait(key, member, rule, now)
 
 
 def _args(now: float, rule: Limit, member: str) -> list:
@@ -206,7 +224,19 @@ def client_address(peer: str | None, headers: Mapping[str, str], trusted_proxies
         address = peer
     if address is None or ipaddress.ip_address(address).is_loopback:
         return None
-    return address
+    return counted_as(address)
+
+
+def counted_as(address: str) -> str:
+    """What a limit per client counts: an IPv4 address, or an IPv6 client's /64 network (one
+    subscriber's link gets a whole /64 and can pick any address in it; nginx keys its own limit
+    the same way, deploy/nginx.conf.template). An IPv4-mapped IPv6 address is its IPv4 address."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def client_key(address: str | None, secret: str) -> str | None:
@@ -253,12 +283,16 @@ class ChatLimits:
 
         self.per_conversation = Limit(settings.conversation_messages_per_minute, 60)
         self.per_client = Limit(settings.client_messages_per_minute, 60)
+        # distinct conversations one address may talk in per hour: a fresh `sender` or socket
+        # session does not reset the counters above (nor the handover limit's)
+        self.new_conversations = Limit(settings.client_new_conversations_per_hour, 3600)
         self.windows = windows or _shared_async_windows()
         self.clock = clock or (lambda: real_clock.now().timestamp())
         self._checks = 0
 
     async def wait_before(self, conversation_id: str, client: str | None) -> tuple[str, float] | None:
-        """None when the message may go on, else (which limit, seconds to wait). Counts the message."""
+        """None when the message may go on, else (which limit: "client", "new_conversation" or
+        "conversation"; seconds to wait). Counts the message."""
         now = self.clock()
         self._checks += 1
         if self._checks % 1000 == 0:
@@ -267,6 +301,9 @@ class ChatLimits:
             wait = await self.windows.hit(f"client:{client}", self.per_client, now)
             if wait:
                 return "client", wait
+            wait = await self.windows.admit_wait(f"conversations:{client}", conversation_id, self.new_conversations, now)
+            if wait:
+                return "new_conversation", wait
         wait = await self.windows.hit(f"conversation:{conversation_id}", self.per_conversation, now)
         if wait:
             return "conversation", wait
@@ -280,6 +317,20 @@ def handover_allowed(client: str | None, conversation_id: str, per_hour: int, no
         return True
     windows = windows or _handover_windows()
     return windows.admit(f"handovers:{client}", conversation_id, Limit(per_hour, 3600), now)
+
+
+def synthesis_allowed(
+    client: str | None, recipient: str, conversation_id: str, per_day: int, now: float, windows: Windows | None = None
+) -> bool:
+    """May this conversation have the synthesis e-mailed to `recipient` (a pseudonym, `client_key`
+    of the address typed)? At most `per_day` conversations a day per recipient address, whoever
+    asks, and per client address: the service's mail cannot be aimed at someone's inbox. One
+    conversation counts once. (The handover limit is checked apart, by the caller.)"""
+    windows = windows or _handover_windows()
+    rule = Limit(per_day, 86400)
+    if not windows.admit(f"syntheses:to:{recipient}", conversation_id, rule, now):
+        return False
+    return client is None or windows.admit(f"syntheses:from:{client}", conversation_id, rule, now)
 
 
 _shared_windows: Windows | None = None

@@ -85,3 +85,32 @@ def test_after_the_live_part_the_assistant_carries_on():
     messages, _ = run(ActionLiveTimeout(), make_tracker())
     assert responses(messages) == ["utter_live_timeout", "utter_human_options"]
     assert messages[0]["custom"] == {"live": {"state": "ended"}}  # the widget leaves its live mode
+
+
+def test_live_requests_count_in_the_handover_limit(store_url, monkeypatch):
+    """Each live request alerts the mediators and goes before the queue: from one client address it
+    counts with the call backs and appointments (RATE_LIMIT_HANDOVERS_PER_HOUR), one conversation once."""
+    from bot import rate_limits
+    from bot.rate_limits import Windows
+
+    monkeypatch.setenv("OPENING_HOURS", ALWAYS_OPEN)
+    monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "2")
+    monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))
+    mediator_on_duty(store_url)
+    office = rate_limits.client_key("198.51.100.7", "s")
+
+    def ask_from(conversation: str, client: str | None):
+        event = {"event": "user", "text": "un humain", "metadata": {"client": client}}
+        tracker = make_tracker("je veux parler a quelqu'un", "ask_human", events=[event])
+        tracker.sender_id = conversation
+        return run(ActionOfferHumanOptions(), tracker)
+
+    for conversation in ("live-1", "live-2", "live-1"):  # live-1 twice (two tabs): one request
+        assert ask_from(conversation, office)[1][-1] == ConversationPaused()
+    messages, events = ask_from("live-3", office)
+    assert "Plusieurs demandes" in messages[0]["text"] and "01 00 00 00 00" in messages[0]["text"]
+    assert ConversationPaused() not in events and len(messages) == 1
+    assert ask_from("live-4", rate_limits.client_key("198.51.100.8", "s"))[1][-1] == ConversationPaused()
+    with db.session(store_url) as session:
+        assert len(live.waiting(session)) == 3
+        assert live.open_chat(session, "live-3") is None and live.open_chat(session, "live-4").state == "waiting"

@@ -286,3 +286,50 @@ def test_the_console_shows_a_day_without_a_time_and_a_moment_with_its_time():
     assert local(datetime(2026, 12, 28, tzinfo=PARIS)) == "28/12/2026"  # a follow-up date, a deadline
     assert local(datetime(2026, 12, 28, 14, 30, tzinfo=PARIS)) == "28/12/2026 14:30"
     assert local(None) == ""
+
+
+def test_the_synthesis_mail_is_limited_per_recipient_and_per_client_address(store_url, monkeypatch):
+    """The synthesis goes to any address typed: it counts as a handover request, and at most
+    RATE_LIMIT_SYNTHESES_PER_DAY conversations a day may send one to one address, or from one client."""
+    from bot import rate_limits
+    from bot.rate_limits import Windows
+
+    monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
+    monkeypatch.setenv("RATE_LIMIT_SYNTHESES_PER_DAY", "2")
+    monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "3")
+    monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))
+
+    def goodbye(conversation: str, email: str, address: str | None):
+        slots = {
+            "besoin": "presence_en_ligne",
+            "synthese": True,
+            "consentement": True,
+            "consentement_le": TODAY_UTC.isoformat(),
+            "adresse_email": email,
+        }
+        client = rate_limits.client_key(address, "s") if address else None
+        tracker = make_tracker("non", slots=slots, events=[{"event": "user", "text": "non", "metadata": {"client": client}}])
+        tracker.sender_id = conversation
+        messages, _ = run(ActionGoodbye(), tracker)
+        sent = "utter_synthesis_sent" in [m.get("response") for m in messages]
+        refusal = next((m["text"] for m in messages if m.get("text")), None)
+        return sent, refusal
+
+    def queued() -> int:
+        with db.session(store_url) as session:
+            return session.query(OutgoingMail).filter_by(kind="synthese").count()
+
+    # one recipient, whoever asks: twice a day (a local tool too), the same conversation again is no new one
+    assert goodbye("s1", "cible@exemple.fr", "198.51.100.1")[0] and goodbye("s2", "Cible@Exemple.fr", None)[0]
+    assert goodbye("s1", "cible@exemple.fr", "198.51.100.1")[0]
+    sent, refusal = goodbye("s3", "cible@exemple.fr", "198.51.100.2")
+    assert not sent and "Je ne peux pas envoyer d'autre résumé" in refusal and "01 00 00 00 00" in refusal
+    # one client address, whatever the recipients: twice a day
+    assert goodbye("s4", "a@exemple.fr", "198.51.100.3")[0] and goodbye("s5", "b@exemple.fr", "198.51.100.3")[0]
+    assert goodbye("s6", "c@exemple.fr", "198.51.100.3") == (False, refusal)
+    assert queued() == 4  # s1, s2, s4, s5
+    # and it counts in the handover limit: a client that already asked for 3 call backs gets none
+    for conversation in ("h1", "h2", "h3"):
+        assert rate_limits.handover_allowed(rate_limits.client_key("198.51.100.9", "s"), conversation, 3, TODAY_UTC.timestamp())
+    assert goodbye("s7", "d@exemple.fr", "198.51.100.9") == (False, refusal)
+    assert goodbye("s8", "d@exemple.fr", "198.51.100.10")[0]

@@ -183,3 +183,69 @@ def test_trusted_proxies_may_be_networks():
     assert rate_limits.client_address("172.18.0.5", {"x-real-ip": "198.51.100.1"}, trusted) == "198.51.100.1"
     assert rate_limits.came_through_proxy("172.18.0.5", {"x-real-ip": "198.51.100.1"}, trusted)
     assert rate_limits.client_address("203.0.113.9", {"x-real-ip": "198.51.100.1"}, trusted) == "203.0.113.9"
+
+
+# --- the real client behind proxies, IPv6 --------------------------------------------------------
+def test_an_ipv6_client_counts_by_its_64_network():
+    trusted = ("127.0.0.1", "::1")
+    one = rate_limits.client_address("2001:db8:1:2::1", {}, trusted)
+    assert one == "2001:db8:1:2::/64"
+    # any address of the same /64 is the same client, behind the proxy too; the next /64 is another
+    assert rate_limits.client_address("2001:db8:1:2:ffff:aaaa:bbbb:cccc", {}, trusted) == one
+    assert rate_limits.client_address("::1", {"x-real-ip": "2001:DB8:1:2:0:0:0:9"}, trusted) == one
+    assert rate_limits.client_address("2001:db8:1:3::1", {}, trusted) == "2001:db8:1:3::/64"
+    assert rate_limits.client_address("::ffff:198.51.100.4", {}, trusted) == "198.51.100.4"  # IPv4-mapped
+    assert rate_limits.client_address("198.51.100.4", {}, trusted) == "198.51.100.4"
+    assert rate_limits.client_key(one, "s") == rate_limits.client_key(rate_limits.counted_as("2001:db8:1:2:3::4"), "s")
+
+
+# --- new conversations per address -------------------------------------------------------------
+def test_fresh_conversations_from_one_address_are_refused_after_the_limit():
+    """A new `sender` (REST) or socket session (website) does not reset the counters: one address
+    may talk in RATE_LIMIT_NEW_CONVERSATIONS_PER_HOUR distinct conversations an hour."""
+    now = [0.0]
+    limits = ChatLimits(settings(client_new_conversations_per_hour=3), windows=AsyncWindows(url=""), clock=lambda: now[0])
+
+    async def send(conversation, client):
+        return await limits.wait_before(conversation, client)
+
+    async def play():
+        results = [await send(f"fresh-{i}", "office") for i in range(5)]
+        results.append(await send("fresh-0", "office"))  # an admitted conversation goes on
+        results.append(await send("fresh-9", "elsewhere"))  # another address
+        results.append(await send("fresh-10", None))  # a local tool: no limit per address
+        now[0] = 3600.5  # an hour after the first ones
+        results.append(await send("fresh-11", "office"))
+        return results
+
+    results = asyncio.run(play())
+    assert results[:3] == [None, None, None]
+    assert results[3][0] == results[4][0] == "new_conversation" and results[3][1] == pytest.approx(3600)
+    assert results[5:] == [None, None, None, None]
+    text = rate_limits_reply(*results[3])
+    assert "Beaucoup de conversations ont déjà commencé" in text and "60 minutes" in text
+    assert "01 00 00 00 00" in text and "@" in text  # a way to reach a person
+
+
+def rate_limits_reply(which, wait):
+    from bot.channels import replies
+
+    return replies.too_fast(which, wait)
+
+
+def test_new_conversations_are_counted_across_servers_in_redis():
+    require_redis()
+    client, rule = "test-" + uuid.uuid4().hex, Limit(2, 3600)
+
+    async def play():
+        first, second = AsyncWindows(url=REDIS_URL), AsyncWindows(url=REDIS_URL)
+        return [
+            await first.admit_wait(client, "a", rule, 100),
+            await second.admit_wait(client, "b", rule, 101),
+            await first.admit_wait(client, "a", rule, 102),  # already admitted
+            await second.admit_wait(client, "c", rule, 103),
+            await first.admit_wait(client, "c", rule, 3701),  # "a" left the window
+        ]
+
+    results = asyncio.run(play())
+    assert results[:3] == [0, 0, 0] and results[3] == pytest.approx(3597) and results[4] == 0

@@ -6,6 +6,7 @@ store (SQLite and PostgreSQL), then a whole conversation typed over the REST web
 from __future__ import annotations
 
 import re
+import uuid
 import time
 from datetime import date, datetime, timezone
 
@@ -143,3 +144,33 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     assert len(arrived()) == 1
     with db.session(group.settings.database_url) as session:  # the console and `bot dossiers show` say so
         assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["synthesis_mail"]["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    "typed, greeting",
+    [
+        ("Marie Dupont", "Bonjour Marie,"),
+        ("Madame Dupont", "Bonjour Madame Dupont,"),
+        ("https://banque-secure.example/connexion Gagnez 500 €", "Bonjour,"),
+        ("<a href='https://x.example'>Cliquez</a>", "Bonjour,"),
+        ("support@banque.example : votre compte est bloqué", "Bonjour,"),
+        ("www.x.example", "Bonjour,"),
+    ],
+)
+def test_the_typed_name_is_cut_to_a_first_name_and_nothing_typed_is_in_the_subject(url, smtp, typed, greeting):
+    """The synthesis goes to an address typed by whoever asks, starting with a name they chose (up to
+    100 characters): only a first name made of letters greets the person, nothing typed reaches the subject."""
+    conversation = "conv-name-" + uuid.uuid4().hex[:8]
+    with db.session(url) as session:
+        queries.record_contact(session, conversation, typed, "cible@example.org", None, NOW)
+        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
+        queries.request_synthesis(session, conversation)
+        session.commit()
+    assert send(url, smtp).sent == 1
+    [mail] = smtp.messages
+    assert subject(mail) == "Le résumé de votre échange avec la médiation numérique"
+    text, html = body(mail), body(mail, "html")
+    assert text.startswith(greeting)
+    for piece in ("http", "www", "@banque", "href", "Cliquez", "Gagnez", "bloqué"):
+        assert piece not in text and piece not in html, piece
+    assert ("Dupont" in text) == typed.startswith("Madame")  # a first name only, or a title and a name

@@ -7,6 +7,7 @@ silent turn caused by a dead action server becomes an honest French message inst
 from __future__ import annotations
 
 import asyncio
+import math
 
 import aiohttp
 
@@ -31,13 +32,36 @@ def trouble() -> str:
 
 def too_fast(which: str, wait_seconds: float) -> str:
     """Over a rate limit (bot/rate_limits.py): nothing was processed, say when to send it again."""
+    if which == "new_conversation":
+        return too_many_conversations(wait_seconds)
+    service = catalog.service_contact()
     seconds = max(1, round(wait_seconds + 0.5))
     who = "de votre connexion" if which == "client" else "de votre part"
-    service = catalog.service_contact()
     return (
         f"Beaucoup de messages arrivent {who} en ce moment : je n'ai pas lu ce dernier message. "
         f"Patientez {seconds} seconde{'s' if seconds > 1 else ''}, puis envoyez-le de nouveau. "
         f"Vous pouvez aussi joindre l'équipe au {service.phone} ({service.hours})."
+    )
+
+
+def too_many_conversations(wait_seconds: float) -> str:
+    """Over the limit of new conversations per address (RATE_LIMIT_NEW_CONVERSATIONS_PER_HOUR)."""
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    service = catalog.service_contact()
+    return (
+        "Beaucoup de conversations ont déjà commencé depuis votre connexion : je ne peux pas en ouvrir "
+        f"une nouvelle pour le moment. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}, "
+        f"ou joignez l'équipe au {service.phone} ({service.hours}) ou à {service.email}."
+    )
+
+
+def synthesis_refused() -> str:
+    """The synthesis e-mail over its limits (per recipient, per address, handovers): not sent."""
+    service = catalog.service_contact()
+    return (
+        "Je ne peux pas envoyer d'autre résumé par e-mail aujourd'hui depuis cette connexion ou à cette "
+        f"adresse. Pour le recevoir, écrivez à l'équipe à {service.email} ou appelez-la au {service.phone} "
+        f"({service.hours})."
     )
 
 

@@ -9,6 +9,7 @@ more: the link opens the dossier behind the console's login.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -92,6 +93,36 @@ def first_name(name: str | None) -> str:
     return name.split()[0] if name and name.split() else ""
 
 
+# a name is letters, with inner hyphens or apostrophes (Jean-Pierre, N'Golo, Zoé)
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+NAME_WORD_MAX_CHARS = 30
+_TITLES = {"m", "m.", "mr", "mr.", "mme", "mme.", "mlle", "mlle.", "monsieur", "madame", "mademoiselle", "dr", "dr."}
+
+
+def person_first_name(name: str | None) -> str:
+    """How the service's e-mails greet a person: the first name they typed (« Marie »), or a title
+    and the next word (« Madame Dupont »), each word letters only, 30 at most; else nothing.
+
+    The name is typed by whoever asks (up to 100 characters) and the e-mail may go to any address
+    they type: no URL, e-mail address, markup or sentence may ride into the service's own mail."""
+    words = [word.strip(",;:!?") for word in (name or "").split()][:2]
+    if len(words) == 2 and words[0].lower() in _TITLES:
+        title, word = words
+    elif words:
+        title, word = "", words[0].rstrip(".")
+    else:
+        return ""
+    if len(word) > NAME_WORD_MAX_CHARS or not _NAME_WORD.fullmatch(word):
+        return ""
+    return f"{title} {word}".strip()
+
+
+def _greeting(dossier: Dossier) -> str:
+    """« Bonjour{nom}, »: a space and the person's first name, or nothing."""
+    name = person_first_name(dossier.contact_name)
+    return f" {name}" if name else ""
+
+
 def _footer_values() -> dict[str, str]:
     service = catalog.service_contact()
     return {"service": service.name, "telephone": service.phone, "email": service.email}
@@ -102,7 +133,7 @@ def _appointment_values(appointment: Appointment, context: Context) -> dict[str,
     mediator = first_name(slot.mediator.name)
     token = links.appointment_token(context.secret, appointment.reference, slot.starts_at)
     return {
-        "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+        "nom": _greeting(dossier),
         "mediateur": mediator,
         "quand": french_date_time(slot.starts_at),
         "duree": str(int((slot.ends_at - slot.starts_at).total_seconds() // 60)),
@@ -182,7 +213,7 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
         steps.append(f"Un conseil : {_lower_first(knowledge.entry(needs[0].id).tip)}")
     steps.append("Vous pouvez revenir vers nous à tout moment, sur notre site ou par téléphone.")
     return {
-        "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+        "nom": _greeting(dossier),
         "besoins": _lines(_capitalised(n.phrase) + "." for n in needs),
         "pistes": _lines(solutions),
         "structures": _lines(f"{s.name} ({s.url}) : {_lower_first(s.why)}" for s in structures),
@@ -232,7 +263,7 @@ def compose_mail(
         if callback is None:
             return Skip("the call-back request is gone")
         values = {
-            "nom": f" {dossier.contact_name}" if dossier.contact_name else "",
+            "nom": _greeting(dossier),
             "moment": callback.preferred_moment or "pas de moment précis, nous vous recontacterons dès que possible",
             "date_limite": f"{callback.deadline:%d/%m/%Y}" if callback.deadline else None,
         }
@@ -243,7 +274,7 @@ def compose_mail(
             return Skip("the dossier is gone")
         values = {
             "destinataire": first_name(mediator.name),
-            "prenom": first_name(dossier.contact_name) or "Une personne",
+            "prenom": person_first_name(dossier.contact_name) or "Une personne",
             "need": calendar_ics.need_label(dossier),
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
         }
@@ -278,7 +309,7 @@ def compose_mail(
             return Skip("nobody waits any more (joined, left or offered other ways)")
         values = {
             "destinataire": first_name(mediator.name),
-            "prenom": first_name(dossier.contact_name) or "Une personne",
+            "prenom": person_first_name(dossier.contact_name) or "Une personne",
             "need": calendar_ics.need_label(dossier),
             "depuis": french_time(chat.requested_at),
             "limite": french_time(datetime.fromisoformat(mail.payload["until"])),
