@@ -19,7 +19,7 @@ from bot.settings import Settings
 
 
 # Modules that start `bot run` or `make run-prod` on their default ports (8000, 5005, 8080…).
-DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor", "test_secret_urls_in_logs"}
+DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor", "test_secret_urls_in_logs", "test_run_prod_real_client"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
