@@ -33,6 +33,7 @@ from bot.store import db
 from tests.databases import fresh_database_url
 from tests.test_production_layout import PORT_SETTINGS
 from tests.test_scale import REDIS_URL, require_redis
+from tests.test_secrets import assert_no_secret_in, command_lines, descendants
 
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port
 PUBLIC_TOKEN = "public-" + uuid.uuid4().hex
@@ -203,10 +204,17 @@ def ports_free_within(seconds: float) -> None:
 def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_server(run_prod):
     deployment, var_dir, database_url = run_prod
     code, body = ready()
-    assert code == 200 and body == {
+    assert code == 200 and body == {"ready": True}, body  # the public port: the status, no details
+    direct = requests.get("http://127.0.0.1:8000/ready", timeout=10)  # the web app itself, on loopback
+    assert direct.json() == {
         "ready": True,
         "components": {"rasa": "ok", "actions": "ok", "database": "ok", "redis": "ok"},
-    }, body
+    }, direct.text
+    # served over HTTPS by a proxy in front unless PUBLIC_TLS=0: HSTS, secure cookies
+    assert requests.get(f"{PUBLIC}/healthz", timeout=10).headers["Strict-Transport-Security"].startswith("max-age=")
+    # no secret on any of its processes' command lines (ps shows them to every user of the machine)
+    generated = [(var_dir / name.lower()).read_text().strip() for name in bot_settings.GENERATED_SECRETS]
+    assert_no_secret_in(command_lines(descendants(deployment.process.pid)), [*generated, PUBLIC_TOKEN])
 
     answered: list[tuple[str, str, float]] = []
     errors: list[str] = []
