@@ -147,12 +147,14 @@ class Settings:
         return f"http://{self.bind_host}:{self.action_port}/webhook"
 
     def rasa_environment(self) -> dict[str, str]:
-        """Variables that endpoints.yml refers to."""
+        """Variables that endpoints.yml refers to, and Rasa's telemetry off."""
         return {
             "ACTION_ENDPOINT_URL": self.action_url,
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "TRACKER_DIALECT": database_dialect(self.database_url),
             "TRACKER_URL": self.database_url,
+            # nothing leaves for Rasa's telemetry, whatever the calling environment or ~/.config/rasa says
+            "RASA_TELEMETRY_ENABLED": "false",
         }
 
 

@@ -118,3 +118,16 @@ def test_bot_run_keeps_its_meaning_for_bind_host(tmp_path, monkeypatch):
     assert loaded.bind_host == "0.0.0.0" and not loaded.public_tls and not loaded.secure_cookies
     monkeypatch.setenv("PUBLIC_TLS", "1")
     assert bot_settings.load().secure_cookies
+
+
+def test_no_server_sends_rasa_telemetry_whatever_the_calling_environment(published):
+    """make run and make run-prod: every server (Rasa's above all) runs with RASA_TELEMETRY_ENABLED=false,
+    even when the shell that started them says true; so do Rasa's own commands (`bot env`)."""
+    published.setenv("RASA_TELEMETRY_ENABLED", "true")
+    settings = production.production_settings()
+    assert supervisor.server_environment(settings)["RASA_TELEMETRY_ENABLED"] == "false"  # make run
+    layout = production.layout_from_environment(settings)
+    for name, (_, extra_env) in production.server_commands(layout, Path("models/model.tar.gz")).items():
+        environment = {**supervisor.server_environment(production.internal(settings)), **extra_env}
+        assert environment["RASA_TELEMETRY_ENABLED"] == "false", name
+    assert settings.rasa_environment()["RASA_TELEMETRY_ENABLED"] == "false"

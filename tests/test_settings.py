@@ -21,6 +21,7 @@ def test_defaults_are_loopback_and_embedded_sqlite(tmp_path, monkeypatch):
         "ACTION_SERVER_TOKEN": loaded.action_server_token,
         "TRACKER_DIALECT": "sqlite",
         "TRACKER_URL": loaded.database_url,
+        "RASA_TELEMETRY_ENABLED": "false",
     }
     # the action server's secret is generated once, kept private, distinct from Rasa's token
     assert len(loaded.action_server_token) >= 32 and loaded.action_server_token != loaded.rasa_token
