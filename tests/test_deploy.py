@@ -8,9 +8,12 @@ and that the services, ports and environment match that configuration.
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import shlex
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -111,8 +114,8 @@ def test_redis_wants_a_password_and_every_client_in_the_compose_file_gives_it(co
     """Without one, anything on the network could read the socket.io queue, write to it, or take
     conversations' locks (tests/test_redis_security.py: the same clients against a real Redis)."""
     services = compose["services"]
-    command = services["redis"]["command"]
-    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")  # compose refuses to start without it
+    # compose refuses to start without it; the container reads it from its environment (see below)
+    assert services["redis"]["environment"]["REDIS_PASSWORD"].startswith("${REDIS_PASSWORD:?")
     urls = {
         (name, key): value
         for name, service in services.items()
@@ -157,11 +160,61 @@ def test_no_secret_is_on_a_command_line_of_the_compose_file(compose):
     """ps shows a process's arguments to every user of the machine (and /proc/<pid>/cmdline)."""
     for name, service in compose["services"].items():
         words = " ".join(service.get("command") or [])
-        assert "--auth-token" not in words, name
-        for secret in set(SECRETS) - {"REDIS_PASSWORD"}:  # redis-server takes --requirepass (see its service)
-            assert secret not in words, (name, secret)
+        assert "--auth-token" not in words and "--requirepass" not in words, name
+        for secret in SECRETS:  # compose writes a `${…}` into the command line itself; `$${…}` is sh's, at run time
+            assert not re.search(r"(?<!\$)\$\{?" + secret, words), (name, secret)
+        if name != "redis":
+            for secret in SECRETS:
+                assert secret not in words, (name, secret)
     rasa = compose["services"]["rasa-0"]["command"]
     assert rasa[:5] == ["python", "-m", "bot.rasa_extensions.rasa_server", "run", "--model"]
+
+
+def test_the_redis_container_takes_its_password_without_a_command_line(compose, tmp_path):
+    """The redis service's own script, run here as its container would run it (the paths of the
+    image's tmpfs and entrypoint replaced): redis-server asks for the password, and neither its
+    command line nor its environment holds it, nor any command the script runs (sh's printf is a builtin)."""
+    import redis
+
+    from bot.ops.supervisor import free_port
+
+    if production.shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    service = compose["services"]["redis"]
+    assert service["tmpfs"] == ["/run/redis"] and service["command"][:2] == ["sh", "-c"]
+    password, port = "x" * 8 + secrets.token_urlsafe(32), free_port()
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for stub, body in {"docker-entrypoint.sh": 'exec "$@"', "chown": "exit 0"}.items():  # the image's, and root's
+        (stubs / stub).write_text(f"#!/bin/sh\n{body}\n")
+        (stubs / stub).chmod(0o755)
+    script = (
+        service["command"][2]
+        .replace("$$", "$")  # compose's escape of a literal $
+        .replace("/run/redis/", f"{tmp_path}/")
+        .replace("--appendonly no", f"--appendonly no --port {port} --bind 127.0.0.1 --dir {tmp_path}")
+    )
+    environment = {**os.environ, "REDIS_PASSWORD": password, "PATH": f"{stubs}:{os.environ['PATH']}"}
+    process = subprocess.Popen(["sh", "-c", script], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert redis.Redis(port=port, password=password, socket_timeout=2).ping()
+                break
+            except redis.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(port=port, socket_timeout=2).ping()
+        proc = f"/proc/{process.pid}"  # sh exec'ed redis-server: the same process
+        assert b"redis-server" in open(f"{proc}/cmdline", "rb").read()
+        for what in ("cmdline", "environ"):
+            assert password.encode() not in open(f"{proc}/{what}", "rb").read(), what
+        assert (tmp_path / "redis.conf").stat().st_mode & 0o077 == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def test_env_files_stay_out_of_the_repository_and_the_image():
