@@ -31,6 +31,13 @@ def _int_env(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive_int_env(name: str, default: int) -> int:
+    value = _int_env(name, default)
+    if value < 1:
+        raise SystemExit(f"{name} must be 1 or more, got {value}")
+    return value
+
+
 def _persistent_secret(name: str, var_dir: Path) -> str:
     """A secret from the environment, or one generated once and kept in var/ (mode 600 from the
     start: written to a private temporary file, then linked into place, so that no other user can
@@ -84,6 +91,7 @@ class Settings:
     presence_idle_minutes: int = 10  # a mediator whose console is idle this long counts as away
     # a website conversation idle this long is not resumed: its history is refused, a new one starts
     conversation_idle_minutes: int = 30  # (a shared public computer: the next person must not read it)
+    console_idle_minutes: int = 30  # a console session not used this long ends (ASVS 3.3.2); polls do not count
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
     action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
     # rate limits of the public chat (bot/rate_limits.py); 0 = no limit
@@ -316,6 +324,7 @@ def load() -> Settings:
         live_pickup_seconds=_int_env("LIVE_PICKUP_SECONDS", 180),
         presence_idle_minutes=_int_env("PRESENCE_IDLE_MINUTES", 10),
         conversation_idle_minutes=_int_env("CONVERSATION_IDLE_MINUTES", 30),
+        console_idle_minutes=_positive_int_env("CONSOLE_IDLE_MINUTES", 30),
         rasa_api_url=os.environ.get("RASA_API_URL", "").strip().rstrip("/"),
         action_token=_persistent_secret("ACTION_SERVER_TOKEN", var_dir),
         conversation_messages_per_minute=_int_env("RATE_LIMIT_CONVERSATION_PER_MINUTE", 20),

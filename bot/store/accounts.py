@@ -8,8 +8,10 @@ over many addresses). Counters are raised by one atomic UPDATE each, so parallel
 count. Every refusal says the same thing whether the e-mail exists or not.
 
 Sessions: each login opens a row of console_sessions; the cookie carries its random token. The
-row goes at logout, « se déconnecter partout », a password change or reset, deactivation and a
-role change, and the session then ends at its next request (bot/web/handlers.py).
+row goes at logout, « se déconnecter partout », « Fermer cette session », a password change or
+reset, deactivation, a role change, and after CONSOLE_IDLE_MINUTES without activity (the
+console's automatic polls do not count); the session then ends at its next request
+(bot/web/handlers.py).
 """
 
 from __future__ import annotations
@@ -175,31 +177,65 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(session: Session, mediator_id: int, *, now: datetime) -> str:
+def open_session(session: Session, mediator_id: int, *, now: datetime, browser: str = "", idle: timedelta | None = None) -> str:
     """A new console session for this account: the token its cookie carries (only its hash is
-    stored). Also forgets the sessions of every account that have expired."""
-    session.execute(delete(ConsoleSession).where(ConsoleSession.created_at <= now - timedelta(hours=SESSION_HOURS)))
+    stored). `browser`: a short description of it (« Firefox sous Windows »), no address. Also
+    forgets the sessions of every account that have expired (or been idle longer than `idle`)."""
+    ended = ConsoleSession.created_at <= now - timedelta(hours=SESSION_HOURS)
+    if idle is not None:
+        ended = ended | (ConsoleSession.last_used_at <= now - idle)
+    session.execute(delete(ConsoleSession).where(ended))
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleSession(mediator_id=mediator_id, token_hash=_token_hash(token), created_at=now))
+    session.add(
+        ConsoleSession(
+            mediator_id=mediator_id, token_hash=_token_hash(token), created_at=now, last_used_at=now, browser=browser[:80]
+        )
+    )
     session.flush()
     return token
 
 
-def session_identity(session: Session, token: str | None, *, now: datetime) -> Identity | None:
-    """Who this session's token belongs to, as the account is now; None once the session ended
-    (logged out, expired, ended by a password change…) or the account is deactivated."""
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a request's session token is worth: who it belongs to, as the account is now (None
+    once the session ended), and whether it has just ended for being idle too long."""
+
+    identity: Identity | None
+    idle: bool = False
+
+
+def use_session(session: Session, token: str | None, *, now: datetime, idle: timedelta, activity: bool) -> SessionCheck:
+    """Check a session at a request. It has ended when logged out, older than SESSION_HOURS, ended
+    by a password change…, its account deactivated, or not used for `idle` (ASVS 3.3.2): then its
+    row goes and `idle` says so. `activity`: the person made this request (a page, a form, a
+    message); the console's automatic polls pass False and do not keep the session alive."""
     if not token or not isinstance(token, str):
-        return None
+        return SessionCheck(None)
     row = session.execute(
-        select(Mediator.id, Mediator.name, Mediator.role)
-        .join(ConsoleSession, ConsoleSession.mediator_id == Mediator.id)
+        select(ConsoleSession.id, ConsoleSession.last_used_at, Mediator.id, Mediator.name, Mediator.role)
+        .join(Mediator, ConsoleSession.mediator_id == Mediator.id)
         .where(
             ConsoleSession.token_hash == _token_hash(token),
             ConsoleSession.created_at > now - timedelta(hours=SESSION_HOURS),
             Mediator.active.is_(True),
         )
     ).one_or_none()
-    return Identity(*row) if row else None
+    if row is None:
+        return SessionCheck(None)
+    session_id, last_used_at, *identity = row
+    if last_used_at <= now - idle:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.id == session_id))
+        return SessionCheck(None, idle=True)
+    if activity:
+        session.execute(update(ConsoleSession).where(ConsoleSession.id == session_id).values(last_used_at=now))
+    return SessionCheck(Identity(*identity))
+
+
+def session_used(session: Session, token: str | None, *, now: datetime) -> None:
+    """The person used the console (a poll reporting a key, click or scroll on the page): the
+    session counts as active now."""
+    if token and isinstance(token, str):
+        session.execute(update(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)).values(last_used_at=now))
 
 
 def end_session(session: Session, token: str | None) -> None:
@@ -207,23 +243,52 @@ def end_session(session: Session, token: str | None) -> None:
         session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
 
 
+def end_own_session(session: Session, mediator_id: int, session_id: int) -> bool:
+    """« Fermer cette session »: one session of the account (never another account's) ends."""
+    done = session.execute(
+        delete(ConsoleSession).where(ConsoleSession.id == session_id, ConsoleSession.mediator_id == mediator_id)
+    )
+    return done.rowcount > 0
+
+
 def end_all_sessions(session: Session, mediator_id: int) -> int:
     """« Se déconnecter partout »: every session of the account ends at its next request."""
     return session.execute(delete(ConsoleSession).where(ConsoleSession.mediator_id == mediator_id)).rowcount
 
 
-def open_sessions(session: Session, mediator_id: int, *, now: datetime) -> list[datetime]:
-    """When each open session of the account began, the newest first."""
-    return list(
-        session.execute(
-            select(ConsoleSession.created_at)
-            .where(
-                ConsoleSession.mediator_id == mediator_id,
-                ConsoleSession.created_at > now - timedelta(hours=SESSION_HOURS),
-            )
-            .order_by(ConsoleSession.created_at.desc())
-        ).scalars()
-    )
+@dataclass(frozen=True)
+class OpenSession:
+    """One open session of an account, as « Mon compte » lists it."""
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime
+    browser: str
+    current: bool  # the session of the browser asking
+
+
+def open_sessions(
+    session: Session, mediator_id: int, *, now: datetime, idle: timedelta, current: str | None = None
+) -> list[OpenSession]:
+    """The account's sessions still open (not expired, not idle longer than `idle`), the newest
+    first; `current` is the asking browser's token."""
+    rows = session.execute(
+        select(
+            ConsoleSession.id,
+            ConsoleSession.created_at,
+            ConsoleSession.last_used_at,
+            ConsoleSession.browser,
+            ConsoleSession.token_hash,
+        )
+        .where(
+            ConsoleSession.mediator_id == mediator_id,
+            ConsoleSession.created_at > now - timedelta(hours=SESSION_HOURS),
+            ConsoleSession.last_used_at > now - idle,
+        )
+        .order_by(ConsoleSession.created_at.desc(), ConsoleSession.id.desc())
+    ).all()
+    mine = _token_hash(current) if current else None
+    return [OpenSession(r.id, r.created_at, r.last_used_at, r.browser, r.token_hash == mine) for r in rows]
 
 
 def set_active(session: Session, mediator_id: int, active: bool) -> Mediator:
@@ -235,12 +300,25 @@ def set_active(session: Session, mediator_id: int, active: bool) -> Mediator:
     return mediator
 
 
+class LastAdmin(ValueError):
+    """The change would leave the service without an active admin."""
+
+
 def set_role(session: Session, mediator_id: int, role: str) -> Mediator:
-    """Change an account's role; its sessions end (the next login has the new rights)."""
+    """Change an account's role; its sessions end (the next login has the new rights). Refused
+    (LastAdmin) when it would leave no active admin: the active admins' rows are locked first
+    (PostgreSQL: FOR UPDATE; SQLite has one writer), so two admins demoting each other at once
+    cannot both succeed."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     mediator = session.get(Mediator, mediator_id)
     if mediator.role != role:
+        if mediator.role == "admin" and mediator.active:
+            admins = session.execute(
+                select(Mediator.id).where(Mediator.role == "admin", Mediator.active.is_(True)).with_for_update()
+            ).scalars()
+            if set(admins) <= {mediator_id}:
+                raise LastAdmin(f"{mediator.name} est le dernier administrateur actif ; nommez d'abord un autre administrateur")
         mediator.role = role
         end_all_sessions(session, mediator_id)
     return mediator

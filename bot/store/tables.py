@@ -297,7 +297,9 @@ class OutgoingMail(Base):
 class ConsoleSession(Base):
     """One logged-in console session (bot/store/accounts.py): the cookie carries a random token,
     this row its SHA-256. Deleting the row ends the session at its next request (logout, « se
-    déconnecter partout », a password change or reset, deactivation, a role change)."""
+    déconnecter partout », « Fermer cette session », a password change or reset, deactivation, a
+    role change, CONSOLE_IDLE_MINUTES without activity). No address is stored: only a short
+    description of the browser (« Firefox sous Windows »), for « Mon compte »."""
 
     __tablename__ = "console_sessions"
 
@@ -305,6 +307,9 @@ class ConsoleSession(Base):
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash = Column(String(64), nullable=False, unique=True)
     created_at = Column(UTCDateTime(), nullable=False)
+    # the last request the person made (a page, a form, a message); the console's polls do not count
+    last_used_at = Column(UTCDateTime(), nullable=False)
+    browser = Column(String(80), nullable=False, default="", server_default="")
 
 
 class LoginFailure(Base):

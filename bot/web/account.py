@@ -1,6 +1,7 @@
-"""A mediator's own account in the console: change the password, choose the e-mail alerts, end
-every session (« se déconnecter partout »), change the private calendar feed's link, and reset a
-forgotten password through a link sent by e-mail (bot/mail/links.py)."""
+"""A mediator's own account in the console: change the password, choose the e-mail alerts, see
+the open sessions and close one (« Fermer cette session ») or all (« se déconnecter partout »),
+change the private calendar feed's link, and reset a forgotten password through a link sent by
+e-mail (bot/mail/links.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,20 @@ from bot import clock
 from bot.mail import links
 from bot.store import accounts
 from bot.store.tables import MEDIATOR_ALERTS, Mediator
-from bot.web import login_throttle
+from bot.web import login_throttle, user_agents
 from bot.web.console import render
-from bot.web.handlers import PREFIX, back_to, flash, in_db, login_required, settings_of, start_session
+from bot.web.handlers import (
+    PREFIX,
+    back_to,
+    flash,
+    idle_limit,
+    in_db,
+    login_required,
+    now_of,
+    session_token,
+    settings_of,
+    start_session,
+)
 
 ALERT_LABELS = {
     "rendez_vous": "Un rendez-vous est pris",
@@ -25,8 +37,13 @@ ALERT_LABELS = {
 
 
 async def account_page(request: Request, me) -> Response:
+    now, idle, token = now_of(request), idle_limit(request), session_token(request)
     mediator, sessions = await in_db(
-        request, lambda session: (session.get(Mediator, me.id), accounts.open_sessions(session, me.id, now=clock.now()))
+        request,
+        lambda session: (
+            session.get(Mediator, me.id),
+            accounts.open_sessions(session, me.id, now=now, idle=idle, current=token),
+        ),
     )
     chosen = mediator.alerts if mediator.alerts is not None else list(MEDIATOR_ALERTS)
     return render(
@@ -35,6 +52,7 @@ async def account_page(request: Request, me) -> Response:
         {
             "email": mediator.email,
             "sessions": sessions,
+            "idle_minutes": settings_of(request).console_idle_minutes,
             "alerts": [(a, ALERT_LABELS[a], a in chosen) for a in MEDIATOR_ALERTS],
             "min_length": accounts.MIN_PASSWORD_LENGTH,
         },
@@ -47,6 +65,7 @@ async def change_password(request: Request, me) -> Response:
     if new != again:
         flash(request, "Les deux nouveaux mots de passe ne sont pas identiques.", "erreur")
         return back_to(f"{PREFIX}/compte")
+    now, browser = now_of(request), user_agents.describe(request.headers.get("user-agent"))
 
     def run(session):
         try:
@@ -55,7 +74,7 @@ async def change_password(request: Request, me) -> Response:
             session.rollback()
             return None, f"Mot de passe non changé : {refused}.", "erreur"
         return (
-            accounts.open_session(session, me.id, now=clock.now()),
+            accounts.open_session(session, me.id, now=now, browser=browser),
             "Mot de passe changé. Vos autres sessions sont fermées.",
             "ok",
         )
@@ -73,6 +92,28 @@ async def logout_everywhere(request: Request, me) -> Response:
     request.session.clear()
     flash(request, "Vous êtes déconnecté partout, sur cet appareil comme sur les autres.")
     return back_to(f"{PREFIX}/connexion")
+
+
+async def close_session(request: Request, me) -> Response:
+    """« Fermer cette session »: one of one's own sessions ends (another device's, or this one)."""
+    session_id = request.path_params["session_id"]
+    token = session_token(request)
+
+    def run(session):
+        current = [
+            s.id
+            for s in accounts.open_sessions(session, me.id, now=now_of(request), idle=idle_limit(request), current=token)
+            if s.current
+        ]
+        return accounts.end_own_session(session, me.id, session_id), session_id in current
+
+    closed, was_this_one = await in_db(request, run)
+    if was_this_one:
+        request.session.clear()
+        flash(request, "Cette session est fermée. À bientôt.")
+        return back_to(f"{PREFIX}/connexion")
+    flash(request, "Session fermée." if closed else "Cette session était déjà fermée.", "ok" if closed else "erreur")
+    return back_to(f"{PREFIX}/compte")
 
 
 async def new_calendar_link(request: Request, me) -> Response:
@@ -171,6 +212,7 @@ routes = [
     Route(PREFIX + "/compte/mot-de-passe", login_required(change_password), methods=["POST"]),
     Route(PREFIX + "/compte/alertes", login_required(choose_alerts), methods=["POST"]),
     Route(PREFIX + "/compte/deconnexion-partout", login_required(logout_everywhere), methods=["POST"]),
+    Route(PREFIX + "/compte/sessions/{session_id:int}/fermer", login_required(close_session), methods=["POST"]),
     Route(PREFIX + "/compte/lien-agenda", login_required(new_calendar_link), methods=["POST"]),
     Route(PREFIX + "/mot-de-passe-oublie", forgot_page, methods=["GET"]),
     Route(PREFIX + "/mot-de-passe-oublie", forgot, methods=["POST"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,15 +24,17 @@ from bot.settings import PARIS
 from bot.mail import notices
 from bot.store import accounts, casework, conversations, notifications, outbox, queries, retention
 from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
-from bot.web import login_throttle
+from bot.web import login_throttle, user_agents
 from bot.web.handlers import (
     PREFIX,
     SESSION_ENDED,
     back_to,
     flash,
     identity_of,
+    idle_limit,
     in_db,
     login_required,
+    now_of,
     session_token,
     settings_of,
     start_session,
@@ -42,6 +45,7 @@ from bot.store.statuses import AppointmentStatus, DossierStatus
 __all__ = ["PREFIX", "SESSION_ENDED", "local", "render", "routes"]
 
 FAILED_MAILS_DAYS = 30  # the team page lists the e-mails given up this recently
+ROLE_LABELS = {"mediateur": "médiateur", "admin": "administrateur"}
 STATUS_LABELS = {DossierStatus.NEW: "Nouveau", DossierStatus.IN_PROGRESS: "En cours", DossierStatus.CLOSED: "Clos"}
 # who said a transcript line (a mediator: their first name); console.js has the same labels
 SPEAKER_LABELS = {"personne": "Personne", "assistant": "Assistant", "info": "Info"}
@@ -100,14 +104,14 @@ async def login(request: Request) -> Response:
             headers=login_throttle.retry_after(wait),
         )
     client = login_throttle.client_of(request)[1]
+    now, idle, browser = now_of(request), idle_limit(request), user_agents.describe(request.headers.get("user-agent"))
 
     def check(session):
-        now = clock.now()
         try:
             identity = accounts.authenticate(session, email, password, now=now, client=client)
         except accounts.LoginRefused as refused:
             return None, None, str(refused)  # committed all the same: the failure counts
-        return identity, accounts.open_session(session, identity.id, now=now), None
+        return identity, accounts.open_session(session, identity.id, now=now, browser=browser, idle=idle), None
 
     identity, token, error = await in_db(request, check)
     if identity is None:
@@ -153,6 +157,8 @@ async def queue_page(request: Request, me) -> Response:
             "mediators": mediators,
             "undelivered": undelivered,
             "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
+            # the page reloads itself every minute: marked, so that it does not count as activity
+            "refresh_url": f"{request.url.path}?{urlencode({**request.query_params, 'auto': '1'})}",
         },
     )
 
@@ -380,7 +386,13 @@ async def team_page(request: Request, me) -> Response:
     return render(
         request,
         "console/team.html",
-        {"mediators": mediators, "roles": accounts.ROLES, "failed_mails": failed, "failed_days": FAILED_MAILS_DAYS},
+        {
+            "mediators": mediators,
+            "roles": accounts.ROLES,
+            "role_labels": ROLE_LABELS,
+            "failed_mails": failed,
+            "failed_days": FAILED_MAILS_DAYS,
+        },
     )
 
 
@@ -420,6 +432,38 @@ async def team_toggle(request: Request, me) -> Response:
         return ("Compte réactivé." if mediator.active else "Compte désactivé."), "ok"
 
     flash(request, *await in_db(request, run))
+    return back_to(f"{PREFIX}/equipe")
+
+
+async def team_role(request: Request, me) -> Response:
+    """An admin changes an account's role: its sessions end (the next login has the new rights);
+    never the last active admin's."""
+    mediator_id = request.path_params["mediator_id"]
+    role = str((await request.form()).get("role", ""))
+    if role not in accounts.ROLES:
+        flash(request, "Rôle non modifié : rôle inconnu.", "erreur")
+        return back_to(f"{PREFIX}/equipe")
+
+    def run(session):
+        mediator = session.get(Mediator, mediator_id)
+        if mediator is None:
+            raise HTTPException(404, "Compte introuvable.")
+        if mediator.role == role:
+            return f"{mediator.name} est déjà {ROLE_LABELS[role]}.", "ok"
+        try:
+            accounts.set_role(session, mediator.id, role)  # its sessions end
+        except accounts.LastAdmin as refused:
+            session.rollback()
+            return f"Rôle non modifié : {refused}.", "erreur"
+        session.commit()
+        return f"{mediator.name} est maintenant {ROLE_LABELS[role]} ; ses sessions sont fermées.", "ok"
+
+    message, kind = await in_db(request, run)
+    if mediator_id == me.id and kind == "ok" and role != me.role:
+        request.session.clear()  # this browser's session ended with the others
+        flash(request, f"Vous êtes maintenant {ROLE_LABELS[role]}. Reconnectez-vous pour continuer.")
+        return back_to(f"{PREFIX}/connexion")
+    flash(request, message, kind)
     return back_to(f"{PREFIX}/equipe")
 
 
@@ -526,6 +570,7 @@ routes = [
     Route(PREFIX + "/equipe", login_required(team_add, admin=True), methods=["POST"]),
     Route(PREFIX + "/equipe/{mediator_id:int}/activation", login_required(team_toggle, admin=True), methods=["POST"]),
     Route(PREFIX + "/equipe/{mediator_id:int}/creneaux", login_required(team_slots, admin=True), methods=["POST"]),
+    Route(PREFIX + "/equipe/{mediator_id:int}/role", login_required(team_role, admin=True), methods=["POST"]),
     Route(PREFIX + "/export.csv", login_required(export_csv)),
     Route(PREFIX + "/activite", login_required(activity_page)),
 ]

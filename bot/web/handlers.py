@@ -6,16 +6,15 @@ relay) is on `request.app.state`, set by bot/web/app.py::create_app.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bot import clock
 from bot import settings as bot_settings
 from bot.store import accounts, db
 
@@ -90,22 +89,46 @@ def start_session(request: Request, identity: accounts.Identity, token: str) -> 
     request.session["session"] = token
 
 
-def login_required(handler: Callable[[Request, accounts.Identity], Awaitable[Response]], admin: bool = False):
-    """A console handler `handler(request, me)` as a route endpoint: logged in (and admin) only."""
+def idle_ended(minutes: int) -> str:
+    """What the login page says after a session ended for lack of activity."""
+    return f"Votre session a expiré après {minutes} minutes sans activité. Merci de vous reconnecter."
+
+
+def idle_limit(request: Request) -> timedelta:
+    return timedelta(minutes=settings_of(request).console_idle_minutes)
+
+
+def is_automatic(request: Request) -> bool:
+    """A request the console's page makes by itself (the queue's reload every minute carries
+    `auto=1`): it does not count as the person's activity."""
+    return request.query_params.get("auto") == "1"
+
+
+def login_required(handler: Callable[[Request, accounts.Identity], Awaitable[Response]], admin: bool = False, poll: bool = False):
+    """A console handler `handler(request, me)` as a route endpoint: logged in (and admin) only.
+
+    `poll`: a route console.js calls by itself every few seconds; it does not keep the session
+    alive (CONSOLE_IDLE_MINUTES), and a session that ended gets a 401 in JSON (console.js then
+    reloads the page, which shows the login with the reason)."""
 
     async def wrapped(request: Request) -> Response:
         me = identity_of(request)
         if me is None:
             return back_to(f"{PREFIX}/connexion")
         # checked on every request, not only at login: a session ended on the server (logout,
-        # « se déconnecter partout », a password change or reset, deactivation, a changed role)
-        # is refused at once, even from a copy of the cookie, rather than when the cookie expires
-        token = session_token(request)
-        now = clock.now()
-        current = await in_db(request, lambda session: accounts.session_identity(session, token, now=now))
+        # « se déconnecter partout », a password change or reset, deactivation, a changed role,
+        # idle too long) is refused at once, even from a copy of the cookie, rather than when the
+        # cookie expires
+        token, now, idle = session_token(request), now_of(request), idle_limit(request)
+        activity = not poll and not is_automatic(request)
+        check = await in_db(request, lambda session: accounts.use_session(session, token, now=now, idle=idle, activity=activity))
+        current = check.identity
         if current is None or current.id != me.id or current.role != me.role:
             request.session.clear()
-            flash(request, SESSION_ENDED, "erreur")
+            message = idle_ended(settings_of(request).console_idle_minutes) if check.idle else SESSION_ENDED
+            flash(request, message, "erreur")
+            if poll:
+                return JSONResponse({"error": message}, status_code=401)
             return back_to(f"{PREFIX}/connexion")
         if admin and not me.is_admin:
             raise HTTPException(403, "Réservé aux administrateurs.")

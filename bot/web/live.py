@@ -22,10 +22,21 @@ from bot.mail import calendar_ics
 from bot import clock
 from bot import settings as bot_settings
 from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
-from bot.store import casework, conversations, live
+from bot.store import accounts, casework, conversations, live
 from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator
-from bot.web.handlers import PREFIX, back_to, db_runner, flash, in_db, login_required, relay_of, settings_of
+from bot.web.handlers import (
+    PREFIX,
+    back_to,
+    db_runner,
+    flash,
+    in_db,
+    login_required,
+    now_of,
+    relay_of,
+    session_token,
+    settings_of,
+)
 from bot.store.statuses import LiveState
 
 logger = logging.getLogger(__name__)
@@ -212,11 +223,14 @@ async def state(request: Request, me) -> Response:
     else:
         record = None
     idle_minutes = settings_of(request).presence_idle_minutes
+    token, used_at = session_token(request), now_of(request)
 
     def run(session):
         now = clock.now()
         if record == "ping":
             live.ping(session, me.id, now=now)
+            # a key, click or scroll on the page in the last minute: the person uses the console
+            accounts.session_used(session, token, now=used_at)
         elif record == "heard":
             live.console_heard(session, me.id, now=now)  # the page is open, if not used
         mediator = session.get(Mediator, me.id)
@@ -379,9 +393,10 @@ async def finish(request: Request, me) -> Response:
 dossier_path = PREFIX + "/dossiers/{dossier_id:int}/direct"
 routes = [
     Route(PREFIX + "/presence", login_required(set_presence), methods=["POST"]),
-    Route(PREFIX + "/direct/etat.json", login_required(state), methods=["GET", "POST"]),
+    # polled by console.js every few seconds: not the person's activity (CONSOLE_IDLE_MINUTES)
+    Route(PREFIX + "/direct/etat.json", login_required(state, poll=True), methods=["GET", "POST"]),
     Route(PREFIX + "/direct/{chat_id:int}/rejoindre", login_required(join), methods=["POST"]),
-    Route(dossier_path + ".json", login_required(chat_state)),
+    Route(dossier_path + ".json", login_required(chat_state, poll=True)),
     Route(dossier_path + "/message", login_required(send), methods=["POST"]),
     Route(dossier_path + "/terminer", login_required(finish), methods=["POST"]),
 ]
