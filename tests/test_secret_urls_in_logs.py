@@ -3,8 +3,10 @@
 Fast tests: every route of the web app that carries a token is in the one list of secret paths,
 which masks it in Python's log records, in the lines the supervisors copy into var/logs, and in
 nginx's `map $uri $logged_uri`; a sender or X-Request-ID with a line feed cannot start a log line.
+nginx's error log (the request line of a failed upstream) goes through the same masking writer.
 Then `bot run-prod` itself, on its default ports: each secret link visited through nginx's public
-port and directly, and no secret found in any file of its logs.
+port and directly (one of them making nginx write an error line), and no secret found in any file
+of its logs.
 """
 
 from __future__ import annotations
@@ -221,6 +223,45 @@ def test_nginx_configuration_masks_every_secret_path(tmp_path):
     assert checked.returncode == 0, checked.stderr
 
 
+def test_nginx_error_log_is_masked_when_an_upstream_fails(tmp_path, monkeypatch):
+    """nginx started as run-prod starts it (its configuration and command line), the web app down:
+    the error line names the request (`request: "GET /rendez-vous/<token> …"`, `upstream: …`), and
+    reaches logs/nginx.log through the supervisor's masking writer, never a file of nginx's own."""
+    from bot.ops.supervisor import free_port
+
+    if production.shutil.which("nginx") is None:
+        pytest.fail("nginx is not installed (make test installs it: scripts/ensure-nginx)")
+    monkeypatch.setenv("PUBLIC_PORT", str(free_port()))
+    layout = production.layout_from_environment(unit_settings(var_dir=tmp_path, web_port=free_port()))  # nobody there
+    log = RotatingLog(layout.run_dir / "logs" / "nginx.log")
+    log.start()
+    nginx = subprocess.Popen(
+        production.nginx_command(layout.run_dir, production.nginx_config(layout)), stdout=log.write_fd, stderr=subprocess.STDOUT
+    )
+    log.child_started()
+    token = secrets.token_urlsafe(24)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.get(f"{layout.public_url}/rendez-vous/{token}?fait=1", timeout=10)
+                break
+            except requests.ConnectionError:
+                assert nginx.poll() is None and time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.1)
+        assert answer.status_code == 502
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=20)
+        log.join(timeout=20)
+    written = {path.name: path.read_text(errors="replace") for path in layout.run_dir.rglob("*") if path.is_file()}
+    errors = written["nginx.log"]
+    assert 'request: "GET /rendez-vous/***?fait=1 HTTP/1.1"' in errors and "upstream:" in errors, errors
+    for name, text in written.items():
+        assert token not in text, (name, [line for line in text.splitlines() if token in line])
+    assert not any("error" in name and name != "nginx.log" for name in written), sorted(written)
+
+
 # --- bot run-prod on its default ports ----------------------------------------------------------
 
 WEB = "http://127.0.0.1:8000"  # the web app, directly (make run-prod's default WEB_PORT)
@@ -249,10 +290,14 @@ def test_no_secret_of_a_visited_link_in_any_log_of_run_prod(run_prod):
     for url in ("http://127.0.0.1:5005/status", "http://127.0.0.1:8081/status"):  # Rasa's HTTP API takes ?token=
         assert requests.get(url, params={"token": rasa_token}, timeout=30).status_code == 200
     requests.get("http://127.0.0.1:5055/health", params={"token": direct}, timeout=30)
+    # an error line of nginx's, which names the request: a body over client_max_body_size (413)
+    too_large = requests.post(f"{PUBLIC}/rendez-vous/{through_nginx}/annuler", data=b"x" * (3 * 1024 * 1024), timeout=30)
+    assert too_large.status_code == 413
     time.sleep(2)  # the supervisors copy each line as soon as it is whole
 
     logs = {path: path.read_text(errors="replace") for path in (var_dir / "prod").rglob("*.log*") if path.is_file()}
-    assert {"nginx-access.log", "web.log", "rasa-0.log", "actions-0.log"} <= {path.name for path in logs}, sorted(logs)
+    names = {path.name for path in logs}
+    assert {"nginx-access.log", "nginx.log", "web.log", "rasa-0.log", "actions-0.log"} <= names, sorted(logs)
     for path, text in logs.items():
         for secret in (through_nginx, direct, rasa_token):
             assert secret not in text, f"{path}: {[line for line in text.splitlines() if secret in line][:3]}"
@@ -260,6 +305,8 @@ def test_no_secret_of_a_visited_link_in_any_log_of_run_prod(run_prod):
     nginx = logs[var_dir / "prod" / "nginx-access.log"]
     for logged in ("/mediateurs/mot-de-passe/***", "/rendez-vous/*** ", "/rendez-vous/***/annuler", "/calendrier/***"):
         assert logged in nginx, logged
+    nginx_errors = logs[var_dir / "prod" / "logs" / "nginx.log"]  # nginx's error log, through the masking writer
+    assert 'request: "POST /rendez-vous/***/annuler HTTP/1.1"' in nginx_errors, nginx_errors[-3000:]
     web = logs[var_dir / "prod" / "logs" / "web.log"]
     for logged in ("/mediateurs/mot-de-passe/*** ", "/rendez-vous/***/deplacer", "/calendrier/***?token=*** "):
         assert web.count(logged) >= 1, (logged, web[-3000:])

@@ -278,7 +278,7 @@ def nginx_config(layout: Layout) -> Path:
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     config = render_nginx(
         run_dir=layout.run_dir,
-        error_log=layout.run_dir / "nginx-error.log",
+        error_log="stderr",  # through the supervisor's masking log writer: see nginx_command
         access_log=layout.run_dir / "nginx-access.log",
         listen_host=layout.public_host,
         internal_host=host,
@@ -293,6 +293,15 @@ def nginx_config(layout: Layout) -> Path:
     path = layout.run_dir / "nginx.conf"
     path.write_text(config)
     return path
+
+
+def nginx_command(run_dir: Path, config: Path) -> list[str]:
+    """nginx in the foreground, its error log on stderr from its first line on (`-e stderr`, before
+    the configuration is read; `error_log stderr` after). The supervisor copies it into
+    logs/nginx.log with the secrets of secret links masked (bot/ops/log_files.py): when an upstream
+    fails, nginx writes the request line there (`request: "GET /rendez-vous/<token> HTTP/1.1"`),
+    which its access log's `$logged_uri` map cannot mask."""
+    return ["nginx", "-e", "stderr", "-p", str(run_dir), "-c", str(config), "-g", "daemon off;"]
 
 
 def compose_nginx_config() -> str:
@@ -386,7 +395,7 @@ def server_commands(layout: Layout, model: Path) -> dict[str, tuple[list[str], d
             "REDIS_URL": layout.redis_url,
         },
     )
-    commands["nginx"] = (["nginx", "-p", str(layout.run_dir), "-c", str(nginx_config(layout)), "-g", "daemon off;"], {})
+    commands["nginx"] = (nginx_command(layout.run_dir, nginx_config(layout)), {})
     return commands
 
 
