@@ -17,9 +17,9 @@ from bot import clock
 from bot.mail import transport
 from bot.jobs import mail_sender
 from bot.ops import training_export
-from bot.store import accounts, db, queries, retention, self_service
+from bot.store import accounts, db, erasures, queries, retention, self_service
 from bot.store.spool import Spool, write_now
-from bot.store.tables import Appointment, Dossier, OutgoingMail
+from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
 from bot.web.app import _purge
 from tests.rasa_events import count_events, create_events_table, say
@@ -113,6 +113,31 @@ def test_erasing_from_the_widget_cancels_the_appointment_and_leaves_nothing_pers
     assert not any(p in t.casefold() for t in alerts for p in PERSONAL)
 
 
+def test_erasing_from_the_console_removes_the_eml_copies_at_once(web):
+    """A mediator erases at the person's request: the dossier's mails go from the queue and their
+    .eml copies from var/outbox at once, as with « Effacer ma conversation »; others' copies stay."""
+    from tests.console_client import Console, make_account
+
+    with db.session(web.database_url) as session:
+        dossier_id = book(session, "asked-a-mediator").dossier_id
+    outbox_dir = web.settings.outbox_dir
+    mail_sender.run_pass(web.database_url, transport.DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
+    assert any("martine.dupont@orange.fr" in t for t in eml_texts(outbox_dir))
+    unrelated = outbox_dir / "someone-else.eml"
+    unrelated.write_text("Subject: Nouveau rendez-vous\n")
+
+    admin = Console(web)
+    admin.login(make_account(web, role="admin"))
+    admin.get(f"/dossiers/{dossier_id}")
+    assert "effacées" in Console.flash(admin.post(f"/dossiers/{dossier_id}/effacer"))
+
+    assert sorted(outbox_dir.glob("*.eml")) == [unrelated]
+    with db.session(web.database_url) as session:
+        assert session.get(Dossier, dossier_id).anonymised_at is not None
+        assert erasures.was_erased(session, "asked-a-mediator")
+        assert personal_leftovers(session) == []
+
+
 def test_the_emailed_link_cancellation_alerts_the_mediators_too(url):
     with db.session(url) as session:
         reference = book(session, "conv-link").reference
@@ -138,6 +163,54 @@ def test_a_spooled_write_cannot_recreate_an_erased_dossier(url, tmp_path):
         dossier = session.execute(select(Dossier).where(Dossier.conversation_id == "erased-later")).scalar_one()
         assert dossier.anonymised_at is not None and dossier.contact_name is None and dossier.contact_email is None
         assert personal_leftovers(session) == []
+
+
+def test_a_write_in_another_machines_spool_cannot_recreate_a_conversation_erased_before_its_dossier(web, tmp_path):
+    """Erased from the widget before any dossier row existed; its writes wait in another machine's
+    spool (the web app drops only its own machine's): replayed after, they create nothing."""
+    token, conversation = conversation_ids.new_conversation(web.conversation_secret)
+    elsewhere = Spool(tmp_path / "other-machine")
+    elsewhere.append(conversation, [("record_need", ["presence_en_ligne", 0.9])])
+    elsewhere.append(conversation, [("record_contact", ["Martine Dupont", "martine.dupont@orange.fr", None, BEFORE])])
+    elsewhere.append("someone-else", [("record_need", ["former_salaries", 0.7])])
+
+    assert web.client.post("/api/conversation/erase", json={"token": token}).json() == {"erased": True, "cancelled": 0}
+    assert elsewhere.replay(lambda c, steps: write_now(web.database_url, c, steps)) == 3
+    assert elsewhere.pending() == 0
+    with db.session(web.database_url) as session:
+        stored = set(session.execute(select(Dossier.conversation_id)).scalars())
+        assert conversation not in stored and "someone-else" in stored
+        with pytest.raises(erasures.ConversationErased):  # nor any other dossier write
+            queries.get_or_create_dossier(session, conversation)
+        assert personal_leftovers(session) == []
+        # the tombstone holds a keyed hash of the id, never the id itself
+        [(key, _)] = session.execute(select(ErasedConversation.conversation_key, ErasedConversation.erased_at)).all()
+        assert conversation not in key and key == erasures.conversation_key(conversation)
+        assert key != erasures.conversation_key(conversation, secret="another-secret-" + "x" * 32)
+
+
+def test_tombstones_are_written_by_every_erasure_and_forgotten_after_the_retention_period(url):
+    long_ago = clock.now() - timedelta(days=3 * 365)
+    with db.session(url) as session:
+        create_events_table(session)
+        say(session, "purged-without-dossier", ("user", "bonjour"))
+        session.execute(text("UPDATE events SET timestamp = :t"), {"t": long_ago.timestamp()})
+        queries.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9)
+        session.flush()
+        dossier = queries.get_or_create_dossier(session, "erased-by-a-mediator")
+        assert retention.erase_dossier(session, dossier.id, None, now=clock.now()) == []
+        retention.purge(session, now=clock.now())
+        session.commit()
+        for erased in ("purged-without-dossier", "erased-by-a-mediator"):
+            assert erasures.was_erased(session, erased), erased
+        assert not erasures.was_erased(session, "never-erased")
+        # past the retention period, a tombstone goes too (no spooled write of it can be left by then)
+        retention.erase_conversation(session, "old-erasure", now=long_ago)
+        session.commit()
+        assert erasures.was_erased(session, "old-erasure")
+        retention.purge(session, now=clock.now())
+        session.commit()
+        assert not erasures.was_erased(session, "old-erasure") and erasures.was_erased(session, "erased-by-a-mediator")
 
 
 def test_the_purge_removes_the_eml_copies_of_purged_dossiers_and_every_old_copy(url, tmp_path):

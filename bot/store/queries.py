@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from bot.store import notifications
+from bot.store import erasures, notifications
 from bot.store.tables import (
     DOSSIER_STATUSES,
     SLOT_MODES,
@@ -37,9 +37,13 @@ class SlotTaken(Exception):
 
 
 def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
+    """The conversation's dossier, created if need be; never for an erased conversation
+    (erasures.ConversationErased: what the person erased is not recreated)."""
     dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
     if dossier is not None:
         return dossier
+    if erasures.was_erased(session, conversation_id):
+        raise erasures.ConversationErased("no dossier for an erased conversation")
     try:
         with session.begin_nested():  # the unique conversation id settles a race
             dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])

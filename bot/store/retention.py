@@ -19,8 +19,8 @@ Every copy goes too: the dossier's rows of the mail queue are deleted and their 
 returned (`PurgeReport.message_ids`, `Erasure.message_ids`), so that the caller removes the `.eml`
 copies written without an SMTP server (bot/mail/transport.py, which also prunes every copy after a
 few days); a write of the conversation left in the spool cannot bring the data back
-(bot/store/spool.py drops writes to an anonymised dossier, and the web app drops its own spool's
-entries of an erased conversation).
+(bot/store/spool.py drops writes to an anonymised dossier, and those of an erased conversation
+that had no dossier yet, by its tombstone, bot/store/erasures.py, from whichever machine's spool).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
-from bot.store import queries, self_service
+from bot.store import erasures, queries, self_service
 from bot.store.conversations import rasa_events_exist
 from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
@@ -221,21 +221,31 @@ def purge(session: Session, *, now: datetime, months: int | None = None, dry_run
         report.purged.append(Decision(conversation_id, None, last, f"dernière activité le {last:%Y-%m-%d}, sans dossier"))
         if not dry_run:
             _delete_conversation_events(session, conversation_id)
+            erasures.remember(session, conversation_id, now=now)  # a spooled write of it creates nothing
+    if not dry_run:
+        erasures.forget_before(session, cutoff)  # tombstones are kept as long as the data would have been
     return report
 
 
 def erase_person(session: Session, dossier_id: int, actor_id: int | None, *, now: datetime) -> bool:
     """Anonymise a dossier now, whatever its status, at the person's request made to a mediator.
     False if no such dossier. The caller commits."""
+    return erase_dossier(session, dossier_id, actor_id, now=now) is not None
+
+
+def erase_dossier(session: Session, dossier_id: int, actor_id: int | None, *, now: datetime) -> list[str] | None:
+    """`erase_person`, giving the Message-IDs of the mails it forgot, whose .eml copies the caller
+    removes (bot/mail/transport.py: remove_copies); None if no such dossier. The caller commits."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
-        return False
-    forget_mails(session, dossier.id)
+        return None
+    message_ids = forget_mails(session, dossier.id)
     for appointment in dossier.appointments:  # no one to meet any more: free the slot
         if appointment.status == AppointmentStatus.CONFIRMED and appointment.slot.starts_at > now:
             queries.cancel_appointment(session, appointment.reference)  # sequence raised: calendars update
     anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
-    return True
+    erasures.remember(session, dossier.conversation_id, now=now)
+    return message_ids
 
 
 @dataclass
@@ -255,6 +265,7 @@ def erase_conversation(session: Session, conversation_id: str, *, now: datetime)
     person's e-mailed link (slot freed, CANCELLED in the mediator's calendar, the mediators'
     « rendez-vous annulé » alert). The caller commits."""
     erasure = Erasure()
+    erasures.remember(session, conversation_id, now=now)  # no spooled write, from any machine, recreates it
     dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
     if dossier is None:
         _delete_conversation_events(session, conversation_id)

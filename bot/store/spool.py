@@ -6,9 +6,10 @@ JSON arguments — so that a write that failed after its retries can be kept in 
 again. Several action-server workers may share the file: an exclusive lock guards it.
 
 A write never brings back what was erased: the writes of a conversation whose dossier is
-anonymised (erased by the person, or purged by the retention rule) are dropped (`apply`), and the
-web app drops its own spool's entries of a conversation erased from the chat (`Spool.discard`),
-which covers a conversation erased before its first dossier write reached the database.
+anonymised (erased by the person, or purged by the retention rule) are dropped (`apply`), and so
+are those of a conversation erased before its first dossier write reached the database, whichever
+machine's spool holds them (its tombstone, bot/store/erasures.py); the web app also drops its own
+spool's entries of a conversation erased from the chat (`Spool.discard`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.store import db, queries
+from bot.store import db, erasures, queries
 from bot.store.tables import Dossier
 
 logger = logging.getLogger(__name__)
@@ -72,11 +73,12 @@ def decode(value: Any) -> Any:
 
 
 def erased(session: Session, conversation_id: str) -> bool:
-    """Whether the conversation's dossier was anonymised (erased, or purged by the retention rule)."""
-    anonymised_at = session.execute(
-        select(Dossier.anonymised_at).where(Dossier.conversation_id == conversation_id)
-    ).scalar_one_or_none()
-    return anonymised_at is not None
+    """Whether the conversation's dossier was anonymised (erased, or purged by the retention rule),
+    or, without a dossier, the conversation was erased (its tombstone, bot/store/erasures.py)."""
+    row = session.execute(select(Dossier.anonymised_at).where(Dossier.conversation_id == conversation_id)).first()
+    if row is not None:
+        return row.anonymised_at is not None
+    return erasures.was_erased(session, conversation_id)
 
 
 def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]]) -> bool:

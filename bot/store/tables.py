@@ -338,3 +338,14 @@ class JobTurn(Base):
     lease_until = Column(UTCDateTime(), nullable=False)
     turns = Column(Integer, nullable=False, default=0, server_default="0")
     last_turn_at = Column(UTCDateTime())
+
+
+class ErasedConversation(Base):
+    """A conversation erased by the person or purged (bot/store/erasures.py), by a keyed hash of its
+    id (HMAC-SHA256 with CONVERSATION_SECRET), never the id itself: a write of it spooled on another
+    machine, replayed later, cannot create its dossier again. Forgotten after the retention period."""
+
+    __tablename__ = "erased_conversations"
+
+    conversation_key = Column(String(64), primary_key=True)
+    erased_at = Column(UTCDateTime(), nullable=False, index=True)

@@ -257,10 +257,25 @@ def close(session, dossier, me, form, now, lease):
     return "Dossier clos. Merci !"
 
 
-def erase(session, dossier, me, form, now, lease):
-    retention.erase_person(session, dossier.id, me.id, now=now)
-    session.commit()
-    return "Les données personnelles de ce dossier ont été effacées."
+async def erase(request: Request, me) -> Response:
+    """An admin erases a dossier's personal data at the person's request (retention.erase_dossier),
+    then the .eml copies of its forgotten mails under var/outbox, as « Effacer ma conversation » does."""
+    from starlette.concurrency import run_in_threadpool
+
+    from bot.mail import transport
+
+    dossier_id = request.path_params["dossier_id"]
+
+    def run(session):
+        now = clock.now()
+        if casework.dossier_for_console(session, dossier_id, now=now) is None:
+            raise HTTPException(404, "Dossier introuvable.")
+        return retention.erase_dossier(session, dossier_id, me.id, now=now) or []
+
+    forgotten = await in_db(request, run)
+    await run_in_threadpool(transport.remove_copies, settings_of(request).outbox_dir, forgotten)
+    flash(request, "Les données personnelles de ce dossier ont été effacées.", "ok")
+    return back_to(f"{PREFIX}/dossiers/{dossier_id}")
 
 
 # --- agenda and calendar files -------------------------------------------------------
@@ -560,7 +575,7 @@ routes = [
     Route(dossier_path + "/note", dossier_action(note), methods=["POST"]),
     Route(dossier_path + "/statut", dossier_action(status), methods=["POST"]),
     Route(dossier_path + "/clore", dossier_action(close), methods=["POST"]),
-    Route(dossier_path + "/effacer", dossier_action(erase, admin=True), methods=["POST"]),
+    Route(dossier_path + "/effacer", login_required(erase, admin=True), methods=["POST"]),
     Route(PREFIX + "/agenda", login_required(agenda_page)),
     Route(PREFIX + "/rendez-vous/{reference}/annuler", login_required(cancel_appointment), methods=["POST"]),
     Route(PREFIX + "/rendez-vous/{reference}/deplacer", login_required(move_appointment), methods=["POST"]),
