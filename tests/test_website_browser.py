@@ -268,6 +268,30 @@ def test_erase_my_conversation_leaves_nothing_on_the_server_or_in_the_browser(pa
     assert messages(page) == []
 
 
+def test_erasing_a_conversation_with_an_appointment_says_it_is_cancelled(page, servers):
+    """The erase API says how many appointments still to come it cancelled: the person reads that
+    theirs is cancelled and the mediator told, not only that the conversation is gone."""
+    from datetime import timedelta
+
+    from tests.test_erasure import book
+    from tests.test_mail_sender import START
+
+    say(page, "bonjour")
+    conversation = conversation_id(page)
+    with db.session(servers.database_url) as session:
+        book(session, conversation, START + timedelta(weeks=7))  # a Tuesday morning too, a slot of its own
+
+    page.get_by_role("button", name="Effacer ma conversation").click()
+    page.get_by_role("button", name="Oui, tout effacer").click()
+    page.wait_for_function("() => document.querySelector('.mw-status').textContent.includes('effacée')")
+    said = (
+        "Votre conversation a été effacée de nos serveurs et de ce navigateur. "
+        "Votre rendez-vous est annulé et le médiateur en est informé."
+    )
+    assert messages(page) == [said]
+    assert page.locator(".mw-status").text_content() == said
+
+
 def test_no_serious_accessibility_violation(browser, site):
     axe = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
     assert axe.exists(), "axe-core comes from the npm registry: run `make install`"

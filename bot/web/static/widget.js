@@ -53,6 +53,8 @@
     eraseYes: "Oui, tout effacer",
     eraseNo: "Annuler",
     erased: "Votre conversation a été effacée de nos serveurs et de ce navigateur.",
+    erasedAppointment: "Votre rendez-vous est annulé et le médiateur en est informé.",
+    erasedAppointments: "Vos rendez-vous sont annulés et les médiateurs en sont informés.",
     closedElsewhere: "Cette conversation a été fermée dans un autre onglet.",
     eraseFailed: "L'effacement n'a pas abouti. Réessayez dans un instant.",
     typing: "L'assistant écrit…",
@@ -537,22 +539,26 @@
 
   function eraseConversation() {
     var erasing = token;
-    var done = function () {
+    var done = function (cancelled) {  // cancelled: how many appointments still to come the erasure cancelled
+      var said = TEXT.erased;
+      if (cancelled > 0) said += " " + (cancelled > 1 ? TEXT.erasedAppointments : TEXT.erasedAppointment);
       token = null;
       outbox = [];
       storageSet(KEY_TOKEN, null);
       saveOutbox();
       ui.confirm.hidden = true;
       resetConversation();
-      addMessage("bot", TEXT.erased);
-      setStatus(TEXT.erased);
+      addMessage("bot", said);
+      setStatus(said);
       ready = false;
       if (socket && socket.connected) socket.emit("session_request", { session_id: null });
       ui.input.focus();
     };
-    if (!erasing) { done(); return; }
+    if (!erasing) { done(0); return; }
     api("/api/conversation/erase", { token: erasing }).then(function (response) {
-      if (response.ok || response.status === 404) done(); else throw new Error("erase " + response.status);
+      if (response.status === 404) return done(0);
+      if (!response.ok) throw new Error("erase " + response.status);
+      return response.json().then(function (body) { done(Number(body && body.cancelled) || 0); }, function () { done(0); });
     }).catch(function () { setStatus(TEXT.eraseFailed); });
   }
 
