@@ -31,7 +31,7 @@ from bot.mail import texts as mail_texts
 from bot.domain.profile import NOT_GIVEN, skipped
 from bot.language.textnorm import normalize
 from bot.settings import PARIS
-from bot.store import db, queries
+from bot.store import db, erasures, queries
 
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echeance_dite", "echeance_confirmee", "echecs_validation"]
 HUMAN_OPTIONS_ASKED_AT_MOST = 2  # « Que préférez-vous ? » twice in a row at most, then the contact details
@@ -438,7 +438,8 @@ class ActionBookAppointment(Action):
                     except queries.SlotTaken:  # only the booking's savepoint was undone
                         pass
                     session.commit()  # the boundary commits (issue 18): the booking and its e-mails together
-            except SQLAlchemyError:
+            except (SQLAlchemyError, erasures.ConversationErased):
+                # an erased conversation gets no dossier back: the person hears the plain way to reach us
                 unavailable = True
         else:
             unavailable = True

@@ -20,7 +20,7 @@ from actions import limits
 from bot import clock, log_redaction, settings
 
 from bot.domain import opening_hours
-from bot.store import db, live
+from bot.store import db, erasures, live
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 return []
             live.request(session, tracker.sender_id, now=now)
             session.commit()
-    except SQLAlchemyError:  # no live queue without the database: the other ways remain
+    except (SQLAlchemyError, erasures.ConversationErased):  # no live queue without the database (or for
+        # a conversation the person erased): the other ways remain
         logger.exception("live handover request of %s not stored", log_redaction.escape_for_log(tracker.sender_id))
         return None
     minutes = max(1, round(config.live_pickup_seconds / 60))

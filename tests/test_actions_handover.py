@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
+from sqlalchemy import text
 
 from actions.handover import (
     NOT_GIVEN,
@@ -131,3 +132,21 @@ def test_callback_is_stored_with_its_deadline(store_url):
 def test_contact_without_consent_is_refused_by_the_store(store_url):
     with db.session(store_url) as session, pytest.raises(ValueError, match="consent"):
         queries.record_contact(session, "x", "Marie", None, "06 12 34 56 78", None)
+
+
+def test_booking_in_an_erased_conversation_answers_politely_and_stores_nothing(store_url):
+    """A script reusing the id of a conversation the person erased gets the plain answer (booking
+    failed, the service's contact), not a broken action; no dossier comes back."""
+    from bot.store import erasures
+
+    with db.session(store_url) as session:
+        store_cli.create_demo_data(session)
+        slot = queries.free_slots(session, datetime.now(timezone.utc), 1)[0].id
+        tracker = make_tracker(slots={**CONSENTED, "creneau": str(slot)})
+        erasures.remember(session, tracker.sender_id, now=datetime.now(timezone.utc))
+        session.commit()
+    messages, _ = run(ActionBookAppointment(), tracker)
+    assert responses(messages) == ["utter_booking_failed", "utter_human_contact"]
+    with db.session(store_url) as session:
+        assert queries.free_slots(session, datetime.now(timezone.utc), 50)[0].id == slot
+        assert session.execute(text("select count(*) from dossiers")).scalar() == 0

@@ -28,7 +28,7 @@ def named_tests(doc: str) -> list[tuple[str, str | None]]:
     return found
 
 
-@pytest.mark.parametrize("doc", ["docs/reliability.md", "docs/live.md", "docs/scaling.md", "docs/mail.md"])
+@pytest.mark.parametrize("doc", ["docs/reliability.md", "docs/live.md", "docs/scaling.md", "docs/mail.md", "docs/security.md"])
 def test_every_test_the_docs_name_exists(doc):
     references = named_tests(doc)
     assert references, f"{doc} names no test"
