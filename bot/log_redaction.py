@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MASK = "***"
 MAX_LOGGED_CHARS = 120
@@ -129,7 +130,7 @@ def install() -> None:
     if getattr(previous, "redacts", False):
         return
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return redact_record(previous(*args, **kwargs))
 
     factory.redacts = True  # type: ignore[attr-defined]

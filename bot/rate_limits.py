@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 from bot import settings as bot_settings
 
@@ -278,7 +278,9 @@ def _trusted(peer: str | None, trusted_proxies: tuple[str, ...]) -> bool:
 class ChatLimits:
     """The limits a message must pass before Rasa handles it (both channels)."""
 
-    def __init__(self, settings, windows: AsyncWindows | None = None, clock=None) -> None:
+    def __init__(
+        self, settings: bot_settings.Settings, windows: AsyncWindows | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
         from bot import clock as real_clock
 
         self.per_conversation = Limit(settings.conversation_messages_per_minute, 60)

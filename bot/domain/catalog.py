@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.domain import opening_hours
 
@@ -68,7 +69,7 @@ def max_validation_failures() -> int:
     return _service()["max_validation_failures"]
 
 
-def follow_up_date(deadline, today):
+def follow_up_date(deadline: date | None, today: date) -> date:
     """When to contact a person who asked for a follow-up: `follow_up_days_after_deadline` after
     their deadline, else `follow_up_days` after today; a weekend moves to the Monday after."""
     from datetime import timedelta

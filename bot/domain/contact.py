@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 DATE_DMY = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
 # A number written the national way (0…) is read as French, then as one of the overseas
@@ -50,7 +50,7 @@ def normalize_email(text: str) -> str | None:
     return None if email_problem(text) else _validated(text).normalized.lower()
 
 
-def _validated(text: str):
+def _validated(text: str) -> ValidatedEmail:
     return validate_email(text.strip().strip("<>"), check_deliverability=False)
 
 

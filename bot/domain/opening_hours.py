@@ -108,7 +108,7 @@ def _load(override: str) -> OpeningHours:
 
 @lru_cache(maxsize=4)
 def _french_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.France(years=year)
+    return holidays.country_holidays("FR", years=year)
 
 
 # --- said in French ----------------------------------------------------------------------------

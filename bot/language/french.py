@@ -129,8 +129,9 @@ def faults(text: str) -> list[str]:
     found = []
     if typeset(text) != text:
         found.append("typography: " + repr(typeset(text)))
-    if _BAD_INCLUSIVE.search(text):
-        found.append("inclusive form read badly aloud: " + _BAD_INCLUSIVE.search(text).group(0))
+    inclusive = _BAD_INCLUSIVE.search(text)
+    if inclusive:
+        found.append("inclusive form read badly aloud: " + inclusive.group(0))
     return found
 
 

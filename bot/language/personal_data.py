@@ -16,9 +16,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import phonenumbers
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 EMAIL_PLACEHOLDER = "(e-mail)"
 PHONE_PLACEHOLDER = "(téléphone)"
@@ -31,7 +34,7 @@ PHONE_REGIONS = ("FR",)  # international numbers (+…/00…) are found whatever
 
 
 @functools.lru_cache(maxsize=1)
-def _nlp():
+def _nlp() -> Language:
     import spacy
 
     return spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler"])
