@@ -21,7 +21,7 @@ from bot.store import accounts, db, erasures, queries, retention, self_service
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
-from bot.web.app import _purge
+from bot.jobs.retention_purge import purge as _purge
 from tests.rasa_events import count_events, create_events_table, say
 from tests.test_mail_sender import BEFORE, CONTEXT, START
 

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from bot import clock
+from bot.jobs import live_watch
 from bot.store import accounts, db, live, outbox, queries
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
@@ -84,7 +85,7 @@ def person_waits(url, conversation="conv-live", *, at=NOW) -> int:
 
 
 def watch(url, now) -> list[int]:
-    """One round of the web app's watcher (bot/web/live.py), at `now`."""
+    """One round of the alert part of the live watcher (bot/jobs/live_watch.py), at `now`."""
     with db.session(url) as session:
         alerted = live.alert_unwatched(session, IDLE_MINUTES, PICKUP_SECONDS, now=now)
         session.commit()
@@ -204,7 +205,7 @@ def test_racing_watchers_alert_each_mediator_once(url, team):
 
 def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(web, url, team, monkeypatch, smtp, tmp_path):
     """Through the web app: the 5-second poll of an unused page marks the console open without
-    counting as activity; the web app's own watcher (bot/web/live.py) sends the alert."""
+    counting as activity; the web app's own watcher (bot/jobs/live_watch.py) sends the alert."""
     login(web, "camille@example.org")
     form(web, "/mediateurs/file", "/mediateurs/presence", {"disponible": "1"})  # at BEFORE (the web fixture's clock)
     moment = BEFORE + timedelta(seconds=30)
@@ -216,11 +217,12 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
 
     settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=SECRET)
     relay = live_web.LiveRelay(settings)
+    watcher = live_watch.Watcher(settings, relay)
     chat_id = person_waits(url, at=moment)
 
     async def round_at(at):
         monkeypatch.setattr(clock, "now", lambda: at)
-        await relay.watch_once()
+        await watcher.watch_once()
 
     async def rounds():
         try:

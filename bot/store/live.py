@@ -227,6 +227,22 @@ def overdue(session: Session, pickup_seconds: int, idle_minutes: int, *, now: da
     return late + gone
 
 
+def ended_between(session: Session, *, after: datetime, before: datetime) -> list[LiveChat]:
+    """Chats ended (by anyone, or timed out) within (after, before), oldest first."""
+    return list(
+        session.execute(
+            select(LiveChat)
+            .where(
+                LiveChat.state.in_((LiveState.ENDED, LiveState.TIMED_OUT)),
+                LiveChat.ended_at < before,
+                LiveChat.ended_at > after,
+            )
+            .order_by(LiveChat.id)
+            .options(selectinload(LiveChat.mediator))
+        ).scalars()
+    )
+
+
 # --- someone waits and nobody watches the console: e-mail the mediators ------------------------
 
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import urlsplit
@@ -32,8 +31,8 @@ from bot.domain import catalog, france_services
 
 from bot import clock, log_redaction, paths
 from bot import settings as bot_settings
-from bot.store import conversations, db
-from bot.jobs import mail_sender, runner
+from bot.store import conversations
+from bot.jobs import live_watch, mail_sender, retention_purge, runner, spool_replay
 from bot.web import account, appointment_page, console, conversation_ids, live, readiness
 from bot.web.handlers import in_db, now_of, relay_of, settings_of
 from bot.web.templating import templates
@@ -48,8 +47,6 @@ VENDOR_FILES = {
 MAX_API_BODY_BYTES = 4096
 EXPIRED = "Cette conversation est terminée : elle était inactive depuis trop longtemps. Une nouvelle commence."
 SAME_ORIGIN = "same-origin"
-PURGE_EVERY_SECONDS = 24 * 3600
-SPOOL_REPLAY_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 
@@ -221,11 +218,14 @@ routes = [
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette):
-    """Apply the retention rule (bot purge) daily; replay spooled dossier writes every minute;
-    end the live chats nobody picked up in time (bot/web/live.py); send the queued e-mails
-    (bot/jobs/mail_sender.py)."""
+    """The periodic jobs of bot/jobs/, each turn in one worker of one server (bot/jobs/runner.py)."""
     settings, relay = app.state.settings, app.state.relay
-    jobs = [_purge_job(settings.database_url, settings.outbox_dir), _spool_job(settings), relay.job(), mail_sender.job(settings)]
+    jobs = [
+        retention_purge.job(settings.database_url, settings.outbox_dir),
+        spool_replay.job(settings),
+        live_watch.job(settings, relay),  # reaches Rasa through the web app's relay (bot/web/live.py)
+        mail_sender.job(settings),
+    ]
     tasks = [asyncio.create_task(runner.run_forever(job, settings.database_url)) for job in jobs]
     yield
     for task in tasks:
@@ -289,47 +289,6 @@ async def _csrf_failed(scope, send, message_id) -> None:
     body = "Formulaire expiré ou invalide (protection CSRF). Rechargez la page et recommencez.".encode()
     await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
     await send({"type": "http.response.body", "body": body})
-
-
-def _purge(database_url: str, outbox_dir=None) -> int:
-    """The retention rule, then the .eml copies: the purged dossiers' mails, and every copy older
-    than KEEP_EML_DAYS (bot/mail/transport.py)."""
-    from bot.mail import transport
-    from bot.store import retention
-
-    now = clock.now()
-    with db.session(database_url) as session:
-        report = retention.purge(session, now=now)
-        session.commit()
-    if outbox_dir is not None:
-        transport.remove_copies(outbox_dir, report.message_ids)
-        transport.prune_copies(outbox_dir, now=now)
-    return report.count
-
-
-def _purge_job(database_url: str, outbox_dir=None) -> runner.Job:
-    async def purge() -> None:
-        count = await run_in_threadpool(_purge, database_url, outbox_dir)
-        if count:
-            logger.info("retention: %d conversation(s) past the retention period purged", count)
-
-    return runner.Job("retention_purge", timedelta(seconds=PURGE_EVERY_SECONDS), purge)
-
-
-def _spool_job(settings: bot_settings.Settings) -> runner.Job:
-    """The spool is a file of this machine's var/: each machine replays its own."""
-    from functools import partial
-
-    from bot.store.spool import Spool, write_now
-
-    spool = Spool(settings.var_dir)
-
-    async def replay() -> None:
-        if spool.pending():
-            done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url))
-            logger.info("spool: %d dossier write(s) replayed, %d waiting", done, spool.pending())
-
-    return runner.Job(f"spool_replay@{socket.gethostname()}", timedelta(seconds=SPOOL_REPLAY_SECONDS), replay)
 
 
 # transcript speakers as the widget names them

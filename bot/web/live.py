@@ -2,9 +2,10 @@
 
 The database (bot/store/live.py) decides who wins every race; Rasa's HTTP API (bot/web/rasa_api.py)
 carries the words: a mediator's message is a bot event of the conversation, so the person sees it
-in the same chat window and the transcript keeps every message in order. A watcher, run by the
-web app, ends what nobody picked up in time and what a mediator left behind, and e-mails the
-mediators when a person waits while nobody watches the console (bot/store/live.py).
+in the same chat window and the transcript keeps every message in order. The watcher
+(bot/jobs/live_watch.py, listed in the web app's lifespan) ends what nobody picked up in time and
+what a mediator left behind, and e-mails the mediators when a person waits while nobody watches
+the console; it reaches Rasa through the LiveRelay below, passed in by the web app.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from bot import clock
 from bot import settings as bot_settings
 from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 from bot.store import accounts, casework, conversations, live
-from bot.jobs import runner
 from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.web.handlers import (
     PREFIX,
@@ -41,8 +41,6 @@ from bot.store.statuses import LiveState
 
 logger = logging.getLogger(__name__)
 MAX_LIVE_MESSAGE_CHARS = 2000
-WATCH_EVERY_SECONDS = 2
-REPAIR_AFTER_SECONDS = 30  # an ended chat still paused after this: resume it again
 RECENT_REQUESTS_MINUTES = 15  # how far back the console's poll lists new requests (browser notifications)
 
 # What the person reads when the live part changes. {name} is the mediator's first name.
@@ -129,68 +127,21 @@ class LiveRelay:
             logger.exception("live chat %s ended but the assistant could not resume yet", chat_id)
         return True
 
-    # --- the watcher ------------------------------------------------------------------------
-    async def watch_once(self) -> None:
-        settings = self.settings
-        overdue = await self.in_db(
-            lambda s: [
-                (c.id, why)
-                for c, why in live.overdue(s, settings.live_pickup_seconds, settings.presence_idle_minutes, now=clock.now())
-            ]
-        )
-        for chat_id, why in overdue:
-            if await self.end(chat_id, why):
-                logger.info("live chat %s ended: %s", chat_id, why)
+    # --- what the watcher (bot/jobs/live_watch.py) asks of Rasa ------------------------------
+    async def give_back(self, conversation_id: str, ended_by: str, mediator_name: str | None, paused: bool) -> bool:
+        """Resume a conversation left paused after its live part, or send the follow-up it missed;
+        False when Rasa does not answer (the watcher tries again next round)."""
         try:
-            alerted = await self.in_db(
-                lambda s: live.alert_unwatched(s, settings.presence_idle_minutes, settings.live_pickup_seconds, now=clock.now())
-            )
-            for chat_id in alerted:
-                logger.info("live chat %s: a person waits and nobody watches the console; mediators e-mailed", chat_id)
-        except Exception:  # the repairs below must still run; the next round retries the alert
-            logger.exception("live alert round failed")
-        await self.repair_paused()
+            if paused:
+                await self.after_end(conversation_id, ended_by, mediator_name, False)
+            else:
+                await self.rasa.trigger(conversation_id, FOLLOW_UP_INTENT[ended_by])
+        except RasaUnavailable:
+            return False
+        return True
 
-    async def repair_paused(self) -> None:
-        """Chats ended a while ago whose conversation was not fully given back (Rasa or the action
-        server was away): still paused, or resumed without the assistant's follow-up message."""
-
-        def find(session):
-            now = clock.now()
-            recent = (
-                session.query(LiveChat)
-                .filter(
-                    LiveChat.state.in_((LiveState.ENDED, LiveState.TIMED_OUT)),
-                    LiveChat.ended_at < now - timedelta(seconds=REPAIR_AFTER_SECONDS),
-                    LiveChat.ended_at > now - timedelta(hours=6),
-                )
-                .order_by(LiveChat.id)
-                .all()
-            )
-            latest = {c.conversation_id: c for c in recent}  # one repair per conversation: its last chat
-            todo = []
-            for chat in latest.values():
-                ended_by = chat.ended_by or "mediator"
-                if live.open_chat(session, chat.conversation_id) is not None:
-                    continue
-                state = conversations.after_live_part(session, chat.conversation_id)
-                if state == "paused" or (state == "silent" and FOLLOW_UP_INTENT.get(ended_by)):
-                    todo.append((chat.conversation_id, ended_by, chat.mediator.name if chat.mediator else None, state))
-            return todo
-
-        for conversation_id, ended_by, mediator_name, state in await self.in_db(find):
-            try:
-                if state == "paused":
-                    await self.after_end(conversation_id, ended_by, mediator_name, False)
-                else:
-                    await self.rasa.trigger(conversation_id, FOLLOW_UP_INTENT[ended_by])
-                logger.info("conversation %s given back to the assistant after its live part", conversation_id)
-            except RasaUnavailable:
-                return  # still away: next round
-
-    def job(self) -> runner.Job:
-        """A round every WATCH_EVERY_SECONDS, in one worker at a time (bot/jobs/runner.py)."""
-        return runner.Job("live_watch", timedelta(seconds=WATCH_EVERY_SECONDS), self.watch_once)
+    def follows_up(self, ended_by: str) -> bool:
+        return FOLLOW_UP_INTENT.get(ended_by) is not None
 
 
 # --- routes -----------------------------------------------------------------------------------
