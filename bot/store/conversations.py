@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Appointment, Callback, Dossier, DossierNeed, LiveChat
@@ -52,6 +53,11 @@ def _said_events(session: Session, conversation_id: str) -> list[tuple[int, str,
     ]
 
 
+def _dict_or_empty(value: Any) -> dict[str, Any]:
+    """A JSON object of an event, or {} when that part is missing or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def is_external(event: dict[str, Any]) -> bool:
     """A user event Rasa made for its HTTP API's `trigger_intent` (the web app resuming the
     assistant after a live part), not something the person said. Told by what only Rasa sets
@@ -59,9 +65,9 @@ def is_external(event: dict[str, Any]) -> bool:
     never by the text: a person may write « EXTERNAL: … » too, and is shown saying it (a message's
     metadata comes from our channels; the typed-payload patch reads `/EXTERNAL_…` as plain text,
     so a person's message never has that intent)."""
-    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
-    parse_data = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-    intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
+    metadata = _dict_or_empty(event.get("metadata"))
+    parse_data = _dict_or_empty(event.get("parse_data"))
+    intent = _dict_or_empty(parse_data.get("intent"))
     name = intent.get("name")
     return metadata.get("is_external") is True and isinstance(name, str) and name.startswith("EXTERNAL_")
 
@@ -83,7 +89,7 @@ def _user_said(event: dict[str, Any], offered: tuple[dict[str, str], ...]) -> tu
 
 def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptLine:
     data = event.get("data") or {}
-    custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+    custom = _dict_or_empty(data.get("custom"))
     live = custom.get("live") if isinstance(custom.get("live"), dict) else None
     said = event.get("text") or ""
     if live is not None and live.get("role") == "mediator":
@@ -141,7 +147,7 @@ def after_live_part(session: Session, conversation_id: str) -> str | None:
     return None if spoken else "silent"
 
 
-def _latest_pause_or_resume(session: Session, conversation_id: str):
+def _latest_pause_or_resume(session: Session, conversation_id: str) -> Row | None:
     """Rasa's latest pause or resume event of the conversation (id, type_name), or None (also when
     Rasa has not created its events table yet)."""
     if not rasa_events_exist(session):

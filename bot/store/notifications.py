@@ -14,6 +14,7 @@ transaction: booked and confirmed, or neither.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ def mediators_alerted(session: Session, alert: str) -> list[Mediator]:
     return [m for m in mediators if alert in (m.alerts if m.alerts is not None else MEDIATOR_ALERTS)]
 
 
-def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs) -> int:
+def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs: Any) -> int:
     queued = 0
     for mediator in mediators_alerted(session, alert):
         if (

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.store.tables import OutgoingMail
 from bot.store.statuses import MailStatus
@@ -84,7 +85,7 @@ def due_ids(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     return list(session.execute(select(OutgoingMail.id).where(_claimable(now)).order_by(OutgoingMail.id).limit(limit)).scalars())
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> ColumnElement:
     return or_(
         and_(
             OutgoingMail.status == MailStatus.PENDING,
@@ -117,7 +118,7 @@ def claim(session: Session, mail_id: int, *, now: datetime) -> Claim | None:
     return Claim(mail_id, token) if result.rowcount == 1 else None
 
 
-def _finish(session: Session, claim_: Claim, **values) -> bool:
+def _finish(session: Session, claim_: Claim, **values: Any) -> bool:
     """Record the outcome, if the claim is still ours (it lapsed and was taken over otherwise)."""
     result = session.execute(
         update(OutgoingMail)

@@ -40,7 +40,7 @@ PERSONAL_COLUMNS = ["contact_name", "contact_email", "contact_phone", "entrepris
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """The cell as text, with a leading apostrophe when a spreadsheet would read it as a formula."""
     if value is None:
         return ""
