@@ -9,10 +9,12 @@ other writes.
 
 from __future__ import annotations
 
+import sqlite3
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -21,7 +23,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):
+        def _sqlite_pragmas(connection: sqlite3.Connection, _record: Any) -> None:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -29,7 +31,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "savepoint")
-        def _sqlite_begin_before_savepoint(connection, _name):
+        def _sqlite_begin_before_savepoint(connection: Connection, _name: str | None) -> None:
             # pysqlite emits BEGIN only before an INSERT/UPDATE/DELETE: a SAVEPOINT issued first
             # would open the transaction itself, and releasing it would COMMIT everything the
             # session wrote. Open the real transaction first, so a savepoint always nests in it.
