@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: facts install browser train run shell test lint test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: facts install browser train run shell test lint typecheck test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -85,11 +85,15 @@ test: lint train browser
 	@./scripts/ensure-faketime
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-# pyflakes, pycodestyle and bugbear rules, and the formatting (pyproject.toml); part of `make test`.
-# `$(VENV)/bin/ruff format .` formats the tree.
-lint: install
+# pyflakes, pycodestyle and bugbear rules, the formatting and the type checker (pyproject.toml);
+# part of `make test`. `$(VENV)/bin/ruff format .` formats the tree.
+lint: install typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy on the store, the domain, the language and the foundation modules ([tool.mypy] in pyproject.toml)
+typecheck: install
+	$(VENV)/bin/mypy
 
 # The tests whose code compares with « now », run a year ahead under libfaketime (.ci/run does it).
 # Only in-process ones: a Rasa server under libfaketime hangs now and then while TensorFlow loads the
