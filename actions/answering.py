@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
+from bot.store.dossier_writes import RecordAnswer, RecordAnswered
 from bot.domain import advice, catalog, france_services, knowledge, maturity
 from bot.domain.profile import NOT_GIVEN, role_of, size_bucket
 
@@ -100,7 +101,7 @@ class ActionPresentSolutions(Action):
         ask_answered(dispatcher, found)
         presented = [s.id for s in found.solutions]
         redirect = [s.id for s in found.structures]
-        record(tracker.sender_id, ("record_answer", [found.need, found.nature, presented, redirect]))
+        record(tracker.sender_id, RecordAnswer(found.need, found.nature, presented, redirect))
         return [SlotSet("solutions_presentees", presented)]
 
 
@@ -174,7 +175,7 @@ class ActionAnswered(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
-        record(tracker.sender_id, ("record_answered", [True]))
+        record(tracker.sender_id, RecordAnswered(True))
         if need is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
@@ -198,7 +199,7 @@ class ActionNotAnswered(Action):
         return "action_not_answered"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        record(tracker.sender_id, ("record_answered", [False]))
+        record(tracker.sender_id, RecordAnswered(False))
         dispatcher.utter_message(response="utter_sorry_not_answered")
         dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("reponse_utile", False)]

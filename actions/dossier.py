@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot import log_redaction, settings
 from bot.store import db
+from bot.store.dossier_writes import DossierWrite
 from bot.store.spool import Spool, write_now
 
 logger = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ def _spool() -> Spool:
     return Spool(settings.current().var_dir)
 
 
-def _write_once(conversation_id: str, steps: list[tuple[str, list]]) -> bool:
-    return write_now(settings.current().database_url, conversation_id, steps)
+def _write_once(conversation_id: str, writes: list[DossierWrite]) -> bool:
+    return write_now(settings.current().database_url, conversation_id, writes)
 
 
-def record(conversation_id: str, *steps: tuple[str, list]) -> bool:
-    """Write to the dossier: `record(id, ("record_need", [intent, confidence]), …)`.
+def record(conversation_id: str, *writes: DossierWrite) -> bool:
+    """Write to the dossier: `record(id, RecordNeed(intent, confidence), …)`, the writes
+    (bot/store/dossier_writes.py) together in one transaction.
 
     Returns True when written now, False when kept in the spool for later.
     """
@@ -57,8 +59,8 @@ def record(conversation_id: str, *steps: tuple[str, list]) -> bool:
     if not spool.pending():
         for delay in (0.0, *RETRY_DELAYS):
             time.sleep(delay)
-            if _write_once(conversation_id, list(steps)):
+            if _write_once(conversation_id, list(writes)):
                 return True
-    spool.append(conversation_id, list(steps))
+    spool.append(conversation_id, list(writes))
     logger.error("dossier write for %s kept in the spool %s", log_redaction.escape_for_log(conversation_id), spool.path)
     return False

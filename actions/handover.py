@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.dossier import read, record
+from bot.store.dossier_writes import RecordContact, RecordNeed, RequestCallback
 from actions.tracker_utils import came_from_button
 from actions.form_validation import RetryingFormValidation
 from actions import limits
@@ -31,7 +32,7 @@ from bot.mail import texts as mail_texts
 from bot.domain.profile import NOT_GIVEN, skipped
 from bot.language.textnorm import normalize
 from bot.settings import PARIS
-from bot.store import db, erasures, queries
+from bot.store import db, erasures, scheduling
 
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echeance_dite", "echeance_confirmee", "echecs_validation"]
 HUMAN_OPTIONS_ASKED_AT_MOST = 2  # « Que préférez-vous ? » twice in a row at most, then the contact details
@@ -140,7 +141,7 @@ def record_topic(tracker: Tracker) -> None:
         return
     topic = topic_of_request(tracker)
     if topic is not None:
-        record(tracker.sender_id, ("record_need", list(topic)))
+        record(tracker.sender_id, RecordNeed(*topic))
 
 
 class ActionAskCreneau(Action):
@@ -153,7 +154,7 @@ class ActionAskCreneau(Action):
         slots = read(
             lambda session: [
                 (s.id, french_datetime(s.starts_at), s.mediator.name.split()[0], mail_texts.mode_label(s.mode))
-                for s in queries.free_slots(session, after=clock.now(), limit=3)
+                for s in scheduling.free_slots(session, after=clock.now(), limit=3)
             ]
         )
         if slots is None:  # the store does not answer: the form goes on towards a call back
@@ -286,7 +287,7 @@ class ValidateRendezVousForm(ContactFormValidation):
         if value is None:
             return {"creneau": None}
         if str(value).isdigit():
-            free = read(lambda session: {s.id for s in queries.free_slots(session, clock.now(), limit=50)})
+            free = read(lambda session: {s.id for s in scheduling.free_slots(session, clock.now(), limit=50)})
             if free is None or int(value) in free:  # unknown now: booking checks again, and says so if it fails
                 return {"creneau": str(value), "echecs_validation": 0}
             dispatcher.utter_message(response="utter_slot_taken")
@@ -427,15 +428,15 @@ class ActionBookAppointment(Action):
         if slot_id in (None, NOT_GIVEN):  # no slot suits or none is free: a call back instead
             return [FollowupAction("action_request_callback")]
         fields = _contact_fields(tracker)
-        contact_step = ("record_contact", [fields["name"], fields["email"], fields["phone"], fields["consent_at"]])
+        contact_step = RecordContact(fields["name"], fields["email"], fields["phone"], fields["consent_at"])
         booked, unavailable = None, False
         if record(tracker.sender_id, contact_step):
             try:
                 with db.session(settings.current().database_url) as session:
                     try:
-                        appointment = queries.book_slot(session, tracker.sender_id, int(slot_id))
+                        appointment = scheduling.book_slot(session, tracker.sender_id, int(slot_id))
                         booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
-                    except queries.SlotTaken:  # only the booking's savepoint was undone
+                    except scheduling.SlotTaken:  # only the booking's savepoint was undone
                         pass
                     session.commit()  # the boundary commits (issue 18): the booking and its e-mails together
             except (SQLAlchemyError, erasures.ConversationErased):
@@ -445,7 +446,7 @@ class ActionBookAppointment(Action):
             unavailable = True
         if unavailable:
             # Say it plainly, and keep a call-back request (spooled if need be) so nobody is forgotten.
-            record(tracker.sender_id, ("request_callback", [None, None]))
+            record(tracker.sender_id, RequestCallback(None, None))
             dispatcher.utter_message(response="utter_booking_failed")
             utter_service_contact(dispatcher)
             return []
@@ -479,11 +480,8 @@ class ActionRequestCallback(Action):
         contact_fields = _contact_fields(tracker)
         record(
             tracker.sender_id,
-            (
-                "record_contact",
-                [contact_fields["name"], contact_fields["email"], contact_fields["phone"], contact_fields["consent_at"]],
-            ),
-            ("request_callback", [None if moment == NOT_GIVEN else moment, deadline_date]),
+            RecordContact(contact_fields["name"], contact_fields["email"], contact_fields["phone"], contact_fields["consent_at"]),
+            RequestCallback(None if moment == NOT_GIVEN else moment, deadline_date),
         )
         when = f", avant le {dates.french_date(deadline_date, today())}" if deadline_date else ""
         dispatcher.utter_message(

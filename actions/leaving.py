@@ -23,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import limits
 from actions.dossier import record
+from bot.store.dossier_writes import DossierWrite, RecordContact, RecordLeave, RequestSynthesis
 from actions.handover import ContactValidation, DeadlineValidation, confirmed_deadline, today
 from bot.domain import catalog, contact, knowledge
 from bot.domain import options
@@ -196,28 +197,25 @@ class ActionGoodbye(Action):
         synthesis = synthesis and not refused
         deadline = confirmed_deadline(tracker)
         follow_up_on = follow_up_day(tracker) if follow_up is True and (email or phone) else None
-        steps = []
+        writes: list[DossierWrite] = []
         if email or phone:
             name = tracker.get_slot("contact_nom")
             consent = tracker.get_slot("consentement_le")
-            steps.append(
-                ("record_contact", [None if name in (None, NOT_GIVEN) else name, email, phone, datetime.fromisoformat(consent)])
+            writes.append(
+                RecordContact(None if name in (None, NOT_GIVEN) else name, email, phone, datetime.fromisoformat(consent))
             )
-        steps.append(
-            (
-                "record_leave",
-                [
-                    follow_up,
-                    int(score) if score and score.isdigit() else None,
-                    comment if comment and comment != NOT_GIVEN else None,
-                    deadline,
-                    follow_up_on,
-                ],
+        writes.append(
+            RecordLeave(
+                follow_up,
+                int(score) if score and score.isdigit() else None,
+                comment if comment and comment != NOT_GIVEN else None,
+                deadline,
+                follow_up_on,
             )
         )
         if synthesis and email:
-            steps.append(("request_synthesis", []))
-        record(tracker.sender_id, *steps)
+            writes.append(RequestSynthesis())
+        record(tracker.sender_id, *writes)
 
         need = catalog.need(tracker.get_slot("besoin") or "")
         if need is not None and tracker.get_slot("reponse_utile") is not True:

@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
+from bot.store.dossier_writes import ConfirmLatestNeed, RecordNeed, UpdateProfile
 from actions.handover import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
@@ -112,8 +113,8 @@ class ActionReformulateNeed(Action):
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
         record(
             tracker.sender_id,
-            ("record_need", [need.id, round(confidence, 3)]),
-            ("update_profile", [profile_values(tracker.current_slot_values())]),
+            RecordNeed(need.id, round(confidence, 3)),
+            UpdateProfile(profile_values(tracker.current_slot_values())),
         )
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
@@ -144,7 +145,7 @@ class ActionConfirmNeed(Action):
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
-        record(tracker.sender_id, ("confirm_latest_need", [True]))
+        record(tracker.sender_id, ConfirmLatestNeed(True))
         dispatcher.utter_message(response="utter_need_noted", besoin_phrase=need.phrase)
         return [SlotSet("besoin_confirme", True)]
 
@@ -156,6 +157,6 @@ class ActionNeedDenied(Action):
         return "action_need_denied"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        record(tracker.sender_id, ("confirm_latest_need", [False]))
+        record(tracker.sender_id, ConfirmLatestNeed(False))
         dispatcher.utter_message(response="utter_choose_need")
         return [SlotSet("besoin_confirme", False)]

@@ -15,6 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
+from bot.store.dossier_writes import RecordAssessment
 from actions.form_validation import RetryingFormValidation
 from bot.domain import catalog, france_services, maturity
 from bot.domain.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
@@ -180,5 +181,5 @@ class ActionAssessMaturity(Action):
             pix=result.pix_advice,
         )
         profile = profile_values(tracker.current_slot_values())
-        record(tracker.sender_id, ("record_assessment", [result.structure_level, result.skill_level, result.nature, profile]))
+        record(tracker.sender_id, RecordAssessment(result.structure_level, result.skill_level, result.nature, profile))
         return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

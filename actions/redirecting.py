@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
+from bot.store.dossier_writes import RecordRedirect
 from bot.domain import referrals, topics
 
 
@@ -28,5 +29,5 @@ class ActionRedirectOutOfScope(Action):
             response="utter_out_of_scope_redirect", structures="\n".join(f"• {s.name} : {s.how}" for s in structures)
         )
         dispatcher.utter_message(response="utter_digital_question_welcome")
-        record(tracker.sender_id, ("record_redirect", [[s.id for s in structures]]))
+        record(tracker.sender_id, RecordRedirect([s.id for s in structures]))
         return []

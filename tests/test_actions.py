@@ -14,14 +14,14 @@ import pytest
 from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
-from bot.store import db, queries
+from bot.store import db, dossiers
 
 pytestmark = pytest.mark.usefixtures("store_url")
 
 
 def stored(url: str, conversation_id: str = "someone") -> dict:
     with db.session(url) as session:
-        return queries.dossier_as_dict(queries.get_or_create_dossier(session, conversation_id))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id))
 
 
 def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None, events=None) -> Tracker:

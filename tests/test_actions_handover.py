@@ -19,7 +19,7 @@ from actions.handover import (
     ValidateRendezVousForm,
 )
 from bot.ops import store_cli
-from bot.store import db, queries
+from bot.store import db, dossiers, scheduling
 from tests.test_actions import make_tracker, run, stored
 from tests.test_actions_live import ALWAYS_OPEN
 
@@ -101,7 +101,7 @@ def test_free_slots_are_offered_as_buttons(store_url):
 def test_booking_stores_contact_consent_and_appointment(store_url):
     with db.session(store_url) as session:
         store_cli.create_demo_data(session)
-        slot = queries.free_slots(session, datetime.now(timezone.utc), 1)[0].id
+        slot = scheduling.free_slots(session, datetime.now(timezone.utc), 1)[0].id
     messages, events = run(ActionBookAppointment(), make_tracker(slots={**CONSENTED, "creneau": str(slot)}))
     assert responses(messages) == ["utter_appointment_confirmed", "utter_anything_else"]
     dossier = stored(store_url)
@@ -131,7 +131,7 @@ def test_callback_is_stored_with_its_deadline(store_url):
 
 def test_contact_without_consent_is_refused_by_the_store(store_url):
     with db.session(store_url) as session, pytest.raises(ValueError, match="consent"):
-        queries.record_contact(session, "x", "Marie", None, "06 12 34 56 78", None)
+        dossiers.record_contact(session, "x", "Marie", None, "06 12 34 56 78", None)
 
 
 def test_booking_in_an_erased_conversation_answers_politely_and_stores_nothing(store_url):
@@ -141,12 +141,12 @@ def test_booking_in_an_erased_conversation_answers_politely_and_stores_nothing(s
 
     with db.session(store_url) as session:
         store_cli.create_demo_data(session)
-        slot = queries.free_slots(session, datetime.now(timezone.utc), 1)[0].id
+        slot = scheduling.free_slots(session, datetime.now(timezone.utc), 1)[0].id
         tracker = make_tracker(slots={**CONSENTED, "creneau": str(slot)})
         erasures.remember(session, tracker.sender_id, now=datetime.now(timezone.utc))
         session.commit()
     messages, _ = run(ActionBookAppointment(), tracker)
     assert responses(messages) == ["utter_booking_failed", "utter_human_contact"]
     with db.session(store_url) as session:
-        assert queries.free_slots(session, datetime.now(timezone.utc), 50)[0].id == slot
+        assert scheduling.free_slots(session, datetime.now(timezone.utc), 50)[0].id == slot
         assert session.execute(text("select count(*) from dossiers")).scalar() == 0

@@ -12,7 +12,7 @@ from actions.handover import ActionOfferHumanOptions
 from actions.live import ActionLiveEnded, ActionLiveTimeout
 from bot import clock
 from bot.domain import opening_hours
-from bot.store import db, live, queries
+from bot.store import accounts, db, live
 from tests.test_actions import make_tracker, run
 
 pytestmark = pytest.mark.usefixtures("store_url")
@@ -30,7 +30,7 @@ def ask_human():
 
 def mediator_on_duty(url: str, available: bool = True) -> int:
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Claire Martin", "claire@example.org")
+        mediator = accounts.add_mediator(session, "Claire Martin", "claire@example.org")
         session.commit()
         live.set_available(session, mediator.id, available, now=clock.now())  # the actions read the real clock
         session.commit()

@@ -9,26 +9,26 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from bot.store import activity, casework, db, queries
+from bot.store import accounts, activity, casework, db, dossiers
 from bot.store.tables import Dossier
 
 
 def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
     monday = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # ISO week 10
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
         for name, need, week, answered, redirect, score in [
             ("a", "presence_en_ligne", 0, True, [], 5),
             ("b", "presence_en_ligne", 0, None, ["cci"], 3),
             ("c", "demarches_en_ligne", 2, False, [], None),
         ]:
-            queries.record_need(session, name, need, 0.9)
-            queries.confirm_latest_need(session, name, True)
+            dossiers.record_need(session, name, need, 0.9)
+            dossiers.confirm_latest_need(session, name, True)
             if answered is not None:
-                queries.record_answered(session, name, answered)
+                dossiers.record_answered(session, name, answered)
             if redirect:
-                queries.record_redirect(session, name, redirect)
-            queries.record_leave(session, name, None, score)
+                dossiers.record_redirect(session, name, redirect)
+            dossiers.record_leave(session, name, None, score)
             session.execute(
                 update(Dossier).where(Dossier.conversation_id == name).values(created_at=monday + timedelta(weeks=week))
             )

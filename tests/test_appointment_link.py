@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from bot import clock
 from bot.mail import links
-from bot.store import casework, db, queries
+from bot.store import casework, db, scheduling
 from bot.store.tables import Appointment, DossierAudit, OutgoingMail
 from bot.web.app import create_app
 from tests.smtp_server import SmtpServer, body, plain
@@ -66,7 +66,7 @@ def test_cancelling_frees_the_slot_and_the_console_shows_it(web, url, emailed_li
     assert response.status_code == 200 and "Votre rendez-vous est annulé" in plain(html.unescape(response.text))
     assert slot_of(url, reference)[1:] == ("annule", 1)
     with db.session(url) as session:
-        assert slot_id in {s.id for s in queries.free_slots(session, after=BEFORE, limit=10)}
+        assert slot_id in {s.id for s in scheduling.free_slots(session, after=BEFORE, limit=10)}
         [appointment] = casework.upcoming_appointments(session, None, BEFORE)  # the agenda's list
         assert appointment.status == "annule"
         audit = session.execute(select(DossierAudit.detail).where(DossierAudit.action == "rdv_annule")).scalar_one()
@@ -81,12 +81,12 @@ def test_moving_takes_another_free_slot_and_frees_the_first(web, url, emailed_li
     reference, link = emailed_link
     first, _, _ = slot_of(url, reference)
     with db.session(url) as session:
-        other = [s.id for s in queries.free_slots(session, after=BEFORE, limit=10) if s.id != first][0]
+        other = [s.id for s in scheduling.free_slots(session, after=BEFORE, limit=10) if s.id != first][0]
     response = web.post(link + "/deplacer", data={"creneau": str(other)}, follow_redirects=True)
     assert response.status_code == 200 and "Votre rendez-vous est déplacé" in plain(html.unescape(response.text))
     assert slot_of(url, reference) == (other, "confirme", 1)
     with db.session(url) as session:
-        assert first in {s.id for s in queries.free_slots(session, after=BEFORE, limit=10)}
+        assert first in {s.id for s in scheduling.free_slots(session, after=BEFORE, limit=10)}
         keys = set(session.execute(select(OutgoingMail.dedupe_key)).scalars())
     assert f"rdv_confirmation:{reference}:1" in keys  # a new confirmation, SEQUENCE 1
 
@@ -97,8 +97,8 @@ def test_moving_takes_another_free_slot_and_frees_the_first(web, url, emailed_li
 def test_a_slot_taken_meanwhile_is_refused_politely(web, url, emailed_link):
     reference, link = emailed_link
     with db.session(url) as session:
-        other = [s for s in queries.free_slots(session, after=BEFORE, limit=10)][0]
-        queries.book_slot(session, "someone-else", other.id)
+        other = [s for s in scheduling.free_slots(session, after=BEFORE, limit=10)][0]
+        scheduling.book_slot(session, "someone-else", other.id)
         session.commit()
     response = web.post(link + "/deplacer", data={"creneau": str(other.id)})
     assert response.status_code == 409 and "vient d'être pris" in plain(html.unescape(response.text))

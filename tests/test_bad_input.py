@@ -15,7 +15,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.store import db, queries
+from bot.store import db, dossiers
 from tests.console_client import Console
 
 # the servers' tests on SQLite only (each input goes through Rasa); the web app's on SQLite as well
@@ -236,5 +236,5 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
 def test_every_dossier_still_reads_back_whole(servers):
     """Run last in this module: nothing the inputs above did left a dossier unreadable."""
     with db.session(servers.database_url) as session:
-        for dossier in queries.list_dossiers(session):
-            json.dumps(queries.dossier_as_dict(dossier), ensure_ascii=False)
+        for dossier in dossiers.list_dossiers(session):
+            json.dumps(dossiers.dossier_as_dict(dossier), ensure_ascii=False)

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from bot.mail.calendar_ics import appointment_ics, mediator_feed
 from bot.settings import PARIS
-from bot.store import db, queries
+from bot.store import accounts, db, dossiers, scheduling
 
 
 SUMMER_START = datetime(2026, 7, 7, 9, 30, tzinfo=PARIS)  # 07:30 UTC
@@ -25,16 +25,16 @@ def book(
     contact: dict | None = None,
     need: str | None = "presence_en_ligne",
 ):
-    queries.open_slots(session, mediator, [start], 60)
+    scheduling.open_slots(session, mediator, [start], 60)
     slot = next(s for s in mediator.slots if s.starts_at == start)
     if need:
-        queries.record_need(session, conversation_id, need, 0.9)
-        queries.confirm_latest_need(session, conversation_id, True)
-    queries.update_profile(session, conversation_id, {"entreprise": "Boulangerie Secrète", "code_postal": "69003"})
+        dossiers.record_need(session, conversation_id, need, 0.9)
+        dossiers.confirm_latest_need(session, conversation_id, True)
+    dossiers.update_profile(session, conversation_id, {"entreprise": "Boulangerie Secrète", "code_postal": "69003"})
     if contact is not None:
-        queries.record_contact(session, conversation_id, consent_at=datetime.now(timezone.utc), **contact)
+        dossiers.record_contact(session, conversation_id, consent_at=datetime.now(timezone.utc), **contact)
     session.commit()
-    return queries.book_slot(session, conversation_id, slot.id)
+    return scheduling.book_slot(session, conversation_id, slot.id)
 
 
 def only_event(ics: bytes):
@@ -45,7 +45,7 @@ def only_event(ics: bytes):
 
 def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         appointment = book(
             session,
             "conv-1",
@@ -77,13 +77,13 @@ def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
 
 def test_uid_is_stable_and_a_cancellation_bumps_sequence(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         appointment = book(session, "conv-1", mediator, WINTER_START)
         _, first = only_event(appointment_ics(appointment))
         _, second = only_event(appointment_ics(appointment))
         assert first["UID"] == second["UID"]
 
-        queries.cancel_appointment(session, appointment.reference)
+        scheduling.cancel_appointment(session, appointment.reference)
         session.commit()
         _, cancelled = only_event(appointment_ics(appointment))
 
@@ -94,7 +94,7 @@ def test_uid_is_stable_and_a_cancellation_bumps_sequence(url):
 
 def test_without_consent_no_way_to_reach_the_person_and_default_summary(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         appointment = book(session, "conv-1", mediator, WINTER_START, need=None)
         # contact fields without consent (should not happen; the ICS must still not show them)
         appointment.dossier.contact_email = "leak@example.org"
@@ -108,7 +108,7 @@ def test_without_consent_no_way_to_reach_the_person_and_default_summary(url):
 
 def test_mediator_correction_wins_for_the_summary(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         appointment = book(session, "conv-1", mediator, WINTER_START)
         appointment.dossier.triage_correct = False
         appointment.dossier.corrected_need = "former_salaries"
@@ -120,7 +120,7 @@ def test_mediator_correction_wins_for_the_summary(url):
 def test_names_with_html_and_newlines_are_escaped_not_interpreted(url):
     nasty = "<b>Jeanne</b>; Dupont, & Cie\nEND:VEVENT\nBEGIN:VEVENT\nUID:pirate"
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille <script>alert(1)</script>\nX", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille <script>alert(1)</script>\nX", "camille@example.org")
         appointment = book(
             session, "conv-1", mediator, WINTER_START, contact={"name": nasty, "email": "jeanne@example.org", "phone": None}
         )
@@ -141,12 +141,12 @@ def test_names_with_html_and_newlines_are_escaped_not_interpreted(url):
 
 def test_mediator_feed_holds_own_appointments_cancelled_included(url):
     with db.session(url) as session:
-        camille = queries.add_mediator(session, "Camille Martin", "camille@example.org")
-        karim = queries.add_mediator(session, "Karim Benali", "karim@example.org")
+        camille = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        karim = accounts.add_mediator(session, "Karim Benali", "karim@example.org")
         kept = book(session, "conv-1", camille, SUMMER_START)
         cancelled = book(session, "conv-2", camille, WINTER_START)
         other = book(session, "conv-3", karim, WINTER_START)
-        queries.cancel_appointment(session, cancelled.reference)
+        scheduling.cancel_appointment(session, cancelled.reference)
         session.commit()
         feed = mediator_feed(camille, [kept, cancelled, other])
         empty = mediator_feed(karim, [])
@@ -167,15 +167,15 @@ def test_mediator_feed_holds_own_appointments_cancelled_included(url):
 
 def test_moving_an_appointment_keeps_its_uid_and_raises_its_sequence(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         appointment = book(session, "conv-1", mediator, WINTER_START)
         _, before = only_event(appointment_ics(appointment))
-        queries.open_slots(session, mediator, [WINTER_START + timedelta(days=1)], 45)
+        scheduling.open_slots(session, mediator, [WINTER_START + timedelta(days=1)], 45)
         other = book(session, "conv-2", mediator, WINTER_START + timedelta(days=2))
         target = next(s for s in mediator.slots if s.starts_at == WINTER_START + timedelta(days=1))
-        moved = queries.move_appointment(session, appointment.reference, target.id)
+        moved = scheduling.move_appointment(session, appointment.reference, target.id)
         _, after = only_event(appointment_ics(moved))
-        with pytest.raises(queries.SlotTaken):  # never onto a booked slot
-            queries.move_appointment(session, moved.reference, other.slot_id)
+        with pytest.raises(scheduling.SlotTaken):  # never onto a booked slot
+            scheduling.move_appointment(session, moved.reference, other.slot_id)
     assert after["UID"] == before["UID"] and after.decoded("SEQUENCE") == 1
     assert after.decoded("DTSTART") - before.decoded("DTSTART") == timedelta(days=1)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import icalendar
 from sqlalchemy import select, update
 
-from bot.store import db, queries
+from bot.store import accounts, db, dossiers, scheduling
 from bot.store.tables import Dossier, DossierAudit, Mediator
 from tests import rasa_events
 from tests.console_client import Console, make_account
@@ -34,11 +34,11 @@ CONSOLE_POSTS = [
 def new_dossier(settings, need="presence_en_ligne", deadline: date | None = None, name=None) -> int:
     conversation = f"console-{uuid.uuid4().hex}"
     with db.session(settings.database_url) as session:
-        queries.record_need(session, conversation, need, 0.8)
-        queries.confirm_latest_need(session, conversation, True)
+        dossiers.record_need(session, conversation, need, 0.8)
+        dossiers.confirm_latest_need(session, conversation, True)
         if name:
-            queries.record_contact(session, conversation, name, None, "06 11 22 33 44", datetime.now(timezone.utc))
-        queries.request_callback(session, conversation, "le matin", deadline)
+            dossiers.record_contact(session, conversation, name, None, "06 11 22 33 44", datetime.now(timezone.utc))
+        scheduling.request_callback(session, conversation, "le matin", deadline)
         session.commit()
         return session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation)).scalar_one()
 
@@ -124,7 +124,7 @@ def test_html_in_a_conversation_or_a_note_is_shown_escaped(web):
         rasa_events.say(
             session, conversation, ("user", "<img src=x onerror=alert(1)> je veux un site internet pour ma boulangerie")
         )
-        queries.record_need(session, conversation, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8)
         session.commit()
         dossier_id = session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation)).scalar_one()
     console = Console(web)
@@ -220,11 +220,11 @@ def test_appointment_calendar_files_and_the_private_feed(web):
     email = make_account(web)
     starts = datetime.now(timezone.utc).replace(microsecond=0, second=0) + timedelta(days=3)
     with db.session(web.database_url) as session:
-        mediator = queries.mediator_by_email(session, email)
-        queries.open_slots(session, mediator, [starts], 45)
+        mediator = accounts.mediator_by_email(session, email)
+        scheduling.open_slots(session, mediator, [starts], 45)
         slot_id = next(s.id for s in mediator.slots if s.starts_at == starts)
-        queries.record_need(session, conversation, "demarches_en_ligne", 0.9)
-        reference = queries.book_slot(session, conversation, slot_id).reference
+        dossiers.record_need(session, conversation, "demarches_en_ligne", 0.9)
+        reference = scheduling.book_slot(session, conversation, slot_id).reference
         session.commit()
     owner, stranger = Console(web), Console(web)
     owner.login(email)
@@ -241,9 +241,9 @@ def test_appointment_calendar_files_and_the_private_feed(web):
     assert owner.fetch(feed.rsplit("/", 1)[0] + "/pas-le-bon-jeton.ics").status_code == 404
     later = starts + timedelta(days=1)
     with db.session(web.database_url) as session:
-        queries.open_slots(session, queries.mediator_by_email(session, email), [later], 45)
+        scheduling.open_slots(session, accounts.mediator_by_email(session, email), [later], 45)
         session.commit()
-        later_id = next(s.id for s in queries.mediator_by_email(session, email).slots if s.starts_at == later)
+        later_id = next(s.id for s in accounts.mediator_by_email(session, email).slots if s.starts_at == later)
     owner.get("/agenda")
     assert "déplacé" in Console.flash(owner.post(f"/rendez-vous/{reference}/deplacer", {"creneau": str(later_id)}))
     moved = next(e for e in icalendar.Calendar.from_ical(owner.fetch(feed).content).walk("VEVENT"))
@@ -253,7 +253,10 @@ def test_appointment_calendar_files_and_the_private_feed(web):
     calendar = icalendar.Calendar.from_ical(owner.fetch(feed).content)
     assert [str(e["STATUS"]) for e in calendar.walk("VEVENT")] == ["CANCELLED"]
     with db.session(web.database_url) as session:
-        assert {s.id for s in queries.free_slots(session, after=starts - timedelta(minutes=1), limit=1000)} >= {slot_id, later_id}
+        assert {s.id for s in scheduling.free_slots(session, after=starts - timedelta(minutes=1), limit=1000)} >= {
+            slot_id,
+            later_id,
+        }
 
 
 def test_admin_manages_accounts_and_opens_slots(web):

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from bot import clock
 
 from bot.ops import supervisor
-from bot.store import accounts, db, live, migrate, queries
+from bot.store import accounts, db, dossiers, live, migrate, scheduling
 from bot.store.tables import LiveChat, Mediator
 from tests.browser import launch, screenshot
 from tests.console_client import PASSWORD
@@ -102,13 +102,13 @@ def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
     or a mediator in the live chat (as actions/handover.py and actions/live.py record them)."""
     conversation = "conv-" + uuid.uuid4().hex[:10]
     with db.session(settings.database_url) as session:
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, conversation, True)
-        queries.record_contact(session, conversation, "Marie <b>Dupont</b>", "marie@example.org", None, clock.now())
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_contact(session, conversation, "Marie <b>Dupont</b>", "marie@example.org", None, clock.now())
         if callback:
-            queries.request_callback(session, conversation, "le matin", date(2030, 1, 15))
+            scheduling.request_callback(session, conversation, "le matin", date(2030, 1, 15))
         session.commit()
-        dossier_id = queries.get_or_create_dossier(session, conversation).id
+        dossier_id = dossiers.get_or_create_dossier(session, conversation).id
         if wait:
             live.request(session, conversation, now=clock.now())
             session.commit()

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from bot import clock
 from bot.mail import links
-from bot.store import accounts, db, queries
+from bot.store import accounts, db
 from bot.store.tables import LoginFailure, Mediator, OutgoingMail
 from bot.web import login_throttle
 from bot.web.handlers import SESSION_ENDED
@@ -59,7 +59,7 @@ def refused(client: TestClient) -> bool:
 
 def mediator_id(web, email: str) -> int:
     with db.session(web.database_url) as session:
-        return queries.mediator_by_email(session, email).id
+        return accounts.mediator_by_email(session, email).id
 
 
 def test_a_copied_cookie_is_refused_after_each_way_a_session_ends(web):
@@ -95,7 +95,7 @@ def test_a_copied_cookie_is_refused_after_each_way_a_session_ends(web):
     # a reset through the e-mailed link
     thief = copy_of(web, victim)
     with db.session(web.database_url) as session:
-        mediator = queries.mediator_by_email(session, email)
+        mediator = accounts.mediator_by_email(session, email)
         link = "/mediateurs/mot-de-passe/" + links.reset_token(
             web.session_secret, mediator.id, mediator.password_hash, now=clock.now()
         )
@@ -134,7 +134,7 @@ def test_the_old_calendar_link_is_gone_after_changing_it_and_after_a_reset(web):
     assert second != first and outsider.get(second).status_code == 200
 
     with db.session(web.database_url) as session:
-        found = queries.mediator_by_email(session, email)
+        found = accounts.mediator_by_email(session, email)
         accounts.reset_password(session, found.id, accounts.password_fingerprint(found.password_hash), NEW_PASSWORD)
         session.commit()
     assert outsider.get(second).status_code == 404
@@ -167,7 +167,7 @@ def test_parallel_wrong_guesses_all_count(url):
         thread.join(timeout=120)
     assert outcomes == ["refused"] * guesses
     with db.session(url) as session:
-        mediator = queries.mediator_by_email(session, "awa@example.org")
+        mediator = accounts.mediator_by_email(session, "awa@example.org")
         failures = session.execute(select(LoginFailure.failures).where(LoginFailure.mediator_id == mediator.id)).scalar_one()
         assert (failures, mediator.failed_logins) == (guesses, guesses)
         # the fifth locks this address out, not the account

@@ -17,7 +17,8 @@ from bot import clock
 from bot.mail import transport
 from bot.jobs import mail_sender
 from bot.ops import training_export
-from bot.store import accounts, db, erasures, queries, retention, self_service
+from bot.store import accounts, db, dossiers, erasures, retention, scheduling, self_service
+from bot.store.dossier_writes import RecordContact, RecordNeed, UpdateProfile
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
@@ -33,16 +34,16 @@ PERSONAL = ("martine", "dupont", "orange.fr", "612345678", "06 12 34 56 78", "fo
 
 
 def book(session, conversation: str, start: datetime = START) -> Appointment:
-    mediator = queries.mediator_by_email(session, "camille@example.org") or queries.add_mediator(
+    mediator = accounts.mediator_by_email(session, "camille@example.org") or accounts.add_mediator(
         session, "Camille Martin", "camille@example.org"
     )
-    queries.open_slots(session, mediator, [start], 45)
-    queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-    queries.confirm_latest_need(session, conversation, True)
-    queries.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"})
-    queries.record_contact(session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE)
-    slot = queries.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-    appointment = queries.book_slot(session, conversation, slot.id)
+    scheduling.open_slots(session, mediator, [start], 45)
+    dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+    dossiers.confirm_latest_need(session, conversation, True)
+    dossiers.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"})
+    dossiers.record_contact(session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE)
+    slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
+    appointment = scheduling.book_slot(session, conversation, slot.id)
     appointment.created_at = BEFORE
     session.commit()
     return appointment
@@ -70,7 +71,7 @@ def test_erasing_from_the_widget_cancels_the_appointment_and_leaves_nothing_pers
         say(session, conversation, ("user", FIRST_MESSAGE), ("bot", "Je comprends."))
         appointment = book(session, conversation)
         reference, slot_id = appointment.reference, appointment.slot_id
-        camille = queries.mediator_by_email(session, "camille@example.org")
+        camille = accounts.mediator_by_email(session, "camille@example.org")
         feed = f"/calendrier/{accounts.calendar_token(session, camille)}.ics"
         session.commit()
     outbox_dir = web.settings.outbox_dir
@@ -78,15 +79,15 @@ def test_erasing_from_the_widget_cancels_the_appointment_and_leaves_nothing_pers
     mail_sender.run_pass(web.database_url, transport.DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
     assert any("martine.dupont@orange.fr" in t for t in eml_texts(outbox_dir))
     # a write of this conversation kept in this machine's spool while the database was away
-    Spool(web.settings.var_dir).append(conversation, [("update_profile", [{"entreprise": "Le Fournil de Martine"}])])
-    Spool(web.settings.var_dir).append("someone-else", [("record_need", ["former_salaries", 0.7])])
+    Spool(web.settings.var_dir).append(conversation, [UpdateProfile({"entreprise": "Le Fournil de Martine"})])
+    Spool(web.settings.var_dir).append("someone-else", [RecordNeed("former_salaries", 0.7)])
 
     answer = web.client.post("/api/conversation/erase", json={"token": token})
     assert answer.json() == {"erased": True, "cancelled": 1}
 
     with db.session(web.database_url) as session:
         # the slot is free again, the appointment cancelled as with the e-mailed link
-        assert slot_id in {s.id for s in queries.free_slots(session, after=START - timedelta(minutes=1), limit=5)}
+        assert slot_id in {s.id for s in scheduling.free_slots(session, after=START - timedelta(minutes=1), limit=5)}
         cancelled = session.execute(select(Appointment).where(Appointment.reference == reference)).scalar_one()
         assert (cancelled.status, cancelled.sequence) == ("annule", 1)
         # the mediators who get the « rendez_vous » alert are told, the person gets nothing (no address left)
@@ -150,10 +151,10 @@ def test_the_emailed_link_cancellation_alerts_the_mediators_too(url):
 def test_a_spooled_write_cannot_recreate_an_erased_dossier(url, tmp_path):
     spool = Spool(tmp_path)
     with db.session(url) as session:
-        queries.record_need(session, "erased-later", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "erased-later", "presence_en_ligne", 0.9)
         session.commit()
     # written while the database was away (on another machine's spool, say), replayed after the erasure
-    spool.append("erased-later", [("record_contact", ["Martine Dupont", "martine.dupont@orange.fr", None, BEFORE])])
+    spool.append("erased-later", [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)])
     with db.session(url) as session:
         retention.erase_conversation(session, "erased-later", now=BEFORE)
         session.commit()
@@ -170,9 +171,9 @@ def test_a_write_in_another_machines_spool_cannot_recreate_a_conversation_erased
     spool (the web app drops only its own machine's): replayed after, they create nothing."""
     token, conversation = conversation_ids.new_conversation(web.conversation_secret)
     elsewhere = Spool(tmp_path / "other-machine")
-    elsewhere.append(conversation, [("record_need", ["presence_en_ligne", 0.9])])
-    elsewhere.append(conversation, [("record_contact", ["Martine Dupont", "martine.dupont@orange.fr", None, BEFORE])])
-    elsewhere.append("someone-else", [("record_need", ["former_salaries", 0.7])])
+    elsewhere.append(conversation, [RecordNeed("presence_en_ligne", 0.9)])
+    elsewhere.append(conversation, [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)])
+    elsewhere.append("someone-else", [RecordNeed("former_salaries", 0.7)])
 
     assert web.client.post("/api/conversation/erase", json={"token": token}).json() == {"erased": True, "cancelled": 0}
     assert elsewhere.replay(lambda c, steps: write_now(web.database_url, c, steps)) == 3
@@ -181,7 +182,7 @@ def test_a_write_in_another_machines_spool_cannot_recreate_a_conversation_erased
         stored = set(session.execute(select(Dossier.conversation_id)).scalars())
         assert conversation not in stored and "someone-else" in stored
         with pytest.raises(erasures.ConversationErased):  # nor any other dossier write
-            queries.get_or_create_dossier(session, conversation)
+            dossiers.get_or_create_dossier(session, conversation)
         assert personal_leftovers(session) == []
         # the tombstone holds a keyed hash of the id, never the id itself
         [(key, _)] = session.execute(select(ErasedConversation.conversation_key, ErasedConversation.erased_at)).all()
@@ -195,9 +196,9 @@ def test_tombstones_are_written_by_every_erasure_and_forgotten_after_the_retenti
         create_events_table(session)
         say(session, "purged-without-dossier", ("user", "bonjour"))
         session.execute(text("UPDATE events SET timestamp = :t"), {"t": long_ago.timestamp()})
-        queries.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9)
         session.flush()
-        dossier = queries.get_or_create_dossier(session, "erased-by-a-mediator")
+        dossier = dossiers.get_or_create_dossier(session, "erased-by-a-mediator")
         assert retention.erase_dossier(session, dossier.id, None, now=clock.now()) == []
         retention.purge(session, now=clock.now())
         session.commit()
@@ -265,12 +266,12 @@ def test_exported_first_messages_hold_no_email_phone_or_name(url, said, contact,
     with db.session(url) as session:
         create_events_table(session)
         say(session, "corrected", ("user", said))
-        queries.record_need(session, "corrected", "presence_en_ligne", 0.6)
+        dossiers.record_need(session, "corrected", "presence_en_ligne", 0.6)
         if contact:
-            queries.record_contact(session, "corrected", contact, None, None, datetime.now(timezone.utc))
+            dossiers.record_contact(session, "corrected", contact, None, None, datetime.now(timezone.utc))
         if company:
-            queries.update_profile(session, "corrected", {"entreprise": company})
-        dossier = queries.get_or_create_dossier(session, "corrected")
+            dossiers.update_profile(session, "corrected", {"entreprise": company})
+        dossier = dossiers.get_or_create_dossier(session, "corrected")
         dossier.triage_correct, dossier.corrected_need = False, "former_salaries"
         session.commit()
         [(exported, need)] = training_export.corrected_examples(session)

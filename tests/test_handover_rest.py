@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from bot.domain import catalog
-from bot.store import db, queries
+from bot.store import db, dossiers
+from bot.store.tables import Appointment
 
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
 
 
 def test_appointment_path_with_consent(chat, servers):
@@ -136,14 +139,12 @@ def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
     assert errors == []
     assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
     with db.session(servers.database_url) as session:
-        dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session) if d.conversation_id in outcomes]
+        found = [dossiers.dossier_as_dict(d) for d in dossiers.list_dossiers(session) if d.conversation_id in outcomes]
         first_slot_holders = [
             a
-            for a in session.execute(
-                queries.select(queries.Appointment).where(queries.Appointment.status == "confirme")
-            ).scalars()
+            for a in session.execute(select(Appointment).where(Appointment.status == "confirme")).scalars()
             if str(a.slot_id) == first_payload.split('"')[-2]
         ]
-    assert len(dossiers) == 20
-    assert sorted(d["appointment"]["reference"] for d in dossiers) == sorted(outcomes.values())
+    assert len(found) == 20
+    assert sorted(d["appointment"]["reference"] for d in found) == sorted(outcomes.values())
     assert len(first_slot_holders) == 1

@@ -12,7 +12,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
 from bot.domain import catalog, knowledge
 from bot import clock
-from bot.store import casework, db, queries, retention
+from bot.store import casework, db, dossiers, retention
 from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored
 
@@ -186,7 +186,7 @@ def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
 
 def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
     with db.session(store_url) as session, pytest.raises(ValueError, match="1 to 5"):
-        queries.record_leave(session, "x", None, 7)
+        dossiers.record_leave(session, "x", None, 7)
 
 
 def say(chat, text: str) -> str:
@@ -225,7 +225,7 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     text = say(chat, "Très clair, merci")
     assert "reprendra contact avec vous vers le" in text and "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
-        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
     assert dossier["satisfaction_comment"] == "Très clair, merci"
     assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
@@ -272,7 +272,7 @@ def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat,
     say(chat, "5")
     assert "bonne continuation" in say(chat, "non")
     with db.session(servers.database_url) as session:
-        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
     assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
     assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.web.rasa_api import LISTEN, RESUME, RasaUnavailable
-from bot.store import db, live, queries
+from bot.store import db, dossiers, live, scheduling
 from bot.store.tables import LiveChat
 from bot.web import conversation_ids
 from bot.web import live as live_web
@@ -59,8 +59,8 @@ def waiting_person(site) -> tuple[str, LiveChat]:
     token, conversation = conversation_ids.new_conversation(site.conversation_secret)
     with db.session(site.database_url) as session:
         rasa_events.create_events_table(session)
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, conversation, True)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, conversation, True)
         chat = live.request(session, conversation, now=clock.now())
         session.commit()
         return token, chat
@@ -86,7 +86,7 @@ def test_presence_waiting_list_join_messages_and_hand_back(site):
     ]
     assert state["requests"] == []  # a live request is in the waiting list, not among the new requests
     with db.session(site.database_url) as session:
-        queries.request_callback(session, chat.conversation_id, "le matin", None)
+        scheduling.request_callback(session, chat.conversation_id, "le matin", None)
         session.commit()
     [request] = claire.get("/direct/etat.json").json()["requests"]
     assert (request["kind"], request["dossier"], request["need"]) == ("rappel", chat.dossier_id, "Être plus visible en ligne")

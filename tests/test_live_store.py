@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.store import casework, conversations, db, live, queries
+from bot.store import accounts, casework, conversations, db, live, scheduling
 from bot.store.tables import LiveChat
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
@@ -14,7 +14,7 @@ IDLE = 10
 
 
 def mediators(session, count=2):
-    return [queries.add_mediator(session, f"Claire{i} Martin", f"claire{i}@example.org") for i in range(count)]
+    return [accounts.add_mediator(session, f"Claire{i} Martin", f"claire{i}@example.org") for i in range(count)]
 
 
 def test_presence_needs_the_flag_a_recent_ping_and_an_active_account(url):
@@ -36,7 +36,7 @@ def test_presence_needs_the_flag_a_recent_ping_and_an_active_account(url):
 
 def test_a_request_is_made_once_and_heads_the_queue(url):
     with db.session(url) as session:
-        queries.request_callback(session, "earlier", "le matin", (NOW + timedelta(days=1)).date())
+        scheduling.request_callback(session, "earlier", "le matin", (NOW + timedelta(days=1)).date())
         session.commit()
         first = live.request(session, "someone", now=NOW)
         again = live.request(session, "someone", now=NOW + timedelta(seconds=5))  # a second tab, a double click

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot import clock
-from bot.store import accounts, db, queries
+from bot.store import accounts, db
 from tests.console_client import PASSWORD, TOKEN
 from tests.smtp_server import SmtpServer, body
 from tests.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
@@ -86,10 +86,10 @@ def test_choosing_ones_alerts(web, url, account):
     done = form(web, "/mediateurs/compte", "/mediateurs/compte/alertes", {"alertes": ["rappel"]})
     assert "Alertes enregistrées : une personne demande à être rappelée." in page_text(done)
     with db.session(url) as session:
-        assert queries.mediator_by_email(session, account).alerts == ["rappel"]
+        assert accounts.mediator_by_email(session, account).alerts == ["rappel"]
     assert form(web, "/mediateurs/compte", "/mediateurs/compte/alertes", {}).status_code == 200
     with db.session(url) as session:
-        assert queries.mediator_by_email(session, account).alerts == []
+        assert accounts.mediator_by_email(session, account).alerts == []
 
 
 def test_a_forgotten_password_is_reset_by_an_emailed_single_use_link(web, url, account, monkeypatch):
@@ -124,7 +124,7 @@ def test_a_reset_link_expires(web, url, account, monkeypatch):
     from bot.mail import links
 
     with db.session(url) as session:
-        mediator = queries.mediator_by_email(session, account)
+        mediator = accounts.mediator_by_email(session, account)
         token = links.reset_token(SECRET, mediator.id, mediator.password_hash, now=BEFORE)
     monkeypatch.setattr(clock, "now", lambda: BEFORE + timedelta(minutes=links.RESET_MINUTES - 1))
     assert web.get(f"/mediateurs/mot-de-passe/{token}").status_code == 200
@@ -136,10 +136,10 @@ def test_a_deactivated_account_is_logged_out_at_once(web, url, account):
     login(web, account)
     assert web.get("/mediateurs/file").url.path == "/mediateurs/file"
     with db.session(url) as session:
-        queries.mediator_by_email(session, account).active = False
+        accounts.mediator_by_email(session, account).active = False
         session.commit()
     assert web.get("/mediateurs/file").url.path == "/mediateurs/connexion"
     with db.session(url) as session:
-        queries.mediator_by_email(session, account).active = True
+        accounts.mediator_by_email(session, account).active = True
         session.commit()
     assert web.get("/mediateurs/file").url.path == "/mediateurs/connexion"  # the session is gone

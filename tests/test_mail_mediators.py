@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from bot import clock
 from bot.jobs import live_watch
-from bot.store import accounts, db, live, outbox, queries
+from bot.store import accounts, db, dossiers, live, outbox, scheduling
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
 from tests.console_client import PASSWORD
@@ -75,9 +75,9 @@ def on_duty(url, email, *, used_at, page_heard_at, available=True):
 
 def person_waits(url, conversation="conv-live", *, at=NOW) -> int:
     with db.session(url) as session:
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, conversation, True)
-        queries.record_contact(session, conversation, "Marie Dupont", "marie.dupont@example.org", None, CONSENT)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_contact(session, conversation, "Marie Dupont", "marie.dupont@example.org", None, CONSENT)
         session.commit()
         chat_id = live.request(session, conversation, now=at).id
         session.commit()
@@ -142,7 +142,7 @@ def test_the_alert_goes_when_the_last_one_watching_leaves_while_a_person_waits(u
         later = NOW + timedelta(seconds=live.CONSOLE_OPEN_SECONDS - 2)
     elif goes == "absent":  # « Me mettre absent »
         with db.session(url) as session:
-            camille = queries.mediator_by_email(session, "camille@example.org")
+            camille = accounts.mediator_by_email(session, "camille@example.org")
             live.set_available(session, camille.id, False, now=later)
             session.commit()
     else:  # the page stays open, unused: after PRESENCE_IDLE_MINUTES she counts as away
@@ -173,7 +173,7 @@ def test_an_alert_not_sent_yet_when_someone_joins_is_dropped(url, team, smtp):
     chat_id = person_waits(url)  # nobody was ever in the console
     assert watch(url, NOW) == [chat_id]
     with db.session(url) as session:
-        camille = queries.mediator_by_email(session, "camille@example.org")
+        camille = accounts.mediator_by_email(session, "camille@example.org")
         live.join(session, chat_id, camille.id, 30, now=NOW + timedelta(seconds=3))
         session.commit()
     report = send(url, smtp, NOW + timedelta(seconds=5))
@@ -212,7 +212,7 @@ def test_the_console_poll_says_a_page_is_open_and_the_web_apps_watcher_alerts(we
     monkeypatch.setattr(clock, "now", lambda: moment)
     assert form(web, "/mediateurs/file", "/mediateurs/direct/etat.json", {"actif": "0"}).json()["available"] is True
     with db.session(url) as session:
-        camille = queries.mediator_by_email(session, "camille@example.org")
+        camille = accounts.mediator_by_email(session, "camille@example.org")
         assert camille.last_seen_at == BEFORE and camille.console_seen_at == moment
 
     settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=SECRET)
@@ -243,8 +243,8 @@ def test_the_console_poll_lists_new_requests_for_the_browser_notifications(web, 
     dossier number, nothing personal) and each person waiting, for RECENT_REQUESTS_MINUTES."""
     book(url)  # booked at BEFORE, the clock of the web fixture
     with db.session(url) as session:
-        queries.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
-        callback = queries.request_callback(session, "conv-cb", "le matin", None)
+        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
+        callback = scheduling.request_callback(session, "conv-cb", "le matin", None)
         callback.created_at = BEFORE + timedelta(minutes=1)
         session.commit()
     chat_id = person_waits(url, at=BEFORE + timedelta(minutes=2))
@@ -279,7 +279,7 @@ def test_choosing_the_live_chat_alert_on_ones_account(web, url, team):
         "le chat et aucun médiateur disponible n'a la console ouverte."
     ) in page_text(done)
     with db.session(url) as session:
-        assert queries.mediator_by_email(session, "karim@example.org").alerts == ["rappel", "direct"]
+        assert accounts.mediator_by_email(session, "karim@example.org").alerts == ["rappel", "direct"]
 
 
 # --- an address refused for good ---------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
     reference = book(url, email=REFUSED)
     with db.session(url) as session:
         accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin")
-        mediator = queries.mediator_by_email(session, "camille@example.org")
+        mediator = accounts.mediator_by_email(session, "camille@example.org")
         accounts.set_password(mediator, PASSWORD)
         session.commit()
     report = send(url, smtp, BEFORE)

@@ -16,7 +16,7 @@ from bot.jobs import mail_sender
 from bot.mail import notices
 from bot.mail.transport import DirectoryTransport, SmtpTransport
 from bot.settings import PARIS
-from bot.store import accounts, db, outbox, queries
+from bot.store import accounts, db, dossiers, outbox, scheduling
 from bot.store.tables import Dossier, Mediator, OutgoingMail
 from tests.smtp_server import SmtpServer, body, subject
 
@@ -44,7 +44,7 @@ def send(url, server, now, hours=24):
 
 
 def mediator(session, name="Camille Martin", email="camille@example.org", alerts=None) -> Mediator:
-    m = queries.add_mediator(session, name, email)
+    m = accounts.add_mediator(session, name, email)
     m.alerts = alerts
     session.flush()
     return m
@@ -54,15 +54,15 @@ def book(
     url, conversation="conv-mail", email="marie.dupont@example.org", start=START, mode="telephone", place=None, consent=True
 ):
     with db.session(url) as session:
-        m = queries.mediator_by_email(session, "camille@example.org") or mediator(session)
-        queries.open_slots(session, m, [start, start + timedelta(hours=1)], 45, mode=mode, place=place)
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, conversation, True)
+        m = accounts.mediator_by_email(session, "camille@example.org") or mediator(session)
+        scheduling.open_slots(session, m, [start, start + timedelta(hours=1)], 45, mode=mode, place=place)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, conversation, True)
         if consent:
-            queries.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT)
+            dossiers.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT)
         session.commit()
-        slot = queries.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-        appointment = queries.book_slot(session, conversation, slot.id)
+        slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
+        appointment = scheduling.book_slot(session, conversation, slot.id)
         appointment.created_at = BEFORE  # booked « two days before », whatever the real date
         session.commit()
         return appointment.reference
@@ -133,8 +133,8 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
         camille = mediator(session)
         accounts.set_alerts(session, camille.id, ["rendez_vous", "inconnue"])
         assert camille.alerts == ["rendez_vous"]
-        queries.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
-        queries.request_callback(session, "conv-cb", "le matin", date(2030, 1, 15))
+        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
+        scheduling.request_callback(session, "conv-cb", "le matin", date(2030, 1, 15))
         session.commit()
     book(url)
     send(url, smtp, BEFORE)
@@ -213,8 +213,8 @@ def test_senders_racing_on_the_same_queue_send_each_message_once(url, smtp):
         session.commit()
     with db.session(url) as session:
         for i in range(6):
-            queries.record_contact(session, f"conv-{i}", f"P{i}", f"p{i}@example.org", None, CONSENT)
-            queries.request_callback(session, f"conv-{i}", "le soir", None)
+            dossiers.record_contact(session, f"conv-{i}", f"P{i}", f"p{i}@example.org", None, CONSENT)
+            scheduling.request_callback(session, f"conv-{i}", "le soir", None)
         session.commit()
         queued = len(outbox.due_ids(session, now=BEFORE, limit=100))
     assert queued == 6 * 6 + 6  # six acknowledgements, six alerts for each of six mediators
@@ -256,7 +256,7 @@ def test_the_reminder_goes_out_the_day_before_with_an_injected_clock(url, smtp):
 
     # moved to the next slot: a new confirmation now, and a reminder for the new time later
     with db.session(url) as session:
-        later = queries.free_slots(session, after=START, limit=1)[0]
+        later = scheduling.free_slots(session, after=START, limit=1)[0]
         from bot.store import self_service
 
         self_service.move(session, reference, later.id, now=START - timedelta(hours=3))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.domain import maturity
-from bot.store import db, queries
+from bot.store import db, dossiers
 
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
 
 
 def test_all_questions_answered_with_buttons(chat, servers):

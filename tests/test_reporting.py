@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.store import db, queries, reporting
+from bot.store import accounts, db, dossiers, reporting, scheduling
 from bot.store.tables import Dossier
 
 
@@ -17,29 +17,29 @@ def rows(text: str) -> list[dict[str, str]]:
 
 
 def fill(session) -> tuple[int, int]:
-    mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
-    queries.open_slots(session, mediator, [datetime(2030, 1, 7, 9, tzinfo=timezone.utc)], 60)
-    queries.record_need(session, "full", "presence_en_ligne", 0.7)
-    queries.confirm_latest_need(session, "full", False)
-    queries.record_need(session, "full", "nouveaux_services_digitaux", 1.0)
-    queries.confirm_latest_need(session, "full", True)
-    queries.record_assessment(
+    mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+    scheduling.open_slots(session, mediator, [datetime(2030, 1, 7, 9, tzinfo=timezone.utc)], 60)
+    dossiers.record_need(session, "full", "presence_en_ligne", 0.7)
+    dossiers.confirm_latest_need(session, "full", False)
+    dossiers.record_need(session, "full", "nouveaux_services_digitaux", 1.0)
+    dossiers.confirm_latest_need(session, "full", True)
+    dossiers.record_assessment(
         session, "full", 3, "intermediaire", "strategique", {"entreprise": "Boulangerie Martin", "secteur": "commerce"}
     )
-    queries.record_answer(session, "full", "nouveaux_services_digitaux", "strategique", [], ["cci", "region"])
-    queries.record_answered(session, "full", False)
-    queries.record_contact(
+    dossiers.record_answer(session, "full", "nouveaux_services_digitaux", "strategique", [], ["cci", "region"])
+    dossiers.record_answered(session, "full", False)
+    dossiers.record_contact(
         session, "full", "Jeanne Martin", "jeanne@example.org", "+33 6 12 34 56 78", datetime.now(timezone.utc)
     )
-    queries.request_callback(session, "full", "mardi matin", date(2030, 1, 10))
-    queries.record_leave(session, "full", True, 5, "Merci")
-    dossier = queries.get_or_create_dossier(session, "full")
+    scheduling.request_callback(session, "full", "mardi matin", date(2030, 1, 10))
+    dossiers.record_leave(session, "full", True, 5, "Merci")
+    dossier = dossiers.get_or_create_dossier(session, "full")
     dossier.created_at = datetime(2030, 1, 6, 23, 30, tzinfo=timezone.utc)  # 7 January in Paris
     dossier.status, dossier.closed_at = "clos", datetime(2030, 7, 1, 8, 0, tzinfo=timezone.utc)
     dossier.triage_correct, dossier.corrected_need = False, "strategie_numerique"
     session.commit()
-    queries.book_slot(session, "full", mediator.slots[0].id)
-    empty = queries.get_or_create_dossier(session, "empty")
+    scheduling.book_slot(session, "full", mediator.slots[0].id)
+    empty = dossiers.get_or_create_dossier(session, "empty")
     session.commit()
     return dossier.id, empty.id
 
@@ -96,8 +96,8 @@ def test_personal_columns_on_request(url):
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x","clic")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_formula_injection_guard(url, value):
     with db.session(url) as session:
-        queries.update_profile(session, "c1", {"entreprise": value})
-        dossier = session.get(Dossier, queries.get_or_create_dossier(session, "c1").id)
+        dossiers.update_profile(session, "c1", {"entreprise": value})
+        dossier = session.get(Dossier, dossiers.get_or_create_dossier(session, "c1").id)
         dossier.contact_name, dossier.contact_email = value, "a@b.fr"
         dossier.consent_at = datetime.now(timezone.utc)
         dossier.corrected_need = value
@@ -112,7 +112,7 @@ def test_formula_injection_guard(url, value):
 
 def test_texts_with_commas_quotes_and_newlines_stay_one_cell(url):
     with db.session(url) as session:
-        queries.update_profile(session, "c1", {"entreprise": 'Martin, "Fils"\net Cie'})
+        dossiers.update_profile(session, "c1", {"entreprise": 'Martin, "Fils"\net Cie'})
         session.commit()
         [row] = rows(reporting.dossiers_csv(session, include_personal=True))
     assert row["entreprise"] == 'Martin, "Fils"\net Cie'

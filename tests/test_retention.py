@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot import clock
 
 from bot.ops import store_cli
-from bot.store import casework, conversations, db, queries, retention
+from bot.store import accounts, casework, conversations, db, dossiers, retention, scheduling
 from bot.store.tables import Dossier, DossierAudit, DossierNote
 from tests.rasa_events import count_events, create_events_table, say
 
@@ -31,9 +31,9 @@ def make_dossier(
 ) -> int:
     """A dossier with every kind of personal data; the person's last message at `last_activity`
     (in Rasa's events table, or only as the dossier's last change when `words` is False)."""
-    queries.record_need(session, conversation_id, "presence_en_ligne", 0.8)
-    queries.confirm_latest_need(session, conversation_id, True)
-    queries.record_assessment(
+    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.8)
+    dossiers.confirm_latest_need(session, conversation_id, True)
+    dossiers.record_assessment(
         session,
         conversation_id,
         2,
@@ -41,11 +41,11 @@ def make_dossier(
         "strategique",
         {"entreprise": "Boulangerie Martin", "secteur": "commerce", "code_postal": "69003"},
     )
-    queries.record_contact(
+    dossiers.record_contact(
         session, conversation_id, "Jeanne Martin", "jeanne@example.org", "06 12 34 56 78", last_activity - timedelta(minutes=5)
     )
-    queries.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !")
-    dossier = queries.get_or_create_dossier(session, conversation_id)
+    dossiers.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !")
+    dossier = dossiers.get_or_create_dossier(session, conversation_id)
     dossier.status, dossier.closed_at = status, closed_at
     dossier.created_at = dossier.updated_at = last_activity
     session.add(DossierNote(dossier=dossier, body="Rappeler Jeanne au 06 12 34 56 78", created_at=last_activity))
@@ -136,7 +136,7 @@ def test_every_conversation_past_the_period_is_purged_whatever_its_status(url):
 def test_an_open_case_a_mediator_works_on_is_kept_and_says_so(url):
     with db.session(url) as session:
         create_events_table(session)
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         worked = make_dossier(session, "worked", "en_cours", NOW - timedelta(days=400))
         dropped = make_dossier(session, "dropped", "nouveau", NOW - timedelta(days=400))
         dossier = session.get(Dossier, worked)
@@ -226,7 +226,7 @@ def test_a_purge_reading_rasa_events_then_writing_survives_a_tracker_write_in_be
 def test_erase_person_on_request_whatever_the_status(url):
     with db.session(url) as session:
         create_events_table(session)
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
         still_open = make_dossier(session, "open", "en_cours", NOW, words=False)
         other = make_dossier(session, "other", "nouveau", NOW, words=False)
         say(session, "open", ("user", "Bonjour"), ("bot", "Bonjour !"))
@@ -271,19 +271,19 @@ def test_purge_command(url, monkeypatch, capsys):
 def test_erasing_on_request_cancels_the_coming_appointment_and_clears_free_text(url):
     starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Awa", "awa@example.org")
-        queries.open_slots(session, mediator, [starts], 45)
-        queries.record_need(session, "rdv", "presence_en_ligne", 0.9)
-        appointment = queries.book_slot(session, "rdv", mediator.slots[0].id)
-        queries.request_callback(session, "rdv", "après 18 h, demander Paul", None)
-        dossier = queries.get_or_create_dossier(session, "rdv")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        scheduling.open_slots(session, mediator, [starts], 45)
+        dossiers.record_need(session, "rdv", "presence_en_ligne", 0.9)
+        appointment = scheduling.book_slot(session, "rdv", mediator.slots[0].id)
+        scheduling.request_callback(session, "rdv", "après 18 h, demander Paul", None)
+        dossier = dossiers.get_or_create_dossier(session, "rdv")
         dossier.outcome = "Paul Martin rappelé"
         session.commit()
         assert retention.erase_person(session, dossier.id, None, now=clock.now())
         session.commit()
         assert appointment.status == "annule" and dossier.outcome == retention.ERASED
         assert dossier.callbacks[0].preferred_moment is None
-        assert [s.id for s in queries.free_slots(session, after=starts - timedelta(hours=1))] == [mediator.slots[0].id]
+        assert [s.id for s in scheduling.free_slots(session, after=starts - timedelta(hours=1))] == [mediator.slots[0].id]
 
 
 def bot_purge_days_ahead(servers, days: int, *arguments: str) -> str:

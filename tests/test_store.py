@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.store import conversations, db, migrate, queries
+from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
 from bot.store.tables import Base
 from bot.ops import store_cli
 
@@ -23,16 +23,16 @@ def test_migrations_build_exactly_the_declared_schema(url):
 
 def test_needs_profile_and_corrections_are_recorded(url):
     with db.session(url) as session:
-        queries.record_need(session, "conv-1", "presence_en_ligne", 0.71)
-        queries.confirm_latest_need(session, "conv-1", False)
-        queries.record_need(session, "conv-1", "nouveaux_services_digitaux", 1.0)
-        queries.confirm_latest_need(session, "conv-1", True)
-        queries.update_profile(session, "conv-1", {"secteur": "commerce"})
-        queries.update_profile(session, "conv-1", {"code_postal": "69003"})
+        dossiers.record_need(session, "conv-1", "presence_en_ligne", 0.71)
+        dossiers.confirm_latest_need(session, "conv-1", False)
+        dossiers.record_need(session, "conv-1", "nouveaux_services_digitaux", 1.0)
+        dossiers.confirm_latest_need(session, "conv-1", True)
+        dossiers.update_profile(session, "conv-1", {"secteur": "commerce"})
+        dossiers.update_profile(session, "conv-1", {"code_postal": "69003"})
         session.commit()
     with db.session(url) as session:
-        [dossier] = queries.list_dossiers(session)
-        data = queries.dossier_as_dict(dossier)
+        [dossier] = dossiers.list_dossiers(session)
+        data = dossiers.dossier_as_dict(dossier)
     assert data["conversation_id"] == "conv-1" and data["status"] == "nouveau"
     assert data["needs"] == [
         {"intent": "presence_en_ligne", "confidence": 0.71, "confirmed": False, "corrected_to": "nouveaux_services_digitaux"},
@@ -44,45 +44,45 @@ def test_needs_profile_and_corrections_are_recorded(url):
 
 def test_unknown_status_is_refused(url):
     with db.session(url) as session, pytest.raises(ValueError, match="unknown status"):
-        queries.list_dossiers(session, "ferme")
+        dossiers.list_dossiers(session, "ferme")
 
 
 def test_mediators_and_slots(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille", "Camille@Example.org")
+        mediator = accounts.add_mediator(session, "Camille", "Camille@Example.org")
         with pytest.raises(ValueError, match="already exists"):
-            queries.add_mediator(session, "Camille bis", "camille@example.org")
+            accounts.add_mediator(session, "Camille bis", "camille@example.org")
         with pytest.raises(ValueError, match="valid e-mail"):
-            queries.add_mediator(session, "Sans mail", "pas-un-mail")
-        mediator = queries.mediator_by_email(session, "camille@example.org")
+            accounts.add_mediator(session, "Sans mail", "pas-un-mail")
+        mediator = accounts.mediator_by_email(session, "camille@example.org")
         starts = store_cli.slot_starts(date(2030, 1, 7), 7, store_cli.parse_hours("9:00-11:00"), 60)
         assert len(starts) == 10  # five weekdays, two slots each
-        assert queries.open_slots(session, mediator, starts, 60) == 10
-        assert queries.open_slots(session, mediator, starts, 60) == 0  # already open
+        assert scheduling.open_slots(session, mediator, starts, 60) == 10
+        assert scheduling.open_slots(session, mediator, starts, 60) == 0  # already open
         session.commit()
-        free = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=3)
+        free = scheduling.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=3)
         assert [s.starts_at.astimezone(store_cli.PARIS).hour for s in free] == [9, 10, 9]
 
 
 def test_a_slot_is_booked_once_and_freed_by_cancelling(url):
     with db.session(url) as session:
         store_cli.create_demo_data(session, today=date(2030, 1, 1))
-        first = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0]
-        appointment = queries.book_slot(session, "conv-a", first.id)
+        first = scheduling.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0]
+        appointment = scheduling.book_slot(session, "conv-a", first.id)
         assert appointment.reference.startswith("RDV-")
-        with pytest.raises(queries.SlotTaken):
-            queries.book_slot(session, "conv-b", first.id)
-        assert first.id not in [s.id for s in queries.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc))]
-        queries.cancel_appointment(session, appointment.reference.lower())
+        with pytest.raises(scheduling.SlotTaken):
+            scheduling.book_slot(session, "conv-b", first.id)
+        assert first.id not in [s.id for s in scheduling.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc))]
+        scheduling.cancel_appointment(session, appointment.reference.lower())
         session.commit()
-        assert queries.book_slot(session, "conv-b", first.id).slot_id == first.id
+        assert scheduling.book_slot(session, "conv-b", first.id).slot_id == first.id
 
 
 def test_twenty_concurrent_bookings_of_the_same_slot(url):
     """Exactly one gets the slot; the others are offered another; every dossier stored once."""
     with db.session(url) as session:
         store_cli.create_demo_data(session, today=date(2030, 1, 1))
-        first = queries.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0].id
+        first = scheduling.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0].id
     barrier = threading.Barrier(20)
     outcomes, errors = {}, []
 
@@ -92,16 +92,16 @@ def test_twenty_concurrent_bookings_of_the_same_slot(url):
             with db.session(url) as session:
                 barrier.wait()
                 try:
-                    queries.book_slot(session, conversation, first)
+                    scheduling.book_slot(session, conversation, first)
                     outcomes[conversation] = first
-                except queries.SlotTaken:
+                except scheduling.SlotTaken:
                     for _ in range(30):  # offered the next free slots until one is free
-                        slot = queries.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc), 1)[0]
+                        slot = scheduling.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc), 1)[0]
                         try:
-                            queries.book_slot(session, conversation, slot.id)
+                            scheduling.book_slot(session, conversation, slot.id)
                             outcomes[conversation] = slot.id
                             break
-                        except queries.SlotTaken:
+                        except scheduling.SlotTaken:
                             continue
                 session.commit()  # the boundary commits (the store functions never do)
         except Exception as exc:  # any other error fails the test
@@ -116,17 +116,17 @@ def test_twenty_concurrent_bookings_of_the_same_slot(url):
     assert list(outcomes.values()).count(first) == 1
     assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
     with db.session(url) as session:
-        dossiers = queries.list_dossiers(session)
-        assert sorted(d.conversation_id for d in dossiers) == sorted(f"conc-{i}" for i in range(20))
-        assert all(len([a for a in d.appointments if a.status == "confirme"]) == 1 for d in dossiers)
+        found = dossiers.list_dossiers(session)
+        assert sorted(d.conversation_id for d in found) == sorted(f"conc-{i}" for i in range(20))
+        assert all(len([a for a in d.appointments if a.status == "confirme"]) == 1 for d in found)
 
 
 def test_callback_with_deadline(url):
     with db.session(url) as session:
-        queries.request_callback(session, "conv-c", "le matin", date(2030, 2, 1))
+        scheduling.request_callback(session, "conv-c", "le matin", date(2030, 2, 1))
         session.commit()
-        [dossier] = queries.list_dossiers(session)
-        assert queries.dossier_as_dict(dossier)["callback"] == {"preferred_moment": "le matin", "deadline": "2030-02-01"}
+        [dossier] = dossiers.list_dossiers(session)
+        assert dossiers.dossier_as_dict(dossier)["callback"] == {"preferred_moment": "le matin", "deadline": "2030-02-01"}
 
 
 def test_transcript_is_empty_before_rasa_created_its_table(url):
@@ -136,13 +136,13 @@ def test_transcript_is_empty_before_rasa_created_its_table(url):
 
 def test_summary_is_derived_from_the_dossier(url):
     with db.session(url) as session:
-        queries.record_need(session, "conv-s", "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, "conv-s", True)
-        queries.record_answer(session, "conv-s", "presence_en_ligne", "technique", ["fiche_etablissement"], ["cci"])
-        queries.record_answered(session, "conv-s", False)
-        queries.request_callback(session, "conv-s", "le matin", date(2030, 2, 1))
+        dossiers.record_need(session, "conv-s", "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, "conv-s", True)
+        dossiers.record_answer(session, "conv-s", "presence_en_ligne", "technique", ["fiche_etablissement"], ["cci"])
+        dossiers.record_answered(session, "conv-s", False)
+        scheduling.request_callback(session, "conv-s", "le matin", date(2030, 2, 1))
         session.commit()
-        text = queries.dossier_as_dict(queries.get_or_create_dossier(session, "conv-s"))["summary"]
+        text = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "conv-s"))["summary"]
     assert text == (
         "Besoins confirmés : presence_en_ligne. Pistes présentées (n'ont pas suffi) : fiche_etablissement. "
         "Orienté vers : cci. À rappeler (le matin, avant le 01/02/2030)."
@@ -152,19 +152,19 @@ def test_summary_is_derived_from_the_dossier(url):
 def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
     starts = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Awa Diallo", "awa@example.org")
-        queries.open_slots(session, mediator, [starts], 45)
-        slot = queries.free_slots(session, after=starts - timedelta(days=1))[0]
-        queries.record_need(session, "to-erase", "presence_en_ligne", 0.9)
-        queries.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc))
-        queries.book_slot(session, "to-erase", slot.id)
-        queries.request_callback(session, "to-erase", "le matin", None)
-        queries.record_need(session, "to-keep", "former_salaries", 0.8)
+        mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org")
+        scheduling.open_slots(session, mediator, [starts], 45)
+        slot = scheduling.free_slots(session, after=starts - timedelta(days=1))[0]
+        dossiers.record_need(session, "to-erase", "presence_en_ligne", 0.9)
+        dossiers.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc))
+        scheduling.book_slot(session, "to-erase", slot.id)
+        scheduling.request_callback(session, "to-erase", "le matin", None)
+        dossiers.record_need(session, "to-keep", "former_salaries", 0.8)
         session.commit()
     with db.session(url) as session:
         conversations.erase(session, "to-erase")  # the events table does not exist yet: no error
         session.commit()
     with db.session(url) as session:
-        assert [d.conversation_id for d in queries.list_dossiers(session)] == ["to-keep"]
-        assert [s.id for s in queries.free_slots(session, after=starts - timedelta(days=1))] == [slot.id]
+        assert [d.conversation_id for d in dossiers.list_dossiers(session)] == ["to-keep"]
+        assert [s.id for s in scheduling.free_slots(session, after=starts - timedelta(days=1))] == [slot.id]
         assert not conversations.exists(session, "to-erase") and conversations.exists(session, "to-keep")

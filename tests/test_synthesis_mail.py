@@ -16,7 +16,7 @@ from bot.domain import catalog, knowledge, referrals
 from bot.jobs import mail_sender
 from bot.mail import notices
 from bot.mail.transport import SmtpTransport
-from bot.store import db, queries
+from bot.store import db, dossiers
 from bot.store.tables import Dossier
 from tests.conftest import Chat, servers_with_mail
 from tests.smtp_server import SmtpServer, body, subject
@@ -40,9 +40,9 @@ def send(url, server):
 def exchange(url, conversation: str, email: str | None, consent: bool = True) -> bool:
     """A need answered with two pistes and its structures, a follow-up, then the synthesis asked for."""
     with db.session(url) as session:
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.confirm_latest_need(session, conversation, True)
-        queries.record_answer(
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_answer(
             session,
             conversation,
             "presence_en_ligne",
@@ -51,9 +51,9 @@ def exchange(url, conversation: str, email: str | None, consent: bool = True) ->
             [s.id for s in referrals.for_need("presence_en_ligne")],
         )
         if consent:
-            queries.record_contact(session, conversation, None, email, None if email else "+33612345678", NOW)
-        queries.record_leave(session, conversation, True, 5, None, date(2030, 1, 20), date(2030, 1, 28))
-        asked = queries.request_synthesis(session, conversation)
+            dossiers.record_contact(session, conversation, None, email, None if email else "+33612345678", NOW)
+        dossiers.record_leave(session, conversation, True, 5, None, date(2030, 1, 20), date(2030, 1, 28))
+        asked = dossiers.request_synthesis(session, conversation)
         session.commit()
         return asked
 
@@ -133,7 +133,7 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     [mail] = arrived()
     text = body(mail)
     with db.session(group.settings.database_url) as session:
-        dossier = queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
     assert dossier["contact"]["email"] == "claire.martin@example.org" and dossier["contact"]["consent_at"]
     assert dossier["follow_up"] is False and dossier["satisfaction"] == 4
     for solution in dossier["solutions"]:
@@ -143,7 +143,9 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     time.sleep(6)  # more passes of the sender: nothing sent twice
     assert len(arrived()) == 1
     with db.session(group.settings.database_url) as session:  # the console and `bot dossiers show` say so
-        assert queries.dossier_as_dict(queries.get_or_create_dossier(session, chat.sender))["synthesis_mail"]["status"] == "sent"
+        assert (
+            dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))["synthesis_mail"]["status"] == "sent"
+        )
 
 
 @pytest.mark.parametrize(
@@ -162,9 +164,9 @@ def test_the_typed_name_is_cut_to_a_first_name_and_nothing_typed_is_in_the_subje
     100 characters): only a first name made of letters greets the person, nothing typed reaches the subject."""
     conversation = "conv-name-" + uuid.uuid4().hex[:8]
     with db.session(url) as session:
-        queries.record_contact(session, conversation, typed, "cible@example.org", None, NOW)
-        queries.record_need(session, conversation, "presence_en_ligne", 0.9)
-        queries.request_synthesis(session, conversation)
+        dossiers.record_contact(session, conversation, typed, "cible@example.org", None, NOW)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+        dossiers.request_synthesis(session, conversation)
         session.commit()
     assert send(url, smtp).sent == 1
     [mail] = smtp.messages

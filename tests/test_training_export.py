@@ -9,13 +9,13 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.ops import store_cli, training_export
-from bot.store import db, queries
+from bot.store import db, dossiers
 from tests.rasa_events import add_event, create_events_table, say
 
 
 def corrected(session, conversation_id: str, triage_correct: bool | None, corrected_need: str | None) -> None:
-    queries.record_need(session, conversation_id, "presence_en_ligne", 0.6)
-    dossier = queries.get_or_create_dossier(session, conversation_id)
+    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.6)
+    dossier = dossiers.get_or_create_dossier(session, conversation_id)
     dossier.triage_correct, dossier.corrected_need = triage_correct, corrected_need
     session.commit()
 

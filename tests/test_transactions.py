@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.store import accounts, casework, db, live, outbox, queries
+from bot.store import accounts, casework, db, dossiers, live, outbox, scheduling
 from bot.store.tables import Appointment, Dossier, DossierAudit, DossierNeed, LiveChat, Mediator, OutgoingMail
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
@@ -23,8 +23,8 @@ on_postgresql = pytest.mark.parametrize("url", ["postgresql"], indirect=True)
 
 def a_mediator_with_a_slot(url) -> tuple[int, int]:
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
-        queries.open_slots(session, mediator, [START], 45)
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        scheduling.open_slots(session, mediator, [START], 45)
         session.commit()
         return mediator.id, mediator.slots[0].id
 
@@ -50,22 +50,22 @@ def test_a_savepoint_released_inside_a_transaction_does_not_commit_it(url):
     with db.session(url) as session:
         session.execute(select(Mediator.id)).all()  # only reads so far
         with session.begin_nested():
-            queries.add_mediator(session, "Karim Benali", "karim@example.org")
+            accounts.add_mediator(session, "Karim Benali", "karim@example.org")
         session.rollback()  # the boundary gives up: nothing may remain
     with db.session(url) as other:
-        assert queries.mediator_by_email(other, "karim@example.org") is None
+        assert accounts.mediator_by_email(other, "karim@example.org") is None
 
 
 def test_a_failed_statement_in_a_savepoint_leaves_the_transaction_usable(url):
     with db.session(url) as session:
-        queries.add_mediator(session, "Karim Benali", "karim@example.org")
+        accounts.add_mediator(session, "Karim Benali", "karim@example.org")
         with pytest.raises((OperationalError, ProgrammingError)):
             with session.begin_nested():
                 session.execute(text("SELECT * FROM no_such_table"))
-        queries.add_mediator(session, "Awa Diallo", "awa@example.org")  # PostgreSQL would refuse in an aborted transaction
+        accounts.add_mediator(session, "Awa Diallo", "awa@example.org")  # PostgreSQL would refuse in an aborted transaction
         session.commit()
     with db.session(url) as other:
-        assert queries.count_mediators(other) == 2
+        assert accounts.count_mediators(other) == 2
 
 
 # --- store functions leave the transaction to the boundary -----------------------------------------
@@ -74,11 +74,11 @@ def test_a_failed_statement_in_a_savepoint_leaves_the_transaction_usable(url):
 def test_store_functions_leave_the_transaction_open_until_the_boundary_commits(url):
     mediator_id, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
-        queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
-        queries.book_slot(session, "conv-a", slot_id)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        scheduling.book_slot(session, "conv-a", slot_id)
         live.set_available(session, mediator_id, True, now=NOW)
         accounts.set_alerts(session, mediator_id, ["direct"])
-        dossier_id = queries.get_or_create_dossier(session, "conv-a").id
+        dossier_id = dossiers.get_or_create_dossier(session, "conv-a").id
         assert casework.claim(session, dossier_id, mediator_id, 30, now=NOW)
         chat = live.request(session, "conv-a", now=NOW)
         session.flush()
@@ -100,7 +100,7 @@ def test_store_functions_leave_the_transaction_open_until_the_boundary_commits(u
 def test_a_boundary_that_gives_up_leaves_nothing_behind(url):
     mediator_id, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
-        queries.book_slot(session, "conv-a", slot_id)
+        scheduling.book_slot(session, "conv-a", slot_id)
         live.request(session, "conv-a", now=NOW)
         session.rollback()
     assert bookings(url) == [] and needs_of(url, "conv-a") == []
@@ -114,14 +114,14 @@ def test_a_boundary_that_gives_up_leaves_nothing_behind(url):
 def test_a_booking_that_loses_the_slot_keeps_the_callers_other_writes(url):
     _, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
-        [offered] = queries.free_slots(session, after=NOW)  # read before the other person booked it
+        [offered] = scheduling.free_slots(session, after=NOW)  # read before the other person booked it
         with db.session(url) as other:  # someone else books the same slot meanwhile
-            queries.book_slot(other, "conv-b", offered.id)
+            scheduling.book_slot(other, "conv-b", offered.id)
             other.commit()
-        queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)  # the caller's own write, first
-        with pytest.raises(queries.SlotTaken):
-            queries.book_slot(session, "conv-a", offered.id)
-        queries.request_callback(session, "conv-a", "le matin", None)  # the transaction goes on
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)  # the caller's own write, first
+        with pytest.raises(scheduling.SlotTaken):
+            scheduling.book_slot(session, "conv-a", offered.id)
+        scheduling.request_callback(session, "conv-a", "le matin", None)  # the transaction goes on
         session.commit()
     assert bookings(url) == ["conv-b"]
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
@@ -137,15 +137,15 @@ def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_othe
     _, slot_id = a_mediator_with_a_slot(url)
     outcome = {}
     with db.session(url) as winner:
-        queries.book_slot(winner, "conv-b", slot_id)  # not committed yet
+        scheduling.book_slot(winner, "conv-b", slot_id)  # not committed yet
 
         def loser():
             with db.session(url) as session:
-                queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
                 try:
-                    queries.book_slot(session, "conv-a", slot_id)  # waits for the winner's transaction
+                    scheduling.book_slot(session, "conv-a", slot_id)  # waits for the winner's transaction
                     outcome["a"] = "booked"
-                except queries.SlotTaken:
+                except scheduling.SlotTaken:
                     outcome["a"] = "taken"
                 session.commit()
 
@@ -161,15 +161,15 @@ def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_othe
 
 def test_two_mediators_claiming_the_same_dossier_the_loser_keeps_its_other_writes(url):
     with db.session(url) as session:
-        claire, karim = (queries.add_mediator(session, f"{n} Martin", f"{n}@example.org") for n in ("claire", "karim"))
-        dossier = queries.get_or_create_dossier(session, "conv-a")
+        claire, karim = (accounts.add_mediator(session, f"{n} Martin", f"{n}@example.org") for n in ("claire", "karim"))
+        dossier = dossiers.get_or_create_dossier(session, "conv-a")
         session.commit()
         claire_id, karim_id, dossier_id = claire.id, karim.id, dossier.id
     with db.session(url) as other:  # Claire is quicker
         assert casework.claim(other, dossier_id, claire_id, 30, now=NOW)
         other.commit()
     with db.session(url) as session:  # Karim's request: a note on another dossier, then the claim he loses
-        queries.record_need(session, "conv-b", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-b", "presence_en_ligne", 0.9)
         assert not casework.claim(session, dossier_id, karim_id, 30, now=NOW)
         accounts.set_alerts(session, karim_id, ["direct"])
         session.commit()
@@ -183,7 +183,7 @@ def test_two_mediators_claiming_the_same_dossier_the_loser_keeps_its_other_write
 
 def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_writes(url, monkeypatch):
     with db.session(url) as session:
-        queries.get_or_create_dossier(session, "conv-a")
+        dossiers.get_or_create_dossier(session, "conv-a")
         session.commit()
     with db.session(url) as other:  # the first tab's request
         first = live.request(other, "conv-a", now=NOW)
@@ -196,10 +196,10 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
 
     monkeypatch.setattr(live, "open_chat", open_chat)
     with db.session(url) as session:
-        queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
         second = live.request(session, "conv-a", now=NOW + timedelta(seconds=1))  # the unique index refuses it
         assert second.id == first.id and len(calls) == 2
-        assert [c.id for c in queries.get_or_create_dossier(session, "conv-a").live_chats] == [first.id]  # nothing stale
+        assert [c.id for c in dossiers.get_or_create_dossier(session, "conv-a").live_chats] == [first.id]  # nothing stale
         session.commit()
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
     with db.session(url) as other:
@@ -208,19 +208,19 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
 
 def test_moving_to_a_slot_taken_meanwhile_keeps_the_callers_other_writes(url):
     with db.session(url) as session:
-        mediator = queries.add_mediator(session, "Camille Martin", "camille@example.org")
-        queries.open_slots(session, mediator, [START, START + timedelta(hours=1)], 45)
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        scheduling.open_slots(session, mediator, [START, START + timedelta(hours=1)], 45)
         session.commit()
         first, second = (s.id for s in sorted(mediator.slots, key=lambda s: s.starts_at))
-        reference = queries.book_slot(session, "conv-a", first).reference
+        reference = scheduling.book_slot(session, "conv-a", first).reference
         session.commit()
     with db.session(url) as other:
-        queries.book_slot(other, "conv-b", second)
+        scheduling.book_slot(other, "conv-b", second)
         other.commit()
     with db.session(url) as session:
-        queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
-        with pytest.raises(queries.SlotTaken):
-            queries.move_appointment(session, reference, second)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        with pytest.raises(scheduling.SlotTaken):
+            scheduling.move_appointment(session, reference, second)
         appointment = session.execute(select(Appointment).where(Appointment.reference == reference)).scalar_one()
         assert appointment.slot_id == first and appointment.sequence == 0  # the move alone was undone
         session.commit()
@@ -236,7 +236,7 @@ def test_a_refused_login_is_counted_when_the_boundary_commits(url):
             accounts.authenticate(session, "awa@example.org", "faux", now=NOW)
         session.commit()  # as bot/web/console.py's login does (it returns the refusal)
     with db.session(url) as other:
-        assert queries.mediator_by_email(other, "awa@example.org").failed_logins == 1
+        assert accounts.mediator_by_email(other, "awa@example.org").failed_logins == 1
 
 
 @on_postgresql
@@ -249,7 +249,7 @@ def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_i
 
         def second():
             with db.session(url) as session:
-                queries.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
                 outcome["mail"] = outbox.enqueue(session, "synthese", "synthese:test")
                 session.commit()
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot import paths
-from bot.store import conversations, db, queries
+from bot.store import conversations, db, dossiers
 from bot.store.tables import Dossier
 from tests.conftest import Chat
 
@@ -19,7 +19,7 @@ NOT_UNDERSTOOD = ("je n'ai pas compris", "Choisissez l'un des boutons", "passons
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
         dossier = session.query(Dossier).filter_by(conversation_id=chat.sender).one()
-        return queries.dossier_as_dict(dossier)
+        return dossiers.dossier_as_dict(dossier)
 
 
 def transcript_of(servers, chat) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.store import db, live, queries
+from bot.store import accounts, db, dossiers, live
 from bot.store.tables import Dossier, LiveChat
 from bot.web import conversation_ids
 from tests import rasa_events
@@ -68,7 +68,7 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
             session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"), start=just_now
         )
         rasa_events.say(session, other, ("user", "message de quelqu'un d'autre"), start=just_now)
-        queries.record_need(session, conversation, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8)
         session.commit()
     history = "/api/conversation/history"
     forged = conversation + "." + "0" * 32  # the id alone is not enough: the signature is checked
@@ -124,7 +124,7 @@ def test_the_route_is_the_transaction_boundary(url):
 
     def add(name: str, fail: bool):
         def work(session):
-            queries.add_mediator(session, name, f"{name}@example.org")
+            accounts.add_mediator(session, name, f"{name}@example.org")
             session.flush()
             if fail:
                 raise RuntimeError("the route failed")

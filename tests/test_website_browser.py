@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 from bot.domain import catalog
 
 from bot import paths
-from bot.store import conversations, db, queries
+from bot.store import conversations, db, dossiers
 from bot.store.tables import Callback, Dossier
 from sqlalchemy import select, text
 from tests.browser import (
@@ -57,7 +57,7 @@ def page(browser, site):
 def stored_dossier(servers, conversation: str) -> dict | None:
     with db.session(servers.database_url) as session:
         dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation)).scalar_one_or_none()
-        return None if dossier is None else queries.dossier_as_dict(dossier)
+        return None if dossier is None else dossiers.dossier_as_dict(dossier)
 
 
 def test_a_full_french_conversation_by_clicking_and_typing(page, servers):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import clock, paths, settings
 from bot.settings import PARIS
-from bot.store import conversations, db, migrate, queries
+from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
 from bot.store.tables import SLOT_MODES
 
 DEMO_MEDIATORS = [("Camille Martin", "camille.martin@example.org"), ("Karim Benali", "karim.benali@example.org")]
@@ -61,8 +61,8 @@ def create_demo_data(session, today: date | None = None) -> int:
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
     for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio"), strict=False):
-        mediator = queries.mediator_by_email(session, email) or queries.add_mediator(session, name, email)
-        added += queries.open_slots(
+        mediator = accounts.mediator_by_email(session, email) or accounts.add_mediator(session, name, email)
+        added += scheduling.open_slots(
             session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode, hours=opening_hours.load()
         )
     session.commit()
@@ -78,16 +78,16 @@ def cmd_db_upgrade(args) -> int:
 def cmd_dossiers_list(args) -> int:
     with open_session() as session:
         try:
-            dossiers = [queries.dossier_as_dict(d) for d in queries.list_dossiers(session, args.status)]
+            found = [dossiers.dossier_as_dict(d) for d in dossiers.list_dossiers(session, args.status)]
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
     if args.json:
-        print(json.dumps(dossiers, ensure_ascii=False, indent=2))
+        print(json.dumps(found, ensure_ascii=False, indent=2))
         return 0
-    if not dossiers:
+    if not found:
         print("No dossier.")
-    for d in dossiers:
+    for d in found:
         needs = ", ".join(n["intent"] + ("" if n["confirmed"] else "?") for n in d["needs"]) or "-"
         print(f"#{d['id']:<5} {d['status']:<9} {d['updated_at'][:16]}  {needs}")
     return 0
@@ -95,11 +95,11 @@ def cmd_dossiers_list(args) -> int:
 
 def cmd_dossiers_show(args) -> int:
     with open_session() as session:
-        dossier = queries.get_dossier(session, args.id)
+        dossier = dossiers.get_dossier(session, args.id)
         if dossier is None:
             print(f"No dossier #{args.id}.", file=sys.stderr)
             return 1
-        data = queries.dossier_as_dict(dossier)
+        data = dossiers.dossier_as_dict(dossier)
         data["transcript"] = [
             {
                 "at": line.at.isoformat(),
@@ -176,13 +176,13 @@ def cmd_slots_open(args) -> int:
     from bot.domain import opening_hours
 
     with open_session() as session:
-        mediator = queries.mediator_by_email(session, args.mediator)
+        mediator = accounts.mediator_by_email(session, args.mediator)
         if mediator is None:
             print(f"No mediator with e-mail {args.mediator}.", file=sys.stderr)
             return 2
         starts = slot_starts(args.start, args.days, args.hours, args.minutes)
         try:
-            added = queries.open_slots(
+            added = scheduling.open_slots(
                 session, mediator, starts, args.minutes, mode=args.mode, place=args.place, hours=opening_hours.load()
             )
         except ValueError as exc:
@@ -244,12 +244,12 @@ def add_commands(sub) -> None:
     db_parser = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db_parser.add_parser("upgrade", help="apply the Alembic migrations").set_defaults(func=cmd_db_upgrade)
 
-    dossiers = sub.add_parser("dossiers", help="handover records").add_subparsers(dest="dossiers_command", required=True)
-    listing = dossiers.add_parser("list", help="list dossiers, most recent first")
+    dossier_commands = sub.add_parser("dossiers", help="handover records").add_subparsers(dest="dossiers_command", required=True)
+    listing = dossier_commands.add_parser("list", help="list dossiers, most recent first")
     listing.add_argument("--status", help="nouveau, en_cours or clos")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_dossiers_list)
-    show = dossiers.add_parser("show", help="a dossier's synthesis and transcript")
+    show = dossier_commands.add_parser("show", help="a dossier's synthesis and transcript")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_dossiers_show)
@@ -293,7 +293,7 @@ def prepare_database(config: settings.Settings) -> None:
     """Apply migrations; on an empty database, add demo mediators and slots."""
     migrate.upgrade(config.database_url)
     with db.session(config.database_url) as session:
-        if queries.count_mediators(session) == 0:
+        if accounts.count_mediators(session) == 0:
             print(f"Empty database: {create_demo_data(session)} demo slots for two demo mediators.")
             create_demo_accounts(session, config)
 

@@ -1,5 +1,5 @@
 """The database: tables (tables.py), engines and sessions (db.py), migrations, and every read
-and write on stored data as small functions taking a session (casework, queries, live, accounts…).
+and write on stored data as small functions taking a session (dossiers, scheduling, casework, live, accounts…).
 
 Transaction rule: functions here never commit; the boundary (a web route, an action, a CLI
 command, a job) does. The conversation transcript itself is Rasa's tracker store (table `events`)

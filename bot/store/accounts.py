@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store import queries
 from bot.store.tables import ConsoleSession, LoginFailure, Mediator
 
 ROLES = ("mediateur", "admin")
@@ -80,9 +80,9 @@ def create_account(session: Session, name: str, email: str, password: str, role:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     check_password_rules(password)
-    mediator = queries.mediator_by_email(session, email)
+    mediator = mediator_by_email(session, email)
     if mediator is None:
-        mediator = queries.add_mediator(session, name, email)
+        mediator = add_mediator(session, name, email)
     elif mediator.password_hash:
         raise ValueError(f"an account with e-mail {email} already exists")
     set_password(mediator, password)
@@ -101,7 +101,7 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime, 
     the address has an account, the password is wrong or a lock applies: the answer never tells
     whether an e-mail address has an account.
     """
-    mediator = queries.mediator_by_email(session, email or "")
+    mediator = mediator_by_email(session, email or "")
     if mediator is None or not mediator.password_hash or not mediator.active:
         _hasher.hash(password or "")  # same time spent whether the account exists or not
         raise LoginRefused(REFUSED)
@@ -375,7 +375,7 @@ def request_reset(session: Session, email: str, *, now: datetime) -> bool:
     was queued."""
     from bot.store import notifications
 
-    mediator = queries.mediator_by_email(session, email or "")
+    mediator = mediator_by_email(session, email or "")
     if mediator is None or not mediator.active or not mediator.password_hash:
         return False
     quiet_since = now - timedelta(minutes=RESET_MAIL_MINUTES)
@@ -409,3 +409,29 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
     end_all_sessions(session, mediator_id)  # whoever had the old password is logged out
     rotate_calendar_token(session, mediator_id)  # and no longer reads the agenda
     return mediator
+
+
+# --- mediators ------------------------------------------------------------------------
+
+
+def add_mediator(session: Session, name: str, email: str) -> Mediator:
+    name, email = name.strip(), email.strip().lower()
+    if not name or "@" not in email:
+        raise ValueError("a mediator needs a name and a valid e-mail")
+    if mediator_by_email(session, email) is not None:
+        raise ValueError(f"a mediator with e-mail {email} already exists")
+    try:
+        with session.begin_nested():  # the unique e-mail settles a race
+            mediator = Mediator(name=name, email=email)
+            session.add(mediator)
+    except IntegrityError as exc:
+        raise ValueError(f"a mediator with e-mail {email} already exists") from exc
+    return mediator
+
+
+def mediator_by_email(session: Session, email: str) -> Mediator | None:
+    return session.execute(select(Mediator).where(Mediator.email == email.strip().lower())).scalar_one_or_none()
+
+
+def count_mediators(session: Session) -> int:
+    return session.execute(select(func.count(Mediator.id))).scalar_one()

@@ -6,7 +6,7 @@ has no row, though: a write of it kept in another machine's spool (the web app d
 machine's) would create the dossier afresh when replayed. Every erasure therefore remembers the
 conversation here — « Effacer ma conversation », a mediator's erasure, the retention purge of a
 conversation without a dossier — and no dossier is created for a remembered conversation
-(`queries.get_or_create_dossier`, `spool.apply`).
+(`dossiers.get_or_create_dossier`, `spool.apply`).
 
 Only a keyed hash of the id is stored (HMAC-SHA256 with CONVERSATION_SECRET, which every server
 of a deployment shares): the table says nothing about who talked, and an id cannot be confirmed

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.store import notifications, queries
+from bot.store import dossiers, notifications
 from bot.store.casework import audit
 from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.store.statuses import DossierStatus, LiveState
@@ -110,7 +110,7 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
     existing = open_chat(session, conversation_id)
     if existing is not None:
         return existing
-    dossier = queries.get_or_create_dossier(session, conversation_id)
+    dossier = dossiers.get_or_create_dossier(session, conversation_id)
     try:
         with session.begin_nested():  # the unique index on open chats settles a race
             chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)

@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
-from bot.store import erasures, queries, self_service
+from bot.store import erasures, scheduling, self_service
 from bot.store.conversations import rasa_events_exist
 from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
@@ -242,7 +242,7 @@ def erase_dossier(session: Session, dossier_id: int, actor_id: int | None, *, no
     message_ids = forget_mails(session, dossier.id)
     for appointment in dossier.appointments:  # no one to meet any more: free the slot
         if appointment.status == AppointmentStatus.CONFIRMED and appointment.slot.starts_at > now:
-            queries.cancel_appointment(session, appointment.reference)  # sequence raised: calendars update
+            scheduling.cancel_appointment(session, appointment.reference)  # sequence raised: calendars update
     anonymise(session, dossier, "effacement_demande", actor_id, "effacement demandé par la personne", now=now)
     erasures.remember(session, dossier.conversation_id, now=now)
     return message_ids

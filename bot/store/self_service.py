@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store import casework, notifications, queries
+from bot.store import casework, notifications, scheduling
 from bot.store.tables import Appointment, Slot
 from bot.store.statuses import AppointmentStatus
 
@@ -34,7 +34,7 @@ def _changeable(found: Appointment | None, now: datetime) -> Appointment:
 
 
 def other_free_slots(session: Session, *, now: datetime, limit: int = 12) -> list[Slot]:
-    return queries.free_slots(session, after=now, limit=limit)
+    return scheduling.free_slots(session, after=now, limit=limit)
 
 
 CANCELLED_BY = {
@@ -49,7 +49,7 @@ def cancel(session: Session, reference: str, *, now: datetime, how: str = "lien"
     the cancellation and the mediators their alert. `how`: « lien » (the e-mailed link) or
     « effacement » (they erased their conversation: their address goes now, nothing is sent to it)."""
     found = _changeable(appointment(session, reference), now)
-    queries.cancel_appointment(session, reference)
+    scheduling.cancel_appointment(session, reference)
     casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, {CANCELLED_BY[how]}", at=now)
     if how != "effacement":
         notifications.appointment_cancelled(session, found, found.dossier)
@@ -76,8 +76,8 @@ def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Ap
     if slot.id == found.slot_id:
         raise SelfServiceError("C'est déjà l'heure de votre rendez-vous.")
     try:
-        moved = queries.move_appointment(session, reference, slot_id)
-    except queries.SlotTaken:
+        moved = scheduling.move_appointment(session, reference, slot_id)
+    except scheduling.SlotTaken:
         raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.") from None
     casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
     notifications.appointment_confirmation(session, moved, moved.dossier)

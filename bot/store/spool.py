@@ -1,8 +1,9 @@
 """A durable local spool for dossier writes the database refused (stopped, unreachable, locked).
 
-The actions describe each write as data — a `queries` function name, the conversation id and
-JSON arguments — so that a write that failed after its retries can be kept in a file under
-`var/spool/` (one JSON line each, fsync'ed) and replayed, in order, once the database answers
+The actions describe each write as a typed command (bot/store/dossier_writes.py: `RecordNeed`,
+`RecordContact`…, each a JSON object with a `kind` field on disk) and the conversation id, so
+that a write that failed after its retries can be kept in a file under `var/spool/` (one JSON
+line each, fsync'ed) and replayed, in order, once the database answers
 again. Several action-server workers may share the file: an exclusive lock guards it.
 
 A write never brings back what was erased: the writes of a conversation whose dossier is
@@ -19,58 +20,18 @@ import json
 import logging
 import os
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.store import db, erasures, queries
+from bot.store import db, erasures
+from bot.store.dossier_writes import DossierWrite, from_json, to_json
 from bot.store.tables import Dossier
 
 logger = logging.getLogger(__name__)
-
-# The writes that may be spooled: idempotent enough to be replayed later, in order.
-SPOOLABLE = {
-    "record_need",
-    "confirm_latest_need",
-    "update_profile",
-    "record_answer",
-    "record_assessment",
-    "record_redirect",
-    "record_answered",
-    "record_leave",
-    "record_contact",
-    "request_callback",
-    "request_synthesis",
-}
-
-
-def encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
-    return value
-
-
-def decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$datetime"}:
-            return datetime.fromisoformat(value["$datetime"])
-        if set(value) == {"$date"}:
-            return date.fromisoformat(value["$date"])
-        return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    return value
-
 
 def erased(session: Session, conversation_id: str) -> bool:
     """Whether the conversation's dossier was anonymised (erased, or purged by the retention rule),
@@ -81,30 +42,27 @@ def erased(session: Session, conversation_id: str) -> bool:
     return erasures.was_erased(session, conversation_id)
 
 
-def apply(session: Session, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
-    """Run the steps (`queries.<name>(session, conversation_id, *arguments)`) in one session.
-    False, writing nothing, when the conversation's dossier was anonymised: a write queued (or
-    spooled) before the erasure must not put the person's data back."""
-    for name, _ in steps:
-        if name not in SPOOLABLE:
-            raise ValueError(f"{name} is not a spoolable write")
+def apply(session: Session, conversation_id: str, writes: Sequence[DossierWrite]) -> bool:
+    """Apply the writes (`write.apply(session, conversation_id)`) in one session. False, writing
+    nothing, when the conversation's dossier was anonymised: a write queued (or spooled) before
+    the erasure must not put the person's data back."""
     if erased(session, conversation_id):
         logger.info("dossier write for an erased conversation dropped")
         return False
-    for name, arguments in steps:
-        getattr(queries, name)(session, conversation_id, *arguments)
+    for write in writes:
+        write.apply(session, conversation_id)
     return True
 
 
-def write_now(database_url: str, conversation_id: str, steps: list[tuple[str, list]]) -> bool:
+def write_now(database_url: str, conversation_id: str, writes: Sequence[DossierWrite]) -> bool:
     """One attempt. False only when the database is unavailable (worth keeping for later); any
     other error is logged and the write dropped, so that one bad entry never blocks the spool.
 
     A boundary (the actions' and the spool replay's unit of work): it owns its session, and the
-    steps are committed together when the `begin()` block ends, or not at all."""
+    writes are committed together when the `begin()` block ends, or not at all."""
     try:
         with db.session(database_url) as session, session.begin():
-            apply(session, conversation_id, steps)
+            apply(session, conversation_id, writes)
         return True
     except (OperationalError, InterfaceError):
         logger.warning("database unavailable for the dossier of %s", conversation_id)
@@ -128,8 +86,8 @@ class Spool:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def append(self, conversation_id: str, steps: list[tuple[str, list]]) -> None:
-        line = json.dumps({"conversation_id": conversation_id, "steps": encode([list(s) for s in steps])}, ensure_ascii=False)
+    def append(self, conversation_id: str, writes: Sequence[DossierWrite]) -> None:
+        line = json.dumps({"conversation_id": conversation_id, "steps": [to_json(w) for w in writes]}, ensure_ascii=False)
         with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
             spool.write(line + "\n")
             spool.flush()
@@ -153,17 +111,25 @@ class Spool:
             return 0
         return sum(1 for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip())
 
-    def replay(self, write) -> int:
-        """Give each spooled entry, in order, to `write(conversation_id, steps) -> bool`; stop at
+    def replay(self, write: Callable[[str, list[DossierWrite]], bool]) -> int:
+        """Give each spooled entry, in order, to `write(conversation_id, writes) -> bool`; stop at
         the first that fails (the database is still away) and keep it and the rest. Returns how
-        many were written."""
+        many were written. An entry that is not a known write (`dossier_writes.from_json`) is
+        logged and dropped, so that it never blocks the spool; entries of the former
+        `[name, [arguments…]]` format are read as the same commands."""
         if not self.path.exists():
             return 0
         with self._locked():
             entries = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
             done = 0
             for entry in entries:
-                if not write(entry["conversation_id"], [tuple(step) for step in decode(entry["steps"])]):
+                try:
+                    writes = [from_json(step) for step in entry["steps"]]
+                except ValueError:
+                    logger.exception("spooled dossier write for %s dropped", entry["conversation_id"])
+                    done += 1
+                    continue
+                if not write(entry["conversation_id"], writes):
                     break
                 done += 1
             rest = entries[done:]

@@ -22,7 +22,7 @@ from bot.domain import catalog, opening_hours
 from bot import clock
 from bot.settings import PARIS
 from bot.mail import notices
-from bot.store import accounts, casework, conversations, notifications, outbox, queries, retention
+from bot.store import accounts, casework, conversations, dossiers, notifications, outbox, retention, scheduling
 from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
 from bot.web import login_throttle, user_agents
 from bot.web.handlers import (
@@ -174,7 +174,7 @@ async def dossier_page(request: Request, me) -> Response:
             return None
         return {
             "dossier": dossier,
-            "data": queries.dossier_as_dict(dossier),
+            "data": dossiers.dossier_as_dict(dossier),
             "transcript": conversations.transcript(session, dossier.conversation_id),
             "reason": casework.waiting_reason(dossier),
             "mine": casework.holds(dossier, me.id, now=now),
@@ -302,7 +302,7 @@ async def cancel_appointment(request: Request, me) -> Response:
 
     def run(session):
         appointment = _own_appointment(session, reference, me)
-        queries.cancel_appointment(session, reference)
+        scheduling.cancel_appointment(session, reference)
         casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=clock.now())
         notifications.appointment_cancelled(session, appointment, appointment.dossier)
         session.commit()
@@ -332,8 +332,8 @@ async def move_appointment(request: Request, me) -> Response:
         if slot is None or slot.mediator_id != appointment.slot.mediator_id:
             return "Ce créneau n'existe pas dans cet agenda.", "erreur"
         try:
-            moved = queries.move_appointment(session, reference, slot_id)
-        except queries.SlotTaken:
+            moved = scheduling.move_appointment(session, reference, slot_id)
+        except scheduling.SlotTaken:
             return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
         casework.audit(
             session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=clock.now()
@@ -506,7 +506,7 @@ async def team_slots(request: Request, me) -> Response:
         mediator = session.get(Mediator, mediator_id)
         if mediator is None:
             raise HTTPException(404, "Compte introuvable.")
-        added = queries.open_slots(session, mediator, starts, minutes, mode=mode, place=place, hours=opening_hours.load())
+        added = scheduling.open_slots(session, mediator, starts, minutes, mode=mode, place=place, hours=opening_hours.load())
         session.commit()
         left_out = (
             f" {count - added} laissé(s) de côté : déjà ouverts, jour férié ou hors des horaires d'ouverture."

@@ -1,39 +1,22 @@
-"""Every read and write of the store, as small functions taking a session.
+"""A conversation's dossier: created on its first write, what the assistant and the person add to
+it (needs, profile, answers, assessment, redirects, leave-taking, contact), and how it reads back
+(a dict for the CLI and the console, the synthesis mail's content, a summary for mediators).
 
-None of them commits: the caller (action, route, CLI command) does. A race the database settles
-(a unique index) runs in a savepoint, so losing it never discards the caller's other writes."""
+None of these functions commits: the caller (action, route, CLI command) does. A race the database
+settles (a unique index) runs in a savepoint, so losing it never discards the caller's other writes."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.store import erasures, notifications
-from bot.store.tables import (
-    DOSSIER_STATUSES,
-    SLOT_MODES,
-    Appointment,
-    Callback,
-    Dossier,
-    DossierNeed,
-    Mediator,
-    OutgoingMail,
-    Slot,
-    utcnow,
-)
+from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail, utcnow
 from bot.store.statuses import AppointmentStatus
-
-
-class SlotTaken(Exception):
-    """Someone else booked this slot first."""
-
-
-# --- dossiers -----------------------------------------------------------------------------
 
 
 def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
@@ -300,140 +283,3 @@ def summary(dossier: Dossier) -> str:
 
 
 # --- mediators and slots ------------------------------------------------------------------
-
-
-def add_mediator(session: Session, name: str, email: str) -> Mediator:
-    name, email = name.strip(), email.strip().lower()
-    if not name or "@" not in email:
-        raise ValueError("a mediator needs a name and a valid e-mail")
-    if mediator_by_email(session, email) is not None:
-        raise ValueError(f"a mediator with e-mail {email} already exists")
-    try:
-        with session.begin_nested():  # the unique e-mail settles a race
-            mediator = Mediator(name=name, email=email)
-            session.add(mediator)
-    except IntegrityError as exc:
-        raise ValueError(f"a mediator with e-mail {email} already exists") from exc
-    return mediator
-
-
-def mediator_by_email(session: Session, email: str) -> Mediator | None:
-    return session.execute(select(Mediator).where(Mediator.email == email.strip().lower())).scalar_one_or_none()
-
-
-def open_slots(
-    session: Session,
-    mediator: Mediator,
-    starts: list[datetime],
-    minutes: int,
-    mode: str = "telephone",
-    place: str | None = None,
-    hours=None,
-) -> int:
-    """Open appointment slots held `mode` (SLOT_MODES; « sur_place » needs the place's address);
-    already-open ones are left as they are, and with `hours` (bot.domain.opening_hours.OpeningHours) those
-    outside the opening hours or on a public holiday are skipped. Returns how many were added."""
-    if mode not in SLOT_MODES:
-        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(SLOT_MODES)}")
-    place = " ".join((place or "").split())[:300] or None
-    if mode == "sur_place" and not place:
-        raise ValueError("a « sur_place » slot needs the address where it is held")
-    existing = set(session.execute(select(Slot.starts_at).where(Slot.mediator_id == mediator.id)).scalars())
-    added = 0
-    for start in starts:
-        end = start + timedelta(minutes=minutes)
-        if start in existing or (hours is not None and not hours.covers(start, end)):
-            continue
-        session.add(
-            Slot(mediator=mediator, starts_at=start, ends_at=end, mode=mode, place=place if mode == "sur_place" else None)
-        )
-        added += 1
-    session.flush()
-    return added
-
-
-def free_slots(session: Session, after: datetime, limit: int = 3) -> list[Slot]:
-    """The next slots without a confirmed appointment."""
-    booked = select(Appointment.slot_id).where(Appointment.status == AppointmentStatus.CONFIRMED)
-    return list(
-        session.execute(
-            select(Slot)
-            .options(selectinload(Slot.mediator))
-            .where(Slot.starts_at > after, Slot.id.not_in(booked))
-            .order_by(Slot.starts_at, Slot.id)
-            .limit(limit)
-        ).scalars()
-    )
-
-
-def new_reference() -> str:
-    # No 0/O or 1/I: references are read out on the phone.
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "RDV-" + "".join(secrets.choice(alphabet) for _ in range(6))
-
-
-def book_slot(session: Session, conversation_id: str, slot_id: int) -> Appointment:
-    """Book a slot for a conversation's dossier; SlotTaken if someone else has it.
-
-    The unique index on confirmed appointments makes the database the referee, so concurrent
-    bookings of the same slot cannot both succeed. The insert runs in a savepoint: a lost race
-    undoes only it, and the caller's other writes (the dossier, its contact) stand.
-    """
-    dossier = get_or_create_dossier(session, conversation_id)
-    if session.get(Slot, slot_id) is None:
-        raise ValueError(f"no slot {slot_id}")
-    try:
-        with session.begin_nested():
-            appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
-            session.add(appointment)
-    except IntegrityError as exc:
-        raise SlotTaken(slot_id) from exc
-    notifications.appointment_booked(session, appointment, dossier)  # in the same transaction
-    return appointment
-
-
-def cancel_appointment(session: Session, reference: str) -> Appointment | None:
-    appointment = session.execute(
-        select(Appointment).where(Appointment.reference == reference.strip().upper())
-    ).scalar_one_or_none()
-    if appointment is not None and appointment.status != AppointmentStatus.CANCELLED:
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.sequence += 1
-    return appointment
-
-
-def move_appointment(session: Session, reference: str, slot_id: int) -> Appointment:
-    """Move a confirmed appointment to another free slot; SlotTaken if it was just booked.
-
-    The same appointment (reference, calendar UID) moves, with its SEQUENCE raised, so calendar
-    apps update the event instead of adding a second one.
-    """
-    appointment = session.execute(
-        select(Appointment).where(Appointment.reference == reference.strip().upper())
-    ).scalar_one_or_none()
-    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
-        raise ValueError(f"no confirmed appointment {reference}")
-    if session.get(Slot, slot_id) is None:
-        raise ValueError(f"no slot {slot_id}")
-    try:
-        with session.begin_nested():  # a lost race undoes only the move (the appointment is reloaded)
-            appointment.slot_id = slot_id
-            appointment.sequence += 1
-    except IntegrityError as exc:
-        raise SlotTaken(slot_id) from exc
-    session.refresh(appointment)
-    return appointment
-
-
-def request_callback(session: Session, conversation_id: str, preferred_moment: str | None, deadline: date | None) -> Callback:
-    dossier = get_or_create_dossier(session, conversation_id)
-    callback = Callback(dossier=dossier, preferred_moment=preferred_moment, deadline=deadline)
-    session.add(callback)
-    dossier.updated_at = utcnow()
-    session.flush()
-    notifications.callback_requested(session, callback, dossier)
-    return callback
-
-
-def count_mediators(session: Session) -> int:
-    return session.execute(select(func.count(Mediator.id))).scalar_one()
