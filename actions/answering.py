@@ -81,7 +81,7 @@ class ActionPresentSolutions(Action):
     def name(self) -> str:
         return "action_present_solutions"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         found = current_advice(tracker)
         if found is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -111,7 +111,7 @@ class ActionShowDetail(Action):
     def name(self) -> str:
         return "action_show_detail"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         found = current_advice(tracker)
         if found is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -173,7 +173,7 @@ class ActionAnswered(Action):
     def name(self) -> str:
         return "action_answered"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
         record(tracker.sender_id, RecordAnswered(True))
         if need is None:
@@ -198,7 +198,7 @@ class ActionNotAnswered(Action):
     def name(self) -> str:
         return "action_not_answered"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         record(tracker.sender_id, RecordAnswered(False))
         dispatcher.utter_message(response="utter_sorry_not_answered")
         dispatcher.utter_message(response="utter_offer_human")

@@ -24,7 +24,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import limits
 from actions.dossier import record
 from bot.store.dossier_writes import DossierWrite, RecordContact, RecordLeave, RequestSynthesis
-from actions.handover import ContactValidation, DeadlineValidation, confirmed_deadline, today
+from actions.contact_form import ContactValidation
+from actions.deadlines import DeadlineValidation, confirmed_deadline, today
 from bot.domain import catalog, contact, knowledge
 from bot.domain import options
 from bot.language.dates import french_date
@@ -64,7 +65,7 @@ class ActionTakeLeave(Action):
     def name(self) -> str:
         return "action_take_leave"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("besoin_confirme") and tracker.get_slot("satisfaction") is None:
             events = [SlotSet("echecs_validation", 0)]
             if tracker.get_slot("consentement") is False:
@@ -82,7 +83,7 @@ class ActionAskSuivi(Action):
     def name(self) -> str:
         return "action_ask_suivi"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_ask_suivi", quand=f"vers le {french_date(follow_up_day(tracker), today())}")
         return []
 
@@ -93,7 +94,7 @@ class ActionAskLeaveConsent(Action):
     def name(self) -> str:
         return "action_ask_satisfaction_form_consentement"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         purposes = []
         if tracker.get_slot("synthese") is True:
             purposes.append("vous envoyer le résumé")
@@ -136,13 +137,13 @@ class ValidateSatisfactionForm(ContactValidation, DeadlineValidation):
                     slots.append("contact_coordonnees")  # no e-mail for the synthesis: a phone will do
         return [*slots, "satisfaction", "commentaire"]
 
-    async def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_suivi(self, value, dispatcher, tracker, domain) -> dict:
         return {"suivi": value if isinstance(value, bool) else None}
 
-    async def validate_synthese(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_synthese(self, value, dispatcher, tracker, domain) -> dict:
         return {"synthese": value if isinstance(value, bool) else None}
 
-    async def validate_adresse_email(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_adresse_email(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"adresse_email": None}
         text = str(value)
@@ -159,7 +160,7 @@ class ValidateSatisfactionForm(ContactValidation, DeadlineValidation):
             events["contact_coordonnees"] = found[1]  # a phone: not for the synthesis, but for the follow-up
         return events
 
-    async def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_satisfaction(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"satisfaction": None}
         found = options.understand("utter_ask_satisfaction", str(value)).option  # « 4/5 », « très utile »
@@ -170,7 +171,7 @@ class ValidateSatisfactionForm(ContactValidation, DeadlineValidation):
         dispatcher.utter_message(response="utter_invalid_satisfaction")
         return {"satisfaction": NOT_GIVEN}  # asked once; never insist
 
-    async def validate_commentaire(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_commentaire(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"commentaire": None}
         comment = " ".join(str(value).split())[:COMMENT_MAX_CHARS]
@@ -187,7 +188,7 @@ class ActionGoodbye(Action):
     def name(self) -> str:
         return "action_goodbye"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         score = tracker.get_slot("satisfaction")
         comment = tracker.get_slot("commentaire")
         follow_up, synthesis = tracker.get_slot("suivi"), tracker.get_slot("synthese") is True

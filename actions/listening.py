@@ -10,15 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from bot.store.dossier_writes import ConfirmLatestNeed, RecordNeed, UpdateProfile
-from actions.handover import offer_human
+from actions.handover_menu import offer_human
+from bot.domain.human_request import asks_for_a_person_in
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
 from bot.language import french
-from bot.domain import options
 from bot.domain.profile import profile_values, trade_spelling
 
 
-ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too
 MISUNDERSTOOD = {
     "utter_default",
     "utter_not_sure",
@@ -40,10 +39,6 @@ def asks_for_a_person(tracker: Tracker) -> bool:
     return asks_for_a_person_in(tracker.latest_message.get("text") or "", tracker.latest_message.get("intent_ranking") or [])
 
 
-def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
-    """A message about a need that also asks for a person: in so many words, or by the NLU's ranking."""
-    ranked = {r.get("name"): float(r.get("confidence") or 0) for r in ranking}
-    return options.asks_for_a_person(text) or ranked.get("ask_human", 0.0) >= ASK_HUMAN_RANKED
 
 
 def misunderstood_in_a_row(tracker: Tracker) -> int:
@@ -72,7 +67,7 @@ class ActionNotUnderstood(Action):
     def name(self) -> str:
         return "action_not_understood"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         low_confidence = (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback"
         # two buttons equally close (bot/rasa_extensions/patches/typed_answers.py)
         which_one = tracker.latest_message.get("which_one")
@@ -104,7 +99,7 @@ class ActionReformulateNeed(Action):
     def name(self) -> str:
         return "action_reformulate_need"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         intent, confidence = latest_intent(tracker)
         need = catalog.need(intent or "")
         if need is None:
@@ -140,7 +135,7 @@ class ActionConfirmNeed(Action):
     def name(self) -> str:
         return "action_confirm_need"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         need = catalog.need(tracker.get_slot("besoin") or "")
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
@@ -156,7 +151,7 @@ class ActionNeedDenied(Action):
     def name(self) -> str:
         return "action_need_denied"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         record(tracker.sender_id, ConfirmLatestNeed(False))
         dispatcher.utter_message(response="utter_choose_need")
         return [SlotSet("besoin_confirme", False)]

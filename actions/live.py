@@ -68,7 +68,7 @@ class ActionLiveEnded(Action):
     def name(self) -> str:
         return "action_live_ended"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_anything_else")
         return []
 
@@ -79,7 +79,7 @@ class ActionLiveTimeout(Action):
     def name(self) -> str:
         return "action_live_timeout"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_live_timeout", json_message={"live": {"state": "ended"}})
         dispatcher.utter_message(response="utter_human_options")
         return []

@@ -68,10 +68,10 @@ class ValidateQualificationForm(RetryingFormValidation):
         requested = tracker.get_slot("requested_slot")
         return [s for s in wanted if not (s in PROFILE_ORDER and tracker.get_slot(s) and s != requested)]
 
-    async def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_accord_questions(self, value, dispatcher, tracker, domain) -> dict:
         return {"accord_questions": value if isinstance(value, bool) else None}
 
-    async def validate_entreprise(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_entreprise(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"entreprise": None}
         name = " ".join(str(value).split())[:120]
@@ -84,7 +84,7 @@ class ValidateQualificationForm(RetryingFormValidation):
             return {"entreprise": NOT_GIVEN, "secteur": trade, "echecs_validation": 0}
         return {"entreprise": name, "echecs_validation": 0}
 
-    async def validate_secteur(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_secteur(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"secteur": None}
         sector = str(value) if str(value) in catalog.sectors() else sector_of(str(value))
@@ -92,19 +92,19 @@ class ValidateQualificationForm(RetryingFormValidation):
             return self.retry_or_move_on(tracker, dispatcher, "secteur", "utter_invalid_secteur")
         return {"secteur": sector, "echecs_validation": 0}
 
-    async def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_effectif(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"effectif": None}
         return self.choose(
             tracker, dispatcher, "effectif", "utter_ask_effectif", str(value), value=lambda option: size_bucket(option.key)
         )
 
-    async def validate_role(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_role(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"role": None}
         return self.choose(tracker, dispatcher, "role", "utter_ask_role", str(value), value=lambda option: role_of(option.key))
 
-    async def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
+    def validate_code_postal(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {"code_postal": None}
         text = str(value)
@@ -129,7 +129,7 @@ def trade_only(text: str) -> str | None:
 def _question_validator(question: dict):
     slot = question_slot(question["id"])
 
-    async def validate(self, value, dispatcher, tracker, domain) -> dict:
+    def validate(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {slot: None}
         answer = match_answer(question, str(value))
@@ -145,7 +145,7 @@ def _question_asker(question: dict) -> type:
         def name(self) -> str:
             return f"action_ask_{question_slot(question['id'])}"
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
             dispatcher.utter_message(
                 text=question["text"],
                 buttons=[{"title": a["title"], "payload": a["title"]} for a in question["answers"]],
@@ -167,7 +167,7 @@ class ActionAssessMaturity(Action):
     def name(self) -> str:
         return "action_assess_maturity"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("niveau_maturite") or tracker.get_slot("accord_questions") is not True:
             return []
         chosen = {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in maturity.questionnaire()["questions"]}

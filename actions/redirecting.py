@@ -18,7 +18,7 @@ class ActionRedirectOutOfScope(Action):
     def name(self) -> str:
         return "action_redirect_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         topic = topics.detect(tracker.latest_message.get("text") or "")
         structures = referrals.for_topic(topic, tracker.get_slot("secteur"))[:3] if topic else []
         if not structures:

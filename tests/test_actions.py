@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handover import ActionHumanContact
+from actions.handover_menu import ActionHumanContact
 import pytest
 
 from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
@@ -34,7 +33,7 @@ def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None
 
 def run(action, tracker):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    events = action.run(dispatcher, tracker, {})
     return dispatcher.messages, events
 
 

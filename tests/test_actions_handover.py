@@ -9,15 +9,10 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy import text
 
-from actions.handover import (
-    NOT_GIVEN,
-    ActionAskCreneau,
-    ActionBookAppointment,
-    ActionOfferHumanOptions,
-    ActionRequestCallback,
-    ValidateRappelForm,
-    ValidateRendezVousForm,
-)
+from actions.booking import ActionAskCreneau, ActionBookAppointment, ValidateRendezVousForm
+from actions.callback import ActionRequestCallback, ValidateRappelForm
+from actions.handover_menu import ActionOfferHumanOptions
+from bot.domain.profile import NOT_GIVEN
 from bot.ops import store_cli
 from bot.store import db, dossiers, scheduling
 from tests.test_actions import make_tracker, run, stored
@@ -55,7 +50,7 @@ def test_options_then_the_chosen_form(monkeypatch):
 
 def test_consent_is_timestamped_and_refusal_asks_nothing_more():
     form = ValidateRappelForm()
-    result = asyncio.run(form.validate_consentement(True, None, make_tracker(), {}))
+    result = form.validate_consentement(True, None, make_tracker(), {})
     assert result["consentement"] is True
     age = datetime.now(timezone.utc) - datetime.fromisoformat(result["consentement_le"])
     assert timedelta(0) <= age < timedelta(minutes=1)
@@ -67,25 +62,25 @@ def test_wrong_contact_is_asked_again_then_given_up():
     from rasa_sdk.executor import CollectingDispatcher
 
     form, dispatcher = ValidateRendezVousForm(), CollectingDispatcher()
-    first = asyncio.run(form.validate_contact_coordonnees("paul@orange", dispatcher, make_tracker(), {}))
+    first = form.validate_contact_coordonnees("paul@orange", dispatcher, make_tracker(), {})
     assert first == {"contact_coordonnees": None, "echecs_validation": 1}
-    second = asyncio.run(form.validate_contact_coordonnees("jsp", dispatcher, make_tracker(slots={"echecs_validation": 1}), {}))
+    second = form.validate_contact_coordonnees("jsp", dispatcher, make_tracker(slots={"echecs_validation": 1}), {})
     assert second == {"contact_coordonnees": NOT_GIVEN, "echecs_validation": 0}
     # what is wrong with the address, then the usual « invalid » question again
     assert dispatcher.messages[0]["text"] == "Après le « @ », il manque la fin de l'adresse (par exemple « orange.fr »)."
     assert responses(dispatcher.messages[1:]) == ["utter_invalid_contact", "utter_moving_on"]
-    ok = asyncio.run(form.validate_contact_coordonnees("+33612345678", dispatcher, make_tracker(), {}))
+    ok = form.validate_contact_coordonnees("+33612345678", dispatcher, make_tracker(), {})
     assert ok == {"contact_coordonnees": "+33612345678", "echecs_validation": 0}
-    assert asyncio.run(form.validate_contact_coordonnees(None, dispatcher, make_tracker(), {})) == {"contact_coordonnees": None}
+    assert form.validate_contact_coordonnees(None, dispatcher, make_tracker(), {}) == {"contact_coordonnees": None}
 
 
 def test_deadline_and_moment_validation():
     from rasa_sdk.executor import CollectingDispatcher
 
     form, dispatcher = ValidateRappelForm(), CollectingDispatcher()
-    assert asyncio.run(form.validate_echeance("pas d'échéance", dispatcher, make_tracker(), {}))["echeance"] == NOT_GIVEN
-    assert asyncio.run(form.validate_echeance("n'importe quoi", dispatcher, make_tracker(), {}))["echeance"] is None
-    moment = asyncio.run(form.validate_moment_rappel("  le   matin ", dispatcher, make_tracker(), {}))
+    assert form.validate_echeance("pas d'échéance", dispatcher, make_tracker(), {})["echeance"] == NOT_GIVEN
+    assert form.validate_echeance("n'importe quoi", dispatcher, make_tracker(), {})["echeance"] is None
+    moment = form.validate_moment_rappel("  le   matin ", dispatcher, make_tracker(), {})
     assert moment == {"moment_rappel": "le matin"}
 
 

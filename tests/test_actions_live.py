@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from rasa_sdk.events import ConversationPaused, SlotSet
 
-from actions.handover import ActionOfferHumanOptions
+from actions.handover_menu import ActionOfferHumanOptions
 from actions.live import ActionLiveEnded, ActionLiveTimeout
 from bot import clock
 from bot.domain import opening_hours

@@ -79,7 +79,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle_among_our_modules_counting_imports_inside_functions():
     graph = import_graph()
-    assert "bot.domain.catalog" in graph and "actions.handover" in graph  # the walk sees our code
+    assert "bot.domain.catalog" in graph and "actions.booking" in graph  # the walk sees our code
     assert cycles(graph) == []
 
 
@@ -123,13 +123,19 @@ def test_rasa_internals_are_patched_only_in_rasa_extensions():
     ), patching
 
 
-def test_no_synchronous_run_or_validate_method_in_actions():
-    synchronous = []
-    for path in sorted((paths.ROOT / "actions").glob("*.py")):
+def test_actions_are_plain_functions_that_the_action_server_runs_in_worker_threads():
+    """The actions' bodies block (SQLAlchemy, the dossier's retries): they say so, `def run` and
+    `def validate_…`, and the action server runs each call in a worker thread
+    (bot/rasa_extensions/action_server.py). Only `required_slots`, which rasa_sdk awaits, is a coroutine."""
+    plain, coroutines = [], []
+    for path in sorted((paths.ROOT / "actions").glob("**/*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
-                synchronous.append(f"{path.name}:{node.lineno} {node.name}")
-    assert synchronous == []
+            if isinstance(node, ast.AsyncFunctionDef) and node.name != "required_slots":
+                coroutines.append(f"{path.name}:{node.lineno} {node.name}")
+            elif isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
+                plain.append(node.name)
+    assert "run" in plain and "validate_creneau" in plain  # the walk sees the actions
+    assert coroutines == []
 
 
 # Who may read the environment: bot/settings.py, and the operations that build the environment of
@@ -205,34 +211,221 @@ def package_of(module: str) -> str:
 
 
 PACKAGES = {"domain", "language", "store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation"}
-# What each lower layer must never import (docs/architecture.md): dependencies point one way,
-# ops -> web, channels, actions -> mail, jobs -> store -> domain -> language -> foundation.
-NEVER_IMPORTS = {
-    "foundation": {"store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "domain": {"store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "language": {"domain", "store", "mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "store": {"mail", "jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "mail": {"jobs", "rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "jobs": {"rasa_extensions", "channels", "web", "ops", "evaluation", "actions"},
-    "rasa_extensions": {"channels", "web", "ops", "evaluation", "actions"},
-    "actions": {"web", "ops", "evaluation"},
-    "channels": {"ops", "evaluation", "actions"},
-    "web": {"ops", "evaluation", "actions", "channels", "rasa_extensions"},
-    "evaluation": {"ops"},
-}
+LAYERS = PACKAGES | {"actions", "foundation"}
+# What each part may import (besides itself), as the table « Who owns what » of docs/architecture.md
+# states it: the page is read, so the page and this check are one list. Every edge listed is used.
+ARCHITECTURE_PAGE = paths.ROOT / "docs" / "architecture.md"
 
 
-def test_dependencies_point_one_way_and_nothing_imports_the_operations():
-    wrong = sorted(
-        f"{importer} -> {imported}"
-        for importer, imported_modules in import_graph().items()
-        for imported in imported_modules
-        if package_of(imported) in NEVER_IMPORTS.get(package_of(importer), set())
-    )
-    assert wrong == []
+def allowed_imports(page: str) -> dict[str, set[str]]:
+    """The table « | Where | Owns | May import | » of the page: part -> parts it may import. A
+    part is named by its first path (`bot/store/` -> store, `actions/` -> actions, a row starting
+    « foundation: » -> foundation); « everything » is every part; `data/` rows own no code."""
+    allowed: dict[str, set[str]] = {}
+    rows = page.split("| Where | Owns | May import |", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    for row in rows:
+        where, _, may = (cell.strip() for cell in row.strip().strip("|").split("|"))
+        if where.startswith("foundation"):
+            part = "foundation"
+        else:
+            first = where.split("`")[1].strip("/")
+            if first.startswith("data"):
+                continue
+            part = first.removeprefix("bot/")
+        if may.startswith("everything"):
+            names = LAYERS - {part}
+        else:
+            names = {n.strip() for n in may.split("(")[0].split(",") if n.strip() not in ("", "—")}
+            names = {"foundation" if n in ("settings", "paths") else n for n in names}
+        assert part in LAYERS and names <= LAYERS, (row, names - LAYERS)
+        allowed.setdefault(part, set()).update(names - {part})
+    return allowed
+
+
+def layer_edges(graph: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
+    """(part, part it imports) -> the module imports that make the edge."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for importer, imported_modules in graph.items():
+        for imported in imported_modules:
+            if package_of(importer) != package_of(imported):
+                edges.setdefault((package_of(importer), package_of(imported)), []).append(f"{importer} -> {imported}")
+    return edges
+
+
+def wrong_imports(graph: dict[str, set[str]], allowed: dict[str, set[str]]) -> list[str]:
+    return sorted(m for (a, b), made in layer_edges(graph).items() if b not in allowed.get(a, set()) for m in made)
+
+
+def test_the_page_states_every_part_and_nothing_imports_the_operations():
+    allowed = allowed_imports(ARCHITECTURE_PAGE.read_text(encoding="utf-8"))
+    assert set(allowed) == LAYERS
+    assert [part for part, names in allowed.items() if "ops" in names] == []
+
+
+def test_dependencies_are_those_the_architecture_page_allows():
+    allowed = allowed_imports(ARCHITECTURE_PAGE.read_text(encoding="utf-8"))
+    assert wrong_imports(import_graph(), allowed) == []
+
+
+def test_every_import_the_architecture_page_allows_is_made():
+    """The page lists no edge that does not exist: when the last import of one goes, so does its mention."""
+    allowed = allowed_imports(ARCHITECTURE_PAGE.read_text(encoding="utf-8"))
+    made = set(layer_edges(import_graph()))
+    assert sorted((a, b) for a, names in allowed.items() for b in names if (a, b) not in made) == []
 
 
 def test_the_layer_check_sees_a_wrong_import():
     assert package_of("bot.store.live") == "store" and package_of("bot.settings") == "foundation"
     assert package_of("bot.ops") == "ops" and package_of("actions.handover") == "actions"
-    assert "web" in NEVER_IMPORTS[package_of("bot.store.casework")]
+    page = (
+        "| Where | Owns | May import |\n|---|---|---|\n"
+        "| foundation: `bot/settings.py` | settings | paths |\n"
+        "| `bot/language/` | French | — |\n"
+        "| `bot/store/` | the database | domain, foundation |\n"
+        "| `bot/ops/` | operations | everything; nothing imports it |\n\n"
+    )
+    allowed = allowed_imports(page)
+    assert allowed["foundation"] == set() and allowed["store"] == {"domain", "foundation"} and "store" in allowed["ops"]
+    planted = {
+        "bot.settings": {"bot.language.french"},
+        "bot.store.live": {"bot.web.live", "bot.domain.catalog"},
+        "bot.web.live": set(),
+    }
+    assert wrong_imports(planted, allowed) == ["bot.settings -> bot.language.french", "bot.store.live -> bot.web.live"]
+
+
+# --- the store owns every query; the boundaries alone end a transaction ------------------------
+# Session methods that read or write the database, and SQLAlchemy's statement builders: written
+# only in bot/store/ (plus Rasa's own tracker store, which keeps Rasa's `events` table).
+ORM_METHODS = {
+    "query",
+    "get",
+    "execute",
+    "scalar",
+    "scalars",
+    "add",
+    "add_all",
+    "delete",
+    "merge",
+    "flush",
+    "begin_nested",
+    "refresh",
+    "expunge",
+    "bulk_save_objects",
+    "bulk_insert_mappings",
+    "get_bind",
+}
+STATEMENTS = {"select", "update", "delete", "insert", "text"}
+ORM_OUTSIDE_THE_STORE = {"bot.rasa_extensions.tracker_store"}  # Rasa's events table, Rasa's session
+
+
+def orm_calls(source: str) -> list[str]:
+    """ORM use in the source, as « line what »: a session method (`session.query(…)`, `x.session.add(…)`;
+    `.get` only with a mapped class, `session.get(Mediator, 1)`, so that a dict's `.get("key")` is
+    not one), or a statement built with sqlalchemy's select/update/delete/insert/text."""
+    tree = ast.parse(source)
+    builders, modules = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            builders |= {alias.asname or alias.name for alias in node.names if alias.name in STATEMENTS}
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name for alias in node.names if alias.name.split(".")[0] == "sqlalchemy"}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in builders:
+            found.append(f"{node.lineno} {func.id}(")
+        elif isinstance(func, ast.Attribute):
+            receiver = func.value
+            name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) else ""
+            if func.attr in STATEMENTS and isinstance(receiver, ast.Name) and receiver.id in modules:
+                found.append(f"{node.lineno} {receiver.id}.{func.attr}(")
+            elif func.attr in ORM_METHODS and name.lower().endswith("session"):
+                mapped = bool(node.args) and isinstance(node.args[0], ast.Name) and node.args[0].id[:1].isupper()
+                if func.attr != "get" or mapped:
+                    found.append(f"{node.lineno} {name}.{func.attr}")
+    return found
+
+
+def test_the_orm_finder_sees_session_calls_and_statements():
+    source = (
+        "from sqlalchemy import select\n"
+        "def f(session, request):\n"
+        "    session.query(Mediator).all()\n"
+        "    session.get(Mediator, 1)\n"
+        "    request.session.get('identity')\n"
+        "    self.session.add(x)\n"
+        "    return select(Slot)\n"
+    )
+    assert orm_calls(source) == ["3 session.query", "4 session.get", "6 session.add", "7 select("]
+    assert orm_calls("import sqlalchemy as sa\ndef f(s):\n    s.execute(sa.insert(T))\n") == ["3 sa.insert("]
+    assert orm_calls("def f(data):\n    return data.get('x'), {}.get('y')\n") == []
+
+
+def test_only_the_store_queries_the_database():
+    """Reads and writes are named functions of bot/store (in the module owning the aggregate):
+    the web app, the mail, the jobs, the actions and the operations call them."""
+    found = {
+        name: calls
+        for name, path in our_modules().items()
+        if not name.startswith("bot.store") and (calls := orm_calls(path.read_text(encoding="utf-8")))
+    }
+    assert set(found) == ORM_OUTSIDE_THE_STORE, {n: c for n, c in found.items() if n not in ORM_OUTSIDE_THE_STORE}
+
+
+def test_a_planted_query_outside_the_store_is_reported(tmp_path):
+    planted = tmp_path / "console_page.py"
+    planted.write_text("def page(session):\n    return session.query(Mediator).filter_by(active=True).all()\n")
+    assert orm_calls(planted.read_text()) == ["2 session.query"]
+
+
+# Who ends a transaction (commit, rollback): module -> its functions (or classes) that do. A web
+# route's work runs in `in_db` (bot/web/handlers.py: db_runner); an action, a job and a CLI
+# command own their session; Rasa's tracker store saves Rasa's events.
+TRANSACTION_BOUNDARIES = {
+    "bot.web.handlers": {"db_runner"},
+    "actions.booking": {"ActionBookAppointment"},
+    "actions.live": {"try_live_handover"},
+    "bot.jobs.runner": {"_take_turn_now"},
+    "bot.jobs.mail_sender": {"queue_reminders", "send_one", "run_pass"},
+    "bot.jobs.live_watch": {"_in_db"},
+    "bot.jobs.retention_purge": {"purge"},
+    "bot.ops.store_cli": {
+        "create_demo_data",
+        "cmd_mediators_add",
+        "cmd_slots_open",
+        "cmd_demo_data",
+        "cmd_purge",
+        "create_demo_accounts",
+    },
+    "bot.rasa_extensions.tracker_store": {"LeanSQLTrackerStore"},
+}
+
+
+def transaction_ends_by_owner(source: str) -> set[str]:
+    """The top-level functions and classes of the source that commit or roll back."""
+    owners = set()
+    for top in ast.parse(source).body:
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if transaction_ends(ast.unparse(top)):
+                owners.add(top.name)
+        elif transaction_ends(ast.unparse(top)):
+            owners.add("<module>")
+    return owners
+
+
+def test_only_the_listed_boundaries_commit_or_roll_back():
+    found = {
+        name: owners
+        for name, path in our_modules().items()
+        if (owners := transaction_ends_by_owner(path.read_text(encoding="utf-8")))
+    }
+    assert found == TRANSACTION_BOUNDARIES
+
+
+def test_a_planted_commit_in_a_route_is_reported():
+    planted = "def agenda_page(request):\n    def load(session):\n        session.commit()\n    return load\n"
+    assert transaction_ends_by_owner(planted) == {"agenda_page"}
+    assert "bot.web.console" not in TRANSACTION_BOUNDARIES

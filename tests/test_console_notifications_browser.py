@@ -99,7 +99,7 @@ def account(settings, name: str) -> str:
 
 def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
     """A conversation that needs « être plus visible en ligne » and asks for a human: a call back,
-    or a mediator in the live chat (as actions/handover.py and actions/live.py record them)."""
+    or a mediator in the live chat (as actions/booking.py, actions/callback.py and actions/live.py record them)."""
     conversation = "conv-" + uuid.uuid4().hex[:10]
     with db.session(settings.database_url) as session:
         dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)

@@ -33,13 +33,13 @@ def test_satisfaction_validation_never_insists():
     from rasa_sdk.executor import CollectingDispatcher
 
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
-    assert asyncio.run(form.validate_satisfaction("4", dispatcher, make_tracker(), {})) == {"satisfaction": "4"}
-    assert asyncio.run(form.validate_satisfaction("je dirais 5 !", dispatcher, make_tracker(), {})) == {"satisfaction": "5"}
+    assert form.validate_satisfaction("4", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
+    assert form.validate_satisfaction("je dirais 5 !", dispatcher, make_tracker(), {}) == {"satisfaction": "5"}
     # words count too
-    assert asyncio.run(form.validate_satisfaction("bof", dispatcher, make_tracker(), {})) == {"satisfaction": "2"}
-    assert asyncio.run(form.validate_satisfaction("4/5", dispatcher, make_tracker(), {})) == {"satisfaction": "4"}
-    assert asyncio.run(form.validate_satisfaction("zkqj", dispatcher, make_tracker(), {})) == {"satisfaction": "non_renseigne"}
-    assert asyncio.run(form.validate_satisfaction("9", dispatcher, make_tracker(), {})) == {"satisfaction": "non_renseigne"}
+    assert form.validate_satisfaction("bof", dispatcher, make_tracker(), {}) == {"satisfaction": "2"}
+    assert form.validate_satisfaction("4/5", dispatcher, make_tracker(), {}) == {"satisfaction": "4"}
+    assert form.validate_satisfaction("zkqj", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
+    assert form.validate_satisfaction("9", dispatcher, make_tracker(), {}) == {"satisfaction": "non_renseigne"}
 
 
 def test_comment_is_optional_and_kept_as_typed():
@@ -47,12 +47,12 @@ def test_comment_is_optional_and_kept_as_typed():
 
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
     declined = make_tracker("Non, c'est tout", "deny")
-    assert asyncio.run(form.validate_commentaire("Non, c'est tout", dispatcher, declined, {})) == {"commentaire": "non_renseigne"}
+    assert form.validate_commentaire("Non, c'est tout", dispatcher, declined, {}) == {"commentaire": "non_renseigne"}
     typed = make_tracker("x", "inform")
-    assert asyncio.run(form.validate_commentaire("  très   clair, merci <3 ", dispatcher, typed, {})) == {
+    assert form.validate_commentaire("  très   clair, merci <3 ", dispatcher, typed, {}) == {
         "commentaire": "très clair, merci <3"
     }
-    assert len(asyncio.run(form.validate_commentaire("a" * 5000, dispatcher, typed, {}))["commentaire"]) == 1000
+    assert len(form.validate_commentaire("a" * 5000, dispatcher, typed, {})["commentaire"]) == 1000
 
 
 def test_goodbye_stores_answers_and_gives_a_tip(store_url):
@@ -172,14 +172,14 @@ def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
     form, dispatcher = ValidateSatisfactionForm(), CollectingDispatcher()
     typed = make_tracker("x", "inform")
     assert (
-        asyncio.run(form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {}))["adresse_email"]
+        form.validate_adresse_email("Marie.Dupont@Exemple.fr ", dispatcher, typed, {})["adresse_email"]
         == "marie.dupont@exemple.fr"
     )
-    assert asyncio.run(form.validate_adresse_email("passer", dispatcher, typed, {})) == {
+    assert form.validate_adresse_email("passer", dispatcher, typed, {}) == {
         "adresse_email": "non_renseigne",
         "echecs_validation": 0,
     }
-    phone = asyncio.run(form.validate_adresse_email("06 12 34 56 78", dispatcher, typed, {}))
+    phone = form.validate_adresse_email("06 12 34 56 78", dispatcher, typed, {})
     assert phone["adresse_email"] is None and phone["contact_coordonnees"] == "+33612345678"  # kept for the follow-up
     assert dispatcher.messages[-1]["response"] == "utter_invalid_email"
 

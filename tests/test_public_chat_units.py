@@ -156,7 +156,7 @@ def test_the_rest_webhook_is_not_public_unless_enabled_and_then_needs_its_token(
 
 # --- handover requests per client (in the actions) -------------------------------------------
 def test_a_client_cannot_fill_the_queue_with_call_back_requests(store_url, monkeypatch):
-    from actions.handover import ActionRequestCallback
+    from actions.callback import ActionRequestCallback
     from tests.test_actions import make_tracker, run, stored
     from tests.test_actions_handover import CONSENTED
 

@@ -262,7 +262,7 @@ def test_call_back_moments():
 def test_slot_titles_use_the_one_time_format():
     from datetime import datetime
 
-    from actions.handover import french_datetime
+    from actions.slot_matching import french_datetime
     from bot.settings import PARIS
 
     assert french_datetime(datetime(2026, 12, 2, 14, 0, tzinfo=PARIS)) == "mercredi 2 décembre à 14\u00a0h"
@@ -273,7 +273,7 @@ def test_slot_titles_use_the_one_time_format():
 def test_slots_chosen_by_typing():
     from datetime import datetime
 
-    from actions.handover import french_datetime, match_slot_moment
+    from actions.slot_matching import french_datetime, match_slot_moment
     from bot.settings import PARIS
 
     starts = [datetime(2026, 12, 2, 10, 0), datetime(2026, 12, 2, 14, 30), datetime(2026, 12, 3, 9, 0)]

@@ -1,7 +1,7 @@
 """Need and human together, on held-out messages (tests/human_topic_test.yml) parsed by the model.
 
 A message naming a need and asking for a person must keep both: the need is recorded (the NLU's
-intent when it is a need, else the best need of its ranking, actions/handover.py) and a person is
+intent when it is a need, else the best need of its ranking, bot/domain/human_request.py) and a person is
 offered (the request in words or by ranking, actions/listening.py). A plain request for a person
 must not get a topic it does not name.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.domain import catalog
+from bot.domain.human_request import asks_for_a_person_in, topic_in_ranking
 
 from bot import paths
 
@@ -31,9 +32,6 @@ class TopicScore:
 
 def outcome(parse: dict) -> tuple[str | None, bool]:
     """(need recorded, person offered) for one parsed message, as the actions decide."""
-    from actions.handover import topic_in_ranking
-    from actions.listening import asks_for_a_person_in
-
     intent = (parse.get("intent") or {}).get("name")
     ranking = parse.get("intent_ranking") or []
     if catalog.need(intent or "") is not None:

@@ -6,10 +6,12 @@ health check stays open for the supervisor and the channels' back-end check.
 Run as `python -m bot.rasa_extensions.action_server --actions actions --port 5055` (the rasa_sdk arguments).
 
 Every action call runs in a worker thread with its own event loop (`run_actions_in_threads`). Our
-actions are coroutines, as rasa_sdk expects (`async def run`, `async def validate_…`), but the
-database work inside them is synchronous SQLAlchemy and the dossier writes wait between retries:
-on rasa_sdk's one event loop, one slow database call would hold up every other conversation's
-answer. In a worker thread it holds up only its own.
+actions are plain functions (`def run`, `def validate_…`; rasa_sdk calls either kind through
+`utils.call_potential_coroutine`): their database work is synchronous SQLAlchemy and the dossier
+writes wait between retries. On rasa_sdk's one event loop, one slow database call would hold up
+every other conversation's answer; in a worker thread it holds up only its own. A form's
+`required_slots` stays a coroutine (FormValidationAction.run awaits it) and runs on that
+thread's own loop.
 """
 
 from __future__ import annotations

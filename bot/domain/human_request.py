@@ -1,0 +1,35 @@
+"""What a message that asks for a person says besides: the need it names (« un rdv pour la facture
+électronique »), or whether a message about a need also asks for a person.
+
+Pure functions of the NLU's parse, shared by the actions (actions/handover_menu.py,
+actions/listening.py) and by the evaluation of these readings (bot/evaluation/human_topic.py).
+"""
+
+from __future__ import annotations
+
+from bot.domain import catalog, options
+
+TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, is the topic (docs/conversation.md)
+ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too
+
+
+def topic_in_ranking(intent: str | None, ranking: list[dict], parse: dict | None = None) -> tuple[str, float] | None:
+    """(need, confidence) that an `ask_human` message names: the second reading of what it says besides
+    the request (bot/rasa_extensions/patches/typed_answers.py), else the best-ranked need if confident enough."""
+    if intent != "ask_human":
+        return None
+    if parse is not None and "topic" in parse:
+        topic = parse["topic"]
+        return (topic["name"], topic["confidence"]) if topic else None
+    for ranked in ranking:
+        need = catalog.need(ranked.get("name") or "")
+        if need is not None:
+            confidence = float(ranked.get("confidence") or 0.0)
+            return (need.id, round(confidence, 3)) if confidence >= TOPIC_MIN_CONFIDENCE else None
+    return None
+
+
+def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
+    """A message about a need that also asks for a person: in so many words, or by the NLU's ranking."""
+    ranked = {r.get("name"): float(r.get("confidence") or 0) for r in ranking}
+    return options.asks_for_a_person(text) or ranked.get("ask_human", 0.0) >= ASK_HUMAN_RANKED
