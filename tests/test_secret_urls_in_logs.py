@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 
 import bot.web
 from bot import log_redaction
-from bot.channels import replies, rest
+from bot.channels import backend, rest
 from bot.log_redaction import mask_secrets
 from bot.ops import production
 from bot.ops.log_files import RotatingLog
@@ -175,7 +175,7 @@ def test_a_sender_with_a_line_feed_writes_one_log_line(monkeypatch):
     async def up() -> bool:
         return False
 
-    monkeypatch.setattr(replies, "backend_is_down", up)
+    monkeypatch.setattr(backend, "is_down", up)
     stream = capture("bot.channels.rest")
     request = SimpleNamespace(ip="127.0.0.1", headers={}, json={"sender": "x\n" + FAKE_LINE, "message": "bonjour"})
     asyncio.run(rest_webhook(fails)(request))

@@ -1,15 +1,15 @@
 """What both our channels (website socket.io and REST) say when the input or the back end is not right.
 
 The text checks live here so that every channel answers bad input the same polite way, and a
-silent turn caused by a dead action server becomes an honest French message instead of nothing.
+silent turn caused by a dead action server becomes an honest French message instead of nothing
+(the back end's health checks: bot/channels/backend.py). The sentences of the limits are also said
+by the actions that check the handover limits (actions/limits.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 
-import aiohttp
 
 from bot.domain import catalog
 from bot import settings as bot_settings
@@ -83,60 +83,3 @@ def check_text(text: object) -> tuple[str | None, str | None]:
         limit = f"{bot_settings.MAX_MESSAGE_CHARS:,}".replace(",", " ")
         return None, TOO_LONG.format(limit=limit)
     return text, None
-
-
-def _database_answers(url: str) -> bool:
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.store import db
-
-    try:
-        with db.engine_for(url).connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except SQLAlchemyError:
-        return False
-
-
-async def backend_is_down() -> bool:
-    """True when the action server or the database does not answer.
-
-    Checked before each message: with either away Rasa would answer beside the point (a failed
-    custom action is skipped; an unreadable tracker becomes a new, empty conversation), so we do
-    not let the message through and say so instead. Both checks are local and take about a
-    millisecond. The embedded SQLite file is not pinged: a local file cannot be away, and a locked
-    one is waited for (busy timeout) then spooled by the store; the ping cost the Rasa server a
-    new connection per message (a tenth of its CPU under `make bench`).
-    """
-    if await action_server_is_down():
-        return True
-    url = bot_settings.current().database_url
-    if not url or url.startswith("sqlite"):
-        return False
-    return not await asyncio.to_thread(_database_answers, url)
-
-
-_health_session: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
-
-
-def _session() -> aiohttp.ClientSession:
-    """One HTTP session per event loop for the health checks (checked before every message)."""
-    global _health_session
-    loop = asyncio.get_running_loop()
-    if _health_session is None or _health_session[0] is not loop or _health_session[1].closed:
-        _health_session = (loop, aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)))
-    return _health_session[1]
-
-
-async def action_server_is_down() -> bool:
-    """True when the action server does not answer its health check."""
-    url = bot_settings.current().action_endpoint_url
-    if not url:
-        return False
-    health = url.rsplit("/webhook", 1)[0] + "/health"
-    try:
-        async with _session().get(health) as answer:
-            return answer.status != 200
-    except (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutError):
-        return True

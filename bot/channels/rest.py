@@ -34,7 +34,7 @@ from sanic.request import Request
 from bot import log_redaction, rate_limits
 from bot import settings as bot_settings
 from bot import rasa_extensions
-from bot.channels import replies
+from bot.channels import backend, replies
 
 MAX_SENDER_CHARS = 255
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
@@ -136,7 +136,7 @@ class CheckedRestInput(RestInput):
             text, polite = replies.check_text(message)
             if text is None:
                 return response.json([{"recipient_id": sender, "text": polite}])
-            if await replies.backend_is_down():
+            if await backend.is_down():
                 return response.json([{"recipient_id": sender, "text": replies.trouble()}])
             message_id = _request_id(request)
             if message_id is not None:

@@ -39,7 +39,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot import clock, rate_limits
 from bot import settings as bot_settings
 from bot import rasa_extensions
-from bot.channels import replies
+from bot.channels import backend, replies
 from bot.store import conversations, db
 from bot.web import conversation_ids
 
@@ -220,7 +220,7 @@ class WebsiteChatInput(InputChannel):
                 return
             display = data.get("display")
             display = display.strip()[:MAX_DISPLAY_CHARS] if isinstance(display, str) and text.startswith("/") else ""
-            if await replies.backend_is_down():
+            if await backend.is_down():
                 await say(sid, replies.trouble())
                 return
             await sio.emit("user_echo", {"text": display or text}, room=conversation_id, skip_sid=sid)
