@@ -271,7 +271,10 @@ def test_every_import_the_architecture_page_allows_is_made():
     """The page lists no edge that does not exist: when the last import of one goes, so does its mention."""
     allowed = allowed_imports(ARCHITECTURE_PAGE.read_text(encoding="utf-8"))
     made = set(layer_edges(import_graph()))
-    assert sorted((a, b) for a, names in allowed.items() for b in names if (a, b) not in made) == []
+    unused = sorted(
+        (a, b) for a, names in allowed.items() for b in names if (a, b) not in made and a != "ops"
+    )  # ops: « everything »
+    assert unused == []
 
 
 def test_the_layer_check_sees_a_wrong_import():
@@ -315,14 +318,14 @@ ORM_METHODS = {
     "bulk_insert_mappings",
     "get_bind",
 }
-STATEMENTS = {"select", "update", "delete", "insert", "text"}
+STATEMENTS = {"select", "update", "delete", "insert"}
 ORM_OUTSIDE_THE_STORE = {"bot.rasa_extensions.tracker_store"}  # Rasa's events table, Rasa's session
 
 
 def orm_calls(source: str) -> list[str]:
     """ORM use in the source, as « line what »: a session method (`session.query(…)`, `x.session.add(…)`;
     `.get` only with a mapped class, `session.get(Mediator, 1)`, so that a dict's `.get("key")` is
-    not one), or a statement built with sqlalchemy's select/update/delete/insert/text."""
+    not one), or a statement built with sqlalchemy's select/update/delete/insert."""
     tree = ast.parse(source)
     builders, modules = set(), set()
     for node in ast.walk(tree):
@@ -346,7 +349,7 @@ def orm_calls(source: str) -> list[str]:
                 mapped = bool(node.args) and isinstance(node.args[0], ast.Name) and node.args[0].id[:1].isupper()
                 if func.attr != "get" or mapped:
                     found.append(f"{node.lineno} {name}.{func.attr}")
-    return found
+    return sorted(found, key=lambda call: int(call.split()[0]))
 
 
 def test_the_orm_finder_sees_session_calls_and_statements():
@@ -396,7 +399,6 @@ TRANSACTION_BOUNDARIES = {
         "create_demo_data",
         "cmd_mediators_add",
         "cmd_slots_open",
-        "cmd_demo_data",
         "cmd_purge",
         "create_demo_accounts",
     },

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.jobs import runner
-from bot.store import db
+from bot.store import db, job_turns
 from bot.store.tables import JobTurn
 from bot.ops.supervisor import ServerGroup, web_server_command, web_server_ready
 from tests.conftest import settings_for_tests
@@ -22,7 +21,7 @@ MINUTE = timedelta(minutes=1)
 
 def turn(url: str, holder: str, now: datetime, name: str = "job") -> bool:
     with db.session(url) as session:
-        taken = runner.take_turn(session, name, holder, now=now, lease=MINUTE)
+        taken = job_turns.take_turn(session, name, holder, now=now, lease=MINUTE)
         session.commit()
         return taken
 

@@ -20,7 +20,6 @@ from bot import clock
 from bot.jobs import runner
 from bot.mail import compose, notices, transport as transports
 from bot.store import db, notifications, outbox
-from bot.store.tables import OutgoingMail
 
 logger = logging.getLogger(__name__)
 EVERY_SECONDS = 10
@@ -50,7 +49,7 @@ def send_one(database_url: str, mail_id: int, transport, context: notices.Contex
         session.commit()  # the claim holds before the mail server is reached
         if claim is None:
             return None
-        mail = session.get(OutgoingMail, mail_id)
+        mail = outbox.mail_by_id(session, mail_id)
         message_id = mail.message_id or compose.new_message_id(MESSAGE_ID_DOMAIN)
         outbox.set_message_id(session, claim, message_id)
         session.commit()  # a resent copy keeps the same Message-ID

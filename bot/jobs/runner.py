@@ -2,7 +2,7 @@
 workers and servers (`make run-prod` starts two workers; several hosts may share PostgreSQL).
 
 Every worker keeps a loop per job, but before each turn it asks the database for it
-(`take_turn`): one conditional UPDATE on the job's row in `job_turns` succeeds only once the
+(`bot/store/job_turns.py::take_turn`): one conditional UPDATE on the job's row in `job_turns` succeeds only once the
 previous turn's lease is over, so exactly one worker gets each turn. A worker that dies holding
 a turn loses it when the lease ends. A job whose work belongs to one machine (the spool of
 dossier writes lives in that machine's `var/`) names the machine in its job name.
@@ -18,37 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from bot import clock
 from bot.store import db
-from bot.store.tables import JobTurn
+from bot.store.job_turns import take_turn
 
 logger = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def take_turn(session: Session, name: str, holder: str, *, now: datetime, lease: timedelta) -> bool:
-    """Whether `holder` gets this turn of job `name` (and holds it for `lease`). Does not commit."""
-    taken = (
-        session.execute(
-            update(JobTurn)
-            .where(JobTurn.name == name, JobTurn.lease_until <= now)
-            .values(holder=holder, lease_until=now + lease, turns=JobTurn.turns + 1, last_turn_at=now)
-        ).rowcount
-        == 1
-    )
-    if taken or session.get(JobTurn, name) is not None:
-        return taken
-    try:  # the job's first turn ever: whoever creates its row has it
-        with session.begin_nested():
-            session.add(JobTurn(name=name, holder=holder, lease_until=now + lease, turns=1, last_turn_at=now))
-        return True
-    except IntegrityError:
-        return False
 
 
 @dataclass(frozen=True)

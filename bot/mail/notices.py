@@ -24,7 +24,8 @@ from bot.language.french import time_of_day, typeset
 from bot.mail import compose, links, texts
 from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.settings import PARIS
-from bot.store.tables import Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail
+from bot.store import accounts, dossiers, live, scheduling
+from bot.store.tables import Appointment, Dossier, OutgoingMail
 from bot.store.statuses import AppointmentStatus, LiveState
 
 PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese"}
@@ -230,9 +231,9 @@ def _person(mail: OutgoingMail, dossier: Dossier | None) -> str | Skip:
 def compose_mail(
     session: Session, mail: OutgoingMail, context: Context, *, now: datetime, message_id: str
 ) -> EmailMessage | Skip:
-    dossier = session.get(Dossier, mail.dossier_id) if mail.dossier_id else None
-    mediator = session.get(Mediator, mail.mediator_id) if mail.mediator_id else None
-    appointment = session.get(Appointment, mail.appointment_id) if mail.appointment_id else None
+    dossier = dossiers.get_dossier(session, mail.dossier_id) if mail.dossier_id else None
+    mediator = accounts.mediator_by_id(session, mail.mediator_id) if mail.mediator_id else None
+    appointment = scheduling.appointment_by_id(session, mail.appointment_id) if mail.appointment_id else None
     attachments: tuple[compose.Attachment, ...] = ()
     team = mail.kind not in PERSON_KINDS
     if team:
@@ -259,7 +260,7 @@ def compose_mail(
         values = _appointment_values(appointment, context)
         attachments = (_invitation(appointment, context, values, now),)
     elif mail.kind == "rappel_accuse":
-        callback = session.get(Callback, mail.payload.get("callback_id"))
+        callback = scheduling.callback_by_id(session, mail.payload.get("callback_id"))
         if callback is None:
             return Skip("the call-back request is gone")
         values = {
@@ -288,7 +289,7 @@ def compose_mail(
                 mode=texts.mode_label(slot.mode or "telephone"),
             )
         else:
-            callback = session.get(Callback, mail.payload.get("callback_id"))
+            callback = scheduling.callback_by_id(session, mail.payload.get("callback_id"))
             values["moment"] = (callback.preferred_moment if callback else None) or "pas de préférence"
     elif mail.kind == "alerte_annulation":
         if dossier is None or appointment is None:
@@ -304,7 +305,7 @@ def compose_mail(
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
         }
     elif mail.kind == "alerte_direct":
-        chat = session.get(LiveChat, mail.payload.get("chat_id"))
+        chat = live.chat_by_id(session, mail.payload.get("chat_id"))
         if dossier is None or chat is None or chat.state != LiveState.WAITING:
             return Skip("nobody waits any more (joined, left or offered other ways)")
         values = {

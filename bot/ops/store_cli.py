@@ -303,15 +303,14 @@ def create_demo_accounts(session, config: settings.Settings) -> None:
     import secrets
 
     from bot.store import accounts
-    from bot.store.tables import Mediator
 
     password = secrets.token_urlsafe(12)
-    for mediator in session.query(Mediator).all():
+    for mediator in accounts.mediators(session):
         accounts.set_password(mediator, password)
     accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin")
     session.commit()
     path = config.var_dir / "demo_accounts.txt"
-    logins = ", ".join(m.email for m in session.query(Mediator).order_by(Mediator.id))
+    logins = ", ".join(m.email for m in accounts.mediators(session))
     path.write_text(f"Console: /mediateurs\nLogins: {logins}\nPassword: {password}\n")
     path.chmod(0o600)
     print(f"Demo console accounts ({logins}); password in {path}")

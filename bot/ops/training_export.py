@@ -16,13 +16,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.language import personal_data
 from bot.schemas import NEED_IDS
-from bot.store import conversations
-from bot.store.tables import Dossier
+from bot.store import conversations, dossiers
 
 HEADER = (
     "# Exemples tirés des corrections du tri faites par les médiateurs (`bot export-training`).\n"
@@ -66,11 +64,7 @@ def unique_lines(examples: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def corrected_examples(session: Session) -> list[tuple[str, str]]:
     """(first message, corrected need) for every dossier whose triage a mediator corrected,
     one line each, without duplicates, oldest dossier first."""
-    rows = session.execute(
-        select(Dossier.conversation_id, Dossier.corrected_need, Dossier.contact_name, Dossier.profile)
-        .where(Dossier.triage_correct.is_(False), Dossier.corrected_need.in_(NEED_IDS))
-        .order_by(Dossier.id)
-    ).all()
+    rows = dossiers.corrected_triage(session, NEED_IDS)
     examples = []
     for conversation_id, need, contact_name, profile in rows:
         said = first_typed_message(session, conversation_id)

@@ -27,6 +27,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store import errors
+from bot.store.errors import AccountRefused
 from bot.store.tables import ConsoleSession, LoginFailure, Mediator
 
 ROLES = ("mediateur", "admin")
@@ -47,7 +49,7 @@ REFUSED = (
 )
 
 
-class LoginRefused(Exception):
+class LoginRefused(errors.Refused):
     """Wrong e-mail or password, or the account is locked or disabled (the message is the same)."""
 
 
@@ -66,7 +68,7 @@ class Identity:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
+        raise AccountRefused(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
 
 
 def set_password(mediator: Mediator, password: str) -> None:
@@ -78,13 +80,13 @@ def set_password(mediator: Mediator, password: str) -> None:
 
 def create_account(session: Session, name: str, email: str, password: str, role: str = "mediateur") -> Mediator:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
+        raise AccountRefused(f"role must be one of {ROLES}")
     check_password_rules(password)
     mediator = mediator_by_email(session, email)
     if mediator is None:
         mediator = add_mediator(session, name, email)
     elif mediator.password_hash:
-        raise ValueError(f"an account with e-mail {email} already exists")
+        raise AccountRefused(f"an account with e-mail {email} already exists")
     set_password(mediator, password)
     mediator.role = role
     mediator.active = True
@@ -300,7 +302,7 @@ def set_active(session: Session, mediator_id: int, active: bool) -> Mediator:
     return mediator
 
 
-class LastAdmin(ValueError):
+class LastAdmin(errors.Refused, ValueError):
     """The change would leave the service without an active admin."""
 
 
@@ -310,7 +312,7 @@ def set_role(session: Session, mediator_id: int, role: str) -> Mediator:
     (PostgreSQL: FOR UPDATE; SQLite has one writer), so two admins demoting each other at once
     cannot both succeed."""
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
+        raise AccountRefused(f"role must be one of {ROLES}")
     mediator = session.get(Mediator, mediator_id)
     if mediator.role != role:
         if mediator.role == "admin" and mediator.active:
@@ -355,7 +357,7 @@ def change_password(session: Session, mediator_id: int, current: str, new: str) 
     try:
         _hasher.verify(mediator.password_hash or "", current or "")
     except (VerificationError, InvalidHashError):
-        raise ValueError("le mot de passe actuel n'est pas le bon") from None
+        raise AccountRefused("le mot de passe actuel n'est pas le bon") from None
     set_password(mediator, new)
     end_all_sessions(session, mediator_id)
 
@@ -417,15 +419,15 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
 def add_mediator(session: Session, name: str, email: str) -> Mediator:
     name, email = name.strip(), email.strip().lower()
     if not name or "@" not in email:
-        raise ValueError("a mediator needs a name and a valid e-mail")
+        raise AccountRefused("a mediator needs a name and a valid e-mail")
     if mediator_by_email(session, email) is not None:
-        raise ValueError(f"a mediator with e-mail {email} already exists")
+        raise AccountRefused(f"a mediator with e-mail {email} already exists")
     try:
         with session.begin_nested():  # the unique e-mail settles a race
             mediator = Mediator(name=name, email=email)
             session.add(mediator)
     except IntegrityError as exc:
-        raise ValueError(f"a mediator with e-mail {email} already exists") from exc
+        raise AccountRefused(f"a mediator with e-mail {email} already exists") from exc
     return mediator
 
 
@@ -435,3 +437,19 @@ def mediator_by_email(session: Session, email: str) -> Mediator | None:
 
 def count_mediators(session: Session) -> int:
     return session.execute(select(func.count(Mediator.id))).scalar_one()
+
+
+def mediator_by_id(session: Session, mediator_id: int | None) -> Mediator | None:
+    return session.get(Mediator, mediator_id) if mediator_id is not None else None
+
+
+def mediator_by_calendar_token(session: Session, token: str) -> Mediator | None:
+    """The active mediator whose private calendar feed has this token."""
+    return session.execute(
+        select(Mediator).where(Mediator.calendar_token == token, Mediator.active == True)  # noqa: E712
+    ).scalar_one_or_none()
+
+
+def mediators(session: Session, *, by_name: bool = False) -> list[Mediator]:
+    """Every account, active or not, by name (the team page) or in the order they were created."""
+    return list(session.execute(select(Mediator).order_by(Mediator.name if by_name else Mediator.id)).scalars())

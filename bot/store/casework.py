@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
 from bot.settings import PARIS
+from bot.store import errors
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 
@@ -28,7 +29,7 @@ TRANSITIONS = {
 }
 
 
-class CaseworkError(ValueError):
+class CaseworkError(errors.Refused, ValueError):
     """A refused action, with a French reason to show the mediator."""
 
 

@@ -8,7 +8,7 @@ settles (a unique index) runs in a savepoint, so losing it never discards the ca
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -283,3 +283,14 @@ def summary(dossier: Dossier) -> str:
 
 
 # --- mediators and slots ------------------------------------------------------------------
+
+
+def corrected_triage(session: Session, needs: Iterable[str]) -> list[tuple[str, str, str | None, dict | None]]:
+    """(conversation id, corrected need, contact name, profile) of every dossier whose triage a
+    mediator said was wrong, with a corrected need among `needs`, oldest dossier first."""
+    rows = session.execute(
+        select(Dossier.conversation_id, Dossier.corrected_need, Dossier.contact_name, Dossier.profile)
+        .where(Dossier.triage_correct.is_(False), Dossier.corrected_need.in_(list(needs)))
+        .order_by(Dossier.id)
+    ).all()
+    return [tuple(row) for row in rows]

@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import settings
+from bot.store import errors
 from bot.store.tables import ErasedConversation
 
 
-class ConversationErased(ValueError):
+class ConversationErased(errors.Refused, ValueError):
     """A dossier write for a conversation that was erased: refused, nothing written."""
 
 

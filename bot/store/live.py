@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.store import dossiers, notifications
+from bot.store import dossiers, errors, notifications
 from bot.store.casework import audit
 from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.store.statuses import DossierStatus, LiveState
@@ -30,7 +30,7 @@ from bot.store.statuses import DossierStatus, LiveState
 OPEN_STATES = (LiveState.WAITING, LiveState.ACTIVE)
 
 
-class LiveError(ValueError):
+class LiveError(errors.Refused, ValueError):
     """A refused live-chat action, with a French reason to show the mediator."""
 
 
@@ -297,3 +297,7 @@ def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *,
         )
         alerted.append(chat.id)
     return alerted
+
+
+def chat_by_id(session: Session, chat_id: int | None) -> LiveChat | None:
+    return session.get(LiveChat, chat_id) if chat_id is not None else None

@@ -228,3 +228,7 @@ def failed_since(session: Session, since: datetime) -> list[OutgoingMail]:
             .order_by(OutgoingMail.finished_at.desc(), OutgoingMail.id.desc())
         ).scalars()
     )
+
+
+def mail_by_id(session: Session, mail_id: int) -> OutgoingMail | None:
+    return session.get(OutgoingMail, mail_id)

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.store import notifications
+from bot.store import errors, notifications
 from bot.store.dossiers import get_or_create_dossier
 from bot.store.tables import SLOT_MODES, Appointment, Callback, Mediator, Slot, utcnow
 from bot.store.statuses import AppointmentStatus
 
 
-class SlotTaken(Exception):
+class SlotTaken(errors.Refused):
     """Someone else booked this slot first."""
 
 
@@ -135,3 +135,25 @@ def request_callback(session: Session, conversation_id: str, preferred_moment: s
     session.flush()
     notifications.callback_requested(session, callback, dossier)
     return callback
+
+
+def slot_by_id(session: Session, slot_id: int) -> Slot | None:
+    return session.get(Slot, slot_id)
+
+
+def appointment_by_id(session: Session, appointment_id: int | None) -> Appointment | None:
+    return session.get(Appointment, appointment_id) if appointment_id is not None else None
+
+
+def appointment_by_reference(session: Session, reference: str) -> Appointment | None:
+    return session.execute(select(Appointment).where(Appointment.reference == reference)).scalar_one_or_none()
+
+
+def callback_by_id(session: Session, callback_id: int | None) -> Callback | None:
+    return session.get(Callback, callback_id) if callback_id is not None else None
+
+
+def open_slots_of(session: Session, mediator: Mediator, *, after: datetime, limit: int) -> list[Slot]:
+    """The mediator's slots from `after` on without a confirmed appointment, the first `limit`."""
+    booked = set(session.execute(select(Appointment.slot_id).where(Appointment.status == AppointmentStatus.CONFIRMED)).scalars())
+    return [s for s in mediator.slots if s.starts_at >= after and s.id not in booked][:limit]

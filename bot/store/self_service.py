@@ -10,12 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store import casework, notifications, scheduling
+from bot.store import casework, errors, notifications, scheduling
 from bot.store.tables import Appointment, Slot
 from bot.store.statuses import AppointmentStatus
 
 
-class SelfServiceError(ValueError):
+class SelfServiceError(errors.Refused, ValueError):
     """A refused change, with a French reason to show the person."""
 
 

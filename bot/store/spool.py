@@ -33,6 +33,7 @@ from bot.store.tables import Dossier
 
 logger = logging.getLogger(__name__)
 
+
 def erased(session: Session, conversation_id: str) -> bool:
     """Whether the conversation's dossier was anonymised (erased, or purged by the retention rule),
     or, without a dossier, the conversation was erased (its tombstone, bot/store/erasures.py)."""

@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from bot import clock
 from bot.mail import links
-from bot.store import accounts
-from bot.store.tables import MEDIATOR_ALERTS, Mediator
+from bot.store import accounts, errors
+from bot.store.tables import MEDIATOR_ALERTS
 from bot.web import login_throttle, user_agents
 from bot.web.console import render
 from bot.web.handlers import (
@@ -41,7 +41,7 @@ async def account_page(request: Request, me) -> Response:
     mediator, sessions = await in_db(
         request,
         lambda session: (
-            session.get(Mediator, me.id),
+            accounts.mediator_by_id(session, me.id),
             accounts.open_sessions(session, me.id, now=now, idle=idle, current=token),
         ),
     )
@@ -68,18 +68,17 @@ async def change_password(request: Request, me) -> Response:
     now, browser = now_of(request), user_agents.describe(request.headers.get("user-agent"))
 
     def run(session):
-        try:
-            accounts.change_password(session, me.id, current, new)  # ends every session of the account
-        except ValueError as refused:
-            session.rollback()
-            return None, f"Mot de passe non changé : {refused}.", "erreur"
+        accounts.change_password(session, me.id, current, new)  # ends every session of the account
         return (
             accounts.open_session(session, me.id, now=now, browser=browser),
             "Mot de passe changé. Vos autres sessions sont fermées.",
             "ok",
         )
 
-    token, *message = await in_db(request, run)
+    try:
+        token, *message = await in_db(request, run)
+    except errors.AccountRefused as refused:  # raised out of in_db: nothing of it is committed
+        token, message = None, [f"Mot de passe non changé : {refused}.", "erreur"]
     if token:
         start_session(request, me, token)  # this browser goes on, in a new session
     flash(request, *message)
@@ -184,18 +183,13 @@ async def reset(request: Request) -> Response:
             status_code=400,
         )
 
-    def run(session):
-        try:
-            accounts.reset_password(session, found[0], found[1], new)
-            return None
-        except accounts.LoginRefused as refused:
-            session.rollback()
-            return str(refused), 404
-        except ValueError as refused:
-            session.rollback()
-            return f"Mot de passe non changé : {refused}.", 400
-
-    refused = await in_db(request, run)
+    try:  # a refusal is raised out of in_db: nothing of it is committed
+        await in_db(request, lambda session: accounts.reset_password(session, found[0], found[1], new))
+        refused = None
+    except accounts.LoginRefused as error:
+        refused = str(error), 404
+    except errors.AccountRefused as error:
+        refused = f"Mot de passe non changé : {error}.", 400
     if refused is not None:
         return render(
             request,

@@ -92,23 +92,30 @@ async def change(request: Request, action: str) -> Response:
 
     def run(session):
         now = clock.now()
+        if action == "annuler":
+            self_service.cancel(session, reference, now=now)
+            return "annule"
         try:
-            if action == "annuler":
-                self_service.cancel(session, reference, now=now)
-                return "annule", None
-            try:
-                slot_id = int(str(form.get("creneau", "")))
-            except ValueError:
-                raise self_service.SelfServiceError("Choisissez un nouveau moment dans la liste.") from None
-            self_service.move(session, reference, slot_id, now=now)
-            return "deplace", None
-        except self_service.SelfServiceError as refused:
-            session.rollback()
-            found = self_service.appointment(session, reference)
-            context = view(found, self_service.other_free_slots(session, now=now)) if found else {"invalid": True}
-            return None, {**context, "done": None, "error": str(refused)}
+            slot_id = int(str(form.get("creneau", "")))
+        except ValueError:
+            raise self_service.SelfServiceError("Choisissez un nouveau moment dans la liste.") from None
+        self_service.move(session, reference, slot_id, now=now)
+        return "deplace"
 
-    done, refused = await in_db(request, run)
+    def again(error: str):
+        """After a refusal: the page as it is now, saying why."""
+
+        def load(session):
+            found = self_service.appointment(session, reference)
+            context = view(found, self_service.other_free_slots(session, now=clock.now())) if found else {"invalid": True}
+            return {**context, "done": None, "error": error}
+
+        return load
+
+    try:
+        done, refused = await in_db(request, run), None
+    except self_service.SelfServiceError as error:  # raised out of in_db: nothing of it is committed
+        done, refused = None, await in_db(request, again(str(error)))
     if refused is not None:
         return page(request, refused, status_code=409)
     return back_to(f"/rendez-vous/{request.path_params['token']}?fait={done}")

@@ -22,8 +22,8 @@ from bot.domain import catalog, opening_hours
 from bot import clock
 from bot.settings import PARIS
 from bot.mail import notices
-from bot.store import accounts, casework, conversations, dossiers, notifications, outbox, retention, scheduling
-from bot.store.tables import SLOT_MODES, Appointment, Mediator, Slot
+from bot.store import accounts, casework, conversations, dossiers, errors, notifications, outbox, retention, scheduling
+from bot.store.tables import SLOT_MODES, Appointment, Mediator
 from bot.web import login_throttle, user_agents
 from bot.web.handlers import (
     PREFIX,
@@ -40,7 +40,7 @@ from bot.web.handlers import (
     start_session,
 )
 from bot.web.templating import local, templates
-from bot.store.statuses import AppointmentStatus, DossierStatus
+from bot.store.statuses import DossierStatus
 
 __all__ = ["PREFIX", "SESSION_ENDED", "local", "render", "routes"]
 
@@ -206,14 +206,12 @@ def dossier_action(work: Callable[[Any, Any, Any, dict, datetime, int], str], ad
             dossier = casework.dossier_for_console(session, dossier_id, now=now)
             if dossier is None:
                 raise HTTPException(404, "Dossier introuvable.")
-            try:
-                return work(session, dossier, me, form, now, lease), "ok"
-            except casework.CaseworkError as refused:
-                session.rollback()
-                return str(refused), "erreur"
+            return work(session, dossier, me, form, now, lease)
 
-        message, kind = await in_db(request, run)
-        flash(request, message, kind)
+        try:
+            flash(request, await in_db(request, run), "ok")
+        except errors.Refused as refused:  # raised out of in_db: nothing of it is committed
+            flash(request, str(refused), "erreur")
         return back_to(f"{PREFIX}/dossiers/{dossier_id}")
 
     return login_required(handler, admin=admin)
@@ -281,15 +279,12 @@ async def erase(request: Request, me) -> Response:
 # --- agenda and calendar files -------------------------------------------------------
 async def agenda_page(request: Request, me) -> Response:
     def load(session):
-        mediator = session.get(Mediator, me.id)
+        mediator = accounts.mediator_by_id(session, me.id)
         now = clock.now()
-        token = accounts.calendar_token(session, mediator)
-        session.commit()
-        booked = {a.slot_id for a in session.query(Appointment).filter(Appointment.status == AppointmentStatus.CONFIRMED)}
         return {
             "appointments": casework.upcoming_appointments(session, me.id, now),
-            "free_slots": [s for s in mediator.slots if s.starts_at >= now and s.id not in booked][:40],
-            "feed_token": token,
+            "free_slots": scheduling.open_slots_of(session, mediator, after=now, limit=40),
+            "feed_token": accounts.calendar_token(session, mediator),  # committed with the page's read (in_db)
         }
 
     context = await in_db(request, load)
@@ -305,7 +300,6 @@ async def cancel_appointment(request: Request, me) -> Response:
         scheduling.cancel_appointment(session, reference)
         casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=clock.now())
         notifications.appointment_cancelled(session, appointment, appointment.dossier)
-        session.commit()
         return notifications.person_reachable(appointment.dossier)
 
     told = await in_db(request, run)
@@ -328,18 +322,17 @@ async def move_appointment(request: Request, me) -> Response:
 
     def run(session):
         appointment = _own_appointment(session, reference, me)
-        slot = session.get(Slot, slot_id)
+        slot = scheduling.slot_by_id(session, slot_id)
         if slot is None or slot.mediator_id != appointment.slot.mediator_id:
             return "Ce créneau n'existe pas dans cet agenda.", "erreur"
         try:
             moved = scheduling.move_appointment(session, reference, slot_id)
-        except scheduling.SlotTaken:
+        except scheduling.SlotTaken:  # only the move's savepoint was undone: nothing else was written
             return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
         casework.audit(
             session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=clock.now()
         )
         notifications.appointment_confirmation(session, moved, moved.dossier)
-        session.commit()
         told = (
             "La personne en est avertie par e-mail." if notifications.person_reachable(moved.dossier) else "Prévenez la personne."
         )
@@ -372,7 +365,7 @@ async def calendar_feed(request: Request) -> Response:
     token = request.path_params["token"]
 
     def run(session):
-        mediator = session.query(Mediator).filter_by(calendar_token=token, active=True).one_or_none()
+        mediator = accounts.mediator_by_calendar_token(session, token)
         if mediator is None or len(token) < 32:
             raise HTTPException(404, "Calendrier introuvable.")
         appointments = casework.upcoming_appointments(session, mediator.id, clock.now() - timedelta(days=60))
@@ -415,21 +408,19 @@ async def team_add(request: Request, me) -> Response:
     form = await request.form()
 
     def run(session):
-        try:
-            accounts.create_account(
-                session,
-                str(form.get("nom", "")),
-                str(form.get("email", "")),
-                str(form.get("mot_de_passe", "")),
-                str(form.get("role", "mediateur")),
-            )
-            session.commit()
-            return "Compte créé.", "ok"
-        except ValueError as refused:
-            session.rollback()
-            return f"Compte non créé : {refused}.", "erreur"
+        accounts.create_account(
+            session,
+            str(form.get("nom", "")),
+            str(form.get("email", "")),
+            str(form.get("mot_de_passe", "")),
+            str(form.get("role", "mediateur")),
+        )
 
-    flash(request, *await in_db(request, run))
+    try:
+        await in_db(request, run)
+        flash(request, "Compte créé.", "ok")
+    except errors.AccountRefused as refused:  # raised out of in_db: nothing of it is committed
+        flash(request, f"Compte non créé : {refused}.", "erreur")
     return back_to(f"{PREFIX}/equipe")
 
 
@@ -437,13 +428,12 @@ async def team_toggle(request: Request, me) -> Response:
     mediator_id = request.path_params["mediator_id"]
 
     def run(session):
-        mediator = session.get(Mediator, mediator_id)
+        mediator = accounts.mediator_by_id(session, mediator_id)
         if mediator is None:
             raise HTTPException(404, "Compte introuvable.")
         if mediator.id == me.id:
             return "Vous ne pouvez pas désactiver votre propre compte.", "erreur"
         accounts.set_active(session, mediator.id, not mediator.active)  # deactivated: its sessions end
-        session.commit()
         return ("Compte réactivé." if mediator.active else "Compte désactivé."), "ok"
 
     flash(request, *await in_db(request, run))
@@ -460,20 +450,18 @@ async def team_role(request: Request, me) -> Response:
         return back_to(f"{PREFIX}/equipe")
 
     def run(session):
-        mediator = session.get(Mediator, mediator_id)
+        mediator = accounts.mediator_by_id(session, mediator_id)
         if mediator is None:
             raise HTTPException(404, "Compte introuvable.")
         if mediator.role == role:
             return f"{mediator.name} est déjà {ROLE_LABELS[role]}.", "ok"
-        try:
-            accounts.set_role(session, mediator.id, role)  # its sessions end
-        except accounts.LastAdmin as refused:
-            session.rollback()
-            return f"Rôle non modifié : {refused}.", "erreur"
-        session.commit()
+        accounts.set_role(session, mediator.id, role)  # its sessions end
         return f"{mediator.name} est maintenant {ROLE_LABELS[role]} ; ses sessions sont fermées.", "ok"
 
-    message, kind = await in_db(request, run)
+    try:
+        message, kind = await in_db(request, run)
+    except accounts.LastAdmin as refused:  # raised out of in_db: nothing of it is committed
+        message, kind = f"Rôle non modifié : {refused}.", "erreur"
     if mediator_id == me.id and kind == "ok" and role != me.role:
         request.session.clear()  # this browser's session ended with the others
         flash(request, f"Vous êtes maintenant {ROLE_LABELS[role]}. Reconnectez-vous pour continuer.")
@@ -503,11 +491,10 @@ async def team_slots(request: Request, me) -> Response:
     starts = [(start + timedelta(minutes=minutes * i)).astimezone(timezone.utc) for i in range(count)]
 
     def run(session):
-        mediator = session.get(Mediator, mediator_id)
+        mediator = accounts.mediator_by_id(session, mediator_id)
         if mediator is None:
             raise HTTPException(404, "Compte introuvable.")
         added = scheduling.open_slots(session, mediator, starts, minutes, mode=mode, place=place, hours=opening_hours.load())
-        session.commit()
         left_out = (
             f" {count - added} laissé(s) de côté : déjà ouverts, jour férié ou hors des horaires d'ouverture."
             if added < count
@@ -593,7 +580,7 @@ routes = [
 
 def _own_appointment(session, reference: str, me: accounts.Identity) -> Appointment:
     """The appointment with this reference, if it is in the mediator's agenda (or they are admin)."""
-    appointment = session.query(Appointment).filter_by(reference=reference).one_or_none()
+    appointment = scheduling.appointment_by_reference(session, reference)
     if appointment is None:
         raise HTTPException(404, "Rendez-vous introuvable.")
     if appointment.slot.mediator_id != me.id and not me.is_admin:
@@ -602,9 +589,9 @@ def _own_appointment(session, reference: str, me: accounts.Identity) -> Appointm
 
 
 def _name_of(session, mediator_id: int | None) -> str | None:
-    mediator = session.get(Mediator, mediator_id) if mediator_id else None
+    mediator = accounts.mediator_by_id(session, mediator_id) if mediator_id else None
     return mediator.name if mediator else None
 
 
 def _mediators(session) -> list[Mediator]:
-    return list(session.query(Mediator).order_by(Mediator.name))
+    return accounts.mediators(session, by_name=True)

@@ -23,8 +23,8 @@ from bot.mail import calendar_ics
 from bot import clock
 from bot import settings as bot_settings
 from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
-from bot.store import accounts, casework, conversations, live
-from bot.store.tables import Dossier, LiveChat, Mediator
+from bot.store import accounts, casework, conversations, dossiers, live
+from bot.store.tables import Dossier
 from bot.web.handlers import (
     PREFIX,
     back_to,
@@ -110,7 +110,7 @@ class LiveRelay:
         """End a chat (if nobody ended it first) and resume the assistant; False if already ended."""
 
         def run(session):
-            before = session.get(LiveChat, chat_id)
+            before = live.chat_by_id(session, chat_id)
             was_waiting = before is not None and before.state == LiveState.WAITING
             chat = live.end(session, chat_id, ended_by, now=clock.now())
             if chat is None:
@@ -184,7 +184,7 @@ async def state(request: Request, me) -> Response:
             accounts.session_used(session, token, now=used_at)
         elif record == "heard":
             live.console_heard(session, me.id, now=now)  # the page is open, if not used
-        mediator = session.get(Mediator, me.id)
+        mediator = accounts.mediator_by_id(session, me.id)
         return {
             "available": live.is_present(mediator, idle_minutes, now=now),
             "waiting": [
@@ -192,7 +192,7 @@ async def state(request: Request, me) -> Response:
                     "chat": w.chat_id,
                     "dossier": w.dossier_id,
                     "seconds": int((now - w.requested_at).total_seconds()),
-                    "need": need_shown(session.get(Dossier, w.dossier_id)),
+                    "need": need_shown(dossiers.get_dossier(session, w.dossier_id)),
                 }
                 for w in live.waiting(session)
             ],
@@ -215,7 +215,7 @@ async def join(request: Request, me) -> Response:
         try:
             chat = live.join(session, chat_id, me.id, lease, now=clock.now())
         except live.LiveError as refused:
-            chat = session.get(LiveChat, chat_id)
+            chat = live.chat_by_id(session, chat_id)
             return None, str(refused), chat.dossier_id if chat else None
         return chat.conversation_id, None, chat.dossier_id
 
