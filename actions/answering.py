@@ -11,9 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.store.dossier_writes import RecordAnswer, RecordAnswered
 from bot.domain import advice, catalog, france_services, knowledge, maturity
 from bot.domain.profile import NOT_GIVEN, role_of, size_bucket
+from bot.store.dossier_writes import RecordAnswer, RecordAnswered
 
 # Needs for which an in-person France Services site is a useful local contact.
 FRANCE_SERVICES_NEEDS = {"demarches_en_ligne", "utiliser_ordinateur", "naviguer_internet"}

@@ -13,17 +13,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.contact_form import ContactFormValidation, cannot_continue, contact_details
 from actions.dossier import read, record
-from bot.store.dossier_writes import RecordContact, RequestCallback
-from bot.domain import catalog
-from bot import clock, settings
-from bot.language import answers
-from bot.mail import texts as mail_texts
-from bot.domain.profile import NOT_GIVEN
-from bot.store import db, erasures, scheduling
 from actions.handover_menu import utter_service_contact
 from actions.slot_matching import french_datetime, match_slot_moment, payload_slot_id, shown_slots
-from actions.contact_form import ContactFormValidation, cannot_continue, contact_details
+from bot import clock, settings
+from bot.domain import catalog
+from bot.domain.profile import NOT_GIVEN
+from bot.language import answers
+from bot.mail import texts as mail_texts
+from bot.store import db, erasures, scheduling
+from bot.store.dossier_writes import RecordContact, RequestCallback
 
 
 class ActionAskCreneau(Action):

@@ -9,13 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dossier import record
-from bot.store.dossier_writes import RecordContact, RequestCallback
-from bot.domain import contact
-from bot.language import dates
-from bot.domain.profile import NOT_GIVEN, skipped
 from actions.contact_form import ContactFormValidation, cannot_continue, contact_details
 from actions.deadlines import DeadlineValidation, today
+from actions.dossier import record
+from bot.domain import contact
+from bot.domain.profile import NOT_GIVEN, skipped
+from bot.language import dates
+from bot.store.dossier_writes import RecordContact, RequestCallback
 
 
 class ValidateRappelForm(ContactFormValidation, DeadlineValidation):

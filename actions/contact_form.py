@@ -14,13 +14,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form_validation import RetryingFormValidation
 from actions import limits
-from bot.domain import catalog, contact
+from actions.form_validation import RetryingFormValidation
+from actions.handover_menu import utter_service_contact
 from bot import clock
+from bot.domain import catalog, contact
 from bot.domain.profile import NOT_GIVEN, skipped
 from bot.language.textnorm import normalize
-from actions.handover_menu import utter_service_contact
 
 
 class ActionAskConsentement(Action):

@@ -10,10 +10,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.types import DomainDict
 
 from actions.form_validation import RetryingFormValidation
-from bot.domain import catalog, contact
 from bot import clock
-from bot.language import dates
+from bot.domain import catalog, contact
 from bot.domain.profile import NOT_GIVEN, skipped
+from bot.language import dates
 from bot.language.textnorm import normalize
 from bot.settings import PARIS
 

@@ -15,10 +15,9 @@ from typing import Callable
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.domain import catalog
-from bot.language import answers
-from bot.domain import options
+from bot.domain import catalog, options
 from bot.domain.profile import NOT_GIVEN
+from bot.language import answers
 
 
 class RetryingFormValidation(FormValidationAction):

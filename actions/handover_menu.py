@@ -15,12 +15,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.store.dossier_writes import RecordNeed
-from actions.tracker_utils import came_from_button
 from actions.live import try_live_handover
+from actions.tracker_utils import came_from_button
 from bot.domain import catalog
 from bot.domain.human_request import topic_in_ranking
-
+from bot.store.dossier_writes import RecordNeed
 
 FORM_SLOTS = ["creneau", "moment_rappel", "echeance", "echeance_dite", "echeance_confirmee", "echecs_validation"]
 HUMAN_OPTIONS_ASKED_AT_MOST = 2  # « Que préférez-vous ? » twice in a row at most, then the contact details

@@ -22,15 +22,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import limits
-from actions.dossier import record
-from bot.store.dossier_writes import DossierWrite, RecordContact, RecordLeave, RequestSynthesis
 from actions.contact_form import ContactValidation
 from actions.deadlines import DeadlineValidation, confirmed_deadline, today
-from bot.domain import catalog, contact, knowledge
-from bot.domain import options
-from bot.language.dates import french_date
+from actions.dossier import record
+from bot.domain import catalog, contact, knowledge, options
 from bot.domain.profile import NOT_GIVEN, skipped
+from bot.language.dates import french_date
 from bot.language.textnorm import normalize
+from bot.store.dossier_writes import DossierWrite, RecordContact, RecordLeave, RequestSynthesis
 
 COMMENT_MAX_CHARS = 1000
 NO_COMMENT = {"non", "non merci", "non c'est tout", "non c est tout", "rien", "c'est tout", "non rien"}

@@ -9,14 +9,13 @@ from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.store.dossier_writes import ConfirmLatestNeed, RecordNeed, UpdateProfile
 from actions.handover_menu import offer_human
-from bot.domain.human_request import asks_for_a_person_in
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
-from bot.language import french
+from bot.domain.human_request import asks_for_a_person_in
 from bot.domain.profile import profile_values, trade_spelling
-
+from bot.language import french
+from bot.store.dossier_writes import ConfirmLatestNeed, RecordNeed, UpdateProfile
 
 MISUNDERSTOOD = {
     "utter_default",
@@ -37,8 +36,6 @@ MISUNDERSTOOD = {
 
 def asks_for_a_person(tracker: Tracker) -> bool:
     return asks_for_a_person_in(tracker.latest_message.get("text") or "", tracker.latest_message.get("intent_ranking") or [])
-
-
 
 
 def misunderstood_in_a_row(tracker: Tracker) -> int:

@@ -18,9 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import limits
 from bot import clock, log_redaction, settings
-
 from bot.domain import opening_hours
-from bot.store import db, erasures, live
+from bot.store import db, errors, live
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 return []
             live.request(session, tracker.sender_id, now=now)
             session.commit()
-    except (SQLAlchemyError, erasures.ConversationErased):  # no live queue without the database (or for
+    except (SQLAlchemyError, errors.Refused):  # no live queue without the database (or for
         # a conversation the person erased): the other ways remain
         logger.exception("live handover request of %s not stored", log_redaction.escape_for_log(tracker.sender_id))
         return None

@@ -15,13 +15,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.store.dossier_writes import RecordAssessment
 from actions.form_validation import RetryingFormValidation
-from bot.domain import catalog, france_services, maturity
+from bot.domain import catalog, france_services, maturity, options
 from bot.domain.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
 from bot.language import answers
-from bot.domain import options
 from bot.language.textnorm import normalize
+from bot.store.dossier_writes import RecordAssessment
 
 PROFILE_ORDER = ["entreprise", "secteur", "effectif", "role", "code_postal"]
 DECLINING_INTENTS = ("deny", "dont_know")

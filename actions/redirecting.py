@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.store.dossier_writes import RecordRedirect
 from bot.domain import referrals, topics
+from bot.store.dossier_writes import RecordRedirect
 
 
 class ActionRedirectOutOfScope(Action):

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from rasa_sdk import Tracker
 
-from bot.language.french import time_of_day, typeset
 from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.language import answers
+from bot.language.french import time_of_day, typeset
 from bot.language.textnorm import normalize
 from bot.settings import PARIS
 

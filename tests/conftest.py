@@ -17,7 +17,6 @@ from bot.ops import supervisor, training
 from bot.ops.supervisor import free_port
 from bot.settings import Settings
 
-
 # Modules that start `bot run` or `make run-prod` on their default ports (8000, 5005, 8080…).
 DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor", "test_secret_urls_in_logs", "test_run_prod_real_client"}
 

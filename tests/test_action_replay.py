@@ -10,9 +10,9 @@ import requests
 from sqlalchemy import text
 
 from bot.ops import supervisor
+from bot.ops.supervisor import free_port
 from bot.settings import Settings
 from bot.store import db, migrate
-from bot.ops.supervisor import free_port
 from tests.test_scale import REDIS_URL, require_redis
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover_menu import ActionHumanContact
-import pytest
-
 from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog

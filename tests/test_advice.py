@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from bot.datafiles import DataFileError, load_yaml
 from bot.domain import advice, facts, knowledge
 from bot.domain.advice import Profile
-from bot.datafiles import DataFileError, load_yaml
 from bot.schemas import NEED_IDS, REFERRALS
 
 ALONE = Profile(size="seul")

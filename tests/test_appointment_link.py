@@ -17,9 +17,9 @@ from bot.mail import links
 from bot.store import casework, db, scheduling
 from bot.store.tables import Appointment, DossierAudit, OutgoingMail
 from bot.web.app import create_app
+from tests.conftest import settings_for_tests
 from tests.smtp_server import SmtpServer, body, plain
 from tests.test_mail_sender import BEFORE, START, book, send
-from tests.conftest import settings_for_tests
 
 SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # the Context of test_mail_sender signs with it
 

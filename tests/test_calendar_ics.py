@@ -11,7 +11,6 @@ from bot.mail.calendar_ics import appointment_ics, mediator_feed
 from bot.settings import PARIS
 from bot.store import accounts, db, dossiers, scheduling
 
-
 SUMMER_START = datetime(2026, 7, 7, 9, 30, tzinfo=PARIS)  # 07:30 UTC
 WINTER_START = datetime(2026, 12, 8, 14, 0, tzinfo=PARIS)  # 13:00 UTC
 

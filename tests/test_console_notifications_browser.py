@@ -17,14 +17,13 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import update
 
 from bot import clock
-
 from bot.ops import supervisor
 from bot.store import accounts, db, dossiers, live, migrate, scheduling
 from bot.store.tables import LiveChat, Mediator
 from tests.browser import launch, screenshot
+from tests.conftest import settings_for_tests
 from tests.console_client import PASSWORD
 from tests.smtp_server import SmtpServer, body, subject
-from tests.conftest import settings_for_tests
 
 TIMEOUT = 30_000
 

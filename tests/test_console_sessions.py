@@ -14,13 +14,13 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
+from bot.log_redaction import RedactingFilter
 from bot.ops.log_files import RotatingLog
 from bot.settings import Settings
 from bot.store import accounts, db
 from bot.store.tables import Mediator
 from bot.web import console
 from bot.web.app import create_app
-from bot.log_redaction import RedactingFilter
 from tests.console_client import PASSWORD
 
 TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')

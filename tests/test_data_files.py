@@ -7,10 +7,9 @@ from collections import Counter
 import pytest
 import yaml
 
-from bot.domain import catalog
-
 from bot import paths
 from bot.datafiles import DataFileError, load_yaml
+from bot.domain import catalog
 from bot.evaluation.dataset import normalize, training_examples
 from bot.schemas import NEED_IDS, NEEDS
 

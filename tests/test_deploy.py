@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from bot import paths
-
 from bot.ops import production
 
 DEPLOY = paths.ROOT / "deploy"

@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy import inspect, select, text, update
 
 from bot import clock
-from bot.mail import transport
 from bot.jobs import mail_sender
+from bot.jobs.retention_purge import purge as _purge
+from bot.mail import transport
 from bot.ops import training_export
 from bot.store import accounts, db, dossiers, erasures, retention, scheduling, self_service
 from bot.store.dossier_writes import RecordContact, RecordNeed, UpdateProfile
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
-from bot.jobs.retention_purge import purge as _purge
 from tests.rasa_events import count_events, create_events_table, say
 from tests.test_mail_sender import BEFORE, CONTEXT, START
 

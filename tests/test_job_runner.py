@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from bot.ops.supervisor import ServerGroup, web_server_command, web_server_ready
 from bot.store import db, job_turns
 from bot.store.tables import JobTurn
-from bot.ops.supervisor import ServerGroup, web_server_command, web_server_ready
 from tests.conftest import settings_for_tests
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)

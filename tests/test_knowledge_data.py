@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from bot.domain import catalog, france_services, knowledge, maturity, referrals
-
 from bot import paths
 from bot.datafiles import load_yaml
+from bot.domain import catalog, france_services, knowledge, maturity, referrals
 from bot.schemas import KNOWLEDGE, NEED_IDS, OUT_OF_SCOPE_TOPICS
 
 # Brands must not appear in what the assistant recommends (neutrality of the seed).

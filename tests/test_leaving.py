@@ -10,8 +10,8 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
-from bot.domain import catalog, knowledge
 from bot import clock
+from bot.domain import catalog, knowledge
 from bot.store import casework, db, dossiers, retention
 from bot.store.tables import OutgoingMail
 from tests.test_actions import make_tracker, run, stored

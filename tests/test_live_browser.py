@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
 from bot.store import conversations, db
 from tests.browser import conversation_id, launch, say, screenshot, wait_until_ready
 from tests.console_client import PASSWORD, make_account, nobody_on_duty

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import clock
-from bot.web.rasa_api import LISTEN, RESUME, RasaUnavailable
 from bot.store import db, dossiers, live, scheduling
 from bot.store.tables import LiveChat
 from bot.web import conversation_ids
 from bot.web import live as live_web
+from bot.web.rasa_api import LISTEN, RESUME, RasaUnavailable
 from tests import rasa_events
 from tests.console_client import Console, make_account
 from tests.web_client import web_app

@@ -26,12 +26,12 @@ from bot.jobs import live_watch
 from bot.store import accounts, db, dossiers, live, outbox, scheduling
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
+from tests.conftest import settings_for_tests
 from tests.console_client import PASSWORD
 from tests.smtp_server import SmtpServer, body, subject
 from tests.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 from tests.test_mail_accounts import form, login, page_text
 from tests.test_mail_sender import BEFORE, CONSENT, book, send
-from tests.conftest import settings_for_tests
 
 NOW = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)  # 10 h 00 in Paris; never today's date
 IDLE_MINUTES = 10

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.domain import catalog, opening_hours
 from bot.datafiles import DataFileError
+from bot.domain import catalog, opening_hours
 from bot.settings import PARIS
 
 HOURS = opening_hours.load()  # data/service.yml

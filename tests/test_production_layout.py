@@ -12,11 +12,10 @@ import time
 
 import pytest
 
-from bot.ops import production, restarts
-
 from bot import settings as bot_settings
-from bot.settings import Settings
+from bot.ops import production, restarts
 from bot.ops.supervisor import ServerGroup
+from bot.settings import Settings
 
 PORT_SETTINGS = ("PUBLIC_PORT", "RASA_PORT", "ACTION_PORT", "WEB_PORT", "RASA_SERVERS", "ACTION_SERVERS")
 

@@ -152,8 +152,8 @@ def test_one_client_address_is_limited_across_conversations(servers):
 
 
 def test_the_website_says_politely_when_a_conversation_sends_too_fast(servers):
-    from tests.test_website_channel import Visitor
     from bot.web import conversation_ids
+    from tests.test_website_channel import Visitor
 
     visitor = Visitor(servers)
     try:

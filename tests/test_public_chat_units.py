@@ -14,8 +14,8 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot import rate_limits
-from bot.rasa_extensions.patches import typed_payloads
 from bot.channels.rest import public_refusal
+from bot.rasa_extensions.patches import typed_payloads
 from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Windows
 from bot.settings import Settings
 from tests.test_scale import REDIS_URL, require_redis

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 
 from bot import paths
-
 from bot.ops import training
 from bot.ops.cli import validate_data
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 
 from bot.ops.supervisor import free_port
-from tests.web_client import web_app
 from tests.test_scale import REDIS_URL, require_redis
+from tests.web_client import web_app
 
 
 def test_ready_is_503_naming_the_components_that_are_down(web):

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bot import clock
-
 from bot.ops import store_cli
 from bot.store import accounts, casework, conversations, db, dossiers, retention, scheduling
 from bot.store.tables import Dossier, DossierAudit, DossierNote

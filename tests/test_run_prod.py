@@ -26,8 +26,8 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from bot import paths, settings as bot_settings
-
+from bot import paths
+from bot import settings as bot_settings
 from bot.ops import production
 from bot.store import db
 from tests.databases import fresh_database_url

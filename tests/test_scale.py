@@ -19,9 +19,9 @@ import requests
 from sqlalchemy import text
 
 from bot.ops import production
+from bot.ops.supervisor import free_port
 from bot.settings import Settings
 from bot.store import db
-from bot.ops.supervisor import free_port
 from tests.databases import fresh_database_url
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import paths, settings as bot_settings
+from bot import paths
+from bot import settings as bot_settings
 from bot.ops import cli
 from bot.ops.supervisor import free_port
 from bot.rasa_extensions import rasa_server

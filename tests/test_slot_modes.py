@@ -8,7 +8,6 @@ from datetime import date, datetime
 import pytest
 
 from bot.domain import opening_hours
-
 from bot.ops import store_cli
 from bot.settings import PARIS
 from bot.store import accounts, db, scheduling
@@ -61,7 +60,6 @@ def test_bot_slots_open_with_a_mode(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("OPENING_HOURS", raising=False)
     from bot.ops.cli import main
-
     from bot.store import migrate
 
     migrate.upgrade(url)

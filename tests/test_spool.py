@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-
 from actions import dossier
 from actions.booking import ActionBookAppointment
 from bot.store import db, dossiers

@@ -9,9 +9,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from bot.ops import store_cli
 from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
 from bot.store.tables import Base
-from bot.ops import store_cli
 
 
 def test_migrations_build_exactly_the_declared_schema(url):

@@ -6,8 +6,8 @@ store (SQLite and PostgreSQL), then a whole conversation typed over the REST web
 from __future__ import annotations
 
 import re
-import uuid
 import time
+import uuid
 from datetime import date, datetime, timezone
 
 import pytest

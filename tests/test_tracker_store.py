@@ -15,8 +15,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import paths
 from bot.rasa_extensions.patches import tracker_store_fix
-from bot.settings import database_dialect
 from bot.rasa_extensions.tracker_store import LeanSQLTrackerStore
+from bot.settings import database_dialect
 from tests.databases import fresh_database_url
 
 

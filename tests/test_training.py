@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-
 from bot import paths
-
-
 from bot.ops import training
 
 

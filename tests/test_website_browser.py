@@ -10,13 +10,12 @@ import json
 
 import pytest
 from playwright.sync_api import sync_playwright
-
-from bot.domain import catalog
+from sqlalchemy import select, text
 
 from bot import paths
+from bot.domain import catalog
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Callback, Dossier
-from sqlalchemy import select, text
 from tests.browser import (
     click,
     conversation_id,

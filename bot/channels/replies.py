@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-
-from bot.domain import catalog
 from bot import settings as bot_settings
+from bot.domain import catalog
 
 EMPTY = "Je n'ai pas reçu de texte. Écrivez votre question avec vos mots, je vous lis."
 TOO_LONG = (

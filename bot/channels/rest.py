@@ -31,9 +31,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import log_redaction, rate_limits
+from bot import log_redaction, rasa_extensions, rate_limits
 from bot import settings as bot_settings
-from bot import rasa_extensions
 from bot.channels import backend, replies
 
 MAX_SENDER_CHARS = 255

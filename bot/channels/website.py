@@ -36,9 +36,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot import clock, rate_limits
+from bot import clock, rasa_extensions, rate_limits
 from bot import settings as bot_settings
-from bot import rasa_extensions
 from bot.channels import backend, replies
 from bot.store import conversations, db
 from bot.web import conversation_ids

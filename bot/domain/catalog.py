@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain import opening_hours
-
 from bot import paths, settings
 from bot.datafiles import load_cached
+from bot.domain import opening_hours
 from bot.schemas import NEED_IDS
 
 

@@ -10,10 +10,9 @@ from functools import lru_cache
 
 import yaml
 
-from bot.domain import maturity
-
 from bot import paths
 from bot.datafiles import load_cached
+from bot.domain import maturity
 from bot.language.answers import STOPWORDS, Option, Result, expand, match
 from bot.language.textnorm import normalize
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from bot.language.answers import NUMBER_WORDS
 from bot.language.textnorm import normalize
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Iterable
 
 from bot import paths
-from bot.schemas import NEED_IDS
 from bot.language.textnorm import normalize
+from bot.schemas import NEED_IDS
 
 # The intents the quality target is computed over: the nine needs, out_of_scope, ask_human.
 SCORED_INTENTS = [*NEED_IDS, "out_of_scope", "ask_human"]

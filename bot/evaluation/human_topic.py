@@ -14,10 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from bot import paths
 from bot.domain import catalog
 from bot.domain.human_request import asks_for_a_person_in, topic_in_ranking
-
-from bot import paths
 
 TEST_SET = paths.TESTS / "human_topic_test.yml"
 

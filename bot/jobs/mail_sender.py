@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from bot import clock
 from bot.jobs import runner
-from bot.mail import compose, notices, transport as transports
+from bot.mail import compose, notices
+from bot.mail import transport as transports
 from bot.store import db, notifications, outbox
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 import dateparser
 
 from bot.language.answers import NUMBER_WORDS
-from bot.language.textnorm import normalize
 from bot.language.french import time_of_day
+from bot.language.textnorm import normalize
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]

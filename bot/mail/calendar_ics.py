@@ -20,12 +20,11 @@ from typing import Iterable
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from bot.domain import catalog
-
 from bot import clock
+from bot.domain import catalog
 from bot.settings import PARIS
-from bot.store.tables import Appointment, Dossier, Mediator
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import Appointment, Dossier, Mediator
 
 PRODID = "-//Médiation numérique des TPE//Assistant//FR"
 UID_DOMAIN = "mediation-tpe"

@@ -8,9 +8,9 @@ so what a person reads in either part is the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 
 from jinja2 import Environment, select_autoescape
 

@@ -17,16 +17,14 @@ from email.utils import formataddr, parseaddr
 
 from sqlalchemy.orm import Session
 
-from bot.mail import calendar_ics
-
 from bot.domain import catalog
-from bot.language.french import time_of_day, typeset
-from bot.mail import compose, links, texts
 from bot.domain.opening_hours import MONTHS, WEEKDAYS
+from bot.language.french import time_of_day, typeset
+from bot.mail import calendar_ics, compose, links, texts
 from bot.settings import PARIS
 from bot.store import accounts, dossiers, live, scheduling
-from bot.store.tables import Appointment, Dossier, OutgoingMail
 from bot.store.statuses import AppointmentStatus, LiveState
+from bot.store.tables import Appointment, Dossier, OutgoingMail
 
 PERSON_KINDS = {"rdv_confirmation", "rdv_rappel", "rdv_annulation", "rappel_accuse", "synthese"}
 # What each message is, for the console (« l'e-mail de confirmation du rendez-vous n'a pas pu être envoyé »)

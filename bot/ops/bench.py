@@ -22,7 +22,6 @@ import aiohttp
 import yaml
 
 from bot import paths
-
 from bot.ops import supervisor, training
 from bot.settings import Settings
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from bot import paths, settings
-
 from bot.ops import training
 from bot.ops.store_cli import prepare_database
 

@@ -39,7 +39,6 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from bot import log_redaction, paths
-
 from bot.ops import restarts, supervisor, training
 from bot.settings import Settings, database_dialect, require_strong_secrets
 from bot.web import readiness

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import requests
 
-from bot.ops import log_files, training
-
 from bot import paths
+from bot.ops import log_files, training
 from bot.settings import Settings
 
 

@@ -27,7 +27,8 @@ from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
-from bot import log_redaction, settings as bot_settings
+from bot import log_redaction
+from bot import settings as bot_settings
 
 OPEN_PATHS = {"/health"}
 ACTION_THREADS = 32  # actions running at once; each holds at most one database connection

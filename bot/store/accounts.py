@@ -20,6 +20,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -163,7 +164,7 @@ def record_failure(session: Session, mediator_id: int, client: str, *, now: date
     return from_client, in_all
 
 
-def _insert_for(session: Session):
+def _insert_for(session: Session) -> Any:
     """INSERT … ON CONFLICT of the session's database (both dialects have it)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

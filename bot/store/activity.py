@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
 from bot.settings import PARIS
-from bot.store.tables import Dossier
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import Dossier
 
 OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.domain import catalog
 from bot.settings import PARIS
 from bot.store import errors
-from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
+from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from bot.store import erasures, notifications
-from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail, utcnow
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail, utcnow
 
 
 def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:

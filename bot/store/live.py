@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.store import dossiers, errors, notifications
 from bot.store.casework import audit
-from bot.store.tables import Dossier, LiveChat, Mediator
 from bot.store.statuses import DossierStatus, LiveState
+from bot.store.tables import Dossier, LiveChat, Mediator
 
 OPEN_STATES = (LiveState.WAITING, LiveState.ACTIVE)
 
@@ -106,19 +106,24 @@ def available_mediators(session: Session, idle_minutes: int, *, now: datetime) -
 
 
 def request(session: Session, conversation_id: str, *, now: datetime) -> LiveChat:
-    """Put the person in the live queue (or return the chat they already have open)."""
-    existing = open_chat(session, conversation_id)
-    if existing is not None:
-        return existing
-    dossier = dossiers.get_or_create_dossier(session, conversation_id)
-    try:
-        with session.begin_nested():  # the unique index on open chats settles a race
-            chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
-            session.add(chat)
-    except IntegrityError:  # another tab asked at the same instant: theirs stands (only the savepoint is undone)
-        return open_chat(session, conversation_id)
-    audit(session, dossier, None, "direct_demande", at=now)
-    return chat
+    """Put the person in the live queue (or return the chat they already have open).
+
+    Another tab asking at the same instant: the unique index on open chats settles it and theirs
+    stands; should it end before we read it, we ask again (LiveError after three tries)."""
+    for _ in range(3):
+        existing = open_chat(session, conversation_id)
+        if existing is not None:
+            return existing
+        dossier = dossiers.get_or_create_dossier(session, conversation_id)
+        try:
+            with session.begin_nested():  # only the savepoint is undone when the index refuses ours
+                chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)
+                session.add(chat)
+        except IntegrityError:
+            continue
+        audit(session, dossier, None, "direct_demande", at=now)
+        return chat
+    raise LiveError("the live chat of this conversation kept changing")
 
 
 def open_chat(session: Session, conversation_id: str) -> LiveChat | None:

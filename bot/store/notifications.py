@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store import outbox
-from bot.store.tables import MEDIATOR_ALERTS, Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail, Slot
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import MEDIATOR_ALERTS, Appointment, Callback, Dossier, LiveChat, Mediator, OutgoingMail, Slot
 
 
 def person_reachable(dossier: Dossier) -> bool:

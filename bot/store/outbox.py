@@ -31,8 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from bot.store.tables import OutgoingMail
 from bot.store.statuses import MailStatus
+from bot.store.tables import OutgoingMail
 
 CLAIM_SECONDS = 120  # longer than any SMTP exchange (the transport's time-out is 30 s)
 MAX_ATTEMPTS = 12

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.settings import PARIS
-from bot.store.tables import Dossier
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import Dossier
 
 COLUMNS = [
     "id",

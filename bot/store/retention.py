@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.domain import catalog
 from bot.store import erasures, scheduling, self_service
 from bot.store.conversations import rasa_events_exist
-from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
+from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
 
 ERASED = "[effacé]"
 

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.domain.opening_hours import OpeningHours
 from bot.store import errors, notifications
 from bot.store.dossiers import get_or_create_dossier
-from bot.store.tables import SLOT_MODES, Appointment, Callback, Mediator, Slot, utcnow
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import SLOT_MODES, Appointment, Callback, Mediator, Slot, utcnow
 
 
 class SlotTaken(errors.Refused):
@@ -30,7 +31,7 @@ def open_slots(
     minutes: int,
     mode: str = "telephone",
     place: str | None = None,
-    hours=None,
+    hours: OpeningHours | None = None,
 ) -> int:
     """Open appointment slots held `mode` (SLOT_MODES; « sur_place » needs the place's address);
     already-open ones are left as they are, and with `hours` (bot.domain.opening_hours.OpeningHours) those

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store import casework, errors, notifications, scheduling
-from bot.store.tables import Appointment, Slot
 from bot.store.statuses import AppointmentStatus
+from bot.store.tables import Appointment, Slot
 
 
 class SelfServiceError(errors.Refused, ValueError):

@@ -25,6 +25,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
+
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState, MailStatus
 
 # Any: SQLAlchemy 1.4 has no type information (pyproject.toml [tool.mypy]), and a variable is no base class to mypy

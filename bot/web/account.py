@@ -5,7 +5,6 @@ e-mail (bot/mail/links.py)."""
 
 from __future__ import annotations
 
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route

@@ -27,16 +27,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from bot.domain import catalog, france_services
-
 from bot import clock, log_redaction, paths
 from bot import settings as bot_settings
-from bot.store import conversations
+from bot.domain import catalog, france_services
 from bot.jobs import live_watch, mail_sender, retention_purge, runner, spool_replay
+from bot.store import conversations
 from bot.web import account, appointment_page, console, conversation_ids, live, readiness
 from bot.web.handlers import in_db, now_of, relay_of, settings_of
-from bot.web.templating import templates
 from bot.web.security import SecurityHeadersMiddleware
+from bot.web.templating import templates
 
 WEB_DIR = paths.ROOT / "bot" / "web"
 # Front-end libraries, installed from the npm registry at pinned versions (package.json) and

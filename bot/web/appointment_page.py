@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain import catalog
-
 from bot import clock
+from bot.domain import catalog
 from bot.mail import links, notices, texts
 from bot.store import self_service
 from bot.web.handlers import back_to, in_db, settings_of

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.domain import catalog, opening_hours
-
 from bot import clock
-from bot.settings import PARIS
+from bot.domain import catalog, opening_hours
 from bot.mail import notices
+from bot.settings import PARIS
 from bot.store import accounts, casework, conversations, dossiers, errors, notifications, outbox, retention, scheduling
+from bot.store.statuses import DossierStatus
 from bot.store.tables import SLOT_MODES, Appointment, Mediator
 from bot.web import login_throttle, user_agents
 from bot.web.handlers import (
@@ -40,7 +40,6 @@ from bot.web.handlers import (
     start_session,
 )
 from bot.web.templating import local, templates
-from bot.store.statuses import DossierStatus
 
 __all__ = ["PREFIX", "SESSION_ENDED", "local", "render", "routes"]
 

@@ -18,12 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.mail import calendar_ics
-
 from bot import clock
 from bot import settings as bot_settings
-from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
+from bot.mail import calendar_ics
 from bot.store import accounts, casework, conversations, dossiers, live
+from bot.store.statuses import LiveState
 from bot.store.tables import Dossier
 from bot.web.handlers import (
     PREFIX,
@@ -37,7 +36,7 @@ from bot.web.handlers import (
     session_token,
     settings_of,
 )
-from bot.store.statuses import LiveState
+from bot.web.rasa_api import LISTEN, RESUME, RasaClient, RasaUnavailable, bot_event
 
 logger = logging.getLogger(__name__)
 MAX_LIVE_MESSAGE_CHARS = 2000

@@ -7,9 +7,8 @@ from datetime import datetime
 
 from starlette.templating import Jinja2Templates
 
-from bot.domain import contact
-
 from bot import paths
+from bot.domain import contact
 from bot.settings import PARIS
 
 TEMPLATES_DIR = paths.ROOT / "bot" / "web" / "templates"

@@ -24,9 +24,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.domain import catalog
+from bot.domain import catalog, options
 from bot.language import answers
-from bot.domain import options
 from bot.language.textnorm import normalize
 
 logger = logging.getLogger(__name__)
