@@ -50,7 +50,7 @@ def model() -> Path:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def server_settings(request, tmp_path_factory) -> Settings:
     """Every end-to-end conversation runs on the embedded SQLite default and on PostgreSQL."""
-    from tests.databases import fresh_database_url
+    from tests.support.databases import fresh_database_url
 
     var_dir = tmp_path_factory.mktemp("var")
     database_url, drop = fresh_database_url(request.param, var_dir)
@@ -83,7 +83,7 @@ def servers_with_mail(model: Path, var_dir: Path):
     """The three servers on an embedded database with demo data, sending mail to a local SMTP
     server started here: yields (server group, SMTP server)."""
     from bot.ops.store_cli import prepare_database
-    from tests.smtp_server import SmtpServer
+    from tests.support.smtp_server import SmtpServer
 
     smtp = SmtpServer().start()
     settings = settings_for_tests(f"sqlite:///{var_dir / 'store.db'}", var_dir)
@@ -108,7 +108,7 @@ def servers_with_mail(model: Path, var_dir: Path):
 @contextlib.contextmanager
 def always_open():
     """Servers started inside see the service open around the clock (OPENING_HOURS)."""
-    from tests.test_actions_live import ALWAYS_OPEN
+    from tests.unit.actions.test_actions_live import ALWAYS_OPEN
 
     previous = os.environ.get("OPENING_HOURS")
     os.environ["OPENING_HOURS"] = ALWAYS_OPEN
@@ -193,7 +193,7 @@ def chat(servers) -> Chat:
 def url(request, tmp_path) -> str:
     """An empty, migrated database: the embedded SQLite default, then PostgreSQL."""
     from bot.store import migrate
-    from tests.databases import fresh_database_url
+    from tests.support.databases import fresh_database_url
 
     database_url, drop = fresh_database_url(request.param, tmp_path)
     migrate.upgrade(database_url)
@@ -207,8 +207,8 @@ def web(url, tmp_path, monkeypatch):
     does (demo mediators included), open around the clock like the servers above: a WebApp
     (tests/web_client.py) whose `client` is a Starlette TestClient."""
     from bot.ops.store_cli import prepare_database
-    from tests.test_actions_live import ALWAYS_OPEN
-    from tests.web_client import web_app
+    from tests.support.web_client import web_app
+    from tests.unit.actions.test_actions_live import ALWAYS_OPEN
 
     monkeypatch.setenv("OPENING_HOURS", ALWAYS_OPEN)
     settings = settings_for_tests(url, tmp_path)

@@ -1,0 +1,240 @@
+"""Bad input, generated: more than 1 000 inputs thrown at the running servers (REST webhook,
+socket.io channel) and at the web app in-process (widget API, console login form). Every answer is a French reply or a 4xx with
+a reason — never a 5xx, never a crash — and every stored dossier still reads back whole.
+Typed payloads (`/intent{…}` no button offered) never steer the assistant; bursts get 429 for
+what is over the limit and nothing is processed twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from bot.store import db, dossiers
+from tests.support.console_client import Console
+
+# the servers' tests on SQLite only (each input goes through Rasa); the web app's on SQLite as well
+on_sqlite = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
+web_on_sqlite = pytest.mark.parametrize("url", ["sqlite"], indirect=True)
+
+
+def budget(examples: int) -> settings:
+    """Slow inputs (each goes through the real servers); seeded, so a run is repeatable."""
+    return settings(
+        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+    )
+
+
+LONG = "a" * 100_000
+
+# texts people might type or paste: any unicode (emoji, other scripts, control characters)
+texts = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),  # control characters
+    st.sampled_from(
+        [
+            "",
+            "   ",
+            "\n\t",
+            "😀😀😀",
+            "مرحبا أريد موقعا",
+            "我想要一个网站",
+            "Guten Tag, ich brauche Hilfe",
+            '/ask_human{"mode_contact": 12}',
+            "/inform{not json",
+            "/",
+            "{}",
+            "null",
+            LONG,
+        ]
+    ),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=10,
+)
+rest_bodies = st.one_of(
+    st.builds(lambda m: json.dumps({"sender": "hyp-" + uuid.uuid4().hex, "message": m}).encode(), texts),
+    st.builds(lambda v: json.dumps(v).encode(), json_values),  # wrong types, unknown fields
+    st.builds(
+        lambda s, m, extra: json.dumps({"sender": s, "message": m, **extra}).encode(),
+        json_values,
+        json_values,
+        st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+    ),
+    st.binary(max_size=200),  # not JSON at all
+)
+
+
+def assert_polite(response) -> None:
+    assert response.status_code < 500, response.text[:200]
+    if response.status_code >= 400:
+        assert response.json()["error"]  # a reason, in French
+    else:
+        replies = response.json()
+        assert isinstance(replies, list)
+        assert all(isinstance(r.get("text", ""), str) for r in replies)
+
+
+@on_sqlite
+@given(body=rest_bodies)
+@budget(600)
+@example(body=b"{not json")
+@example(body=json.dumps({"sender": "hyp-long", "message": LONG}).encode())
+@example(body=json.dumps({"sender": "x" * 300, "message": "bonjour"}).encode())
+@example(body=b"\x00\xff\xfe")
+def test_rest_webhook_never_fails(servers, body):
+    response = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
+    assert_polite(response)
+
+
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.builds(lambda v: json.dumps(v).encode(), json_values),
+        st.builds(lambda t: json.dumps({"token": t}).encode(), texts),
+    )
+)
+@budget(250)
+@web_on_sqlite
+def test_widget_api_never_fails(web, body):
+    for path in ("history", "erase", "live/end"):
+        response = web.client.post(
+            f"/api/conversation/{path}",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code in (400, 404, 413), response.text[:200]
+        assert response.json()["error"]
+
+
+@given(email=texts, password=texts)
+@budget(120)
+@web_on_sqlite
+def test_console_login_never_fails(web, email, password):
+    console = Console(web)
+    response = console.login(email[:1000], password[:1000])
+    assert response.status_code in (200, 401), response.text[:200]
+    assert "incorrect" in response.text or "bloqué" in response.text
+
+
+@on_sqlite
+@given(message=st.one_of(texts, json_values))
+@budget(80)
+def test_socketio_channel_never_fails(servers, message):
+    from tests.e2e.test_website_channel import Visitor
+
+    visitor = Visitor(servers)
+    try:
+        visitor.start()
+        payload = {"message": message} if not isinstance(message, dict) else message
+        visitor.client.emit("user_uttered", payload)
+        reply = visitor.expect("bot_uttered", timeout=60)
+        assert isinstance(reply.get("text"), str) and reply["text"]
+    finally:
+        visitor.close()
+
+
+def _domain_intents() -> list[str]:
+    import yaml
+
+    from bot import paths
+
+    domain = yaml.safe_load((paths.ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]]
+
+
+# what a person (or a script) could type to steer the assistant: any intent of the domain, with
+# or without entities, confidences, spaces, several slashes
+typed_payloads = st.builds(
+    lambda slashes, intent, confidence, entities: "/" * slashes + intent + confidence + entities,
+    st.integers(1, 2),
+    st.sampled_from(_domain_intents()),
+    st.sampled_from(["", "@1.0", "@0.99"]),
+    st.one_of(
+        st.just(""),
+        st.builds(
+            json.dumps,
+            st.dictionaries(
+                st.sampled_from(["creneau", "mode_contact", "besoin", "contact_coordonnees"]),
+                st.text(max_size=10),
+                min_size=1,
+                max_size=2,
+            ),
+        ),
+    ),
+)
+
+
+@on_sqlite
+@given(typed=typed_payloads)
+@budget(60)
+@example(typed="/EXTERNAL_live_ended")
+@example(typed='/inform{"creneau": "1"}')
+@example(typed='/ask_human{"mode_contact": "rappel"}')
+def test_typed_payloads_never_steer_the_assistant(servers, typed):
+    """No button offered them: Rasa reads them as text (no intent at confidence 1, no entity of theirs)."""
+    sender = "typed-" + uuid.uuid4().hex
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": typed}, timeout=60)
+    assert_polite(response)
+    with db.session(servers.database_url) as session:
+        from sqlalchemy import text
+
+        rows = (
+            session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender})
+            .scalars()
+            .all()
+        )
+    said = json.loads(rows[-1])
+    assert not said["text"].startswith("/")
+    assert said["parse_data"]["intent"].get("confidence", 0) < 1.0 or said["parse_data"]["intent"]["name"] not in typed
+    assert not any(e.get("extractor") == "RegexMessageHandler" for e in said["parse_data"]["entities"])
+
+
+@on_sqlite
+def test_bursts_get_429_and_nothing_is_processed_twice(servers):
+    """Three conversations each send 30 messages at once: 20 each are read, once; the rest get 429."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    senders = ["burst-" + uuid.uuid4().hex for _ in range(3)]
+    jobs = [(s, f"essai {i}") for s in senders for i in range(30)]
+
+    def send(job):
+        sender, message = job
+        return requests.post(
+            f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120
+        )
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(send, jobs))
+    for answer in answers:
+        assert_polite(answer)
+    with db.session(servers.database_url) as session:
+        from sqlalchemy import text
+
+        for sender in senders:
+            codes = [a.status_code for (s, _), a in zip(jobs, answers, strict=False) if s == sender]
+            assert codes.count(200) == 20 and codes.count(429) == 10
+            read = (
+                session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender})
+                .scalars()
+                .all()
+            )
+            admitted = sorted(m for (s, m), a in zip(jobs, answers, strict=False) if s == sender and a.status_code == 200)
+            assert sorted(json.loads(r)["text"] for r in read) == admitted
+
+
+@on_sqlite
+def test_every_dossier_still_reads_back_whole(servers):
+    """Run last in this module: nothing the inputs above did left a dossier unreadable."""
+    with db.session(servers.database_url) as session:
+        for dossier in dossiers.list_dossiers(session):
+            json.dumps(dossiers.dossier_as_dict(dossier), ensure_ascii=False)

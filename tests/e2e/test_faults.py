@@ -1,0 +1,309 @@
+"""Faults caused for real: the action server or the Rasa server is stopped in the middle of a
+conversation. The person gets a polite French answer, and nothing that was said is lost.
+
+These tests stop and restart processes, so they use their own servers (embedded SQLite).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+import pytest
+
+from bot.ops import supervisor
+from bot.store import conversations, db, dossiers
+from tests.conftest import Chat, always_open, free_port, settings_for_tests
+from tests.e2e.test_website_channel import Visitor
+
+
+@pytest.fixture(scope="module")
+def group(model, tmp_path_factory):
+    from bot.ops.store_cli import prepare_database
+
+    var_dir = tmp_path_factory.mktemp("faults")
+    settings = settings_for_tests(f"sqlite:///{var_dir / 'faults.db'}", var_dir)
+    prepare_database(settings)
+    with always_open():  # also for the servers these tests restart
+        servers = supervisor.start_servers(settings, model)
+        yield servers
+        servers.stop()
+
+
+def stop(group, name: str) -> None:
+    process = group.processes[name]
+    os.killpg(process.pid, signal.SIGKILL)  # a crash, not a clean shutdown
+    process.wait()
+
+
+def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(group):
+    chat = Chat(group.settings)
+    stop(group, "actions")
+    text = chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+    assert "souci technique" in text and "Réessayez" in text
+    visitor = Visitor(group.settings)
+    visitor.start()
+    assert "souci technique" in visitor.say("bonjour")  # the website channel says the same
+    group.start("actions", supervisor.action_server_command(group.settings))
+    group.wait_until("actions", supervisor.action_server_ready, 120)
+    assert "Bonjour" in visitor.say("bonjour")
+    visitor.close()
+    assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+    chat.say("oui")
+    with db.session(group.settings.database_url) as session:
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        said = [line.text for line in conversations.transcript(session, chat.sender) if line.speaker == "personne"]
+    assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+    # the message sent while it was down was refused openly, not half-processed
+    assert said.count("je voudrais que mes clients me trouvent sur internet") == 1
+
+
+def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
+    chat = Chat(group.settings)
+    assert "questions courtes" in chat.texts(chat.from_menu("/presence_en_ligne"))  # chosen on the menu: confirmed
+    assert "nom de votre entreprise" in chat.texts(chat.say("oui"))  # in the middle of the questions
+    stop(group, "rasa")
+    group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+    group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+    assert "Quel est votre métier" in chat.texts(chat.say("Boulangerie Martin"))  # the next question
+    with db.session(group.settings.database_url) as session:
+        assert dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))["needs"]
+
+
+@contextlib.contextmanager
+def servers_on_postgresql(model, tmp_path, **settings_overrides):
+    """Our own servers on a fresh PostgreSQL database, and a switch that makes the database refuse
+    every connection (new and existing) or accept them again."""
+    import sqlalchemy as sa
+
+    from bot.ops.store_cli import prepare_database
+    from tests.support.databases import POSTGRES_ADMIN_URL, fresh_database_url
+
+    url, drop = fresh_database_url("postgresql", tmp_path)
+    name = sa.engine.make_url(url).database
+    settings = settings_for_tests(url, tmp_path, **settings_overrides)
+    prepare_database(settings)
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+
+    def database_answers(answers: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(answers).lower()}'))
+            if not answers:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+
+    with always_open():
+        group = supervisor.start_servers(settings, model)
+    try:
+        yield settings, database_answers
+    finally:
+        database_answers(True)
+        group.stop()
+        admin.dispose()
+        db.engine_for(url).dispose()
+        drop()
+
+
+def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):
+    """The whole database is refused (new and existing connections) in the middle of a conversation."""
+    with servers_on_postgresql(model, tmp_path) as (settings, database_answers):
+        chat = Chat(settings)
+        assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+        database_answers(False)  # the database goes away
+        text = chat.texts(chat.say("oui"))
+        assert "souci technique" in text
+        database_answers(True)  # and comes back
+        text = chat.texts(chat.say("oui"))
+        assert "questions courtes" in text  # the conversation goes on from where it was
+        with db.session(settings.database_url) as session:
+            dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
+
+
+def book_until_the_slots(chat: Chat) -> list[dict]:
+    """Ask for an appointment and give consent, name and phone: the replies that offer the slots."""
+    chat.ask_human("rendez_vous")  # the choice between appointment, call back, contacts
+    chat.say("oui")
+    chat.say("Sandrine")
+    return chat.say("06 12 34 56 78")
+
+
+@contextlib.contextmanager
+def slots_table_broken(database_url: str):
+    """The appointment slots cannot be read or written (table renamed away: a failed migration, a
+    wrong grant) while the rest of the database answers, so messages reach the actions."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE slots RENAME TO slots_away"))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE slots_away RENAME TO slots"))
+        engine.dispose()
+
+
+def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_back(model, tmp_path):
+    """The slots fail between showing them and the person's choice, then before they can be shown:
+    never a Python error, always the honest answer and the next step (a call back, stored)."""
+    with servers_on_postgresql(model, tmp_path) as (settings, database_answers):
+        chosen = Chat(settings)
+        replies = book_until_the_slots(chosen)
+        assert "créneaux libres" in chosen.texts(replies)
+        unseen = Chat(settings)
+        unseen.ask_human("rendez_vous")
+        unseen.say("oui")
+        unseen.say("Karim")
+        with slots_table_broken(settings.database_url):
+            text = chosen.texts(chosen.say(chosen.buttons(replies)[0]["payload"]))
+            assert "souci technique" in text and "rappellera" in text  # not booked: a call back is kept
+            text = unseen.texts(unseen.say("06 98 76 54 32"))  # the slots cannot be read
+            assert "souci technique" in text and "créneaux" in text and "recontactera" in text
+        with db.session(settings.database_url) as session:
+            for person, phone in ((chosen, "+33612345678"), (unseen, "+33698765432")):
+                dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, person.sender))
+                assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
+                assert dossier["appointment"] is None
+
+
+class SlowProxy:
+    """An HTTP proxy in front of the action server that holds every action call `delay` seconds."""
+
+    def __init__(self, target: str, delay: float):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/webhook"):
+                    time.sleep(delay)
+                answer = requests.request(
+                    self.command,
+                    target + self.path,
+                    data=body,
+                    timeout=60,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                )
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_a_slow_action_server_gets_a_please_wait_then_the_answer(group, model):
+    from bot.channels.replies import STILL_WORKING
+    from bot.channels.website import SLOW_AFTER_SECONDS
+
+    proxy = SlowProxy(f"http://127.0.0.1:{group.settings.action_port}", delay=SLOW_AFTER_SECONDS + 3)
+    stop(group, "rasa")
+    group.start(
+        "rasa", supervisor.rasa_server_command(group.settings, model), extra_env={"ACTION_ENDPOINT_URL": f"{proxy.url}/webhook"}
+    )
+    try:
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        visitor = Visitor(group.settings)
+        visitor.start()
+        first = visitor.say("je voudrais que mes clients me trouvent sur internet")
+        assert first == STILL_WORKING  # not silence while the action server is slow
+        answer = [visitor.expect("bot_uttered", timeout=60)["text"] for _ in range(2)]  # then the answer
+        assert answer[0].startswith("Bonjour") and "Si je comprends bien" in answer[1]
+        visitor.close()
+    finally:
+        stop(group, "rasa")
+        group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        proxy.close()
+
+
+@contextlib.contextmanager
+def live_exchange(group, mediator_name: str):
+    """A person asks for a mediator, who joins: (console, chat, live chat). Nobody on duty after."""
+    from bot.store.tables import LiveChat
+    from tests.support.console_client import Console, make_account, nobody_on_duty
+
+    console = Console(group.settings)
+    console.login(make_account(group.settings, name=mediator_name))
+    console.post("/presence", {"disponible": "1"})
+    chat = Chat(group.settings)
+    try:
+        assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a quelqu'un"))
+        with db.session(group.settings.database_url) as session:
+            request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
+        console.post(f"/direct/{request.id}/rejoindre")
+        yield console, chat, request
+    finally:
+        nobody_on_duty(group.settings)
+
+
+def test_a_live_exchange_ended_while_rasa_is_down_is_resumed_when_it_is_back(group, model):
+    """The mediator hands back while Rasa is away: the person is not left in a paused conversation."""
+    with live_exchange(group, "Claire Dupont") as (console, chat, request):
+        stop(group, "rasa")
+        ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
+        assert ended.status_code == 200  # the console does not fail; the exchange is over for the mediator
+        group.start("rasa", supervisor.rasa_server_command(group.settings, model))
+        group.wait_until("rasa", supervisor.rasa_server_ready, 240)
+        deadline = time.monotonic() + 60  # the web app's watcher resumes the conversation
+
+        def said() -> list[str]:
+            with db.session(group.settings.database_url) as session:  # a fresh snapshot each time
+                return [line.text for line in conversations.transcript(session, chat.sender)]
+
+        while not any("autre question" in text for text in said()) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert any("laisse la main à l'assistant" in text for text in said()), said()
+        assert any("autre question" in text for text in said()), said()
+        with db.session(group.settings.database_url) as session:
+            assert not conversations.is_paused(session, chat.sender)
+        assert chat.texts(chat.say("merci")).strip()  # the assistant answers again
+
+
+def test_a_live_exchange_given_back_while_the_action_server_is_down_gets_its_follow_up(group, model):
+    """Rasa gives the conversation back but cannot run the assistant's follow-up (action server
+    away): once the action server is back, the web app's watcher has the assistant say it, once."""
+    with live_exchange(group, "Inès Martin") as (console, chat, request):
+        stop(group, "actions")
+        ended = console.post(f"/dossiers/{request.dossier_id}/direct/terminer", {"rendre_la_main": "1"})
+        assert ended.status_code == 200
+        with db.session(group.settings.database_url) as session:
+            assert conversations.after_live_part(session, chat.sender) == "silent"  # resumed, follow-up lost
+        group.start("actions", supervisor.action_server_command(group.settings))
+        group.wait_until("actions", supervisor.action_server_ready, 120)
+
+        def follow_ups() -> int:
+            with db.session(group.settings.database_url) as session:
+                return sum("autre question" in line.text for line in conversations.transcript(session, chat.sender))
+
+        deadline = time.monotonic() + 90  # repaired 30 s after the end, by the watcher (every 2 s)
+        while not follow_ups() and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(5)  # a few more watcher rounds: the follow-up is not repeated
+        assert follow_ups() == 1
+        with db.session(group.settings.database_url) as session:
+            assert conversations.after_live_part(session, chat.sender) is None
+        assert chat.texts(chat.say("merci")).strip()  # the assistant answers again

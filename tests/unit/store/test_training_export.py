@@ -1,0 +1,124 @@
+"""NLU examples from the mediators' triage corrections, accepted by Rasa's own loader."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot.ops import store_cli, training_export
+from bot.store import db, dossiers
+from tests.support.rasa_events import add_event, create_events_table, say
+
+
+def corrected(session, conversation_id: str, triage_correct: bool | None, corrected_need: str | None) -> None:
+    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.6)
+    dossier = dossiers.get_or_create_dossier(session, conversation_id)
+    dossier.triage_correct, dossier.corrected_need = triage_correct, corrected_need
+    session.commit()
+
+
+def fill(session) -> None:
+    create_events_table(session)
+    # a button click first (its payload, shown to the person as the button's title), then typed text
+    add_event(session, "c1", "user", 1.0, {"event": "user", "text": "/greet", "metadata": {"display": "Bonjour"}})
+    say(
+        session,
+        "c1",
+        ("bot", "Bonjour, que puis-je faire ?"),
+        ("user", "Je voudrais que mes vendeurs\nsachent utiliser\r\n la caisse"),
+        ("user", "merci"),
+        start=2.0,
+    )
+    corrected(session, "c1", False, "former_salaries")
+    # the same words in another conversation, for the same need: only once
+    say(session, "c2", ("user", "je voudrais que mes vendeurs sachent utiliser la caisse"))
+    corrected(session, "c2", False, "former_salaries")
+    say(session, "c3", ("user", "Comment déclarer ma TVA: [en ligne] ? # vite"))
+    corrected(session, "c3", False, "demarches_en_ligne")
+    # not exported: triage right, not reviewed, unknown need, no message
+    say(session, "ok", ("user", "Je veux un site"))
+    corrected(session, "ok", True, None)
+    say(session, "unreviewed", ("user", "Un site web"))
+    corrected(session, "unreviewed", None, None)
+    say(session, "bad-need", ("user", "Bonjour"))
+    corrected(session, "bad-need", False, "pas_un_besoin")
+    say(session, "silent", ("user", "/restart"))
+    corrected(session, "silent", False, "utiliser_ordinateur")
+
+
+EXPECTED = [
+    ("Je voudrais que mes vendeurs sachent utiliser la caisse", "former_salaries"),
+    ("Comment déclarer ma TVA: (en ligne) ? # vite", "demarches_en_ligne"),
+]
+
+
+def test_corrected_examples(url):
+    with db.session(url) as session:
+        fill(session)
+        assert training_export.corrected_examples(session) == EXPECTED
+
+
+def test_without_events_table_no_example(url):
+    with db.session(url) as session:
+        corrected(session, "c1", False, "former_salaries")
+        assert training_export.corrected_examples(session) == []
+
+
+def test_yaml_is_valid_and_rasa_loads_it(url, tmp_path):
+    with db.session(url) as session:
+        fill(session)
+        examples = training_export.corrected_examples(session)
+    path = training_export.write_nlu_yaml(examples, tmp_path / "out" / "nlu_corrections.yml")
+
+    content = path.read_text(encoding="utf-8")
+    assert content.startswith("# ") and "data/nlu/" in content.splitlines()[1]
+    data = yaml.safe_load(content)
+    assert data["version"] == "3.1"
+    assert [block["intent"] for block in data["nlu"]] == ["demarches_en_ligne", "former_salaries"]
+    assert data["nlu"][1]["examples"] == "- Je voudrais que mes vendeurs sachent utiliser la caisse\n"
+
+    training_data = load_data(str(path))
+    loaded = sorted((m.get("text"), m.get("intent")) for m in training_data.intent_examples)
+    assert loaded == sorted(EXPECTED)
+    assert training_data.entity_examples == []  # the brackets were not read as an entity annotation
+
+
+def test_examples_given_directly_are_normalised_and_checked(tmp_path):
+    path = training_export.write_nlu_yaml(
+        [
+            ("Un site\n pour ma boutique", "presence_en_ligne"),
+            ("un site pour ma boutique", "presence_en_ligne"),
+            ("bizarre\x00\x9f\ud800 texte", "presence_en_ligne"),
+            ("  ", "presence_en_ligne"),
+        ],
+        tmp_path / "nlu.yml",
+    )
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["nlu"] == [{"intent": "presence_en_ligne", "examples": "- Un site pour ma boutique\n- bizarre texte\n"}]
+    assert len(load_data(str(path)).intent_examples) == 2
+    with pytest.raises(ValueError, match="unknown need"):
+        training_export.nlu_yaml([("texte", "pas_un_besoin")])
+
+
+def test_empty_export_is_still_valid(tmp_path):
+    path = training_export.write_nlu_yaml([], tmp_path / "nlu.yml")
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"] == []
+    assert load_data(str(path)).intent_examples == []
+
+
+def test_export_training_command(url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(store_cli, "open_session", lambda: db.session(url))
+    with db.session(url) as session:
+        fill(session)
+    parser = argparse.ArgumentParser(prog="bot")
+    store_cli.add_commands(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "reports" / "nlu.yml"
+    args = parser.parse_args(["export-training", "--out", str(out)])
+    assert args.func(args) == 0
+    assert f"2 example(s) written to {out}" in capsys.readouterr().out
+    assert len(load_data(str(out)).intent_examples) == 2
+    default = parser.parse_args(["export-training"]).out
+    assert default.parts[-2:] == ("reports", "nlu_corrections.yml")
