@@ -20,9 +20,9 @@ from bot import clock
 from bot.ops import supervisor
 from bot.store import accounts, db, dossiers, live, migrate, scheduling
 from bot.store.tables import LiveChat, Mediator
-from tests.conftest import settings_for_tests
 from tests.support.browser import launch, screenshot
 from tests.support.console_client import PASSWORD
+from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import SmtpServer, body, subject
 
 TIMEOUT = 30_000

@@ -7,29 +7,15 @@ page's view: Playwright's clock moved forward), and at once with « J'ai fini »
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
 from bot.store import db
 from tests.e2e.test_shared_computer import age
-from tests.support.browser import TOKEN_KEY, conversation_id, launch, messages, say, wait_until_ready
+from tests.support.browser import TOKEN_KEY, conversation_id, messages, say, wait_until_ready
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 
 SECRET = "je m'appelle Camille Martin, mon numéro est le 06 12 34 56 78"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(servers):
-    return f"http://127.0.0.1:{servers.web_port}/"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select, text
 
 from bot import paths
@@ -19,7 +18,6 @@ from bot.store.tables import Callback, Dossier
 from tests.support.browser import (
     click,
     conversation_id,
-    launch,
     messages,
     replies,
     say,
@@ -28,19 +26,6 @@ from tests.support.browser import (
 )
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(servers):
-    return f"http://127.0.0.1:{servers.web_port}/"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from bot.ops import supervisor
 from bot.ops.supervisor import free_port
 from bot.settings import Settings
 from bot.store import db, migrate
-from tests.ops.test_scale import REDIS_URL, require_redis
+from tests.support.services import REDIS_URL, require_redis
 
 
 def action_call(sender: str, message_id: str, said: str, intent: str) -> dict:

@@ -113,7 +113,7 @@ def _answer_for(chat, answers: list[str]) -> str:
 
 
 def test_two_profiles_get_different_answers_for_the_same_need(servers):
-    from tests.conftest import Chat
+    from tests.support.servers import Chat
 
     alone = _answer_for(Chat(servers), ALONE_BEGINNER)
     team = _answer_for(Chat(servers), TEAM_ADVANCED)

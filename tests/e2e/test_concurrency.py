@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.store import db
 from bot.store.tables import Appointment, Callback, Dossier, DossierNeed
-from tests.conftest import Chat
+from tests.support.servers import Chat
 
 
 @pytest.fixture(scope="module")

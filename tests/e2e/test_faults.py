@@ -14,9 +14,10 @@ import time
 import pytest
 
 from bot.ops import supervisor
+from bot.ops.supervisor import free_port
 from bot.store import conversations, db, dossiers
-from tests.conftest import Chat, always_open, free_port, settings_for_tests
 from tests.e2e.test_website_channel import Visitor
+from tests.support.servers import Chat, always_open, settings_for_tests
 
 
 @pytest.fixture(scope="module")

@@ -94,7 +94,7 @@ def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
     import random
     import threading
 
-    from tests.conftest import Chat
+    from tests.support.servers import Chat
 
     people = [Chat(servers) for _ in range(20)]
     first_offers = {}

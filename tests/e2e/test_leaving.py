@@ -14,7 +14,7 @@ from bot import clock
 from bot.domain import catalog, knowledge
 from bot.store import casework, db, dossiers, retention
 from bot.store.tables import OutgoingMail
-from tests.unit.actions.test_actions import make_tracker, run, stored
+from tests.support.actions import make_tracker, run, stored
 
 
 def responses(messages):

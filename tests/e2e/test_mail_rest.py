@@ -12,18 +12,10 @@ import re
 import signal
 import time
 
-import pytest
-
 from bot.ops import supervisor
 from bot.store import db, dossiers
-from tests.conftest import Chat, servers_with_mail
+from tests.support.servers import Chat
 from tests.support.smtp_server import body, plain, subject
-
-
-@pytest.fixture(scope="module")
-def stack(model, tmp_path_factory):
-    with servers_with_mail(model, tmp_path_factory.mktemp("mail")) as group_and_smtp:
-        yield group_and_smtp
 
 
 def wait_for(predicate, seconds: float):

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import text
 
 from bot.store import db
-from tests.conftest import Chat
+from tests.support.servers import Chat
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 

@@ -18,19 +18,12 @@ from bot.mail import notices
 from bot.mail.transport import SmtpTransport
 from bot.store import db, dossiers
 from bot.store.tables import Dossier
-from tests.conftest import Chat, servers_with_mail
-from tests.support.smtp_server import SmtpServer, body, subject
+from tests.support.servers import Chat
+from tests.support.smtp_server import body, subject
 
 NOW = datetime(2030, 1, 8, 10, 0, tzinfo=timezone.utc)  # a Tuesday; the tests never read today's date
 CONTEXT = notices.Context("https://mediation.example.org", "secret-for-tests", "Médiation TPE <mediation@example.org>")
 SOLUTIONS = ["fiche_etablissement", "page_reseaux_sociaux"]
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def send(url, server):
@@ -91,12 +84,6 @@ def test_no_synthesis_without_consent_or_without_an_e_mail_address(url, smtp):
 
 
 # --- the whole conversation, typed, with the servers' mail sender ------------------------------
-
-
-@pytest.fixture(scope="module")
-def stack(model, tmp_path_factory):
-    with servers_with_mail(model, tmp_path_factory.mktemp("synthese")) as group_and_smtp:
-        yield group_and_smtp
 
 
 def say(chat: Chat, text: str) -> str:

@@ -11,7 +11,7 @@ import yaml
 from bot import paths
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Dossier
-from tests.conftest import Chat
+from tests.support.servers import Chat
 
 NOT_UNDERSTOOD = ("je n'ai pas compris", "Choisissez l'un des boutons", "passons à la suite", "pas reconnu")
 

@@ -22,7 +22,7 @@ import redis
 from bot import paths
 from bot.ops import production
 from bot.ops.supervisor import free_port
-from tests.conftest import settings_for_tests
+from tests.support.servers import settings_for_tests
 
 PASSWORD = "s3cret-" + uuid.uuid4().hex
 

@@ -31,9 +31,9 @@ from bot import settings as bot_settings
 from bot.ops import production
 from bot.store import db
 from tests.ops.test_production_layout import PORT_SETTINGS
-from tests.ops.test_scale import REDIS_URL, require_redis
 from tests.ops.test_secrets import assert_no_secret_in, command_lines, descendants
 from tests.support.databases import fresh_database_url
+from tests.support.services import REDIS_URL, require_redis
 
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port
 PUBLIC_TOKEN = "public-" + uuid.uuid4().hex

@@ -23,24 +23,9 @@ from bot.ops.supervisor import free_port
 from bot.settings import Settings
 from bot.store import db
 from tests.support.databases import fresh_database_url
+from tests.support.services import REDIS_URL, require_redis
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PUBLIC_TOKEN = "public-" + uuid.uuid4().hex  # the REST webhook is on the public port only with a token
-
-
-def require_redis() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except Exception:
-        message = (
-            f"needs Redis at {REDIS_URL}; start it with: redis-server --daemonize yes --bind 127.0.0.1 "
-            "--port 6379 --save '' --appendonly no (or set REDIS_URL)"
-        )
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

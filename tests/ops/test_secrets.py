@@ -25,7 +25,7 @@ from bot import settings as bot_settings
 from bot.ops import cli
 from bot.ops.supervisor import free_port
 from bot.rasa_extensions import rasa_server
-from tests.conftest import settings_for_tests
+from tests.support.servers import settings_for_tests
 
 PLACEHOLDERS = [
     "change-me",

@@ -12,7 +12,7 @@ import time
 import uuid
 
 from bot import paths
-from tests.conftest import free_port
+from bot.ops.supervisor import free_port
 from tests.ops.test_secrets import assert_no_secret_in, command_lines, descendants
 
 

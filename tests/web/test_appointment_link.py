@@ -17,7 +17,7 @@ from bot.mail import links
 from bot.store import casework, db, scheduling
 from bot.store.tables import Appointment, DossierAudit, OutgoingMail
 from bot.web.app import create_app
-from tests.conftest import settings_for_tests
+from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import SmtpServer, body, plain
 from tests.unit.mail.test_mail_sender import BEFORE, START, book, send
 

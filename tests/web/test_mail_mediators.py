@@ -26,9 +26,9 @@ from bot.jobs import live_watch
 from bot.store import accounts, db, dossiers, live, outbox, scheduling
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
-from tests.conftest import settings_for_tests
 from tests.support.console_client import PASSWORD
-from tests.support.smtp_server import SmtpServer, body, subject
+from tests.support.servers import settings_for_tests
+from tests.support.smtp_server import body, subject
 from tests.unit.mail.test_mail_sender import BEFORE, CONSENT, book, send
 from tests.web.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 from tests.web.test_mail_accounts import form, login, page_text
@@ -36,13 +36,6 @@ from tests.web.test_mail_accounts import form, login, page_text
 NOW = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)  # 10 h 00 in Paris; never today's date
 IDLE_MINUTES = 10
 PICKUP_SECONDS = 180
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

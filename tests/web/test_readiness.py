@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.ops.supervisor import free_port
-from tests.ops.test_scale import REDIS_URL, require_redis
+from tests.support.services import REDIS_URL, require_redis
 from tests.support.web_client import web_app
 
 

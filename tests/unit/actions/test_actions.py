@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover_menu import ActionHumanContact
 from actions.listening import ActionConfirmNeed, ActionNeedDenied, ActionReformulateNeed, sector_context
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
 from bot.domain import catalog
-from bot.store import db, dossiers
+from tests.support.actions import make_tracker, run, stored
 
 pytestmark = pytest.mark.usefixtures("store_url")
-
-
-def stored(url: str, conversation_id: str = "someone") -> dict:
-    with db.session(url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id))
-
-
-def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None, events=None) -> Tracker:
-    """A tracker as Rasa sends it to the action server, for conversation "someone"."""
-    message = {"text": text, "entities": entities or []}
-    if intent:
-        message["intent"] = {"name": intent, "confidence": confidence}
-    return Tracker("someone", slots or {}, message, events or [], False, None, {}, "action_listen")
-
-
-def run(action, tracker):
-    dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker, {})
-    return dispatcher.messages, events
 
 
 def test_reformulation_uses_the_plain_words_of_the_need_and_introduces_itself_first():

@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.answering import ActionAnswered, ActionNotAnswered, ActionPresentSolutions
 from bot.domain import france_services, knowledge, referrals
-from tests.unit.actions.test_actions import make_tracker, run, stored
+from tests.support.actions import make_tracker, run, stored
 
 pytestmark = pytest.mark.usefixtures("store_url")
 

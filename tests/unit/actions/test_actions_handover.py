@@ -15,16 +15,9 @@ from actions.handover_menu import ActionOfferHumanOptions
 from bot.domain.profile import NOT_GIVEN
 from bot.ops import store_cli
 from bot.store import db, dossiers, scheduling
-from tests.unit.actions.test_actions import make_tracker, run, stored
-from tests.unit.actions.test_actions_live import ALWAYS_OPEN
+from tests.support.actions import ALWAYS_OPEN, CONSENTED, make_tracker, run, stored
 
 pytestmark = pytest.mark.usefixtures("store_url")
-CONSENTED = {
-    "consentement": True,
-    "consentement_le": "2026-11-28T10:00:00+00:00",
-    "contact_nom": "Marie",
-    "contact_coordonnees": "+33612345678",
-}
 
 
 def responses(messages):

@@ -13,10 +13,9 @@ from actions.live import ActionLiveEnded, ActionLiveTimeout
 from bot import clock
 from bot.domain import opening_hours
 from bot.store import accounts, db, live
-from tests.unit.actions.test_actions import make_tracker, run
+from tests.support.actions import ALWAYS_OPEN, make_tracker, run
 
 pytestmark = pytest.mark.usefixtures("store_url")
-ALWAYS_OPEN = json.dumps({"closed_on_public_holidays": False, "week": {day: ["00:00-24:00"] for day in opening_hours.WEEKDAYS}})
 NEVER_OPEN = json.dumps({"closed_on_public_holidays": True, "week": {"lundi": ["09:00-10:00"]}})
 
 

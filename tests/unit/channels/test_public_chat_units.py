@@ -18,7 +18,7 @@ from bot.channels.rest import public_refusal
 from bot.rasa_extensions.patches import typed_payloads
 from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Windows
 from bot.settings import Settings
-from tests.ops.test_scale import REDIS_URL, require_redis
+from tests.support.services import REDIS_URL, require_redis
 
 MENU = BotUttered(
     "Quel est votre besoin ?",
@@ -157,8 +157,7 @@ def test_the_rest_webhook_is_not_public_unless_enabled_and_then_needs_its_token(
 # --- handover requests per client (in the actions) -------------------------------------------
 def test_a_client_cannot_fill_the_queue_with_call_back_requests(store_url, monkeypatch):
     from actions.callback import ActionRequestCallback
-    from tests.unit.actions.test_actions import make_tracker, run, stored
-    from tests.unit.actions.test_actions_handover import CONSENTED
+    from tests.support.actions import CONSENTED, make_tracker, run, stored
 
     monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "2")
     monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))

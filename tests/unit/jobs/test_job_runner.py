@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.ops.supervisor import ServerGroup, web_server_command, web_server_ready
 from bot.store import db, job_turns
 from bot.store.tables import JobTurn
-from tests.conftest import settings_for_tests
+from tests.support.servers import settings_for_tests
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot import clock
 from bot.jobs import live_watch
 from bot.store import conversations, db, live
-from tests.conftest import settings_for_tests
+from tests.support.servers import settings_for_tests
 
 NOW = clock.now().replace(microsecond=0)
 

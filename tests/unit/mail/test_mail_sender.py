@@ -28,13 +28,6 @@ CONTEXT = notices.Context("https://mediation.example.org", LINK_SECRET, "Médiat
 CONSENT = datetime(2030, 1, 6, 11, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def transport(server: SmtpServer) -> SmtpTransport:
     return SmtpTransport.from_url(server.url)
 

@@ -322,7 +322,7 @@ def bot_purge_days_ahead(servers, days: int, *arguments: str) -> str:
 def test_real_conversations_leave_no_word_of_the_person_400_days_later(servers):
     """Typed conversations through the running servers: one the assistant handles alone, one
     call back with contact details, one that never got a dossier. 400 days later, `bot purge`."""
-    from tests.conftest import Chat
+    from tests.support.servers import Chat
 
     alone = Chat(servers)
     alone.say("bonjour je suis Jeanne de la boulangerie Martin")

@@ -24,7 +24,7 @@ from bot.store.dossier_writes import (
     to_json,
 )
 from bot.store.spool import Spool, write_now
-from tests.unit.actions.test_actions import make_tracker, run
+from tests.support.actions import make_tracker, run
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1: connection refused
 
