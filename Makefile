@@ -8,9 +8,17 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: facts install browser train run shell test lint typecheck test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: help facts install browser train run shell test test-fast lint typecheck test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
+
+help:
+	@echo "make run             install, train if needed, start the assistant, the web app and the console"
+	@echo "make test            the whole suite (lint, trained model, real servers, Chromium, SQLite and PostgreSQL)"
+	@echo "make test-fast       tests/unit and tests/web on SQLite only: no model, no Rasa, no nginx, no browser"
+	@echo "make lint            ruff (check, import order, format) and mypy"
+	@echo "make test-next-year  the tests that compare with now, a year ahead under libfaketime"
+	@echo "make eval | validate | bench | bench-prod | run-prod | audit | facts | shell | lock | clean: see README.md"
 
 $(STAMP): requirements.lock pyproject.toml
 	@./scripts/find-python310 >/dev/null
@@ -85,6 +93,12 @@ test: lint train browser
 	@./scripts/ensure-faketime
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
+# The loop while editing: the unit tier and the in-process web app, on SQLite only (TEST_DATABASES,
+# tests/support/databases.py): no trained model, no Rasa or action server, no nginx, no Chromium.
+# Redis-backed cases run when Redis answers and are skipped otherwise. Under two minutes.
+test-fast: install
+	TEST_DATABASES=sqlite $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -q tests/unit tests/web
+
 # pyflakes, pycodestyle and bugbear rules, the formatting and the type checker (pyproject.toml);
 # part of `make test`. `$(VENV)/bin/ruff format .` formats the tree.
 lint: install typecheck
@@ -99,13 +113,14 @@ typecheck: install
 # Only in-process ones: a Rasa server under libfaketime hangs now and then while TensorFlow loads the
 # model (seen on 2026-12-01, also with FAKETIME_FORCE_MONOTONIC_FIX), so the console and live-handover
 # tests that need the servers run at today's date only; they use no fixed date (docs/reliability.md).
-# Not tests/test_transactions.py either: a thread's join(timeout) never returns under libfaketime
+# Not tests/unit/store/test_transactions.py either: a thread's join(timeout) never returns under libfaketime
 # (seen on 2026-12-05), and its races compare no date.
-CLOCK_TESTS := tests/test_store.py tests/test_live_store.py tests/test_opening_hours.py tests/test_retention.py \
-	tests/test_calendar_ics.py tests/test_accounts.py tests/test_activity.py tests/test_reporting.py \
-	tests/test_actions_handover.py tests/test_actions_live.py tests/test_spool.py tests/test_mail_sender.py tests/test_appointment_link.py \
-	tests/test_mail_accounts.py tests/test_slot_modes.py tests/test_console_http.py tests/test_live_console.py \
-	tests/test_web_app.py
+CLOCK_TESTS := tests/unit/store/test_store.py tests/unit/store/test_live_store.py tests/unit/domain/test_opening_hours.py \
+	tests/unit/store/test_retention.py tests/unit/mail/test_calendar_ics.py tests/unit/store/test_accounts.py \
+	tests/unit/store/test_activity.py tests/unit/store/test_reporting.py tests/unit/actions/test_actions_handover.py \
+	tests/unit/actions/test_actions_live.py tests/unit/store/test_spool.py tests/unit/mail/test_mail_sender.py \
+	tests/web/test_appointment_link.py tests/web/test_mail_accounts.py tests/unit/store/test_slot_modes.py \
+	tests/web/test_console_http.py tests/web/test_live_console.py tests/web/test_web_app.py
 test-next-year: train browser
 	@./scripts/ensure-faketime
 	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime" >&2; exit 1; }

@@ -15,7 +15,7 @@ socket.io's session ids). `SECRET_PATHS` and `SECRET_QUERY_PARAMETERS` list them
   `var/prod/logs`, whatever wrote it (a traceback, nginx's or Sanic's messages).
 
 `escape_for_log(value)` is for a value a client chose (a sender id, a header): control characters
-escaped, length capped. `tests/test_secret_urls_in_logs.py` checks that every route of the web
+escaped, length capped. `tests/ops/test_secret_urls_in_logs.py` checks that every route of the web
 app with a `{token}` is in the list, and that no secret of a visited link reaches any log.
 """
 

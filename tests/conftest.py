@@ -11,8 +11,14 @@ from bot.ops import supervisor, training
 from bot.settings import Settings
 from tests.support.servers import Chat, always_open, servers_with_mail, settings_for_tests
 
-# Modules that start `bot run` or `make run-prod` on their default ports (8000, 5005, 8080…).
-DEFAULT_PORT_MODULES = {"test_run_prod", "test_supervisor", "test_secret_urls_in_logs", "test_run_prod_real_client"}
+# Modules that start `bot run` or `make run-prod` on their default ports (8000, 5005, 8080…), by
+# their dotted name (the tests are packages: tests/ops/test_run_prod.py is tests.ops.test_run_prod).
+DEFAULT_PORT_MODULES = {
+    "tests.ops.test_run_prod",
+    "tests.ops.test_supervisor",
+    "tests.ops.test_secret_urls_in_logs",
+    "tests.ops.test_run_prod_real_client",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
@@ -22,9 +28,22 @@ def pytest_collection_modifyitems(config, items):
       these servers start once (switching databases restarts them: half a minute each time);
     - every other module runs whole in one worker, so that its module-scoped servers start once;
     - the modules that take the default ports share one worker.
-    Without `-n` the marks change nothing."""
+    Without `-n` the marks change nothing.
+
+    With TEST_DATABASES=sqlite (`make test-fast`), the cases of a database-parametrised test on
+    another database are deselected."""
+    from tests.support.databases import DATABASES
+
+    kept, deselected = [], []
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
+        callspec = getattr(item, "callspec", None)
+        databases = {v for v in (callspec.params.values() if callspec else ()) if v in ("sqlite", "postgresql")}
+        (deselected if databases - set(DATABASES) else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+    for item in items:
+        module = item.module.__name__
         callspec = getattr(item, "callspec", None)
         database = callspec.params.get("server_settings") if callspec else None
         if module in DEFAULT_PORT_MODULES:
@@ -57,7 +76,7 @@ def servers(server_settings, model):
     """The real action server and Rasa server, as `bot run` starts them (demo mediators included).
 
     The service is open around the clock here, so that a live mediator can be offered whatever
-    the day and time the tests run (tests/test_opening_hours.py checks the real hours).
+    the day and time the tests run (tests/unit/domain/test_opening_hours.py checks the real hours).
     """
     from bot.ops.store_cli import prepare_database
 
@@ -92,7 +111,7 @@ def url(request, tmp_path) -> str:
 def web(url, tmp_path, monkeypatch):
     """The web app in-process on a fresh database (SQLite, then PostgreSQL), prepared as `bot run`
     does (demo mediators included), open around the clock like the servers above: a WebApp
-    (tests/web_client.py) whose `client` is a Starlette TestClient."""
+    (tests/support/web_client.py) whose `client` is a Starlette TestClient."""
     from bot.ops.store_cli import prepare_database
     from tests.support.actions import ALWAYS_OPEN
     from tests.support.web_client import web_app

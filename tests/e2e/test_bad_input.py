@@ -234,7 +234,20 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
 
 @on_sqlite
 def test_every_dossier_still_reads_back_whole(servers):
-    """Run last in this module: nothing the inputs above did left a dossier unreadable."""
+    """Its own conversation, whatever ran before: a need typed with markup, control characters, a
+    right-to-left mark and a fake payload around it, then hostile text as the person's name. Its
+    dossier and every other one stored read back whole, as JSON that loads to the same data."""
+    from tests.support.servers import Chat
+
+    chat = Chat(servers)
+    chat.say('je voudrais que mes clients me trouvent sur internet <script>alert("x")</script> \u202e\x07 {"creneau": "1"}')
+    chat.say("oui")
+    chat.say("Zoë <b>\u0000\u202e</b> ' OR 1=1 --")
     with db.session(servers.database_url) as session:
-        for dossier in dossiers.list_dossiers(session):
-            json.dumps(dossiers.dossier_as_dict(dossier), ensure_ascii=False)
+        read_back = {d.conversation_id: dossiers.dossier_as_dict(d) for d in dossiers.list_dossiers(session)}
+    assert chat.sender in read_back, "the conversation left no dossier"
+    mine = read_back[chat.sender]
+    assert [n["intent"] for n in mine["needs"]] == ["presence_en_ligne"], mine["needs"]
+    for conversation_id, dossier in read_back.items():
+        assert json.loads(json.dumps(dossier, ensure_ascii=False)) == dossier, conversation_id
+        assert dossier["conversation_id"] == conversation_id and dossier["status"], dossier

@@ -2,7 +2,7 @@
 than CONVERSATION_IDLE_MINUTES is not shown nor resumed from the browser — the history API refuses
 it (in-process, with the web app's clock moved), and the socket.io channel gives a new
 conversation to a reconnect or a message with its token (real Rasa server, the conversation's
-events aged in the database). The widget's side, in Chromium: tests/test_shared_computer_browser.py.
+events aged in the database). The widget's side, in Chromium: tests/browser/test_shared_computer_browser.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.web import conversation_ids
 from bot.web.app import create_app
 from tests.support import rasa_events
 
-START = 1_767_000_000.0  # tests/rasa_events.py: the first line's timestamp
+START = 1_767_000_000.0  # tests/support/rasa_events.py: the first line's timestamp
 LAST_EVENT = datetime.fromtimestamp(START + 1, tz=timezone.utc)  # two lines, one second apart
 HISTORY = "/api/conversation/history"
 
@@ -98,7 +98,7 @@ def age(servers, conversation: str, minutes: float) -> None:
 
 
 def visitor(servers):
-    """A widget's socket (tests/test_website_channel.py) that also hears the typing indicator."""
+    """A widget's socket (tests/e2e/test_website_channel.py) that also hears the typing indicator."""
     from tests.e2e.test_website_channel import Visitor
 
     opened = Visitor(servers)

@@ -1,6 +1,6 @@
 """The website channel (socket.io inside the real Rasa server) and the web app's API, without a browser:
 server-issued ids, no access to another conversation, size cap, polite answers to bad input.
-The web app's own checks (bad API requests, the page's headers) run in-process: tests/test_web_app.py.
+The web app's own checks (bad API requests, the page's headers) run in-process: tests/web/test_web_app.py.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def test_the_rasa_services_use_the_run_prod_endpoints(compose):
 
 def test_redis_wants_a_password_and_every_client_in_the_compose_file_gives_it(compose):
     """Without one, anything on the network could read the socket.io queue, write to it, or take
-    conversations' locks (tests/test_redis_security.py: the same clients against a real Redis)."""
+    conversations' locks (tests/ops/test_redis_security.py: the same clients against a real Redis)."""
     services = compose["services"]
     # compose refuses to start without it; the container reads it from its environment (see below)
     assert services["redis"]["environment"]["REDIS_PASSWORD"].startswith("${REDIS_PASSWORD:?")

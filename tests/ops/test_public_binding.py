@@ -4,7 +4,7 @@ straight to a Rasa server would skip the public token and nginx's limits); /read
 port says 200 or 503 and nothing more; served over HTTPS unless PUBLIC_TLS=0 (secure cookies, HSTS).
 
 Without starting the deployment: its commands, environments and nginx configuration as run-prod
-builds them, and the web app in-process. tests/test_run_prod.py checks the same on the real thing."""
+builds them, and the web app in-process. tests/ops/test_run_prod.py checks the same on the real thing."""
 
 from __future__ import annotations
 

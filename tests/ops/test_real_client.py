@@ -4,7 +4,7 @@ keys its limit on it (an IPv6 client by its /64, as bot/rate_limits.py does) and
 X-Real-IP and X-Forwarded-For; a local tool (loopback, nothing forwarded) stays exempt.
 
 A real nginx on free ports, in front of a small server that echoes the headers it gets (no Rasa).
-The same through `bot run-prod` on its default ports: tests/test_run_prod_real_client.py.
+The same through `bot run-prod` on its default ports: tests/ops/test_run_prod_real_client.py.
 """
 
 from __future__ import annotations

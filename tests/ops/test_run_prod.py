@@ -84,7 +84,7 @@ def user_environment(var_dir: Path, database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir), PUBLIC_REST_WEBHOOK_TOKEN=PUBLIC_TOKEN
     )  # the REST webhook on the public port needs it
     # these people all come from 127.0.0.1 and type like a script: the rate limits (bot/rate_limits.py,
-    # tested in tests/test_public_chat_*.py) would refuse them
+    # tested in tests/unit/channels/test_public_chat_units.py, tests/e2e/test_public_chat_rest.py) would refuse them
     env.update(RATE_LIMIT_CLIENT_PER_MINUTE="0", RATE_LIMIT_HANDOVERS_PER_HOUR="0", RATE_LIMIT_CONVERSATION_PER_MINUTE="0")
     for name in (
         "RASA_TOKEN",

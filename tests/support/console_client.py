@@ -37,7 +37,7 @@ def nobody_on_duty(settings) -> None:
 
 class Console:
     """A mediator's browser on the console: over HTTP against a running web app (its settings:
-    `web_port`), or in-process against a WebApp (tests/web_client.py) through its own TestClient.
+    `web_port`), or in-process against a WebApp (tests/support/web_client.py) through its own TestClient.
     Both clients have the same requests-like API; redirects are followed unless
     `follow_redirects=False`."""
 

@@ -116,7 +116,7 @@ def test_roles_each_sees_only_what_it_may(web):
 
 
 def test_html_in_a_conversation_or_a_note_is_shown_escaped(web):
-    """The person's words as the tracker store keeps them (tests/rasa_events.py stands in for Rasa's
+    """The person's words as the tracker store keeps them (tests/support/rasa_events.py stands in for Rasa's
     table); the dossier as the actions make it."""
     conversation = f"console-{uuid.uuid4().hex}"
     with db.session(web.database_url) as session:

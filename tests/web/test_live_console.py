@@ -1,7 +1,7 @@
 """The live handover's web routes in-process (Starlette's TestClient, SQLite and PostgreSQL), with
 a stand-in for Rasa's HTTP API that records what the web app asks of it: presence, the waiting
 list, joining, the live view, messages, the end (by the mediator, by the person). The same story
-through the real Rasa server is tests/test_live_handover.py."""
+through the real Rasa server is tests/e2e/test_live_handover.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """GET /ready says 503 and which component is down: the real web app in-process, with no Rasa
 server and no action server where it looks for them (free ports nobody listens on), a real
 database (SQLite and PostgreSQL) and Redis. The 200 case is shown through make run-prod in
-tests/test_run_prod.py."""
+tests/ops/test_run_prod.py."""
 
 from __future__ import annotations
 

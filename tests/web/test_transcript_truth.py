@@ -3,7 +3,7 @@
 assistant offered with that payload, never by a title the client sent along.
 
 Events are Rasa's own (`UserUttered`, `BotUttered`, `UserUttered.create_external`) as its tracker
-store keeps them (tests/rasa_events.py stands in for its table).
+store keeps them (tests/support/rasa_events.py stands in for its table).
 """
 
 from __future__ import annotations

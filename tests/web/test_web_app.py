@@ -1,7 +1,7 @@
 """The public web app in-process (Starlette's TestClient on the real app, SQLite and PostgreSQL):
 the page and its security headers, the widget's files, and the widget's API (history, erase, the
 end of a live part) with signed tokens. The conversations over Rasa are in
-tests/test_website_channel.py and tests/test_live_handover.py."""
+tests/e2e/test_website_channel.py and tests/e2e/test_live_handover.py."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
     other_token, other = token_and_conversation(web)
     with db.session(web.database_url) as session:
         rasa_events.create_events_table(session)
-        just_now = clock.now().timestamp()  # not idle (CONVERSATION_IDLE_MINUTES: tests/test_shared_computer.py)
+        just_now = clock.now().timestamp()  # not idle (CONVERSATION_IDLE_MINUTES: tests/e2e/test_shared_computer.py)
         rasa_events.say(
             session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"), start=just_now
         )
@@ -86,7 +86,7 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
     assert web.client.post(history, json={"token": token}).json()["messages"] == []
     with db.session(web.database_url) as session:  # erased for good (the route commits)
         # the dossier keeps its needs and dates for the reports, anonymised: that row is also what
-        # stops a spooled write from bringing the person's data back (tests/test_erasure.py)
+        # stops a spooled write from bringing the person's data back (tests/web/test_erasure.py)
         dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation)).scalar_one()
         assert dossier.anonymised_at is not None and dossier.contact_name is None
         assert rasa_events.count_events(session, conversation) == 0 and rasa_events.count_events(session, other) == 1

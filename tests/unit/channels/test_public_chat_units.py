@@ -1,7 +1,7 @@
 """In-process checks of what keeps the public chat from being steered or spammed: typed payloads
 (bot/rasa_extensions/patches/typed_payloads.py), the rate-limit windows in memory and in Redis
 (bot/rate_limits.py), who the client is, the public REST webhook's refusal, the handover limit
-in the actions. The same rules through the real servers: tests/test_public_chat_rest.py.
+in the actions. The same rules through the real servers: tests/e2e/test_public_chat_rest.py.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from tests.support.smtp_server import SmtpServer, body, subject
 # A Tuesday in January 2030, 10:00 in Paris; the tests never look at today's date.
 START = datetime(2030, 1, 8, 10, 0, tzinfo=PARIS)
 BEFORE = datetime(2030, 1, 6, 12, 0, tzinfo=timezone.utc)  # « now » when booking: two days before
-LINK_SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # SESSION_SECRET of tests/test_appointment_link.py
+LINK_SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # SESSION_SECRET of tests/web/test_appointment_link.py
 CONTEXT = notices.Context("https://mediation.example.org", LINK_SECRET, "Médiation TPE <mediation@example.org>")
 CONSENT = datetime(2030, 1, 6, 11, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import paths
 
-REFERENCE = re.compile(r"`(tests/test_\w+\.py)?((?:::\w+)?)`")
+REFERENCE = re.compile(r"`(tests/(?:\w+/)*test_\w+\.py)?((?:::\w+)?)`")
 
 
 def named_tests(doc: str) -> list[tuple[str, str | None]]:
@@ -28,7 +28,17 @@ def named_tests(doc: str) -> list[tuple[str, str | None]]:
     return found
 
 
-@pytest.mark.parametrize("doc", ["docs/reliability.md", "docs/live.md", "docs/scaling.md", "docs/mail.md", "docs/security.md"])
+@pytest.mark.parametrize("doc", [
+        "docs/reliability.md",
+        "docs/live.md",
+        "docs/scaling.md",
+        "docs/mail.md",
+        "docs/security.md",
+        "docs/architecture.md",
+        "docs/conversation.md",
+        "docs/nlu.md",
+        "docs/widget.md",
+    ])
 def test_every_test_the_docs_name_exists(doc):
     references = named_tests(doc)
     assert references, f"{doc} names no test"

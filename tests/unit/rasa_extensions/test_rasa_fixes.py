@@ -1,5 +1,5 @@
-"""Our patches of Rasa 3.6 internals (bot/rasa_extensions) keep Rasa's behaviour (tests/test_faults.py and
-tests/test_scale.py show their effect end to end)."""
+"""Our patches of Rasa 3.6 internals (bot/rasa_extensions) keep Rasa's behaviour (tests/e2e/test_faults.py and
+tests/ops/test_scale.py show their effect end to end)."""
 
 from __future__ import annotations
 
