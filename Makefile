@@ -95,9 +95,10 @@ test: lint train browser
 
 # The loop while editing: the unit tier and the in-process web app, on SQLite only (TEST_DATABASES,
 # tests/support/databases.py): no trained model, no Rasa or action server, no nginx, no Chromium.
-# Redis-backed cases run when Redis answers and are skipped otherwise. Under two minutes.
+# Redis-backed cases run when Redis answers and are skipped otherwise. Under two minutes. No
+# module-scoped servers here, so the tests are spread one by one (--dist load), not module by module.
 test-fast: install
-	TEST_DATABASES=sqlite $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -q tests/unit tests/web
+	TEST_DATABASES=sqlite $(PY) -m pytest -n $(TEST_WORKERS) --dist load -q tests/unit tests/web
 
 # pyflakes, pycodestyle and bugbear rules, the formatting and the type checker (pyproject.toml);
 # part of `make test`. `$(VENV)/bin/ruff format .` formats the tree.
