@@ -49,7 +49,8 @@ def prod(model, tmp_path_factory):
         public_socket_url="same-origin",
         session_secret="c-" + uuid.uuid4().hex,
         public_rest_token=PUBLIC_TOKEN,
-        # scripted crowds from 127.0.0.1: without the rate limits (tested in tests/unit/channels/test_public_chat_units.py, tests/e2e/test_public_chat_rest.py)
+        # scripted crowds from 127.0.0.1: without the rate limits (tested in
+        # tests/unit/channels/test_public_chat_units.py and tests/e2e/test_public_chat_rest.py)
         client_messages_per_minute=0,
         client_handovers_per_hour=0,
         conversation_messages_per_minute=0,

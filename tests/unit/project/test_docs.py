@@ -28,7 +28,9 @@ def named_tests(doc: str) -> list[tuple[str, str | None]]:
     return found
 
 
-@pytest.mark.parametrize("doc", [
+@pytest.mark.parametrize(
+    "doc",
+    [
         "docs/reliability.md",
         "docs/live.md",
         "docs/scaling.md",
@@ -38,7 +40,8 @@ def named_tests(doc: str) -> list[tuple[str, str | None]]:
         "docs/conversation.md",
         "docs/nlu.md",
         "docs/widget.md",
-    ])
+    ],
+)
 def test_every_test_the_docs_name_exists(doc):
     references = named_tests(doc)
     assert references, f"{doc} names no test"
