@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.store import db
-from tests.e2e.test_shared_computer import age
 from tests.support.browser import TOKEN_KEY, conversation_id, messages, say, wait_until_ready
+from tests.support.servers import age
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 

@@ -257,7 +257,7 @@ def test_erasing_a_conversation_with_an_appointment_says_it_is_cancelled(page, s
     theirs is cancelled and the mediator told, not only that the conversation is gone."""
     from datetime import timedelta
 
-    from tests.unit.mail.test_mail_sender import START
+    from tests.support.mail import START
     from tests.web.test_erasure import book
 
     say(page, "bonjour")

@@ -12,6 +12,7 @@ import statistics
 from bot.domain import catalog, knowledge
 from bot.language.french import NNBSP
 from bot.language.readability import kandel_moles
+from tests.support.replies import MAX_TURN_WORDS, words
 
 TYPED = {
     "demarches_en_ligne": "jarrive pas a faire ma declaration sur le site des impots",
@@ -24,12 +25,7 @@ TYPED = {
     "former_salaries": "formation informatik pr les salariés",
     "nouveaux_services_digitaux": "je voudrais que mes clients prennent rdv en ligne tout seuls",
 }
-MAX_TURN_WORDS = 200
 MAX_ANSWER_BUBBLES = 3
-
-
-def words(replies: list[dict]) -> int:
-    return sum(len(re.findall(r"\w+(?:['’-]\w+)*", r.get("text", ""))) for r in replies)
 
 
 def bubbles(replies: list[dict]) -> int:

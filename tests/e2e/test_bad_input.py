@@ -130,7 +130,7 @@ def test_console_login_never_fails(web, email, password):
 @given(message=st.one_of(texts, json_values))
 @budget(80)
 def test_socketio_channel_never_fails(servers, message):
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     visitor = Visitor(servers)
     try:

@@ -16,8 +16,8 @@ import pytest
 from bot.ops import supervisor
 from bot.ops.supervisor import free_port
 from bot.store import conversations, db, dossiers
-from tests.e2e.test_website_channel import Visitor
 from tests.support.servers import Chat, always_open, settings_for_tests
+from tests.support.visitor import Visitor
 
 
 @pytest.fixture(scope="module")

@@ -191,7 +191,7 @@ def test_satisfaction_out_of_range_is_refused_by_the_store(store_url):
 
 def say(chat, text: str) -> str:
     """Typed, never a payload; every leave-taking turn stays chat-sized (tests/e2e/test_answer_size.py)."""
-    from tests.e2e.test_answer_size import MAX_TURN_WORDS, words
+    from tests.support.replies import MAX_TURN_WORDS, words
 
     assert not text.startswith("/"), "typed, never a payload"
     replies = chat.say(text)

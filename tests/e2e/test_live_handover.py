@@ -184,7 +184,7 @@ def test_a_mediator_ends_without_handing_back_and_the_assistant_stays_quiet_unti
 def test_the_person_leaves_the_wait_from_the_widget(servers, mediators):
     import requests
 
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     visitor = Visitor(servers)
     try:

@@ -80,7 +80,7 @@ def test_a_button_payload_offered_works_and_only_while_offered(chat, servers):
 
 
 def test_the_website_channel_reads_unoffered_payloads_as_text(servers):
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     visitor = Visitor(servers)
     try:
@@ -131,7 +131,7 @@ def test_a_burst_of_60_from_one_conversation_gets_429_over_the_limit(servers):
 def test_one_client_address_is_limited_across_conversations(servers):
     """Behind the proxy (nginx sets X-Real-IP): 60 messages a minute per address, whatever the
     conversation; another address goes on."""
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     busy = [Visitor(servers, headers={"X-Real-IP": "198.51.100.20"}) for _ in range(4)]
     calm = Visitor(servers, headers={"X-Real-IP": "198.51.100.21"})
@@ -153,7 +153,7 @@ def test_one_client_address_is_limited_across_conversations(servers):
 
 def test_the_website_says_politely_when_a_conversation_sends_too_fast(servers):
     from bot.web import conversation_ids
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     visitor = Visitor(servers)
     try:

@@ -17,6 +17,7 @@ from bot.store import conversations, db
 from bot.web import conversation_ids
 from bot.web.app import create_app
 from tests.support import rasa_events
+from tests.support.servers import age
 
 START = 1_767_000_000.0  # tests/support/rasa_events.py: the first line's timestamp
 LAST_EVENT = datetime.fromtimestamp(START + 1, tz=timezone.utc)  # two lines, one second apart
@@ -88,18 +89,9 @@ def test_the_setting_is_read_from_the_environment(monkeypatch):
 # --- the socket.io channel, in the real Rasa server ------------------------------------------------
 
 
-def age(servers, conversation: str, minutes: float) -> None:
-    """Move the conversation's events `minutes` into the past: as if the clock had moved on."""
-    with db.session(servers.database_url) as session:
-        session.execute(
-            text("UPDATE events SET timestamp = timestamp - :s WHERE sender_id = :c"), {"s": minutes * 60, "c": conversation}
-        )
-        session.commit()
-
-
 def visitor(servers):
     """A widget's socket (tests/e2e/test_website_channel.py) that also hears the typing indicator."""
-    from tests.e2e.test_website_channel import Visitor
+    from tests.support.visitor import Visitor
 
     opened = Visitor(servers)
     opened.client.on("typing", lambda data: opened.inbox.put(("typing", data)))

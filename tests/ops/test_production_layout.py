@@ -16,8 +16,7 @@ from bot import settings as bot_settings
 from bot.ops import production, restarts
 from bot.ops.supervisor import ServerGroup
 from bot.settings import Settings
-
-PORT_SETTINGS = ("PUBLIC_PORT", "RASA_PORT", "ACTION_PORT", "WEB_PORT", "RASA_SERVERS", "ACTION_SERVERS")
+from tests.support.processes import PORT_SETTINGS
 
 
 @pytest.fixture

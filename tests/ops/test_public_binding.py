@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from bot import settings as bot_settings
 from bot.ops import production, supervisor
 from bot.ops.supervisor import free_port
-from tests.ops.test_secrets import production_environment
+from tests.support.processes import production_environment
 from tests.support.servers import settings_for_tests
 from tests.support.web_client import web_app
 

@@ -30,9 +30,8 @@ from bot import paths
 from bot import settings as bot_settings
 from bot.ops import production
 from bot.store import db
-from tests.ops.test_production_layout import PORT_SETTINGS
-from tests.ops.test_secrets import assert_no_secret_in, command_lines, descendants
 from tests.support.databases import fresh_database_url
+from tests.support.processes import PORT_SETTINGS, assert_no_secret_in, command_lines, descendants
 from tests.support.services import REDIS_URL, require_redis
 
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port

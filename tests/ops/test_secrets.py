@@ -25,6 +25,7 @@ from bot import settings as bot_settings
 from bot.ops import cli
 from bot.ops.supervisor import free_port
 from bot.rasa_extensions import rasa_server
+from tests.support.processes import clear_secrets, production_environment
 from tests.support.servers import settings_for_tests
 
 PLACEHOLDERS = [
@@ -98,12 +99,6 @@ def test_the_optional_secrets_are_checked_only_when_set(tmp_path):
     assert "PUBLIC_REST_WEBHOOK_TOKEN" not in bot_settings.secrets_of(settings)
 
 
-def clear_secrets(monkeypatch, var_dir: Path) -> None:
-    for name in (*bot_settings.GENERATED_SECRETS, "PUBLIC_REST_WEBHOOK_TOKEN", "POSTGRES_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BOT_VAR_DIR", str(var_dir))
-
-
 def test_generated_secrets_work_and_a_weak_one_in_var_is_refused(tmp_path, monkeypatch):
     var_dir = tmp_path / "var"
     clear_secrets(monkeypatch, var_dir)
@@ -161,15 +156,6 @@ def test_bot_run_refuses_a_weak_rasa_token_before_starting_anything(tmp_path, mo
     with pytest.raises(SystemExit, match=r"^Cannot start: RASA_TOKEN "):
         cli.main(["run"])
     assert not (tmp_path / "var" / "mediation.db").exists()  # not even the database was prepared
-
-
-def production_environment(monkeypatch, var_dir: Path) -> None:
-    """What make run-prod reads, restored after the test (production_settings writes os.environ)."""
-    clear_secrets(monkeypatch, var_dir)
-    for name in ("PUBLIC_TLS", "PUBLIC_SOCKET_URL", "SECURE_COOKIES", "BIND_HOST", "PUBLIC_BIND_HOST", "PUBLIC_PORT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_bot_run_prod_refuses_a_placeholder_session_secret(tmp_path, monkeypatch):
@@ -230,39 +216,3 @@ def test_no_server_command_carries_a_secret(tmp_path):
 
 
 # --- the real servers: read their command lines as ps does ---------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process started, directly or not, by `pid` (from /proc: no psutil needed)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def command_lines(pids) -> dict[int, str]:
-    """What `ps` shows of each process: /proc/<pid>/cmdline, readable by every user of the machine."""
-    lines = {}
-    for pid in pids:
-        try:
-            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-    return lines
-
-
-def assert_no_secret_in(lines: dict[int, str], secrets_used) -> None:
-    secrets_used = [secret for secret in secrets_used if secret]
-    assert secrets_used and any("rasa_server run" in line for line in lines.values()), lines
-    leaked = {pid: line for pid, line in lines.items() if any(secret in line for secret in secrets_used)}
-    assert leaked == {}, "a secret is on a command line"

@@ -13,7 +13,7 @@ import uuid
 
 from bot import paths
 from bot.ops.supervisor import free_port
-from tests.ops.test_secrets import assert_no_secret_in, command_lines, descendants
+from tests.support.processes import assert_no_secret_in, command_lines, descendants
 
 
 def port_open(port: int) -> bool:

@@ -11,10 +11,12 @@ import uuid
 from pathlib import Path
 
 import requests
+from sqlalchemy import text
 
 from bot.ops import supervisor
 from bot.ops.supervisor import free_port
 from bot.settings import Settings
+from bot.store import db
 
 
 def settings_for_tests(database_url: str, var_dir, **overrides) -> Settings:
@@ -122,3 +124,12 @@ class Chat:
     @staticmethod
     def buttons(replies: list[dict]) -> list[dict]:
         return [b for r in replies for b in r.get("buttons", [])]
+
+
+def age(servers, conversation: str, minutes: float) -> None:
+    """Move the conversation's events `minutes` into the past: as if the clock had moved on."""
+    with db.session(servers.database_url) as session:
+        session.execute(
+            text("UPDATE events SET timestamp = timestamp - :s WHERE sender_id = :c"), {"s": minutes * 60, "c": conversation}
+        )
+        session.commit()

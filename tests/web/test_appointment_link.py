@@ -10,25 +10,20 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
 from bot import clock
 from bot.mail import links
 from bot.store import casework, db, scheduling
 from bot.store.tables import Appointment, DossierAudit, OutgoingMail
-from bot.web.app import create_app
-from tests.support.servers import settings_for_tests
+from tests.support.mail import (
+    BEFORE,
+    START,
+    book,
+    send,
+    web_signing_links,  # noqa: F401 (the `web` fixture)
+)
+from tests.support.mail import LINK_SECRET as SECRET
 from tests.support.smtp_server import SmtpServer, body, plain
-from tests.unit.mail.test_mail_sender import BEFORE, START, book, send
-
-SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # the Context of test_mail_sender signs with it
-
-
-@pytest.fixture
-def web(url, tmp_path, monkeypatch):
-    settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=SECRET)
-    monkeypatch.setattr(clock, "now", lambda: BEFORE)  # the injected clock the routes read
-    return TestClient(create_app(settings))  # no `with`: the background jobs stay off
 
 
 @pytest.fixture

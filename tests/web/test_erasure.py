@@ -23,8 +23,8 @@ from bot.store.dossier_writes import RecordContact, RecordNeed, UpdateProfile
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
+from tests.support.mail import BEFORE, CONTEXT, START
 from tests.support.rasa_events import count_events, create_events_table, say
-from tests.unit.mail.test_mail_sender import BEFORE, CONTEXT, START
 
 FIRST_MESSAGE = (
     "Bonjour je suis Martine Dupont, boulangerie, 06 12 34 56 78, martine.dupont@orange.fr, "

@@ -14,9 +14,13 @@ from starlette.testclient import TestClient
 from bot import clock
 from bot.store import accounts, db
 from tests.support.console_client import PASSWORD, TOKEN
+from tests.support.mail import (
+    BEFORE,
+    send,
+    web_signing_links,  # noqa: F401 (the `web` fixture)
+)
+from tests.support.mail import LINK_SECRET as SECRET
 from tests.support.smtp_server import SmtpServer, body
-from tests.unit.mail.test_mail_sender import BEFORE, send
-from tests.web.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 
 EMAIL = "claire@example.org"
 

@@ -27,10 +27,16 @@ from bot.store import accounts, db, dossiers, live, outbox, scheduling
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
 from tests.support.console_client import PASSWORD
+from tests.support.mail import (
+    BEFORE,
+    CONSENT,
+    book,
+    send,
+    web_signing_links,  # noqa: F401 (the `web` fixture)
+)
+from tests.support.mail import LINK_SECRET as SECRET
 from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import body, subject
-from tests.unit.mail.test_mail_sender import BEFORE, CONSENT, book, send
-from tests.web.test_appointment_link import SECRET, web  # noqa: F401 (fixture)
 from tests.web.test_mail_accounts import form, login, page_text
 
 NOW = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)  # 10 h 00 in Paris; never today's date

@@ -6,61 +6,21 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import icalendar
 import pytest
 from sqlalchemy import select
 
 from bot.jobs import mail_sender
-from bot.mail import notices
 from bot.mail.transport import DirectoryTransport, SmtpTransport
-from bot.settings import PARIS
 from bot.store import accounts, db, dossiers, outbox, scheduling
-from bot.store.tables import Dossier, Mediator, OutgoingMail
-from tests.support.smtp_server import SmtpServer, body, subject
+from bot.store.tables import Dossier, OutgoingMail
+from tests.support.mail import BEFORE, CONSENT, CONTEXT, START, book, mediator, send
+from tests.support.smtp_server import body, subject
+
 
 # A Tuesday in January 2030, 10:00 in Paris; the tests never look at today's date.
-START = datetime(2030, 1, 8, 10, 0, tzinfo=PARIS)
-BEFORE = datetime(2030, 1, 6, 12, 0, tzinfo=timezone.utc)  # « now » when booking: two days before
-LINK_SECRET = "tests-appointment-links-Qm4v9Xr2Lw7pZt3K"  # SESSION_SECRET of tests/web/test_appointment_link.py
-CONTEXT = notices.Context("https://mediation.example.org", LINK_SECRET, "Médiation TPE <mediation@example.org>")
-CONSENT = datetime(2030, 1, 6, 11, 0, tzinfo=timezone.utc)
-
-
-def transport(server: SmtpServer) -> SmtpTransport:
-    return SmtpTransport.from_url(server.url)
-
-
-def send(url, server, now, hours=24):
-    return mail_sender.run_pass(url, transport(server), CONTEXT, now=now, reminder_hours=hours)
-
-
-def mediator(session, name="Camille Martin", email="camille@example.org", alerts=None) -> Mediator:
-    m = accounts.add_mediator(session, name, email)
-    m.alerts = alerts
-    session.flush()
-    return m
-
-
-def book(
-    url, conversation="conv-mail", email="marie.dupont@example.org", start=START, mode="telephone", place=None, consent=True
-):
-    with db.session(url) as session:
-        m = accounts.mediator_by_email(session, "camille@example.org") or mediator(session)
-        scheduling.open_slots(session, m, [start, start + timedelta(hours=1)], 45, mode=mode, place=place)
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
-        if consent:
-            dossiers.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT)
-        session.commit()
-        slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-        appointment = scheduling.book_slot(session, conversation, slot.id)
-        appointment.created_at = BEFORE  # booked « two days before », whatever the real date
-        session.commit()
-        return appointment.reference
-
-
 def statuses(url) -> dict[str, str]:
     with db.session(url) as session:
         return {m.dedupe_key.split(":")[0]: m.status for m in session.execute(select(OutgoingMail)).scalars()}
