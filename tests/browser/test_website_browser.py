@@ -258,7 +258,7 @@ def test_erasing_a_conversation_with_an_appointment_says_it_is_cancelled(page, s
     from datetime import timedelta
 
     from tests.support.mail import START
-    from tests.web.test_erasure import book
+    from tests.support.mail import book_with_personal_details as book
 
     say(page, "bonjour")
     conversation = conversation_id(page)

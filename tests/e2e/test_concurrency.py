@@ -20,7 +20,7 @@ from tests.support.servers import Chat
 def servers(model, tmp_path_factory):
     """Servers of their own on PostgreSQL, without the rate limits (bot/rate_limits.py): these people
     would each come from their own address, not all from 127.0.0.1, and type slower than a script."""
-    from tests.e2e.test_faults import servers_on_postgresql
+    from tests.support.servers import servers_on_postgresql
 
     with servers_on_postgresql(
         model,

@@ -16,7 +16,7 @@ import pytest
 from bot.ops import supervisor
 from bot.ops.supervisor import free_port
 from bot.store import conversations, db, dossiers
-from tests.support.servers import Chat, always_open, settings_for_tests
+from tests.support.servers import Chat, always_open, servers_on_postgresql, settings_for_tests
 from tests.support.visitor import Visitor
 
 
@@ -71,45 +71,6 @@ def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     assert "Quel est votre métier" in chat.texts(chat.say("Boulangerie Martin"))  # the next question
     with db.session(group.settings.database_url) as session:
         assert dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))["needs"]
-
-
-@contextlib.contextmanager
-def servers_on_postgresql(model, tmp_path, **settings_overrides):
-    """Our own servers on a fresh PostgreSQL database, and a switch that makes the database refuse
-    every connection (new and existing) or accept them again."""
-    import sqlalchemy as sa
-
-    from bot.ops.store_cli import prepare_database
-    from tests.support.databases import POSTGRES_ADMIN_URL, fresh_database_url
-
-    url, drop = fresh_database_url("postgresql", tmp_path)
-    name = sa.engine.make_url(url).database
-    settings = settings_for_tests(url, tmp_path, **settings_overrides)
-    prepare_database(settings)
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-
-    def database_answers(answers: bool) -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(answers).lower()}'))
-            if not answers:
-                connection.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": name},
-                )
-
-    with always_open():
-        group = supervisor.start_servers(settings, model)
-    try:
-        yield settings, database_answers
-    finally:
-        database_answers(True)
-        group.stop()
-        admin.dispose()
-        db.engine_for(url).dispose()
-        drop()
 
 
 def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):

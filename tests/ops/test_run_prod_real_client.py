@@ -17,8 +17,8 @@ import uuid
 import pytest
 import requests
 
-from tests.ops.test_run_prod import AUTHORIZED, PUBLIC, RunProd, ports_free_within, require_default_ports, user_environment
 from tests.support.databases import fresh_database_url
+from tests.support.run_prod import AUTHORIZED, PUBLIC, RunProd, ports_free_within, require_default_ports, user_environment
 from tests.support.services import require_redis
 
 

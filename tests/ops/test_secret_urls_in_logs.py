@@ -34,8 +34,8 @@ from bot.channels import backend, rest
 from bot.log_redaction import mask_secrets
 from bot.ops import production
 from bot.ops.log_files import RotatingLog
-from tests.ops.test_run_prod import PUBLIC, run_prod  # noqa: F401 (the fixture)
-from tests.unit.channels.test_public_chat_units import settings as unit_settings
+from tests.support.run_prod import PUBLIC, run_prod  # noqa: F401 (the fixture)
+from tests.support.servers import offline_settings as unit_settings
 
 FAKE_LINE = "2026-12-07 10:00:00 INFO     bot.web.console  - admin@example.org logged in"
 

@@ -8,6 +8,7 @@ import re
 import uuid
 
 import requests
+from starlette.testclient import TestClient
 
 from bot.store import accounts, db
 
@@ -96,3 +97,40 @@ class Console:
     def flash(response) -> str:
         found = FLASH.search(response.text)
         return html.unescape(found.group(1)) if found else ""
+
+
+def form(client: TestClient, page: str, path: str, data: dict | None = None, **kwargs):
+    token = TOKEN.search(client.get(page).text).group(1)
+    return client.post(path, data={**(data or {}), "csrftoken": token}, **kwargs)
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD):
+    return form(client, "/mediateurs/connexion", "/mediateurs/connexion", {"email": email, "password": password})
+
+
+def browser(web, email: str, **kwargs) -> TestClient:
+    client = web.new_client(**kwargs)
+    assert login(client, email).url.path == "/mediateurs/file"
+    return client
+
+
+def copy_of(web, client: TestClient) -> TestClient:
+    """Another browser holding a copy of this one's session cookie."""
+    thief = web.new_client()
+    thief.cookies.set("mediation_console", client.cookies["mediation_console"])
+    assert thief.get("/mediateurs/file").url.path == "/mediateurs/file"
+    return thief
+
+
+def refused(client: TestClient) -> bool:
+    answer = client.get("/mediateurs/agenda", follow_redirects=False)
+    return answer.status_code == 303 and answer.headers["location"].endswith("/mediateurs/connexion")
+
+
+def mediator_id(web, email: str) -> int:
+    with db.session(web.database_url) as session:
+        return accounts.mediator_by_email(session, email).id
+
+
+def page_text(response) -> str:
+    return html.unescape(response.text)

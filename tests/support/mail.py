@@ -14,7 +14,7 @@ from bot.mail import notices
 from bot.mail.transport import SmtpTransport
 from bot.settings import PARIS
 from bot.store import accounts, db, dossiers, scheduling
-from bot.store.tables import Mediator
+from bot.store.tables import Appointment, Mediator
 from bot.web.app import create_app
 from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import SmtpServer
@@ -74,3 +74,20 @@ def web_signing_links(url, tmp_path, monkeypatch):
     settings = settings_for_tests(url, tmp_path, allowed_origins=(), session_secret=LINK_SECRET)
     monkeypatch.setattr(clock, "now", lambda: BEFORE)  # the injected clock the routes read
     return TestClient(create_app(settings))  # no `with`: the background jobs stay off
+
+
+def book_with_personal_details(session, conversation: str, start: datetime = START) -> Appointment:
+    """An appointment for Martine Dupont, her company, e-mail and phone: what erasure must remove."""
+    mediator = accounts.mediator_by_email(session, "camille@example.org") or accounts.add_mediator(
+        session, "Camille Martin", "camille@example.org"
+    )
+    scheduling.open_slots(session, mediator, [start], 45)
+    dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
+    dossiers.confirm_latest_need(session, conversation, True)
+    dossiers.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"})
+    dossiers.record_contact(session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE)
+    slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
+    appointment = scheduling.book_slot(session, conversation, slot.id)
+    appointment.created_at = BEFORE
+    session.commit()
+    return appointment

@@ -133,3 +133,59 @@ def age(servers, conversation: str, minutes: float) -> None:
             text("UPDATE events SET timestamp = timestamp - :s WHERE sender_id = :c"), {"s": minutes * 60, "c": conversation}
         )
         session.commit()
+
+
+@contextlib.contextmanager
+def servers_on_postgresql(model, tmp_path, **settings_overrides):
+    """Our own servers on a fresh PostgreSQL database, and a switch that makes the database refuse
+    every connection (new and existing) or accept them again."""
+    import sqlalchemy as sa
+
+    from bot.ops.store_cli import prepare_database
+    from tests.support.databases import POSTGRES_ADMIN_URL, fresh_database_url
+
+    url, drop = fresh_database_url("postgresql", tmp_path)
+    name = sa.engine.make_url(url).database
+    settings = settings_for_tests(url, tmp_path, **settings_overrides)
+    prepare_database(settings)
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+
+    def database_answers(answers: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(answers).lower()}'))
+            if not answers:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+
+    with always_open():
+        group = supervisor.start_servers(settings, model)
+    try:
+        yield settings, database_answers
+    finally:
+        database_answers(True)
+        group.stop()
+        admin.dispose()
+        db.engine_for(url).dispose()
+        drop()
+
+
+def offline_settings(**changes) -> Settings:
+    """Settings for in-process checks: no server behind the ports, an in-memory database."""
+    base = Settings(
+        bind_host="127.0.0.1",
+        rasa_port=1,
+        action_port=2,
+        web_port=3,
+        rasa_token="t",
+        conversation_secret="s",
+        database_url="sqlite://",
+        var_dir=None,
+        allowed_origins=(),
+        public_socket_url="",
+    )
+    return dataclasses.replace(base, **changes)

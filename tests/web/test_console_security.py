@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
 from bot import clock
 from bot.mail import links
@@ -21,45 +20,12 @@ from bot.store import accounts, db
 from bot.store.tables import LoginFailure, Mediator, OutgoingMail
 from bot.web import login_throttle
 from bot.web.handlers import SESSION_ENDED
-from tests.support.console_client import PASSWORD, TOKEN, make_account
+from tests.support.console_client import PASSWORD, TOKEN, browser, copy_of, form, login, make_account, mediator_id, refused
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
 NEW_PASSWORD = "un tout nouveau secret"
 FEED = re.compile(r"/calendrier/[^\"<\s]+\.ics")
 ATTACKER, OFFICE = ("198.51.100.7", 40000), ("203.0.113.9", 40001)
-
-
-def form(client: TestClient, page: str, path: str, data: dict | None = None, **kwargs):
-    token = TOKEN.search(client.get(page).text).group(1)
-    return client.post(path, data={**(data or {}), "csrftoken": token}, **kwargs)
-
-
-def login(client: TestClient, email: str, password: str = PASSWORD):
-    return form(client, "/mediateurs/connexion", "/mediateurs/connexion", {"email": email, "password": password})
-
-
-def browser(web, email: str, **kwargs) -> TestClient:
-    client = web.new_client(**kwargs)
-    assert login(client, email).url.path == "/mediateurs/file"
-    return client
-
-
-def copy_of(web, client: TestClient) -> TestClient:
-    """Another browser holding a copy of this one's session cookie."""
-    thief = web.new_client()
-    thief.cookies.set("mediation_console", client.cookies["mediation_console"])
-    assert thief.get("/mediateurs/file").url.path == "/mediateurs/file"
-    return thief
-
-
-def refused(client: TestClient) -> bool:
-    answer = client.get("/mediateurs/agenda", follow_redirects=False)
-    return answer.status_code == 303 and answer.headers["location"].endswith("/mediateurs/connexion")
-
-
-def mediator_id(web, email: str) -> int:
-    with db.session(web.database_url) as session:
-        return accounts.mediator_by_email(session, email).id
 
 
 def test_a_copied_cookie_is_refused_after_each_way_a_session_ends(web):

@@ -22,10 +22,9 @@ from bot.web import live as live_web
 from bot.web import user_agents
 from bot.web.app import create_app
 from bot.web.handlers import idle_ended
-from tests.support.console_client import PASSWORD, TOKEN, make_account
+from tests.support.console_client import PASSWORD, TOKEN, browser, copy_of, form, make_account, mediator_id, refused
+from tests.support.live import FakeRasa, waiting_person
 from tests.support.web_client import WebApp
-from tests.web.test_console_security import browser, copy_of, form, mediator_id, refused
-from tests.web.test_live_console import FakeRasa, waiting_person
 
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_IPHONE = (

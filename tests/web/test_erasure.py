@@ -23,7 +23,7 @@ from bot.store.dossier_writes import RecordContact, RecordNeed, UpdateProfile
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
-from tests.support.mail import BEFORE, CONTEXT, START
+from tests.support.mail import BEFORE, CONTEXT, START, book_with_personal_details
 from tests.support.rasa_events import count_events, create_events_table, say
 
 FIRST_MESSAGE = (
@@ -31,22 +31,6 @@ FIRST_MESSAGE = (
     "je n'arrive pas à mettre ma boutique sur Google Maps"
 )
 PERSONAL = ("martine", "dupont", "orange.fr", "612345678", "06 12 34 56 78", "fournil")
-
-
-def book(session, conversation: str, start: datetime = START) -> Appointment:
-    mediator = accounts.mediator_by_email(session, "camille@example.org") or accounts.add_mediator(
-        session, "Camille Martin", "camille@example.org"
-    )
-    scheduling.open_slots(session, mediator, [start], 45)
-    dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-    dossiers.confirm_latest_need(session, conversation, True)
-    dossiers.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"})
-    dossiers.record_contact(session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE)
-    slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-    appointment = scheduling.book_slot(session, conversation, slot.id)
-    appointment.created_at = BEFORE
-    session.commit()
-    return appointment
 
 
 def personal_leftovers(session) -> list[str]:
@@ -69,7 +53,7 @@ def test_erasing_from_the_widget_cancels_the_appointment_and_leaves_nothing_pers
     with db.session(web.database_url) as session:
         create_events_table(session)
         say(session, conversation, ("user", FIRST_MESSAGE), ("bot", "Je comprends."))
-        appointment = book(session, conversation)
+        appointment = book_with_personal_details(session, conversation)
         reference, slot_id = appointment.reference, appointment.slot_id
         camille = accounts.mediator_by_email(session, "camille@example.org")
         feed = f"/calendrier/{accounts.calendar_token(session, camille)}.ics"
@@ -120,7 +104,7 @@ def test_erasing_from_the_console_removes_the_eml_copies_at_once(web):
     from tests.support.console_client import Console, make_account
 
     with db.session(web.database_url) as session:
-        dossier_id = book(session, "asked-a-mediator").dossier_id
+        dossier_id = book_with_personal_details(session, "asked-a-mediator").dossier_id
     outbox_dir = web.settings.outbox_dir
     mail_sender.run_pass(web.database_url, transport.DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
     assert any("martine.dupont@orange.fr" in t for t in eml_texts(outbox_dir))
@@ -141,7 +125,7 @@ def test_erasing_from_the_console_removes_the_eml_copies_at_once(web):
 
 def test_the_emailed_link_cancellation_alerts_the_mediators_too(url):
     with db.session(url) as session:
-        reference = book(session, "conv-link").reference
+        reference = book_with_personal_details(session, "conv-link").reference
         self_service.cancel(session, reference, now=BEFORE)
         session.commit()
         kinds = {kind for (kind,) in session.execute(select(OutgoingMail.kind))}
@@ -217,7 +201,7 @@ def test_tombstones_are_written_by_every_erasure_and_forgotten_after_the_retenti
 def test_the_purge_removes_the_eml_copies_of_purged_dossiers_and_every_old_copy(url, tmp_path):
     outbox_dir = tmp_path / "outbox"
     with db.session(url) as session:
-        book(session, "long-ago")
+        book_with_personal_details(session, "long-ago")
     mail_sender.run_pass(url, transport.DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
     with db.session(url) as session:  # the appointment long past, nothing since: past the retention period
         session.execute(update(Dossier).values(updated_at=clock.now() - timedelta(days=3 * 365)))

@@ -10,40 +10,15 @@ import html
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from bot.store import db, dossiers, live, scheduling
+from bot.store import db, scheduling
 from bot.store.tables import LiveChat
-from bot.web import conversation_ids
 from bot.web import live as live_web
-from bot.web.rasa_api import LISTEN, RESUME, RasaUnavailable
-from tests.support import rasa_events
+from bot.web.rasa_api import LISTEN, RESUME
 from tests.support.console_client import Console, make_account
+from tests.support.live import FakeRasa, waiting_person
 from tests.support.web_client import web_app
 
 JSON = {"Accept": "application/json"}
-
-
-class FakeRasa:
-    """Rasa's HTTP API as bot/web/rasa_api.py::RasaClient calls it; `away` makes every call fail."""
-
-    calls: list[tuple[str, str, object]] = []
-    away = False
-
-    def __init__(self, base_url: str, token: str) -> None:
-        pass
-
-    async def append(self, conversation_id: str, events: list[dict]) -> None:
-        if FakeRasa.away:
-            raise RasaUnavailable("away")
-        FakeRasa.calls.append(("append", conversation_id, events))
-
-    async def trigger(self, conversation_id: str, intent: str) -> None:
-        if FakeRasa.away:
-            raise RasaUnavailable("away")
-        FakeRasa.calls.append(("trigger", conversation_id, intent))
-
-    async def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -53,17 +28,6 @@ def site(web, monkeypatch):
     monkeypatch.setattr(FakeRasa, "calls", [])
     monkeypatch.setattr(FakeRasa, "away", False)
     return web_app(web.settings)
-
-
-def waiting_person(site) -> tuple[str, LiveChat]:
-    token, conversation = conversation_ids.new_conversation(site.conversation_secret)
-    with db.session(site.database_url) as session:
-        rasa_events.create_events_table(session)
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
-        chat = live.request(session, conversation, now=clock.now())
-        session.commit()
-        return token, chat
 
 
 def test_presence_waiting_list_join_messages_and_hand_back(site):

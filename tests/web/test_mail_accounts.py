@@ -4,7 +4,6 @@ short-lived), and a deactivated account is logged out at once."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
@@ -13,7 +12,7 @@ from starlette.testclient import TestClient
 
 from bot import clock
 from bot.store import accounts, db
-from tests.support.console_client import PASSWORD, TOKEN
+from tests.support.console_client import PASSWORD, form, login, page_text
 from tests.support.mail import (
     BEFORE,
     send,
@@ -32,19 +31,6 @@ def account(url):
         accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin")
         session.commit()
     return EMAIL
-
-
-def page_text(response) -> str:
-    return html.unescape(response.text)
-
-
-def form(client: TestClient, page: str, path: str, data: dict, **kwargs):
-    token = TOKEN.search(client.get(page).text).group(1)
-    return client.post(path, data={**data, "csrftoken": token}, **kwargs)
-
-
-def login(client: TestClient, email: str, password: str = PASSWORD):
-    return form(client, "/mediateurs/connexion", "/mediateurs/connexion", {"email": email, "password": password})
 
 
 def test_changing_ones_password(web, account):

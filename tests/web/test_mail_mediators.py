@@ -26,7 +26,7 @@ from bot.jobs import live_watch
 from bot.store import accounts, db, dossiers, live, outbox, scheduling
 from bot.store.tables import DossierAudit, LiveChat, Mediator, OutgoingMail
 from bot.web import live as live_web
-from tests.support.console_client import PASSWORD
+from tests.support.console_client import PASSWORD, form, login, page_text
 from tests.support.mail import (
     BEFORE,
     CONSENT,
@@ -37,7 +37,6 @@ from tests.support.mail import (
 from tests.support.mail import LINK_SECRET as SECRET
 from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import body, subject
-from tests.web.test_mail_accounts import form, login, page_text
 
 NOW = datetime(2030, 1, 8, 9, 0, tzinfo=timezone.utc)  # 10 h 00 in Paris; never today's date
 IDLE_MINUTES = 10

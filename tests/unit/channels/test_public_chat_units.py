@@ -7,7 +7,6 @@ in the actions. The same rules through the real servers: tests/e2e/test_public_c
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
 
 import pytest
@@ -17,7 +16,7 @@ from bot import rate_limits
 from bot.channels.rest import public_refusal
 from bot.rasa_extensions.patches import typed_payloads
 from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Windows
-from bot.settings import Settings
+from tests.support.servers import offline_settings as settings
 from tests.support.services import REDIS_URL, require_redis
 
 MENU = BotUttered(
@@ -25,22 +24,6 @@ MENU = BotUttered(
     {"buttons": [{"title": "Être visible", "payload": "/presence_en_ligne"}, {"title": "Un humain", "payload": "/ask_human"}]},
 )
 SLOTS = BotUttered("Voici les créneaux", {"buttons": [{"title": "Lundi 10 h", "payload": '/inform{"creneau": "7"}'}]})
-
-
-def settings(**changes) -> Settings:
-    base = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=1,
-        action_port=2,
-        web_port=3,
-        rasa_token="t",
-        conversation_secret="s",
-        database_url="sqlite://",
-        var_dir=None,
-        allowed_origins=(),
-        public_socket_url="",
-    )
-    return dataclasses.replace(base, **changes)
 
 
 # --- typed payloads ---------------------------------------------------------------------------
