@@ -210,10 +210,17 @@ def live_exchange(group, mediator_name: str):
 
     console = Console(group.settings)
     console.login(make_account(group.settings, name=mediator_name))
-    console.post("/presence", {"disponible": "1"})
+    on_duty = console.post("/presence", {"disponible": "1"})
+    assert on_duty.status_code == 200 and "Vous êtes disponible" in on_duty.text, (on_duty.status_code, on_duty.url)
     chat = Chat(group.settings)
     try:
-        assert "va vous rejoindre" in chat.texts(chat.say("je voudrais parler a quelqu'un"))
+        answer = chat.texts(chat.say("je voudrais parler a quelqu'un"))
+        if "va vous rejoindre" not in answer:  # say what the action server saw, to tell a flake from a bug
+            from bot.store.tables import Mediator
+
+            with db.session(group.settings.database_url) as session:
+                seen = [(m.name, m.available, m.active, m.last_seen_at) for m in session.query(Mediator)]
+            pytest.fail(f"no live handover: {answer!r}; mediators: {seen!r}")
         with db.session(group.settings.database_url) as session:
             request = session.query(LiveChat).filter_by(conversation_id=chat.sender).one()
         console.post(f"/direct/{request.id}/rejoindre")
