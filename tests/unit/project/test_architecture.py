@@ -123,19 +123,40 @@ def test_rasa_internals_are_patched_only_in_rasa_extensions():
     ), patching
 
 
+def action_methods(source: str) -> tuple[list[str], list[str]]:
+    """(plain `run`/`validate…` methods, coroutines other than `required_slots`) of a module's source."""
+    plain, coroutines = [], []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.AsyncFunctionDef) and node.name != "required_slots":
+            coroutines.append(f"{node.lineno} {node.name}")
+        elif isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
+            plain.append(node.name)
+    return plain, coroutines
+
+
 def test_actions_are_plain_functions_that_the_action_server_runs_in_worker_threads():
     """The actions' bodies block (SQLAlchemy, the dossier's retries): they say so, `def run` and
     `def validate_…`, and the action server runs each call in a worker thread
     (bot/rasa_extensions/action_server.py). Only `required_slots`, which rasa_sdk awaits, is a coroutine."""
     plain, coroutines = [], []
     for path in sorted((paths.ROOT / "actions").glob("**/*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.AsyncFunctionDef) and node.name != "required_slots":
-                coroutines.append(f"{path.name}:{node.lineno} {node.name}")
-            elif isinstance(node, ast.FunctionDef) and (node.name in ("run", "validate") or node.name.startswith("validate_")):
-                plain.append(node.name)
+        found, pretending = action_methods(path.read_text(encoding="utf-8"))
+        plain += found
+        coroutines += [f"{path.name}:{where}" for where in pretending]
     assert "run" in plain and "validate_creneau" in plain  # the walk sees the actions
     assert coroutines == []
+
+
+def test_a_planted_coroutine_action_is_reported():
+    planted = """
+class ActionPretends(Action):
+    async def run(self, dispatcher, tracker, domain):
+        return []
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        return domain_slots
+"""
+    assert action_methods(planted) == ([], ["3 run"])
 
 
 # Who may read the environment: bot/settings.py, and the operations that build the environment of
