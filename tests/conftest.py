@@ -3,6 +3,7 @@ in-process (`web`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,22 @@ def pytest_collection_modifyitems(config, items):
         else:
             group = module
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(autouse=True)
+def environment_restored():
+    """What a test, or the code it calls, writes into os.environ goes at its end: otherwise it leaks
+    into every later test of the worker, and into the servers they start (seen: run-prod's
+    `production_settings()` sets PUBLIC_TLS=1, and a later `bot run` served secure-only cookies over
+    plain HTTP, so its console logins were lost). Fixtures of a wider scope keep theirs until their
+    own teardown."""
+    before = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(before):
+        del os.environ[name]
+    for name, value in before.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
