@@ -14,8 +14,8 @@ import math
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from bot import clock
 from bot.rate_limits import Limit, Windows, client_address, client_key
+from bot.web.handlers import now_of
 
 LOGIN_ATTEMPTS = Limit(20, 15 * 60)  # logins tried from one address, right or wrong, whatever the account
 RESET_REQUESTS = Limit(5, 15 * 60)  # « mot de passe oublié » forms sent from one address
@@ -39,7 +39,7 @@ async def seconds_to_wait(request: Request, form: str, rule: Limit) -> float:
     windows = getattr(state, "form_windows", None)
     if windows is None:
         windows = state.form_windows = Windows(state.settings.rate_limit_redis_url)
-    return await run_in_threadpool(windows.hit, f"console-{form}:{key}", rule, clock.now().timestamp())
+    return await run_in_threadpool(windows.hit, f"console-{form}:{key}", rule, now_of(request).timestamp())
 
 
 def too_many(wait: float) -> str:
