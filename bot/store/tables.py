@@ -88,6 +88,13 @@ class Dossier(Base):
     follow_up = Column(Boolean)  # the person wished a mediator to follow up (leave-taking)
     deadline = Column(Date)  # the date before which the person has to act, if they gave one
     follow_up_on = Column(Date)  # when to contact them to see whether it worked (with consent and a contact)
+    # the synthesis (bot/domain/synthesis.py): {question id: answer id, or None when skipped}, None when
+    # the questionnaire was never answered; the solution ids whose details the person opened; what
+    # they said was missing after « Pas vraiment »; topics of out-of-scope requests (bot/domain/topics.py)
+    answers = Column(JSON)
+    opened = Column(JSON)
+    missing = Column(Text)
+    out_of_scope = Column(JSON)
     # the mediators' side (console): who holds it until when, how it ended
     assigned_to = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"), index=True)
     lease_until = Column(UTCDateTime())  # the claim lapses after this without activity
