@@ -1,9 +1,11 @@
 """Deadlines and call-back moments written in French words (« avant le 20 décembre »,
 « fin janvier », « dans quinze jours », « demain en fin de matinée »).
 
-`dateparser` reads the dates; this module adds what it does not know (« fin janvier », « la
-semaine prochaine » as a deadline, number words, « avant le … ») and says the result back in
-French. Today always comes from the caller: nothing here reads the clock.
+`dateparser` reads the dates; this module adds what it does not know (« fin janvier », « fin du mois
+de mars », « la semaine prochaine » as a deadline, « le 5 », « avant les fêtes », number words,
+« avant le … ») and says the result back in French; an unsure answer (« fin mars ou début avril »,
+« je sais pas ») gives None, and the person is asked again. Held-out set: tests/dates_test.yml
+(`make eval`). Today always comes from the caller: nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 _MONTHS_PLAIN = [normalize(m) for m in MONTHS]
 # Words around a date that do not change it (« avant le », « d'ici », « au plus tard »).
 LEAD_WORDS = re.compile(
-    r"\b(avant|d ici|d ici le|pour|au plus tard|max|maximum|jusqu au|jusqu a|si possible|idealement|le|la|l|"
+    r"\b(avant|d ici|d ici le|pour|sous|au plus tard|max|maximum|jusqu au|jusqu a|si possible|idealement|le|la|l|"
     r"c est|ce serait|ca serait|bien|svp|merci|environ|vers)\b"
 )
 PARTS_OF_DAY = [  # (words, what is said back), most precise first
@@ -38,9 +40,10 @@ PARTS_OF_DAY = [  # (words, what is said back), most precise first
 
 
 def french_date(day: date, today: date) -> str:
-    """« mardi 20 décembre » (« … 2027 » when not this year)."""
+    """« mardi 20 décembre », « vendredi 1er janvier 2027 » (the year when not this year)."""
     year = f" {day.year}" if day.year != today.year else ""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}{year}"
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}{year}"
 
 
 def _numbers_in_words(text: str) -> str:
@@ -53,9 +56,10 @@ def _end_of_month(year: int, month: int) -> date:
 
 
 def _month_phrase(typed: str, today: date) -> date | None:
-    """« fin janvier », « début février », « mi mars », « en janvier »: a day in the next such month."""
+    """« fin janvier », « fin du mois de mars », « début février », « mi mars », « en janvier »: a day
+    in the next such month."""
     months = "|".join(_MONTHS_PLAIN)
-    found = re.search(r"\b(fin|debut|mi|courant|en)?\s*(?:de |d )?(?:mois de |mois d )?(" + months + r")\b", typed)
+    found = re.search(r"\b(fin|debut|mi|courant|en)?\s*(?:de |d |du )?(?:la )?(?:mois de |mois d )?(" + months + r")\b", typed)
     if not found or re.search(r"\b\d{1,2}(er)? (" + "|".join(_MONTHS_PLAIN) + r")\b", typed):
         return None
     month = _MONTHS_PLAIN.index(found.group(2)) + 1
@@ -68,23 +72,68 @@ def _month_phrase(typed: str, today: date) -> date | None:
     return _end_of_month(year, month)
 
 
+# Said when the person is not sure, or names two dates (« fin mars début avril »): asked again.
+UNSURE = re.compile(r"\b(ou|peut etre|sais pas|bientot)\b")
+# Holidays people give as a deadline: (words, month, day).
+HOLIDAYS = [
+    (r"(les )?fetes( de fin d annee)?|noel|reveillon", 12, 24),
+    (r"(le )?(jour de l an|nouvel an)|(la )?fin (de l |d )annee|(la )?fin de cette annee", 12, 31),
+]
+DAY_OF_MONTH = re.compile(r"^(?:le )?(\d{1,2}|premier|1er)(?: du mois)?$")
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    """« le 5 »: the next 5th from today (today included); None for a day no month has."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= _end_of_month(year, month).day and date(year, month, day) >= today:
+            return date(year, month, day)
+        year, month = year + (month == 12), month % 12 + 1
+    return None
+
+
+def _next(month: int, day: int, today: date) -> date:
+    """This year's `day` of `month`, or next year's when it is past."""
+    this_year = date(today.year, month, day)
+    return this_year if this_year >= today else date(today.year + 1, month, day)
+
+
 def parse_deadline(text: str, today: date) -> date | None:
-    """The last day that suits, from typed French; None when not understood or already past."""
+    """The last day that suits, from typed French; None when not understood, unsure, or already past
+    (the person is then asked again). `today` comes from the caller."""
     typed = _numbers_in_words(normalize(text))
     if not typed:
         return None
-    if re.search(r"\bsemaine prochaine\b", typed):
+    months_named = re.findall(r"\b(" + "|".join(_MONTHS_PLAIN) + r")\b", typed)
+    if UNSURE.search(typed) or len(set(months_named)) > 1:
+        return None
+    for words, month, day in HOLIDAYS:
+        if re.search(rf"\b({words})\b", typed):
+            return _next(month, day, today)
+    if re.search(r"\bapres demain\b", typed):
+        return today + timedelta(days=2)
+    if re.search(r"\b(fin de (la )?)?semaine prochaine\b", typed):
         return today + timedelta(days=7 + 6 - today.weekday())
     if re.search(r"\b(cette semaine|fin de (la )?semaine)\b", typed):
         return today + timedelta(days=6 - today.weekday())
-    if re.search(r"\b(ce mois ci|ce mois|fin du mois|fin de mois)\b", typed):
-        return _end_of_month(today.year, today.month)
     if re.search(r"\bmois prochain\b", typed):
         following = _end_of_month(today.year, today.month) + timedelta(days=1)
         return _end_of_month(following.year, following.month)
     month_day = _month_phrase(typed, today)
     if month_day is not None:
         return month_day if month_day >= today else None
+    if re.search(r"\b(ce mois ci|ce mois|fin du mois|fin de mois)\b", typed):
+        return _end_of_month(today.year, today.month)
+    bare = re.sub(r"\s+", " ", LEAD_WORDS.sub(" ", typed)).strip()
+    alone = DAY_OF_MONTH.match(bare)
+    if alone is not None:  # « le 5 »: dateparser reads a past 5th as this month's
+        said = alone.group(1)
+        return _next_day_of_month(1 if said in ("premier", "1er") else int(said), today)
+    weekday = re.fullmatch(r"(" + "|".join(WEEKDAYS) + r")(?: prochain)?", bare)
+    if weekday is not None:  # « vendredi », « vendredi prochain »: the coming one
+        return today + timedelta(days=(WEEKDAYS.index(weekday.group(1)) - today.weekday()) % 7 or 7)
     numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
     candidate = numeric.group(0) if numeric else LEAD_WORDS.sub(" ", typed)
     candidate = re.sub(r"\s+", " ", candidate).strip()

@@ -107,6 +107,9 @@ def cmd_eval(args) -> int:
     typed = typed_answers.evaluate()
     print("\n" + typed_answers.report(typed))
     print("\n" + human_topic.report(human_topic.evaluate(model)))
+    from bot.evaluation import dates
+
+    print("\n" + dates.report(dates.evaluate()))
     if result.rasa.macro_f1 <= result.baseline.macro_f1:
         print("The Rasa pipeline does not beat the baseline.", file=sys.stderr)
         return 1
