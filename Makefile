@@ -91,7 +91,7 @@ TEST_WORKERS ?= 2
 test: lint train browser
 	@./scripts/ensure-nginx
 	@./scripts/ensure-faketime
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30
 
 # The loop while editing: the unit tier and the in-process web app, on SQLite only (TEST_DATABASES,
 # tests/support/databases.py): no trained model, no Rasa or action server, no nginx, no Chromium.

@@ -113,10 +113,14 @@ class ActionShowDetail(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         found = current_advice(tracker)
+        wanted = next(tracker.get_latest_entity_values("detail"), None)
+        typed_code = next(tracker.get_latest_entity_values("code_postal"), None)
+        if found is None and wanted == WHERE and typed_code:  # « je suis à Lyon 69003, où aller ? »
+            self.france_services_near(dispatcher, typed_code)
+            return []
         if found is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
-        wanted = next(tracker.get_latest_entity_values("detail"), None)
         chosen = next((s for s in found.solutions if s.id == wanted), None) or (
             knowledge.solution(found.need, wanted) if wanted else None
         )
@@ -151,7 +155,7 @@ class ActionShowDetail(Action):
     def where_to_go(dispatcher: CollectingDispatcher, tracker: Tracker, found: advice.Advice) -> None:
         entry = knowledge.entry(found.need)
         sites = []
-        postal_code = _given(tracker.get_slot("code_postal"))
+        postal_code = next(tracker.get_latest_entity_values("code_postal"), None) or _given(tracker.get_slot("code_postal"))
         if found.need in FRANCE_SERVICES_NEEDS and postal_code:
             sites = france_services.nearest(postal_code)[:2]
         dispatcher.utter_message(
@@ -163,8 +167,22 @@ class ActionShowDetail(Action):
             dispatcher.utter_message(
                 response="utter_france_services_near",
                 credit=france_services.CREDIT,
-                sites="\n".join(f"• {s.name}, {s.address}, {s.postal_code} {s.city}, {s.phone}" for s in sites),
+                sites="\n".join(france_services.describe(s) for s in sites),
             )
+
+    @staticmethod
+    def france_services_near(dispatcher: CollectingDispatcher, postal_code: str) -> None:
+        """The nearest France Services sites with their opening hours, asked outside the questionnaire."""
+        sites = france_services.nearest(postal_code)[:2]
+        if not sites:
+            dispatcher.utter_message(response="utter_invalid_code_postal")
+            return
+        dispatcher.utter_message(
+            response="utter_france_services_near",
+            credit=france_services.CREDIT,
+            sites="\n".join(france_services.describe(s) for s in sites),
+        )
+        dispatcher.utter_message(response="utter_digital_question_welcome")
 
 
 class ActionAnswered(Action):

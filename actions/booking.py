@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.contact_form import ContactFormValidation, cannot_continue, contact_details
+from actions.contact_form import ContactFormValidation, cannot_continue, contact_details, reaching_back
 from actions.dossier import read, record
 from actions.handover_menu import utter_service_contact
 from actions.slot_matching import french_datetime, match_slot_moment, payload_slot_id, shown_slots
@@ -40,10 +40,10 @@ class ActionAskCreneau(Action):
             ]
         )
         if slots is None:  # the store does not answer: the form goes on towards a call back
-            dispatcher.utter_message(response="utter_slots_unavailable")
+            dispatcher.utter_message(response="utter_slots_unavailable", recontact=reaching_back(tracker))
             return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
         if not slots:
-            dispatcher.utter_message(response="utter_no_free_slot")
+            dispatcher.utter_message(response="utter_no_free_slot", recontact=reaching_back(tracker))
             return [SlotSet("creneau", NOT_GIVEN), SlotSet("requested_slot", None)]
         buttons = [
             {"title": f"{when} ({mode}) avec {who}", "payload": f'/inform{{"creneau": "{slot_id}"}}'}
@@ -112,7 +112,7 @@ class ActionBookAppointment(Action):
         if unavailable:
             # Say it plainly, and keep a call-back request (spooled if need be) so nobody is forgotten.
             record(tracker.sender_id, RequestCallback(None, None))
-            dispatcher.utter_message(response="utter_booking_failed")
+            dispatcher.utter_message(response="utter_booking_failed", recontact=reaching_back(tracker))
             utter_service_contact(dispatcher)
             return []
         if booked is None:

@@ -61,7 +61,10 @@ class ActionRequestCallback(Action):
         when = f", avant le {dates.french_date(deadline_date, today())}" if deadline_date else ""
         dispatcher.utter_message(
             response="utter_callback_confirmed",
-            coordonnees=contact_fields["email"] or contact.display_phone(contact_fields["phone"]),  # as people read it
+            # « vous rappellera au 06 12 34 56 78 » or « vous écrira à marie@exemple.fr », as people read it
+            coordonnees=f"vous écrira à {contact_fields['email']}"
+            if contact_fields["email"]
+            else f"vous rappellera au {contact.display_phone(contact_fields['phone'])}",
             moment=f", {moment}" if moment not in (None, NOT_GIVEN) else "",
             echeance=when,
         )

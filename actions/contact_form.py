@@ -101,6 +101,15 @@ def contact_details(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def reaching_back(tracker: Tracker) -> str:
+    """How the mediator will come back to the person: « vous rappellera » only with a phone
+    number; with an e-mail address only, « vous écrira »."""
+    fields = contact_details(tracker)
+    if fields["phone"]:
+        return "vous rappellera"
+    return "vous écrira" if fields["email"] else "reprendra contact avec vous"
+
+
 def cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """No consent or no way to reach the person: give the service's contact instead."""
     if tracker.get_slot("consentement") is not True:

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from bot.domain import referrals, topics
+from bot.domain.profile import NOT_GIVEN, size_bucket
 from bot.store.dossier_writes import RecordRedirect
 
 
@@ -20,7 +21,9 @@ class ActionRedirectOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         topic = topics.detect(tracker.latest_message.get("text") or "")
-        structures = referrals.for_topic(topic, tracker.get_slot("secteur"))[:3] if topic else []
+        effectif = tracker.get_slot("effectif")
+        size = size_bucket(effectif) if effectif and effectif != NOT_GIVEN else None
+        structures = referrals.for_topic(topic, tracker.get_slot("secteur"), size)[:3] if topic else []
         if not structures:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []

@@ -114,7 +114,14 @@ KNOWLEDGE = {
             "type": "object",
             "required": ["title", "summary", "details", "source", "checked"],
             "additionalProperties": False,
-            "properties": {"title": _TEXT, "summary": _TEXT, "details": _TEXT, "source": _SOURCE, "checked": _CHECKED},
+            "properties": {
+                "title": _TEXT,
+                "summary": _TEXT,
+                "details": _TEXT,
+                "source": _SOURCE,
+                "checked": _CHECKED,
+                "note": _TEXT,
+            },
         },
         "solutions": {
             "type": "array",
@@ -129,6 +136,7 @@ KNOWLEDGE = {
                 "properties": {
                     "source": _SOURCE,
                     "checked": _CHECKED,
+                    "note": _TEXT,  # for the team: what the source does not settle, what to re-check
                     "team_only": {"type": "boolean"},  # only for a business with employees
                     "solo_only": {"type": "boolean"},  # only for someone working alone
                     "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
@@ -148,7 +156,7 @@ KNOWLEDGE = {
                 "type": "object",
                 "required": ["name", "what", "url", "checked"],
                 "additionalProperties": False,
-                "properties": {"name": _TEXT, "what": _TEXT, "url": _URL, "source": _SOURCE, "checked": _CHECKED},
+                "properties": {"name": _TEXT, "what": _TEXT, "url": _URL, "source": _SOURCE, "checked": _CHECKED, "note": _TEXT},
             },
         },
         "tip": _TEXT,
@@ -157,6 +165,9 @@ KNOWLEDGE = {
 
 OUT_OF_SCOPE_TOPICS = [
     "juridique",
+    "litige",
+    "cotisations",
+    "particulier",
     "fiscalite",
     "financement",
     "rh_droit_du_travail",
@@ -184,6 +195,7 @@ REFERRALS = {
                     "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
                     "source": _SOURCE,
                     "checked": _CHECKED,
+                    "note": _TEXT,
                     "name": _TEXT,
                     "what": _TEXT,
                     "why": _TEXT,

@@ -7,7 +7,8 @@ The profile (« qui est-il ? ») changes the answer, not just a sentence of it:
 - skills: a beginner (or a business taking its first steps) gets the least effort first;
 - nature: for a strategic question a mediator is offered first, before the list;
 - role: an employee asking a strategic question is told the choice is usually the management's;
-- sector: the chambers (CCI, CMA, chambre d'agriculture) of that sector only (bot/domain/referrals.py).
+- sector: the chambers (CCI, CMA, chambre d'agriculture) of that sector only (bot/domain/referrals.py);
+- 10 or more staff: the chambers' business services first, not the places meant for private individuals.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def advise(need: str, profile: Profile, limit: int = 3) -> Advice:
         need=need,
         nature=nature,
         solutions=tuple(candidates[:limit]),
-        structures=tuple(referrals.for_need(need, profile.sector)[:3]),
+        structures=tuple(referrals.for_need(need, profile.sector, profile.size)[:3]),
         obligation=entry.obligation,
         mediator_first=strategic,
         ask_management=strategic and profile.role not in (None, *MANAGEMENT_ROLES),

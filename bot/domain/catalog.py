@@ -70,7 +70,8 @@ def max_validation_failures() -> int:
 
 def follow_up_date(deadline: date | None, today: date) -> date:
     """When to contact a person who asked for a follow-up: `follow_up_days_after_deadline` after
-    their deadline, else `follow_up_days` after today; a weekend moves to the Monday after."""
+    their deadline, else `follow_up_days` after today; a weekend or a French public holiday moves
+    to the next working day (« lundi 2 novembre » after the 1st, not a closed office)."""
     from datetime import timedelta
 
     service = _service()
@@ -78,7 +79,9 @@ def follow_up_date(deadline: date | None, today: date) -> date:
         day = max(deadline, today) + timedelta(days=int(service.get("follow_up_days_after_deadline", 7)))
     else:
         day = today + timedelta(days=int(service.get("follow_up_days", 21)))
-    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+    while day.weekday() >= 5 or opening_hours.is_public_holiday(day):
+        day += timedelta(days=1)
+    return day
 
 
 def demo_contact_warnings() -> list[str]:

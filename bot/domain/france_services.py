@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import paths
+from bot.language.textnorm import normalize
 
 DATA_FILE = paths.DATA / "france_services" / "liste-fs-20240801.csv"
 CREDIT = "ANCT — liste des espaces France Services, data.gouv.fr, mise à jour du 1er août 2024"
 POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
+# « je suis à Lyon 69003, où aller ? »: a postal code with words asking where to go, outside the questionnaire
+WHERE_WORDS = re.compile(
+    r"\b(ou|aller|pres|proche|proches|adresse|lieu|lieux|guichet|accueil|france services|je suis a|j habite|je vis a)\b"
+)
+HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 
 
@@ -89,3 +95,42 @@ def nearest(postal_code: str, limit: int = 3) -> list[Site]:
     lat = sum(s.latitude for s in around) / len(around)
     lon = sum(s.longitude for s in around) / len(around)
     return sorted(sites(), key=lambda s: _distance_km(lat, lon, s.latitude, s.longitude))[:limit]
+
+
+def asked_near(text: str) -> str | None:
+    """The postal code of a message asking where to go near it (« je suis à Lyon 69003, où aller ? »),
+    else None: a bare number, or a code without such words, is not read as a request."""
+    codes = [c for c in re.findall(r"(?<!\d)\d{5}(?!\d)", text) if is_postal_code(c)]
+    if len(codes) != 1 or not WHERE_WORDS.search(normalize(text)):
+        return None
+    return codes[0]
+
+
+def _clock(hour: str, minute: str) -> str:
+    return f"{int(hour)} h" + (f" {minute}" if minute != "00" else "")
+
+
+def hours_text(raw: str) -> str:
+    """« 09:00 - 12:00 / 13:30 - 17:00 » -> « de 9 h à 12 h et de 13 h 30 à 17 h »; text the data
+    holds in another shape is given as it is."""
+    periods = []
+    for part in raw.split("/"):
+        found = HOURS.match(part)
+        if found is None:
+            return raw.strip()
+        periods.append(f"de {_clock(*found.group(1, 2))} à {_clock(*found.group(3, 4))}")
+    return " et ".join(periods)
+
+
+def opening_text(site: Site) -> str:
+    """The site's opening hours as the data holds them, day by day, in French."""
+    if not site.hours:
+        return "horaires non indiqués, appelez avant de venir"
+    days = " ; ".join(f"{day} {hours_text(text)}" for day, text in site.hours.items())
+    return days + (" (sur rendez-vous)" if site.appointment_required else "")
+
+
+def describe(site: Site) -> str:
+    """One line per site, as the person reads it: name, address, phone, opening hours."""
+    phone = f", tél. {site.phone}" if site.phone else ""
+    return f"• {site.name}, {site.address}, {site.postal_code} {site.city}{phone}. Horaires : {opening_text(site)}."

@@ -21,6 +21,7 @@ class Solution:
     checked: str = ""
     team_only: bool = False  # only makes sense with employees
     solo_only: bool = False  # only makes sense for someone working alone
+    note: str = ""  # for the team: what the source does not settle
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Resource:
     url: str
     checked: str
     source: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Obligation:
     details: str
     source: str
     checked: str
+    note: str = ""
 
 
 @dataclass(frozen=True)

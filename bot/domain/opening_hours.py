@@ -111,6 +111,11 @@ def _french_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("FR", years=year)
 
 
+def is_public_holiday(day: date) -> bool:
+    """A French public holiday (metropolitan list of the `holidays` package)."""
+    return day in _french_holidays(day.year)
+
+
 # --- said in French ----------------------------------------------------------------------------
 
 

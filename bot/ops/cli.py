@@ -121,7 +121,11 @@ def cmd_facts(args) -> int:
 
     from bot.domain import facts
 
-    print(facts.render(facts.all_facts(), date.today()))
+    found = facts.all_facts()
+    print(facts.render(found, date.today()))
+    if facts.missing(found):
+        print("Every fact needs a source page and a check date (see above).", file=sys.stderr)
+        return 1
     return 0
 
 

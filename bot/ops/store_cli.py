@@ -234,9 +234,13 @@ def cmd_export_training(args) -> int:
     from bot.ops import training_export
 
     with open_session() as session:
-        examples = training_export.corrected_examples(session)
-    training_export.write_nlu_yaml(examples, args.out)
-    print(f"{len(examples)} example(s) written to {args.out} (review them before adding them to data/nlu/).")
+        export = training_export.checked(training_export.review_examples(session))
+    training_export.write_nlu_yaml(export.examples, args.out)
+    print(f"{len(export.examples)} example(s) written to {args.out} (review them before adding them to data/nlu/).")
+    if export.already_trained:
+        print(f"{export.already_trained} left out: already in the training data (data/nlu/).")
+    if export.refused:
+        print(f"{export.refused} refused: in a test set (tests/*.yml); a model must not learn its test sentences.")
     return 0
 
 
@@ -279,7 +283,7 @@ def add_commands(sub) -> None:
     purge.add_argument("--dry-run", action="store_true", help="only list what would be purged and why")
     purge.set_defaults(func=cmd_purge)
 
-    export = sub.add_parser("export-training", help="NLU examples from the mediators' triage corrections")
+    export = sub.add_parser("export-training", help="NLU examples from the review inbox's decisions")
     export.add_argument("--out", type=Path, default=paths.REPORTS / "nlu_corrections.yml")
     export.set_defaults(func=cmd_export_training)
 

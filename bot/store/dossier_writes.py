@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Union
 
 from sqlalchemy.orm import Session
 
-from bot.store import dossiers, scheduling
+from bot.store import dossiers, review_inbox, scheduling
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,36 @@ class RequestSynthesis:
         dossiers.request_synthesis(session, conversation_id)
 
 
+@dataclass(frozen=True)
+class RecordFirstMessage:
+    """How the assistant read the conversation's first message (review_inbox.record_first_message:
+    only the first counts; no dossier is created). `at`: when it was read."""
+
+    kind: ClassVar[str] = "record_first_message"
+    text: str
+    reading: str  # bot/domain/review.py READINGS
+    intent: str | None
+    confidence: float | None
+    at: datetime
+
+    def apply(self, session: Session, conversation_id: str) -> None:
+        review_inbox.record_first_message(
+            session, conversation_id, self.text, self.reading, self.intent, self.confidence, now=self.at
+        )
+
+
+@dataclass(frozen=True)
+class FirstMessageDenied:
+    """The person said « non » to `need` said back: the first message's reading was wrong if it
+    was that one (review_inbox.person_said_no)."""
+
+    kind: ClassVar[str] = "first_message_denied"
+    need: str | None
+
+    def apply(self, session: Session, conversation_id: str) -> None:
+        review_inbox.person_said_no(session, conversation_id, self.need)
+
+
 DossierWrite = Union[
     RecordNeed,
     ConfirmLatestNeed,
@@ -170,6 +200,8 @@ DossierWrite = Union[
     RecordContact,
     RequestCallback,
     RequestSynthesis,
+    RecordFirstMessage,
+    FirstMessageDenied,
 ]
 KINDS: dict[str, type[DossierWrite]] = {
     kind.kind: kind
@@ -185,6 +217,8 @@ KINDS: dict[str, type[DossierWrite]] = {
         RecordContact,
         RequestCallback,
         RequestSynthesis,
+        RecordFirstMessage,
+        FirstMessageDenied,
     )
 }
 

@@ -24,7 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.domain import catalog, options
+from bot.domain import catalog, france_services, options
 from bot.language import answers
 from bot.language.textnorm import normalize
 
@@ -156,6 +156,26 @@ async def topic_of_request(self, parse_data: dict[str, Any]) -> dict[str, Any] |
     return {"name": intent["name"], "confidence": round(confidence, 3), "text": rest}
 
 
+def near_request(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """« je suis à Lyon 69003, où aller ? » outside a form: the « where to go » button with that
+    postal code (the nearest France Services sites), whatever need or topic the NLU read in it.
+    A regex on the text, not a trained intent: the sentence shapes are few, and the NLU keeps its data."""
+    text = parse_data.get("text") or ""
+    code = None if text.startswith("/") else france_services.asked_near(text)
+    if code is None:
+        return parse_data
+    kept = [e for e in parse_data.get("entities") or [] if e.get("entity") not in ("detail", "code_postal")]
+    return {
+        **parse_data,
+        "intent": {"name": "voir_detail", "confidence": 1.0},
+        "entities": kept
+        + [
+            {"entity": "detail", "value": "contacts", "extractor": "near_request"},
+            {"entity": "code_postal", "value": code, "extractor": "near_request"},
+        ],
+    }
+
+
 _original = MessageProcessor.parse_message
 
 
@@ -164,6 +184,8 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
     try:
         if tracker is not None:
             parse_data = reinterpret(parse_data, last_question(list(tracker.events)), in_form=bool(tracker.active_loop_name))
+        if tracker is not None and not tracker.active_loop_name:
+            parse_data = near_request(parse_data)
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):
             parse_data = {**parse_data, "topic": await topic_of_request(self, parse_data)}
     except Exception:  # never lose a message over this: the NLU's reading stands

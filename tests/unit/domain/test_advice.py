@@ -99,7 +99,7 @@ def test_the_wrong_facts_of_issue_16_are_gone():
     assert "appelez le 17Cyber" not in everything and "17cyber.gouv.fr" in everything
     assert "Appelez le 3414" not in everything and "0 800 08 32 08" in everything
     assert "obligatoire si vous encaissez des particuliers" not in everything
-    assert "et ceux de vos salariés" not in everything and "participation forfaitaire" in everything
+    assert "et ceux de vos salariés" not in everything and "103,20 euros en 2026" in everything
     assert "certifier gratuitement" not in everything
     assert all(s.id != "plateforme_agreee_facture_electronique" for s in knowledge.entry("demarches_en_ligne").solutions)
     assert "depuis le 1er septembre 2026" in knowledge.entry("demarches_en_ligne").obligation.summary
