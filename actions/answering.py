@@ -141,8 +141,9 @@ class ActionShowDetail(Action):
             dispatcher.utter_message(
                 response="utter_compare",
                 lignes="\n".join(
-                    f"{number}. {s.title} : effort {s.effort} ; + {_lower_first(s.advantages[0])} ; "
-                    f"– {_lower_first(s.drawbacks[0])}."
+                    # in sentences, not « effort faible ; + gratuit ; – un identifiant » (issue 27)
+                    f"{number}. {s.title} : demande un effort {s.effort}. Point fort : "
+                    f"{_lower_first(s.advantages[0])}. Point faible : {_lower_first(s.drawbacks[0])}."
                     for number, s in enumerate(found.solutions, start=1)
                 ),
             )

@@ -121,6 +121,15 @@ class Settings:
     public_bind_host: str = "127.0.0.1"
     public_tls: bool = False  # PUBLIC_TLS=1: people reach the service over HTTPS (secure cookies, HSTS)
     postgres_password: str = ""  # POSTGRES_PASSWORD (docker compose): checked like the other secrets
+    # who publishes the service, said by the privacy notice and the legal notice (bot/web/notices.py);
+    # "" = a development value marked as such; make run-prod and PUBLIC_TLS=1 refuse to start without them
+    publisher_name: str = ""  # PUBLISHER_NAME: the body that runs the service (controller of the data)
+    publisher_address: str = ""  # PUBLISHER_ADDRESS: its postal address
+    publication_director: str = ""  # PUBLICATION_DIRECTOR: name and role of the director of publication
+    hosting_provider: str = ""  # HOSTING_PROVIDER, HOSTING_ADDRESS, HOSTING_PHONE: who hosts the servers
+    hosting_address: str = ""
+    hosting_phone: str = ""
+    dpo_contact: str = ""  # DPO_CONTACT: the data protection officer's e-mail or address; "" = the service's e-mail
 
     @property
     def action_server_token(self) -> str:
@@ -247,6 +256,45 @@ def require_strong_secrets(settings: Settings) -> None:
         raise WeakSecret(f"Cannot start: {name} {reason}; set it to a long random value ({GENERATE_SECRET}).")
 
 
+# Who publishes the service (the legal notice, LCEN art. 6; the controller of the privacy notice,
+# RGPD art. 13): a development run shows these values, marked as such; production refuses them.
+PUBLISHER_SETTINGS = {
+    "PUBLISHER_NAME": "publisher_name",
+    "PUBLISHER_ADDRESS": "publisher_address",
+    "PUBLICATION_DIRECTOR": "publication_director",
+    "HOSTING_PROVIDER": "hosting_provider",
+    "HOSTING_ADDRESS": "hosting_address",
+    "HOSTING_PHONE": "hosting_phone",
+}
+DEVELOPMENT_VALUE = "[valeur de développement : {variable} n’est pas renseigné]"
+
+
+class MissingPublisher(SystemExit):
+    """Production without the publisher's details: the entry point stops, naming the variables."""
+
+
+def missing_publisher(settings: Settings) -> list[str]:
+    """The publisher's variables left unset."""
+    return [name for name, field in PUBLISHER_SETTINGS.items() if not getattr(settings, field).strip()]
+
+
+def publisher_value(settings: Settings, variable: str) -> str:
+    """The variable's value, or the development value that says it is unset."""
+    return getattr(settings, PUBLISHER_SETTINGS[variable]).strip() or DEVELOPMENT_VALUE.format(variable=variable)
+
+
+def require_publisher(settings: Settings) -> None:
+    """Called by the production entry points (make run-prod; the web app when PUBLIC_TLS=1, as in the
+    containers): a public service may not publish its privacy and legal notices without its own
+    name, address, director of publication and host. Raises MissingPublisher naming what is unset."""
+    missing = missing_publisher(settings)
+    if missing:
+        raise MissingPublisher(
+            f"Cannot start: {', '.join(missing)} unset. The privacy notice and the legal notice a public service "
+            "must publish say who runs it, where, and who hosts it: set them (README, Configuration)."
+        )
+
+
 # The placeholders of data/service.yml: a deployment sets SERVICE_PHONE and SERVICE_EMAIL instead.
 DEMO_PHONE_PREFIX = "01 00 00 00"
 DEMO_EMAIL_DOMAINS = ("example.org", "example.com", "exemple.fr")
@@ -350,4 +398,11 @@ def load() -> Settings:
         public_bind_host=_text_env("PUBLIC_BIND_HOST") or "127.0.0.1",
         public_tls=public_tls,
         postgres_password=_text_env("POSTGRES_PASSWORD"),
+        publisher_name=_text_env("PUBLISHER_NAME"),
+        publisher_address=_text_env("PUBLISHER_ADDRESS"),
+        publication_director=_text_env("PUBLICATION_DIRECTOR"),
+        hosting_provider=_text_env("HOSTING_PROVIDER"),
+        hosting_address=_text_env("HOSTING_ADDRESS"),
+        hosting_phone=_text_env("HOSTING_PHONE"),
+        dpo_contact=_text_env("DPO_CONTACT"),
     )

@@ -23,6 +23,12 @@ def warn_demo_contact() -> None:
 
     for warning in catalog.demo_contact_warnings():
         print(f"WARNING: {warning}", file=sys.stderr)
+    missing = settings.missing_publisher(settings.current())
+    if missing:  # make run-prod refuses to start then (bot/settings.py: require_publisher)
+        print(
+            f"WARNING: {', '.join(missing)} unset: the legal notice and the privacy notice show development values.",
+            file=sys.stderr,
+        )
 
 
 def cmd_run(args) -> int:

@@ -40,7 +40,7 @@ import requests
 
 from bot import log_redaction, paths
 from bot.ops import restarts, supervisor, training
-from bot.settings import Settings, database_dialect, require_strong_secrets
+from bot.settings import Settings, database_dialect, require_publisher, require_strong_secrets
 from bot.web import readiness
 
 DEPLOY = paths.ROOT / "deploy"
@@ -461,6 +461,7 @@ def run_forever() -> int:
     try:
         settings = production_settings()
         require_strong_secrets(settings)  # raises WeakSecret, naming the variable
+        require_publisher(settings)  # the privacy and legal notices need who publishes the service
         layout = layout_from_environment(settings)
         check_layout(layout)
         check_ports_free(layout)

@@ -32,7 +32,7 @@ from bot import settings as bot_settings
 from bot.domain import catalog, france_services
 from bot.jobs import live_watch, mail_sender, retention_purge, runner, spool_replay
 from bot.store import conversations
-from bot.web import account, appointment_page, console, conversation_ids, live, readiness
+from bot.web import account, appointment_page, console, conversation_ids, live, notices, readiness
 from bot.web.handlers import in_db, now_of, relay_of, settings_of
 from bot.web.security import SecurityHeadersMiddleware
 from bot.web.templating import templates
@@ -211,6 +211,7 @@ routes = [
     Route("/vendor/{name}", vendor),
     Route("/healthz", health),
     *readiness.routes,
+    *notices.routes,  # privacy notice, accessibility statement, legal notice
     Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
 ]
 
@@ -236,6 +237,8 @@ def create_app(settings: bot_settings.Settings | None = None, now: Callable[[], 
     """`now`: the app's clock (tests move it); bot/clock.py by default."""
     settings = settings or bot_settings.current()
     bot_settings.require_strong_secrets(settings)  # a weak SESSION_SECRET would let anyone sign an admin session
+    if settings.public_tls:  # served to the public (make run-prod, the containers): the notices need the publisher
+        bot_settings.require_publisher(settings)
     log_redaction.install()  # no secret link in uvicorn's access log nor in ours
     if settings.public_socket_url == SAME_ORIGIN:
         socket_origins = None  # connect-src 'self' is enough

@@ -58,7 +58,7 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         wait_until_ready(person)
         say(person, "je voudrais parler a un mediateur svp")
         assert "va vous rejoindre" in person.locator(".mw-bot .mw-text").last.inner_text()
-        expect(person.get_by_role("button", name="Terminer l'échange")).to_be_visible()
+        expect(person.get_by_role("button", name="Terminer l’échange")).to_be_visible()
         type_in_chat(person, "Bonjour, vous etes la ?")
 
         # the mediator is alerted on whatever console page they are, and joins
@@ -87,7 +87,7 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         person.reload()
         wait_until_ready(person)
         expect(person.locator(".mw-mediator .mw-text").last).to_have_text(hostile, timeout=TIMEOUT)
-        expect(person.get_by_role("button", name="Terminer l'échange")).to_be_visible()
+        expect(person.get_by_role("button", name="Terminer l’échange")).to_be_visible()
         mediator.reload()
         expect(mediator.locator("#live-form")).to_be_visible()
         mediator.get_by_label("Votre message à la personne").fill("Je regarde votre espace URSSAF avec vous.")
@@ -102,7 +102,7 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         mediator.get_by_role("button", name="Terminer et rendre la main à l'assistant").click()
         expect(mediator.locator(".flash")).to_contain_text("l'assistant reprend")
         expect(person.locator(".mw-bot .mw-text").last).to_contain_text("autre question", timeout=TIMEOUT)
-        expect(person.get_by_role("button", name="Terminer l'échange")).to_be_hidden()
+        expect(person.get_by_role("button", name="Terminer l’échange")).to_be_hidden()
         say(person, "merci beaucoup")
         assert person.locator(".mw-bot .mw-text").last.inner_text().strip()
         assert dialogs == []
@@ -115,7 +115,7 @@ def test_a_person_and_a_mediator_chat_live_then_the_assistant_takes_over(servers
         alert.get_by_role("button", name="Rejoindre").click()
         expect(mediator.locator("#live-form")).to_be_visible(timeout=TIMEOUT)
         expect(person.locator(".mw-info").last).to_contain_text("vous a rejoint", timeout=TIMEOUT)
-        person.get_by_role("button", name="Terminer l'échange").click()
+        person.get_by_role("button", name="Terminer l’échange").click()
         expect(person.locator(".mw-bot .mw-text").last).to_contain_text("autre question", timeout=TIMEOUT)
         expect(mediator.locator("#live-ended")).to_contain_text("la personne a quitté l'échange", timeout=TIMEOUT)
         browser.close()

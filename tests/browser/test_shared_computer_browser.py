@@ -97,7 +97,7 @@ def test_jai_fini_forgets_the_conversation_on_this_device_at_once(context, site,
     say(page, SECRET)
     old = conversation_id(page)
     page.evaluate("() => sessionStorage.setItem('mediationChat.test', 'x')")
-    page.get_by_role("button", name="J'ai fini").click()
+    page.get_by_role("button", name="J’ai fini").click()
     assert messages(page) == []
     assert "La personne suivante ne la verra pas" in page.locator(".mw-status").inner_text()
     assert page.evaluate("() => document.activeElement.id") == "mw-input"

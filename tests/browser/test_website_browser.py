@@ -303,7 +303,7 @@ def test_one_script_tag_embeds_the_chat_as_a_button_that_opens_it(browser, site)
     page.goto(site + "integration")
     snippet = page.locator("pre code").inner_text()
     assert snippet.startswith('<script src="http://127.0.0.1:') and "/widget.js" in snippet
-    launcher = page.get_by_role("button", name="Une question sur le numérique ?")
+    launcher = page.get_by_role("button", name="Une question sur le numérique\u202f?")
     assert launcher.get_attribute("aria-expanded") == "false" and not page.locator(".mw-chat").is_visible()
     launcher.click()
     assert launcher.get_attribute("aria-expanded") == "true"

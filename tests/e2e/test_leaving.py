@@ -323,7 +323,7 @@ def test_the_synthesis_mail_is_limited_per_recipient_and_per_client_address(stor
     assert goodbye("s1", "cible@exemple.fr", "198.51.100.1")[0] and goodbye("s2", "Cible@Exemple.fr", None)[0]
     assert goodbye("s1", "cible@exemple.fr", "198.51.100.1")[0]
     sent, refusal = goodbye("s3", "cible@exemple.fr", "198.51.100.2")
-    assert not sent and "Je ne peux pas envoyer d'autre résumé" in refusal and "01 00 00 00 00" in refusal
+    assert not sent and "Je ne peux pas envoyer d’autre résumé" in refusal and "01 00 00 00 00" in refusal
     # one client address, whatever the recipients: twice a day
     assert goodbye("s4", "a@exemple.fr", "198.51.100.3")[0] and goodbye("s5", "b@exemple.fr", "198.51.100.3")[0]
     assert goodbye("s6", "c@exemple.fr", "198.51.100.3") == (False, refusal)

@@ -96,7 +96,7 @@ def test_blank_or_malformed_messages_get_a_clear_answer(visitors, bad):
         reply = visitor.expect("bot_uttered")["text"]
     else:
         reply = visitor.say(bad)
-    assert "Je n'ai pas reçu de texte" in reply
+    assert "Je n’ai pas reçu de texte" in reply
 
 
 def test_a_message_before_any_session_is_answered_not_dropped(visitors):

@@ -6,10 +6,22 @@ from pathlib import Path
 
 from bot import settings as bot_settings
 
+# Who publishes the service: production refuses to start without it (bot/settings.py: require_publisher).
+PUBLISHER_ENVIRONMENT = {
+    "PUBLISHER_NAME": "Communauté de communes d'essai",
+    "PUBLISHER_ADDRESS": "1 place de la Mairie, 01000 Essai",
+    "PUBLICATION_DIRECTOR": "Camille Essai, présidente",
+    "HOSTING_PROVIDER": "Hébergeur d'essai",
+    "HOSTING_ADDRESS": "2 rue des Serveurs, 59000 Lille",
+    "HOSTING_PHONE": "03 00 00 00 00",
+}
+
 
 def production_environment(monkeypatch, var_dir: Path) -> None:
     """What make run-prod reads, restored after the test (production_settings writes os.environ)."""
     clear_secrets(monkeypatch, var_dir)
+    for name, value in PUBLISHER_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
     for name in ("PUBLIC_TLS", "PUBLIC_SOCKET_URL", "SECURE_COOKIES", "BIND_HOST", "PUBLIC_BIND_HOST", "PUBLIC_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WEB_ALLOWED_ORIGINS", "")

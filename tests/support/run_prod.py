@@ -18,7 +18,7 @@ from bot import paths
 from bot import settings as bot_settings
 from bot.ops import production
 from tests.support.databases import fresh_database_url
-from tests.support.processes import PORT_SETTINGS
+from tests.support.processes import PORT_SETTINGS, PUBLISHER_ENVIRONMENT
 from tests.support.services import REDIS_URL, require_redis
 
 PUBLIC = "http://127.0.0.1:8080"  # make run-prod's default public port
@@ -71,6 +71,7 @@ def user_environment(var_dir: Path, database_url: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url, REDIS_URL=REDIS_URL, BOT_VAR_DIR=str(var_dir), PUBLIC_REST_WEBHOOK_TOKEN=PUBLIC_TOKEN
     )  # the REST webhook on the public port needs it
+    env.update(PUBLISHER_ENVIRONMENT)  # production refuses to start without the publisher's details
     # these people all come from 127.0.0.1 and type like a script: the rate limits (bot/rate_limits.py,
     # tested in tests/unit/channels/test_public_chat_units.py, tests/e2e/test_public_chat_rest.py) would refuse them
     env.update(RATE_LIMIT_CLIENT_PER_MINUTE="0", RATE_LIMIT_HANDOVERS_PER_HOUR="0", RATE_LIMIT_CONVERSATION_PER_MINUTE="0")

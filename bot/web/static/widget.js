@@ -34,46 +34,48 @@
 
   var TEXT = {
     title: "Assistant de médiation numérique",
-    intro: "Bonjour ! Je suis l'assistant automatique du service de médiation numérique. " +
-      "Décrivez votre besoin avec vos mots, par exemple : « je n'arrive pas à faire ma déclaration URSSAF ». " +
+    intro: "Bonjour\u202f! Je suis l’assistant automatique du service de médiation numérique. " +
+      "Décrivez votre besoin avec vos mots, par exemple\u00a0: «\u00a0je n’arrive pas à faire ma déclaration URSSAF\u00a0». " +
       "Vous pouvez demander à parler à une personne à tout moment.",
     notice: "Vos messages sont gardés __RETENTION_MONTHS__ mois au plus, pour le suivi de votre demande. " +
-      "Vos coordonnées ne sont demandées qu'avec votre accord. Ne donnez ni mot de passe ni numéro de carte.",
+      "Vos coordonnées ne sont demandées qu’avec votre accord. Ne donnez ni mot de passe ni numéro de carte.",
     noticeLink: "En savoir plus sur vos données",
+    accessibilityLink: "l’accessibilité",
+    legalLink: "les mentions légales",
     label: "Votre message",
     placeholder: "Écrivez votre message…",
     send: "Envoyer",
     erase: "Effacer ma conversation",
-    finish: "J'ai fini",
+    finish: "J’ai fini",
     finishHint: "Effacer la conversation de cet appareil (ordinateur partagé)",
-    forgotten: "C'est fait : la conversation n'est plus sur cet appareil. La personne suivante ne la verra pas.",
+    forgotten: "C’est fait\u00a0: la conversation n’est plus sur cet appareil. La personne suivante ne la verra pas.",
     expired: "Votre conversation précédente a été fermée sur cet appareil après " + IDLE_MINUTES +
       " minutes sans activité. Vous pouvez en commencer une nouvelle.",
-    eraseQuestion: "Effacer toute la conversation, sur nos serveurs et dans ce navigateur ?",
+    eraseQuestion: "Effacer toute la conversation, sur nos serveurs et dans ce navigateur\u202f?",
     eraseYes: "Oui, tout effacer",
     eraseNo: "Annuler",
     erased: "Votre conversation a été effacée de nos serveurs et de ce navigateur.",
     erasedAppointment: "Votre rendez-vous est annulé et le médiateur en est informé.",
     erasedAppointments: "Vos rendez-vous sont annulés et les médiateurs en sont informés.",
     closedElsewhere: "Cette conversation a été fermée dans un autre onglet.",
-    eraseFailed: "L'effacement n'a pas abouti. Réessayez dans un instant.",
-    typing: "L'assistant écrit…",
-    you: "Vous : ",
-    bot: "Assistant : ",
+    eraseFailed: "L’effacement n’a pas abouti. Réessayez dans un instant.",
+    typing: "L’assistant écrit…",
+    you: "Vous\u00a0: ",
+    bot: "Assistant\u00a0: ",
     offline: "Connexion perdue. Nouvelle tentative en cours… Vos messages partiront dès son retour.",
-    pending: "(en attente d'envoi)",
-    empty: "Écrivez un message avant d'envoyer.",
-    tooLong: "Votre message dépasse 2 000 caractères. Pouvez-vous le raccourcir ?",
+    pending: "(en attente d’envoi)",
+    empty: "Écrivez un message avant d’envoyer.",
+    tooLong: "Votre message dépasse 2\u202f000 caractères. Pouvez-vous le raccourcir\u202f?",
     replies: "Réponses proposées",
-    open: "Une question sur le numérique ?",
+    open: "Une question sur le numérique\u202f?",
     close: "Fermer la discussion",
-    historyFailed: "Je n'ai pas pu retrouver vos messages précédents. Vous pouvez continuer ici.",
+    historyFailed: "Je n’ai pas pu retrouver vos messages précédents. Vous pouvez continuer ici.",
     mediator: " · équipe de médiation",
-    info: "Information : ",
-    endLive: "Terminer l'échange",
-    endLiveFailed: "Je n'ai pas pu terminer l'échange. Réessayez dans un instant.",
+    info: "Information\u00a0: ",
+    endLive: "Terminer l’échange",
+    endLiveFailed: "Je n’ai pas pu terminer l’échange. Réessayez dans un instant.",
     liveWaiting: "Un médiateur va vous rejoindre. Vous pouvez déjà écrire votre message.",
-    liveActive: "Vous échangez avec une personne de l'équipe de médiation."
+    liveActive: "Vous échangez avec une personne de l’équipe de médiation."
   };
 
   // --- small helpers ------------------------------------------------------------------------
@@ -193,8 +195,14 @@
     ui.confirm.appendChild(ui.eraseNo);
     ui.root.appendChild(ui.confirm);
 
+    /* the three notices a public service publishes (bot/web/notices.py) */
     var notice = el("p", { "class": "mw-notice" }, TEXT.notice + " ");
-    notice.appendChild(el("a", { href: BASE + "/#confidentialite" }, TEXT.noticeLink));
+    notice.appendChild(el("a", { href: BASE + "/donnees-personnelles" }, TEXT.noticeLink));
+    notice.appendChild(document.createTextNode(", "));
+    notice.appendChild(el("a", { href: BASE + "/accessibilite" }, TEXT.accessibilityLink));
+    notice.appendChild(document.createTextNode(" et "));
+    notice.appendChild(el("a", { href: BASE + "/mentions-legales" }, TEXT.legalLink));
+    notice.appendChild(document.createTextNode("."));
     ui.root.appendChild(notice);
 
     ui.log = el("div", { "class": "mw-log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
