@@ -42,7 +42,7 @@ class SecretPath:
 SECRET_PATHS = (
     SecretPath("/mediateurs/mot-de-passe/", "a mediator's password reset link (bot/web/account.py)"),
     SecretPath("/rendez-vous/", "a person's appointment page, to cancel or move it (bot/web/appointment_page.py)"),
-    SecretPath("/calendrier/", "a mediator's private calendar feed, /calendrier/<token>.ics (bot/web/console.py)"),
+    SecretPath("/calendrier/", "a mediator's private calendar feed, /calendrier/<token>.ics (bot/web/console/agenda.py)"),
 )
 
 # Rasa's HTTP API and the action server take ?token=; socket.io's session ids (engine.io's sid,

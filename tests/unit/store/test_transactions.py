@@ -234,7 +234,7 @@ def test_a_refused_login_is_counted_when_the_boundary_commits(url):
     with db.session(url) as session:
         with pytest.raises(accounts.LoginRefused):
             accounts.authenticate(session, "awa@example.org", "faux", now=NOW)
-        session.commit()  # as bot/web/console.py's login does (it returns the refusal)
+        session.commit()  # as bot/web/console/auth.py's login does (it returns the refusal)
     with db.session(url) as other:
         assert accounts.mediator_by_email(other, "awa@example.org").failed_logins == 1
 
