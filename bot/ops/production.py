@@ -198,8 +198,9 @@ def rasa_environment(layout: Layout) -> dict[str, str]:
         "REDIS_PASSWORD": unquote(redis_url.password or ""),
         "REDIS_KEY_PREFIX": "mediation",
         # a server that dies while holding a conversation's lock blocks that conversation until
-        # the lock lapses: 20 s rather than Rasa's 60 (a turn takes well under a second)
-        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "20"),
+        # the lock lapses: 5 s rather than Rasa's 60; a live holder's heartbeat keeps its lock
+        # through a longer turn (bot/rasa_extensions/lock_store.py)
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "5"),
         # socket.io events reach the person's socket whichever server produced them (live handover)
         "SOCKETIO_REDIS_URL": layout.redis_url,
         # rate limits counted across the servers (bot/rate_limits.py)

@@ -5,18 +5,24 @@ changing it in Python and writing it back. Two servers doing that at the same mo
 each other: a ticket disappears, its message waits for ever or fails with a LockError, or two
 messages are processed at once. Here every change is one optimistic Redis transaction (WATCH /
 MULTI / EXEC, retried on conflict), so issuing, expiring and releasing tickets are atomic.
-And a waiting ticket is kept alive by its waiter: in Rasa's store a ticket's lifetime runs from
-the moment it is issued, so when the holder dies, the tickets queued behind it can expire with
-its ticket and their messages fail with « Could not acquire lock ».
+And every ticket is kept alive by a heartbeat of the process that owns it: in Rasa's store a
+ticket's lifetime runs from the moment it is issued, so a lock held by a server that dies blocks its
+conversation for the whole lifetime (60 s by default), and the tickets queued behind it can expire
+with it and their messages fail with « Could not acquire lock ». Here the waiter extends its ticket
+at each poll and the holder every `lifetime / 4` seconds while it works, so the lifetime can be a
+few seconds (TICKET_LOCK_LIFETIME, 5 in run-prod): a dead holder's lock lapses that fast, a slow
+turn of a live one keeps its lock however long it takes.
 Configured in deploy/endpoints.prod.yml as `type: bot.rasa_extensions.lock_store.AtomicRedisLockStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
-from typing import Callable, Optional, TypeVar
+from typing import AsyncIterator, Callable, Optional, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
@@ -24,6 +30,9 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+# how often a waiter looks whether its turn has come (Rasa polls every second)
+POLL_SECONDS = 0.2
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -50,6 +59,33 @@ class AtomicRedisLockStore(RedisLockStore):
                     return result
                 except redis.WatchError:
                     continue  # someone changed the lock meanwhile: start again from what is there
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = POLL_SECONDS,
+    ) -> AsyncIterator[TicketLock]:
+        """Rasa's `lock()`, with the holder's ticket kept alive by a heartbeat while it works."""
+        ticket = self.issue_ticket(conversation_id, self.lifetime)
+        heartbeat: Optional[asyncio.Task] = None
+        try:
+            lock = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            heartbeat = asyncio.create_task(self._heartbeat(conversation_id, ticket))
+            yield lock
+        finally:
+            if heartbeat is not None:
+                heartbeat.cancel()
+            self.cleanup(conversation_id, ticket)
+
+    async def _heartbeat(self, conversation_id: str, ticket: int) -> None:
+        while True:
+            await asyncio.sleep(self.lifetime / 4)
+            try:
+                self._keep_waiting(conversation_id, ticket)
+            except redis.RedisError as exc:  # the next beat tries again; the turn goes on
+                logger.warning("Could not extend the lock of a conversation: %s", exc)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def change(lock: Optional[TicketLock]):
