@@ -11,11 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from actions.handover_menu import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
-from bot.domain import catalog
+from bot import clock
+from bot.domain import catalog, review
 from bot.domain.human_request import asks_for_a_person_in
 from bot.domain.profile import profile_values, trade_spelling
 from bot.language import french
-from bot.store.dossier_writes import ConfirmLatestNeed, RecordNeed, UpdateProfile
+from bot.store.dossier_writes import ConfirmLatestNeed, FirstMessageDenied, RecordFirstMessage, RecordNeed, UpdateProfile
 
 MISUNDERSTOOD = {
     "utter_default",
@@ -58,6 +59,25 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
     return count + (1 if turn_missed else 0)
 
 
+def first_message_write(tracker: Tracker, reading: str, intent: str | None, confidence: float | None) -> list[RecordFirstMessage]:
+    """How the assistant read the person's first typed message, for the review inbox (« Phrases à
+    revoir »): only while no need is known yet and no form is asked (the store keeps the first)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/") or tracker.get_slot("besoin") or tracker.active_loop_name:
+        return []
+    rounded = None if confidence is None else round(confidence, 3)
+    return [RecordFirstMessage(text, reading, intent, rounded, clock.now())]
+
+
+def note_first_message(tracker: Tracker, reading: str) -> None:
+    """A first message the assistant did not understand (sent to the menu, or asked to rephrase)."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    confidence = float(ranking[0].get("confidence") or 0.0) if ranking else None
+    writes = first_message_write(tracker, reading, None, confidence)
+    if writes:
+        record(tracker.sender_id, *writes)
+
+
 class ActionNotUnderstood(Action):
     """« Je n'ai pas compris », at most once in a row: the second time, the needs, a person, or « passer »."""
 
@@ -71,6 +91,7 @@ class ActionNotUnderstood(Action):
         if which_one and misunderstood_in_a_row(tracker) == 0:
             dispatcher.utter_message(response="utter_which_one", buttons=which_one)
             return [UserUtteranceReverted()]  # the choice, when made, answers the question asked before
+        note_first_message(tracker, review.MENU if low_confidence else review.NOT_UNDERSTOOD)
         if misunderstood_in_a_row(tracker) >= 1:
             dispatcher.utter_message(response="utter_stuck")
         elif low_confidence:
@@ -103,10 +124,12 @@ class ActionReformulateNeed(Action):
             dispatcher.utter_message(response="utter_choose_need")
             return []
         events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
+        first = [] if came_from_button(tracker) else first_message_write(tracker, review.NEED_SAID_BACK, need.id, confidence)
         record(
             tracker.sender_id,
             RecordNeed(need.id, round(confidence, 3)),
             UpdateProfile(profile_values(tracker.current_slot_values())),
+            *first,
         )
         if came_from_button(tracker):
             # The person picked the need on the menu: it is confirmed already.
@@ -149,6 +172,6 @@ class ActionNeedDenied(Action):
         return "action_need_denied"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
-        record(tracker.sender_id, ConfirmLatestNeed(False))
+        record(tracker.sender_id, ConfirmLatestNeed(False), FirstMessageDenied(tracker.get_slot("besoin")))
         dispatcher.utter_message(response="utter_choose_need")
         return [SlotSet("besoin_confirme", False)]

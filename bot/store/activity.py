@@ -15,12 +15,31 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain import catalog
+from bot.domain import catalog, review
 from bot.settings import PARIS
+from bot.store import review_inbox
 from bot.store.statuses import AppointmentStatus
 from bot.store.tables import Dossier
 
 OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
+
+
+@dataclass(frozen=True)
+class WeekReading:
+    """How the first messages of one week were read (bot/store/review_inbox.py): each counted
+    once, a correction first (the person said « non » to the need said back, or a mediator
+    corrected the triage), else by the assistant's reading."""
+
+    week: str  # "2026-S47"
+    first_messages: int
+    understood: int  # a need said back, not corrected
+    menu: int  # not sure: the needs offered as buttons
+    not_understood: int  # asked to say it again
+    corrected: int
+
+    def share(self, count: int) -> int | None:
+        """`count` as a whole percentage of the week's first messages (None without any)."""
+        return round(100 * count / self.first_messages) if self.first_messages else None
 
 
 @dataclass
@@ -32,6 +51,7 @@ class Activity:
     outcomes: list[tuple[str, int]] = field(default_factory=list)
     satisfaction: list[tuple[str, int]] = field(default_factory=list)  # ("1".."5", n)
     pickup_hours: list[float] = field(default_factory=list)  # dossier creation -> first claim
+    understanding: list[WeekReading] = field(default_factory=list)  # per week, first messages
 
     @property
     def total(self) -> int:
@@ -111,7 +131,34 @@ def activity(session: Session, start: date, end: date) -> Activity:
         claims = [a.created_at for a in dossier.audit if a.action == "prise_en_charge"]
         if claims:
             result.pickup_hours.append((min(claims) - dossier.created_at).total_seconds() / 3600)
+    result.understanding = understanding(review_inbox.readings(session, lower, upper), all_weeks)
     return result
+
+
+def understanding(readings: list[review_inbox.Reading], weeks: list[str]) -> list[WeekReading]:
+    """Per week (every week of the period listed), how the first messages were read."""
+    counts: dict[str, Counter] = {week: Counter() for week in weeks}
+    for reading in readings:
+        if reading.correction is not None:
+            kind = "corrected"
+        elif reading.reading == review.NEED_SAID_BACK:
+            kind = "understood"
+        elif reading.reading == review.MENU:
+            kind = "menu"
+        else:
+            kind = "not_understood"
+        counts.setdefault(_week(reading.received_at), Counter())[kind] += 1
+    return [
+        WeekReading(
+            week,
+            sum(c.values()),
+            c["understood"],
+            c["menu"],
+            c["not_understood"],
+            c["corrected"],
+        )
+        for week, c in counts.items()
+    ]
 
 
 def activity_csv(figures: Activity) -> str:
@@ -130,6 +177,11 @@ def activity_csv(figures: Activity) -> str:
         writer.writerow([])
         writer.writerow([title, "nombre"])
         writer.writerows(rows)
+    writer.writerow([])
+    writer.writerow(["semaine", "premiers messages", "compris (%)", "envoyés au menu (%)", "pas compris (%)", "corrigés (%)"])
+    for w in figures.understanding:
+        shares = [w.share(n) for n in (w.understood, w.menu, w.not_understood, w.corrected)]
+        writer.writerow([w.week, w.first_messages, *("" if v is None else v for v in shares)])
     return out.getvalue()
 
 

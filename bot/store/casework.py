@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
 from bot.settings import PARIS
-from bot.store import errors
+from bot.store import errors, review_inbox
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 
@@ -297,6 +297,8 @@ def close(
     dossier.assigned_to, dossier.lease_until = None, None
     detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
     audit(session, dossier, mediator_id, "cloture", detail, at=now)
+    if not triage_correct and corrected_need:  # its first message, decided, in « Phrases à revoir »
+        review_inbox.triage_corrected(session, dossier, corrected_need, mediator_id, now=now)
 
 
 def dossier_for_console(session: Session, dossier_id: int, *, now: datetime) -> Dossier | None:

@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
-from bot.store import erasures, scheduling, self_service
+from bot.store import erasures, review_inbox, scheduling, self_service
 from bot.store.conversations import rasa_events_exist
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 from bot.store.tables import Appointment, Dossier, DossierAudit, LiveChat, OutgoingMail
@@ -100,6 +100,7 @@ def _conversation_last_event(session: Session, conversation_id: str) -> datetime
 
 
 def _delete_conversation_events(session: Session, conversation_id: str) -> None:
+    review_inbox.forget(session, conversation_id)  # its first message's words, kept for the review inbox
     if rasa_events_exist(session):
         session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})
 
@@ -224,6 +225,8 @@ def purge(session: Session, *, now: datetime, months: int | None = None, dry_run
             erasures.remember(session, conversation_id, now=now)  # a spooled write of it creates nothing
     if not dry_run:
         erasures.forget_before(session, cutoff)  # tombstones are kept as long as the data would have been
+        # a first message whose conversation left nothing else (no dossier, no event) goes by its date
+        review_inbox.forget_before(session, cutoff, keep=set(dossiers) | set(last_events))
     return report
 
 

@@ -360,3 +360,45 @@ class ErasedConversation(Base):
 
     conversation_key = Column(String(64), primary_key=True)
     erased_at = Column(UTCDateTime(), nullable=False, index=True)
+
+
+class FirstMessage(Base):
+    """How the assistant read a conversation's first message (bot/store/review_inbox.py, the
+    console's « Phrases à revoir »): the weekly share understood, sent to the menu, corrected; and,
+    for those it misread, what a mediator decided it meant (training data, `bot export-training`).
+
+    `text` and `words` hold the person's own words: they follow the conversation's retention and
+    erasure (bot/store/retention.py) and are set to NULL with it; the reading and the decision stay
+    for the figures."""
+
+    __tablename__ = "first_messages"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    received_at = Column(UTCDateTime(), nullable=False, index=True)
+    reading = Column(String(20), nullable=False)  # bot/domain/review.py READINGS
+    intent = Column(String(50))  # the need the assistant said back
+    confidence = Column(Float)
+    correction = Column(String(20))  # None | personne | mediateur (review.CORRECTIONS)
+    text = Column(Text)  # the message as typed; None once erased or purged
+    words = Column(String(500), index=True)  # grouping key (review.words); None with the text
+    decision = Column(String(50))  # a need id | hors_sujet | ecartee (review.decisions)
+    decided_by = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
+    decided_at = Column(UTCDateTime())
+
+    decider = relationship("Mediator")
+
+
+class FirstMessageDecision(Base):
+    """Who decided what a first message meant, and when (each click, changes of mind included)."""
+
+    __tablename__ = "first_message_decisions"
+
+    id = Column(Integer, primary_key=True)
+    first_message_id = Column(Integer, ForeignKey("first_messages.id", ondelete="CASCADE"), nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
+    decision = Column(String(50), nullable=False)
+    how = Column(String(20), nullable=False)  # boite (the inbox) | cloture (a dossier closed with a corrected triage)
+    created_at = Column(UTCDateTime(), nullable=False)
+
+    actor = relationship("Mediator")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from bot.web.console import activity, agenda, auth, dossier, queue, team
+from bot.web.console import activity, agenda, auth, dossier, inbox, queue, team
 from bot.web.console.common import dossier_action, render
 from bot.web.handlers import PREFIX, SESSION_ENDED, login_required
 from bot.web.templating import local
@@ -44,4 +44,6 @@ routes = [
     Route(PREFIX + "/equipe/{mediator_id:int}/role", login_required(team.team_role, admin=True), methods=["POST"]),
     Route(PREFIX + "/export.csv", login_required(activity.export_csv)),
     Route(PREFIX + "/activite", login_required(activity.activity_page)),
+    Route(PREFIX + "/phrases", login_required(inbox.inbox_page)),
+    Route(PREFIX + "/phrases/{entry_id:int}", login_required(inbox.decide), methods=["POST"]),
 ]

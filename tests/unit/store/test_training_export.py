@@ -8,6 +8,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot import paths
 from bot.ops import store_cli, training_export
 from bot.store import db, dossiers
 from tests.support.rasa_events import add_event, create_events_table, say
@@ -122,3 +123,48 @@ def test_export_training_command(url, tmp_path, monkeypatch, capsys):
     assert len(load_data(str(out)).intent_examples) == 2
     default = parser.parse_args(["export-training"]).out
     assert default.parts[-2:] == ("reports", "nlu_corrections.yml")
+
+
+def test_decisions_are_exported_without_training_sentences_and_refusing_test_sentences(url, tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.domain import review
+    from bot.store import accounts, review_inbox
+
+    held_out_sentence = yaml.safe_load(paths.NLU_TEST_SET.read_text(encoding="utf-8"))["nlu"][0]["examples"].splitlines()[1]
+    held_out_sentence = training_export._ANNOTATION.sub(r"\1", held_out_sentence.removeprefix("- "))
+    training_sentence = "Le versement libératoire, ça vaut le coup ou pas ?"  # data/nlu/out_of_scope.yml
+    now = datetime(2030, 3, 4, tzinfo=timezone.utc)
+    with db.session(url) as session:
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        for conversation, text in [
+            ("new", "Mon TPE plante quand j'imprime, écrivez à jo@example.fr"),
+            ("held", held_out_sentence.upper()),
+            ("trained", training_sentence),
+        ]:
+            review_inbox.record_first_message(session, conversation, text, review.MENU, None, 0.1, now=now)
+        for group in review_inbox.groups(session):
+            review_inbox.decide(session, group.entry_id, "utiliser_ordinateur", mediator.id, now=now)
+        session.commit()
+        export = training_export.checked(training_export.review_examples(session))
+    assert export.examples == [("Mon TPE plante quand j'imprime, écrivez à (e-mail)", "utiliser_ordinateur")]
+    assert (export.refused, export.already_trained) == (1, 1)
+
+
+def test_held_out_sentences_are_read_from_every_test_set():
+    held_out = training_export.sentences_in(training_export.held_out_files())
+    assert {p.name for p in training_export.held_out_files()} >= {"nlu_test.yml", "typed_conversations_heldout.yml"}
+    # a typed conversation's first message, and an NLU example without its entity annotation
+    assert "slt je voudrais que ma boulangerie soit plus visible sur google je sais pas comment faire" in held_out
+    assert "jarrive pas a me connecter sur net entreprises depuis hier" in held_out
+    assert any(s.startswith("bon moi je suis couvreur depuis 30 ans c est ma fille") for s in held_out)
+    trained = training_export.sentences_in(training_export.training_files())
+    assert "bonjour" in trained and not any("{" in s or "[" in s for s in trained)
+
+
+def test_out_of_scope_is_a_block_of_its_own(tmp_path):
+    path = training_export.write_nlu_yaml(
+        [("quel taux de tva", "out_of_scope"), ("un site", "presence_en_ligne")], tmp_path / "n.yml"
+    )
+    assert [b["intent"] for b in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]] == ["presence_en_ligne", "out_of_scope"]
+    assert len(load_data(str(path)).intent_examples) == 2
