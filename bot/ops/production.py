@@ -51,6 +51,9 @@ INTERNAL_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # set by nginx on what comes through its public port: the web app gives no details there (/ready)
 PUBLIC_REQUEST_HEADER = readiness.PUBLIC_REQUEST_HEADER
+# a restarted Rasa server loads TensorFlow and its model at this lower CPU priority, so the server
+# still serving alone keeps the CPU it needs (restored when the new one answers)
+RESTART_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -487,7 +490,13 @@ def run_forever() -> int:
         return 1
     except KeyboardInterrupt:
         return 0
-    keeper = restarts.Restarter(group, probes(layout), say=_say, state_path=layout.run_dir / "state.json")
+    keeper = restarts.Restarter(
+        group,
+        probes(layout),
+        say=_say,
+        state_path=layout.run_dir / "state.json",
+        loading_niceness={name: RESTART_NICENESS for name in group.processes if name.startswith("rasa-")},
+    )
     print(
         f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs, readiness: "
         f"{layout.public_url}/ready). Logs: {group.log_dir}\nState: {keeper.state_path}\n"

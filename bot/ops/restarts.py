@@ -64,8 +64,13 @@ class Restarter:
         clock: Callable[[], float] = time.monotonic,
         say: Callable[[str], None] = print,
         state_path: Path | None = None,
+        loading_niceness: dict[str, int] | None = None,
     ):
+        """`loading_niceness`: processes restarted at a lower CPU priority until their probe answers
+        (a Rasa server loading TensorFlow and its model would otherwise take the CPU from the one
+        still serving alone)."""
         self.group, self.probes, self.policy = group, probes, policy
+        self.loading_niceness = loading_niceness or {}
         self.clock, self.say, self.state_path = clock, say, state_path
         self.watches = {name: _Watch() for name in group.processes}
         self._write_state()
@@ -81,11 +86,15 @@ class Restarter:
             elif watch.restart_at is not None and now >= watch.restart_at:
                 watch.restart_at, watch.status = None, "starting"
                 watch.restarts += 1
-                pid = self.group.restart(name)
-                self.say(f"{name} restarted (pid {pid}, restart {watch.restarts})")
+                niceness = self.loading_niceness.get(name, 0)
+                pid = self.group.restart(name, niceness=niceness)
+                lower = ", at lower priority until it answers" if niceness else ""
+                self.say(f"{name} restarted (pid {pid}, restart {watch.restarts}{lower})")
                 changed = True
             elif watch.status == "starting" and self.probes.get(name, lambda: True)():
                 watch.status = "running"
+                if self.loading_niceness.get(name) and not self.group.set_priority(name, 0):
+                    self.say(f"{name} keeps its lower priority (raising it back needs root)")
                 self.say(f"{name} answers again, {now - watch.down_since:.1f} s after it died")
                 watch.down_since = None
                 changed = True

@@ -143,7 +143,8 @@ class ServerGroup:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
-    def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+    def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None, niceness: int = 0) -> None:
+        """Start `name`; with `niceness` > 0 it runs at that lower CPU priority (see set_priority)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.commands[name] = (command, dict(extra_env or {}))
         log = log_files.RotatingLog(self.log_dir / f"{name}.log")  # rotated past 10 MB, 5 kept
@@ -156,6 +157,7 @@ class ServerGroup:
                 stdout=log.write_fd,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the children ourselves
+                preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
             )
         finally:
             log.child_started()
@@ -168,12 +170,27 @@ class ServerGroup:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def restart(self, name: str) -> int:
+    def restart(self, name: str, niceness: int = 0) -> int:
         """Start a dead process again with the same command and environment; its new pid."""
         self.reap(name)
         command, extra_env = self.commands[name]
-        self.start(name, command, extra_env)
+        self.start(name, command, extra_env, niceness=niceness)
         return self.processes[name].pid
+
+    def set_priority(self, name: str, niceness: int) -> bool:
+        """Set the CPU priority of every thread of `name` (on Linux a priority is per thread, and a
+        thread inherits its creator's); False where the system refuses (raising a priority back
+        needs root or CAP_SYS_NICE: the process then stays at its lower priority)."""
+        pid = self.processes[name].pid
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")] if os.path.isdir(f"/proc/{pid}/task") else [pid]
+        try:
+            for thread in threads:
+                os.setpriority(os.PRIO_PROCESS, thread, niceness)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return False
+        return True
 
     def wait_until(self, name: str, ready, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ restarter on real child processes (a clock injected, so the back-off is checked 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import sys
@@ -211,3 +212,42 @@ def test_run_prod_refuses_to_start_on_a_collision_and_says_why(tmp_path):
         "and by WEB_PORT (web app)."
     ) in result.stderr
     assert not (tmp_path / "prod").exists()  # nothing started
+
+
+def niceness_of_every_thread(pid: int) -> set[int]:
+    return {os.getpriority(os.PRIO_PROCESS, int(thread)) for thread in os.listdir(f"/proc/{pid}/task")}
+
+
+def test_a_restarted_server_loads_at_a_lower_priority_and_gets_it_back_when_it_answers(group):
+    """A Rasa server restarted after a crash loads TensorFlow for a minute on the CPU the surviving
+    server needs: it starts at a lower priority, and every thread of it goes back to the normal one
+    when its probe answers (or it says why it cannot, as an ordinary user)."""
+    threads = [
+        sys.executable,
+        "-c",
+        "import threading, time\n[threading.Thread(target=time.sleep, args=(600,)).start() for _ in range(3)]\ntime.sleep(600)",
+    ]
+    group.start("rasa-0", threads)
+    answering = {"rasa-0": False}
+    clock, said = Clock(), []
+    keeper = restarts.Restarter(
+        group, {"rasa-0": lambda: answering["rasa-0"]}, clock=clock, say=said.append, loading_niceness={"rasa-0": 10}
+    )
+    victim = group.processes["rasa-0"]
+    victim.send_signal(signal.SIGKILL)
+    wait_dead(victim)
+    keeper.tick()
+    clock.now += 1
+    keeper.tick()
+    restarted = group.processes["rasa-0"]
+    time.sleep(0.5)  # its threads started
+    assert niceness_of_every_thread(restarted.pid) == {os.getpriority(os.PRIO_PROCESS, 0) + 10}
+    assert said[-1] == f"rasa-0 restarted (pid {restarted.pid}, restart 1, at lower priority until it answers)"
+    keeper.tick()
+    assert keeper.watches["rasa-0"].status == "starting"  # not answering yet: still low
+    answering["rasa-0"] = True
+    keeper.tick()
+    if os.geteuid() == 0:
+        assert niceness_of_every_thread(restarted.pid) == {0}
+    else:
+        assert said[-1] == "rasa-0 keeps its lower priority (raising it back needs root)"
