@@ -5,7 +5,8 @@ Rasa's action endpoint sends the shared secret ACTION_SERVER_TOKEN as `?token=â€
 health check stays open for the supervisor and the channels' back-end check.
 Run as `python -m bot.rasa_extensions.action_server --actions actions --port 5055` (the rasa_sdk arguments).
 
-Every action call runs in a worker thread with its own event loop (`run_actions_in_threads`). Our
+Every action call runs in a worker thread, on that thread's event loop (`run_actions_in_threads`;
+one loop per thread, made once, not one per call). Our
 actions are plain functions (`def run`, `def validate_â€¦`; rasa_sdk calls either kind through
 `utils.call_potential_coroutine`): their database work is synchronous SQLAlchemy and the dossier
 writes wait between retries. On rasa_sdk's one event loop, one slow database call would hold up
@@ -20,6 +21,7 @@ import asyncio
 import hmac
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import rasa_sdk
@@ -35,11 +37,12 @@ ACTION_THREADS = 32  # actions running at once; each holds at most one database 
 
 
 def run_actions_in_threads(threads: int = ACTION_THREADS) -> None:
-    """Run each action call (sync or async) in a worker thread with its own event loop.
+    """Run each action call (sync or async) in a worker thread, on that thread's own event loop
+    (created with the thread and kept: `asyncio.run` per call made and closed a loop each time).
 
-    Patches `ActionExecutor.run` (rasa_sdk 3.6; re-check on an upgrade that `run(self, action_call)`
-    still awaits the action and returns the response dict, and that actions share no loop-bound
-    state: ours don't).
+        Patches `ActionExecutor.run` (rasa_sdk 3.6; re-check on an upgrade that `run(self, action_call)`
+        still awaits the action and returns the response dict, and that actions share no loop-bound
+        state: ours don't).
     """
     if not rasa_sdk.__version__.startswith("3.6."):
         raise RuntimeError(f"run_actions_in_threads was written for rasa_sdk 3.6, not {rasa_sdk.__version__}")
@@ -47,10 +50,17 @@ def run_actions_in_threads(threads: int = ACTION_THREADS) -> None:
         return
     run_on_loop = ActionExecutor.run
     pool = ThreadPoolExecutor(threads, thread_name_prefix="action")
+    local = threading.local()
+
+    def run_in_this_thread(executor, action_call):
+        if getattr(local, "loop", None) is None:
+            local.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(local.loop)
+        return local.loop.run_until_complete(run_on_loop(executor, action_call))
 
     async def run(self, action_call):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, lambda: asyncio.run(run_on_loop(self, action_call)))
+        return await loop.run_in_executor(pool, run_in_this_thread, self, action_call)
 
     run.in_threads = True
     ActionExecutor.run = run

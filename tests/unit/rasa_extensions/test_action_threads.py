@@ -68,3 +68,32 @@ def test_plain_actions_and_form_validators_run_in_worker_threads(monkeypatch):
     assert SEEN and SEEN[0].startswith("action") and SEEN[0] != loop_thread
     consent = {e["name"]: e["value"] for e in form["events"] if e["event"] == "slot"}
     assert consent["consentement"] is True and consent["consentement_le"]  # the sync validator ran
+
+
+LOOPS: list = []  # the loops themselves: ids of closed loops can be reused
+
+
+class ActionWhichLoop(Action):
+    def name(self) -> str:
+        return "action_test_which_loop"
+
+    async def run(self, dispatcher, tracker, domain):
+        LOOPS.append(asyncio.get_running_loop())
+        return []
+
+
+def test_each_worker_thread_keeps_one_event_loop_for_all_its_calls(monkeypatch):
+    """A loop made and closed per call cost each action call a loop's set-up; one per thread is kept."""
+    monkeypatch.setattr(ActionExecutor, "run", ActionExecutor.run)
+    action_server.run_actions_in_threads(threads=1)
+    executor = ActionExecutor()
+    executor.register_action(ActionWhichLoop)
+    LOOPS.clear()
+
+    async def three_calls():
+        for _ in range(3):
+            await executor.run(call("action_test_which_loop"))
+        return asyncio.get_running_loop()
+
+    caller_loop = asyncio.run(three_calls())
+    assert len(LOOPS) == 3 and LOOPS[0] is LOOPS[1] is LOOPS[2] and LOOPS[0] is not caller_loop
