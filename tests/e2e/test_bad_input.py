@@ -1,6 +1,7 @@
 """Bad input, generated: more than 1 000 inputs thrown at the running servers (REST webhook,
-socket.io channel) and at the web app in-process (widget API, console login form). Every answer is a French reply or a 4xx with
-a reason — never a 5xx, never a crash — and every stored dossier still reads back whole.
+socket.io channel) and at the web app in-process (widget API, console login form:
+tests/web/test_bad_input_web.py). Every answer is a French reply or a 4xx with a reason — never a
+5xx, never a crash — and every stored dossier still reads back whole.
 Typed payloads (`/intent{…}` no button offered) never steer the assistant; bursts get 429 for
 what is over the limit and nothing is processed twice.
 """
@@ -12,53 +13,16 @@ import uuid
 
 import pytest
 import requests
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.store import db, dossiers
-from tests.support.console_client import Console
+from tests.support.bad_input import LONG, budget, json_values, texts
 
-# the servers' tests on SQLite only (each input goes through Rasa); the web app's on SQLite as well
+# the servers' tests on SQLite only (each input goes through Rasa)
 on_sqlite = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
-web_on_sqlite = pytest.mark.parametrize("url", ["sqlite"], indirect=True)
 
 
-def budget(examples: int) -> settings:
-    """Slow inputs (each goes through the real servers); seeded, so a run is repeatable."""
-    return settings(
-        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
-    )
-
-
-LONG = "a" * 100_000
-
-# texts people might type or paste: any unicode (emoji, other scripts, control characters)
-texts = st.one_of(
-    st.text(max_size=300),
-    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),  # control characters
-    st.sampled_from(
-        [
-            "",
-            "   ",
-            "\n\t",
-            "😀😀😀",
-            "مرحبا أريد موقعا",
-            "我想要一个网站",
-            "Guten Tag, ich brauche Hilfe",
-            '/ask_human{"mode_contact": 12}',
-            "/inform{not json",
-            "/",
-            "{}",
-            "null",
-            LONG,
-        ]
-    ),
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=10,
-)
 rest_bodies = st.one_of(
     st.builds(lambda m: json.dumps({"sender": "hyp-" + uuid.uuid4().hex, "message": m}).encode(), texts),
     st.builds(lambda v: json.dumps(v).encode(), json_values),  # wrong types, unknown fields
@@ -94,36 +58,6 @@ def test_rest_webhook_never_fails(servers, body):
         f"{servers.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=60
     )
     assert_polite(response)
-
-
-@given(
-    body=st.one_of(
-        st.binary(max_size=300),
-        st.builds(lambda v: json.dumps(v).encode(), json_values),
-        st.builds(lambda t: json.dumps({"token": t}).encode(), texts),
-    )
-)
-@budget(250)
-@web_on_sqlite
-def test_widget_api_never_fails(web, body):
-    for path in ("history", "erase", "live/end"):
-        response = web.client.post(
-            f"/api/conversation/{path}",
-            content=body,
-            headers={"Content-Type": "application/json"},
-        )
-        assert response.status_code in (400, 404, 413), response.text[:200]
-        assert response.json()["error"]
-
-
-@given(email=texts, password=texts)
-@budget(120)
-@web_on_sqlite
-def test_console_login_never_fails(web, email, password):
-    console = Console(web)
-    response = console.login(email[:1000], password[:1000])
-    assert response.status_code in (200, 401), response.text[:200]
-    assert "incorrect" in response.text or "bloqué" in response.text
 
 
 @on_sqlite

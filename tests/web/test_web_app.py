@@ -63,7 +63,7 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
     other_token, other = token_and_conversation(web)
     with db.session(web.database_url) as session:
         rasa_events.create_events_table(session)
-        just_now = clock.now().timestamp()  # not idle (CONVERSATION_IDLE_MINUTES: tests/e2e/test_shared_computer.py)
+        just_now = clock.now().timestamp()  # not idle (CONVERSATION_IDLE_MINUTES: tests/web/test_shared_computer.py)
         rasa_events.say(
             session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"), start=just_now
         )
