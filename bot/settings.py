@@ -266,7 +266,7 @@ PUBLISHER_SETTINGS = {
     "HOSTING_ADDRESS": "hosting_address",
     "HOSTING_PHONE": "hosting_phone",
 }
-DEVELOPMENT_VALUE = "[valeur de développement : {variable} n’est pas renseigné]"
+DEVELOPMENT_VALUE = "[valeur de développement\u00a0: {variable} n’est pas renseigné]"
 
 
 class MissingPublisher(SystemExit):

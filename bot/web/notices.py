@@ -80,7 +80,9 @@ class Publisher:
 
 
 def publisher(settings: bot_settings.Settings) -> Publisher:
-    value = lambda variable: bot_settings.publisher_value(settings, variable)  # noqa: E731
+    def value(variable: str) -> str:
+        return french.polish(bot_settings.publisher_value(settings, variable))
+
     return Publisher(
         name=value("PUBLISHER_NAME"),
         address=value("PUBLISHER_ADDRESS"),
@@ -88,7 +90,7 @@ def publisher(settings: bot_settings.Settings) -> Publisher:
         host=value("HOSTING_PROVIDER"),
         host_address=value("HOSTING_ADDRESS"),
         host_phone=value("HOSTING_PHONE"),
-        dpo=settings.dpo_contact,
+        dpo=french.polish(settings.dpo_contact),
         development=bool(bot_settings.missing_publisher(settings)),
     )
 

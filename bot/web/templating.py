@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from bot import paths
 from bot.domain import contact
+from bot.language.french import polish
 from bot.settings import PARIS
 
 TEMPLATES_DIR = paths.ROOT / "bot" / "web" / "templates"
@@ -26,3 +27,4 @@ def local(moment: datetime | None) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["local"] = local
 templates.env.filters["phone"] = contact.display_phone
+templates.env.filters["fr"] = polish  # a data file's or a setting's text on a page: French typography
