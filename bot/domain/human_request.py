@@ -33,3 +33,37 @@ def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
     """A message about a need that also asks for a person: in so many words, or by the NLU's ranking."""
     ranked = {r.get("name"): float(r.get("confidence") or 0) for r in ranking}
     return options.asks_for_a_person(text) or ranked.get("ask_human", 0.0) >= ASK_HUMAN_RANKED
+
+
+# Forms a request for a person leaves (paused: « Reprendre les questions » is offered with the
+# handover choice). The appointment and call-back forms are the handover itself: a « rappelez-moi
+# demain » there is their answer.
+PAUSABLE_FORMS = ("qualification_form", "satisfaction_form")
+ASK_HUMAN_IN_FORM = 0.5  # the NLU's ask_human this sure, inside a form, and the text answers nothing asked
+
+
+def asks_for_a_person_in_form(text: str, intent: str | None, confidence: float, question: str | None) -> bool:
+    """Whether a message typed inside a form (the questionnaire, the leave-taking questions) asks for a
+    person rather than answering `question` (an options question of data/answers.yml, or None for a
+    free text): « finalement j'aimerais mieux parler à quelqu'un ».
+
+    Words that ask for a person (data/answers.yml `requests_for_a_person`) win over a loose match
+    to an option (« non je préfère qu'on me rappelle » is not the « non » of « puis-je vous poser des
+    questions ? »), but not over the option itself; the NLU's reading alone wins only where the text
+    matches no option (« je demande à quelqu'un » answers « comment faites-vous ? »)."""
+    if not text.strip() or text.startswith("/"):
+        return False
+    if question is not None and question in options.questions():
+        if options.is_an_option_word_for_word(question, text):
+            return False
+        if options.asks_for_a_person(text):
+            return True
+        return intent == "ask_human" and confidence >= ASK_HUMAN_IN_FORM and options.understand(question, text).option is None
+    return options.asks_for_a_person(text) or (intent == "ask_human" and confidence >= ASK_HUMAN_IN_FORM)
+
+
+def question_of_slot(slot: str | None) -> str | None:
+    """The question (data/answers.yml) asking for a form's slot: « q_aisance », « utter_ask_effectif »."""
+    if not slot:
+        return None
+    return slot if slot.startswith("q_") else f"utter_ask_{slot}"

@@ -107,3 +107,10 @@ def understand(question: str, text: str) -> Result:
         if chosen is not None:
             return Result(chosen, [chosen], 90.0)
     return result
+
+
+def is_an_option_word_for_word(question: str, text: str) -> bool:
+    """Whether the typed text is one of the question's option titles or synonyms, as written (accents
+    and case aside)."""
+    typed = normalize(text)
+    return any(typed == normalize(s) for o in for_question(question) for s in (o.title, *o.synonyms))

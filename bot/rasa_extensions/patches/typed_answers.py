@@ -24,7 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.domain import catalog, france_services, options
+from bot.domain import catalog, france_services, human_request, options
 from bot.language import answers
 from bot.language.textnorm import normalize
 
@@ -128,6 +128,27 @@ def yes_or_no_said_first(choices: list[answers.Option], text: str) -> answers.Op
     return next(o for o in choices if o.key == wanted)
 
 
+def person_request_in_form(parse_data: dict[str, Any], form: str | None, requested_slot: str | None) -> dict[str, Any]:
+    """Inside the questionnaire or the leave-taking questions, a message that asks for a person
+    rather than answering (« finalement j'aimerais mieux parler à quelqu'un ») is read as `ask_human`:
+    the form's free-text slots do not take it (`not_intent: ask_human`, domain.yml), the form is
+    rejected, and the rule for `ask_human` offers the handover (actions/handover_menu.py leaves the
+    form). An answer the NLU took for a request for a person (« je demande à quelqu'un » to « comment
+    faites-vous ? ») is read as an answer (`inform`)."""
+    text = (parse_data.get("text") or "").strip()
+    if form not in human_request.PAUSABLE_FORMS or not requested_slot or text.startswith("/"):
+        return parse_data
+    intent = parse_data.get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if human_request.asks_for_a_person_in_form(text, name, confidence, human_request.question_of_slot(requested_slot)):
+        if name != "ask_human":
+            logger.debug("a request for a person inside %s (NLU said %s)", form, name)
+        return {**parse_data, "intent": {"name": "ask_human", "confidence": 1.0}, "person_request": {"nlu_intent": name}}
+    if name == "ask_human":
+        return {**parse_data, "intent": {"name": "inform", "confidence": 1.0}}
+    return parse_data
+
+
 def _payload(payload: str) -> tuple[str, dict]:
     found = PAYLOAD.match(payload)
     entities = json.loads(found.group(2)) if found.group(2) else {}
@@ -184,6 +205,7 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
     try:
         if tracker is not None:
             parse_data = reinterpret(parse_data, last_question(list(tracker.events)), in_form=bool(tracker.active_loop_name))
+            parse_data = person_request_in_form(parse_data, tracker.active_loop_name, tracker.get_slot("requested_slot"))
         if tracker is not None and not tracker.active_loop_name:
             parse_data = near_request(parse_data)
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):
