@@ -76,3 +76,19 @@ def conversation_id(page) -> str:
 def screenshot(page, name: str) -> None:
     REPORTS.mkdir(exist_ok=True)
     page.screenshot(path=str(REPORTS / f"{name}.png"), full_page=True)
+
+
+AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"  # from the npm registry (package-lock.json)
+
+
+def serious_accessibility_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now (the context needs
+    `bypass_csp=True` to inject it): [] when none."""
+    assert AXE.exists(), "axe-core comes from the npm registry: run `make install`"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
