@@ -54,6 +54,9 @@ def test_the_chat_page_the_widget_and_the_console_link_the_three_notices(browser
     page.wait_for_selector(".mw-notice a")
     assert set(NOTICES) <= hrefs(page, ".mw-notice a")  # the widget, also when embedded elsewhere
     assert set(NOTICES) <= hrefs(page, ".site-footer a")
+    # what the accessibility statement says of the messages: a log that screen readers announce
+    log = page.get_by_role("log", name="Messages")
+    assert log.get_attribute("aria-live") == "polite"
     page.goto(site + "/integration")  # the widget alone, as on a partner's site
     page.get_by_role("button", name="Une question sur le numérique\u202f?").click()
     assert set(NOTICES) <= hrefs(page, ".mw-notice a")
