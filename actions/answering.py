@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from bot.domain import advice, catalog, france_services, knowledge, maturity
 from bot.domain.profile import NOT_GIVEN, role_of, size_bucket
-from bot.store.dossier_writes import RecordAnswer, RecordAnswered
+from bot.store.dossier_writes import RecordAnswer, RecordAnswered, RecordOpened, RecordRedirect
 
 # Needs for which an in-person France Services site is a useful local contact.
 FRANCE_SERVICES_NEEDS = {"demarches_en_ligne", "utiliser_ordinateur", "naviguer_internet"}
@@ -27,6 +27,11 @@ def _bullets(items) -> str:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def named_in(text: str, found: advice.Advice) -> list[str]:
+    """The structures of the advice whose name the text says: the person was shown them."""
+    return [s.id for s in found.structures if s.name in text]
 
 
 def maturity_level(tracker: Tracker) -> int | None:
@@ -90,18 +95,15 @@ class ActionPresentSolutions(Action):
             response = "utter_answer_strategique_salarie" if found.ask_management else "utter_answer_strategique"
         else:
             response = "utter_answer_simple_first" if found.simplest_first else "utter_answer"
-        dispatcher.utter_message(
-            response=response,
-            nombre=len(found.solutions),
-            obligation=f"{found.obligation.summary}\n" if found.obligation else "",
-            pistes="\n".join(
-                f"{number}. {s.title} : {_lower_first(s.advantages[0])}." for number, s in enumerate(found.solutions, start=1)
-            ),
+        obligation = f"{found.obligation.summary}\n" if found.obligation else ""
+        pistes = "\n".join(
+            f"{number}. {s.title} : {_lower_first(s.advantages[0])}." for number, s in enumerate(found.solutions, start=1)
         )
+        dispatcher.utter_message(response=response, nombre=len(found.solutions), obligation=obligation, pistes=pistes)
         ask_answered(dispatcher, found)
         presented = [s.id for s in found.solutions]
-        redirect = [s.id for s in found.structures]
-        record(tracker.sender_id, RecordAnswer(found.need, found.nature, presented, redirect))
+        # the structures count as shown only when this message names them (« Où m'adresser ? » shows them)
+        record(tracker.sender_id, RecordAnswer(found.need, found.nature, presented, named_in(obligation + pistes, found)))
         return [SlotSet("solutions_presentees", presented)]
 
 
@@ -125,6 +127,10 @@ class ActionShowDetail(Action):
             knowledge.solution(found.need, wanted) if wanted else None
         )
         if chosen is not None:
+            record(tracker.sender_id, RecordOpened(chosen.id))
+            named = named_in(" ".join([chosen.description, *chosen.advantages, *chosen.drawbacks]), found)
+            if named:
+                record(tracker.sender_id, RecordRedirect(named))
             dispatcher.utter_message(
                 response="utter_solution_detail",
                 titre=chosen.title,
@@ -164,6 +170,8 @@ class ActionShowDetail(Action):
             structures="\n".join(f"• {s.name} : {s.how}" for s in found.structures[:3]),
             ressources=_bullets(f"{r.name} ({r.url})" for r in entry.resources[:3]),
         )
+        shown = [s.id for s in found.structures[:3]] + (["france_services"] if sites else [])
+        record(tracker.sender_id, RecordRedirect(shown))
         if sites:
             dispatcher.utter_message(
                 response="utter_france_services_near",

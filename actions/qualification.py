@@ -180,5 +180,6 @@ class ActionAssessMaturity(Action):
             pix=result.pix_advice,
         )
         profile = profile_values(tracker.current_slot_values())
-        record(tracker.sender_id, RecordAssessment(result.structure_level, result.skill_level, result.nature, profile))
+        answers = {k: (v if v and v != NOT_GIVEN else None) for k, v in chosen.items()}  # as given, None: skipped
+        record(tracker.sender_id, RecordAssessment(result.structure_level, result.skill_level, result.nature, profile, answers))
         return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

@@ -26,11 +26,12 @@ class ActionRedirectOutOfScope(Action):
         structures = referrals.for_topic(topic, tracker.get_slot("secteur"), size)[:3] if topic else []
         if not structures:
             dispatcher.utter_message(response="utter_out_of_scope")
+            record(tracker.sender_id, RecordRedirect([], topic or "autre"))
             return []
         # one bubble, one line per structure: who, and how to reach them (a chat-sized turn)
         dispatcher.utter_message(
             response="utter_out_of_scope_redirect", structures="\n".join(f"• {s.name} : {s.how}" for s in structures)
         )
         dispatcher.utter_message(response="utter_digital_question_welcome")
-        record(tracker.sender_id, RecordRedirect([s.id for s in structures]))
+        record(tracker.sender_id, RecordRedirect([s.id for s in structures], topic))
         return []

@@ -317,3 +317,38 @@ TYPED_ANSWERS = {
         },
     },
 }
+
+_LABELS = {"type": "object", "additionalProperties": _TEXT}
+SYNTHESIS = {
+    "type": "object",
+    "required": ["urgency", "profile", "effectif", "role", "nature", "topics", "modes"],
+    "additionalProperties": False,
+    "properties": {
+        "urgency": {
+            "type": "object",
+            "required": ["deadline_days", "deadline_cues", "penalty", "cyber"],
+            "additionalProperties": False,
+            "properties": {
+                "deadline_days": {"type": "integer", "minimum": 1},
+                "deadline_cues": _WORDS,
+                "penalty": _WORDS,
+                "cyber": _WORDS,
+            },
+        },
+        "profile": {
+            "type": "object",
+            "required": ["entreprise", "secteur", "effectif", "role", "code_postal"],
+            "additionalProperties": _TEXT,
+        },
+        "effectif": _LABELS,
+        "role": _LABELS,
+        "nature": {"type": "object", "required": ["technique", "strategique"], "additionalProperties": _TEXT},
+        "topics": {
+            "type": "object",
+            "propertyNames": {"enum": OUT_OF_SCOPE_TOPICS},
+            "required": ["autre"],  # said for a topic without a label of its own
+            "additionalProperties": _TEXT,
+        },
+        "modes": _LABELS,
+    },
+}

@@ -17,7 +17,7 @@ from email.utils import formataddr, parseaddr
 
 from sqlalchemy.orm import Session
 
-from bot.domain import catalog
+from bot.domain import catalog, synthesis
 from bot.domain.opening_hours import MONTHS, WEEKDAYS
 from bot.language.french import time_of_day, typeset
 from bot.mail import calendar_ics, compose, links, texts
@@ -174,9 +174,18 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
-    """The exchange as the dossier holds it when the message is sent: needs, pistes, structures,
-    next steps (appointment, call back, follow-up, deadline, a tip)."""
+def team_synthesis(said: synthesis.Synthesis) -> str:
+    """The dossier in words for a mediator's alert (bot/domain/synthesis.py, as in the console):
+    what is urgent, the person's words, then each point; the questionnaire stays in the console."""
+    lines = [f"URGENT : {reason}" for reason in said.urgent]
+    lines += [f"Ses mots : {q}" for q in said.request] or ["Ses mots : aucun message écrit."]
+    lines += [f"{heading} : {text}" for heading, text in said.items]
+    return "\n".join(f"– {line}" for line in lines)
+
+
+def synthesis_values(dossier: Dossier, now: datetime, said: synthesis.Synthesis | None = None) -> dict[str, str | None]:
+    """The exchange as the dossier holds it when the message is sent: the person's words, needs,
+    pistes, structures shown, next steps (appointment, call back, follow-up, deadline, a tip)."""
     from bot.domain import knowledge, referrals
     from bot.language.dates import french_date
 
@@ -213,6 +222,7 @@ def synthesis_values(dossier: Dossier, now: datetime) -> dict[str, str | None]:
     steps.append("Vous pouvez revenir vers nous à tout moment, sur notre site ou par téléphone.")
     return {
         "nom": _greeting(dossier),
+        "vos_mots": _lines(said.request) if said else None,
         "besoins": _lines(_capitalised(n.phrase) + "." for n in needs),
         "pistes": _lines(solutions),
         "structures": _lines(f"{s.name} ({s.url}) : {_lower_first(s.why)}" for s in structures),
@@ -267,7 +277,7 @@ def compose_mail(
             "date_limite": f"{callback.deadline:%d/%m/%Y}" if callback.deadline else None,
         }
     elif mail.kind == "synthese":
-        values = synthesis_values(dossier, now)
+        values = synthesis_values(dossier, now, dossiers.synthesis(session, dossier, now))
     elif mail.kind in ("alerte_rendez_vous", "alerte_rappel"):
         if dossier is None:
             return Skip("the dossier is gone")
@@ -276,6 +286,7 @@ def compose_mail(
             "prenom": person_first_name(dossier.contact_name) or "Une personne",
             "need": calendar_ics.need_label(dossier),
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
+            "synthese": team_synthesis(dossiers.synthesis(session, dossier, now)),
         }
         if mail.kind == "alerte_rendez_vous":
             if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
@@ -313,6 +324,7 @@ def compose_mail(
             "depuis": french_time(chat.requested_at),
             "limite": french_time(datetime.fromisoformat(mail.payload["until"])),
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
+            "synthese": team_synthesis(dossiers.synthesis(session, dossier, now)),
         }
     elif mail.kind == "mdp_reinitialisation":
         token = links.reset_token(context.secret, mediator.id, mediator.password_hash, now=now)

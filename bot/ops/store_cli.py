@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bot import clock, paths, settings
+from bot.domain import synthesis
 from bot.settings import PARIS
 from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
 from bot.store.tables import SLOT_MODES
@@ -99,7 +100,10 @@ def cmd_dossiers_show(args) -> int:
         if dossier is None:
             print(f"No dossier #{args.id}.", file=sys.stderr)
             return 1
-        data = dossiers.dossier_as_dict(dossier)
+        now = clock.now()
+        data = dossiers.dossier_as_dict(dossier, now=now)
+        said = dossiers.synthesis(session, dossier, now)
+        opened_at = synthesis.when(dossier.created_at, now.astimezone(settings.PARIS).date())
         data["transcript"] = [
             {
                 "at": line.at.isoformat(),
@@ -114,34 +118,25 @@ def cmd_dossiers_show(args) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    print(f"Dossier #{data['id']} — {data['status']} — conversation {data['conversation_id']}")
-    for key in [
-        "needs",
-        "profile",
-        "maturity_level",
-        "skill_level",
-        "nature",
-        "solutions",
-        "answered",
-        "redirect",
-        "appointment",
-        "callback",
-        "contact",
-        "satisfaction",
-        "satisfaction_comment",
-        "follow_up",
-        "deadline",
-        "follow_up_on",
-        "synthesis_mail",
-        "summary",
-    ]:
-        print(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}")
+    print(f"Dossier n° {data['id']} — {data['status']} — conversation {data['conversation_id']}")
+    print(f"Ouvert le {opened_at}")
+    for line in said.lines():  # the synthesis in words, as the console shows it (bot/domain/synthesis.py)
+        print(f"  {line}")
+    contact = data["contact"]
+    if contact["consent_at"]:
+        print(f"  Contact : {' '.join(v for v in (contact['name'], contact['phone'], contact['email']) if v)}")
+    else:
+        print("  Contact : pas de coordonnées (pas d'accord)")
+    if data["satisfaction"]:
+        comment = f" — « {data['satisfaction_comment']} »" if data["satisfaction_comment"] else ""
+        print(f"  Satisfaction : {data['satisfaction']}/5{comment}")
     print("Transcript:")
     for line in data["transcript"]:
         who = f"{line['speaker']} {line['author']}".strip()  # a mediator's first name in the live part
         how = {"button": " (bouton)", "payload": " (commande envoyée telle quelle, aucun bouton proposé)"}.get(line["sent"], "")
         offered = f" [boutons : {' | '.join(line['buttons'])}]" if line["buttons"] else ""
-        print(f"  [{line['at'][11:19]}] {who}: {line['text']}{how}{offered}")
+        at = datetime.fromisoformat(line["at"]).astimezone(settings.PARIS)
+        print(f"  [{at:%H:%M:%S}] {who}: {line['text']}{how}{offered}")
     return 0
 
 

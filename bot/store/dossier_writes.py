@@ -78,20 +78,47 @@ class RecordAssessment:
     skill_level: str
     nature: str
     profile: dict[str, str]
+    answers: dict[str, str | None] | None = None  # {question id: answer id, None when skipped}
 
     def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_assessment(session, conversation_id, self.maturity_level, self.skill_level, self.nature, self.profile)
+        dossiers.record_assessment(
+            session, conversation_id, self.maturity_level, self.skill_level, self.nature, self.profile, self.answers
+        )
 
 
 @dataclass(frozen=True)
 class RecordRedirect:
-    """Structures the person was sent to (dossiers.record_redirect)."""
+    """Structures named in a message the person received, and the topic of an out-of-scope request
+    (dossiers.record_redirect)."""
 
     kind: ClassVar[str] = "record_redirect"
     structures: list[str]
+    topic: str | None = None
 
     def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_redirect(session, conversation_id, self.structures)
+        dossiers.record_redirect(session, conversation_id, self.structures, self.topic)
+
+
+@dataclass(frozen=True)
+class RecordOpened:
+    """The person opened a piste's details (dossiers.record_opened)."""
+
+    kind: ClassVar[str] = "record_opened"
+    solution: str
+
+    def apply(self, session: Session, conversation_id: str) -> None:
+        dossiers.record_opened(session, conversation_id, self.solution)
+
+
+@dataclass(frozen=True)
+class RecordMissing:
+    """What the person said was missing after « Pas vraiment » (dossiers.record_missing)."""
+
+    kind: ClassVar[str] = "record_missing"
+    missing: str
+
+    def apply(self, session: Session, conversation_id: str) -> None:
+        dossiers.record_missing(session, conversation_id, self.missing)
 
 
 @dataclass(frozen=True)
@@ -195,6 +222,8 @@ DossierWrite = Union[
     RecordAnswer,
     RecordAssessment,
     RecordRedirect,
+    RecordOpened,
+    RecordMissing,
     RecordAnswered,
     RecordLeave,
     RecordContact,
@@ -212,6 +241,8 @@ KINDS: dict[str, type[DossierWrite]] = {
         RecordAnswer,
         RecordAssessment,
         RecordRedirect,
+        RecordOpened,
+        RecordMissing,
         RecordAnswered,
         RecordLeave,
         RecordContact,

@@ -1,6 +1,6 @@
 """A conversation's dossier: created on its first write, what the assistant and the person add to
 it (needs, profile, answers, assessment, redirects, leave-taking, contact), and how it reads back
-(a dict for the CLI and the console, the synthesis mail's content, a summary for mediators).
+(a dict for the CLI and the console, with the synthesis in words of bot/domain/synthesis.py).
 
 None of these functions commits: the caller (action, route, CLI command) does. A race the database
 settles (a unique index) runs in a savepoint, so losing it never discards the caller's other writes."""
@@ -8,13 +8,14 @@ settles (a unique index) runs in a savepoint, so losing it never discards the ca
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from bot.store import erasures, notifications
+from bot.domain import synthesis as synthesis_text
+from bot.store import conversations, erasures, notifications
 from bot.store.statuses import AppointmentStatus
 from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail, utcnow
 
@@ -94,8 +95,13 @@ def record_assessment(
     skill_level: str,
     nature: str,
     profile: dict[str, str],
+    answers: dict[str, str | None] | None = None,
 ) -> Dossier:
+    """The questionnaire's result, and its answers as the person gave them ({question id: answer
+    id, None when skipped}): the synthesis says « non évalué » for a part nobody answered."""
     dossier = update_profile(session, conversation_id, profile)
+    if answers is not None:
+        dossier.answers = dict(answers)
     dossier.maturity_level = maturity_level
     dossier.skill_level = skill_level
     dossier.nature = nature
@@ -103,9 +109,29 @@ def record_assessment(
     return dossier
 
 
-def record_redirect(session: Session, conversation_id: str, structures: list[str]) -> Dossier:
+def record_redirect(session: Session, conversation_id: str, structures: list[str], topic: str | None = None) -> Dossier:
+    """Structures the person was shown (named in a message they received), and the topic of an
+    out-of-scope request when that is why."""
     dossier = get_or_create_dossier(session, conversation_id)
     dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *structures]))
+    if topic:
+        dossier.out_of_scope = list(dict.fromkeys([*(dossier.out_of_scope or []), topic]))
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_opened(session: Session, conversation_id: str, solution: str) -> Dossier:
+    """The person opened the details of a piste."""
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.opened = list(dict.fromkeys([*(dossier.opened or []), solution]))
+    dossier.updated_at = utcnow()
+    return dossier
+
+
+def record_missing(session: Session, conversation_id: str, missing: str) -> Dossier:
+    """What the person said was missing after « Pas vraiment » (kept to 1 000 characters)."""
+    dossier = get_or_create_dossier(session, conversation_id)
+    dossier.missing = " ".join(missing.split())[:1000] or None
     dossier.updated_at = utcnow()
     return dossier
 
@@ -188,8 +214,10 @@ def get_dossier(session: Session, dossier_id: int) -> Dossier | None:
     return session.get(Dossier, dossier_id)
 
 
-def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
-    """The dossier as plain data (for `--json` and the console)."""
+def dossier_as_dict(dossier: Dossier, now: datetime | None = None) -> dict[str, Any]:
+    """The dossier as plain data (for `--json` and the console), with its synthesis in words as of
+    `now` (by default its last update: what is urgent depends on the day it is read)."""
+    said = _synthesis(dossier, now or dossier.updated_at or dossier.created_at)
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return {
@@ -233,9 +261,23 @@ def dossier_as_dict(dossier: Dossier) -> dict[str, Any]:
         "follow_up": dossier.follow_up,
         "deadline": dossier.deadline.isoformat() if dossier.deadline else None,
         "follow_up_on": dossier.follow_up_on.isoformat() if dossier.follow_up_on else None,
+        "answers": dossier.answers,
+        "opened": dossier.opened or [],
+        "missing": dossier.missing,
+        "out_of_scope": dossier.out_of_scope or [],
         "synthesis_mail": synthesis_mail(dossier),
-        "summary": summary(dossier),
+        "synthesis": {
+            "urgent": list(said.urgent),
+            "request": list(said.request),
+            "items": [list(item) for item in said.items],
+            "questions": [list(q) for q in said.questions],
+        },
+        "summary": said.text(),
     }
+
+
+def _synthesis(dossier: Dossier, now: datetime) -> synthesis_text.Synthesis:
+    return synthesis_text.synthesise(synthesis_facts(object_session(dossier), dossier, now))
 
 
 def synthesis_mail(dossier: Dossier) -> dict[str, Any] | None:
@@ -251,35 +293,55 @@ def synthesis_mail(dossier: Dossier) -> dict[str, Any] | None:
     return {"status": mail.status, "sent_at": mail.sent_at.isoformat() if mail.sent_at else None}
 
 
-def summary(dossier: Dossier) -> str:
-    """A few plain sentences a mediator reads first (derived, so never out of date)."""
-    confirmed = [n.intent for n in dossier.needs if n.confirmed]
-    unconfirmed = [n.intent for n in dossier.needs if n.confirmed is None]
-    parts = [f"Besoins confirmés : {', '.join(confirmed) or 'aucun'}."]
-    if unconfirmed:
-        parts.append(f"Non confirmés : {', '.join(unconfirmed)}.")
-    if dossier.maturity_level:
-        parts.append(f"Maturité {dossier.maturity_level}/4, compétences {dossier.skill_level}, besoin {dossier.nature}.")
-    if dossier.solutions:
-        verdict = {True: "ont répondu au besoin", False: "n'ont pas suffi", None: "sans avis"}[dossier.answered]
-        parts.append(f"Pistes présentées ({verdict}) : {', '.join(dossier.solutions)}.")
-    if dossier.redirect:
-        parts.append(f"Orienté vers : {', '.join(dossier.redirect)}.")
+def synthesis_facts(session: Session | None, dossier: Dossier, now: datetime) -> synthesis_text.Facts:
+    """What the dossier and the conversation's transcript hold, as the synthesis reads them: the
+    person's typed messages (buttons tapped are not their words), and as their request those typed
+    up to the moment the assistant recognised a need."""
+    lines = conversations.transcript(session, dossier.conversation_id) if session is not None else []
+    typed = [line for line in lines if line.speaker == "personne" and not line.sent]
+    first_need = dossier.needs[0].created_at if dossier.needs else None
+    before = [line.text for line in typed if first_need is None or line.at <= first_need]
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
-    if appointment:
-        parts.append(f"Rendez-vous {appointment.reference} le {appointment.slot.starts_at:%d/%m/%Y %H:%M} UTC.")
-    if dossier.callbacks:
-        callback = dossier.callbacks[-1]
-        deadline = f", avant le {callback.deadline:%d/%m/%Y}" if callback.deadline else ""
-        parts.append(f"À rappeler ({callback.preferred_moment or 'moment libre'}{deadline}).")
-    if dossier.follow_up_on:
-        deadline = f", échéance le {dossier.deadline:%d/%m/%Y}" if dossier.deadline else ""
-        parts.append(f"Suivi à faire le {dossier.follow_up_on:%d/%m/%Y}{deadline}.")
-    elif dossier.follow_up:
-        parts.append("Suivi souhaité, sans coordonnées.")
-    elif dossier.deadline:
-        parts.append(f"Échéance le {dossier.deadline:%d/%m/%Y}.")
-    return " ".join(parts)
+    callback = dossier.callbacks[-1] if dossier.callbacks else None
+    return synthesis_text.Facts(
+        now=now,
+        said=tuple(line.text for line in typed),
+        request=synthesis_text.request_of(before or [line.text for line in typed]),
+        needs=tuple(synthesis_text.NeedFact(n.intent, n.confidence, n.confirmed, n.corrected_to) for n in dossier.needs),
+        profile=dict(dossier.profile or {}),
+        answers=dossier.answers,
+        maturity_level=dossier.maturity_level,
+        skill_level=dossier.skill_level,
+        nature=dossier.nature,
+        solutions=tuple(dossier.solutions or ()),
+        opened=tuple(dossier.opened or ()),
+        answered=dossier.answered,
+        missing=dossier.missing,
+        redirect=tuple(dossier.redirect or ()),
+        out_of_scope=tuple(dossier.out_of_scope or ()),
+        appointment=None
+        if appointment is None
+        else synthesis_text.AppointmentFact(
+            appointment.slot.starts_at, appointment.slot.mediator.name, appointment.reference, appointment.slot.mode
+        ),
+        has_callback=callback is not None,
+        callback_moment=callback.preferred_moment if callback else None,
+        callback_deadline=callback.deadline if callback else None,
+        deadline=dossier.deadline,
+        follow_up=dossier.follow_up,
+        follow_up_on=dossier.follow_up_on,
+    )
+
+
+def synthesis(session: Session, dossier: Dossier, now: datetime) -> synthesis_text.Synthesis:
+    """The dossier in words (bot/domain/synthesis.py): the console, the CLI and the e-mails say this."""
+    return synthesis_text.synthesise(synthesis_facts(session, dossier, now))
+
+
+def urgencies(session: Session, found: Sequence[Dossier], now: datetime) -> dict[int, tuple[str, ...]]:
+    """{dossier id: why it is urgent} for the dossiers that are (the queue's flag)."""
+    reasons = {d.id: synthesis_text.urgency(synthesis_facts(session, d, now)) for d in found}
+    return {key: value for key, value in reasons.items() if value}
 
 
 # --- mediators and slots ------------------------------------------------------------------

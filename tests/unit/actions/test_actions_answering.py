@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.answering import ActionAnswered, ActionNotAnswered, ActionPresentSolutions
+from actions.answering import ActionAnswered, ActionNotAnswered, ActionPresentSolutions, ActionShowDetail
 from bot.domain import france_services, knowledge, referrals
 from tests.support.actions import make_tracker, run, stored
 
@@ -29,8 +29,14 @@ def test_a_short_list_then_one_tap_for_details_and_the_answer_is_stored(store_ur
     assert SlotSet("solutions_presentees", [s.id for s in solutions]) in events
     dossier = stored(store_url)
     assert dossier["solutions"] == [s.id for s in solutions]
-    assert dossier["redirect"] == [s.id for s in structures]
+    assert dossier["redirect"] == []  # computed, not shown: no structure is counted yet
     assert dossier["nature"] == knowledge.entry("presence_en_ligne").nature
+    where = {"entities": [{"entity": "detail", "value": "contacts"}]}
+    slots = {"besoin": "presence_en_ligne", "secteur": "batiment"}
+    messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots=slots, **where))
+    for structure in structures:
+        assert structure.name in messages[0]["structures"]
+    assert stored(store_url)["redirect"] == [s.id for s in structures]  # « Où m'adresser ? »: shown, so counted
 
 
 def test_a_strategic_need_offers_a_person_first():
@@ -57,12 +63,11 @@ ONLINE = {"besoin": "presence_en_ligne"}
 
 
 def test_details_compare_and_where_to_go(store_url):
-    from actions.answering import ActionShowDetail
-
     solution = knowledge.solutions_for("presence_en_ligne")[1]
     detail = {"entities": [{"entity": "detail", "value": solution.id}]}
     messages, _ = run(ActionShowDetail(), make_tracker("/voir_detail", "voir_detail", slots=ONLINE, **detail))
     assert responses(messages) == ["utter_solution_detail", "utter_answer_next"]
+    assert stored(store_url)["opened"] == [solution.id]  # the synthesis says which pistes the person opened
     assert messages[0]["titre"] == solution.title and messages[0]["avantages"] and messages[0]["inconvenients"]
     assert solution.id not in str(messages[1]["buttons"])  # the other pistes stay one tap away
     compare = {"entities": [{"entity": "detail", "value": "comparer"}]}

@@ -143,10 +143,14 @@ def test_summary_is_derived_from_the_dossier(url):
         scheduling.request_callback(session, "conv-s", "le matin", date(2030, 2, 1))
         session.commit()
         text = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "conv-s"))["summary"]
-    assert text == (
-        "Besoins confirmés : presence_en_ligne. Pistes présentées (n'ont pas suffi) : fiche_etablissement. "
-        "Orienté vers : cci. À rappeler (le matin, avant le 01/02/2030)."
-    )
+    lines = text.splitlines()
+    assert "Besoin : Être plus visible en ligne, confirmé par la personne" in lines
+    assert "La réponse a-t-elle aidé : non, « Pas vraiment »" in lines
+    assert "Ce qui lui manque : non répondu" in lines
+    assert "Structures présentées à la personne : Chambre de commerce et d'industrie (CCI)" in lines
+    assert "À rappeler : le matin, avant le vendredi 1 février 2030" in lines
+    assert "Maturité numérique de l'entreprise : non évaluée" in lines  # no questionnaire: not « Premiers pas »
+    assert not {"presence_en_ligne", "cci", "UTC"} & set(text.replace(",", " ").split())
 
 
 def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
