@@ -24,7 +24,7 @@ async def dossier_page(request: Request, me) -> Response:
             return None
         return {
             "dossier": dossier,
-            "data": dossiers.dossier_as_dict(dossier),
+            "data": dossiers.dossier_as_dict(dossier, now=now),
             "transcript": conversations.transcript(session, dossier.conversation_id),
             "reason": casework.waiting_reason(dossier),
             "mine": casework.holds(dossier, me.id, now=now),

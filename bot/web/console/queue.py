@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from bot import clock
 from bot.mail import notices
-from bot.store import casework, outbox
+from bot.store import casework, dossiers, outbox
 from bot.web.console.common import STATUS_LABELS, mediators_by_name, need_labels, render
 from bot.web.handlers import in_db
 
@@ -29,11 +29,15 @@ async def queue_page(request: Request, me) -> Response:
         raise HTTPException(400, "Médiateur inconnu.") from None
 
     def load(session):
-        entries = casework.queue(session, now=clock.now(), status=status, need=need, mediator_id=mediator_id)
+        now = clock.now()
+        entries = casework.queue(session, now=now, status=status, need=need, mediator_id=mediator_id)
         undelivered = outbox.dossiers_with_failures(session, [e.dossier.id for e in entries], notices.PERSON_KINDS)
-        return entries, casework.counts_by_status(session), mediators_by_name(session), undelivered
+        # a deadline within a week, a penalty, a cyber attack: flagged, and first (bot/domain/synthesis.py)
+        urgent = dossiers.urgencies(session, [e.dossier for e in entries], now)
+        entries = sorted(entries, key=lambda e: e.dossier.id not in urgent)
+        return entries, casework.counts_by_status(session), mediators_by_name(session), undelivered, urgent
 
-    entries, counts, mediators, undelivered = await in_db(request, load)
+    entries, counts, mediators, undelivered, urgent = await in_db(request, load)
     return render(
         request,
         "console/queue.html",
@@ -42,6 +46,7 @@ async def queue_page(request: Request, me) -> Response:
             "counts": counts,
             "mediators": mediators,
             "undelivered": undelivered,
+            "urgent": urgent,
             "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
             # the page reloads itself every minute: marked, so that it does not count as activity
             "refresh_url": f"{request.url.path}?{urlencode({**request.query_params, 'auto': '1'})}",

@@ -1,0 +1,83 @@
+"""The dossier page as a mediator reads it: what is urgent first, the person's request in their own
+words, labels and never internal ids; the queue flags the urgent dossier and lists it first.
+
+The conversation is stored as Rasa's tracker store keeps it (tests/support/rasa_events.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+from rasa.shared.core.events import BotUttered, UserUttered
+from sqlalchemy import select
+
+from bot.store import conversations, db, dossiers
+from bot.store.tables import Dossier
+from tests.support import rasa_events
+from tests.support.console_client import Console, make_account
+
+START = 1_767_000_000.0
+YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+REQUEST = "On m'a piraté mon compte sur le site de l'URSSAF, je dois déclarer avant vendredi"
+
+
+def person(text: str, intent: str = "nlu_fallback") -> UserUttered:
+    return UserUttered(text, intent={"name": intent, "confidence": 1.0}, input_channel="website")
+
+
+def a_dossier(session, *said: str) -> int:
+    sender = f"synthesis-{uuid.uuid4().hex}"
+    if not conversations.rasa_events_exist(session):
+        rasa_events.create_events_table(session)
+    events = [
+        *(person(text) for text in said),
+        BotUttered("Si je comprends bien, vous souhaitez faire une démarche en ligne ?", data={"buttons": YES_NO}),
+        person("/affirm", intent="affirm"),
+    ]
+    for offset, event in enumerate(events):
+        data = event.as_dict()
+        rasa_events.add_event(session, sender, data["event"], START + offset, data)
+    dossiers.record_need(session, sender, "demarches_en_ligne", 0.71)
+    dossiers.update_profile(session, sender, {"secteur": "batiment", "effectif": "1-9"})
+    dossiers.record_answered(session, sender, False)  # « Pas vraiment »: the dossier waits for a person
+    session.commit()
+    return session.execute(select(Dossier.id).where(Dossier.conversation_id == sender)).scalar_one()
+
+
+def text_of(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+def test_the_dossier_page_says_what_is_urgent_then_the_persons_words_in_labels(web):
+    with db.session(web.database_url) as session:
+        dossier_id = a_dossier(session, "Bonjour", REQUEST)
+    console = Console(web)
+    console.login(make_account(web))
+    page = console.get(f"/dossiers/{dossier_id}").text
+    shown = text_of(page)
+    assert "Urgent Attaque informatique peut-être en cours" in shown
+    assert "Échéance dans" in shown or "Échéance aujourd'hui" in shown or "Échéance demain" in shown
+    assert shown.index("Urgent") < shown.index("La demande, avec les mots de la personne") < shown.index("Besoin")
+    assert f"« {REQUEST} »" in shown
+    assert "« Bonjour »" not in shown  # a greeting alone is not the request
+    assert "Faire une démarche en ligne, non confirmé par la personne (l'assistant en était sûr à 71 %)" in shown
+    assert "Métier bâtiment et travaux (BTP)" in shown and "Taille de 1 à 9 salariés" in shown
+    assert "Maturité numérique de l'entreprise non évaluée" in shown
+    synthesis = shown[shown.index("Synthèse") : shown.index("Échange complet")]
+    for internal in ("demarches_en_ligne", "batiment", "1-9", "debutant", "UTC"):
+        assert internal not in synthesis
+
+
+def test_the_queue_flags_an_urgent_dossier_and_lists_it_first(web):
+    with db.session(web.database_url) as session:
+        calm = a_dossier(session, "Je voudrais faire ma déclaration en ligne, sans urgence")
+        urgent = a_dossier(session, "J'ai reçu une mise en demeure avec une majoration")
+    console = Console(web)
+    console.login(make_account(web))
+    page = console.get("/file").text
+    assert page.index(f"/dossiers/{urgent}") < page.index(f"/dossiers/{calm}")
+    row = page[page.index(f"/dossiers/{urgent}") : page.index(f"/dossiers/{calm}")]
+    assert '<strong class="urgent">Urgent</strong>' in row and "pénalité ou sanction évoquée" in html.unescape(row)
+    calm_row = page[page.index(f"/dossiers/{calm}") :].split("</tr>")[0]
+    assert "Urgent" not in calm_row
