@@ -57,7 +57,7 @@ def accompany(chat: Chat, index: int) -> str:
         chat.say(f"06 12 34 {index // 10}{index % 10} 00")
         chat.say("le matin")
         text = chat.texts(chat.say("non"))
-        assert "vous recontactera" in text, text
+        assert "vous rappellera" in text, text
         return "rappel"
     chat.say('/ask_human{"mode_contact": "rendez_vous"}')
     chat.say("oui")

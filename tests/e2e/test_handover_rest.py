@@ -59,7 +59,9 @@ def test_callback_path_with_deadline_and_a_wrong_email_once(chat, servers):
     text = chat.texts(chat.say("avant le 15/12"))
     assert "15 décembre, c'est bien ça" in text  # said back in French for confirmation
     text = chat.texts(chat.say("oui"))
-    assert "un médiateur vous recontactera à l'adresse paul.martin@orange.fr, le matin, avant le" in text
+    # an e-mail only: « vous écrira », never « vous rappellera » (issue 27)
+    assert "un médiateur vous écrira à paul.martin@orange.fr, le matin, avant le" in text
+    assert "rappellera" not in text
     assert "15 décembre" in text
     dossier = dossier_of(servers, chat)
     assert dossier["callback"]["preferred_moment"] == "le matin"

@@ -55,7 +55,7 @@ def test_a_need_and_a_call_back_in_one_message_keeps_both(chat, servers):
     text = say(chat, "avant le 20 décembre", turns)
     assert "20 décembre, c'est bien ça ?" in text  # said back in French, whatever today is
     text = say(chat, "oui c'est ça", turns)
-    assert "C'est noté : un médiateur vous recontactera au 06 12 34 56 78, demain" in text
+    assert "C'est noté : un médiateur vous rappellera au 06 12 34 56 78, demain" in text
     assert "en fin de matinée" in text and "20 décembre" in text
     assert misunderstood(turns) == []
     dossier = dossier_of(servers, chat)
