@@ -209,7 +209,8 @@ def synthesis_values(dossier: Dossier, now: datetime, said: synthesis.Synthesis 
         )
     if dossier.callbacks:
         moment = dossier.callbacks[-1].preferred_moment
-        steps.append("Une personne de l'équipe vous rappellera" + (f" ({moment})." if moment else "."))
+        reaching = "vous rappellera" if dossier.contact_phone else "vous écrira"  # « rappellera » only with a phone
+        steps.append(f"Une personne de l'équipe {reaching}" + (f" ({moment})." if moment else "."))
     if dossier.deadline:
         steps.append(f"Votre échéance : le {french_date(dossier.deadline, today)}.")
     if dossier.follow_up_on:
