@@ -23,6 +23,30 @@ from bot.store.tables import Dossier
 
 OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
 
+# What each figure counts, in one line: said under it on the activity page and beside it in the
+# CSV, so that a funder reads the figure as it is computed (tests/unit/store/test_activity_figures.py
+# holds each to a scripted set of conversations).
+COUNTS = {
+    "conversations": "Dossiers ouverts dans la période (heure de Paris) : une conversation où l'assistant a noté au moins "
+    "un besoin, une réponse ou une coordonnée.",
+    "délai": "Médiane, sur les dossiers pris en charge, du temps entre l'ouverture du dossier et la première prise en "
+    "charge par un médiateur.",
+    "satisfaction": "Moyenne des notes de 1 à 5 données en fin d'échange ; qui n'a pas noté ne compte pas.",
+    "semaine": "Dossiers ouverts chaque semaine, du lundi au dimanche.",
+    "besoin confirmé": "Dossiers où la personne a répondu oui au besoin reformulé ; un dossier compte pour chaque "
+    "besoin confirmé, un besoin non confirmé ne compte pas.",
+    "issue": "Chaque dossier compte une fois : confié à une personne d'abord, sinon répondu par l'assistant, sinon "
+    "orienté vers une structure, sinon sans suite connue.",
+    "note de satisfaction": "Nombre de personnes ayant donné chaque note.",
+}
+OUTCOME_COUNTS = {
+    "confié à une personne": "Un rendez-vous confirmé, une demande de rappel, ou un médiateur a pris le dossier en charge.",
+    "répondu par l'assistant": "La personne a répondu « Oui, merci » à « Est-ce que cela répond à votre besoin ? ».",
+    "orienté vers une structure": "Au moins une structure a été nommée à la personne (« Où m'adresser ? », ou une "
+    "demande hors du champ du service) ; calculer des pistes ne suffit pas.",
+    "sans suite connue": "Aucun des cas ci-dessus.",
+}
+
 
 @dataclass(frozen=True)
 class WeekReading:
@@ -165,9 +189,9 @@ def activity_csv(figures: Activity) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["période", figures.start.isoformat(), figures.end.isoformat()])
-    writer.writerow(["conversations", figures.total])
-    writer.writerow(["délai médian avant prise en charge (heures)", figures.pickup_median_hours or ""])
-    writer.writerow(["satisfaction moyenne (1 à 5)", figures.satisfaction_mean or ""])
+    writer.writerow(["conversations", figures.total, COUNTS["conversations"]])
+    writer.writerow(["délai médian avant prise en charge (heures)", figures.pickup_median_hours or "", COUNTS["délai"]])
+    writer.writerow(["satisfaction moyenne (1 à 5)", figures.satisfaction_mean or "", COUNTS["satisfaction"]])
     for title, rows in (
         ("semaine", figures.per_week),
         ("besoin confirmé", figures.needs),
@@ -175,8 +199,8 @@ def activity_csv(figures: Activity) -> str:
         ("note de satisfaction", figures.satisfaction),
     ):
         writer.writerow([])
-        writer.writerow([title, "nombre"])
-        writer.writerows(rows)
+        writer.writerow([title, "nombre", COUNTS[title]])
+        writer.writerows([label, n, OUTCOME_COUNTS[label]] if title == "issue" else [label, n] for label, n in rows)
     writer.writerow([])
     writer.writerow(["semaine", "premiers messages", "compris (%)", "envoyés au menu (%)", "pas compris (%)", "corrigés (%)"])
     for w in figures.understanding:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import uuid
@@ -294,6 +295,11 @@ def test_the_activity_dashboard_and_its_csv(web):
     page = console.get("/activite")
     assert page.status_code == 200 and "Besoins confirmés" in page.text and "<svg" in page.text
     assert "Naviguer sur internet en sécurité" in page.text
+    from bot.store import activity
+
+    shown = html.unescape(page.text)
+    for what in [*activity.COUNTS.values(), *activity.OUTCOME_COUNTS.values()]:  # each figure says what it counts
+        assert what in shown, what
     today = date.today().isoformat()
     export = console.get(f"/activite?du={today}&au={today}&format=csv")
     assert export.headers["content-type"].startswith("text/csv") and "Naviguer sur internet en sécurité" in export.text

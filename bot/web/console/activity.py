@@ -33,13 +33,14 @@ async def activity_page(request: Request, me) -> Response:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="activite-{start}-{end}.csv"'},
         )
-    charts = [
-        ("Conversations par semaine", activity.bar_widths(figures.per_week)),
-        ("Besoins confirmés", activity.bar_widths(figures.needs)),
-        ("Issue des conversations", activity.bar_widths(figures.outcomes)),
-        ("Notes de satisfaction", activity.bar_widths(figures.satisfaction)),
+    charts = [  # (title, bars, what the figure counts)
+        ("Conversations par semaine", activity.bar_widths(figures.per_week), activity.COUNTS["semaine"]),
+        ("Besoins confirmés", activity.bar_widths(figures.needs), activity.COUNTS["besoin confirmé"]),
+        ("Issue des conversations", activity.bar_widths(figures.outcomes), activity.COUNTS["issue"]),
+        ("Notes de satisfaction", activity.bar_widths(figures.satisfaction), activity.COUNTS["note de satisfaction"]),
     ]
-    return render(request, "console/activity.html", {"figures": figures, "charts": charts})
+    context = {"figures": figures, "charts": charts, "counts": activity.COUNTS, "outcome_counts": activity.OUTCOME_COUNTS}
+    return render(request, "console/activity.html", context)
 
 
 async def export_csv(request: Request, me) -> Response:

@@ -47,6 +47,6 @@ def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
     }
     assert figures.satisfaction_mean == 4 and figures.pickup_median_hours == 3.0
     rows = list(csv.reader(io.StringIO(activity.activity_csv(figures))))
-    assert ["conversations", "3"] in rows and ["2030-S12", "1"] in rows
+    assert ["conversations", "3", activity.COUNTS["conversations"]] in rows and ["2030-S12", "1"] in rows
     with pytest.raises(ValueError):
         activity.activity(session, date(2030, 3, 4), date(2030, 3, 1))
