@@ -65,6 +65,10 @@ def test_a_booking_sends_the_person_a_confirmation_with_the_invitation_and_the_t
     assert "Marie a pris rendez-vous avec Camille pour : Être plus visible en ligne." in alert_text
     assert "(sur place)" in alert_text
     assert "Dupont" not in alert_text and "marie.dupont" not in alert_text  # the first name and the need, nothing more
+    # the dossier's synthesis in words, as the console says it (bot/domain/synthesis.py): labels, never ids
+    assert "– Besoin : Être plus visible en ligne" in alert_text
+    assert "Rendez-vous : mardi 8 janvier à 10 h avec Camille Martin, sur place" in alert_text.replace("\u00a0", " ")
+    assert "presence_en_ligne" not in alert_text and "UTC" not in alert_text
     with db.session(url) as session:
         dossier_id = session.execute(select(Dossier.id)).scalar_one()
     assert f"https://mediation.example.org/mediateurs/dossiers/{dossier_id}" in alert_text
