@@ -168,7 +168,7 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     ]
     assert entry["profile"]["secteur"] == "batiment"
     assert entry["solutions"] == [s.id for s in knowledge.solutions_for("strategie_numerique")]
-    assert entry["redirect"] and entry["answered"] is False
+    assert entry["redirect"] == [] and entry["answered"] is False  # « Où m'adresser ? » never asked: none shown
     shown = json.loads(
         subprocess.run(
             [sys.executable, "-m", "bot.ops.cli", "dossiers", "show", str(entry["id"]), "--json"],

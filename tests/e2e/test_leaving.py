@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from bot.language.dates import french_date
 from bot.store import db, dossiers
 
 
@@ -53,7 +54,9 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     assert (deadline.month, deadline.day) == (12, 20)  # whatever today is: never in the past
     assert 7 <= (follow_up_on - deadline).days <= 9 and follow_up_on.weekday() < 5  # a week after, on a weekday
     said = f"{follow_up_on:%d/%m/%Y}"
-    assert f"Suivi à faire le {said}" in dossier["summary"]
+    # the synthesis says days in words (« lundi 28 décembre », with the year when not this one)
+    follow_up_words, deadline_words = french_date(follow_up_on, follow_up_on), french_date(deadline, deadline)
+    assert f"Suivi : à faire le {follow_up_words}" in dossier["summary"]
 
     shown = subprocess.run(
         [sys.executable, "-m", "bot.ops.cli", "dossiers", "show", str(dossier["id"])],
@@ -62,8 +65,8 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
         text=True,
         timeout=120,
     )
-    assert f'follow_up_on: "{follow_up_on.isoformat()}"' in shown.stdout, shown.stdout + shown.stderr
-    assert f'deadline: "{deadline.isoformat()}"' in shown.stdout
+    assert f"Suivi : à faire le {follow_up_words}" in shown.stdout, shown.stdout + shown.stderr
+    assert f"Échéance donnée par la personne : {deadline_words}" in shown.stdout
 
     console = Console(servers)
     console.login(make_account(servers))
@@ -71,8 +74,8 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     row = queue[queue.index(f"/dossiers/{dossier['id']}\"") :]
     assert f"suivi à faire le {said}" in row[:2000]
     page = console.get(f"/dossiers/{dossier['id']}").text
-    assert f"à faire le {said}, pour voir si les pistes ont marché" in page
-    assert f"échéance de la personne : {deadline:%d/%m/%Y}" in page
+    assert f"à faire le {follow_up_words}" in page
+    assert f"Échéance donnée par la personne</dt><dd>{deadline_words}" in page
     assert '<dd id="resume-mail">non demandé</dd>' in page
 
 

@@ -125,7 +125,8 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     assert dossier["follow_up"] is False and dossier["satisfaction"] == 4
     for solution in dossier["solutions"]:
         assert knowledge.solution("presence_en_ligne", solution).title in text
-    assert "Où vous adresser" in text and "Un conseil" in text
+    assert "Où vous adresser" not in text and "Un conseil" in text  # no structure was shown in the chat
+    assert "Ce que vous nous avez écrit" in text and "personne me connait" in text  # their own words
     assert "<p>Bonjour,</p>" in body(mail, "html")
     time.sleep(6)  # more passes of the sender: nothing sent twice
     assert len(arrived()) == 1

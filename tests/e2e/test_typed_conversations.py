@@ -61,7 +61,7 @@ def test_a_need_and_a_call_back_in_one_message_keeps_both(chat, servers):
     dossier = dossier_of(servers, chat)
     [need] = dossier["needs"]
     assert need["intent"] == "demarches_en_ligne" and need["confirmed"] is None and need["confidence"] > 0
-    assert "demarches_en_ligne" in dossier["summary"]
+    assert "Faire une démarche en ligne" in dossier["summary"] and "demarches_en_ligne" not in dossier["summary"]
     deadline = date.fromisoformat(dossier["callback"]["deadline"])
     assert (deadline.month, deadline.day) == (12, 20)
     assert "en fin de matinée" in dossier["callback"]["preferred_moment"]
@@ -74,7 +74,7 @@ def test_a_request_for_a_person_naming_a_topic_stores_the_topic_and_books_by_typ
     assert "Que préférez-vous" in text
     dossier = dossier_of(servers, chat)
     assert [(n["intent"], n["confirmed"]) for n in dossier["needs"]] == [("demarches_en_ligne", None)]
-    assert "demarches_en_ligne" in dossier["summary"]
+    assert "Faire une démarche en ligne" in dossier["summary"] and "demarches_en_ligne" not in dossier["summary"]
     assert "Êtes-vous d'accord" in say(chat, "un rendez-vous ce serait bien", turns)
     say(chat, "d'accord allez-y", turns)
     say(chat, "Paul", turns)
