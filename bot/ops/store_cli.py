@@ -79,7 +79,8 @@ def cmd_db_upgrade(args) -> int:
 def cmd_dossiers_list(args) -> int:
     with open_session() as session:
         try:
-            found = [dossiers.dossier_as_dict(d) for d in dossiers.list_dossiers(session, args.status)]
+            now = clock.now()
+            found = [dossiers.dossier_as_dict(d, now=now) for d in dossiers.list_dossiers(session, args.status)]
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
@@ -89,8 +90,10 @@ def cmd_dossiers_list(args) -> int:
     if not found:
         print("No dossier.")
     for d in found:
-        needs = ", ".join(n["intent"] + ("" if n["confirmed"] else "?") for n in d["needs"]) or "-"
-        print(f"#{d['id']:<5} {d['status']:<9} {d['updated_at'][:16]}  {needs}")
+        needs = ", ".join(synthesis.need_label(n["intent"]) + ("" if n["confirmed"] else " (?)") for n in d["needs"]) or "-"
+        updated = datetime.fromisoformat(d["updated_at"]).astimezone(settings.PARIS)
+        urgent = "URGENT  " if d["synthesis"]["urgent"] else ""
+        print(f"n° {d['id']:<5} {d['status']:<9} {updated:%d/%m/%Y %H:%M}  {urgent}{needs}")
     return 0
 
 

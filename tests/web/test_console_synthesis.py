@@ -81,3 +81,23 @@ def test_the_queue_flags_an_urgent_dossier_and_lists_it_first(web):
     assert '<strong class="urgent">Urgent</strong>' in row and "pénalité ou sanction évoquée" in html.unescape(row)
     calm_row = page[page.index(f"/dossiers/{calm}") :].split("</tr>")[0]
     assert "Urgent" not in calm_row
+
+
+def test_bot_dossiers_show_and_list_say_it_in_the_same_words(url, monkeypatch, capsys):
+    from bot.ops import cli
+
+    with db.session(url) as session:
+        dossier_id = a_dossier(session, "Bonjour", REQUEST)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["dossiers", "show", str(dossier_id)]) == 0
+    shown = capsys.readouterr().out.replace("\u202f", " ").replace("\u00a0", " ")
+    synthesis = shown[: shown.index("Transcript:")]
+    assert "URGENT : attaque informatique peut-être en cours" in synthesis
+    assert f"Demande de la personne : « {REQUEST} »" in synthesis
+    assert "Besoin : Faire une démarche en ligne, non confirmé par la personne (l'assistant en était sûr à 71 %)" in synthesis
+    assert "Question « Métier » : bâtiment et travaux (BTP)" in synthesis
+    for internal in ("demarches_en_ligne", "batiment", "1-9", "UTC"):
+        assert internal not in synthesis
+    assert cli.main(["dossiers", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert f"n° {dossier_id}" in listed and "URGENT" in listed and "Faire une démarche en ligne (?)" in listed
