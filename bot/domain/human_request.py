@@ -8,6 +8,7 @@ actions/listening.py) and by the evaluation of these readings (bot/evaluation/hu
 from __future__ import annotations
 
 from bot.domain import catalog, options
+from bot.domain.profile import skipped
 
 TOPIC_MIN_CONFIDENCE = 0.02  # the best need ranked after ask_human, this high, is the topic (docs/conversation.md)
 ASK_HUMAN_RANKED = 0.2  # ask_human this high in the NLU's ranking of a need message: a person is asked for too
@@ -40,6 +41,7 @@ def asks_for_a_person_in(text: str, ranking: list[dict]) -> bool:
 # demain » there is their answer.
 PAUSABLE_FORMS = ("qualification_form", "satisfaction_form")
 ASK_HUMAN_IN_FORM = 0.5  # the NLU's ask_human this sure, inside a form, and the text answers nothing asked
+ASK_HUMAN_FREE_TEXT = 0.9  # … where the question has no options (a name, a postal code, a date)
 
 
 def asks_for_a_person_in_form(text: str, intent: str | None, confidence: float, question: str | None) -> bool:
@@ -58,8 +60,13 @@ def asks_for_a_person_in_form(text: str, intent: str | None, confidence: float, 
             return False
         if options.asks_for_a_person(text):
             return True
-        return intent == "ask_human" and confidence >= ASK_HUMAN_IN_FORM and options.understand(question, text).option is None
-    return options.asks_for_a_person(text) or (intent == "ask_human" and confidence >= ASK_HUMAN_IN_FORM)
+        sure = intent == "ask_human" and confidence >= ASK_HUMAN_IN_FORM and not skipped(text)
+        return sure and options.understand(question, text).option is None
+    if options.asks_for_a_person(text):
+        return True
+    # a free-text question (a name, a postal code, a date): the NLU alone must be sure, and « je
+    # préfère pas » / « passer » is the right not to answer, never a request for a person
+    return intent == "ask_human" and confidence >= ASK_HUMAN_FREE_TEXT and not skipped(text)
 
 
 def question_of_slot(slot: str | None) -> str | None:

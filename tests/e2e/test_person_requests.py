@@ -82,6 +82,8 @@ def test_the_questions_left_for_a_person_can_be_taken_up_again(chat):
     asked = say(chat, "Garage du centre")
     assert_handover_choice_alone(say(chat, "en fait je prefere qu'on m'appelle"))
     assert say(chat, "reprendre les questions").strip() == asked.strip()  # the question it stopped at, asked again
+    assert_handover_choice_alone(say(chat, "finalement je voudrais parler à un conseiller"))
+    assert say(chat, "non merci").strip() == asked.strip()  # no person after all: back to the questions
 
 
 @pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
@@ -102,6 +104,9 @@ def test_a_call_back_typed_at_a_yes_no_question_of_the_website_chat(servers):
         turn = send("qu'on me rappelle")
         assert_handover_choice_alone(turn)
         assert "dizaine de questions" not in turn
+        turn = send("oui")  # no choice: asked again, and the questionnaire does not start
+        assert_handover_choice_alone(turn)
+        assert "dizaine de questions" not in turn and "nom de votre entreprise" not in turn
         ask_for_a_call_back(send)
     finally:
         visitor.close()

@@ -149,6 +149,24 @@ def person_request_in_form(parse_data: dict[str, Any], form: str | None, request
     return parse_data
 
 
+# Readings a message that asks for a person in so many words never keeps (« Bonjour, merci de me
+# rappeler » read as a greeting would lose the request); out_of_scope keeps its own referral.
+LOSES_A_PERSON_REQUEST = {"greet", "thank", "goodbye", "dont_know", "nlu_fallback", "bot_challenge", "skip"}
+
+
+def person_request_anywhere(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """A message with words asking for a person (data/answers.yml `requests_for_a_person`) that the
+    NLU read as a greeting, a thank-you or not understood is read as `ask_human` — unless it was
+    read as the answer to the question just asked (a button it means)."""
+    text = (parse_data.get("text") or "").strip()
+    name = (parse_data.get("intent") or {}).get("name")
+    if name not in LOSES_A_PERSON_REQUEST or "typed_answer" in parse_data or "which_one" in parse_data:
+        return parse_data
+    if text.startswith("/") or not options.asks_for_a_person(text):
+        return parse_data
+    return {**parse_data, "intent": {"name": "ask_human", "confidence": 1.0}, "person_request": {"nlu_intent": name}}
+
+
 def _payload(payload: str) -> tuple[str, dict]:
     found = PAYLOAD.match(payload)
     entities = json.loads(found.group(2)) if found.group(2) else {}
@@ -206,6 +224,7 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
         if tracker is not None:
             parse_data = reinterpret(parse_data, last_question(list(tracker.events)), in_form=bool(tracker.active_loop_name))
             parse_data = person_request_in_form(parse_data, tracker.active_loop_name, tracker.get_slot("requested_slot"))
+        parse_data = person_request_anywhere(parse_data)
         if tracker is not None and not tracker.active_loop_name:
             parse_data = near_request(parse_data)
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):

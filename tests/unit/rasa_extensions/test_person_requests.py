@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.handover_menu import ActionOfferHumanOptions, ActionResumeForm
-from bot.rasa_extensions.patches.typed_answers import person_request_in_form
+from bot.rasa_extensions.patches.typed_answers import person_request_anywhere, person_request_in_form
 from tests.support.actions import ALWAYS_OPEN, make_tracker, run
 
 
@@ -37,6 +37,9 @@ def test_a_request_for_a_person_inside_a_form_is_read_as_one(text, nlu, slot):
     [
         ("je demande à quelqu'un", "ask_human", "q_autonomie"),  # an option of « comment faites-vous ? »
         ("Conseil et Patrimoine", "greet", "entreprise"),
+        ("je prefere pas", "ask_human", "entreprise"),  # the right not to answer
+        ("je prefere pas", "ask_human", "code_postal"),
+        ("je prefere pas", "ask_human", "q_visibilite"),
         ("oui", "affirm", "accord_questions"),
     ],
 )
@@ -73,3 +76,14 @@ def test_outside_a_form_nothing_is_paused(monkeypatch, store_url):
     assert not options["buttons"]
     _, events = run(ActionResumeForm(), make_tracker("/resume_form", "resume_form"))
     assert not [e for e in events if e.get("event") == "followup"]
+
+
+def test_a_request_for_a_person_read_as_a_greeting_or_not_understood_is_not_lost():
+    assert person_request_anywhere(parse("Bonjour, merci de me rappeler", "greet"))["intent"]["name"] == "ask_human"
+    assert person_request_anywhere(parse("svp qu'une personne me contacte", "nlu_fallback"))["intent"]["name"] == "ask_human"
+    # a greeting is a greeting; an out-of-scope request keeps its referral; a button meant is that button
+    assert person_request_anywhere(parse("bonjour", "greet"))["intent"]["name"] == "greet"
+    legal = parse("un litige avec un client, je voudrais parler à un conseiller juridique", "out_of_scope")
+    assert person_request_anywhere(legal) == legal
+    meant = {**parse("oui rappelez-moi", "affirm"), "typed_answer": {"option": "Oui"}}
+    assert person_request_anywhere(meant) == meant
