@@ -2,8 +2,9 @@
 should read again, how the same words are grouped, what a mediator may decide, and how the
 person's words are masked wherever they are shown or exported.
 
-A conversation's first message is the first typed message the assistant read as a need (or failed
-to): how it read it is one of READINGS. It needs a review when the assistant did not understand
+A conversation's first message is the first typed message the assistant read as a need, as out of
+its scope, or failed to read (greetings, requests for a person… are not): how it read it is one of
+READINGS. It needs a review when the assistant did not understand
 it, understood it with a confidence below LOW_CONFIDENCE, or understood it wrongly (the person
 said « non » to the reformulation, or a mediator corrected the triage when closing the dossier).
 """
@@ -20,7 +21,8 @@ from bot.language.textnorm import normalize
 NEED_SAID_BACK = "besoin"  # a need said back to the person for confirmation
 MENU = "menu"  # not sure: the needs offered as buttons (FallbackClassifier's nlu_fallback)
 NOT_UNDERSTOOD = "incompris"  # « je n'ai pas compris, pouvez-vous le dire autrement ? »
-READINGS = (NEED_SAID_BACK, MENU, NOT_UNDERSTOOD)
+READ_OUT_OF_SCOPE = "hors_sujet"  # not a digital matter: redirected to another structure
+READINGS = (NEED_SAID_BACK, READ_OUT_OF_SCOPE, MENU, NOT_UNDERSTOOD)
 
 # who said the reading was wrong
 BY_PERSON = "personne"  # « non » to the reformulation
@@ -76,6 +78,8 @@ def why(reading: str, confidence: float | None, correction: str | None) -> str:
         return "pas compris avec assez de certitude : envoyé au menu des sujets"
     if reading == NOT_UNDERSTOOD:
         return "pas compris"
+    if reading == READ_OUT_OF_SCOPE:
+        return f"lu comme hors sujet avec une faible certitude ({round((confidence or 0) * 100)} %)"
     return f"compris avec une faible certitude ({round((confidence or 0) * 100)} %)"
 
 

@@ -57,6 +57,7 @@ class WeekReading:
     week: str  # "2026-S47"
     first_messages: int
     understood: int  # a need said back, not corrected
+    out_of_scope: int  # read as not a digital matter (redirected elsewhere)
     menu: int  # not sure: the needs offered as buttons
     not_understood: int  # asked to say it again
     corrected: int
@@ -167,6 +168,8 @@ def understanding(readings: list[review_inbox.Reading], weeks: list[str]) -> lis
             kind = "corrected"
         elif reading.reading == review.NEED_SAID_BACK:
             kind = "understood"
+        elif reading.reading == review.READ_OUT_OF_SCOPE:
+            kind = "out_of_scope"
         elif reading.reading == review.MENU:
             kind = "menu"
         else:
@@ -177,6 +180,7 @@ def understanding(readings: list[review_inbox.Reading], weeks: list[str]) -> lis
             week,
             sum(c.values()),
             c["understood"],
+            c["out_of_scope"],
             c["menu"],
             c["not_understood"],
             c["corrected"],
@@ -202,9 +206,19 @@ def activity_csv(figures: Activity) -> str:
         writer.writerow([title, "nombre", COUNTS[title]])
         writer.writerows([label, n, OUTCOME_COUNTS[label]] if title == "issue" else [label, n] for label, n in rows)
     writer.writerow([])
-    writer.writerow(["semaine", "premiers messages", "compris (%)", "envoyés au menu (%)", "pas compris (%)", "corrigés (%)"])
+    writer.writerow(
+        [
+            "semaine",
+            "premiers messages",
+            "compris (%)",
+            "hors sujet (%)",
+            "envoyés au menu (%)",
+            "pas compris (%)",
+            "corrigés (%)",
+        ]
+    )
     for w in figures.understanding:
-        shares = [w.share(n) for n in (w.understood, w.menu, w.not_understood, w.corrected)]
+        shares = [w.share(n) for n in (w.understood, w.out_of_scope, w.menu, w.not_understood, w.corrected)]
         writer.writerow([w.week, w.first_messages, *("" if v is None else v for v in shares)])
     return out.getvalue()
 

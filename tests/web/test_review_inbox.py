@@ -109,6 +109,6 @@ def test_the_activity_page_shows_the_weekly_share_understood(web):
     row = re.search(r"<tr><td>2030-S10</td>(.*?)</tr>", page.text, re.S).group(1)
     cells = [re.sub(r"\s+", " ", html.unescape(c)).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
     # 4 first messages: none understood and kept, two sent to the menu, one not understood, one corrected
-    assert cells == ["4", "0 % (0)", "50 % (2)", "25 % (1)", "25 % (1)"]
+    assert cells == ["4", "0 % (0)", "0 % (0)", "50 % (2)", "25 % (1)", "25 % (1)"]
     csv_page = console.get("/activite?du=2030-03-04&au=2030-03-10&format=csv")
-    assert "2030-S10,4,0,50,25,25" in csv_page.text.replace("\r", "")
+    assert "2030-S10,4,0,0,50,25,25" in csv_page.text.replace("\r", "")

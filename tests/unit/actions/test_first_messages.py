@@ -60,3 +60,12 @@ def test_buttons_later_messages_and_forms_are_not_first_messages(store_url):
     run(ActionReformulateNeed(), make_tracker("et aussi un site", "presence_en_ligne", 0.9, slots={"besoin": "outils_internes"}))
     run(ActionNotUnderstood(), tracker_for("blabla", "greet", 0.9, loop="qualification_form"))
     assert first_messages(store_url) == []
+
+
+def test_a_first_message_read_as_out_of_scope(store_url):
+    from actions.redirecting import ActionRedirectOutOfScope
+
+    run(ActionRedirectOutOfScope(), make_tracker("quel taux de tva pour mes gateaux", "out_of_scope", 0.4567))
+    assert first_messages(store_url) == [
+        ("someone", "quel taux de tva pour mes gateaux", review.READ_OUT_OF_SCOPE, None, 0.457, None)
+    ]

@@ -241,4 +241,16 @@ def test_weekly_share_understood_sent_to_the_menu_and_corrected(url):
     assert (w11.first_messages, w11.share(w11.understood)) == (1, 100)
     assert (w12.first_messages, w12.share(w12.understood)) == (0, None)
     csv_text = activity.activity_csv(figures)
-    assert "2030-S10,6,33,33,17,17" in csv_text.replace("\r", "")
+    assert "2030-S10,6,33,0,33,17,17" in csv_text.replace("\r", "")
+
+
+def test_a_first_message_read_as_out_of_scope_with_little_confidence_is_reviewed(url):
+    with db.session(url) as session:
+        first(session, "tva", "quel taux de tva pour refaire mon site", review.READ_OUT_OF_SCOPE, None, 0.45)
+        first(session, "sure", "combien de charges je vais payer", review.READ_OUT_OF_SCOPE, None, 0.93)
+        session.commit()
+        [group] = review_inbox.groups(session)
+        assert group.text == "quel taux de tva pour refaire mon site"
+        assert group.reasons == ("lu comme hors sujet avec une faible certitude (45 %)",)
+        figures = activity.activity(session, date(2030, 3, 4), date(2030, 3, 10))
+        assert [(w.first_messages, w.out_of_scope, w.understood) for w in figures.understanding] == [(2, 2, 0)]
