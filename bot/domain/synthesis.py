@@ -55,6 +55,7 @@ class Facts:
     """What the dossier holds, as plain values (ids, not labels)."""
 
     now: datetime
+    started_at: datetime | None = None  # when the dossier was opened
     said: tuple[str, ...] = ()  # every message the person typed, in order
     request: tuple[str, ...] = ()  # their first messages, before the assistant asked anything
     needs: tuple[NeedFact, ...] = ()
@@ -267,6 +268,8 @@ def _questions(facts: Facts) -> list[tuple[str, str]]:
 def synthesise(facts: Facts) -> Synthesis:
     today = facts.now.astimezone(PARIS).date()
     items: list[tuple[str, str]] = []
+    if facts.started_at is not None:
+        items.append(("Conversation commencée", when(facts.started_at, today)))
     for need in facts.needs:
         items.append(("Besoin", _need_line(need)))
     if not facts.needs:

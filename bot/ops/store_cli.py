@@ -106,7 +106,6 @@ def cmd_dossiers_show(args) -> int:
         now = clock.now()
         data = dossiers.dossier_as_dict(dossier, now=now)
         said = dossiers.synthesis(session, dossier, now)
-        opened_at = synthesis.when(dossier.created_at, now.astimezone(settings.PARIS).date())
         data["transcript"] = [
             {
                 "at": line.at.isoformat(),
@@ -122,7 +121,6 @@ def cmd_dossiers_show(args) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     print(f"Dossier n° {data['id']} — {data['status']} — conversation {data['conversation_id']}")
-    print(f"Ouvert le {opened_at}")
     for line in said.lines():  # the synthesis in words, as the console shows it (bot/domain/synthesis.py)
         print(f"  {line}")
     contact = data["contact"]

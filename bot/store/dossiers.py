@@ -305,6 +305,7 @@ def synthesis_facts(session: Session | None, dossier: Dossier, now: datetime) ->
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return synthesis_text.Facts(
         now=now,
+        started_at=dossier.created_at,
         said=tuple(line.text for line in typed),
         request=synthesis_text.request_of(before or [line.text for line in typed]),
         needs=tuple(synthesis_text.NeedFact(n.intent, n.confidence, n.confirmed, n.corrected_to) for n in dossier.needs),

@@ -1,0 +1,111 @@
+"""Two conversations typed through the real Rasa and action servers, on SQLite and PostgreSQL —
+one ending in an appointment, one with pistes only — read back as a mediator reads them: the
+console's dossier page and `bot dossiers show` say the synthesis in words (no internal id), the
+person's words quoted, times in Paris time, and no structure « shown » when « Où m'adresser ? »
+was never asked (issue 27, sections 1 and 2)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.domain import catalog, knowledge, maturity, referrals
+from bot.language.dates import WEEKDAYS
+from bot.store import db
+from bot.store.tables import Dossier
+from tests.support.console_client import Console, make_account
+from tests.support.servers import Chat
+from tests.support.web_client import web_app
+
+APPOINTMENT_REQUEST = "bonjour je voudrais un rendez-vous avec un conseiller pour ma declaration urssaf"
+PISTES_REQUEST = "je voudrais que les gens trouvent mon salon de coiffure sur internet"
+
+
+def internal_ids() -> set[str]:
+    """Every id a dossier stores that a mediator must never read: needs, pistes, structures,
+    sectors, skill levels; only the compound ones and those no French word spells."""
+    ids = {n.id for n in catalog.needs()} | set(catalog.sectors()) | {s.id for s in referrals.structures()}
+    ids |= {s.id for n in catalog.needs() for s in knowledge.entry(n.id).solutions}
+    ids |= {level["id"] for level in maturity.questionnaire()["levels"]["skills"]}
+    return {i for i in ids if "_" in i or i in ("debutant", "intermediaire", "beaute_bien_etre")}
+
+
+def say(chat: Chat, text: str) -> str:
+    return chat.texts(chat.say(text)).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def plain(page: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+def dossier_id(servers, chat: Chat) -> int:
+    with db.session(servers.database_url) as session:
+        return session.query(Dossier.id).filter_by(conversation_id=chat.sender).scalar()
+
+
+def read_back(servers, chat: Chat, monkeypatch, capsys) -> tuple[str, str]:
+    """(the console page's synthesis, `bot dossiers show`'s synthesis), as plain text."""
+    from bot.ops import cli
+
+    number = dossier_id(servers, chat)
+    console = Console(web_app(servers))
+    console.login(make_account(servers))
+    page = plain(console.get(f"/dossiers/{number}").text)
+    on_page = page[page.index("Synthèse") : page.index("Échange complet")]
+    monkeypatch.setenv("DATABASE_URL", servers.database_url)
+    assert cli.main(["dossiers", "show", str(number)]) == 0
+    shown = capsys.readouterr().out
+    in_cli = " ".join(shown[: shown.index("Transcript:")].replace("\u202f", " ").replace("\u00a0", " ").split())
+    return on_page, in_cli
+
+
+def stored(servers, chat: Chat) -> Dossier:
+    with db.session(servers.database_url) as session:
+        dossier = session.query(Dossier).filter_by(conversation_id=chat.sender).one()
+        session.expunge(dossier)
+        return dossier
+
+
+def test_an_appointment_reads_in_words_with_the_persons_request_and_paris_time(servers, monkeypatch, capsys):
+    chat = Chat(servers)
+    assert "Que préférez-vous" in say(chat, APPOINTMENT_REQUEST)
+    assert "Êtes-vous d'accord" in say(chat, "un rendez-vous ce serait bien")
+    say(chat, "d'accord allez-y")
+    say(chat, "Paul")
+    assert "Lequel vous convient" in say(chat, "paul.martin@exemple.fr")
+    assert "C'est réservé" in say(chat, "le premier")
+    dossier = stored(servers, chat)
+    assert dossier.redirect == []  # « Où m'adresser ? » was never asked
+    on_page, in_cli = read_back(servers, chat, monkeypatch, capsys)
+    for said in (on_page, in_cli):
+        assert f"« {APPOINTMENT_REQUEST} »" in said  # their words, quoted
+        assert "Faire une démarche en ligne" in said
+        assert "Structures présentées à la personne" in said and "aucune" in said
+        assert not internal_ids() & set(re.findall(r"[\w-]+", said)), said
+        assert "UTC" not in said
+        # « lundi 14 décembre à 9 h »: a weekday, a month in words and an hour, in Paris time
+        assert re.search(rf"Rendez-vous(?: :)? ({'|'.join(WEEKDAYS)}) \d{{1,2}}(?:er)? \w+ à \d{{1,2}} h", said)
+        assert "non évaluée" in said  # no questionnaire: not « Débutant »
+    assert on_page.index(APPOINTMENT_REQUEST) < on_page.index("Besoin")  # the request above everything else
+
+
+def test_pistes_only_read_in_words_and_no_structure_counted_as_shown(servers, monkeypatch, capsys):
+    chat = Chat(servers)
+    assert "C'est bien cela ?" in say(chat, PISTES_REQUEST)
+    assert "questions courtes" in say(chat, "oui c'est bien ça")
+    assert "Est-ce que cela répond à votre besoin ?" in say(chat, "non, directement les pistes")
+    assert "Avez-vous une autre question" in say(chat, "oui merci")
+    dossier = stored(servers, chat)
+    assert dossier.solutions and dossier.redirect == []  # pistes computed with structures; none shown
+    on_page, in_cli = read_back(servers, chat, monkeypatch, capsys)
+    for said in (on_page, in_cli):
+        assert f"« {PISTES_REQUEST} »" in said
+        assert "Être plus visible en ligne, confirmé par la personne" in said
+        assert knowledge.entry("presence_en_ligne").solutions[0].title in said or any(
+            s.title in said for s in knowledge.entry("presence_en_ligne").solutions
+        )
+        assert "Structures présentées à la personne aucune" in said or "Structures présentées à la personne : aucune" in said
+        assert "Questionnaire" in said and "non évalué" in said
+        assert not internal_ids() & set(re.findall(r"[\w-]+", said)), said
+        assert "UTC" not in said
