@@ -97,16 +97,6 @@ def test_production_refuses_to_start_without_the_publisher(web):
     assert web_app(dataclasses.replace(public, **PUBLISHER)).client.get(notices.LEGAL_PATH).status_code == 200
 
 
-def test_make_run_prod_refuses_to_start_without_the_publisher(monkeypatch):
-    from bot.ops import production
-
-    for variable in bot_settings.PUBLISHER_SETTINGS:
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setattr(production, "check_services", lambda layout: pytest.fail("went past the settings"))
-    with pytest.raises(bot_settings.MissingPublisher):
-        production.run_forever()
-
-
 def test_the_privacy_notice_says_the_durations_the_jobs_apply(web, monkeypatch):
     """Other values than the defaults, set where the jobs read them: the page follows."""
     monkeypatch.setattr(catalog, "retention_months", lambda: 7)  # what bot/store/retention.py purges by
