@@ -101,20 +101,15 @@ def cmd_eval(args) -> int:
         print("Data validation failed.", file=sys.stderr)
         return 1
     model = training.ensure_model()
-    results = holdout.run(model)
-    result = results["held-out"]
+    result = holdout.run(model)
     print(report.side_by_side_table(result.rasa, result.baseline))
     print("\nMost confused pairs:\n" + report.confused_table(result.rasa))
     print(
         f"\nWith fallback: macro-F1 {result.rasa_with_fallback.macro_f1:.3f}, "
         f"{result.fallback_rate:.1%} fall back."
         f"\nParse latency: p50 {result.latency_p50_ms:.1f} ms, p95 {result.latency_p95_ms:.1f} ms."
+        f"\nReport: {paths.REPORTS / 'nlu.md'} and {paths.REPORTS / 'nlu_confusion.png'}"
     )
-    real = results["real-style"]
-    print("\nReal-style set (tests/nlu_realstyle_test.yml):\n" + report.side_by_side_table(real.rasa, real.baseline))
-    print("\nMost confused pairs:\n" + report.confused_table(real.rasa))
-    print("\nBoth sets:\n" + holdout.summary_table(results))
-    print(f"\nReport: {paths.REPORTS / 'nlu.md'} and the confusion matrices beside it")
     from bot.evaluation import human_topic, typed_answers
 
     typed = typed_answers.evaluate()
@@ -123,7 +118,7 @@ def cmd_eval(args) -> int:
     from bot.evaluation import dates
 
     print("\n" + dates.report(dates.evaluate()))
-    if any(r.rasa.macro_f1 <= r.baseline.macro_f1 for r in results.values()):
+    if result.rasa.macro_f1 <= result.baseline.macro_f1:
         print("The Rasa pipeline does not beat the baseline.", file=sys.stderr)
         return 1
     return 0
@@ -156,13 +151,6 @@ def cmd_bench(args) -> int:
         bench.run_profile(people=args.people)
     else:
         bench.run(people=args.people)
-    return 0
-
-
-def cmd_profile(args) -> int:
-    from bot.ops import profiling
-
-    profiling.run(people=args.people)
     return 0
 
 
@@ -201,9 +189,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="the production profile through nginx, 1 then 2 Rasa servers (needs PostgreSQL, Redis)",
     )
     bench_parser.set_defaults(func=cmd_bench)
-    profile = sub.add_parser("profile", help="py-spy on the Rasa and action servers under the bench load")
-    profile.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
-    profile.set_defaults(func=cmd_profile)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)
     compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")
