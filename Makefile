@@ -8,7 +8,7 @@ BOT    := $(VENV)/bin/bot
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help facts install browser train run shell test test-fast lint typecheck test-next-year eval validate compare-pipelines bench bench-prod audit run-prod lock clean
+.PHONY: help facts install browser train run shell test test-fast lint typecheck test-next-year eval validate compare-pipelines bench bench-prod profile audit run-prod lock clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -18,7 +18,7 @@ help:
 	@echo "make test-fast       tests/unit and tests/web on SQLite only: no model, no Rasa, no nginx, no browser"
 	@echo "make lint            ruff (check, import order, format) and mypy"
 	@echo "make test-next-year  the tests that compare with now, a year ahead under libfaketime"
-	@echo "make eval | validate | bench | bench-prod | run-prod | audit | facts | shell | lock | clean: see README.md"
+	@echo "make eval | validate | bench | bench-prod | profile | run-prod | audit | facts | shell | lock | clean: see README.md"
 
 $(STAMP): requirements.lock pyproject.toml
 	@./scripts/find-python310 >/dev/null
@@ -71,6 +71,10 @@ bench: train
 bench-prod: train
 	@./scripts/ensure-nginx
 	$(BOT) bench --profile --people $(N)
+
+# Where a message's time goes: py-spy on the Rasa and action servers under the bench load (reports/profile.md)
+profile: train
+	$(BOT) profile --people $(N)
 
 # Known vulnerabilities of the pinned dependencies: first the table of docs/security.md, offline
 # (a pin below a fix fails unless its row says why it does not apply), then pip-audit in a scratch

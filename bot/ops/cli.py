@@ -154,6 +154,13 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_profile(args) -> int:
+    from bot.ops import profiling
+
+    profiling.run(people=args.people)
+    return 0
+
+
 def cmd_compare_pipelines(args) -> int:
     from bot.evaluation import crossval
 
@@ -189,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the production profile through nginx, 1 then 2 Rasa servers (needs PostgreSQL, Redis)",
     )
     bench_parser.set_defaults(func=cmd_bench)
+    profile = sub.add_parser("profile", help="py-spy on the Rasa and action servers under the bench load")
+    profile.add_argument("--people", type=int, default=20, help="concurrent conversations (default 20)")
+    profile.set_defaults(func=cmd_profile)
     compare = sub.add_parser("compare-pipelines", help="cross-validate config.yml and configs/*.yml")
     compare.add_argument("--folds", type=int, default=3)
     compare.add_argument("configs", nargs="*", help="configs to compare (default: config.yml and configs/*.yml)")
