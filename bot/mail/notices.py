@@ -174,13 +174,14 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def team_synthesis(said: synthesis.Synthesis) -> str:
+def team_synthesis(said: synthesis.Synthesis) -> dict[str, str]:
     """The dossier in words for a mediator's alert (bot/domain/synthesis.py, as in the console):
-    what is urgent, the person's words, then each point; the questionnaire stays in the console."""
+    « URGENT » first in the subject when it is, then in the body what is urgent, the person's
+    words and each point; the questionnaire stays in the console."""
     lines = [f"URGENT : {reason}" for reason in said.urgent]
     lines += [f"Ses mots : {q}" for q in said.request] or ["Ses mots : aucun message écrit."]
     lines += [f"{heading} : {text}" for heading, text in said.items]
-    return "\n".join(f"– {line}" for line in lines)
+    return {"synthese": "\n".join(f"– {line}" for line in lines), "urgent": "URGENT — " if said.urgent else ""}
 
 
 def synthesis_values(dossier: Dossier, now: datetime, said: synthesis.Synthesis | None = None) -> dict[str, str | None]:
@@ -287,7 +288,7 @@ def compose_mail(
             "prenom": person_first_name(dossier.contact_name) or "Une personne",
             "need": calendar_ics.need_label(dossier),
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
-            "synthese": team_synthesis(dossiers.synthesis(session, dossier, now)),
+            **team_synthesis(dossiers.synthesis(session, dossier, now)),
         }
         if mail.kind == "alerte_rendez_vous":
             if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
@@ -325,7 +326,7 @@ def compose_mail(
             "depuis": french_time(chat.requested_at),
             "limite": french_time(datetime.fromisoformat(mail.payload["until"])),
             "lien": f"{context.public_url}/mediateurs/dossiers/{dossier.id}",
-            "synthese": team_synthesis(dossiers.synthesis(session, dossier, now)),
+            **team_synthesis(dossiers.synthesis(session, dossier, now)),
         }
     elif mail.kind == "mdp_reinitialisation":
         token = links.reset_token(context.secret, mediator.id, mediator.password_hash, now=now)

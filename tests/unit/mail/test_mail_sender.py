@@ -104,6 +104,18 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
     assert "Le moment que vous avez indiqué : le matin." in text and "recontacterons avant le 15/01/2030." in text
 
 
+def test_an_urgent_call_back_says_so_first_in_the_mediators_alert(url, smtp):
+    with db.session(url) as session:
+        mediator(session, "Karim Benali", "karim@example.org", alerts=["rappel"])
+        dossiers.record_contact(session, "conv-urgent", "Paul Martin", "paul@example.org", None, CONSENT)
+        scheduling.request_callback(session, "conv-urgent", "le matin", date(2030, 1, 9))  # 3 days after BEFORE
+        session.commit()
+    send(url, smtp, BEFORE)
+    [alert] = smtp.to("karim@example.org")
+    assert subject(alert) == "URGENT — Demande de rappel : demande"
+    assert "– URGENT : échéance dans 3 jours, le mercredi 9 janvier" in body(alert)
+
+
 def test_a_refusing_or_absent_server_delays_the_mail_and_it_is_sent_once_when_back(url, smtp):
     book(url, consent=True)
     smtp.stop()  # the mail server is down
