@@ -289,8 +289,8 @@ def synthesise(facts: Facts) -> Synthesis:
     if facts.answered is not None or titles:
         verdict = {True: "oui", False: "non, « Pas vraiment »", None: "pas de réponse"}[facts.answered]
         items.append(("La réponse a-t-elle aidé", verdict))
-    if facts.answered is False:
-        items.append(("Ce qui lui manque", quote(facts.missing) if facts.missing else NOT_ANSWERED))
+    if facts.answered is False and facts.missing:
+        items.append(("Ce qui lui manque", quote(facts.missing)))
     names = [n for n in map(structure_name, facts.redirect) if n]
     items.append(("Structures présentées à la personne", "; ".join(names) or "aucune"))
     if facts.appointment is not None:

@@ -146,7 +146,6 @@ def test_summary_is_derived_from_the_dossier(url):
     lines = text.splitlines()
     assert "Besoin : Être plus visible en ligne, confirmé par la personne" in lines
     assert "La réponse a-t-elle aidé : non, « Pas vraiment »" in lines
-    assert "Ce qui lui manque : non répondu" in lines
     assert "Structures présentées à la personne : Chambre de commerce et d'industrie (CCI)" in lines
     assert "À rappeler : le matin, avant le vendredi 1er février 2030" in lines
     assert "Maturité numérique de l'entreprise : non évaluée" in lines  # no questionnaire: not « Premiers pas »
