@@ -12,6 +12,9 @@ from bot.schemas import NEED_IDS
 
 # The intents the quality target is computed over: the nine needs, out_of_scope, ask_human.
 SCORED_INTENTS = [*NEED_IDS, "out_of_scope", "ask_human"]
+# The real-style held-out set (issue 28) holds first messages only: the nine needs and out_of_scope.
+REAL_STYLE_INTENTS = [*NEED_IDS, "out_of_scope"]
+REAL_STYLE_TEST_SET = paths.TESTS / "nlu_realstyle_test.yml"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ def training_examples() -> list[Example]:
 
 def held_out_examples() -> list[Example]:
     return load_examples([paths.NLU_TEST_SET])
+
+
+def real_style_examples() -> list[Example]:
+    """First messages in the forms real people write them, modelled on public help pages and forums."""
+    return load_examples([REAL_STYLE_TEST_SET])
 
 
 def _trigrams(text: str) -> set[str]:

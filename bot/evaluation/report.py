@@ -28,7 +28,9 @@ def confused_table(scores: Scores) -> str:
     return "\n".join(rows)
 
 
-def write_confusion_png(truth: list[str], predicted: list[str], labels: list[str], path: Path) -> None:
+def write_confusion_png(
+    truth: list[str], predicted: list[str], labels: list[str], path: Path, title: str = "NLU confusion matrix (held-out test set)"
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -40,7 +42,7 @@ def write_confusion_png(truth: list[str], predicted: list[str], labels: list[str
     matrix = confusion_matrix(truth, predicted, labels=all_labels)
     fig, ax = plt.subplots(figsize=(12, 11))
     ConfusionMatrixDisplay(matrix, display_labels=all_labels).plot(ax=ax, xticks_rotation=75, colorbar=False, cmap="Blues")
-    ax.set_title("NLU confusion matrix (held-out test set)")
+    ax.set_title(title)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)

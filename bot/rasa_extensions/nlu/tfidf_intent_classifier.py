@@ -27,6 +27,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from bot.language.textnorm import normalize
+from bot.rasa_extensions.nlu.politeness import POLITENESS_INTENTS, core
 
 MODEL_FILE = "tfidf_intent_classifier.joblib"
 LEMMA_SEPARATOR = " ||| "
@@ -63,6 +64,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "char_ngram_range": [3, 6],
             "word_ngram_range": [1, 2],
             "use_lemmas": False,
+            # A greeting or thanks around a question never hides it (issue 28): see _probabilities.
+            "read_past_politeness": False,
             "ranking_length": 10,
             "random_state": 42,
         }
@@ -93,9 +96,41 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         text = normalize(message.get(TEXT) or "")
         if not self.config["use_lemmas"]:
             return text
+        return f"{text}{LEMMA_SEPARATOR}{self._lemmas(message)}"
+
+    @staticmethod
+    def _lemmas(message: Message) -> str:
         tokens = message.get(TOKENS_NAMES[TEXT]) or []
-        lemmas = normalize(" ".join((t.lemma or t.text) for t in tokens))
-        return f"{text}{LEMMA_SEPARATOR}{lemmas}"
+        return normalize(" ".join((t.lemma or t.text) for t in tokens))
+
+    def _probabilities(self, message: Message) -> Any:
+        """The classifier's probabilities, read past the politeness around the message.
+
+        When what is left without « bonjour … merci d'avance » is itself read as something else
+        than a greeting, thanks or goodbye (three words or more, or a confident reading), that
+        reading is the message's: greet, thank and goodbye get nothing. « bonjour madame » and
+        « merci, bonne journée » keep their full-text reading.
+        """
+        assert self.pipeline is not None
+        probabilities = self.pipeline.predict_proba([self._features(message)])[0]
+        if not self.config["read_past_politeness"]:
+            return probabilities
+        rest = core(normalize(message.get(TEXT) or ""))
+        if not rest:
+            return probabilities
+        features = rest
+        if self.config["use_lemmas"]:
+            features = f"{rest}{LEMMA_SEPARATOR}{core(self._lemmas(message)) or rest}"
+        of_rest = self.pipeline.predict_proba([features])[0].copy()
+        classes = list(self.pipeline.classes_)
+        if classes[int(of_rest.argmax())] in POLITENESS_INTENTS:
+            return probabilities
+        if len(rest.split()) < 3 and of_rest.max() < 0.5:
+            return probabilities
+        for i, name in enumerate(classes):
+            if name in POLITENESS_INTENTS:
+                of_rest[i] = 0.0
+        return of_rest / of_rest.sum()
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
@@ -109,7 +144,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             if self.pipeline is None or not message.get(TEXT):
                 continue
-            probabilities = self.pipeline.predict_proba([self._features(message)])[0]
+            probabilities = self._probabilities(message)
             ranked = sorted(zip(self.pipeline.classes_, probabilities, strict=False), key=lambda x: -x[1])
             ranking = [{"name": str(n), "confidence": float(p)} for n, p in ranked[: self.config["ranking_length"]]]
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -1,0 +1,51 @@
+"""A greeting, thanks or politeness around a question never hides it (issue 28)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language.textnorm import normalize
+from bot.rasa_extensions.nlu.politeness import core
+
+
+@pytest.mark.parametrize(
+    ("typed", "rest"),
+    [
+        ("Bonjour, comment modifier mes coordonnées bancaires ?", "comment modifier mes coordonnees bancaires"),
+        ("Bonjour mon numéro fiscal, je le trouve où ? Merci d'avance", "mon numero fiscal je le trouve ou"),
+        ("Madame, Monsieur, je souhaiterais une attestation. Cordialement", "je souhaiterais une attestation"),
+        ("bjr tt le monde, site qui marche plus svp", "site qui marche plus"),
+    ],
+)
+def test_the_politeness_around_a_message_is_taken_away(typed, rest):
+    assert core(normalize(typed)) == rest
+
+
+@pytest.mark.parametrize(
+    "typed", ["bonjour madame", "Re bonjour !", "merci beaucoup, bonne journée", "bonsoir à tous", "adieu et merci"]
+)
+def test_a_message_of_politeness_only_leaves_nothing(typed):
+    assert core(normalize(typed)) == ""
+
+
+def test_the_classifier_never_reads_a_question_behind_a_greeting_as_a_greeting():
+    """A tiny model where « bonjour » weighs heavily towards greet: the question still wins."""
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_extensions.nlu.tfidf_intent_classifier import TfidfIntentClassifier, build_pipeline
+
+    greetings = ["bonjour", "bonjour bonjour", "bonjour madame", "bonjour a tous", "bonjour monsieur", "re bonjour"]
+    needs = ["declarer la tva", "declaration de tva en ligne", "payer la cfe", "espace professionnel impots"]
+    config = {**TfidfIntentClassifier.get_default_config(), "read_past_politeness": True}
+    pipeline = build_pipeline(config)
+    pipeline.fit(greetings + needs, ["greet"] * len(greetings) + ["demarches_en_ligne"] * len(needs))
+    classifier = TfidfIntentClassifier(config, model_storage=None, resource=None, pipeline=pipeline)  # type: ignore[arg-type]
+
+    def intent(text: str) -> str:
+        message = Message(data={TEXT: text})
+        classifier.process([message])
+        return message.get(INTENT)["name"]
+
+    assert intent("Bonjour, bonjour, la declaration de tva en ligne svp") == "demarches_en_ligne"
+    assert intent("bonjour madame") == "greet"
