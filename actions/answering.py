@@ -163,7 +163,7 @@ class ActionShowDetail(Action):
         entry = knowledge.entry(found.need)
         sites = []
         postal_code = next(tracker.get_latest_entity_values("code_postal"), None) or _given(tracker.get_slot("code_postal"))
-        if found.need in FRANCE_SERVICES_NEEDS and postal_code:
+        if found.need in FRANCE_SERVICES_NEEDS and postal_code and not found.larger_business:
             sites = france_services.nearest(postal_code)[:2]
         dispatcher.utter_message(
             response="utter_where_to_go",

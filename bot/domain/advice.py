@@ -47,6 +47,7 @@ class Advice:
     mediator_first: bool
     ask_management: bool  # an employee's strategic question: the management decides
     simplest_first: bool
+    larger_business: bool = False  # 10 or more staff: the chambers, not the places meant for private individuals
 
 
 def fits(solution: Solution, size: str | None) -> bool:
@@ -79,4 +80,5 @@ def advise(need: str, profile: Profile, limit: int = 3) -> Advice:
         mediator_first=strategic,
         ask_management=strategic and profile.role not in (None, *MANAGEMENT_ROLES),
         simplest_first=profile.beginner,
+        larger_business=profile.size == referrals.LARGER_BUSINESS,
     )

@@ -49,3 +49,15 @@ def test_a_postal_code_typed_outside_the_questionnaire_gives_the_nearest_france_
     assert "Horaires : lundi de 9 h" in text and "mise à jour du 1er août 2024" in text
     untouched = {"text": "69003", "intent": {"name": "inform"}, "entities": []}
     assert near_request(untouched) is untouched
+
+
+def test_a_business_of_ten_or_more_is_not_sent_to_france_services(store_url):
+    where = [{"entity": "detail", "value": "contacts"}]
+    slots = {"besoin": "demarches_en_ligne", "code_postal": "33000"}
+    small, _ = run(ActionShowDetail(), make_tracker("", "voir_detail", entities=where, slots={**slots, "effectif": "3"}))
+    assert "utter_france_services_near" in [m["response"] for m in small]
+    large, _ = run(ActionShowDetail(), make_tracker("", "voir_detail", entities=where, slots={**slots, "effectif": "15"}))
+    assert "utter_france_services_near" not in [m["response"] for m in large]
+    text = said(large[0])
+    assert text.startswith("Où vous adresser :\n• Chambre de commerce et d'industrie (CCI) : ")
+    assert "France Services" not in text.split("Pour aller plus loin")[0]
