@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -272,7 +273,8 @@ def run_profile(people: int = 20) -> Path:
     settings = production.production_settings()
     settings = dataclasses.replace(settings, var_dir=work, web_port=free_port())
     rows = []
-    for servers in (1, 2):
+    failover_notes: list[str] = []
+    for servers, kill in ((1, False), (2, False), (2, True)):
         layout = production.Layout(
             settings=settings,
             public_port=free_port(),
@@ -282,7 +284,7 @@ def run_profile(people: int = 20) -> Path:
             rasa_api_port=free_port(),
             web_workers=2,
             redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-            run_dir=work / f"prod-{servers}",
+            run_dir=work / f"prod-{servers}{'-failover' if kill else ''}",
         )
         production.check_services(layout)
         prepare_database(settings)
@@ -290,19 +292,24 @@ def run_profile(people: int = 20) -> Path:
         try:
             wait_for_answer(layout.public_url)
             pids = {name: p.pid for name, p in group.processes.items() if name.startswith("rasa")}
-            rows.append((servers, play(f"{servers} serveur(s) Rasa", layout.public_url, people, pids, one_at_a_time=False)[1]))
+            if kill:
+                label = f"{servers} serveurs Rasa, rasa-0 tué (SIGKILL) après {KILL_AFTER} réponses"
+                rows.append((label, _failover(label, group, layout, people, failover_notes)))
+            else:
+                label = f"{servers} serveur(s) Rasa"
+                rows.append((label, play(label, layout.public_url, people, pids, one_at_a_time=False)[1]))
         finally:
             group.stop()
     lines = [
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations, "
         "through nginx, PostgreSQL tracker store, Redis lock store.",
         "",
-        "| Rasa servers | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |",
+        "| run | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|---|---|",
     ]
-    for servers, result in rows:
+    for label, result in rows:
         lines.append(
-            f"| {servers} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
+            f"| {label} | {len(result.latencies_ms)} | {result.errors} | {result.throughput:.1f} | "
             f"{result.percentile(50):.0f} | {result.percentile(95):.0f} | {result.percentile(99):.0f} |"
         )
     lines += [
@@ -310,8 +317,50 @@ def run_profile(people: int = 20) -> Path:
         "On a 2-core machine both Rasa servers, the action servers, PostgreSQL, Redis, nginx and the",
         "load generator share the same two cores: compare the rows with each other, not with the",
         "embedded default above or with another machine.",
+        "",
+        "The failover run: the supervisor of run-prod restarts rasa-0 (at a lower priority while it",
+        "loads); nginx sends the requests in flight on it to the other server, and the conversations",
+        "whose lock it held wait for the lock to lapse (TICKET_LOCK_LIFETIME). What the supervisor said:",
+        "",
+        *[f"- {note}" for note in failover_notes],
     ]
     return _write_section(PROFILE_SECTION, lines)
+
+
+KILL_AFTER = 40  # answers of the measured load before rasa-0 is killed
+
+
+def _failover(label: str, group, layout, people: int, notes: list[str]) -> LoadResult:
+    """The load through nginx with run-prod's restarter ticking; rasa-0 SIGKILLed after KILL_AFTER
+    answers; the load goes on to its end."""
+    from bot.ops import production
+
+    webhook = f"{layout.public_url}/webhooks/rest/webhook"
+    asyncio.run(_load(webhook, len(SCRIPTS), LoadResult("warm-up")))
+    keeper = production.restarter(group, layout, say=notes.append)
+    result = LoadResult(label)
+    done = threading.Event()
+
+    def supervise() -> None:
+        killed = False
+        while not done.is_set():
+            if not killed and len(result.latencies_ms) >= KILL_AFTER:
+                os.killpg(group.processes["rasa-0"].pid, signal.SIGKILL)
+                killed = True
+            keeper.tick()
+            time.sleep(0.2)
+
+    supervisor_thread = threading.Thread(target=supervise, daemon=True)
+    supervisor_thread.start()
+    try:
+        asyncio.run(_load(webhook, people, result))
+        deadline = time.monotonic() + 300  # until rasa-0 answers again, to report when it did
+        while time.monotonic() < deadline and keeper.watches["rasa-0"].status != "running":
+            time.sleep(0.5)
+    finally:
+        done.set()
+        supervisor_thread.join()
+    return result
 
 
 PROFILE_SECTION = "## Production profile (`make bench-prod`)"

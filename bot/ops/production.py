@@ -459,6 +459,17 @@ def _say(message: str) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}", flush=True)
 
 
+def restarter(group: supervisor.ServerGroup, layout: Layout, say: Callable[[str], None]) -> restarts.Restarter:
+    """What keeps run-prod's processes running (bot/ops/restarts.py); `make bench-prod` uses it too."""
+    return restarts.Restarter(
+        group,
+        probes(layout),
+        say=say,
+        state_path=layout.run_dir / "state.json",
+        loading_niceness={name: RESTART_NICENESS for name in group.processes if name.startswith("rasa-")},
+    )
+
+
 def run_forever() -> int:
     from bot.ops.store_cli import prepare_database
 
@@ -490,13 +501,7 @@ def run_forever() -> int:
         return 1
     except KeyboardInterrupt:
         return 0
-    keeper = restarts.Restarter(
-        group,
-        probes(layout),
-        say=_say,
-        state_path=layout.run_dir / "state.json",
-        loading_niceness={name: RESTART_NICENESS for name in group.processes if name.startswith("rasa-")},
-    )
+    keeper = restarter(group, layout, say=_say)
     print(
         f"\nReady on {layout.public_url} (console: {layout.public_url}/mediateurs, readiness: "
         f"{layout.public_url}/ready). Logs: {group.log_dir}\nState: {keeper.state_path}\n"

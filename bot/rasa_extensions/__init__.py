@@ -17,7 +17,8 @@ docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 - `tracker_store_fix` — pooled SQLite connections, `pool_pre_ping` on PostgreSQL;
 - `action_validation_fix` — the domain check of an action's result without the selective domain;
 - `typed_payloads` — a typed `/intent{…}` is plain text unless a button offered it;
-- `typed_answers` — a typed answer read as the button it means; the topic of a request for a person.
+- `typed_answers` — a typed answer read as the button it means; the topic of a request for a person;
+- `kept_http_sessions` — calls to the action server on kept connections, not a new one per call.
 
 May import: Rasa, `bot.language`, `bot.domain.catalog`, `bot.settings`, `bot.store` (the tracker store).
 Imported by: the channels, the evaluation, the training (fingerprint of our components).
@@ -52,9 +53,16 @@ def install() -> None:
     from bot import log_redaction
 
     log_redaction.install()  # no secret link nor forged line in the Rasa server's log
-    from bot.rasa_extensions.patches import action_validation_fix, tracker_store_fix, typed_answers, typed_payloads
+    from bot.rasa_extensions.patches import (
+        action_validation_fix,
+        kept_http_sessions,
+        tracker_store_fix,
+        typed_answers,
+        typed_payloads,
+    )
 
     tracker_store_fix.install()
+    kept_http_sessions.install()
     action_validation_fix.install()
     typed_payloads.install()
     typed_answers.install()

@@ -1,0 +1,76 @@
+"""Rasa's HTTP calls to the action server on kept connections.
+
+Rasa 3.6's `EndpointConfig.request` (rasa/utils/endpoints.py) opens a new `aiohttp.ClientSession`
+for every call, so every custom action call made a new connector and a new TCP connection to the
+action server, and closed them: under `make profile` that set-up was about a tenth of the Rasa
+server's event loop. Here each event loop keeps one session per endpoint configuration (headers,
+basic auth), whose connections are reused.
+
+A kept connection can be one the server closed (the action server restarted): aiohttp then fails
+before the request was processed (`ServerDisconnectedError` on a connection that was idle in the
+pool), so the call is sent once more on a new connection. Any other failure is Rasa's as before.
+
+Re-check on a Rasa upgrade: `EndpointConfig.request` still builds its session with `self.session()`
+inside `async with`, and nothing else relies on the session being new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from rasa.utils import endpoints
+from rasa.utils.endpoints import EndpointConfig
+
+_sessions: dict[tuple[int, tuple, tuple], tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+
+
+class _Kept:
+    """`async with` on a kept session: hands it out, never closes it."""
+
+    def __init__(self, session: aiohttp.ClientSession):
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> bool:
+        return False
+
+
+def _kept_session(config: EndpointConfig) -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    key = (id(loop), tuple(sorted(config.headers.items())), tuple(sorted(config.basic_auth.items())))
+    kept = _sessions.get(key)
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        kept = (loop, _original_session(config))
+        _sessions[key] = kept
+    return kept[1]
+
+
+_original_session = EndpointConfig.session
+_original_request = EndpointConfig.request
+
+
+async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return await _original_request(self, *args, **dict(kwargs))
+    except aiohttp.ServerDisconnectedError:
+        # most likely a pooled connection the server had closed: once more, on a new connection
+        return await _original_request(self, *args, **kwargs)
+
+
+def _session(self: EndpointConfig) -> Any:
+    try:
+        return _Kept(_kept_session(self))
+    except RuntimeError:  # no running event loop: a session of its own, as Rasa does
+        return _original_session(self)
+
+
+def install() -> None:
+    """Idempotent."""
+    if EndpointConfig.session is not _session:
+        EndpointConfig.session = _session  # type: ignore[method-assign]
+        EndpointConfig.request = _request  # type: ignore[method-assign]
+    assert endpoints.EndpointConfig is EndpointConfig

@@ -1,0 +1,45 @@
+"""Rasa's calls to the action server reuse their connections (bot/rasa_extensions/patches/
+kept_http_sessions.py), and a kept connection the server closed meanwhile (a restart) does not
+fail the next call. Against a real aiohttp server on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.ops.supervisor import free_port
+from bot.rasa_extensions.patches import kept_http_sessions
+
+
+async def _server(port: int, peers: list):
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def test_action_calls_reuse_one_connection_and_survive_a_server_restart():
+    kept_http_sessions.install()
+    port, peers = free_port(), []
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="secret")
+
+    async def scenario():
+        runner = await _server(port, peers)
+        for _ in range(3):
+            assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [], "responses": []}
+        await runner.cleanup()  # the action server restarts: its connections are closed
+        runner = await _server(port, peers)
+        assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [], "responses": []}
+        await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert len(peers) == 4
+    assert peers[0] == peers[1] == peers[2]  # one connection for the three calls (Rasa: three)
