@@ -53,6 +53,7 @@ def test_every_text_of_the_pages_is_in_french_typography_and_plain_words(web):
             assert len(texts) > 5, path
             for text in texts:
                 assert faults(text, apostrophes=True) == [], (path, text)
+                assert not re.search(r"&\W", text), (path, text)  # an entity broken by the typography
                 assert plain_french_faults(text) == [], (path, text)
 
 
