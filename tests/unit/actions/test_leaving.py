@@ -12,7 +12,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from actions.leaving import ActionGoodbye, ActionTakeLeave, ValidateSatisfactionForm
 from bot import clock
 from bot.domain import catalog, knowledge
-from bot.store import casework, db, retention
+from bot.store import casework, db, dossiers, retention
 from bot.store.tables import OutgoingMail
 from tests.support.actions import make_tracker, run, stored
 
@@ -92,7 +92,10 @@ def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis
     dossier = stored(store_url)
     assert dossier["deadline"] == "2026-12-20" and dossier["follow_up_on"] == "2026-12-28"
     assert dossier["contact"]["email"] == "marie@exemple.fr" and dossier["contact"]["consent_at"]
-    assert "Suivi à faire le 28/12/2026, échéance le 20/12/2026." in dossier["summary"]
+    with db.session(store_url) as session:  # the synthesis in words, read on the day of the conversation
+        summary = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "someone"), now=TODAY_UTC)["summary"]
+    assert "Échéance donnée par la personne : dimanche 20 décembre" in summary
+    assert "Suivi : à faire le lundi 28 décembre" in summary
     with db.session(store_url) as session:
         assert [(m.kind, m.status) for m in session.query(OutgoingMail)] == [("synthese", "pending")]
         [entry] = casework.queue(session, now=TODAY_UTC)
