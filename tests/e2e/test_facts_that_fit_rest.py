@@ -27,3 +27,10 @@ def test_a_postal_code_typed_in_a_question_gives_the_nearest_france_services_wit
         assert site.name in text and site.phone in text
     assert text.count("Horaires : lundi de 9 h") == 2
     assert "mise à jour du 1er août 2024" in text
+
+
+def test_a_private_individual_is_sent_to_france_services(chat, servers):
+    chat.say("bonjour")
+    text = chat.texts(chat.say("je suis un particulier et je n'arrive pas à déclarer mes impôts en ligne"))
+    assert "• France Services" in text and "code postal" in text
+    assert "impots.gouv.fr" not in text

@@ -24,7 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.domain import catalog, france_services, human_request, options
+from bot.domain import catalog, france_services, human_request, options, topics
 from bot.language import answers
 from bot.language.textnorm import normalize
 
@@ -215,6 +215,17 @@ def near_request(parse_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def private_person_request(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """« je suis un particulier… » outside a form: this service is for businesses, so the message is
+    out of scope and the redirection names France Services (bot/domain/topics.py), whatever need
+    the NLU read in it; a request for a person keeps its reading."""
+    text = parse_data.get("text") or ""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if text.startswith("/") or intent == "ask_human" or not topics.private_person(text):
+        return parse_data
+    return {**parse_data, "intent": {"name": "out_of_scope", "confidence": 1.0}, "private_person": {"nlu_intent": intent}}
+
+
 _original = MessageProcessor.parse_message
 
 
@@ -226,7 +237,7 @@ async def _parse_message(self, message, tracker=None, only_output_properties: bo
             parse_data = person_request_in_form(parse_data, tracker.active_loop_name, tracker.get_slot("requested_slot"))
         parse_data = person_request_anywhere(parse_data)
         if tracker is not None and not tracker.active_loop_name:
-            parse_data = near_request(parse_data)
+            parse_data = near_request(private_person_request(parse_data))
         if (parse_data.get("intent") or {}).get("name") == "ask_human" and not str(message.text).startswith("/"):
             parse_data = {**parse_data, "topic": await topic_of_request(self, parse_data)}
     except Exception:  # never lose a message over this: the NLU's reading stands

@@ -61,3 +61,20 @@ def test_a_business_of_ten_or_more_is_not_sent_to_france_services(store_url):
     text = said(large[0])
     assert text.startswith("Où vous adresser :\n• Chambre de commerce et d'industrie (CCI) : ")
     assert "France Services" not in text.split("Pour aller plus loin")[0]
+
+
+def test_a_private_individual_is_sent_to_france_services_whatever_need_the_nlu_read(store_url):
+    from actions.redirecting import ActionRedirectOutOfScope
+    from bot.rasa_extensions.patches.typed_answers import private_person_request
+
+    text = "Je suis un particulier et je n'arrive pas à déclarer mes impôts en ligne"
+    parsed = private_person_request({"text": text, "intent": {"name": "demarches_en_ligne"}, "entities": []})
+    assert parsed["intent"]["name"] == "out_of_scope"
+    messages, _ = run(ActionRedirectOutOfScope(), make_tracker(text, "out_of_scope"))
+    said_first = said(messages[0])
+    assert said_first.splitlines()[1].startswith("• France Services : Donnez votre code postal")
+    assert "impots.gouv.fr" not in said_first
+    asking = {"text": "je suis un particulier, je veux parler à quelqu'un", "intent": {"name": "ask_human"}, "entities": []}
+    assert private_person_request(asking) is asking
+    business = {"text": "mes clients particuliers veulent payer en ligne", "intent": {"name": "nouveaux_services_digitaux"}}
+    assert private_person_request(business) is business
