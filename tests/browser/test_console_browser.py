@@ -14,6 +14,7 @@ import yaml
 from playwright.sync_api import sync_playwright
 
 from bot import paths
+from bot.store import db, dossiers
 from tests.support.browser import click, conversation_id, launch, say, screenshot, wait_until_ready
 from tests.support.console_client import PASSWORD, make_account
 
@@ -42,7 +43,10 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
         mediator.get_by_label("Mot de passe").fill(PASSWORD)
         mediator.get_by_role("button", name="Se connecter").click()
         mediator.wait_for_url("**/mediateurs/file")
-        row = mediator.locator("table.queue tr", has_text="réponse insuffisante").first
+        with db.session(servers.database_url) as session:  # this conversation's dossier, whatever ran before
+            dossier_id = dossiers.get_or_create_dossier(session, conversation).id
+        row = mediator.locator("table.queue tr", has=mediator.locator(f'a[href$="/dossiers/{dossier_id}"]'))
+        assert "réponse insuffisante" in row.inner_text()
         row.get_by_role("link").click()
         assert conversation in mediator.locator("p.muted").first.inner_text()
         assert FIRST_MESSAGE in mediator.locator(".transcript").inner_text()
