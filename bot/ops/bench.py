@@ -23,6 +23,7 @@ import aiohttp
 import yaml
 
 from bot import paths
+from bot import settings as bot_settings
 from bot.ops import supervisor, training
 from bot.settings import Settings
 
@@ -270,6 +271,8 @@ def run_profile(people: int = 20) -> Path:
     work.mkdir(parents=True)
     model = training.ensure_model()
     os.environ.setdefault("PUBLIC_REST_WEBHOOK_TOKEN", "bench-" + uuid.uuid4().hex)  # the webhook through nginx
+    for variable in bot_settings.PUBLISHER_SETTINGS:  # production refuses to start without a publisher
+        os.environ.setdefault(variable, f"Banc d'essai ({variable})")
     settings = production.production_settings()
     settings = dataclasses.replace(settings, var_dir=work, web_port=free_port())
     rows = []
