@@ -18,7 +18,7 @@ from bot.evaluation.dataset import (
 from bot.schemas import NEED_IDS
 
 # Set just under what `make eval` measures (docs/nlu.md), so that a regression fails.
-MIN_MACRO_F1 = 0.90  # measured 0.917 on 2026-11-28
+MIN_MACRO_F1 = 0.90  # measured 0.917 on 2026-11-28, 0.925 on 2026-12-07
 # The real-style set (issue 28): understood and acted on, and rarely sent to the menu of needs.
 MIN_REAL_STYLE_ACTED_ACCURACY = 0.88  # measured 0.927 on 2026-12-07 (0.904 before the issue-28 data)
 MAX_REAL_STYLE_MENU_SHARE = 0.07  # measured 2.8 % on 2026-12-07 (5.1 % before)

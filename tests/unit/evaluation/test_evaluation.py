@@ -51,3 +51,22 @@ def test_confusion_png_is_written(tmp_path):
     out = tmp_path / "c.png"
     report.write_confusion_png(["a", "b"], ["a", "nlu_fallback"], ["a", "b"], out)
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_report_shows_both_held_out_sets_side_by_side():
+    """`make eval` writes the real-style set beside the held-out one: accuracy, share sent to
+    the menu, macro-F1, the baseline, and a confusion matrix for each (docs/nlu.md)."""
+    from pathlib import Path
+
+    from bot.evaluation import holdout
+
+    scores = score(["a", "b", "b"], ["a", "b", "a"], ["a", "b"])
+    base = score(["a", "b", "b"], ["a", "a", "a"], ["a", "b"])
+
+    def result(menu: float) -> holdout.HoldoutResult:
+        return holdout.HoldoutResult(scores, scores, base, menu, 0.5, 10.0, 20.0, 3, 100)
+
+    page = holdout.render({"held-out": result(0.1), "real-style": result(0.02)}, Path("model-x.tar.gz"))
+    assert "| held-out | 3 | 0.667 | 0.500 | 10.0% |" in page
+    assert "| real-style | 3 | 0.667 | 0.500 | 2.0% |" in page
+    assert "## Real-style set" in page and "nlu_realstyle_confusion.png" in page and "nlu_confusion.png" in page
