@@ -58,12 +58,13 @@ def py_spy() -> str:
     return found
 
 
-def record(pid: int, out: Path, gil_only: bool) -> subprocess.Popen:
-    """py-spy on `pid`; `gil_only`: only samples of a thread holding the GIL (the action server's
-    32 worker threads wait on a queue most of the time, which py-spy does not count as idle)."""
+def record(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy on `pid`, only samples of a thread holding the GIL: the worker threads of both servers
+    (the action threads, the tracker store's `to_thread`) wait on a queue most of the time, which
+    py-spy does not count as idle; what the shares compare is the work that holds the interpreter."""
     return subprocess.Popen(
         [py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--format", "raw", "--output", str(out), "--nonblocking"]
-        + (["--gil"] if gil_only else []),
+        + ["--gil"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -136,7 +137,7 @@ def run(people: int = 20) -> Path:
         webhook = f"{settings.rasa_url}/webhooks/rest/webhook"
         asyncio.run(bench._load(webhook, len(bench.SCRIPTS), bench.LoadResult("warm-up")))
         outputs = {name: reports / f"profile-{name}.txt" for name in ("rasa", "actions")}
-        recorders = {name: record(group.processes[name].pid, out, gil_only=name == "actions") for name, out in outputs.items()}
+        recorders = {name: record(group.processes[name].pid, out) for name, out in outputs.items()}
         time.sleep(1)  # py-spy attached
         result = bench._measure_load("profil", webhook, people, {})
         for recorder in recorders.values():
@@ -154,7 +155,7 @@ def run(people: int = 20) -> Path:
         "# Where a message's time goes (`make profile`)",
         "",
         f"Python {sys.version.split()[0]}, {people} concurrent conversations, SQLite, py-spy at {RATE} Hz "
-        f"(samples of threads that are not idle). {len(result.latencies_ms)} messages, {result.errors} errors, "
+        f"(samples of the thread holding the GIL). {len(result.latencies_ms)} messages, {result.errors} errors, "
         f"{result.throughput:.1f} msg/s, p50 {result.percentile(50):.0f} ms, p95 {result.percentile(95):.0f} ms.",
     ]
     for name in ("rasa", "actions"):
@@ -163,7 +164,7 @@ def run(people: int = 20) -> Path:
         lines += [
             "",
             f"## {name} server: {samples} samples "
-            f"({samples / RATE / len(result.latencies_ms) * 1000:.1f} ms of sampled thread time per message)",
+            f"({samples / RATE / len(result.latencies_ms) * 1000:.1f} ms holding the GIL per message)",
             "",
             "| part of the work | share |",
             "|---|---|",
