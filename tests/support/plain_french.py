@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 # Acronyms a person cannot guess: the first time a text says one, it is in brackets after the words.
-ACRONYMS = ("FAFCEA", "AGEFICE", "FIF PL", "VIVEA", "OPCO", "PA")
+ACRONYMS = ("FAFCEA", "AGEFICE", "FIF PL", "VIVEA", "OPCO", "PA", "CFE", "DSN", "CPF")
 # a list item, a clause or a line that starts with a symbol instead of words
 SHORTHAND = re.compile(r"(?:^|[;:]|\n)[ \u00a0\u202f]*[+–−→⇒](?=[ \u00a0\u202f])|=>|\s&\s")
 TOUCH = re.compile(r"\btouche[zr]\b|\btapez sur\b", re.IGNORECASE)
