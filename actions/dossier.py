@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Callable, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import log_redaction, settings
+from bot import clock, log_redaction, settings
 from bot.store import db
 from bot.store.dossier_writes import DossierWrite
 from bot.store.spool import Spool, write_now
@@ -43,24 +44,26 @@ def _spool() -> Spool:
     return Spool(settings.current().var_dir)
 
 
-def _write_once(conversation_id: str, writes: list[DossierWrite]) -> bool:
-    return write_now(settings.current().database_url, conversation_id, writes)
+def _write_once(conversation_id: str, writes: list[DossierWrite], now: datetime) -> bool:
+    return write_now(settings.current().database_url, conversation_id, writes, now)
 
 
 def record(conversation_id: str, *writes: DossierWrite) -> bool:
     """Write to the dossier: `record(id, RecordNeed(intent, confidence), …)`, the writes
     (bot/store/dossier_writes.py) together in one transaction.
 
-    Returns True when written now, False when kept in the spool for later.
+    Returns True when written now, False when kept in the spool for later. The writes are made at
+    the clock's moment (bot/clock.py), taken once here, the actions' boundary.
     """
+    now = clock.now()
     spool = _spool()
     if spool.pending():
-        spool.replay(_write_once)  # earlier writes first, so the dossier's history stays in order
+        spool.replay(_write_once, now)  # earlier writes first, so the dossier's history stays in order
     if not spool.pending():
         for delay in (0.0, *RETRY_DELAYS):
             time.sleep(delay)
-            if _write_once(conversation_id, list(writes)):
+            if _write_once(conversation_id, list(writes), now):
                 return True
-    spool.append(conversation_id, list(writes))
+    spool.append(conversation_id, list(writes), now)
     logger.error("dossier write for %s kept in the spool %s", log_redaction.escape_for_log(conversation_id), spool.path)
     return False

@@ -12,6 +12,7 @@ from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 
+from bot import clock
 from bot import settings as bot_settings
 from bot.jobs import runner
 from bot.store.spool import Spool, write_now
@@ -25,7 +26,7 @@ def job(settings: bot_settings.Settings) -> runner.Job:
 
     async def replay() -> None:
         if spool.pending():
-            done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url))
+            done = await run_in_threadpool(spool.replay, partial(write_now, settings.database_url), clock.now())
             logger.info("spool: %d dossier write(s) replayed, %d waiting", done, spool.pending())
 
     return runner.Job(f"spool_replay@{socket.gethostname()}", timedelta(seconds=EVERY_SECONDS), replay)

@@ -1,7 +1,9 @@
 """The writes the actions make to a conversation's dossier, as typed commands.
 
 Each write is a small frozen dataclass (`RecordNeed(intent, confidence)`, …) whose `apply(session,
-conversation_id)` calls the store function that does it (bot/store/dossiers.py, scheduling.py).
+conversation_id, now)` calls the store function that does it (bot/store/dossiers.py, scheduling.py);
+`now` is the moment of the write, which the caller takes from its clock (the actions' `record`
+passes `clock.now()`, the spool keeps it with the entry so that a replay writes the same moment).
 `actions/dossier.py::record` takes them, `bot/store/spool.py` keeps those the database refused and
 replays them later: on disk each is a JSON object with a `kind` field (`to_json`, `from_json`).
 
@@ -29,8 +31,8 @@ class RecordNeed:
     intent: str
     confidence: float | None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_need(session, conversation_id, self.intent, self.confidence)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_need(session, conversation_id, self.intent, self.confidence, now=now)
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class ConfirmLatestNeed:
     kind: ClassVar[str] = "confirm_latest_need"
     confirmed: bool
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.confirm_latest_need(session, conversation_id, self.confirmed)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.confirm_latest_need(session, conversation_id, self.confirmed, now=now)
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class UpdateProfile:
     kind: ClassVar[str] = "update_profile"
     values: dict[str, str]
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.update_profile(session, conversation_id, self.values)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.update_profile(session, conversation_id, self.values, now=now)
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class RecordAnswer:
     solutions: list[str]
     redirect: list[str]
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_answer(session, conversation_id, self.need, self.nature, self.solutions, self.redirect)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_answer(session, conversation_id, self.need, self.nature, self.solutions, self.redirect, now=now)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,9 @@ class RecordAssessment:
     profile: dict[str, str]
     answers: dict[str, str | None] | None = None  # {question id: answer id, None when skipped}
 
-    def apply(self, session: Session, conversation_id: str) -> None:
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         dossiers.record_assessment(
-            session, conversation_id, self.maturity_level, self.skill_level, self.nature, self.profile, self.answers
+            session, conversation_id, self.maturity_level, self.skill_level, self.nature, self.profile, self.answers, now=now
         )
 
 
@@ -95,8 +97,8 @@ class RecordRedirect:
     structures: list[str]
     topic: str | None = None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_redirect(session, conversation_id, self.structures, self.topic)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_redirect(session, conversation_id, self.structures, self.topic, now=now)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,8 @@ class RecordOpened:
     kind: ClassVar[str] = "record_opened"
     solution: str
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_opened(session, conversation_id, self.solution)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_opened(session, conversation_id, self.solution, now=now)
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,8 @@ class RecordMissing:
     kind: ClassVar[str] = "record_missing"
     missing: str
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_missing(session, conversation_id, self.missing)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_missing(session, conversation_id, self.missing, now=now)
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,8 @@ class RecordAnswered:
     kind: ClassVar[str] = "record_answered"
     answered: bool
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_answered(session, conversation_id, self.answered)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_answered(session, conversation_id, self.answered, now=now)
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,9 @@ class RecordLeave:
     deadline: date | None = None
     follow_up_on: date | None = None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         dossiers.record_leave(
-            session, conversation_id, self.follow_up, self.satisfaction, self.comment, self.deadline, self.follow_up_on
+            session, conversation_id, self.follow_up, self.satisfaction, self.comment, self.deadline, self.follow_up_on, now=now
         )
 
 
@@ -159,8 +161,8 @@ class RecordContact:
     phone: str | None
     consent_at: datetime | None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        dossiers.record_contact(session, conversation_id, self.name, self.email, self.phone, self.consent_at)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        dossiers.record_contact(session, conversation_id, self.name, self.email, self.phone, self.consent_at, now=now)
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,8 @@ class RequestCallback:
     preferred_moment: str | None
     deadline: date | None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
-        scheduling.request_callback(session, conversation_id, self.preferred_moment, self.deadline)
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
+        scheduling.request_callback(session, conversation_id, self.preferred_moment, self.deadline, now=now)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ class RequestSynthesis:
 
     kind: ClassVar[str] = "request_synthesis"
 
-    def apply(self, session: Session, conversation_id: str) -> None:
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         dossiers.request_synthesis(session, conversation_id)
 
 
@@ -197,7 +199,7 @@ class RecordFirstMessage:
     confidence: float | None
     at: datetime
 
-    def apply(self, session: Session, conversation_id: str) -> None:
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         review_inbox.record_first_message(
             session, conversation_id, self.text, self.reading, self.intent, self.confidence, now=self.at
         )
@@ -211,7 +213,7 @@ class FirstMessageDenied:
     kind: ClassVar[str] = "first_message_denied"
     need: str | None
 
-    def apply(self, session: Session, conversation_id: str) -> None:
+    def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         review_inbox.person_said_no(session, conversation_id, self.need)
 
 

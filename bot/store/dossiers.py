@@ -13,16 +13,25 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain import synthesis as synthesis_text
 from bot.store import conversations, erasures, notifications
 from bot.store.statuses import AppointmentStatus
-from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail, utcnow
+from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMail
 
 
-def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
-    """The conversation's dossier, created if need be; never for an erased conversation
-    (erasures.ConversationErased: what the person erased is not recreated)."""
+def touch(dossier: Dossier, now: datetime) -> None:
+    """The dossier changed at `now`. Marked modified even when `now` equals the stored moment, so
+    that the column's fallback (`onupdate`, the real clock) never dates a write made here."""
+    dossier.updated_at = now
+    flag_modified(dossier, "updated_at")
+
+
+def get_or_create_dossier(session: Session, conversation_id: str, now: datetime | None = None) -> Dossier:
+    """The conversation's dossier, created (at `now`) if need be; never for an erased conversation
+    (erasures.ConversationErased: what the person erased is not recreated). The writes below give
+    `now`; a caller that only reads an existing dossier has none to give."""
     dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
     if dossier is not None:
         return dossier
@@ -31,22 +40,24 @@ def get_or_create_dossier(session: Session, conversation_id: str) -> Dossier:
     try:
         with session.begin_nested():  # the unique conversation id settles a race
             dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
+            if now is not None:
+                dossier.created_at = dossier.updated_at = now
             session.add(dossier)
     except IntegrityError:  # created concurrently by another request of the same conversation: only the savepoint is undone
         return session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one()
     return dossier
 
 
-def record_need(session: Session, conversation_id: str, intent: str, confidence: float | None) -> DossierNeed:
+def record_need(session: Session, conversation_id: str, intent: str, confidence: float | None, *, now: datetime) -> DossierNeed:
     """A need the assistant recognised. If the person had just said no to the previous one,
     that one is marked as corrected to this need (training material for the triage)."""
     previous = _latest_need(session, conversation_id)
     if previous is not None and previous.confirmed is False and previous.corrected_to is None:
         previous.corrected_to = intent
-    dossier = get_or_create_dossier(session, conversation_id)
-    need = DossierNeed(dossier=dossier, intent=intent, confidence=confidence)
+    dossier = get_or_create_dossier(session, conversation_id, now)
+    need = DossierNeed(dossier=dossier, intent=intent, confidence=confidence, created_at=now)
     session.add(need)
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     session.flush()
     return need
 
@@ -61,30 +72,37 @@ def _latest_need(session: Session, conversation_id: str) -> DossierNeed | None:
     ).scalar_one_or_none()
 
 
-def confirm_latest_need(session: Session, conversation_id: str, confirmed: bool) -> DossierNeed | None:
+def confirm_latest_need(session: Session, conversation_id: str, confirmed: bool, *, now: datetime) -> DossierNeed | None:
     need = _latest_need(session, conversation_id)
     if need is not None:
         need.confirmed = confirmed
-        need.dossier.updated_at = utcnow()
+        touch(need.dossier, now)
     return need
 
 
-def update_profile(session: Session, conversation_id: str, values: dict[str, str]) -> Dossier:
-    dossier = get_or_create_dossier(session, conversation_id)
+def update_profile(session: Session, conversation_id: str, values: dict[str, str], *, now: datetime) -> Dossier:
+    dossier = get_or_create_dossier(session, conversation_id, now)
     if values:
         dossier.profile = {**(dossier.profile or {}), **values}  # new dict: JSON columns track assignment
-        dossier.updated_at = utcnow()
+        touch(dossier, now)
     return dossier
 
 
 def record_answer(
-    session: Session, conversation_id: str, need: str, nature: str, solutions: list[str], redirect: list[str]
+    session: Session,
+    conversation_id: str,
+    need: str,
+    nature: str,
+    solutions: list[str],
+    redirect: list[str],
+    *,
+    now: datetime,
 ) -> Dossier:
     """The solutions and structures presented for a need (accumulated over the conversation)."""
-    dossier = record_redirect(session, conversation_id, redirect)
+    dossier = record_redirect(session, conversation_id, redirect, now=now)
     dossier.solutions = list(dict.fromkeys([*(dossier.solutions or []), *solutions]))
     dossier.nature = dossier.nature or nature  # the person's own answer, when given, wins
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
@@ -96,43 +114,47 @@ def record_assessment(
     nature: str,
     profile: dict[str, str],
     answers: dict[str, str | None] | None = None,
+    *,
+    now: datetime,
 ) -> Dossier:
     """The questionnaire's result, and its answers as the person gave them ({question id: answer
     id, None when skipped}): the synthesis says « non évalué » for a part nobody answered."""
-    dossier = update_profile(session, conversation_id, profile)
+    dossier = update_profile(session, conversation_id, profile, now=now)
     if answers is not None:
         dossier.answers = dict(answers)
     dossier.maturity_level = maturity_level
     dossier.skill_level = skill_level
     dossier.nature = nature
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
-def record_redirect(session: Session, conversation_id: str, structures: list[str], topic: str | None = None) -> Dossier:
+def record_redirect(
+    session: Session, conversation_id: str, structures: list[str], topic: str | None = None, *, now: datetime
+) -> Dossier:
     """Structures the person was shown (named in a message they received), and the topic of an
     out-of-scope request when that is why."""
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     dossier.redirect = list(dict.fromkeys([*(dossier.redirect or []), *structures]))
     if topic:
         dossier.out_of_scope = list(dict.fromkeys([*(dossier.out_of_scope or []), topic]))
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
-def record_opened(session: Session, conversation_id: str, solution: str) -> Dossier:
+def record_opened(session: Session, conversation_id: str, solution: str, *, now: datetime) -> Dossier:
     """The person opened the details of a piste."""
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     dossier.opened = list(dict.fromkeys([*(dossier.opened or []), solution]))
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
-def record_missing(session: Session, conversation_id: str, missing: str) -> Dossier:
+def record_missing(session: Session, conversation_id: str, missing: str, *, now: datetime) -> Dossier:
     """What the person said was missing after « Pas vraiment » (kept to 1 000 characters)."""
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     dossier.missing = " ".join(missing.split())[:1000] or None
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
@@ -144,13 +166,15 @@ def record_leave(
     comment: str | None = None,
     deadline: date | None = None,
     follow_up_on: date | None = None,
+    *,
+    now: datetime,
 ) -> Dossier:
     """The leave-taking answers: follow-up wish, satisfaction, comment; the deadline the person gave
     and, when they want a follow-up and can be reached (consent and a contact), when to make it
     (ignored otherwise)."""
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValueError("satisfaction is a score from 1 to 5")
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     if not follow_up or dossier.consent_at is None or not (dossier.contact_email or dossier.contact_phone):
         follow_up_on = None  # nobody could make it: no date in the mediators' queue
     dossier.follow_up = follow_up
@@ -158,7 +182,7 @@ def record_leave(
     dossier.satisfaction_comment = comment
     dossier.deadline = deadline or dossier.deadline
     dossier.follow_up_on = follow_up_on
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
@@ -170,10 +194,10 @@ def request_synthesis(session: Session, conversation_id: str) -> bool:
     return notifications.synthesis_requested(session, dossier)
 
 
-def record_answered(session: Session, conversation_id: str, answered: bool) -> Dossier:
-    dossier = get_or_create_dossier(session, conversation_id)
+def record_answered(session: Session, conversation_id: str, answered: bool, *, now: datetime) -> Dossier:
+    dossier = get_or_create_dossier(session, conversation_id, now)
     dossier.answered = answered
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
@@ -184,16 +208,18 @@ def record_contact(
     email: str | None,
     phone: str | None,
     consent_at: datetime | None,
+    *,
+    now: datetime,
 ) -> Dossier:
     """Contact details, only ever stored together with the time consent was given."""
     if consent_at is None:
         raise ValueError("contact details need the person's consent")
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     dossier.contact_name = name or dossier.contact_name
     dossier.contact_email = email or dossier.contact_email
     dossier.contact_phone = phone or dossier.contact_phone
     dossier.consent_at = consent_at
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     return dossier
 
 
@@ -214,10 +240,10 @@ def get_dossier(session: Session, dossier_id: int) -> Dossier | None:
     return session.get(Dossier, dossier_id)
 
 
-def dossier_as_dict(dossier: Dossier, now: datetime | None = None) -> dict[str, Any]:
+def dossier_as_dict(dossier: Dossier, now: datetime) -> dict[str, Any]:
     """The dossier as plain data (for `--json` and the console), with its synthesis in words as of
-    `now` (by default its last update: what is urgent depends on the day it is read)."""
-    said = _synthesis(dossier, now or dossier.updated_at or dossier.created_at)
+    `now`, the caller's moment (what is urgent depends on the day it is read)."""
+    said = _synthesis(dossier, now)
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return {

@@ -114,7 +114,7 @@ def request(session: Session, conversation_id: str, *, now: datetime) -> LiveCha
         existing = open_chat(session, conversation_id)
         if existing is not None:
             return existing
-        dossier = dossiers.get_or_create_dossier(session, conversation_id)
+        dossier = dossiers.get_or_create_dossier(session, conversation_id, now)
         try:
             with session.begin_nested():  # only the savepoint is undone when the index refuses ours
                 chat = LiveChat(conversation_id=conversation_id, dossier=dossier, state=LiveState.WAITING, requested_at=now)

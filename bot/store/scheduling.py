@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.opening_hours import OpeningHours
 from bot.store import errors, notifications
-from bot.store.dossiers import get_or_create_dossier
+from bot.store.dossiers import get_or_create_dossier, touch
 from bot.store.statuses import AppointmentStatus
-from bot.store.tables import SLOT_MODES, Appointment, Callback, Mediator, Slot, utcnow
+from bot.store.tables import SLOT_MODES, Appointment, Callback, Mediator, Slot
 
 
 class SlotTaken(errors.Refused):
@@ -128,11 +128,13 @@ def move_appointment(session: Session, reference: str, slot_id: int) -> Appointm
     return appointment
 
 
-def request_callback(session: Session, conversation_id: str, preferred_moment: str | None, deadline: date | None) -> Callback:
-    dossier = get_or_create_dossier(session, conversation_id)
-    callback = Callback(dossier=dossier, preferred_moment=preferred_moment, deadline=deadline)
+def request_callback(
+    session: Session, conversation_id: str, preferred_moment: str | None, deadline: date | None, *, now: datetime
+) -> Callback:
+    dossier = get_or_create_dossier(session, conversation_id, now)
+    callback = Callback(dossier=dossier, preferred_moment=preferred_moment, deadline=deadline, created_at=now)
     session.add(callback)
-    dossier.updated_at = utcnow()
+    touch(dossier, now)
     session.flush()
     notifications.callback_requested(session, callback, dossier)
     return callback

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -43,27 +44,27 @@ def erased(session: Session, conversation_id: str) -> bool:
     return erasures.was_erased(session, conversation_id)
 
 
-def apply(session: Session, conversation_id: str, writes: Sequence[DossierWrite]) -> bool:
-    """Apply the writes (`write.apply(session, conversation_id)`) in one session. False, writing
+def apply(session: Session, conversation_id: str, writes: Sequence[DossierWrite], now: datetime) -> bool:
+    """Apply the writes (`write.apply(session, conversation_id, now)`) in one session. False, writing
     nothing, when the conversation's dossier was anonymised: a write queued (or spooled) before
     the erasure must not put the person's data back."""
     if erased(session, conversation_id):
         logger.info("dossier write for an erased conversation dropped")
         return False
     for write in writes:
-        write.apply(session, conversation_id)
+        write.apply(session, conversation_id, now)
     return True
 
 
-def write_now(database_url: str, conversation_id: str, writes: Sequence[DossierWrite]) -> bool:
-    """One attempt. False only when the database is unavailable (worth keeping for later); any
+def write_now(database_url: str, conversation_id: str, writes: Sequence[DossierWrite], now: datetime) -> bool:
+    """One attempt, the writes made at `now`. False only when the database is unavailable (worth keeping for later); any
     other error is logged and the write dropped, so that one bad entry never blocks the spool.
 
     A boundary (the actions' and the spool replay's unit of work): it owns its session, and the
     writes are committed together when the `begin()` block ends, or not at all."""
     try:
         with db.session(database_url) as session, session.begin():
-            apply(session, conversation_id, writes)
+            apply(session, conversation_id, writes, now)
         return True
     except (OperationalError, InterfaceError):
         logger.warning("database unavailable for the dossier of %s", conversation_id)
@@ -87,8 +88,10 @@ class Spool:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def append(self, conversation_id: str, writes: Sequence[DossierWrite]) -> None:
-        line = json.dumps({"conversation_id": conversation_id, "steps": [to_json(w) for w in writes]}, ensure_ascii=False)
+    def append(self, conversation_id: str, writes: Sequence[DossierWrite], at: datetime) -> None:
+        """Keep the writes made at `at` (kept with them: the replay writes that moment, not its own)."""
+        entry = {"conversation_id": conversation_id, "at": at.isoformat(), "steps": [to_json(w) for w in writes]}
+        line = json.dumps(entry, ensure_ascii=False)
         with self._locked(), open(self.path, "a", encoding="utf-8") as spool:
             spool.write(line + "\n")
             spool.flush()
@@ -112,8 +115,9 @@ class Spool:
             return 0
         return sum(1 for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip())
 
-    def replay(self, write: Callable[[str, list[DossierWrite]], bool]) -> int:
-        """Give each spooled entry, in order, to `write(conversation_id, writes) -> bool`; stop at
+    def replay(self, write: Callable[[str, list[DossierWrite], datetime], bool], now: datetime) -> int:
+        """Give each spooled entry, in order, to `write(conversation_id, writes, at) -> bool` (`at`:
+        when the writes were made; `now` for an entry spooled before that was kept); stop at
         the first that fails (the database is still away) and keep it and the rest. Returns how
         many were written. An entry that is not a known write (`dossier_writes.from_json`) is
         logged and dropped, so that it never blocks the spool; entries of the former
@@ -130,7 +134,8 @@ class Spool:
                     logger.exception("spooled dossier write for %s dropped", entry["conversation_id"])
                     done += 1
                     continue
-                if not write(entry["conversation_id"], writes):
+                at = datetime.fromisoformat(entry["at"]) if "at" in entry else now
+                if not write(entry["conversation_id"], writes, at):
                     break
                 done += 1
             rest = entries[done:]

@@ -101,11 +101,13 @@ def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
     or a mediator in the live chat (as actions/booking.py, actions/callback.py and actions/live.py record them)."""
     conversation = "conv-" + uuid.uuid4().hex[:10]
     with db.session(settings.database_url) as session:
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
-        dossiers.record_contact(session, conversation, "Marie <b>Dupont</b>", "marie@example.org", None, clock.now())
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=clock.now())
+        dossiers.confirm_latest_need(session, conversation, True, now=clock.now())
+        dossiers.record_contact(
+            session, conversation, "Marie <b>Dupont</b>", "marie@example.org", None, clock.now(), now=clock.now()
+        )
         if callback:
-            scheduling.request_callback(session, conversation, "le matin", date(2030, 1, 15))
+            scheduling.request_callback(session, conversation, "le matin", date(2030, 1, 15), now=clock.now())
         session.commit()
         dossier_id = dossiers.get_or_create_dossier(session, conversation).id
         if wait:

@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from bot import paths
+from bot import clock, paths
 from bot.domain import catalog
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Callback, Dossier
@@ -41,7 +41,7 @@ def page(browser, site):
 def stored_dossier(servers, conversation: str) -> dict | None:
     with db.session(servers.database_url) as session:
         dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation)).scalar_one_or_none()
-        return None if dossier is None else dossiers.dossier_as_dict(dossier)
+        return None if dossier is None else dossiers.dossier_as_dict(dossier, now=clock.now())
 
 
 def test_a_full_french_conversation_by_clicking_and_typing(page, servers):
@@ -221,6 +221,7 @@ def test_erase_my_conversation_leaves_nothing_on_the_server_or_in_the_browser(pa
     click(page, "Oui, c'est ça")
     click(page, "Non, directement les pistes")
     click(page, "Pas vraiment")
+    click(page, "Passer")  # « Qu'est-ce qui vous manque ? »
     click(page, "Oui, parler à une personne")
     click(page, "Être rappelé")
     click(page, "Oui, d'accord")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.domain import catalog
 from bot.store import db, dossiers
 from bot.store.tables import Appointment
@@ -14,7 +15,7 @@ from bot.store.tables import Appointment
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
 
 
 def test_appointment_path_with_consent(chat, servers):
@@ -23,6 +24,7 @@ def test_appointment_path_with_consent(chat, servers):
     chat.say("oui")
     chat.say("non")  # no questions
     chat.say("non pas vraiment")  # the answer did not help
+    chat.say("passer")  # « Qu'est-ce qui vous manque ? »
     chat.say("oui")  # a human, then
     replies = chat.say('/ask_human{"mode_contact": "rendez_vous"}')
     assert "Êtes-vous d'accord" in chat.texts(replies)
@@ -141,7 +143,9 @@ def test_twenty_conversations_book_the_same_first_slot_at_once(servers):
     assert errors == []
     assert len(outcomes) == 20 and len(set(outcomes.values())) == 20
     with db.session(servers.database_url) as session:
-        found = [dossiers.dossier_as_dict(d) for d in dossiers.list_dossiers(session) if d.conversation_id in outcomes]
+        found = [
+            dossiers.dossier_as_dict(d, now=clock.now()) for d in dossiers.list_dossiers(session) if d.conversation_id in outcomes
+        ]
         first_slot_holders = [
             a
             for a in session.execute(select(Appointment).where(Appointment.status == "confirme")).scalars()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from bot import clock
 from bot.language.dates import french_date
 from bot.store import db, dossiers
 
@@ -46,7 +47,7 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     text = say(chat, "Très clair, merci")
     assert "reprendra contact avec vous vers le" in text and "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
     assert dossier["satisfaction_comment"] == "Très clair, merci"
     assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
@@ -85,7 +86,8 @@ def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat,
     say(chat, "je voudrais que les gens trouvent mon salon sur internet, personne me connait")
     say(chat, "oui")
     assert "Est-ce que cela répond" in say(chat, "non")
-    assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment")
+    assert "Qu'est-ce qui vous manque" in say(chat, "pas vraiment")
+    assert "Souhaitez-vous être mis en relation" in say(chat, "rien")
     assert "Avez-vous une autre question" in say(chat, "non merci")
     text = say(chat, "non merci ce sera tout")
     assert "échéance" in text  # pistes were given: the deadline comes first
@@ -95,6 +97,6 @@ def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat,
     say(chat, "5")
     assert "bonne continuation" in say(chat, "non")
     with db.session(servers.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
     assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
     assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5

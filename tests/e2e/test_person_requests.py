@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import clock
 from bot.store import db, dossiers
 from bot.store.tables import Dossier
 from tests.support.visitor import Visitor
@@ -30,7 +31,7 @@ def say(chat, text: str) -> str:
 def dossier_of(servers, conversation: str) -> dict:
     with db.session(servers.database_url) as session:
         dossier = session.query(Dossier).filter_by(conversation_id=conversation).one()
-        return dossiers.dossier_as_dict(dossier)
+        return dossiers.dossier_as_dict(dossier, now=clock.now())
 
 
 def assert_handover_choice_alone(turn: str) -> None:

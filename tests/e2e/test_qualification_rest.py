@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from bot import clock
 from bot.domain import maturity
 from bot.store import db, dossiers
 
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
 
 
 def test_all_questions_answered_with_buttons(chat, servers):

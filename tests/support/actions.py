@@ -9,6 +9,7 @@ import json
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import clock
 from bot.domain import opening_hours
 from bot.store import db, dossiers
 
@@ -25,7 +26,7 @@ CONSENTED = {
 
 def stored(url: str, conversation_id: str = "someone") -> dict:
     with db.session(url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id))
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id), now=clock.now())
 
 
 def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None, events=None) -> Tracker:

@@ -37,8 +37,8 @@ def waiting_person(site) -> tuple[str, LiveChat]:
     token, conversation = conversation_ids.new_conversation(site.conversation_secret)
     with db.session(site.database_url) as session:
         rasa_events.create_events_table(session)
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=clock.now())
+        dossiers.confirm_latest_need(session, conversation, True, now=clock.now())
         chat = live.request(session, conversation, now=clock.now())
         session.commit()
         return token, chat

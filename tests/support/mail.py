@@ -55,10 +55,10 @@ def book(
     with db.session(url) as session:
         m = accounts.mediator_by_email(session, "camille@example.org") or mediator(session)
         scheduling.open_slots(session, m, [start, start + timedelta(hours=1)], 45, mode=mode, place=place)
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=BEFORE)
+        dossiers.confirm_latest_need(session, conversation, True, now=BEFORE)
         if consent:
-            dossiers.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT)
+            dossiers.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT, now=BEFORE)
         session.commit()
         slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
         appointment = scheduling.book_slot(session, conversation, slot.id)
@@ -82,10 +82,12 @@ def book_with_personal_details(session, conversation: str, start: datetime = STA
         session, "Camille Martin", "camille@example.org"
     )
     scheduling.open_slots(session, mediator, [start], 45)
-    dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-    dossiers.confirm_latest_need(session, conversation, True)
-    dossiers.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"})
-    dossiers.record_contact(session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE)
+    dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=BEFORE)
+    dossiers.confirm_latest_need(session, conversation, True, now=BEFORE)
+    dossiers.update_profile(session, conversation, {"entreprise": "Le Fournil de Martine"}, now=BEFORE)
+    dossiers.record_contact(
+        session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE, now=BEFORE
+    )
     slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
     appointment = scheduling.book_slot(session, conversation, slot.id)
     appointment.created_at = BEFORE

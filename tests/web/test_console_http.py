@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.store import accounts, db, dossiers, scheduling
 from bot.store.tables import Dossier, DossierAudit, Mediator
 from tests.support import rasa_events
+from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 
 CONSOLE_PAGES = ["/file", "/dossiers/1", "/agenda", "/equipe", "/export.csv", "/rendez-vous/ABC.ics"]
@@ -35,11 +36,11 @@ CONSOLE_POSTS = [
 def new_dossier(settings, need="presence_en_ligne", deadline: date | None = None, name=None) -> int:
     conversation = f"console-{uuid.uuid4().hex}"
     with db.session(settings.database_url) as session:
-        dossiers.record_need(session, conversation, need, 0.8)
-        dossiers.confirm_latest_need(session, conversation, True)
+        dossiers.record_need(session, conversation, need, 0.8, now=AT)
+        dossiers.confirm_latest_need(session, conversation, True, now=AT)
         if name:
-            dossiers.record_contact(session, conversation, name, None, "06 11 22 33 44", datetime.now(timezone.utc))
-        scheduling.request_callback(session, conversation, "le matin", deadline)
+            dossiers.record_contact(session, conversation, name, None, "06 11 22 33 44", datetime.now(timezone.utc), now=AT)
+        scheduling.request_callback(session, conversation, "le matin", deadline, now=AT)
         session.commit()
         return session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation)).scalar_one()
 
@@ -125,7 +126,7 @@ def test_html_in_a_conversation_or_a_note_is_shown_escaped(web):
         rasa_events.say(
             session, conversation, ("user", "<img src=x onerror=alert(1)> je veux un site internet pour ma boulangerie")
         )
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8, now=AT)
         session.commit()
         dossier_id = session.execute(select(Dossier.id).where(Dossier.conversation_id == conversation)).scalar_one()
     console = Console(web)
@@ -224,7 +225,7 @@ def test_appointment_calendar_files_and_the_private_feed(web):
         mediator = accounts.mediator_by_email(session, email)
         scheduling.open_slots(session, mediator, [starts], 45)
         slot_id = next(s.id for s in mediator.slots if s.starts_at == starts)
-        dossiers.record_need(session, conversation, "demarches_en_ligne", 0.9)
+        dossiers.record_need(session, conversation, "demarches_en_ligne", 0.9, now=AT)
         reference = scheduling.book_slot(session, conversation, slot_id).reference
         session.commit()
     owner, stranger = Console(web), Console(web)

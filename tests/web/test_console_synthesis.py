@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Dossier
 from tests.support import rasa_events
+from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 
 START = 1_767_000_000.0
@@ -38,9 +39,9 @@ def a_dossier(session, *said: str) -> int:
     for offset, event in enumerate(events):
         data = event.as_dict()
         rasa_events.add_event(session, sender, data["event"], START + offset, data)
-    dossiers.record_need(session, sender, "demarches_en_ligne", 0.71)
-    dossiers.update_profile(session, sender, {"secteur": "batiment", "effectif": "1-9"})
-    dossiers.record_answered(session, sender, False)  # « Pas vraiment »: the dossier waits for a person
+    dossiers.record_need(session, sender, "demarches_en_ligne", 0.71, now=AT)
+    dossiers.update_profile(session, sender, {"secteur": "batiment", "effectif": "1-9"}, now=AT)
+    dossiers.record_answered(session, sender, False, now=AT)  # « Pas vraiment »: the dossier waits for a person
     session.commit()
     return session.execute(select(Dossier.id).where(Dossier.conversation_id == sender)).scalar_one()
 

@@ -23,6 +23,7 @@ from bot.store.dossier_writes import RecordContact, RecordNeed, UpdateProfile
 from bot.store.spool import Spool, write_now
 from bot.store.tables import Appointment, Dossier, ErasedConversation, OutgoingMail
 from bot.web import conversation_ids
+from tests.support.clock import AT
 from tests.support.mail import BEFORE, CONTEXT, START, book_with_personal_details
 from tests.support.rasa_events import count_events, create_events_table, say
 
@@ -63,8 +64,8 @@ def test_erasing_from_the_widget_cancels_the_appointment_and_leaves_nothing_pers
     mail_sender.run_pass(web.database_url, transport.DirectoryTransport(outbox_dir), CONTEXT, now=BEFORE, reminder_hours=24)
     assert any("martine.dupont@orange.fr" in t for t in eml_texts(outbox_dir))
     # a write of this conversation kept in this machine's spool while the database was away
-    Spool(web.settings.var_dir).append(conversation, [UpdateProfile({"entreprise": "Le Fournil de Martine"})])
-    Spool(web.settings.var_dir).append("someone-else", [RecordNeed("former_salaries", 0.7)])
+    Spool(web.settings.var_dir).append(conversation, [UpdateProfile({"entreprise": "Le Fournil de Martine"})], AT)
+    Spool(web.settings.var_dir).append("someone-else", [RecordNeed("former_salaries", 0.7)], AT)
 
     answer = web.client.post("/api/conversation/erase", json={"token": token})
     assert answer.json() == {"erased": True, "cancelled": 1}
@@ -135,14 +136,14 @@ def test_the_emailed_link_cancellation_alerts_the_mediators_too(url):
 def test_a_spooled_write_cannot_recreate_an_erased_dossier(url, tmp_path):
     spool = Spool(tmp_path)
     with db.session(url) as session:
-        dossiers.record_need(session, "erased-later", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "erased-later", "presence_en_ligne", 0.9, now=AT)
         session.commit()
     # written while the database was away (on another machine's spool, say), replayed after the erasure
-    spool.append("erased-later", [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)])
+    spool.append("erased-later", [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)], AT)
     with db.session(url) as session:
         retention.erase_conversation(session, "erased-later", now=BEFORE)
         session.commit()
-    assert spool.replay(lambda conversation, steps: write_now(url, conversation, steps)) == 1
+    assert spool.replay(lambda conversation, steps, at: write_now(url, conversation, steps, at), AT) == 1
     assert spool.pending() == 0
     with db.session(url) as session:
         dossier = session.execute(select(Dossier).where(Dossier.conversation_id == "erased-later")).scalar_one()
@@ -155,12 +156,12 @@ def test_a_write_in_another_machines_spool_cannot_recreate_a_conversation_erased
     spool (the web app drops only its own machine's): replayed after, they create nothing."""
     token, conversation = conversation_ids.new_conversation(web.conversation_secret)
     elsewhere = Spool(tmp_path / "other-machine")
-    elsewhere.append(conversation, [RecordNeed("presence_en_ligne", 0.9)])
-    elsewhere.append(conversation, [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)])
-    elsewhere.append("someone-else", [RecordNeed("former_salaries", 0.7)])
+    elsewhere.append(conversation, [RecordNeed("presence_en_ligne", 0.9)], AT)
+    elsewhere.append(conversation, [RecordContact("Martine Dupont", "martine.dupont@orange.fr", None, BEFORE)], AT)
+    elsewhere.append("someone-else", [RecordNeed("former_salaries", 0.7)], AT)
 
     assert web.client.post("/api/conversation/erase", json={"token": token}).json() == {"erased": True, "cancelled": 0}
-    assert elsewhere.replay(lambda c, steps: write_now(web.database_url, c, steps)) == 3
+    assert elsewhere.replay(lambda c, steps, at: write_now(web.database_url, c, steps, at), AT) == 3
     assert elsewhere.pending() == 0
     with db.session(web.database_url) as session:
         stored = set(session.execute(select(Dossier.conversation_id)).scalars())
@@ -180,7 +181,7 @@ def test_tombstones_are_written_by_every_erasure_and_forgotten_after_the_retenti
         create_events_table(session)
         say(session, "purged-without-dossier", ("user", "bonjour"))
         session.execute(text("UPDATE events SET timestamp = :t"), {"t": long_ago.timestamp()})
-        dossiers.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9, now=AT)
         session.flush()
         dossier = dossiers.get_or_create_dossier(session, "erased-by-a-mediator")
         assert retention.erase_dossier(session, dossier.id, None, now=clock.now()) == []
@@ -250,11 +251,11 @@ def test_exported_first_messages_hold_no_email_phone_or_name(url, said, contact,
     with db.session(url) as session:
         create_events_table(session)
         say(session, "corrected", ("user", said))
-        dossiers.record_need(session, "corrected", "presence_en_ligne", 0.6)
+        dossiers.record_need(session, "corrected", "presence_en_ligne", 0.6, now=AT)
         if contact:
-            dossiers.record_contact(session, "corrected", contact, None, None, datetime.now(timezone.utc))
+            dossiers.record_contact(session, "corrected", contact, None, None, datetime.now(timezone.utc), now=AT)
         if company:
-            dossiers.update_profile(session, "corrected", {"entreprise": company})
+            dossiers.update_profile(session, "corrected", {"entreprise": company}, now=AT)
         dossier = dossiers.get_or_create_dossier(session, "corrected")
         dossier.triage_correct, dossier.corrected_need = False, "former_salaries"
         session.commit()

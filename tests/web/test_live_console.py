@@ -14,6 +14,7 @@ from bot.store import db, scheduling
 from bot.store.tables import LiveChat
 from bot.web import live as live_web
 from bot.web.rasa_api import LISTEN, RESUME
+from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 from tests.support.live import FakeRasa, waiting_person
 from tests.support.web_client import web_app
@@ -50,7 +51,7 @@ def test_presence_waiting_list_join_messages_and_hand_back(site):
     ]
     assert state["requests"] == []  # a live request is in the waiting list, not among the new requests
     with db.session(site.database_url) as session:
-        scheduling.request_callback(session, chat.conversation_id, "le matin", None)
+        scheduling.request_callback(session, chat.conversation_id, "le matin", None, now=AT)
         session.commit()
     [request] = claire.get("/direct/etat.json").json()["requests"]
     assert (request["kind"], request["dossier"], request["need"]) == ("rappel", chat.dossier_id, "Être plus visible en ligne")

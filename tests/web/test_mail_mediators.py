@@ -73,9 +73,9 @@ def on_duty(url, email, *, used_at, page_heard_at, available=True):
 
 def person_waits(url, conversation="conv-live", *, at=NOW) -> int:
     with db.session(url) as session:
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, conversation, True)
-        dossiers.record_contact(session, conversation, "Marie Dupont", "marie.dupont@example.org", None, CONSENT)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=NOW)
+        dossiers.confirm_latest_need(session, conversation, True, now=NOW)
+        dossiers.record_contact(session, conversation, "Marie Dupont", "marie.dupont@example.org", None, CONSENT, now=NOW)
         session.commit()
         chat_id = live.request(session, conversation, now=at).id
         session.commit()
@@ -241,8 +241,8 @@ def test_the_console_poll_lists_new_requests_for_the_browser_notifications(web, 
     dossier number, nothing personal) and each person waiting, for RECENT_REQUESTS_MINUTES."""
     book(url)  # booked at BEFORE, the clock of the web fixture
     with db.session(url) as session:
-        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
-        callback = scheduling.request_callback(session, "conv-cb", "le matin", None)
+        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT, now=NOW)
+        callback = scheduling.request_callback(session, "conv-cb", "le matin", None, now=NOW)
         callback.created_at = BEFORE + timedelta(minutes=1)
         session.commit()
     chat_id = person_waits(url, at=BEFORE + timedelta(minutes=2))

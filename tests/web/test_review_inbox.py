@@ -30,7 +30,7 @@ def fill(settings) -> None:
         review_inbox.record_first_message(
             session, "d", "je veux un site", review.NEED_SAID_BACK, "presence_en_ligne", 0.95, now=NOW
         )
-        dossiers.record_contact(session, "c", "Paul Martin", None, None, NOW)
+        dossiers.record_contact(session, "c", "Paul Martin", None, None, NOW, now=NOW)
         session.commit()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Dossier
 from tests.support import rasa_events
+from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 
 START = 1_767_000_000.0
@@ -91,7 +92,7 @@ def test_only_rasas_own_triggers_are_external():
 def test_the_dossier_page_shows_what_was_offered_and_what_was_sent(web):
     with db.session(web.database_url) as session:
         sender = a_conversation(session)
-        dossiers.record_need(session, sender, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, sender, "presence_en_ligne", 0.8, now=AT)
         session.commit()
         dossier_id = session.execute(select(Dossier.id).where(Dossier.conversation_id == sender)).scalar_one()
     console = Console(web)
@@ -112,7 +113,7 @@ def test_bot_dossiers_show_says_it_too(url, monkeypatch, capsys):
 
     with db.session(url) as session:
         sender = a_conversation(session)
-        dossiers.record_need(session, sender, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, sender, "presence_en_ligne", 0.8, now=AT)
         session.commit()
         dossier_id = session.execute(select(Dossier.id).where(Dossier.conversation_id == sender)).scalar_one()
     monkeypatch.setenv("DATABASE_URL", url)

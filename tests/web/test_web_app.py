@@ -13,6 +13,7 @@ from bot.store import accounts, db, dossiers, live
 from bot.store.tables import Dossier, LiveChat
 from bot.web import conversation_ids
 from tests.support import rasa_events
+from tests.support.clock import AT
 
 
 def token_and_conversation(web) -> tuple[str, str]:
@@ -68,7 +69,7 @@ def test_history_and_erase_answer_only_for_a_signed_token(web):
             session, conversation, ("user", "je suis plombier a Lyon et je veux un site"), ("bot", "Bonjour !"), start=just_now
         )
         rasa_events.say(session, other, ("user", "message de quelqu'un d'autre"), start=just_now)
-        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.8, now=AT)
         session.commit()
     history = "/api/conversation/history"
     forged = conversation + "." + "0" * 32  # the id alone is not enough: the signature is checked

@@ -16,6 +16,7 @@ from bot.domain.profile import NOT_GIVEN
 from bot.ops import store_cli
 from bot.store import db, dossiers, scheduling
 from tests.support.actions import ALWAYS_OPEN, CONSENTED, make_tracker, run, stored
+from tests.support.clock import AT
 
 pytestmark = pytest.mark.usefixtures("store_url")
 
@@ -119,7 +120,7 @@ def test_callback_is_stored_with_its_deadline(store_url):
 
 def test_contact_without_consent_is_refused_by_the_store(store_url):
     with db.session(store_url) as session, pytest.raises(ValueError, match="consent"):
-        dossiers.record_contact(session, "x", "Marie", None, "06 12 34 56 78", None)
+        dossiers.record_contact(session, "x", "Marie", None, "06 12 34 56 78", None, now=AT)
 
 
 def test_booking_in_an_erased_conversation_answers_politely_and_stores_nothing(store_url):

@@ -11,7 +11,7 @@ from bot import paths
 from bot.datafiles import DataFileError, load_yaml
 from bot.domain import catalog
 from bot.evaluation.dataset import normalize, training_examples
-from bot.schemas import NEED_IDS, NEEDS
+from bot.schemas import NEED_IDS, NEEDS, TYPED_ANSWERS
 
 
 def test_catalog_loads_every_need_sector_and_the_contact():
@@ -29,6 +29,16 @@ def test_a_malformed_data_file_is_refused_with_its_location(tmp_path):
     bad.write_text("needs: [unclosed")
     with pytest.raises(DataFileError, match="cannot read"):
         load_yaml(bad, NEEDS)
+
+
+def test_yes_and_no_unquoted_are_refused(tmp_path):
+    """YAML reads an unquoted yes or no as a boolean: the typed answers' schema refuses it."""
+    broken = tmp_path / "answers.yml"
+    broken.write_text(
+        "shared: {oui: [yes]}\nquestions: {utter_x: {/affirm: [ok]}}\n" "requests_for_a_person: [x]\nperson_words: [y]\n"
+    )
+    with pytest.raises(DataFileError, match="shared/oui/0"):
+        load_yaml(broken, TYPED_ANSWERS)
 
 
 def test_menu_buttons_are_the_needs_labels_in_order():

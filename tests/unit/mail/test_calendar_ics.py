@@ -10,6 +10,7 @@ from icalendar import Calendar
 from bot.mail.calendar_ics import appointment_ics, mediator_feed
 from bot.settings import PARIS
 from bot.store import accounts, db, dossiers, scheduling
+from tests.support.clock import AT
 
 SUMMER_START = datetime(2026, 7, 7, 9, 30, tzinfo=PARIS)  # 07:30 UTC
 WINTER_START = datetime(2026, 12, 8, 14, 0, tzinfo=PARIS)  # 13:00 UTC
@@ -27,11 +28,11 @@ def book(
     scheduling.open_slots(session, mediator, [start], 60)
     slot = next(s for s in mediator.slots if s.starts_at == start)
     if need:
-        dossiers.record_need(session, conversation_id, need, 0.9)
-        dossiers.confirm_latest_need(session, conversation_id, True)
-    dossiers.update_profile(session, conversation_id, {"entreprise": "Boulangerie Secrète", "code_postal": "69003"})
+        dossiers.record_need(session, conversation_id, need, 0.9, now=AT)
+        dossiers.confirm_latest_need(session, conversation_id, True, now=AT)
+    dossiers.update_profile(session, conversation_id, {"entreprise": "Boulangerie Secrète", "code_postal": "69003"}, now=AT)
     if contact is not None:
-        dossiers.record_contact(session, conversation_id, consent_at=datetime.now(timezone.utc), **contact)
+        dossiers.record_contact(session, conversation_id, consent_at=datetime.now(timezone.utc), **contact, now=AT)
     session.commit()
     return scheduling.book_slot(session, conversation_id, slot.id)
 

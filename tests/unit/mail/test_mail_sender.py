@@ -16,6 +16,7 @@ from bot.jobs import mail_sender
 from bot.mail.transport import DirectoryTransport, SmtpTransport
 from bot.store import accounts, db, dossiers, outbox, scheduling
 from bot.store.tables import Dossier, OutgoingMail
+from tests.support.clock import AT
 from tests.support.mail import BEFORE, CONSENT, CONTEXT, START, book, mediator, send
 from tests.support.smtp_server import body, subject
 
@@ -90,8 +91,8 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
         camille = mediator(session)
         accounts.set_alerts(session, camille.id, ["rendez_vous", "inconnue"])
         assert camille.alerts == ["rendez_vous"]
-        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT)
-        scheduling.request_callback(session, "conv-cb", "le matin", date(2030, 1, 15))
+        dossiers.record_contact(session, "conv-cb", "Paul Martin", "paul@example.org", None, CONSENT, now=AT)
+        scheduling.request_callback(session, "conv-cb", "le matin", date(2030, 1, 15), now=AT)
         session.commit()
     book(url)
     send(url, smtp, BEFORE)
@@ -107,8 +108,8 @@ def test_a_mediator_chooses_the_alerts_they_get(url, smtp):
 def test_an_urgent_call_back_says_so_first_in_the_mediators_alert(url, smtp):
     with db.session(url) as session:
         mediator(session, "Karim Benali", "karim@example.org", alerts=["rappel"])
-        dossiers.record_contact(session, "conv-urgent", "Paul Martin", "paul@example.org", None, CONSENT)
-        scheduling.request_callback(session, "conv-urgent", "le matin", date(2030, 1, 9))  # 3 days after BEFORE
+        dossiers.record_contact(session, "conv-urgent", "Paul Martin", "paul@example.org", None, CONSENT, now=AT)
+        scheduling.request_callback(session, "conv-urgent", "le matin", date(2030, 1, 9), now=AT)  # 3 days after BEFORE
         session.commit()
     send(url, smtp, BEFORE)
     [alert] = smtp.to("karim@example.org")
@@ -182,8 +183,8 @@ def test_senders_racing_on_the_same_queue_send_each_message_once(url, smtp):
         session.commit()
     with db.session(url) as session:
         for i in range(6):
-            dossiers.record_contact(session, f"conv-{i}", f"P{i}", f"p{i}@example.org", None, CONSENT)
-            scheduling.request_callback(session, f"conv-{i}", "le soir", None)
+            dossiers.record_contact(session, f"conv-{i}", f"P{i}", f"p{i}@example.org", None, CONSENT, now=AT)
+            scheduling.request_callback(session, f"conv-{i}", "le soir", None, now=AT)
         session.commit()
         queued = len(outbox.due_ids(session, now=BEFORE, limit=100))
     assert queued == 6 * 6 + 6  # six acknowledgements, six alerts for each of six mediators

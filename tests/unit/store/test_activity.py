@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from bot.store import accounts, activity, casework, db, dossiers
 from bot.store.tables import Dossier
+from tests.support.clock import AT
 
 
 def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
@@ -22,13 +23,13 @@ def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
             ("b", "presence_en_ligne", 0, None, ["cci"], 3),
             ("c", "demarches_en_ligne", 2, False, [], None),
         ]:
-            dossiers.record_need(session, name, need, 0.9)
-            dossiers.confirm_latest_need(session, name, True)
+            dossiers.record_need(session, name, need, 0.9, now=AT)
+            dossiers.confirm_latest_need(session, name, True, now=AT)
             if answered is not None:
-                dossiers.record_answered(session, name, answered)
+                dossiers.record_answered(session, name, answered, now=AT)
             if redirect:
-                dossiers.record_redirect(session, name, redirect)
-            dossiers.record_leave(session, name, None, score)
+                dossiers.record_redirect(session, name, redirect, now=AT)
+            dossiers.record_leave(session, name, None, score, now=AT)
             session.execute(
                 update(Dossier).where(Dossier.conversation_id == name).values(created_at=monday + timedelta(weeks=week))
             )

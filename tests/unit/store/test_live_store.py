@@ -36,7 +36,7 @@ def test_presence_needs_the_flag_a_recent_ping_and_an_active_account(url):
 
 def test_a_request_is_made_once_and_heads_the_queue(url):
     with db.session(url) as session:
-        scheduling.request_callback(session, "earlier", "le matin", (NOW + timedelta(days=1)).date())
+        scheduling.request_callback(session, "earlier", "le matin", (NOW + timedelta(days=1)).date(), now=NOW)
         session.commit()
         first = live.request(session, "someone", now=NOW)
         again = live.request(session, "someone", now=NOW + timedelta(seconds=5))  # a second tab, a double click

@@ -10,6 +10,7 @@ import pytest
 
 from bot.store import accounts, db, dossiers, reporting, scheduling
 from bot.store.tables import Dossier
+from tests.support.clock import AT
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -19,20 +20,20 @@ def rows(text: str) -> list[dict[str, str]]:
 def fill(session) -> tuple[int, int]:
     mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
     scheduling.open_slots(session, mediator, [datetime(2030, 1, 7, 9, tzinfo=timezone.utc)], 60)
-    dossiers.record_need(session, "full", "presence_en_ligne", 0.7)
-    dossiers.confirm_latest_need(session, "full", False)
-    dossiers.record_need(session, "full", "nouveaux_services_digitaux", 1.0)
-    dossiers.confirm_latest_need(session, "full", True)
+    dossiers.record_need(session, "full", "presence_en_ligne", 0.7, now=AT)
+    dossiers.confirm_latest_need(session, "full", False, now=AT)
+    dossiers.record_need(session, "full", "nouveaux_services_digitaux", 1.0, now=AT)
+    dossiers.confirm_latest_need(session, "full", True, now=AT)
     dossiers.record_assessment(
-        session, "full", 3, "intermediaire", "strategique", {"entreprise": "Boulangerie Martin", "secteur": "commerce"}
+        session, "full", 3, "intermediaire", "strategique", {"entreprise": "Boulangerie Martin", "secteur": "commerce"}, now=AT
     )
-    dossiers.record_answer(session, "full", "nouveaux_services_digitaux", "strategique", [], ["cci", "region"])
-    dossiers.record_answered(session, "full", False)
+    dossiers.record_answer(session, "full", "nouveaux_services_digitaux", "strategique", [], ["cci", "region"], now=AT)
+    dossiers.record_answered(session, "full", False, now=AT)
     dossiers.record_contact(
-        session, "full", "Jeanne Martin", "jeanne@example.org", "+33 6 12 34 56 78", datetime.now(timezone.utc)
+        session, "full", "Jeanne Martin", "jeanne@example.org", "+33 6 12 34 56 78", datetime.now(timezone.utc), now=AT
     )
-    scheduling.request_callback(session, "full", "mardi matin", date(2030, 1, 10))
-    dossiers.record_leave(session, "full", True, 5, "Merci")
+    scheduling.request_callback(session, "full", "mardi matin", date(2030, 1, 10), now=AT)
+    dossiers.record_leave(session, "full", True, 5, "Merci", now=AT)
     dossier = dossiers.get_or_create_dossier(session, "full")
     dossier.created_at = datetime(2030, 1, 6, 23, 30, tzinfo=timezone.utc)  # 7 January in Paris
     dossier.status, dossier.closed_at = "clos", datetime(2030, 7, 1, 8, 0, tzinfo=timezone.utc)
@@ -96,7 +97,7 @@ def test_personal_columns_on_request(url):
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x","clic")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_formula_injection_guard(url, value):
     with db.session(url) as session:
-        dossiers.update_profile(session, "c1", {"entreprise": value})
+        dossiers.update_profile(session, "c1", {"entreprise": value}, now=AT)
         dossier = session.get(Dossier, dossiers.get_or_create_dossier(session, "c1").id)
         dossier.contact_name, dossier.contact_email = value, "a@b.fr"
         dossier.consent_at = datetime.now(timezone.utc)
@@ -112,7 +113,7 @@ def test_formula_injection_guard(url, value):
 
 def test_texts_with_commas_quotes_and_newlines_stay_one_cell(url):
     with db.session(url) as session:
-        dossiers.update_profile(session, "c1", {"entreprise": 'Martin, "Fils"\net Cie'})
+        dossiers.update_profile(session, "c1", {"entreprise": 'Martin, "Fils"\net Cie'}, now=AT)
         session.commit()
         [row] = rows(reporting.dossiers_csv(session, include_personal=True))
     assert row["entreprise"] == 'Martin, "Fils"\net Cie'

@@ -30,8 +30,8 @@ def make_dossier(
 ) -> int:
     """A dossier with every kind of personal data; the person's last message at `last_activity`
     (in Rasa's events table, or only as the dossier's last change when `words` is False)."""
-    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.8)
-    dossiers.confirm_latest_need(session, conversation_id, True)
+    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.8, now=last_activity)
+    dossiers.confirm_latest_need(session, conversation_id, True, now=last_activity)
     dossiers.record_assessment(
         session,
         conversation_id,
@@ -39,14 +39,22 @@ def make_dossier(
         "intermediaire",
         "strategique",
         {"entreprise": "Boulangerie Martin", "secteur": "commerce", "code_postal": "69003"},
+        now=last_activity,
     )
     dossiers.record_contact(
-        session, conversation_id, "Jeanne Martin", "jeanne@example.org", "06 12 34 56 78", last_activity - timedelta(minutes=5)
+        session,
+        conversation_id,
+        "Jeanne Martin",
+        "jeanne@example.org",
+        "06 12 34 56 78",
+        last_activity - timedelta(minutes=5),
+        now=last_activity,
     )
-    dossiers.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !")
+    dossiers.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !", now=last_activity)
     dossier = dossiers.get_or_create_dossier(session, conversation_id)
     dossier.status, dossier.closed_at = status, closed_at
-    dossier.created_at = dossier.updated_at = last_activity
+    dossier.created_at = last_activity
+    dossiers.touch(dossier, last_activity)  # also when equal: the status change must not date it today
     session.add(DossierNote(dossier=dossier, body="Rappeler Jeanne au 06 12 34 56 78", created_at=last_activity))
     session.commit()
     if words:
@@ -272,9 +280,9 @@ def test_erasing_on_request_cancels_the_coming_appointment_and_clears_free_text(
     with db.session(url) as session:
         mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
         scheduling.open_slots(session, mediator, [starts], 45)
-        dossiers.record_need(session, "rdv", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "rdv", "presence_en_ligne", 0.9, now=NOW)
         appointment = scheduling.book_slot(session, "rdv", mediator.slots[0].id)
-        scheduling.request_callback(session, "rdv", "après 18 h, demander Paul", None)
+        scheduling.request_callback(session, "rdv", "après 18 h, demander Paul", None, now=NOW)
         dossier = dossiers.get_or_create_dossier(session, "rdv")
         dossier.outcome = "Paul Martin rappelé"
         session.commit()

@@ -12,6 +12,7 @@ from bot.domain import review
 from bot.store import accounts, activity, casework, db, dossiers, retention, review_inbox, spool
 from bot.store.dossier_writes import FirstMessageDenied, RecordFirstMessage, from_json, to_json
 from bot.store.tables import FirstMessage, FirstMessageDecision
+from tests.support.clock import AT
 from tests.support.rasa_events import count_events, create_events_table, say
 
 MONDAY = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # ISO week 10
@@ -108,7 +109,7 @@ def test_a_decision_labels_the_group_and_is_audited(url):
 def test_texts_are_masked_in_the_list_and_the_examples(url):
     with db.session(url) as session:
         first(session, "perso", PERSONAL, review.NOT_UNDERSTOOD)
-        dossiers.record_contact(session, "perso", "Martine Dupont", None, None, MONDAY)
+        dossiers.record_contact(session, "perso", "Martine Dupont", None, None, MONDAY, now=AT)
         session.commit()
         [group] = review_inbox.groups(session)
         for leak in ("Martine", "Dupont", "martine.dupont", "06 12", "78"):
@@ -152,10 +153,10 @@ def test_a_corrected_triage_at_closing_is_decided_by_that_mediator(url):
             "outils_internes",
             0.9,
         )
-        dossiers.record_need(session, "c1", "outils_internes", 0.9)
+        dossiers.record_need(session, "c1", "outils_internes", 0.9, now=AT)
         # a conversation from before the inbox: its first message is read from Rasa's events
         say(session, "c2", ("bot", "Bonjour"), ("user", "/greet"), ("user", "il me faut un kbis"))
-        dossiers.record_need(session, "c2", "presence_en_ligne", 0.7)
+        dossiers.record_need(session, "c2", "presence_en_ligne", 0.7, now=AT)
         session.commit()
         for conversation, need in (("c1", "former_salaries"), ("c2", "demarches_en_ligne")):
             dossier = dossiers.get_or_create_dossier(session, conversation)
@@ -177,9 +178,9 @@ def test_the_writes_travel_through_the_spool_format_and_respect_erasure(url):
     assert from_json(to_json(write)) == write
     assert from_json(to_json(FirstMessageDenied("presence_en_ligne"))) == FirstMessageDenied("presence_en_ligne")
     with db.session(url) as session:
-        assert spool.apply(session, "c1", [write])
+        assert spool.apply(session, "c1", [write], MONDAY)
         retention.erase_conversation(session, "gone", now=MONDAY)
-        assert not spool.apply(session, "gone", [RecordFirstMessage("mon nom", review.MENU, None, 0.2, MONDAY)])
+        assert not spool.apply(session, "gone", [RecordFirstMessage("mon nom", review.MENU, None, 0.2, MONDAY)], MONDAY)
         session.commit()
         assert [m.conversation_id for m in session.query(FirstMessage)] == ["c1"]
         assert dossiers.list_dossiers(session) == []  # the first message creates no dossier
@@ -191,7 +192,7 @@ def test_erased_with_the_conversation_and_purged_with_it(url):
         fill(session)
         mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
         # a dossier erased at the person's request through a mediator
-        dossiers.record_contact(session, "denied", "Martine", None, None, MONDAY)
+        dossiers.record_contact(session, "denied", "Martine", None, None, MONDAY, now=AT)
         dossier = dossiers.get_or_create_dossier(session, "denied")
         session.commit()
         retention.erase_dossier(session, dossier.id, mediator.id, now=MONDAY + timedelta(days=1))

@@ -10,6 +10,7 @@ import pytest
 
 from actions import dossier
 from actions.booking import ActionBookAppointment
+from bot import clock
 from bot.store import db, dossiers
 from bot.store.dossier_writes import (
     ConfirmLatestNeed,
@@ -25,6 +26,7 @@ from bot.store.dossier_writes import (
 )
 from bot.store.spool import Spool, write_now
 from tests.support.actions import make_tracker, run
+from tests.support.clock import AT
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1: connection refused
 
@@ -50,20 +52,40 @@ def test_writes_are_spooled_while_the_database_is_away_then_replayed_in_order(ur
     assert dossier.record("c1", RecordAnswered(False)) is True  # replays the spool first
     assert spool.pending() == 0
     with db.session(url) as session:
-        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "c1"))
+        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "c1"), now=AT)
     assert stored["needs"][0]["intent"] == "presence_en_ligne" and stored["needs"][0]["confirmed"] is True
     assert stored["contact"]["phone"] == "06 12 34 56 78" and stored["contact"]["consent_at"] == consent.isoformat()
     assert stored["callback"] == {"preferred_moment": "le matin", "deadline": "2030-01-15"}
     assert stored["answered"] is False
 
 
+def test_a_dossier_write_takes_its_moment_from_the_injected_clock_never_the_real_one(url, monkeypatch, tmp_path):
+    """Every dossier write is dated by the actions' clock (bot/clock.py), also when it waited in the
+    spool: a store function that read the real clock would date it today, not in 2031."""
+    spooled, written = datetime(2031, 6, 2, 8, 0, tzinfo=timezone.utc), datetime(2031, 6, 2, 9, 30, tzinfo=timezone.utc)
+    monkeypatch.setattr(dossier, "RETRY_DELAYS", (0.01,))
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    monkeypatch.setattr(clock, "now", lambda: spooled)
+    assert dossier.record("c9", RecordNeed("presence_en_ligne", 0.9), UpdateProfile({"secteur": "commerce"})) is False
+    monkeypatch.setenv("DATABASE_URL", url)  # the database is back an hour and a half later
+    monkeypatch.setattr(clock, "now", lambda: written)
+    consent = datetime(2031, 6, 2, 9, 29, tzinfo=timezone.utc)
+    assert dossier.record("c9", ConfirmLatestNeed(True), RecordContact("Camille", None, "06 12 34 56 78", consent)) is True
+    assert dossier.record("c9", RequestCallback("le matin", None), RecordAnswered(True)) is True
+    with db.session(url) as session:
+        stored = dossiers.get_or_create_dossier(session, "c9")
+        assert stored.created_at == spooled and stored.needs[0].created_at == spooled  # the moment it was said
+        assert stored.updated_at == written and stored.callbacks[0].created_at == written
+        assert dossiers.dossier_as_dict(stored, now=written)["updated_at"] == written.isoformat()
+
+
 def test_replay_stops_at_the_first_failure_and_keeps_the_rest(url, tmp_path):
     spool = Spool(tmp_path)
-    spool.append("c2", [RecordNeed("former_salaries", 0.8)])
-    spool.append("c2", [RecordAnswered(True)])
-    assert spool.replay(lambda cid, steps: write_now(UNREACHABLE, cid, steps)) == 0
+    spool.append("c2", [RecordNeed("former_salaries", 0.8)], AT)
+    spool.append("c2", [RecordAnswered(True)], AT)
+    assert spool.replay(lambda cid, steps, at: write_now(UNREACHABLE, cid, steps, at), AT) == 0
     assert spool.pending() == 2
-    assert spool.replay(lambda cid, steps: write_now(url, cid, steps)) == 2 and spool.pending() == 0
+    assert spool.replay(lambda cid, steps, at: write_now(url, cid, steps, at), AT) == 2 and spool.pending() == 0
 
 
 def test_a_booking_the_database_refuses_is_said_plainly_and_becomes_a_call_back(monkeypatch, tmp_path):
@@ -126,14 +148,14 @@ def test_a_spool_file_of_the_former_format_is_replayed_as_the_same_writes(url, t
     ]
     spool.path.write_text("".join(json.dumps(e) + "\n" for e in old), encoding="utf-8")
     seen = []
-    assert spool.replay(lambda cid, writes: seen.append(writes) or write_now(url, cid, writes)) == 3
+    assert spool.replay(lambda cid, writes, at: seen.append(writes) or write_now(url, cid, writes, at), AT) == 3
     assert seen == [
         [RecordNeed("presence_en_ligne", 0.9), ConfirmLatestNeed(True)],
         [RecordContact("Camille", None, "06 12 34 56 78", consent), RequestCallback("le matin", date(2030, 1, 15))],
     ]
     assert spool.pending() == 0
     with db.session(url) as session:
-        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "old-1"))
+        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "old-1"), now=AT)
     assert stored["needs"][0]["intent"] == "presence_en_ligne" and stored["needs"][0]["confirmed"] is True
     assert stored["contact"]["consent_at"] == consent.isoformat()
     assert stored["callback"] == {"preferred_moment": "le matin", "deadline": "2030-01-15"}
@@ -141,10 +163,11 @@ def test_a_spool_file_of_the_former_format_is_replayed_as_the_same_writes(url, t
 
 def test_the_spool_file_holds_each_write_as_json_with_its_kind(tmp_path):
     spool = Spool(tmp_path)
-    spool.append("c3", [RecordNeed("former_salaries", 0.8), RecordAnswered(True)])
+    spool.append("c3", [RecordNeed("former_salaries", 0.8), RecordAnswered(True)], AT)
     entry = json.loads(spool.path.read_text(encoding="utf-8"))
     assert entry == {
         "conversation_id": "c3",
+        "at": AT.isoformat(),  # when the writes were made: the replay writes that moment
         "steps": [
             {"kind": "record_need", "intent": "former_salaries", "confidence": 0.8},
             {"kind": "record_answered", "answered": True},

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from bot.ops import store_cli
 from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
 from bot.store.tables import Base
+from tests.support.clock import AT
 
 
 def test_migrations_build_exactly_the_declared_schema(url):
@@ -23,16 +24,16 @@ def test_migrations_build_exactly_the_declared_schema(url):
 
 def test_needs_profile_and_corrections_are_recorded(url):
     with db.session(url) as session:
-        dossiers.record_need(session, "conv-1", "presence_en_ligne", 0.71)
-        dossiers.confirm_latest_need(session, "conv-1", False)
-        dossiers.record_need(session, "conv-1", "nouveaux_services_digitaux", 1.0)
-        dossiers.confirm_latest_need(session, "conv-1", True)
-        dossiers.update_profile(session, "conv-1", {"secteur": "commerce"})
-        dossiers.update_profile(session, "conv-1", {"code_postal": "69003"})
+        dossiers.record_need(session, "conv-1", "presence_en_ligne", 0.71, now=AT)
+        dossiers.confirm_latest_need(session, "conv-1", False, now=AT)
+        dossiers.record_need(session, "conv-1", "nouveaux_services_digitaux", 1.0, now=AT)
+        dossiers.confirm_latest_need(session, "conv-1", True, now=AT)
+        dossiers.update_profile(session, "conv-1", {"secteur": "commerce"}, now=AT)
+        dossiers.update_profile(session, "conv-1", {"code_postal": "69003"}, now=AT)
         session.commit()
     with db.session(url) as session:
         [dossier] = dossiers.list_dossiers(session)
-        data = dossiers.dossier_as_dict(dossier)
+        data = dossiers.dossier_as_dict(dossier, now=AT)
     assert data["conversation_id"] == "conv-1" and data["status"] == "nouveau"
     assert data["needs"] == [
         {"intent": "presence_en_ligne", "confidence": 0.71, "confirmed": False, "corrected_to": "nouveaux_services_digitaux"},
@@ -123,10 +124,10 @@ def test_twenty_concurrent_bookings_of_the_same_slot(url):
 
 def test_callback_with_deadline(url):
     with db.session(url) as session:
-        scheduling.request_callback(session, "conv-c", "le matin", date(2030, 2, 1))
+        scheduling.request_callback(session, "conv-c", "le matin", date(2030, 2, 1), now=AT)
         session.commit()
         [dossier] = dossiers.list_dossiers(session)
-        assert dossiers.dossier_as_dict(dossier)["callback"] == {"preferred_moment": "le matin", "deadline": "2030-02-01"}
+        assert dossiers.dossier_as_dict(dossier, now=AT)["callback"] == {"preferred_moment": "le matin", "deadline": "2030-02-01"}
 
 
 def test_transcript_is_empty_before_rasa_created_its_table(url):
@@ -136,18 +137,18 @@ def test_transcript_is_empty_before_rasa_created_its_table(url):
 
 def test_summary_is_derived_from_the_dossier(url):
     with db.session(url) as session:
-        dossiers.record_need(session, "conv-s", "presence_en_ligne", 0.9)
-        dossiers.confirm_latest_need(session, "conv-s", True)
-        dossiers.record_answer(session, "conv-s", "presence_en_ligne", "technique", ["fiche_etablissement"], ["cci"])
-        dossiers.record_answered(session, "conv-s", False)
-        scheduling.request_callback(session, "conv-s", "le matin", date(2030, 2, 1))
+        dossiers.record_need(session, "conv-s", "presence_en_ligne", 0.9, now=AT)
+        dossiers.confirm_latest_need(session, "conv-s", True, now=AT)
+        dossiers.record_answer(session, "conv-s", "presence_en_ligne", "technique", ["fiche_etablissement"], ["cci"], now=AT)
+        dossiers.record_answered(session, "conv-s", False, now=AT)
+        scheduling.request_callback(session, "conv-s", "le matin", date(2030, 2, 1), now=AT)
         session.commit()
-        text = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "conv-s"))["summary"]
+        text = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "conv-s"), now=AT)["summary"]
     lines = text.splitlines()
     assert "Besoin : Être plus visible en ligne, confirmé par la personne" in lines
     assert "La réponse a-t-elle aidé : non, « Pas vraiment »" in lines
     assert "Structures présentées à la personne : Chambre de commerce et d'industrie (CCI)" in lines
-    assert "À rappeler : le matin, avant le vendredi 1er février 2030" in lines
+    assert "À rappeler : le matin, avant le vendredi 1er février" in lines  # read on 7 January 2030: the year goes without saying
     assert "Maturité numérique de l'entreprise : non évaluée" in lines  # no questionnaire: not « Premiers pas »
     assert not {"presence_en_ligne", "cci", "UTC"} & set(text.replace(",", " ").split())
 
@@ -158,11 +159,11 @@ def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
         mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org")
         scheduling.open_slots(session, mediator, [starts], 45)
         slot = scheduling.free_slots(session, after=starts - timedelta(days=1))[0]
-        dossiers.record_need(session, "to-erase", "presence_en_ligne", 0.9)
-        dossiers.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc))
+        dossiers.record_need(session, "to-erase", "presence_en_ligne", 0.9, now=AT)
+        dossiers.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc), now=AT)
         scheduling.book_slot(session, "to-erase", slot.id)
-        scheduling.request_callback(session, "to-erase", "le matin", None)
-        dossiers.record_need(session, "to-keep", "former_salaries", 0.8)
+        scheduling.request_callback(session, "to-erase", "le matin", None, now=AT)
+        dossiers.record_need(session, "to-keep", "former_salaries", 0.8, now=AT)
         session.commit()
     with db.session(url) as session:
         conversations.erase(session, "to-erase")  # the events table does not exist yet: no error

@@ -11,11 +11,12 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot import paths
 from bot.ops import store_cli, training_export
 from bot.store import db, dossiers
+from tests.support.clock import AT
 from tests.support.rasa_events import add_event, create_events_table, say
 
 
 def corrected(session, conversation_id: str, triage_correct: bool | None, corrected_need: str | None) -> None:
-    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.6)
+    dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.6, now=AT)
     dossier = dossiers.get_or_create_dossier(session, conversation_id)
     dossier.triage_correct, dossier.corrected_need = triage_correct, corrected_need
     session.commit()

@@ -74,7 +74,7 @@ def test_a_failed_statement_in_a_savepoint_leaves_the_transaction_usable(url):
 def test_store_functions_leave_the_transaction_open_until_the_boundary_commits(url):
     mediator_id, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
-        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
         scheduling.book_slot(session, "conv-a", slot_id)
         live.set_available(session, mediator_id, True, now=NOW)
         accounts.set_alerts(session, mediator_id, ["direct"])
@@ -118,10 +118,10 @@ def test_a_booking_that_loses_the_slot_keeps_the_callers_other_writes(url):
         with db.session(url) as other:  # someone else books the same slot meanwhile
             scheduling.book_slot(other, "conv-b", offered.id)
             other.commit()
-        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)  # the caller's own write, first
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)  # the caller's own write, first
         with pytest.raises(scheduling.SlotTaken):
             scheduling.book_slot(session, "conv-a", offered.id)
-        scheduling.request_callback(session, "conv-a", "le matin", None)  # the transaction goes on
+        scheduling.request_callback(session, "conv-a", "le matin", None, now=NOW)  # the transaction goes on
         session.commit()
     assert bookings(url) == ["conv-b"]
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
@@ -141,7 +141,7 @@ def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_othe
 
         def loser():
             with db.session(url) as session:
-                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
                 try:
                     scheduling.book_slot(session, "conv-a", slot_id)  # waits for the winner's transaction
                     outcome["a"] = "booked"
@@ -169,7 +169,7 @@ def test_two_mediators_claiming_the_same_dossier_the_loser_keeps_its_other_write
         assert casework.claim(other, dossier_id, claire_id, 30, now=NOW)
         other.commit()
     with db.session(url) as session:  # Karim's request: a note on another dossier, then the claim he loses
-        dossiers.record_need(session, "conv-b", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-b", "presence_en_ligne", 0.9, now=NOW)
         assert not casework.claim(session, dossier_id, karim_id, 30, now=NOW)
         accounts.set_alerts(session, karim_id, ["direct"])
         session.commit()
@@ -196,7 +196,7 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
 
     monkeypatch.setattr(live, "open_chat", open_chat)
     with db.session(url) as session:
-        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
         second = live.request(session, "conv-a", now=NOW + timedelta(seconds=1))  # the unique index refuses it
         assert second.id == first.id and len(calls) == 2
         assert [c.id for c in dossiers.get_or_create_dossier(session, "conv-a").live_chats] == [first.id]  # nothing stale
@@ -218,7 +218,7 @@ def test_moving_to_a_slot_taken_meanwhile_keeps_the_callers_other_writes(url):
         scheduling.book_slot(other, "conv-b", second)
         other.commit()
     with db.session(url) as session:
-        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+        dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
         with pytest.raises(scheduling.SlotTaken):
             scheduling.move_appointment(session, reference, second)
         appointment = session.execute(select(Appointment).where(Appointment.reference == reference)).scalar_one()
@@ -249,7 +249,7 @@ def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_i
 
         def second():
             with db.session(url) as session:
-                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9)
+                dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
                 outcome["mail"] = outbox.enqueue(session, "synthese", "synthese:test")
                 session.commit()
 
