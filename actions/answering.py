@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
-from bot.domain import advice, catalog, france_services, knowledge, maturity
-from bot.domain.profile import NOT_GIVEN, role_of, size_bucket
-from bot.store.dossier_writes import RecordAnswer, RecordAnswered, RecordOpened, RecordRedirect
+from bot.domain import advice, catalog, france_services, human_request, knowledge, maturity
+from bot.domain.profile import NOT_GIVEN, role_of, size_bucket, skipped
+from bot.language.textnorm import normalize
+from bot.store.dossier_writes import RecordAnswer, RecordAnswered, RecordMissing, RecordOpened, RecordRedirect
 
 # Needs for which an in-person France Services site is a useful local contact.
 FRANCE_SERVICES_NEEDS = {"demarches_en_ligne", "utiliser_ordinateur", "naviguer_internet"}
@@ -219,14 +220,66 @@ class ActionAnswered(Action):
         return [SlotSet("reponse_utile", True)]
 
 
+# Answers to « Qu'est-ce qui vous manque ? » that say nothing is (or that they cannot tell)
+NOTHING_MISSING = {
+    "non", "non merci", "rien", "non rien", "rien de special", "rien de precis", "rien de particulier",
+    "je sais pas", "sais pas", "aucune idee", "pas d idee", "je ne vois pas", "je vois pas", "c est tout",
+}  # fmt: skip
+MISSING_MAX_CHARS = 1000
+
+
+def asks_for_a_person(tracker: Tracker) -> bool:
+    """Whether the latest message, typed at a free-text question, asks for a person rather than answering."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    text = message.get("text") or ""
+    return human_request.asks_for_a_person_in_form(text, intent.get("name"), float(intent.get("confidence") or 0.0), None)
+
+
+class ActionAskManque(Action):
+    """« Pas vraiment »: the answer did not help. Say so honestly (stored at once), then one optional
+    question, « Qu'est-ce qui vous manque ? », whose answer the mediator reads in the synthesis."""
+
+    def name(self) -> str:
+        return "action_ask_manque"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        record(tracker.sender_id, RecordAnswered(False))
+        dispatcher.utter_message(response="utter_sorry_not_answered")
+        dispatcher.utter_message(response="utter_what_is_missing")
+        return []
+
+
+class ValidateMissingForm(FormValidationAction):
+    """The answer in the person's words; « passer », « rien », « je ne sais pas » or a request for a
+    person (honoured by action_not_answered) leave it unanswered."""
+
+    def name(self) -> str:
+        return "validate_missing_form"
+
+    def validate_manque(self, value, dispatcher, tracker, domain) -> dict:
+        if value is None:
+            return {"manque": None}
+        text = " ".join(str(value).split())[:MISSING_MAX_CHARS]
+        nothing = normalize(text) in NOTHING_MISSING or skipped(text) or text.startswith("/")
+        if nothing or not any(ch.isalnum() for ch in text) or asks_for_a_person(tracker):
+            return {"manque": NOT_GIVEN}
+        return {"manque": text}
+
+
 class ActionNotAnswered(Action):
-    """It did not help: say so honestly and offer a human."""
+    """It did not help: keep what is missing, and offer a human (at once when the person asked for one)."""
 
     def name(self) -> str:
         return "action_not_answered"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         record(tracker.sender_id, RecordAnswered(False))
-        dispatcher.utter_message(response="utter_sorry_not_answered")
+        missing = _given(tracker.get_slot("manque"))
+        if missing:
+            record(tracker.sender_id, RecordMissing(missing))
+        events = [SlotSet("reponse_utile", False), SlotSet("manque", None)]
+        if asks_for_a_person(tracker):  # « je voudrais parler à quelqu'un » typed at « Qu'est-ce qui vous manque ? »
+            return [*events, FollowupAction("action_offer_human_options")]
         dispatcher.utter_message(response="utter_offer_human")
-        return [SlotSet("reponse_utile", False)]
+        return events

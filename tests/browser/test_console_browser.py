@@ -35,6 +35,7 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
         click(person, "Oui, c'est ça")
         click(person, "Non, directement les pistes")
         click(person, "Pas vraiment")  # the answer was not enough: the dossier waits for a human
+        click(person, "Passer")  # « Qu'est-ce qui vous manque ? »
         conversation = conversation_id(person)
 
         mediator = browser.new_context(locale="fr-FR").new_page()

@@ -49,6 +49,7 @@ def accompany(chat: Chat, index: int) -> str:
     chat.say("oui")  # the reformulation is right
     chat.say("non")  # no questions
     chat.say("pas vraiment")  # the answer is not enough
+    chat.say("passer")  # « Qu'est-ce qui vous manque ? »
     chat.say("oui")  # yes, a person
     if index % 2:
         chat.say('/ask_human{"mode_contact": "rappel"}')

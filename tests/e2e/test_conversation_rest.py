@@ -38,8 +38,8 @@ def test_need_is_reformulated_confirmed_answered_and_a_human_offered(chat):
     where = next(b["payload"] for b in chat.buttons(replies) if "contacts" in b["payload"])
     assert "https://" in chat.texts(chat.say(where))
 
-    text = chat.texts(chat.say("pas vraiment"))
-    assert "Souhaitez-vous être mis en relation" in text
+    assert "Qu'est-ce qui vous manque" in chat.texts(chat.say("pas vraiment"))
+    assert "Souhaitez-vous être mis en relation" in chat.texts(chat.say("passer"))
     replies = chat.say("oui")
     assert [b["title"] for b in chat.buttons(replies)] == ["Prendre rendez-vous", "Être rappelé", "Juste vos coordonnées"]
 
@@ -148,6 +148,7 @@ def test_the_dossier_holds_the_needs_and_the_transcript(chat, servers):
     chat.say("/strategie_numerique")
     chat.say("non merci")  # no questions
     chat.say("non pas vraiment")  # the answer did not help
+    chat.say("passer")  # « Qu'est-ce qui vous manque ? »
     env = dict(os.environ, DATABASE_URL=servers.database_url, BOT_VAR_DIR=str(servers.var_dir))
     listing = json.loads(
         subprocess.run(

@@ -109,3 +109,45 @@ def test_pistes_only_read_in_words_and_no_structure_counted_as_shown(servers, mo
         assert "Questionnaire" in said and "non évalué" in said
         assert not internal_ids() & set(re.findall(r"[\w-]+", said)), said
         assert "UTC" not in said
+
+
+MISSING = "des exemples concrets pour un salon comme le mien"
+
+
+def test_what_is_missing_after_pas_vraiment_is_asked_once_and_read_in_the_persons_words(servers, monkeypatch, capsys):
+    chat = Chat(servers)
+    say(chat, PISTES_REQUEST)
+    say(chat, "oui c'est bien ça")
+    assert "Est-ce que cela répond à votre besoin ?" in say(chat, "non, directement les pistes")
+    assert "Qu'est-ce qui vous manque ?" in say(chat, "pas vraiment")
+    assert "Souhaitez-vous être mis en relation" in say(chat, MISSING)
+    assert "Avez-vous une autre question" in say(chat, "non merci")
+    dossier = stored(servers, chat)
+    assert dossier.answered is False and dossier.missing == MISSING
+    on_page, in_cli = read_back(servers, chat, monkeypatch, capsys)
+    for said in (on_page, in_cli):
+        assert re.search(rf"Ce qui lui manque(?: :)? « {MISSING} »", said), said
+        assert "« Pas vraiment »" in said
+
+
+def test_what_is_missing_can_be_skipped_and_a_request_for_a_person_there_is_honoured(servers, monkeypatch, capsys):
+    skipping = Chat(servers)
+    say(skipping, PISTES_REQUEST)
+    say(skipping, "oui")
+    say(skipping, "non, directement les pistes")
+    assert "Qu'est-ce qui vous manque ?" in say(skipping, "non pas vraiment")
+    assert "Souhaitez-vous être mis en relation" in say(skipping, "je ne sais pas")
+    assert stored(servers, skipping).missing is None
+    on_page, in_cli = read_back(servers, skipping, monkeypatch, capsys)
+    assert "Ce qui lui manque" not in on_page and "Ce qui lui manque" not in in_cli
+
+    asking = Chat(servers)
+    say(asking, PISTES_REQUEST)
+    say(asking, "oui")
+    say(asking, "non, directement les pistes")
+    assert "Qu'est-ce qui vous manque ?" in say(asking, "pas vraiment")
+    text = say(asking, "je préfère en parler à quelqu'un")
+    assert "Que préférez-vous" in text and "Souhaitez-vous être mis en relation" not in text
+    assert "Êtes-vous d'accord" in say(asking, "être rappelé")
+    dossier = stored(servers, asking)
+    assert dossier.answered is False and dossier.missing is None

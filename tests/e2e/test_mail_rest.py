@@ -36,6 +36,7 @@ def test_booking_over_rest_sends_the_confirmation_and_the_alert(stack):
     chat.say("oui")
     chat.say("non")
     chat.say("non pas vraiment")
+    chat.say("des explications plus simples")  # « Qu'est-ce qui vous manque ? »
     chat.say("oui")
     chat.say('/ask_human{"mode_contact": "rendez_vous"}')
     chat.say("oui")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import yaml
 
-from bot import paths
+from bot import clock, paths
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Dossier
 from tests.support.servers import Chat
@@ -19,7 +19,7 @@ NOT_UNDERSTOOD = ("je n'ai pas compris", "Choisissez l'un des boutons", "passons
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
         dossier = session.query(Dossier).filter_by(conversation_id=chat.sender).one()
-        return dossiers.dossier_as_dict(dossier)
+        return dossiers.dossier_as_dict(dossier, now=clock.now())
 
 
 def transcript_of(servers, chat) -> list[tuple[str, str]]:
@@ -108,7 +108,8 @@ def test_the_whole_accompaniment_typed_without_a_single_button(chat, servers):
     text = say(chat, "un truc qui marche pas", turns)
     assert "Est-ce que cela répond à votre besoin ?" in text
     assert "Avantages" in say(chat, "details de la 2", turns)  # the second piste's details, typed
-    assert "Souhaitez-vous être mis en relation" in say(chat, "pas vraiment", turns)
+    assert "Qu'est-ce qui vous manque" in say(chat, "pas vraiment", turns)
+    assert "Souhaitez-vous être mis en relation" in say(chat, "un exemple pour un metier comme le mien", turns)
     assert "Avez-vous une autre question" in say(chat, "non merci ça ira", turns)
     assert "échéance" in say(chat, "non merci ce sera tout", turns)  # pistes were given: a deadline to act?
     assert "reprenne contact" in say(chat, "non pas de date", turns)
@@ -200,7 +201,11 @@ def outcome_problems(servers, chat, expect: dict) -> list[str]:
         for key in ("effectif", "role")
         if key in expect and dossier["profile"].get(key) != expect[key]
     ]
-    problems += [f"{key} {dossier[key]}" for key in ("answered", "satisfaction") if key in expect and dossier[key] != expect[key]]
+    problems += [
+        f"{key} {dossier[key]}"
+        for key in ("answered", "satisfaction", "missing")
+        if key in expect and dossier[key] != expect[key]
+    ]
     problems += [f"no {key}" for key in ("appointment", "callback") if expect.get(key) and dossier[key] is None]
     contact = dossier["contact"] or {}
     if ("email" in expect or expect.get("phone")) and not contact.get("consent_at"):

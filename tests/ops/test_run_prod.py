@@ -34,7 +34,16 @@ from tests.support.run_prod import (
     run_prod,  # noqa: F401 (the fixture)
 )
 
-SCRIPT = ["bonjour", "je voudrais que mes clients me trouvent sur internet", "oui", "non", "pas vraiment", "non merci", "merci"]
+SCRIPT = [
+    "bonjour",
+    "je voudrais que mes clients me trouvent sur internet",
+    "oui",
+    "non",
+    "pas vraiment",
+    "passer",
+    "non merci",
+    "merci",
+]
 PEOPLE = 12  # concurrent conversations; each starts a new one until the two kills are over
 
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.answering import ActionAnswered, ActionNotAnswered, ActionPresentSolutions, ActionShowDetail
+from actions.answering import (
+    ActionAnswered,
+    ActionAskManque,
+    ActionNotAnswered,
+    ActionPresentSolutions,
+    ActionShowDetail,
+    ValidateMissingForm,
+)
 from bot.domain import france_services, knowledge, referrals
+from bot.domain.profile import NOT_GIVEN
 from tests.support.actions import make_tracker, run, stored
 
 pytestmark = pytest.mark.usefixtures("store_url")
@@ -97,10 +105,49 @@ def test_answered_gives_a_synthesis_a_tip_and_asks_for_more(store_url):
     assert stored(store_url)["answered"] is True
 
 
-def test_not_answered_offers_a_human(store_url):
-    messages, events = run(ActionNotAnswered(), make_tracker("non", "deny", slots={"besoin": "outils_internes"}))
-    assert responses(messages) == ["utter_sorry_not_answered", "utter_offer_human"]
-    assert stored(store_url)["answered"] is False
+def test_not_helped_asks_what_is_missing_and_stores_the_answer_at_once(store_url):
+    messages, _ = run(ActionAskManque(), make_tracker("pas vraiment", "deny", slots={"besoin": "outils_internes"}))
+    assert responses(messages) == ["utter_sorry_not_answered", "utter_what_is_missing"]
+    assert stored(store_url)["answered"] is False  # kept even if the person leaves at the question
+
+
+def test_not_answered_keeps_what_is_missing_and_offers_a_human(store_url):
+    slots = {"besoin": "outils_internes", "manque": "un exemple pour une boulangerie"}
+    messages, events = run(ActionNotAnswered(), make_tracker("un exemple pour une boulangerie", "inform", slots=slots))
+    assert responses(messages) == ["utter_offer_human"]
+    assert SlotSet("manque", None) in events  # a second « Pas vraiment » asks again
+    dossier = stored(store_url)
+    assert dossier["answered"] is False and dossier["missing"] == "un exemple pour une boulangerie"
+
+
+def test_a_skipped_missing_question_stores_nothing(store_url):
+    slots = {"besoin": "outils_internes", "manque": NOT_GIVEN}
+    messages, _ = run(ActionNotAnswered(), make_tracker("passer", "skip", slots=slots))
+    assert responses(messages) == ["utter_offer_human"]
+    assert stored(store_url)["missing"] is None
+
+
+@pytest.mark.parametrize("typed", ["passer", "Passer", "je ne sais pas", "rien", "Non merci", "rien de précis", "?", "/skip"])
+def test_the_missing_question_can_be_skipped(typed):
+    result = ValidateMissingForm().validate_manque(typed, None, make_tracker(typed, "skip"), {})
+    assert result == {"manque": NOT_GIVEN}
+
+
+def test_the_missing_answer_is_kept_in_the_persons_words():
+    typed = "  je ne comprends pas quel logiciel   choisir pour ma caisse "
+    result = ValidateMissingForm().validate_manque(typed, None, make_tracker(typed, "outils_internes"), {})
+    assert result == {"manque": "je ne comprends pas quel logiciel choisir pour ma caisse"}
+
+
+def test_a_request_for_a_person_at_the_missing_question_is_honoured(store_url):
+    typed = "je voudrais parler à quelqu'un"
+    tracker = make_tracker(typed, "ask_human", confidence=0.95)
+    assert ValidateMissingForm().validate_manque(typed, None, tracker, {}) == {"manque": NOT_GIVEN}
+    slots = {"besoin": "outils_internes", "manque": NOT_GIVEN}
+    messages, events = run(ActionNotAnswered(), make_tracker(typed, "ask_human", confidence=0.95, slots=slots))
+    assert messages == []  # the handover choice comes next, not « Souhaitez-vous être mis en relation ? »
+    assert FollowupAction("action_offer_human_options") in events
+    assert stored(store_url)["missing"] is None
 
 
 def test_without_a_need_the_menu_is_offered():
