@@ -76,6 +76,8 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
     text = (parse_data.get("text") or "").strip()
     if question is None or not text or text.startswith("/"):
         return parse_data
+    if question["question"] == WHICH_NEED:
+        return which_need(parse_data, question["buttons"])
     if question["question"] not in {*options.questions(), "utter_which_one"}:
         return parse_data  # menus of needs: the NLU reads need names better than a matcher
     choices = options.for_buttons(question["question"], question["buttons"])
@@ -114,6 +116,42 @@ def reinterpret(parse_data: dict[str, Any], question: dict | None, in_form: bool
             "score": round(result.score, 1),
             "nlu_intent": nlu_intent,
         },
+    }
+
+
+# « Votre demande porte plutôt sur A ou plutôt sur B ? » (actions/listening.py): its buttons are
+# the two needs and « Autre chose », made at run time.
+WHICH_NEED = "utter_which_need"
+
+
+def which_need(parse_data: dict[str, Any], buttons: list[dict]) -> dict[str, Any]:
+    """A typed answer to « plutôt A ou plutôt B ? »: a position or a button's words (« le premier »,
+    « la démarche en ligne »), else the one of the two needs the NLU reads in it (« plutôt la
+    facture »); a « non » (« aucun des deux ») is « Autre chose ». A request for a person, or another
+    need, keeps the NLU's reading."""
+    text = (parse_data.get("text") or "").strip()
+    if (parse_data.get("intent") or {}).get("name") == "ask_human" or options.asks_for_a_person(text):
+        return parse_data
+    choices = [answers.Option(b["payload"], b["title"]) for b in buttons]
+    result = answers.match(choices, text, positional=True)
+    chosen = result.option
+    intent = (parse_data.get("intent") or {}).get("name")
+    if chosen is None and not result.ambiguous:
+        offered = {b["payload"].lstrip("/"): b for b in buttons}
+        readings = [r.get("name") for r in parse_data.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        reading = readings[0] if readings else intent
+        if reading in offered and catalog.need(reading) is not None:
+            chosen = next(o for o in choices if o.key == f"/{reading}")
+        elif intent == "deny":
+            chosen = choices[-1]  # « Autre chose »
+    if chosen is None:
+        return parse_data
+    name, entities = _payload(chosen.key)
+    logger.debug("typed answer %r read as %s (NLU said %s)", text, chosen.key, intent)
+    return {
+        **parse_data,
+        "intent": {"name": name, "confidence": 1.0},
+        "typed_answer": {"question": WHICH_NEED, "option": chosen.title, "score": round(result.score, 1), "nlu_intent": intent},
     }
 
 
