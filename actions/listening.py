@@ -103,6 +103,14 @@ def answers_which_need(tracker: Tracker) -> bool:
     return came_from_button(tracker) or bool(tracker.latest_message.get("typed_answer"))
 
 
+def ask_which_need(dispatcher: CollectingDispatcher, tracker: Tracker, pair: tuple[catalog.Need, catalog.Need]) -> None:
+    """« Votre demande porte plutôt sur A ou plutôt sur B ? », the first message noted for the review inbox."""
+    note_first_message(tracker, review.MENU)
+    buttons = [{"title": need.label, "payload": f"/{need.id}"} for need in pair]
+    buttons.append({"title": "Autre chose", "payload": OTHER_THING})
+    dispatcher.utter_message(response="utter_which_need", besoin_a=pair[0].label, besoin_b=pair[1].label, buttons=buttons)
+
+
 class ActionNotUnderstood(Action):
     """« Je n'ai pas compris », at most once in a row: the second time, the needs, a person, or « passer »."""
 
@@ -122,10 +130,7 @@ class ActionNotUnderstood(Action):
             return []
         pair = close_needs(tracker.latest_message.get("intent_ranking") or [])
         if low_confidence and pair and not tracker.active_loop_name and misunderstood_in_a_row(tracker) == 0:
-            note_first_message(tracker, review.MENU)
-            buttons = [{"title": need.label, "payload": f"/{need.id}"} for need in pair]
-            buttons.append({"title": "Autre chose", "payload": OTHER_THING})
-            dispatcher.utter_message(response="utter_which_need", besoin_a=pair[0].label, besoin_b=pair[1].label, buttons=buttons)
+            ask_which_need(dispatcher, tracker, pair)
             return []
         note_first_message(tracker, review.MENU if low_confidence else review.NOT_UNDERSTOOD)
         if misunderstood_in_a_row(tracker) >= 1:
@@ -159,8 +164,13 @@ class ActionReformulateNeed(Action):
         if need is None:
             dispatcher.utter_message(response="utter_choose_need")
             return []
-        events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
         chosen = answers_which_need(tracker)
+        pair = None if chosen else close_needs(tracker.latest_message.get("intent_ranking") or [])
+        if pair and confidence < review.LOW_CONFIDENCE and not asks_for_a_person(tracker) and not tracker.get_slot("besoin"):
+            # below the confidence a need said back is trusted, between two close needs: which one?
+            ask_which_need(dispatcher, tracker, pair)
+            return []
+        events = [SlotSet("besoin", need.id), SlotSet("besoin_confiance", round(confidence, 3))]
         first = [] if chosen else first_message_write(tracker, review.NEED_SAID_BACK, need.id, confidence)
         record(
             tracker.sender_id,

@@ -51,3 +51,16 @@ def test_autre_chose_typed_gives_the_menu_and_a_person_can_be_asked(servers):
     person.say(HESITANT)
     replies = person.say("je préfère parler à quelqu'un")
     assert "Une personne de l'équipe de médiation peut prendre le relais." in plain(replies), replies
+
+
+def test_a_need_read_unsurely_next_to_another_gets_the_question_too(servers):
+    # read « demarches_en_ligne » 0.37, « outils_internes » 0.30: no fallback, but not sure enough to say back
+    chat = Chat(servers)
+    replies = chat.say("ma facture avec la TVA")
+    assert "Si je comprends bien" not in plain(replies)
+    assert [b["payload"] for b in Chat.buttons(replies)] == ["/demarches_en_ligne", "/outils_internes", "/nlu_fallback"]
+    replies = chat.click("/outils_internes", replies)
+    assert "Merci, c'est noté : vous souhaitez mieux vous organiser avec des outils numériques." in plain(replies)
+    with db.session(servers.database_url) as session:
+        dossier = dossiers.get_or_create_dossier(session, chat.sender)
+        assert [(n.intent, n.confirmed) for n in dossier.needs] == [("outils_internes", True)]

@@ -135,3 +135,18 @@ def test_a_person_or_another_need_keeps_the_nlu_reading(text, intent, ranking):
     result = reinterpret(parsed(text, intent, ranking), QUESTION)
     assert result["intent"]["name"] == intent
     assert "typed_answer" not in result
+
+
+def test_a_need_read_below_the_trusted_confidence_next_to_another_gets_the_question(store_url):
+    ranking = [("outils_internes", 0.37), ("demarches_en_ligne", 0.3), ("out_of_scope", 0.2)]
+    messages, events = run(ActionReformulateNeed(), tracker_for("ma facture avec la TVA", "outils_internes", 0.37, ranking))
+    assert [m["response"] for m in messages] == ["utter_which_need"]
+    assert events == []
+    assert stored(store_url)["needs"] == []  # nothing recorded before the person chooses
+    assert first_messages(store_url) == [("ma facture avec la TVA", review.MENU, None, 0.37)]
+
+
+def test_a_need_read_surely_enough_is_said_back_as_before():
+    ranking = [("outils_internes", 0.55), ("demarches_en_ligne", 0.45)]
+    messages, _ = run(ActionReformulateNeed(), tracker_for("mes factures", "outils_internes", 0.55, ranking))
+    assert "utter_reformulate_need" in [m["response"] for m in messages]
