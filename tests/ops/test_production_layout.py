@@ -17,7 +17,7 @@ from bot import settings as bot_settings
 from bot.ops import production, restarts
 from bot.ops.supervisor import ServerGroup
 from bot.settings import Settings
-from tests.support.processes import PORT_SETTINGS
+from tests.support.processes import PORT_SETTINGS, PUBLISHER_ENVIRONMENT
 
 
 @pytest.fixture
@@ -203,6 +203,7 @@ def test_run_prod_refuses_to_start_on_a_collision_and_says_why(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k not in PORT_SETTINGS}
     env.update(WEB_PORT="8082", BOT_VAR_DIR=str(tmp_path), DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
+    env.update(PUBLISHER_ENVIRONMENT)  # a deployment complete but for its ports
     result = subprocess.run(
         [sys.executable, "-m", "bot.ops.cli", "run-prod"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=120
     )
