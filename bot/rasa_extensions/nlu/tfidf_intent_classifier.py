@@ -142,7 +142,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if self.pipeline is None or not message.get(TEXT):
+            if self.pipeline is None or not (message.get(TEXT) or "").strip():
+                # no reading, as Rasa's classifiers say it: the FallbackClassifier after us needs an
+                # intent to read, and turns this one into nlu_fallback (without it: a KeyError, and
+                # the message was not processed)
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             probabilities = self._probabilities(message)
             ranked = sorted(zip(self.pipeline.classes_, probabilities, strict=False), key=lambda x: -x[1])

@@ -49,3 +49,21 @@ def test_the_classifier_never_reads_a_question_behind_a_greeting_as_a_greeting()
 
     assert intent("Bonjour, bonjour, la declaration de tva en ligne svp") == "demarches_en_ligne"
     assert intent("bonjour madame") == "greet"
+
+
+@pytest.mark.parametrize("typed", ["", " ", "\n"])
+def test_an_empty_message_gets_no_reading_rather_than_no_intent(typed):
+    """The FallbackClassifier after ours reads the intent: without one it raised a KeyError and the
+    message was not processed (seen in a CI run); with « no reading » it falls back."""
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_extensions.nlu.tfidf_intent_classifier import TfidfIntentClassifier, build_pipeline
+
+    config = TfidfIntentClassifier.get_default_config()
+    pipeline = build_pipeline(config)
+    pipeline.fit(["bonjour", "declarer la tva"], ["greet", "demarches_en_ligne"])
+    classifier = TfidfIntentClassifier(config, model_storage=None, resource=None, pipeline=pipeline)  # type: ignore[arg-type]
+    message = Message(data={TEXT: typed})
+    classifier.process([message])
+    assert message.get(INTENT) == {"name": None, "confidence": 0.0} and message.get(INTENT_RANKING_KEY) == []
