@@ -5,6 +5,8 @@ The web app's own checks (bad API requests, the page's headers) run in-process: 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 import socketio
@@ -31,14 +33,20 @@ def visitors(servers):
         visitor.close()
 
 
-def said_in(servers, conversation: str) -> list[str]:
-    with db.session(servers.database_url) as session:
-        rows = (
-            session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": conversation})
-            .scalars()
-            .all()
-        )
-    return [row for row in rows]
+def said_in(servers, conversation: str, until=None, timeout: float = 10.0) -> list[str]:
+    """The person's stored messages; with `until`, read again until it holds (or `timeout`): the
+    socket.io replies reach the browser while Rasa is still working, before it stores the turn."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session(servers.database_url) as session:
+            rows = (
+                session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": conversation})
+                .scalars()
+                .all()
+            )
+        if until is None or until(rows) or time.monotonic() > deadline:
+            return list(rows)
+        time.sleep(0.1)
 
 
 def test_replies_arrive_and_the_server_chooses_the_conversation_id(visitors, servers):
@@ -49,7 +57,7 @@ def test_replies_arrive_and_the_server_chooses_the_conversation_id(visitors, ser
     assert conversation and len(conversation) == 32  # 128 random bits
     # the reply reaches the browser: this fails with Rasa 3.6's own channel on python-socketio >= 5.10
     assert "Bonjour" in visitor.say("bonjour")
-    assert any("bonjour" in row for row in said_in(servers, conversation))
+    assert any("bonjour" in row for row in said_in(servers, conversation, until=lambda rows: rows))
 
 
 def test_no_one_can_read_or_write_another_conversation(visitors, servers):
