@@ -231,8 +231,14 @@ def test_nginx_error_log_is_masked_when_an_upstream_fails(tmp_path, monkeypatch)
 
     if production.shutil.which("nginx") is None:
         pytest.fail("nginx is not installed (make test installs it: scripts/ensure-nginx)")
-    monkeypatch.setenv("PUBLIC_PORT", str(free_port()))
-    layout = production.layout_from_environment(unit_settings(var_dir=tmp_path, web_port=free_port()))  # nobody there
+    for _attempt in range(20):  # PUBLIC_PORT is free, and so must be the ports nginx derives from it
+        monkeypatch.setenv("PUBLIC_PORT", str(free_port()))
+        layout = production.layout_from_environment(unit_settings(var_dir=tmp_path, web_port=free_port()))  # nobody there
+        try:
+            production.check_ports_free(layout)
+            break
+        except production.LayoutError:
+            continue  # seen in CI: nginx exited, one of PUBLIC_PORT+1… held by another test's server
     log = RotatingLog(layout.run_dir / "logs" / "nginx.log")
     log.start()
     nginx = subprocess.Popen(
