@@ -112,25 +112,29 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         « merci, bonne journée » keep their full-text reading.
         """
         assert self.pipeline is not None
-        probabilities = self.pipeline.predict_proba([self._features(message)])[0]
+        features = self._features(message)
         if not self.config["read_past_politeness"]:
-            return probabilities
+            return self._predict(features)
         rest = core(normalize(message.get(TEXT) or ""))
         if not rest:
-            return probabilities
-        features = rest
+            return self._predict(features)
+        rest_features = rest
         if self.config["use_lemmas"]:
-            features = f"{rest}{LEMMA_SEPARATOR}{core(self._lemmas(message)) or rest}"
-        of_rest = self.pipeline.predict_proba([features])[0].copy()
+            rest_features = f"{rest}{LEMMA_SEPARATOR}{core(self._lemmas(message)) or rest}"
+        # the rest first: with no politeness around the message it is the message itself, read once
+        of_rest = self._predict(rest_features)
         classes = list(self.pipeline.classes_)
-        if classes[int(of_rest.argmax())] in POLITENESS_INTENTS:
-            return probabilities
-        if len(rest.split()) < 3 and of_rest.max() < 0.5:
-            return probabilities
+        if classes[int(of_rest.argmax())] in POLITENESS_INTENTS or (len(rest.split()) < 3 and of_rest.max() < 0.5):
+            return of_rest if rest_features == features else self._predict(features)
+        of_rest = of_rest.copy()
         for i, name in enumerate(classes):
             if name in POLITENESS_INTENTS:
                 of_rest[i] = 0.0
         return of_rest / of_rest.sum()
+
+    def _predict(self, features: str) -> Any:
+        assert self.pipeline is not None
+        return self.pipeline.predict_proba([features])[0]
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]

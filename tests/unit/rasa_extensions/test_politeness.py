@@ -67,3 +67,22 @@ def test_an_empty_message_gets_no_reading_rather_than_no_intent(typed):
     message = Message(data={TEXT: typed})
     classifier.process([message])
     assert message.get(INTENT) == {"name": None, "confidence": 0.0} and message.get(INTENT_RANKING_KEY) == []
+
+
+def test_a_message_without_politeness_around_it_is_read_once():
+    """The hot path: reading past the politeness costs a second reading only when there was some."""
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_extensions.nlu.tfidf_intent_classifier import TfidfIntentClassifier, build_pipeline
+
+    config = {**TfidfIntentClassifier.get_default_config(), "read_past_politeness": True}
+    pipeline = build_pipeline(config)
+    pipeline.fit(["bonjour", "bonjour madame", "declarer la tva", "payer la cfe"], ["greet"] * 2 + ["demarches_en_ligne"] * 2)
+    classifier = TfidfIntentClassifier(config, model_storage=None, resource=None, pipeline=pipeline)  # type: ignore[arg-type]
+    read: list[str] = []
+    predict_proba = pipeline.predict_proba
+    pipeline.predict_proba = lambda texts: read.extend(texts) or predict_proba(texts)  # type: ignore[method-assign]
+    for text in ("declarer la tva", "ok", "bonjour madame"):
+        classifier.process([Message(data={TEXT: text})])
+    assert read == ["declarer la tva", "ok", "bonjour madame"]
