@@ -167,15 +167,21 @@ def play(
     functions in either server); then, if asked, each script alone, one conversation at a time
     (what one person feels on a quiet day); then the measured load."""
     webhook = f"{base_url}/webhooks/rest/webhook"
-    asyncio.run(_load(webhook, len(SCRIPTS), LoadResult("warm-up")))
+    warm_up(webhook)
     alone = None
     if one_at_a_time:
         alone = LoadResult(f"{label}, une conversation à la fois")
         asyncio.run(_one_at_a_time(webhook, alone))
-    return alone, _measure_load(label, webhook, people, pids)
+    return alone, measure_load(label, webhook, people, pids)
 
 
-def _measure_load(label: str, webhook: str, people: int, pids: dict[str, int]) -> LoadResult:
+def warm_up(webhook: str) -> None:
+    """One conversation per script, not counted: first calls build caches and TensorFlow functions."""
+    asyncio.run(_load(webhook, len(SCRIPTS), LoadResult("warm-up")))
+
+
+def measure_load(label: str, webhook: str, people: int, pids: dict[str, int]) -> LoadResult:
+    """`people` conversations at once, with the peak memory of the processes `pids`."""
     result = LoadResult(label)
     sampler = MemorySampler(pids)
     sampler.start()
@@ -268,9 +274,7 @@ def run_profile(people: int = 20) -> Path:
     from bot.ops.store_cli import prepare_database
     from bot.ops.supervisor import free_port
 
-    work = paths.ROOT / "var" / "bench-prod"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = fresh_work_dir("bench-prod")
     model = training.ensure_model()
     os.environ.setdefault("PUBLIC_REST_WEBHOOK_TOKEN", "bench-" + uuid.uuid4().hex)  # the webhook through nginx
     for variable in bot_settings.PUBLISHER_SETTINGS:  # production refuses to start without a publisher
@@ -341,7 +345,7 @@ def _failover(label: str, group, layout, people: int, notes: list[str]) -> LoadR
     from bot.ops import production
 
     webhook = f"{layout.public_url}/webhooks/rest/webhook"
-    asyncio.run(_load(webhook, len(SCRIPTS), LoadResult("warm-up")))
+    warm_up(webhook)
     keeper = production.restarter(group, layout, say=notes.append)
     result = LoadResult(label)
     done = threading.Event()
@@ -390,17 +394,12 @@ def _write_section(title: str, lines: list[str]) -> Path:
 # --- the whole run ---------------------------------------------------------------------------
 
 
-def run(people: int = 20) -> Path:
+def our_stack(work: Path, database_url: str) -> Settings:
+    """Settings of our stack as `make run` starts it, on free local ports with throw-away secrets,
+    its database prepared (`make bench`, `make profile`)."""
     from bot.ops.store_cli import prepare_database
     from bot.ops.supervisor import free_port
 
-    work = paths.ROOT / "var" / "bench"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    model = training.ensure_model()
-    lines = [f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations."]
-
-    # our stack, as `make run` starts it (embedded SQLite unless DATABASE_URL is set)
     settings = Settings(
         bind_host="127.0.0.1",
         rasa_port=free_port(),
@@ -408,13 +407,33 @@ def run(people: int = 20) -> Path:
         web_port=free_port(),
         rasa_token=uuid.uuid4().hex,
         conversation_secret=uuid.uuid4().hex,
-        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{work / 'bench.db'}",
+        database_url=database_url,
         var_dir=work,
         allowed_origins=(),
         public_socket_url="",
         session_secret=uuid.uuid4().hex,
     )
     prepare_database(settings)
+    return settings
+
+
+def fresh_work_dir(name: str) -> Path:
+    """var/<name>, emptied."""
+    work = paths.ROOT / "var" / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return work
+
+
+def run(people: int = 20) -> Path:
+    from bot.ops.supervisor import free_port
+
+    work = fresh_work_dir("bench")
+    model = training.ensure_model()
+    lines = [f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {people} concurrent conversations."]
+
+    # our stack, as `make run` starts it (embedded SQLite unless DATABASE_URL is set)
+    settings = our_stack(work, os.environ.get("DATABASE_URL") or f"sqlite:///{work / 'bench.db'}")
     started = time.monotonic()
     group = supervisor.start_servers(settings, model)
     try:

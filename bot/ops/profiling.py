@@ -9,20 +9,17 @@ A benchmark that reports figures, never a test: the shares move with the machine
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 from bot import paths
 from bot.ops import bench, supervisor, training
-from bot.settings import Settings
 
 RATE = 200  # samples per second
 
@@ -109,37 +106,20 @@ def top_functions(stacks: Counter, limit: int = 20) -> list[tuple[str, float]]:
 
 
 def run(people: int = 20) -> Path:
-    from bot.ops.store_cli import prepare_database
-
-    work = paths.ROOT / "var" / "profile"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = bench.fresh_work_dir("profile")
     model = training.ensure_model()
-    settings = Settings(
-        bind_host="127.0.0.1",
-        rasa_port=supervisor.free_port(),
-        action_port=supervisor.free_port(),
-        web_port=supervisor.free_port(),
-        rasa_token=uuid.uuid4().hex,
-        conversation_secret=uuid.uuid4().hex,
-        database_url=f"sqlite:///{work / 'profile.db'}",
-        var_dir=work,
-        allowed_origins=(),
-        public_socket_url="",
-        session_secret=uuid.uuid4().hex,
-    )
-    prepare_database(settings)
+    settings = bench.our_stack(work, f"sqlite:///{work / 'profile.db'}")
     reports = paths.REPORTS
     reports.mkdir(parents=True, exist_ok=True)
     group = supervisor.start_servers(settings, model)
     try:
         bench.wait_for_answer(settings.rasa_url)
         webhook = f"{settings.rasa_url}/webhooks/rest/webhook"
-        asyncio.run(bench._load(webhook, len(bench.SCRIPTS), bench.LoadResult("warm-up")))
+        bench.warm_up(webhook)
         outputs = {name: reports / f"profile-{name}.txt" for name in ("rasa", "actions")}
         recorders = {name: record(group.processes[name].pid, out) for name, out in outputs.items()}
         time.sleep(1)  # py-spy attached
-        result = bench._measure_load("profil", webhook, people, {})
+        result = bench.measure_load("profil", webhook, people, {})
         for recorder in recorders.values():
             recorder.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
         for name, recorder in recorders.items():
