@@ -16,6 +16,7 @@ It leaves URLs, e-mail addresses and « 09:00-12:30 » style ranges alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 NBSP = "\u00a0"  # before « : » and inside « »
 NNBSP = "\u202f"  # narrow no-break space, before « ; ? ! »
@@ -110,13 +111,18 @@ def typeset(text: str) -> str:
     if not text:
         return text
     text = _AU_EMAIL.sub(r"à l'adresse \1", text)
+    return _SPACES.sub(" ", _outside_links(text, _plain))
+
+
+def _outside_links(text: str, fix: Callable[[str], str]) -> str:
+    """`fix` applied to the text between its URLs and e-mail addresses, which are kept as they are."""
     pieces, last = [], 0
     for match in _URL_OR_EMAIL.finditer(text):
-        pieces.append(_plain(text[last : match.start()]))
+        pieces.append(fix(text[last : match.start()]))
         pieces.append(match.group(0))
         last = match.end()
-    pieces.append(_plain(text[last:]))
-    return _SPACES.sub(" ", "".join(pieces))
+    pieces.append(fix(text[last:]))
+    return "".join(pieces)
 
 
 APOSTROPHE = "\u2019"  # « l’équipe »: the typographic apostrophe
@@ -132,16 +138,7 @@ def polish(text: str) -> str:
     they are: the texts of the web page, the widget and the channels' own replies (`typeset` alone
     is what the assistant's responses and the data files get, whose straight apostrophes many
     tests and typed answers still match)."""
-    text = typeset(text)
-    if not text:
-        return text
-    pieces, last = [], 0
-    for match in _URL_OR_EMAIL.finditer(text):
-        pieces.append(_curly(text[last : match.start()]))
-        pieces.append(match.group(0))
-        last = match.end()
-    pieces.append(_curly(text[last:]))
-    return "".join(pieces)
+    return _outside_links(typeset(text), _curly)
 
 
 # --- checks used by the tests over every text ------------------------------------------------
