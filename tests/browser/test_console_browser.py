@@ -15,8 +15,8 @@ from playwright.sync_api import sync_playwright
 
 from bot import paths
 from bot.store import db, dossiers
-from tests.support.browser import click, conversation_id, launch, say, screenshot, wait_until_ready
-from tests.support.console_client import PASSWORD, make_account
+from tests.support.browser import click, conversation_id, launch, log_in, say, screenshot, wait_until_ready
+from tests.support.console_client import make_account
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 
@@ -39,11 +39,7 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
         conversation = conversation_id(person)
 
         mediator = browser.new_context(locale="fr-FR").new_page()
-        mediator.goto(site + "/mediateurs")
-        mediator.get_by_label("E-mail").fill(email)
-        mediator.get_by_label("Mot de passe").fill(PASSWORD)
-        mediator.get_by_role("button", name="Se connecter").click()
-        mediator.wait_for_url("**/mediateurs/file")
+        log_in(mediator, site, email)
         with db.session(servers.database_url) as session:  # this conversation's dossier, whatever ran before
             dossier_id = dossiers.get_or_create_dossier(session, conversation).id
         row = mediator.locator("table.queue tr", has=mediator.locator(f'a[href$="/dossiers/{dossier_id}"]'))

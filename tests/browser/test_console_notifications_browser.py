@@ -20,7 +20,7 @@ from bot import clock
 from bot.ops import supervisor
 from bot.store import accounts, db, dossiers, live, migrate, scheduling
 from bot.store.tables import LiveChat, Mediator
-from tests.support.browser import launch, screenshot
+from tests.support.browser import launch, log_in, screenshot
 from tests.support.console_client import PASSWORD
 from tests.support.servers import settings_for_tests
 from tests.support.smtp_server import SmtpServer, body, subject
@@ -125,14 +125,6 @@ def end_all_waits(settings) -> None:
         )
         session.execute(update(Mediator).values(available=False))
         session.commit()
-
-
-def log_in(page, site_url: str, email: str) -> None:
-    page.goto(site_url + "/mediateurs")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/mediateurs/file")
 
 
 def notifications(page) -> list[dict]:

@@ -11,19 +11,11 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bot.store import conversations, db
-from tests.support.browser import conversation_id, launch, say, screenshot, wait_until_ready
-from tests.support.console_client import PASSWORD, make_account, nobody_on_duty
+from tests.support.browser import conversation_id, launch, log_in, say, screenshot, wait_until_ready
+from tests.support.console_client import make_account, nobody_on_duty
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 TIMEOUT = 30_000
-
-
-def log_in(page, site: str, email: str) -> None:
-    page.goto(site + "/mediateurs")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/mediateurs/file")
 
 
 def type_in_chat(page, text: str) -> None:

@@ -14,8 +14,8 @@ import yaml
 from playwright.sync_api import expect
 
 from bot import paths
-from tests.support.browser import click, launch, replies, say, screenshot, wait_until_ready
-from tests.support.console_client import PASSWORD, make_account
+from tests.support.browser import click, launch, log_in, replies, say, screenshot, wait_until_ready
+from tests.support.console_client import make_account
 
 pytestmark = pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 
@@ -47,11 +47,7 @@ def test_a_misread_first_message_is_labelled_in_the_console_and_exported_masked(
             assert "Choisissez" in said or "compris" in said, said
 
         mediator = browser.new_context(locale="fr-FR").new_page()
-        mediator.goto(site + "/mediateurs")
-        mediator.get_by_label("E-mail").fill(email)
-        mediator.get_by_label("Mot de passe").fill(PASSWORD)
-        mediator.get_by_role("button", name="Se connecter").click()
-        mediator.wait_for_url("**/mediateurs/file")
+        log_in(mediator, site, email)
         mediator.get_by_role("navigation", name="Console").get_by_role("link", name="Phrases à revoir").click()
         mediator.wait_for_url("**/mediateurs/phrases")
         card = mediator.locator("li.phrase", has_text=WORDS)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import paths
+from tests.support.console_client import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -56,6 +57,16 @@ def click(page, title: str) -> None:
     before = bot_count(page)
     page.locator(".mw-replies").get_by_role("button", name=title, exact=True).click()
     wait_for_reply(page, before)
+
+
+def log_in(page, site: str, email: str) -> None:
+    """The mediator `email` (password tests.support.console_client.PASSWORD) logs in to the console
+    at `site`, and is on the queue."""
+    page.goto(site + "/mediateurs")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/mediateurs/file")
 
 
 def messages(page) -> list[str]:
