@@ -92,6 +92,7 @@ class CheckedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("checked_rest_webhook", __name__)
+        webhook.listener("after_server_stop")(backend.close_sessions)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request):

@@ -146,6 +146,7 @@ class WebsiteChatInput(InputChannel):
         )
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "website_webhook", __name__)
+        webhook.listener("after_server_stop")(backend.close_sessions)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request):

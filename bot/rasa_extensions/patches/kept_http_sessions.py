@@ -4,7 +4,8 @@ Rasa 3.6's `EndpointConfig.request` (rasa/utils/endpoints.py) opens a new `aioht
 for every call, so every custom action call made a new connector and a new TCP connection to the
 action server, and closed them: under `make profile` that set-up was about a tenth of the Rasa
 server's event loop. Here each event loop keeps one session per endpoint configuration (headers,
-basic auth), whose connections are reused.
+basic auth), whose connections are reused; the channels close them when the server stops
+(`close_kept`, also used for their own health-check session).
 
 A kept connection can be one the server closed (the action server restarted): aiohttp then fails
 before the request was processed (`ServerDisconnectedError` on a connection that was idle in the
@@ -17,13 +18,34 @@ inside `async with`, and nothing else relies on the session being new.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 from rasa.utils import endpoints
 from rasa.utils.endpoints import EndpointConfig
 
-_sessions: dict[tuple[int, tuple, tuple], tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+# (event loop, what makes the session) -> the session kept for it
+_sessions: dict[tuple[asyncio.AbstractEventLoop, tuple], aiohttp.ClientSession] = {}
+
+
+def kept(key: tuple, make: Callable[[], aiohttp.ClientSession]) -> aiohttp.ClientSession:
+    """The running event loop's session for `key`, made with `make` the first time (or once it was
+    closed). RuntimeError outside a running loop. The sessions of loops since closed are forgotten."""
+    loop = asyncio.get_running_loop()
+    session = _sessions.get((loop, key))
+    if session is None or session.closed:
+        for stale in [k for k in _sessions if k[0].is_closed()]:
+            del _sessions[stale]
+        session = _sessions[(loop, key)] = make()
+    return session
+
+
+async def close_kept() -> None:
+    """Closes the running loop's kept sessions: a server stopping calls it (else aiohttp logs
+    « Unclosed client session » for each one)."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k in _sessions if k[0] is loop]:
+        await _sessions.pop(key).close()
 
 
 class _Kept:
@@ -37,16 +59,6 @@ class _Kept:
 
     async def __aexit__(self, *exc: Any) -> bool:
         return False
-
-
-def _kept_session(config: EndpointConfig) -> aiohttp.ClientSession:
-    loop = asyncio.get_running_loop()
-    key = (id(loop), tuple(sorted(config.headers.items())), tuple(sorted(config.basic_auth.items())))
-    kept = _sessions.get(key)
-    if kept is None or kept[0] is not loop or kept[1].closed:
-        kept = (loop, _original_session(config))
-        _sessions[key] = kept
-    return kept[1]
 
 
 _original_session = EndpointConfig.session
@@ -63,7 +75,8 @@ async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
 
 def _session(self: EndpointConfig) -> Any:
     try:
-        return _Kept(_kept_session(self))
+        key = ("action endpoint", tuple(sorted(self.headers.items())), tuple(sorted(self.basic_auth.items())))
+        return _Kept(kept(key, lambda: _original_session(self)))
     except RuntimeError:  # no running event loop: a session of its own, as Rasa does
         return _original_session(self)
 

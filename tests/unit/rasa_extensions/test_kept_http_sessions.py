@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
@@ -43,3 +44,33 @@ def test_action_calls_reuse_one_connection_and_survive_a_server_restart():
     asyncio.run(scenario())
     assert len(peers) == 4
     assert peers[0] == peers[1] == peers[2]  # one connection for the three calls (Rasa: three)
+
+
+def test_the_kept_sessions_are_closed_when_the_server_stops_and_forgotten_with_their_loop():
+    """The channels' `after_server_stop` closes them (no « Unclosed client session » at exit); the
+    sessions of an event loop since closed are not kept for ever."""
+    from bot.channels import backend
+
+    kept_http_sessions.install()
+    port, peers = free_port(), []
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+
+    async def serve_once() -> list:
+        runner = await _server(port, peers)
+        await endpoint.request(json={"next_action": "x"}, method="post")
+        loop = asyncio.get_running_loop()
+        sessions = [s for (of, _), s in kept_http_sessions._sessions.items() if of is loop]
+        await backend.close_sessions(None, loop)
+        await runner.cleanup()
+        return sessions
+
+    sessions = asyncio.run(serve_once())
+    assert sessions and all(session.closed for session in sessions)
+
+    async def left_open() -> None:  # a loop that ends without closing its session
+        kept_http_sessions.kept(("test",), aiohttp.ClientSession)
+
+    asyncio.run(left_open())
+    assert any(key == ("test",) for _, key in kept_http_sessions._sessions)
+    sessions = asyncio.run(serve_once())
+    assert all(key != ("test",) for _, key in kept_http_sessions._sessions)
