@@ -29,21 +29,13 @@ from bot.store import db
 from tests.support.processes import assert_no_secret_in, command_lines, descendants
 from tests.support.run_prod import (
     AUTHORIZED,
+    LOAD_SCRIPT,
     PUBLIC,
     PUBLIC_TOKEN,
     run_prod,  # noqa: F401 (the fixture)
 )
 
-SCRIPT = [
-    "bonjour",
-    "je voudrais que mes clients me trouvent sur internet",
-    "oui",
-    "non",
-    "pas vraiment",
-    "passer",
-    "non merci",
-    "merci",
-]
+SCRIPT = LOAD_SCRIPT
 PEOPLE = 12  # concurrent conversations; each starts a new one until the two kills are over
 
 

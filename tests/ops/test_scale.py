@@ -23,6 +23,7 @@ from bot.ops.supervisor import free_port
 from bot.settings import Settings
 from bot.store import db
 from tests.support.databases import fresh_database_url
+from tests.support.run_prod import LOAD_SCRIPT
 from tests.support.services import REDIS_URL, require_redis
 
 PUBLIC_TOKEN = "public-" + uuid.uuid4().hex  # the REST webhook is on the public port only with a token
@@ -202,16 +203,7 @@ def test_a_message_retried_with_its_request_id_is_answered_from_the_tracker_not_
 
 def test_killing_one_rasa_server_during_load_loses_no_conversation(prod, model):
     layout, group = prod
-    script = [
-        "bonjour",
-        "je voudrais que mes clients me trouvent sur internet",
-        "oui",
-        "non",
-        "pas vraiment",
-        "passer",
-        "non merci",
-        "merci",
-    ]
+    script = LOAD_SCRIPT
     people = ["load-" + uuid.uuid4().hex for _ in range(8)]
     answered, errors = [], []
     victim = group.processes["rasa-0"]

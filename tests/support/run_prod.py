@@ -29,6 +29,19 @@ PUBLIC_TOKEN = "public-" + uuid.uuid4().hex
 
 AUTHORIZED = {"Authorization": f"Bearer {PUBLIC_TOKEN}"}
 
+# One person's conversation to the end of the questionnaire, played by the production load tests
+# while a server is killed (tests/ops/test_run_prod.py, tests/ops/test_scale.py).
+LOAD_SCRIPT = [
+    "bonjour",
+    "je voudrais que mes clients me trouvent sur internet",
+    "oui",
+    "non",
+    "pas vraiment",
+    "passer",
+    "non merci",
+    "merci",
+]
+
 
 class RunProd:
     """`python -m bot.ops.cli run-prod` as a user starts it, its output collected."""
