@@ -186,9 +186,7 @@ class ServerGroup:
         try:
             for thread in threads:
                 os.setpriority(os.PRIO_PROCESS, thread, niceness)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
+        except (ProcessLookupError, PermissionError):
             return False
         return True
 

@@ -40,9 +40,9 @@ def run_actions_in_threads(threads: int = ACTION_THREADS) -> None:
     """Run each action call (sync or async) in a worker thread, on that thread's own event loop
     (created with the thread and kept: `asyncio.run` per call made and closed a loop each time).
 
-        Patches `ActionExecutor.run` (rasa_sdk 3.6; re-check on an upgrade that `run(self, action_call)`
-        still awaits the action and returns the response dict, and that actions share no loop-bound
-        state: ours don't).
+    Patches `ActionExecutor.run` (rasa_sdk 3.6; re-check on an upgrade that `run(self, action_call)`
+    still awaits the action and returns the response dict, and that actions share no loop-bound
+    state: ours don't).
     """
     if not rasa_sdk.__version__.startswith("3.6."):
         raise RuntimeError(f"run_actions_in_threads was written for rasa_sdk 3.6, not {rasa_sdk.__version__}")
