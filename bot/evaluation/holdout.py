@@ -89,13 +89,6 @@ def evaluate_all(model: Path) -> dict[str, tuple[HoldoutResult, list[str], list[
     return results
 
 
-def evaluate(model: Path) -> tuple[HoldoutResult, list[str], list[str]]:
-    """The held-out set written in the style of the training data (`tests/nlu_test.yml`)."""
-    train, test = training_examples(), test_sets()[0]
-    parses = parse_all(model, [e.text for e in test.examples])
-    return _score_set(test, parses, baseline.train_baseline(train), len(train))
-
-
 def summary_table(results: dict[str, HoldoutResult]) -> str:
     rows = [
         "| test set | n | accuracy | acted-on accuracy | sent to the menu | macro-F1 | baseline accuracy | baseline macro-F1 |",
