@@ -167,6 +167,7 @@ def release_expired(session: Session, *, now: datetime) -> int:
     for dossier in lapsed:
         audit(session, dossier, None, "bail_expire", f"réservation de la personne n°{dossier.assigned_to} expirée", at=now)
         dossier.assigned_to, dossier.lease_until, dossier.status = None, None, DossierStatus.NEW
+        dossier.updated_at = now
     return len(lapsed)
 
 
@@ -210,12 +211,12 @@ def _require_holder(dossier: Dossier, mediator_id: int, is_admin: bool, now: dat
 
 def _renew(dossier: Dossier, mediator_id: int, lease_minutes: int, now: datetime) -> None:
     if dossier.assigned_to == mediator_id:
-        dossier.lease_until = now + timedelta(minutes=lease_minutes)
+        dossier.lease_until, dossier.updated_at = now + timedelta(minutes=lease_minutes), now
 
 
 def release(session: Session, dossier: Dossier, mediator_id: int, is_admin: bool = False, *, now: datetime) -> None:
     _require_holder(dossier, mediator_id, is_admin, now)
-    dossier.assigned_to, dossier.lease_until = None, None
+    dossier.assigned_to, dossier.lease_until, dossier.updated_at = None, None, now
     if dossier.status == DossierStatus.IN_PROGRESS:
         dossier.status = DossierStatus.NEW
     audit(session, dossier, mediator_id, "liberation", at=now)
@@ -260,7 +261,7 @@ def change_status(
     if dossier.status != DossierStatus.CLOSED:
         _require_holder(dossier, mediator_id, is_admin, now)
     audit(session, dossier, mediator_id, "statut", f"{dossier.status} → {new_status}", at=now)
-    dossier.status = new_status
+    dossier.status, dossier.updated_at = new_status, now
     if new_status == DossierStatus.NEW:
         dossier.assigned_to, dossier.lease_until = None, None
     else:
@@ -293,7 +294,7 @@ def close(
     else:
         corrected_need = None
     dossier.outcome, dossier.triage_correct, dossier.corrected_need = outcome, triage_correct, corrected_need
-    dossier.status, dossier.closed_at = DossierStatus.CLOSED, now
+    dossier.status, dossier.closed_at, dossier.updated_at = DossierStatus.CLOSED, now, now
     dossier.assigned_to, dossier.lease_until = None, None
     detail = "tri juste" if triage_correct else f"tri corrigé : {corrected_need}"
     audit(session, dossier, mediator_id, "cloture", detail, at=now)

@@ -13,7 +13,6 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
-from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain import synthesis as synthesis_text
 from bot.store import conversations, erasures, notifications
@@ -22,10 +21,9 @@ from bot.store.tables import DOSSIER_STATUSES, Dossier, DossierNeed, OutgoingMai
 
 
 def touch(dossier: Dossier, now: datetime) -> None:
-    """The dossier changed at `now`. Marked modified even when `now` equals the stored moment, so
-    that the column's fallback (`onupdate`, the real clock) never dates a write made here."""
+    """The dossier changed at `now`, the caller's moment (the column has no `onupdate`: every
+    write of a dossier, here or in casework, live and retention, dates itself)."""
     dossier.updated_at = now
-    flag_modified(dossier, "updated_at")
 
 
 def get_or_create_dossier(session: Session, conversation_id: str, now: datetime | None = None) -> Dossier:

@@ -184,6 +184,7 @@ def join(session: Session, chat_id: int, mediator_id: int, lease_minutes: int, *
     dossier = session.get(Dossier, chat.dossier_id)
     dossier.assigned_to, dossier.status = mediator_id, DossierStatus.IN_PROGRESS
     dossier.lease_until = now + timedelta(minutes=lease_minutes)
+    dossiers.touch(dossier, now)
     audit(session, dossier, mediator_id, "direct_rejoint", at=now)
     return chat
 

@@ -119,7 +119,7 @@ def anonymise(session: Session, dossier: Dossier, action: str, actor_id: int | N
     dossier.follow_up_on = None  # nobody to contact any more: out of the mediators' queue
     for note in dossier.notes:
         note.body = ERASED
-    dossier.anonymised_at = now
+    dossier.anonymised_at = dossier.updated_at = now
     session.add(DossierAudit(dossier=dossier, actor_id=actor_id, action=action, detail=detail, created_at=now))
     session.flush()
     _delete_conversation_events(session, dossier.conversation_id)

@@ -70,7 +70,8 @@ class Dossier(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, unique=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
-    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    # every write passes its `now` (dossiers.touch): a column `onupdate` would stamp the real clock
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     status = Column(String(20), nullable=False, default=DossierStatus.NEW.value)
     profile = Column(JSON, nullable=False, default=dict)  # entreprise, secteur, effectif, code_postal, role
     maturity_level = Column(Integer)

@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.ops import store_cli
-from bot.store import accounts, conversations, db, dossiers, migrate, scheduling
+from bot.store import accounts, casework, conversations, db, dossiers, migrate, retention, scheduling
+from bot.store.statuses import DossierStatus
 from bot.store.tables import Base
 from tests.support.clock import AT
 
@@ -172,3 +173,31 @@ def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
         assert [d.conversation_id for d in dossiers.list_dossiers(session)] == ["to-keep"]
         assert [s.id for s in scheduling.free_slots(session, after=starts - timedelta(days=1))] == [slot.id]
         assert not conversations.exists(session, "to-erase") and conversations.exists(session, "to-keep")
+
+
+def test_every_console_edit_dates_the_dossier_with_the_callers_moment(url):
+    """`updated_at` (the dossiers' order, the retention's last activity) is the moment each caller
+    gives, never the real clock: claim, note, status, release, expired lease, closing, erasure."""
+    with db.session(url) as session:
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        dossier = dossiers.record_need(session, "conv-t", "presence_en_ligne", 0.9, now=AT).dossier
+        session.commit()
+        steps = [
+            lambda at: casework.claim(session, dossier.id, mediator.id, 30, now=at),
+            lambda at: casework.add_note(session, dossier, mediator.id, "Appelée", 30, now=at),
+            lambda at: casework.change_status(session, dossier, mediator.id, DossierStatus.NEW, 30, now=at),
+            lambda at: casework.claim(session, dossier.id, mediator.id, 30, now=at),
+            lambda at: casework.release(session, dossier, mediator.id, now=at),
+            lambda at: casework.claim(session, dossier.id, mediator.id, 30, now=at),
+            lambda at: casework.release_expired(session, now=at + timedelta(hours=1)),
+            lambda at: casework.claim(session, dossier.id, mediator.id, 30, now=at),
+            lambda at: casework.close(session, dossier, mediator.id, "Rappelée", True, None, now=at),
+            lambda at: retention.anonymise(session, dossier, "effacement", mediator.id, "test", now=at),
+        ]
+        for day, step in enumerate(steps, start=1):
+            at = AT + timedelta(minutes=day)
+            step(at)
+            session.commit()
+            session.refresh(dossier)
+            expected = at + timedelta(hours=1) if step is steps[6] else at
+            assert dossier.updated_at == expected, day
