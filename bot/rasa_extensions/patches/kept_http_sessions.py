@@ -67,7 +67,7 @@ _original_request = EndpointConfig.request
 
 async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
     try:
-        return await _original_request(self, *args, **dict(kwargs))
+        return await _original_request(self, *args, **kwargs)  # `**` hands it a copy of kwargs
     except aiohttp.ServerDisconnectedError:
         # most likely a pooled connection the server had closed: once more, on a new connection
         return await _original_request(self, *args, **kwargs)

@@ -39,6 +39,7 @@ def test_action_calls_reuse_one_connection_and_survive_a_server_restart():
         await runner.cleanup()  # the action server restarts: its connections are closed
         runner = await _server(port, peers)
         assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [], "responses": []}
+        await kept_http_sessions.close_kept()
         await runner.cleanup()
 
     asyncio.run(scenario())
@@ -74,3 +75,39 @@ def test_the_kept_sessions_are_closed_when_the_server_stops_and_forgotten_with_t
     assert any(key == ("test",) for _, key in kept_http_sessions._sessions)
     sessions = asyncio.run(serve_once())
     assert all(key != ("test",) for _, key in kept_http_sessions._sessions)
+
+
+def test_a_call_on_a_kept_connection_the_server_drops_is_sent_once_more_on_a_new_one():
+    """The race the retry is for: the server closes an idle kept connection just as a call goes out on
+    it (its keep-alive ran out), so the call gets no answer; it is sent again on a new connection."""
+    kept_http_sessions.install()
+    port, connections = free_port(), []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        answered = 0
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0
+            )
+            await reader.readexactly(length)
+            if len(connections) == 1 and answered == 1:  # the first connection's second call: dropped unanswered
+                writer.close()
+                return
+            body = b'{"events": [], "responses": []}'
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+            answered += 1
+
+    async def scenario() -> list:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        answers = [await endpoint.request(json={"next_action": "x"}, method="post") for _ in range(2)]
+        await kept_http_sessions.close_kept()
+        server.close()
+        for writer in connections:
+            writer.close()
+        return answers
+
+    assert asyncio.run(scenario()) == [{"events": [], "responses": []}] * 2
+    assert len(connections) == 2  # the dropped call went out again, on a new connection
