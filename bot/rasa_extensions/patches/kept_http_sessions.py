@@ -7,9 +7,10 @@ server's event loop. Here each event loop keeps one session per endpoint configu
 basic auth), whose connections are reused; the channels close them when the server stops
 (`close_kept`, also used for their own health-check session).
 
-A kept connection can be one the server closed (the action server restarted): aiohttp then fails
-before the request was processed (`ServerDisconnectedError` on a connection that was idle in the
-pool), so the call is sent once more on a new connection. Any other failure is Rasa's as before.
+A kept connection the server closed while it was idle (a restart) is dropped by aiohttp before
+reuse; one the server closes just as a call goes out on it (its keep-alive running out) fails the
+call with `ServerDisconnectedError` unanswered, so the call is sent once more on a new connection.
+Any other failure is Rasa's as before.
 
 Re-check on a Rasa upgrade: `EndpointConfig.request` still builds its session with `self.session()`
 inside `async with`, and nothing else relies on the session being new.
