@@ -24,7 +24,7 @@ from bot.store.tables import Dossier
 OUTCOMES = ("répondu par l'assistant", "orienté vers une structure", "confié à une personne", "sans suite connue")
 
 # What each figure counts, in one line: said under it on the activity page and beside it in the
-# CSV, so that a funder reads the figure as it is computed (tests/unit/store/test_activity_figures.py
+# CSV, so that a funder reads the figure as it is computed (tests/unit/actions/test_activity_figures.py
 # holds each to a scripted set of conversations).
 COUNTS = {
     "conversations": "Dossiers ouverts dans la période (heure de Paris) : une conversation où l'assistant a noté au moins "

@@ -241,7 +241,7 @@ def get_dossier(session: Session, dossier_id: int) -> Dossier | None:
 def dossier_as_dict(dossier: Dossier, now: datetime) -> dict[str, Any]:
     """The dossier as plain data (for `--json` and the console), with its synthesis in words as of
     `now`, the caller's moment (what is urgent depends on the day it is read)."""
-    said = _synthesis(dossier, now)
+    said = synthesis(object_session(dossier), dossier, now)
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return {
@@ -300,10 +300,6 @@ def dossier_as_dict(dossier: Dossier, now: datetime) -> dict[str, Any]:
     }
 
 
-def _synthesis(dossier: Dossier, now: datetime) -> synthesis_text.Synthesis:
-    return synthesis_text.synthesise(synthesis_facts(object_session(dossier), dossier, now))
-
-
 def synthesis_mail(dossier: Dossier) -> dict[str, Any] | None:
     """The synthesis of the exchange e-mailed at the person's request: its state, or None if not asked."""
     session = object_session(dossier)
@@ -358,7 +354,7 @@ def synthesis_facts(session: Session | None, dossier: Dossier, now: datetime) ->
     )
 
 
-def synthesis(session: Session, dossier: Dossier, now: datetime) -> synthesis_text.Synthesis:
+def synthesis(session: Session | None, dossier: Dossier, now: datetime) -> synthesis_text.Synthesis:
     """The dossier in words (bot/domain/synthesis.py): the console, the CLI and the e-mails say this."""
     return synthesis_text.synthesise(synthesis_facts(session, dossier, now))
 
