@@ -54,7 +54,6 @@ def make_dossier(
     dossier = dossiers.get_or_create_dossier(session, conversation_id)
     dossier.status, dossier.closed_at = status, closed_at
     dossier.created_at = last_activity
-    dossiers.touch(dossier, last_activity)  # also when equal: the status change must not date it today
     session.add(DossierNote(dossier=dossier, body="Rappeler Jeanne au 06 12 34 56 78", created_at=last_activity))
     session.commit()
     if words:
