@@ -375,8 +375,9 @@ def _similarity(typed: str, phrase: str) -> float:
     return float(score)
 
 
+# « plutôt » too: the echo of a question « plutôt A ou plutôt B ? » (« plutot une demarche »)
 POLITENESS = re.compile(
-    r"^(?:(?:bonjour|alors|euh|ben|bah) )+|(?: (?:svp|stp|s il vous plait|s il te plait|merci|"
+    r"^(?:(?:bonjour|alors|euh|ben|bah|plutot) )+|(?: (?:svp|stp|s il vous plait|s il te plait|merci|"
     r"merci beaucoup|merci bcp|bcp|beaucoup))+$"
 )
 
@@ -445,6 +446,14 @@ def match(options: Iterable[Option], text: str, positional: bool = True) -> Resu
     if len(close) > 1:
         return Result(None, close, best_score)
     return Result(close[0], [close[0]], best_score)
+
+
+def named_by_words(options: Iterable[Option], text: str) -> Option | None:
+    """The one option whose words hold every word that matters in `text`, when `match` finds
+    nothing close: « les outils de travail » names « Améliorer nos outils de travail »."""
+    typed = _content(_without_politeness(expand(text)))
+    named = [o for o in options if _covered(typed, [w for p in _phrases(o) for w in _content(p)])]
+    return named[0] if len(named) == 1 else None
 
 
 def _most_explained(close: list[Option], typed: str) -> list[Option]:

@@ -64,3 +64,32 @@ def test_a_need_read_unsurely_next_to_another_gets_the_question_too(servers):
     with db.session(servers.database_url) as session:
         dossier = dossiers.get_or_create_dossier(session, chat.sender)
         assert [(n.intent, n.confirmed) for n in dossier.needs] == [("outils_internes", True)]
+
+
+def test_the_question_answered_in_words_never_a_button(servers):
+    """Typed as on a phone: « plutot une demarche » picks the need it names, « aucun des deux » the
+    menu; the dossier holds only what was chosen. (« plutot la facture » names neither option: the
+    model's reading decides, outils_internes with the model of 2026-12-07.)"""
+    chat = Chat(servers)
+    chat.say(HESITANT)
+    replies = chat.say("plutot une demarche")
+    assert "Merci, c'est noté : vous souhaitez faire une démarche administrative sur internet." in plain(replies)
+    with db.session(servers.database_url) as session:
+        dossier = dossiers.get_or_create_dossier(session, chat.sender)
+        assert [(n.intent, n.confirmed) for n in dossier.needs] == [("demarches_en_ligne", True)]
+
+    neither = Chat(servers)
+    neither.say(HESITANT)
+    replies = neither.say("non aucun des deux")
+    assert "quel sujet correspond le mieux à votre demande" in plain(replies)
+    assert len(Chat.buttons(replies)) == 11
+    with db.session(servers.database_url) as session:
+        assert dossiers.get_or_create_dossier(session, neither.sender).needs == []
+
+    unsure = Chat(servers)
+    unsure.say("ma facture avec la TVA")
+    replies = unsure.say("plutot les outils de travail")
+    assert "Merci, c'est noté : vous souhaitez mieux vous organiser avec des outils numériques." in plain(replies)
+    with db.session(servers.database_url) as session:
+        dossier = dossiers.get_or_create_dossier(session, unsure.sender)
+        assert [(n.intent, n.confirmed) for n in dossier.needs] == [("outils_internes", True)]

@@ -134,7 +134,7 @@ def which_need(parse_data: dict[str, Any], buttons: list[dict]) -> dict[str, Any
         return parse_data
     choices = [answers.Option(b["payload"], b["title"]) for b in buttons]
     result = answers.match(choices, text, positional=True)
-    chosen = result.option
+    chosen = result.option or (None if result.ambiguous else answers.named_by_words(choices, text))
     intent = (parse_data.get("intent") or {}).get("name")
     if chosen is None and not result.ambiguous:
         offered = {b["payload"].lstrip("/"): b for b in buttons}

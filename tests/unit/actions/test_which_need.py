@@ -114,6 +114,10 @@ QUESTION = {"question": "utter_which_need", "buttons": QUESTION_BUTTONS}
         ("la deuxième", "deny", [("deny", 0.4)], "demarches_en_ligne"),
         ("une démarche en ligne", "demarches_en_ligne", [("demarches_en_ligne", 0.9)], "demarches_en_ligne"),
         ("plutot la facture", "nlu_fallback", [("nlu_fallback", 0.3), ("demarches_en_ligne", 0.29)], "demarches_en_ligne"),
+        # the question's own « plutôt » echoed in front of a button's words (read as « greet » by the model)
+        ("plutot une demarche", "nlu_fallback", [("nlu_fallback", 0.3), ("greet", 0.2)], "demarches_en_ligne"),
+        # a button's words, not all of them (read as « greet » by the model)
+        ("plutot les outils de travail", "nlu_fallback", [("nlu_fallback", 0.3), ("greet", 0.2)], "outils_internes"),
         ("autre chose", "nlu_fallback", [("nlu_fallback", 0.3)], "nlu_fallback"),
         ("non aucun des deux", "deny", [("deny", 0.8)], "nlu_fallback"),
     ],
