@@ -136,3 +136,23 @@ def test_a_request_for_a_person_during_the_leave_taking_questions(chat, servers)
     assert_handover_choice_alone(say(chat, "en fait je voudrais parler a un conseiller"))
     ask_for_a_call_back(lambda text: say(chat, text))
     assert dossier_of(servers, chat.sender)["callback"] is not None
+
+
+def test_the_questions_taken_up_again_are_stored_and_no_call_back_is_asked(chat, servers):
+    say(chat, "je voudrais que les gens trouvent mon garage sur internet")
+    say(chat, "oui")
+    say(chat, "ok allez y")
+    assert "Combien de personnes" in say(chat, "Garage du centre")  # the trade was in the first message
+    assert_handover_choice_alone(say(chat, "en fait je prefere qu'on m'appelle"))
+    assert "Combien de personnes" in say(chat, "reprendre les questions")
+    turn = say(chat, "seul sans salarie")
+    for _ in range(12):  # the rest skipped, typing, until the pistes
+        if "répond à votre besoin" in turn:
+            break
+        turn = say(chat, "passer")
+    assert "répond à votre besoin" in turn
+    dossier = dossier_of(servers, chat.sender)
+    assert [(n["intent"], n["confirmed"]) for n in dossier["needs"]] == [("presence_en_ligne", True)]
+    assert dossier["profile"].get("entreprise") == "Garage du centre"
+    assert dossier["profile"].get("effectif") == "seul"  # answered after taking the questions up again
+    assert dossier["callback"] is None and dossier["contact"]["phone"] is None  # a person offered, none asked
