@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot import clock
 from bot.mail import links
 from bot.store import accounts, errors
 from bot.store.tables import MEDIATOR_ALERTS
@@ -148,13 +147,13 @@ async def forgot(request: Request) -> Response:
             status_code=429,
             headers=login_throttle.retry_after(wait),
         )
-    await in_db(request, lambda session: accounts.request_reset(session, email, now=clock.now()))
+    await in_db(request, lambda session: accounts.request_reset(session, email, now=now_of(request)))
     # the same answer whether the account exists, or a link already left lately, or not
     return render(request, "console/forgot.html", {"sent": True})
 
 
 def claims(request: Request):
-    return links.reset_claims(settings_of(request).session_secret, request.path_params["token"], now=clock.now())
+    return links.reset_claims(settings_of(request).session_secret, request.path_params["token"], now=now_of(request))
 
 
 async def reset_page(request: Request) -> Response:

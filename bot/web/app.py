@@ -170,7 +170,7 @@ async def erase(request: Request) -> Response:
     conversation_id = await conversation_of(request)
     if isinstance(conversation_id, Response):
         return conversation_id
-    settings, now = settings_of(request), clock.now()
+    settings, now = settings_of(request), now_of(request)
     erasure = await in_db(request, lambda session: retention.erase_conversation(session, conversation_id, now=now))
     await run_in_threadpool(Spool(settings.var_dir).discard, conversation_id)
     await run_in_threadpool(transport.remove_copies, settings.outbox_dir, erasure.message_ids)
@@ -273,8 +273,10 @@ def create_app(settings: bot_settings.Settings | None = None, now: Callable[[], 
         ],
     )
     app.state.settings = settings  # what the handlers read (bot/web/handlers.py: settings_of)
-    app.state.relay = live.LiveRelay(settings)
-    app.state.now = now or clock.now  # what the handlers read (bot/web/handlers.py: now_of)
+    # what the handlers read (bot/web/handlers.py: now_of); by default bot/clock.py, looked up at each
+    # call so that every route reads the same clock, whoever sets bot.clock.now
+    app.state.now = now or (lambda: clock.now())
+    app.state.relay = live.LiveRelay(settings, app.state.now)  # ends chats by the same clock
     app.state.widget_source = widget_source(settings)
     # every state-changing request of the console needs the CSRF token of its form
     return asgi_csrf(

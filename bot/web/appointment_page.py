@@ -11,11 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot import clock
 from bot.domain import catalog
 from bot.mail import links, notices, texts
 from bot.store import self_service
-from bot.web.handlers import back_to, in_db, settings_of
+from bot.web.handlers import back_to, in_db, now_of, settings_of
 from bot.web.templating import templates
 
 MAX_FORM_BYTES = 2048
@@ -34,7 +33,7 @@ def page(request: Request, context: dict, status_code: int = 200) -> Response:
 
 
 def reference_of(request: Request) -> str | None:
-    return links.appointment_reference(settings_of(request).session_secret, request.path_params["token"], now=clock.now())
+    return links.appointment_reference(settings_of(request).session_secret, request.path_params["token"], now=now_of(request))
 
 
 def view(found, free):
@@ -68,7 +67,7 @@ async def show(request: Request) -> Response:
         found = self_service.appointment(session, reference)
         if found is None:
             return None
-        return view(found, self_service.other_free_slots(session, now=clock.now()))
+        return view(found, self_service.other_free_slots(session, now=now_of(request)))
 
     context = await in_db(request, load)
     if context is None:
@@ -90,7 +89,7 @@ async def change(request: Request, action: str) -> Response:
     form = await request.form()
 
     def run(session):
-        now = clock.now()
+        now = now_of(request)
         if action == "annuler":
             self_service.cancel(session, reference, now=now)
             return "annule"
@@ -106,7 +105,7 @@ async def change(request: Request, action: str) -> Response:
 
         def load(session):
             found = self_service.appointment(session, reference)
-            context = view(found, self_service.other_free_slots(session, now=clock.now())) if found else {"invalid": True}
+            context = view(found, self_service.other_free_slots(session, now=now_of(request))) if found else {"invalid": True}
             return {**context, "done": None, "error": error}
 
         return load

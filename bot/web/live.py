@@ -11,7 +11,8 @@ the console; it reaches Rasa through the LiveRelay below, passed in by the web a
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -74,8 +75,9 @@ def first_name(name: str | None) -> str:
 class LiveRelay:
     """Carries the live part's changes from the database to the conversation held by Rasa."""
 
-    def __init__(self, settings: bot_settings.Settings) -> None:
+    def __init__(self, settings: bot_settings.Settings, now: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
+        self.now = now or (lambda: clock.now())  # the web app's clock (create_app); bot/clock.py by default
         self.rasa = RasaClient(settings.rasa_api_base, settings.rasa_token)
         self.in_db = db_runner(settings.database_url)
 
@@ -111,7 +113,7 @@ class LiveRelay:
         def run(session):
             before = live.chat_by_id(session, chat_id)
             was_waiting = before is not None and before.state == LiveState.WAITING
-            chat = live.end(session, chat_id, ended_by, now=clock.now())
+            chat = live.end(session, chat_id, ended_by, now=self.now())
             if chat is None:
                 return None
             return chat.conversation_id, chat.mediator.name if chat.mediator else None, was_waiting
@@ -152,7 +154,7 @@ class LiveRelay:
 async def set_presence(request: Request, me) -> Response:
     form = await request.form()
     available = form.get("disponible") == "1"
-    await in_db(request, lambda s: live.set_available(s, me.id, available, now=clock.now()))
+    await in_db(request, lambda s: live.set_available(s, me.id, available, now=now_of(request)))
     flash(
         request,
         "Vous êtes disponible pour les échanges en direct."
@@ -176,7 +178,7 @@ async def state(request: Request, me) -> Response:
     token, used_at = session_token(request), now_of(request)
 
     def run(session):
-        now = clock.now()
+        now = now_of(request)
         if record == "ping":
             live.ping(session, me.id, now=now)
             # a key, click or scroll on the page in the last minute: the person uses the console
@@ -212,7 +214,7 @@ async def join(request: Request, me) -> Response:
 
     def run(session):
         try:
-            chat = live.join(session, chat_id, me.id, lease, now=clock.now())
+            chat = live.join(session, chat_id, me.id, lease, now=now_of(request))
         except live.LiveError as refused:
             chat = live.chat_by_id(session, chat_id)
             return None, str(refused), chat.dossier_id if chat else None
@@ -244,7 +246,7 @@ async def chat_state(request: Request, me) -> Response:
         return JSONResponse({"error": "Le paramètre « apres » doit être un nombre."}, status_code=400)
 
     def run(session):
-        live.ping(session, me.id, now=clock.now())
+        live.ping(session, me.id, now=now_of(request))
         chat = live.latest_chat(session, dossier_id)
         if chat is None:
             return None
@@ -295,7 +297,7 @@ async def writer_chat(request: Request, dossier_id: int, me) -> tuple[tuple[int,
             live.require_writer(chat, me.id)
         except live.LiveError as refused:
             return None, str(refused)
-        live.ping(session, me.id, now=clock.now())
+        live.ping(session, me.id, now=now_of(request))
         return (chat.id, chat.conversation_id), ""
 
     return await in_db(request, run)

@@ -9,16 +9,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.settings import PARIS
 from bot.web.console.common import render
-from bot.web.handlers import in_db
+from bot.web.handlers import in_db, now_of
 
 
 async def activity_page(request: Request, me) -> Response:
     from bot.store import activity
 
-    today = clock.now().astimezone(PARIS).date()
+    today = now_of(request).astimezone(PARIS).date()
     try:
         start = date.fromisoformat(request.query_params.get("du") or (today - timedelta(weeks=12)).isoformat())
         end = date.fromisoformat(request.query_params.get("au") or today.isoformat())

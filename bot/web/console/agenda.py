@@ -9,18 +9,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.store import accounts, casework, notifications, scheduling
 from bot.store.tables import Appointment
 from bot.web.console.common import render
-from bot.web.handlers import PREFIX, back_to, flash, in_db
+from bot.web.handlers import PREFIX, back_to, flash, in_db, now_of
 from bot.web.templating import local
 
 
 async def agenda_page(request: Request, me) -> Response:
     def load(session):
         mediator = accounts.mediator_by_id(session, me.id)
-        now = clock.now()
+        now = now_of(request)
         return {
             "appointments": casework.upcoming_appointments(session, me.id, now),
             "free_slots": scheduling.open_slots_of(session, mediator, after=now, limit=40),
@@ -38,7 +37,7 @@ async def cancel_appointment(request: Request, me) -> Response:
     def run(session):
         appointment = _own_appointment(session, reference, me)
         scheduling.cancel_appointment(session, reference)
-        casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=clock.now())
+        casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=now_of(request))
         notifications.appointment_cancelled(session, appointment, appointment.dossier)
         return notifications.person_reachable(appointment.dossier)
 
@@ -70,7 +69,7 @@ async def move_appointment(request: Request, me) -> Response:
         except scheduling.SlotTaken:  # only the move's savepoint was undone: nothing else was written
             return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
         casework.audit(
-            session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=clock.now()
+            session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=now_of(request)
         )
         notifications.appointment_confirmation(session, moved, moved.dossier)
         told = (
@@ -89,7 +88,7 @@ async def appointment_ics(request: Request, me) -> Response:
 
     def run(session):
         appointment = _own_appointment(session, reference, me)
-        return calendar_ics.appointment_ics(appointment)
+        return calendar_ics.appointment_ics(appointment, now=now_of(request))
 
     body = await in_db(request, run)
     return Response(
@@ -108,8 +107,8 @@ async def calendar_feed(request: Request) -> Response:
         mediator = accounts.mediator_by_calendar_token(session, token)
         if mediator is None or len(token) < 32:
             raise HTTPException(404, "Calendrier introuvable.")
-        appointments = casework.upcoming_appointments(session, mediator.id, clock.now() - timedelta(days=60))
-        return calendar_ics.mediator_feed(mediator, appointments)
+        appointments = casework.upcoming_appointments(session, mediator.id, now_of(request) - timedelta(days=60))
+        return calendar_ics.mediator_feed(mediator, appointments, now=now_of(request))
 
     return Response(await in_db(request, run), media_type="text/calendar; charset=utf-8")
 

@@ -12,12 +12,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.domain import catalog
 from bot.store import accounts, casework, errors
 from bot.store.statuses import DossierStatus
 from bot.store.tables import Mediator
-from bot.web.handlers import PREFIX, back_to, flash, identity_of, in_db, login_required, settings_of
+from bot.web.handlers import PREFIX, back_to, flash, identity_of, in_db, login_required, now_of, settings_of
 from bot.web.templating import templates
 
 STATUS_LABELS = {DossierStatus.NEW: "Nouveau", DossierStatus.IN_PROGRESS: "En cours", DossierStatus.CLOSED: "Clos"}
@@ -68,7 +67,7 @@ def dossier_action(work: Callable[[Any, Any, Any, dict, datetime, int], str], ad
         lease = settings_of(request).claim_lease_minutes
 
         def run(session):
-            now = clock.now()
+            now = now_of(request)
             dossier = casework.dossier_for_console(session, dossier_id, now=now)
             if dossier is None:
                 raise HTTPException(404, "Dossier introuvable.")

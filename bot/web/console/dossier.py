@@ -7,18 +7,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.mail import notices
 from bot.store import casework, conversations, dossiers, outbox, retention
 from bot.web.console.common import render
-from bot.web.handlers import PREFIX, back_to, flash, in_db, settings_of
+from bot.web.handlers import PREFIX, back_to, flash, in_db, now_of, settings_of
 
 
 async def dossier_page(request: Request, me) -> Response:
     dossier_id = request.path_params["dossier_id"]
 
     def load(session):
-        now = clock.now()
+        now = now_of(request)
         dossier = casework.dossier_for_console(session, dossier_id, now=now)
         if dossier is None:
             return None
@@ -90,7 +89,7 @@ async def erase(request: Request, me) -> Response:
     dossier_id = request.path_params["dossier_id"]
 
     def run(session):
-        now = clock.now()
+        now = now_of(request)
         if casework.dossier_for_console(session, dossier_id, now=now) is None:
             raise HTTPException(404, "Dossier introuvable.")
         return retention.erase_dossier(session, dossier_id, me.id, now=now) or []

@@ -8,11 +8,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.mail import notices
 from bot.store import casework, dossiers, outbox
 from bot.web.console.common import STATUS_LABELS, mediators_by_name, need_labels, render
-from bot.web.handlers import in_db
+from bot.web.handlers import in_db, now_of
 
 
 async def queue_page(request: Request, me) -> Response:
@@ -29,7 +28,7 @@ async def queue_page(request: Request, me) -> Response:
         raise HTTPException(400, "Médiateur inconnu.") from None
 
     def load(session):
-        now = clock.now()
+        now = now_of(request)
         entries = casework.queue(session, now=now, status=status, need=need, mediator_id=mediator_id)
         undelivered = outbox.dossiers_with_failures(session, [e.dossier.id for e in entries], notices.PERSON_KINDS)
         # a deadline within a week, a penalty, a cyber attack: flagged, and first (bot/domain/synthesis.py)

@@ -8,14 +8,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import clock
 from bot.domain import opening_hours
 from bot.mail import notices
 from bot.settings import PARIS
 from bot.store import accounts, errors, outbox, scheduling
 from bot.store.tables import SLOT_MODES
 from bot.web.console.common import mediators_by_name, render
-from bot.web.handlers import PREFIX, back_to, flash, in_db
+from bot.web.handlers import PREFIX, back_to, flash, in_db, now_of
 
 FAILED_MAILS_DAYS = 30  # the team page lists the e-mails given up this recently
 ROLE_LABELS = {"mediateur": "médiateur", "admin": "administrateur"}
@@ -23,7 +22,7 @@ ROLE_LABELS = {"mediateur": "médiateur", "admin": "administrateur"}
 
 async def team_page(request: Request, me) -> Response:
     def load(session):
-        since = clock.now() - timedelta(days=FAILED_MAILS_DAYS)
+        since = now_of(request) - timedelta(days=FAILED_MAILS_DAYS)
         failed = [
             {
                 "label": notices.kind_label(m.kind),
