@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text, update
@@ -253,7 +253,7 @@ def test_exported_first_messages_hold_no_email_phone_or_name(url, said, contact,
         say(session, "corrected", ("user", said))
         dossiers.record_need(session, "corrected", "presence_en_ligne", 0.6, now=AT)
         if contact:
-            dossiers.record_contact(session, "corrected", contact, None, None, datetime.now(timezone.utc), now=AT)
+            dossiers.record_contact(session, "corrected", contact, None, None, AT, now=AT)
         if company:
             dossiers.update_profile(session, "corrected", {"entreprise": company}, now=AT)
         dossier = dossiers.get_or_create_dossier(session, "corrected")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -32,7 +32,7 @@ def book(
         dossiers.confirm_latest_need(session, conversation_id, True, now=AT)
     dossiers.update_profile(session, conversation_id, {"entreprise": "Boulangerie Secrète", "code_postal": "69003"}, now=AT)
     if contact is not None:
-        dossiers.record_contact(session, conversation_id, consent_at=datetime.now(timezone.utc), **contact, now=AT)
+        dossiers.record_contact(session, conversation_id, consent_at=AT, **contact, now=AT)
     session.commit()
     return scheduling.book_slot(session, conversation_id, slot.id)
 
