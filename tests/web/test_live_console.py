@@ -6,18 +6,23 @@ through the real Rasa server is tests/e2e/test_live_handover.py."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
-from bot.store import db, scheduling
+from bot.store import db, dossiers, live, scheduling
 from bot.store.tables import LiveChat
+from bot.web import conversation_ids
 from bot.web import live as live_web
+from bot.web.app import create_app
 from bot.web.rasa_api import LISTEN, RESUME
+from tests.support import rasa_events
 from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 from tests.support.live import FakeRasa, waiting_person
-from tests.support.web_client import web_app
+from tests.support.web_client import WebApp, web_app
 
 JSON = {"Accept": "application/json"}
 
@@ -99,6 +104,34 @@ def test_presence_waiting_list_join_messages_and_hand_back(site):
     assert site.client.post("/api/conversation/live/end", json={"token": token}).status_code == 409
     with db.session(site.database_url) as session:
         assert session.get(LiveChat, chat.id).ended_by == "handback"
+
+
+def test_the_waiting_list_and_the_end_of_a_chat_follow_the_app_clock(web, monkeypatch):
+    """The poll, a join and the live relay's end all read the clock given to create_app (now_of),
+    never the real one: a person who asked at AT has waited 90 seconds when that clock says AT + 90 s."""
+    monkeypatch.setattr(live_web, "RasaClient", FakeRasa)
+    monkeypatch.setattr(FakeRasa, "calls", [])
+    monkeypatch.setattr(FakeRasa, "away", False)
+    later = AT + timedelta(seconds=90)
+    app = create_app(web.settings, now=lambda: later)
+    site = WebApp(web.settings, app, TestClient(app))
+    _, conversation = conversation_ids.new_conversation(site.conversation_secret)
+    with db.session(site.database_url) as session:
+        rasa_events.create_events_table(session)
+        dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=AT)
+        chat_id = live.request(session, conversation, now=AT).id
+        session.commit()
+    claire = Console(site)
+    claire.login(make_account(site, name="Claire Dupont"))
+    [waiting] = claire.get("/direct/etat.json").json()["waiting"]
+    assert (waiting["chat"], waiting["seconds"]) == (chat_id, 90)
+    dossier_id = waiting["dossier"]
+    claire.get(f"/dossiers/{dossier_id}")
+    assert "Vous avez rejoint la personne" in Console.flash(claire.post(f"/direct/{chat_id}/rejoindre"))
+    claire.post(f"/dossiers/{dossier_id}/direct/terminer", {"rendre_la_main": "1"})
+    with db.session(site.database_url) as session:
+        chat = session.get(LiveChat, chat_id)
+        assert (chat.ended_by, chat.ended_at) == ("handback", later)
 
 
 def test_a_join_rasa_cannot_announce_still_holds_and_the_person_can_leave(site):
