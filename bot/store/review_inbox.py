@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, distinct, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -215,7 +215,9 @@ def groups(session: Session, *, decided: bool = False, limit: int = 200) -> list
 
 
 def pending_count(session: Session) -> int:
-    return len(session.execute(select(FirstMessage.words).where(_in_review(), FirstMessage.decision.is_(None)).distinct()).all())
+    """How many groups wait for a decision (counted by the database, not fetched)."""
+    count = select(func.count(distinct(FirstMessage.words))).where(_in_review(), FirstMessage.decision.is_(None))
+    return session.execute(count).scalar_one()
 
 
 def decided_examples(session: Session) -> list[tuple[str, str]]:
