@@ -120,7 +120,7 @@ def cannot_continue(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         dispatcher.utter_message(response="utter_no_contact")
         utter_service_contact(dispatcher)
         return True
-    if not limits.handover_allowed(tracker):  # too many requests from one client (bot/rate_limits.py)
+    if not limits.handover_allowed(tracker):  # too many requests from one client (actions/limits.py)
         limits.refuse_handover(dispatcher)
         return True
     return False

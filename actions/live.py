@@ -28,7 +28,7 @@ def try_live_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     """Hand the person over to an available mediator (events to return), or say why not (None).
 
     A live request alerts the mediators and goes before the queue: it counts in the handover limit
-    per client address (bot/rate_limits.py), like a call back or an appointment; over it, the
+    per client address (actions/limits.py), like a call back or an appointment; over it, the
     service's phone and e-mail are said instead and nothing is requested (no events: [])."""
     now = clock.now()
     hours = opening_hours.load()

@@ -1,5 +1,7 @@
-"""How fast a conversation or a client may talk to the public chat, and how many handover
-requests (call backs, appointments) one client may create.
+"""The rate limits' machinery, shared by the channels, the actions and the web app: sliding
+windows, and who the client is. Each part keeps its own limits: the chat's in
+bot/channels/limits.py, the handover requests and synthesis e-mails in actions/limits.py, the
+console's login throttle in bot/web/login_throttle.py.
 
 Sliding windows: at most `limit` events in any `window` seconds (a refused attempt is not
 counted, so a person who waits gets through). With several Rasa servers or action servers
@@ -20,7 +22,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 from bot import settings as bot_settings
 
@@ -272,83 +274,3 @@ def _trusted(peer: str | None, trusted_proxies: tuple[str, ...]) -> bool:
         except ValueError:
             continue
     return False
-
-
-# --- the chat's limits --------------------------------------------------------------------------
-class ChatLimits:
-    """The limits a message must pass before Rasa handles it (both channels)."""
-
-    def __init__(
-        self, settings: bot_settings.Settings, windows: AsyncWindows | None = None, clock: Callable[[], float] | None = None
-    ) -> None:
-        from bot import clock as real_clock
-
-        self.per_conversation = Limit(settings.conversation_messages_per_minute, 60)
-        self.per_client = Limit(settings.client_messages_per_minute, 60)
-        # distinct conversations one address may talk in per hour: a fresh `sender` or socket
-        # session does not reset the counters above (nor the handover limit's)
-        self.new_conversations = Limit(settings.client_new_conversations_per_hour, 3600)
-        self.windows = windows or _shared_async_windows()
-        self.clock = clock or (lambda: real_clock.now().timestamp())
-        self._checks = 0
-
-    async def wait_before(self, conversation_id: str, client: str | None) -> tuple[str, float] | None:
-        """None when the message may go on, else (which limit: "client", "new_conversation" or
-        "conversation"; seconds to wait). Counts the message."""
-        now = self.clock()
-        self._checks += 1
-        if self._checks % 1000 == 0:
-            self.windows.memory.forget_idle(now, 3600)
-        if client is not None:
-            wait = await self.windows.hit(f"client:{client}", self.per_client, now)
-            if wait:
-                return "client", wait
-            wait = await self.windows.admit_wait(f"conversations:{client}", conversation_id, self.new_conversations, now)
-            if wait:
-                return "new_conversation", wait
-        wait = await self.windows.hit(f"conversation:{conversation_id}", self.per_conversation, now)
-        if wait:
-            return "conversation", wait
-        return None
-
-
-def handover_allowed(client: str | None, conversation_id: str, per_hour: int, now: float, windows: Windows | None = None) -> bool:
-    """May this client's conversation create a new handover request? One conversation counts
-    once however many times it asks (a call back after a failed booking is the same request)."""
-    if client is None:
-        return True
-    windows = windows or _handover_windows()
-    return windows.admit(f"handovers:{client}", conversation_id, Limit(per_hour, 3600), now)
-
-
-def synthesis_allowed(
-    client: str | None, recipient: str, conversation_id: str, per_day: int, now: float, windows: Windows | None = None
-) -> bool:
-    """May this conversation have the synthesis e-mailed to `recipient` (a pseudonym, `client_key`
-    of the address typed)? At most `per_day` conversations a day per recipient address, whoever
-    asks, and per client address: the service's mail cannot be aimed at someone's inbox. One
-    conversation counts once. (The handover limit is checked apart, by the caller.)"""
-    windows = windows or _handover_windows()
-    rule = Limit(per_day, 86400)
-    if not windows.admit(f"syntheses:to:{recipient}", conversation_id, rule, now):
-        return False
-    return client is None or windows.admit(f"syntheses:from:{client}", conversation_id, rule, now)
-
-
-_shared_windows: Windows | None = None
-_shared_async: AsyncWindows | None = None
-
-
-def _shared_async_windows() -> AsyncWindows:
-    """One set of windows per Rasa process: the website and REST channels count together."""
-    global _shared_async
-    if _shared_async is None:
-        _shared_async = AsyncWindows()
-    return _shared_async
-
-
-def _handover_windows() -> Windows:
-    global _shared_windows
-    if _shared_windows is None:
-        _shared_windows = Windows()
-    return _shared_windows

@@ -94,7 +94,7 @@ class Settings:
     console_idle_minutes: int = 30  # a console session not used this long ends (ASVS 3.3.2); polls do not count
     rasa_api_url: str = ""  # where the web app reaches Rasa's HTTP API; "" = rasa_url (make run-prod: nginx)
     action_token: str = ""  # the secret Rasa shows the action server; "" = derived from rasa_token
-    # rate limits of the public chat (bot/rate_limits.py); 0 = no limit
+    # rate limits of the public chat (bot/channels/limits.py, actions/limits.py); 0 = no limit
     conversation_messages_per_minute: int = 20  # a person does not type more
     client_messages_per_minute: int = 60  # one address: a few people behind one office router
     client_handovers_per_hour: int = 5  # new call back / appointment requests from one address

@@ -10,7 +10,7 @@ the same X-Request-ID: it becomes the message id, and a message already in the t
 answered from the tracker instead of being processed a second time (see bot/rasa_extensions/action_replay.py
 for a turn cut short before it was saved).
 
-Public use: over a rate limit (per conversation, per client address: bot/rate_limits.py) the
+Public use: over a rate limit (per conversation, per client address: bot/channels/limits.py) the
 answer is HTTP 429 with a French reason and `Retry-After`, and the message is not processed.
 A request that came through nginx's public port (make run-prod) is refused unless
 PUBLIC_REST_WEBHOOK_TOKEN is set, and then it must carry it (`Authorization: Bearer …`); the
@@ -34,6 +34,7 @@ from sanic.request import Request
 from bot import log_redaction, rasa_extensions, rate_limits
 from bot import settings as bot_settings
 from bot.channels import backend, replies
+from bot.channels.limits import ChatLimits
 
 MAX_SENDER_CHARS = 255
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")  # nginx's $request_id: 32 hexadecimal digits
@@ -88,7 +89,7 @@ class CheckedRestInput(RestInput):
     def __init__(self) -> None:
         rasa_extensions.install()  # Rasa makes its channels before its tracker store and processor
         self.settings = bot_settings.current()
-        self.limits: rate_limits.ChatLimits | None = None  # made on the server's event loop
+        self.limits: ChatLimits | None = None  # made on the server's event loop
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("checked_rest_webhook", __name__)
@@ -122,7 +123,7 @@ class CheckedRestInput(RestInput):
                 self.settings.conversation_secret,
             )
             if self.limits is None:
-                self.limits = rate_limits.ChatLimits(self.settings)
+                self.limits = ChatLimits(self.settings)
             over = await self.limits.wait_before(sender, client)
             if over is not None:
                 which, wait = over

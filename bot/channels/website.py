@@ -13,7 +13,7 @@ Differences from `rasa.core.channels.socketio.SocketIOInput` (Rasa 3.6), and why
 - when the action server is down, or slow, the person is told so in French rather than left in silence;
 - its output channel (also used by Rasa's HTTP API, hence by the live handover) sends a mediator's
   messages with who wrote them;
-- over a rate limit (per conversation, per client address: bot/rate_limits.py) the message is
+- over a rate limit (per conversation, per client address: bot/channels/limits.py) the message is
   not processed and the person is told when to send it again (event `rate_limited` carries the
   text back, so the widget can put it back in the input box);
 - a typed `/intent{…}` is plain text unless a button offered it (bot/rasa_extensions/patches/typed_payloads.py);
@@ -39,6 +39,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot import clock, rasa_extensions, rate_limits
 from bot import settings as bot_settings
 from bot.channels import backend, replies
+from bot.channels.limits import ChatLimits
 from bot.store import conversations, db
 from bot.web import conversation_ids
 
@@ -155,7 +156,7 @@ class WebsiteChatInput(InputChannel):
         async def say(room: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=room)
 
-        limits = rate_limits.ChatLimits(self.settings)
+        limits = ChatLimits(self.settings)
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:

@@ -89,12 +89,13 @@ def test_after_the_live_part_the_assistant_carries_on():
 def test_live_requests_count_in_the_handover_limit(store_url, monkeypatch):
     """Each live request alerts the mediators and goes before the queue: from one client address it
     counts with the call backs and appointments (RATE_LIMIT_HANDOVERS_PER_HOUR), one conversation once."""
+    from actions import limits
     from bot import rate_limits
     from bot.rate_limits import Windows
 
     monkeypatch.setenv("OPENING_HOURS", ALWAYS_OPEN)
     monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "2")
-    monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))
+    monkeypatch.setattr(limits, "_shared", Windows(url=""))
     mediator_on_duty(store_url)
     office = rate_limits.client_key("198.51.100.7", "s")
 

@@ -190,13 +190,14 @@ def test_the_address_for_the_synthesis_must_be_an_e_mail_and_can_be_skipped():
 def test_the_synthesis_mail_is_limited_per_recipient_and_per_client_address(store_url, monkeypatch):
     """The synthesis goes to any address typed: it counts as a handover request, and at most
     RATE_LIMIT_SYNTHESES_PER_DAY conversations a day may send one to one address, or from one client."""
+    from actions import limits
     from bot import rate_limits
     from bot.rate_limits import Windows
 
     monkeypatch.setattr(clock, "now", lambda: TODAY_UTC)
     monkeypatch.setenv("RATE_LIMIT_SYNTHESES_PER_DAY", "2")
     monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "3")
-    monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))
+    monkeypatch.setattr(limits, "_shared", Windows(url=""))
 
     def goodbye(conversation: str, email: str, address: str | None):
         slots = {
@@ -229,6 +230,6 @@ def test_the_synthesis_mail_is_limited_per_recipient_and_per_client_address(stor
     assert queued() == 4  # s1, s2, s4, s5
     # and it counts in the handover limit: a client that already asked for 3 call backs gets none
     for conversation in ("h1", "h2", "h3"):
-        assert rate_limits.handover_allowed(rate_limits.client_key("198.51.100.9", "s"), conversation, 3, TODAY_UTC.timestamp())
+        assert limits.admit_handover(rate_limits.client_key("198.51.100.9", "s"), conversation, 3, TODAY_UTC.timestamp())
     assert goodbye("s7", "d@exemple.fr", "198.51.100.9") == (False, refusal)
     assert goodbye("s8", "d@exemple.fr", "198.51.100.10")[0]

@@ -1,7 +1,8 @@
 """In-process checks of what keeps the public chat from being steered or spammed: typed payloads
 (bot/rasa_extensions/patches/typed_payloads.py), the rate-limit windows in memory and in Redis
-(bot/rate_limits.py), who the client is, the public REST webhook's refusal, the handover limit
-in the actions. The same rules through the real servers: tests/e2e/test_public_chat_rest.py.
+(bot/rate_limits.py), the chat's limits (bot/channels/limits.py), who the client is, the public REST
+webhook's refusal, the handover limit in the actions (actions/limits.py). The same rules through
+the real servers: tests/e2e/test_public_chat_rest.py.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot import rate_limits
+from bot.channels.limits import ChatLimits
 from bot.channels.rest import public_refusal
 from bot.rasa_extensions.patches import typed_payloads
-from bot.rate_limits import AsyncWindows, ChatLimits, Limit, MemoryWindows, Windows
+from bot.rate_limits import AsyncWindows, Limit, MemoryWindows, Windows
 from tests.support.servers import offline_settings as settings
 from tests.support.services import REDIS_URL, require_redis
 
@@ -139,11 +141,12 @@ def test_the_rest_webhook_is_not_public_unless_enabled_and_then_needs_its_token(
 
 # --- handover requests per client (in the actions) -------------------------------------------
 def test_a_client_cannot_fill_the_queue_with_call_back_requests(store_url, monkeypatch):
+    from actions import limits
     from actions.callback import ActionRequestCallback
     from tests.support.actions import CONSENTED, make_tracker, run, stored
 
     monkeypatch.setenv("RATE_LIMIT_HANDOVERS_PER_HOUR", "2")
-    monkeypatch.setattr(rate_limits, "_shared_windows", Windows(url=""))
+    monkeypatch.setattr(limits, "_shared", Windows(url=""))
     client = rate_limits.client_key("198.51.100.7", "s")
 
     def request_from(conversation: str, key: str | None):
