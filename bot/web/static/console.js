@@ -1,6 +1,7 @@
 /*
  * Mediator console: live handover (see docs/console.md).
  *
+ * On the queue: reloads it every minute, until the mediator stops it with the page's button.
  * On every page: shows the mediator's presence, keeps it alive while the page is used, and
  * alerts (banner, sound, page title) when a person waits for a mediator in the website chat.
  * Browser notifications (Notification API), once the mediator turned them on with the header's
@@ -298,8 +299,45 @@
     window.setInterval(poll, CHAT_EVERY_MS);
   }
 
+  // --- the queue's reload every minute, which the mediator can stop (RGAA 13.1) ----------------
+  var AUTO_REFRESH_KEY = "mediationConsole.autoRefresh";  // "off" once stopped, for this tab
+
+  function autoRefresh() {
+    var box = document.getElementById("auto-refresh");
+    if (!box) return;
+    var state = document.getElementById("auto-refresh-state");
+    var button = document.getElementById("auto-refresh-toggle");
+    var every = parseInt(box.getAttribute("data-seconds"), 10) * 1000;
+    var timer = null;
+
+    function remember(on) {
+      try { window.sessionStorage.setItem(AUTO_REFRESH_KEY, on ? "on" : "off"); } catch (e) { /* this page only */ }
+    }
+
+    function stoppedBefore() {
+      try { return window.sessionStorage.getItem(AUTO_REFRESH_KEY) === "off"; } catch (e) { return false; }
+    }
+
+    function turn(on) {
+      if (timer !== null) { window.clearTimeout(timer); timer = null; }
+      if (on) timer = window.setTimeout(function () { window.location.replace(box.getAttribute("data-url")); }, every);
+      state.textContent = on ? "Mise à jour automatique chaque minute." : "Mise à jour automatique arrêtée.";
+      button.textContent = on ? "Arrêter la mise à jour automatique" : "Reprendre la mise à jour automatique";
+    }
+
+    button.addEventListener("click", function () {
+      var on = timer === null;
+      remember(on);
+      turn(on);
+    });
+    box.hidden = false;
+    button.hidden = false;
+    turn(!stoppedBefore());
+  }
+
   function start() {
     if (!document.getElementById("presence")) return;  // not logged in
+    autoRefresh();
     showNotifyState();
     askForNotifications();
     pollState();
