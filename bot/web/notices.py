@@ -22,6 +22,7 @@ from bot.domain import catalog, france_services
 from bot.language import french
 from bot.mail import transport
 from bot.store import outbox
+from bot.web import checked_pages
 from bot.web.handlers import settings_of
 from bot.web.templating import templates
 
@@ -29,8 +30,8 @@ PRIVACY_PATH = "/donnees-personnelles"
 ACCESSIBILITY_PATH = "/accessibilite"
 LEGAL_PATH = "/mentions-legales"
 # Linked from every public page and the console (templates/notices/links.html) and the widget.
-# The accessibility statement says what our tests hold on this date (tests/browser); a statement
-# is renewed after a substantial change of the site.
+# The accessibility statement says what our tests hold on this date (tests/browser, the pages of
+# data/accessibility.yml); a statement is renewed after a substantial change of the site.
 ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 7)
 
 # The authorities a person may turn to (checked 2026-12-07): https://www.cnil.fr/fr/adresser-une-plainte;
@@ -124,6 +125,8 @@ async def accessibility(request: Request) -> Response:
         **_context(request),
         "statement_date": _french_day(ACCESSIBILITY_STATEMENT_DATE),
         "idle_minutes": settings_of(request).conversation_idle_minutes,
+        "console_idle_minutes": settings_of(request).console_idle_minutes,
+        "checked": checked_pages.by_audience(),  # the very list tests/browser/test_accessibility_browser.py checks
         "defenseur": DEFENSEUR_DES_DROITS,
     }
     return templates.TemplateResponse(request, "notices/accessibility.html", context)
