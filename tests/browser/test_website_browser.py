@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from bot import clock, paths
+from bot import clock
 from bot.domain import catalog
 from bot.store import conversations, db, dossiers
 from bot.store.tables import Callback, Dossier
@@ -22,6 +22,7 @@ from tests.support.browser import (
     replies,
     say,
     screenshot,
+    serious_accessibility_violations,
     wait_until_ready,
 )
 
@@ -278,8 +279,6 @@ def test_erasing_a_conversation_with_an_appointment_says_it_is_cancelled(page, s
 
 
 def test_no_serious_accessibility_violation(browser, site):
-    axe = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
-    assert axe.exists(), "axe-core comes from the npm registry: run `make install`"
     for viewport in ({"width": 1280, "height": 900}, {"width": 360, "height": 740}):
         context = browser.new_context(viewport=viewport, locale="fr-FR", bypass_csp=True)  # to inject axe
         page = context.new_page()
@@ -287,13 +286,7 @@ def test_no_serious_accessibility_violation(browser, site):
         wait_until_ready(page)
         say(page, "je voudrais vendre en ligne")
         page.get_by_role("button", name="Effacer ma conversation").click()  # the confirmation too
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        serious = serious_accessibility_violations(page)
         assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
         context.close()
 
