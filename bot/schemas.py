@@ -287,6 +287,44 @@ MATURITY = {
     },
 }
 
+# data/situation.yml: the business's situation, asked only for the needs that call for it
+SITUATION = {
+    "type": "object",
+    "required": ["questions"],
+    "additionalProperties": False,
+    "properties": {
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "text", "needs", "answers"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "label": _TEXT,
+                    "text": _TEXT,
+                    "needs": {"type": "array", "minItems": 1, "items": {"enum": NEED_IDS}, "uniqueItems": True},
+                    "answers": {
+                        "type": "array",
+                        "minItems": 2,
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "title", "said"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                                "title": {"type": "string", "minLength": 1, "maxLength": 30},
+                                "said": _TEXT,
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
 TOPICS = {
     "type": "object",
     "required": ["topics"],

@@ -1,7 +1,7 @@
 """The options of each question, with the words people type for them (data/answers.yml).
 
 A question is named by the response that asks it in domain.yml (its buttons are the options)
-or, for the maturity questionnaire, by its slot `q_<id>` (data/maturity.yml holds the answers).
+or, for the questionnaire, by its slot `q_<id>` (data/maturity.yml or data/situation.yml holds the answers).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import yaml
 
 from bot import paths
 from bot.datafiles import load_cached
-from bot.domain import maturity
+from bot.domain import maturity, situation
 from bot.language.answers import STOPWORDS, Option, Result, expand, match
 from bot.language.textnorm import normalize
 
@@ -52,9 +52,9 @@ def for_buttons(question: str, buttons: list[dict]) -> list[Option]:
 
 
 def for_question(question: str) -> list[Option]:
-    """Options of a question known in advance: a domain response's buttons or a maturity question."""
+    """Options of a question known in advance: a domain response's buttons or a questionnaire question."""
     if question.startswith("q_"):
-        asked = maturity.question(question[2:])
+        asked = maturity.question(question[2:]) or situation.question(question[2:])
         if asked is None:
             raise KeyError(question)
         return [Option(a["id"], a["title"], synonyms(question, a["id"]), polarity(question, a["id"])) for a in asked["answers"]]
@@ -90,7 +90,7 @@ def understand(question: str, text: str) -> Result:
     """The option of `question` that a typed answer means (what the forms and `make eval` use).
 
     Sizes and roles also keep their older readers (bot/domain/profile.py): « on est 4 » is a number
-    of people, not a word close to a button.
+    of people, not a word close to a button; the equipment question reads the devices named.
     """
     from bot.domain.profile import role_of, size_bucket
 
@@ -98,6 +98,11 @@ def understand(question: str, text: str) -> Result:
     if question == "utter_ask_effectif":
         bucket = size_bucket(text)
         chosen = next((o for o in choices if bucket is not None and size_bucket(o.key) == bucket), None)
+        if chosen is not None:
+            return Result(chosen, [chosen], 100.0)
+    if question == "q_equipement":  # devices named, each said or denied (bot/domain/situation.py)
+        device = situation.equipment_of(text)
+        chosen = next((o for o in choices if o.key == device), None)
         if chosen is not None:
             return Result(chosen, [chosen], 100.0)
     result = match(choices, text)

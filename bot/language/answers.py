@@ -137,6 +137,8 @@ ABBREVIATIONS = {
     "rdz": "rendez vous",
     "rendezvous": "rendez vous",
     "insta": "instagram",
+    "ordi": "ordinateur",
+    "ordis": "ordinateur",
     "fb": "facebook",
     "pb": "probleme",
     "pbs": "probleme",

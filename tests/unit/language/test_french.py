@@ -98,6 +98,7 @@ DATA_FILES = [
     ("service.yml", "SERVICE"),
     ("referrals.yml", "REFERRALS"),
     ("maturity.yml", "MATURITY"),
+    ("situation.yml", "SITUATION"),
     ("topics.yml", "TOPICS"),
     *[(f"knowledge/{p.name}", "KNOWLEDGE") for p in sorted((paths.DATA / "knowledge").glob("*.yml"))],
 ]

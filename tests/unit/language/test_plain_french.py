@@ -27,8 +27,8 @@ from tests.support.plain_french import plain_french_faults
 
 # the data files' fields a person reads (not ids, sources, check dates, notes for the maintainers)
 SHOWN_FIELDS = {"advantages", "drawbacks", "name", "title", "what", "description", "why", "how", "label", "phrase", "tip"}
-SHOWN_FIELDS |= {"text", "summary", "details"}
-DATA_FILES = ["needs.yml", "sectors.yml", "referrals.yml", "maturity.yml", "topics.yml"]
+SHOWN_FIELDS |= {"text", "summary", "details", "said"}
+DATA_FILES = ["needs.yml", "sectors.yml", "referrals.yml", "maturity.yml", "situation.yml", "topics.yml"]
 DATA_FILES += [f"knowledge/{p.name}" for p in sorted((paths.DATA / "knowledge").glob("*.yml"))]
 
 
