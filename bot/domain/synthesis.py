@@ -4,7 +4,7 @@ show`, the mediators' alert e-mails and the person's synthesis e-mail (so that t
 It reads plain facts (`Facts`, gathered by bot/store/dossiers.py) and says them as a France
 Services, CCI or CMA mediator reads a file: what is urgent first, then the person's request in
 their own words, then needs, questions and answers, pistes and structures by their French labels
-(data/needs.yml, data/maturity.yml, data/knowledge/, data/referrals.yml, data/synthesis.yml),
+(data/needs.yml, data/maturity.yml, data/situation.yml, data/knowledge/, data/referrals.yml, data/synthesis.yml),
 never an internal id, and every time in Paris time as the rest of the product writes it
 (« mardi 15 décembre à 14 h »). Nothing here reads the clock: `now` comes from the caller.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from bot import paths
 from bot.datafiles import load_cached
-from bot.domain import catalog, knowledge, maturity, referrals
+from bot.domain import catalog, knowledge, maturity, referrals, situation
 from bot.language.dates import french_date, parse_deadline
 from bot.language.french import time_of_day
 from bot.language.textnorm import normalize
@@ -60,7 +60,7 @@ class Facts:
     request: tuple[str, ...] = ()  # their first messages, before the assistant asked anything
     needs: tuple[NeedFact, ...] = ()
     profile: dict[str, str] = field(default_factory=dict)
-    answers: dict[str, str | None] | None = None  # questionnaire, None when never answered
+    answers: dict[str, str | None] | None = None  # questionnaire (situation included), None when never answered
     maturity_level: int | None = None
     skill_level: str | None = None
     nature: str | None = None
@@ -249,6 +249,15 @@ def _level_lines(facts: Facts) -> list[tuple[str, str]]:
     ]
 
 
+def _situation_line(answers: dict[str, str | None] | None) -> str | None:
+    """« forme juridique : micro-entreprise (auto-entrepreneur); TVA : non répondu »: the situation
+    questions the need called for (their ids are in the answers, None when skipped); None when none was."""
+    asked = [q for q in situation.questions() if answers and q["id"] in answers]
+    if not asked:
+        return None
+    return "; ".join(f"{q['label']} : {situation.said(q['id'], (answers or {})[q['id']]) or NOT_ANSWERED}" for q in asked)
+
+
 def _questions(facts: Facts) -> list[tuple[str, str]]:
     labels = data()["profile"]
     asked = facts.answers is not None
@@ -278,6 +287,9 @@ def synthesise(facts: Facts) -> Synthesis:
         items.append(("Hors du champ du service", topic_label(topic)))
     items.append(("Questionnaire", "rempli" if facts.answers is not None else "non évalué (questions non posées ou refusées)"))
     items += _level_lines(facts)
+    business = _situation_line(facts.answers)
+    if business:
+        items.append(("Situation", business))
     nature = nature_label(facts.nature)
     if nature:
         items.append(("Nature du besoin", nature))

@@ -79,3 +79,19 @@ def test_urgency_a_cyber_attack_a_penalty_a_deadline_within_a_week():
     assert said(said=("je dois déclarer avant vendredi",)).urgent == ("échéance dans 4 jours, le vendredi 11 décembre",)
     assert said(deadline=date(2026, 12, 8)).urgent == ("échéance demain, le mardi 8 décembre",)
     assert said(deadline=date(2026, 12, 20), said=("je veux un site internet",)).urgent == ()  # 13 days: not urgent
+
+
+def test_the_situation_says_each_answer_in_words_and_only_what_the_need_asked():
+    # asked for an outils_internes need: legal form, accountant (skipped), VAT
+    answers = {"outils_actuels": "gestion", "forme_juridique": "micro_entreprise", "expert_comptable": None, "tva": "franchise"}
+    lines = [plain(line) for line in said(answers=answers, maturity_level=2, skill_level="debutant").lines()]
+    assert (
+        "Situation : forme juridique : micro-entreprise (auto-entrepreneur); expert-comptable : non répondu; "
+        "TVA : ne facture pas la TVA (franchise en base)"
+    ) in lines
+    assert not [line for line in lines if "équipement" in line or "micro_entreprise" in line or "franchise :" in line]
+    # « je préfère ne pas répondre » is no answer either
+    assert "Situation : équipement : non répondu" in plain(said(answers={"equipement": "ne_repond_pas"}).text())
+    # a need that called for none, or a questionnaire declined: no situation at all
+    assert "Situation" not in said(answers={"outils_actuels": "gestion"}, maturity_level=2).text()
+    assert "Situation" not in said(answers=None).text()
