@@ -1,8 +1,10 @@
 """« Qui est-il ? » and « évaluer son niveau de maîtrise et la maturité numérique de sa structure »:
 a few quick questions, offered (never imposed), each one skippable.
 
-The maturity questions, their answers and scoring live in data/maturity.yml; one
-`action_ask_q_<question id>` per question is generated from that file below.
+The maturity questions, their answers and scoring live in data/maturity.yml; then the business's
+situation (data/situation.yml: legal form, accountant, VAT, equipment, online spaces), only the
+questions the conversation's need (slot `besoin`) calls for. One `action_ask_q_<question id>` and one
+validator per question are generated from those files below.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier import record
 from actions.form_validation import RetryingFormValidation
-from bot.domain import catalog, france_services, maturity, options
+from bot.domain import catalog, france_services, maturity, options, situation
 from bot.domain.profile import NOT_GIVEN, profile_values, role_of, sector_exactly, sector_of, size_bucket, skipped
-from bot.language import answers
 from bot.language.textnorm import normalize
 from bot.store.dossier_writes import RecordAssessment
 
@@ -34,17 +35,23 @@ def questionnaire_slots() -> list[str]:
     return [question_slot(q["id"]) for q in maturity.questionnaire()["questions"]]
 
 
-def match_answer(question: dict, text: str) -> str | None:
-    """The answer id for a button title, an answer id or typed words close to an answer."""
+def situation_slots(need: str | None) -> list[str]:
+    """The situation questions the need calls for (none without a need)."""
+    return [question_slot(q["id"]) for q in situation.for_need(need)]
+
+
+def match_answer(question: dict, text: str, when_skipped: str | None = None) -> str | None:
+    """The answer id for a button title, an answer id or typed words close to an answer; for « passer »,
+    « je préfère ne pas répondre »…, `when_skipped`, or else the question's first « ne_… » answer."""
     typed = normalize(text)
     for answer in question["answers"]:
         if typed == normalize(answer["id"].replace("_", " ")):
             return answer["id"]
-    found = answers.match(options.for_question(question_slot(question["id"])), text).option
+    found = options.understand(question_slot(question["id"]), text).option
     if found is not None:
         return found.key
     if skipped(text):
-        return next((a["id"] for a in question["answers"] if a["id"].startswith("ne_")), None)
+        return when_skipped or next((a["id"] for a in question["answers"] if a["id"].startswith("ne_")), None)
     return None
 
 
@@ -61,7 +68,7 @@ class ValidateQualificationForm(RetryingFormValidation):
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("accord_questions") is False or tracker.get_slot("niveau_maturite"):
             return []  # declined, or already answered earlier in the conversation
-        wanted = ["accord_questions", *PROFILE_ORDER, *questionnaire_slots()]
+        wanted = ["accord_questions", *PROFILE_ORDER, *questionnaire_slots(), *situation_slots(tracker.get_slot("besoin"))]
         # profile answers already known (e.g. the postal code in the first message) are not asked
         # again; the slot being asked stays in the list so that its answer gets validated
         requested = tracker.get_slot("requested_slot")
@@ -125,13 +132,13 @@ def trade_only(text: str) -> str | None:
     return sector_exactly(" ".join(words))
 
 
-def _question_validator(question: dict):
+def _question_validator(question: dict, when_skipped: str | None = None):
     slot = question_slot(question["id"])
 
     def validate(self, value, dispatcher, tracker, domain) -> dict:
         if value is None:
             return {slot: None}
-        answer = match_answer(question, str(value))
+        answer = match_answer(question, str(value), when_skipped)
         if answer is not None:
             return {slot: answer, "echecs_validation": 0}
         return self.choose(tracker, dispatcher, slot, slot, str(value))
@@ -158,6 +165,9 @@ def _question_asker(question: dict) -> type:
 for _question in maturity.questionnaire()["questions"]:
     setattr(ValidateQualificationForm, f"validate_{question_slot(_question['id'])}", _question_validator(_question))
     globals()[f"AskQ_{_question['id']}"] = _question_asker(_question)
+for _question in situation.questions():  # « passer » leaves a situation question unanswered, not « je ne sais pas »
+    setattr(ValidateQualificationForm, f"validate_{question_slot(_question['id'])}", _question_validator(_question, NOT_GIVEN))
+    globals()[f"AskQ_{_question['id']}"] = _question_asker(_question)
 
 
 class ActionAssessMaturity(Action):
@@ -180,6 +190,8 @@ class ActionAssessMaturity(Action):
             pix=result.pix_advice,
         )
         profile = profile_values(tracker.current_slot_values())
+        # the situation questions this need called for join them; those it did not call for stay out
+        chosen |= {q["id"]: tracker.get_slot(question_slot(q["id"])) for q in situation.for_need(tracker.get_slot("besoin"))}
         answers = {k: (v if v and v != NOT_GIVEN else None) for k, v in chosen.items()}  # as given, None: skipped
         record(tracker.sender_id, RecordAssessment(result.structure_level, result.skill_level, result.nature, profile, answers))
         return [SlotSet("niveau_maturite", str(result.structure_level)), SlotSet("nature_besoin", result.nature)]

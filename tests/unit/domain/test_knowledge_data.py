@@ -98,14 +98,23 @@ def test_nearest_france_services_sites():
 
 
 def test_domain_has_one_slot_and_ask_action_per_question():
+    """The maturity questions, then the situation questions (data/situation.yml): each its slot in the
+    form, mapped from text only inside the questionnaire, and its ask action."""
     import yaml
 
+    from bot.domain import situation
+
     domain = yaml.safe_load((paths.DOMAIN).read_text(encoding="utf-8"))
-    ids = [q["id"] for q in maturity.questionnaire()["questions"]]
+    ids = [q["id"] for q in maturity.questionnaire()["questions"]] + [q["id"] for q in situation.questions()]
+    assert len(ids) == len(set(ids))  # one slot q_<id> per question across both files
     form = domain["forms"]["qualification_form"]["required_slots"]
     assert [s for s in form if s.startswith("q_")] == [f"q_{i}" for i in ids]
     actions = {a if isinstance(a, str) else next(iter(a)) for a in domain["actions"]}  # `- name: {send_domain: …}`
     assert {f"action_ask_q_{i}" for i in ids} <= actions
+    for i in ids:
+        [mapping] = domain["slots"][f"q_{i}"]["mappings"]
+        assert mapping["type"] == "from_text" and mapping["not_intent"] == "ask_human", i
+        assert mapping["conditions"] == [{"active_loop": "qualification_form", "requested_slot": f"q_{i}"}], i
 
 
 def test_topics_file_is_valid_and_every_topic_has_structures():
