@@ -6,16 +6,14 @@ was never asked (issue 27, sections 1 and 2)."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from bot.domain import catalog, knowledge, maturity, referrals
 from bot.language.dates import WEEKDAYS
 from bot.store import db
 from bot.store.tables import Dossier
-from tests.support.console_client import Console, make_account
+from tests.support.dossier_reading import read_back
 from tests.support.servers import Chat
-from tests.support.web_client import web_app
 
 APPOINTMENT_REQUEST = "bonjour je voudrais un rendez-vous avec un conseiller pour ma declaration urssaf"
 PISTES_REQUEST = "je voudrais que les gens trouvent mon salon de coiffure sur internet"
@@ -32,32 +30,6 @@ def internal_ids() -> set[str]:
 
 def say(chat: Chat, text: str) -> str:
     return chat.texts(chat.say(text)).replace("\u202f", " ").replace("\u00a0", " ")
-
-
-def plain(page: str) -> str:
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
-
-
-def dossier_id(servers, chat: Chat) -> int:
-    with db.session(servers.database_url) as session:
-        return session.query(Dossier.id).filter_by(conversation_id=chat.sender).scalar()
-
-
-def read_back(servers, chat: Chat, monkeypatch, capsys) -> tuple[str, str]:
-    """(the console page's synthesis, `bot dossiers show`'s synthesis), as plain text."""
-    from bot.ops import cli
-
-    number = dossier_id(servers, chat)
-    console = Console(web_app(servers))
-    console.login(make_account(servers))
-    page = plain(console.get(f"/dossiers/{number}").text)
-    on_page = page[page.index("Synthèse") : page.index("Échange complet")]
-    monkeypatch.setenv("DATABASE_URL", servers.database_url)
-    assert cli.main(["dossiers", "show", str(number)]) == 0
-    shown = capsys.readouterr().out
-    in_cli = " ".join(shown[: shown.index("Transcript:")].replace("\u202f", " ").replace("\u00a0", " ").split())
-    return on_page, in_cli
 
 
 def stored(servers, chat: Chat) -> Dossier:

@@ -1,15 +1,16 @@
-"""The optional questions: profile and maturity, through the real servers; stored in the dossier."""
+"""The optional questions: profile, maturity and the situation the need calls for, through the real
+servers; stored in the dossier."""
 
 from __future__ import annotations
 
 from bot import clock
-from bot.domain import maturity
+from bot.domain import maturity, situation
 from bot.store import db, dossiers
 
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+        return dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
 
 
 def test_all_questions_answered_with_buttons(chat, servers):
@@ -62,6 +63,13 @@ def test_wrong_postal_code_twice_moves_on_and_skipped_answers(chat, servers):
     assert maturity.questionnaire()["questions"][0]["text"] in chat.texts(replies)
     for _ in maturity.questionnaire()["questions"]:
         replies = chat.say("Je ne sais pas")
+    # then the situation questions an outils_internes need calls for (data/situation.yml)
+    for question in situation.for_need("outils_internes"):
+        assert question["text"] in chat.texts(replies)
+        replies = chat.say("Je ne sais pas")
     assert "Premiers pas" in chat.texts(replies)
     dossier = dossier_of(servers, chat)
     assert dossier["maturity_level"] == 1 and dossier["profile"] == {"secteur": "commerce"}
+    assert {q["id"]: dossier["answers"][q["id"]] for q in situation.for_need("outils_internes")} == {
+        q["id"]: "ne_sait_pas" for q in situation.for_need("outils_internes")
+    }

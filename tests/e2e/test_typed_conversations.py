@@ -207,6 +207,10 @@ def outcome_problems(servers, chat, expect: dict) -> list[str]:
         if key in expect and dossier[key] != expect[key]
     ]
     problems += [f"no {key}" for key in ("appointment", "callback") if expect.get(key) and dossier[key] is None]
+    given = dossier["answers"] or {}
+    problems += [  # the situation questions (data/situation.yml), stored with the questionnaire's answers
+        f"situation {key} {given.get(key)}" for key, value in (expect.get("situation") or {}).items() if given.get(key) != value
+    ]
     contact = dossier["contact"] or {}
     if ("email" in expect or expect.get("phone")) and not contact.get("consent_at"):
         problems.append("contact without consent")
