@@ -18,7 +18,8 @@ docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 - `action_validation_fix` — the domain check of an action's result without the selective domain;
 - `typed_payloads` — a typed `/intent{…}` is plain text unless a button offered it;
 - `typed_answers` — a typed answer read as the button it means; the topic of a request for a person;
-- `kept_http_sessions` — calls to the action server on kept connections, not a new one per call.
+- `kept_http_sessions` — calls to the action server on kept connections, not a new one per call;
+- `shared_predictions` — the rule and memoization policies answer once per step, not again for TED.
 
 May import: Rasa, `bot.language`, `bot.domain.catalog`, `bot.settings`, `bot.store` (the tracker store).
 Imported by: the channels, the evaluation, the training (fingerprint of our components).
@@ -56,6 +57,7 @@ def install() -> None:
     from bot.rasa_extensions.patches import (
         action_validation_fix,
         kept_http_sessions,
+        shared_predictions,
         tracker_store_fix,
         typed_answers,
         typed_payloads,
@@ -64,5 +66,6 @@ def install() -> None:
     tracker_store_fix.install()
     kept_http_sessions.install()
     action_validation_fix.install()
+    shared_predictions.install()
     typed_payloads.install()
     typed_answers.install()

@@ -1,20 +1,26 @@
 """RuleAwareTEDPolicy (bot/rasa_extensions/policies.py): TED's network runs only where no rule or story decides,
-and the action Rasa chooses is the one the rules and stories say. Uses the trained model."""
+and the action Rasa chooses is the one the rules and stories say; the rule and memoization policies answer once
+per step for the graph and TED (bot/rasa_extensions/patches/shared_predictions.py). Uses the trained model."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 from rasa.core.agent import load_agent
+from rasa.core.policies.memoization import MemoizationPolicy
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_extensions.patches import shared_predictions
 from bot.rasa_extensions.policies import RuleAwareTEDPolicy
 
 
 @pytest.fixture(scope="module")
 def agent(model):
+    shared_predictions.install()  # as the Rasa server does (our tracker store), before the model's graph is built
     return asyncio.run(load_agent(model_path=str(model)))
 
 
@@ -69,3 +75,36 @@ def test_the_network_decides_where_no_rule_or_story_does(agent, ted):
 def test_a_story_path_is_followed(agent):
     tracker = tracker_after(agent, ("greet", ["utter_greet", "utter_ask_what_brings_you", "action_listen"]), ("affirm", []))
     assert next_action(agent, tracker)[0] == "utter_ask_what_brings_you"
+
+
+def test_the_rule_and_memoization_policies_answer_once_per_step(agent, monkeypatch):
+    """TED asks them whether they decide; the graph asks them too: one computation each, same choice."""
+    computed: Counter = Counter()
+    rules, recall = RulePolicy._predict, MemoizationPolicy.recall
+
+    def rules_counted(self, *args, **kwargs):
+        computed["rules"] += 1
+        return rules(self, *args, **kwargs)
+
+    def recall_counted(self, *args, **kwargs):
+        computed[type(self).__name__] += 1
+        return recall(self, *args, **kwargs)
+
+    monkeypatch.setattr(RulePolicy, "_predict", rules_counted)
+    monkeypatch.setattr(MemoizationPolicy, "recall", recall_counted)
+    decided_by_a_rule = tracker_after(agent, ("greet", []))
+    assert next_action(agent, decided_by_a_rule) == ("utter_greet", "RulePolicy")
+    assert computed == {"rules": 1, "MemoizationPolicy": 1}  # before: rules twice (TED asked again)
+    computed.clear()
+    undecided = tracker_after(
+        agent,
+        ("thank", ["utter_you_are_welcome", "action_listen"]),
+        ("thank", ["utter_you_are_welcome", "action_listen"]),
+        ("deny", []),
+    )
+    first = agent.processor._predict_next_with_tracker(undecided)
+    assert computed == {"rules": 1, "MemoizationPolicy": 1}  # before: twice each
+    # the same step predicted again (Rasa's ensemble changed the first winner): computed afresh, same answer
+    again = agent.processor._predict_next_with_tracker(undecided)
+    assert computed == {"rules": 2, "MemoizationPolicy": 2}
+    assert (again.policy_name, list(again.probabilities)) == (first.policy_name, list(first.probabilities))

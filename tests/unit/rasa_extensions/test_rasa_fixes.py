@@ -63,6 +63,8 @@ def test_the_patches_refuse_a_rasa_they_were_not_written_for():
 
 
 def test_one_install_puts_every_patch_in_place():
+    from rasa.core.policies.memoization import MemoizationPolicy
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.core.processor import MessageProcessor
 
     from bot import rasa_extensions
@@ -73,3 +75,4 @@ def test_one_install_puts_every_patch_in_place():
     assert MessageProcessor.parse_message is typed_answers._parse_message
     assert MessageProcessor._handle_message_with_tracker is typed_payloads._handle_message_with_tracker
     assert RemoteAction._validate_action_result is action_validation_fix._validate_action_result
+    assert RulePolicy.predict_action_probabilities.sharing and MemoizationPolicy.predict_action_probabilities.sharing
