@@ -27,7 +27,6 @@ from bot.settings import PARIS
 NOT_ANSWERED = "non répondu"
 QUOTE_MAX_CHARS = 300  # one quoted message, cut beyond
 REQUEST_MESSAGES = 3  # the person's first messages quoted as their request
-SKIPPING_ANSWERS = ("ne_repond_pas",)  # answers that say « I'd rather not say »
 
 
 def data() -> dict[str, Any]:
