@@ -8,7 +8,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_extensions.patches import action_validation_fix, tracker_store_fix
+from bot.rasa_extensions.patches import action_validation_fix, event_classes, tracker_store_fix
 
 
 def test_action_responses_are_validated_as_rasa_does():
@@ -54,6 +54,23 @@ def test_the_sqlite_tracker_store_keeps_its_connection_and_its_conversations(tmp
     assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["message 0", "message 1", "message 2"]
 
 
+def test_event_classes_are_found_by_type_name_as_rasa_finds_them():
+    from rasa.shared.core.events import Event, SlotSet, UserUttered, deserialise_events
+    from rasa.shared.utils.common import all_subclasses
+
+    event_classes.install()
+    for cls in all_subclasses(Event):
+        assert Event.resolve_by_type(cls.type_name) is event_classes._original(cls.type_name), cls
+        assert Event.resolve_by_type(cls.type_name) is event_classes._original(cls.type_name)  # remembered, the same
+    assert Event.resolve_by_type("topic") is None  # Rasa's old TopicSet events are skipped
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    assert "no_such_event" not in event_classes._found
+    written = [SlotSet("besoin", "x"), UserUttered("bonjour", {"name": "greet", "confidence": 1.0})]
+    assert deserialise_events([e.as_dict() for e in written]) == written
+
+
 def test_the_patches_refuse_a_rasa_they_were_not_written_for():
     from bot import rasa_extensions
 
@@ -76,3 +93,6 @@ def test_one_install_puts_every_patch_in_place():
     assert MessageProcessor._handle_message_with_tracker is typed_payloads._handle_message_with_tracker
     assert RemoteAction._validate_action_result is action_validation_fix._validate_action_result
     assert RulePolicy.predict_action_probabilities.sharing and MemoizationPolicy.predict_action_probabilities.sharing
+    from rasa.shared.core.events import Event
+
+    assert Event.resolve_by_type is event_classes._resolve_by_type
