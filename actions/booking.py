@@ -99,7 +99,7 @@ class ActionBookAppointment(Action):
             try:
                 with db.session(settings.current().database_url) as session:
                     try:
-                        appointment = scheduling.book_slot(session, tracker.sender_id, int(slot_id))
+                        appointment = scheduling.book_slot(session, tracker.sender_id, int(slot_id), now=clock.now())
                         booked = (appointment.reference, appointment.slot.starts_at, appointment.slot.mediator.name)
                     except scheduling.SlotTaken:  # only the booking's savepoint was undone
                         pass

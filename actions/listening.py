@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dossier import record
 from actions.handover_menu import offer_human
 from actions.tracker_utils import assistant_has_spoken, came_from_button, entity_surface, latest_intent
-from bot import clock
 from bot.domain import catalog, review
 from bot.domain.human_request import asks_for_a_person_in
 from bot.domain.profile import profile_values, trade_spelling
@@ -66,7 +65,7 @@ def first_message_write(tracker: Tracker, reading: str, intent: str | None, conf
     if not text or text.startswith("/") or tracker.get_slot("besoin") or tracker.active_loop_name:
         return []
     rounded = None if confidence is None else round(confidence, 3)
-    return [RecordFirstMessage(text, reading, intent, rounded, clock.now())]
+    return [RecordFirstMessage(text, reading, intent, rounded)]
 
 
 def note_first_message(tracker: Tracker, reading: str) -> None:

@@ -20,7 +20,6 @@ from typing import Iterable
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from bot import clock
 from bot.domain import catalog
 from bot.settings import PARIS
 from bot.store.statuses import AppointmentStatus
@@ -78,11 +77,11 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
 def _calendar(
     appointments: list[Appointment],
     name: str | None,
-    now: datetime | None,
+    now: datetime,
     method: str | None = None,
     person: "PersonView | None" = None,
 ) -> bytes:
-    stamp = (now or clock.now()).astimezone(timezone.utc)  # when this export was made
+    stamp = now.astimezone(timezone.utc)  # when this export was made (DTSTAMP), the caller's moment
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -108,7 +107,7 @@ def _calendar(
     return calendar.to_ical()
 
 
-def appointment_ics(appointment: Appointment, now: datetime | None = None) -> bytes:
+def appointment_ics(appointment: Appointment, now: datetime) -> bytes:
     """One appointment as a VCALENDAR holding one VEVENT."""
     return _calendar([appointment], None, now)
 
@@ -142,7 +141,7 @@ def person_invitation(appointment: Appointment, person: PersonView, now: datetim
     return _calendar([appointment], None, now, method=method, person=person)
 
 
-def mediator_feed(mediator: Mediator, appointments: Iterable[Appointment], now: datetime | None = None) -> bytes:
+def mediator_feed(mediator: Mediator, appointments: Iterable[Appointment], now: datetime) -> bytes:
     """The mediator's appointments (cancelled ones too, as STATUS:CANCELLED, so clients remove them)."""
     own = [a for a in appointments if a.slot.mediator_id == mediator.id]
     return _calendar(own, f"Rendez-vous médiation — {mediator.name}", now)

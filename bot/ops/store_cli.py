@@ -58,11 +58,12 @@ def create_demo_data(session, today: date | None = None) -> int:
     by phone, Karim's by video. Returns the number of slots."""
     from bot.domain import opening_hours
 
-    first_day = (today or clock.now().astimezone(PARIS).date()) + timedelta(days=1)
+    now = clock.now()
+    first_day = (today or now.astimezone(PARIS).date()) + timedelta(days=1)
     hours = parse_hours("9:00-12:00,14:00-17:00")
     added = 0
     for (name, email), mode in zip(DEMO_MEDIATORS, ("telephone", "visio"), strict=False):
-        mediator = accounts.mediator_by_email(session, email) or accounts.add_mediator(session, name, email)
+        mediator = accounts.mediator_by_email(session, email) or accounts.add_mediator(session, name, email, now=now)
         added += scheduling.open_slots(
             session, mediator, slot_starts(first_day, 14, hours, 60), 60, mode=mode, hours=opening_hours.load()
         )
@@ -154,7 +155,7 @@ def cmd_mediators_add(args) -> int:
     with open_session() as session:
         try:
             mediator = accounts.create_account(
-                session, args.name, args.email, password, role="admin" if args.admin else "mediateur"
+                session, args.name, args.email, password, role="admin" if args.admin else "mediateur", now=clock.now()
             )
         except ValueError as exc:
             print(exc, file=sys.stderr)
@@ -307,7 +308,7 @@ def create_demo_accounts(session, config: settings.Settings) -> None:
     password = secrets.token_urlsafe(12)
     for mediator in accounts.mediators(session):
         accounts.set_password(mediator, password)
-    accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin")
+    accounts.create_account(session, "Admin démo", DEMO_ADMIN_EMAIL, password, role="admin", now=clock.now())
     session.commit()
     path = config.var_dir / "demo_accounts.txt"
     logins = ", ".join(m.email for m in accounts.mediators(session))

@@ -79,13 +79,13 @@ def set_password(mediator: Mediator, password: str) -> None:
     mediator.locked_until = None
 
 
-def create_account(session: Session, name: str, email: str, password: str, role: str = "mediateur") -> Mediator:
+def create_account(session: Session, name: str, email: str, password: str, role: str = "mediateur", *, now: datetime) -> Mediator:
     if role not in ROLES:
         raise AccountRefused(f"role must be one of {ROLES}")
     check_password_rules(password)
     mediator = mediator_by_email(session, email)
     if mediator is None:
-        mediator = add_mediator(session, name, email)
+        mediator = add_mediator(session, name, email, now=now)
     elif mediator.password_hash:
         raise AccountRefused(f"an account with e-mail {email} already exists")
     set_password(mediator, password)
@@ -393,7 +393,7 @@ def request_reset(session: Session, email: str, *, now: datetime) -> bool:
     ).rowcount
     if not taken:
         return False
-    notifications.password_reset(session, mediator, nonce=secrets.token_hex(8))
+    notifications.password_reset(session, mediator, nonce=secrets.token_hex(8), now=now)
     return True
 
 
@@ -417,7 +417,7 @@ def reset_password(session: Session, mediator_id: int, fingerprint: str, new: st
 # --- mediators ------------------------------------------------------------------------
 
 
-def add_mediator(session: Session, name: str, email: str) -> Mediator:
+def add_mediator(session: Session, name: str, email: str, *, now: datetime) -> Mediator:
     name, email = name.strip(), email.strip().lower()
     if not name or "@" not in email:
         raise AccountRefused("a mediator needs a name and a valid e-mail")
@@ -425,7 +425,7 @@ def add_mediator(session: Session, name: str, email: str) -> Mediator:
         raise AccountRefused(f"a mediator with e-mail {email} already exists")
     try:
         with session.begin_nested():  # the unique e-mail settles a race
-            mediator = Mediator(name=name, email=email)
+            mediator = Mediator(name=name, email=email, created_at=now)
             session.add(mediator)
     except IntegrityError as exc:
         raise AccountRefused(f"a mediator with e-mail {email} already exists") from exc

@@ -184,24 +184,23 @@ class RequestSynthesis:
     kind: ClassVar[str] = "request_synthesis"
 
     def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
-        dossiers.request_synthesis(session, conversation_id)
+        dossiers.request_synthesis(session, conversation_id, now=now)
 
 
 @dataclass(frozen=True)
 class RecordFirstMessage:
     """How the assistant read the conversation's first message (review_inbox.record_first_message:
-    only the first counts; no dossier is created). `at`: when it was read."""
+    only the first counts; no dossier is created), dated like every write by its `now`."""
 
     kind: ClassVar[str] = "record_first_message"
     text: str
     reading: str  # bot/domain/review.py READINGS
     intent: str | None
     confidence: float | None
-    at: datetime
 
     def apply(self, session: Session, conversation_id: str, now: datetime) -> None:
         review_inbox.record_first_message(
-            session, conversation_id, self.text, self.reading, self.intent, self.confidence, now=self.at
+            session, conversation_id, self.text, self.reading, self.intent, self.confidence, now=now
         )
 
 

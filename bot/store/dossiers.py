@@ -26,20 +26,24 @@ def touch(dossier: Dossier, now: datetime) -> None:
     dossier.updated_at = now
 
 
-def get_or_create_dossier(session: Session, conversation_id: str, now: datetime | None = None) -> Dossier:
-    """The conversation's dossier, created (at `now`) if need be; never for an erased conversation
-    (erasures.ConversationErased: what the person erased is not recreated). The writes below give
-    `now`; a caller that only reads an existing dossier has none to give."""
-    dossier = session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
+def by_conversation(session: Session, conversation_id: str) -> Dossier | None:
+    """The conversation's dossier, if it has one (a read: nothing is created)."""
+    return session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one_or_none()
+
+
+def get_or_create_dossier(session: Session, conversation_id: str, now: datetime) -> Dossier:
+    """The conversation's dossier, created (at `now`, the caller's moment) if need be; never for an
+    erased conversation (erasures.ConversationErased: what the person erased is not recreated)."""
+    dossier = by_conversation(session, conversation_id)
     if dossier is not None:
         return dossier
     if erasures.was_erased(session, conversation_id):
         raise erasures.ConversationErased("no dossier for an erased conversation")
     try:
         with session.begin_nested():  # the unique conversation id settles a race
-            dossier = Dossier(conversation_id=conversation_id, profile={}, solutions=[], redirect=[])
-            if now is not None:
-                dossier.created_at = dossier.updated_at = now
+            dossier = Dossier(
+                conversation_id=conversation_id, profile={}, solutions=[], redirect=[], created_at=now, updated_at=now
+            )
             session.add(dossier)
     except IntegrityError:  # created concurrently by another request of the same conversation: only the savepoint is undone
         return session.execute(select(Dossier).where(Dossier.conversation_id == conversation_id)).scalar_one()
@@ -184,12 +188,12 @@ def record_leave(
     return dossier
 
 
-def request_synthesis(session: Session, conversation_id: str) -> bool:
+def request_synthesis(session: Session, conversation_id: str, *, now: datetime) -> bool:
     """Queue the synthesis of the exchange for the person (once per dossier); False when there is
     no consented e-mail address to send it to."""
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     session.flush()
-    return notifications.synthesis_requested(session, dossier)
+    return notifications.synthesis_requested(session, dossier, now=now)
 
 
 def record_answered(session: Session, conversation_id: str, answered: bool, *, now: datetime) -> Dossier:

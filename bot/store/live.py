@@ -292,7 +292,7 @@ def alert_unwatched(session: Session, idle_minutes: int, pickup_seconds: int, *,
         )
         if not won:
             continue
-        count = notifications.live_unwatched(session, chat, until=chat.requested_at + timedelta(seconds=pickup_seconds))
+        count = notifications.live_unwatched(session, chat, until=chat.requested_at + timedelta(seconds=pickup_seconds), now=now)
         audit(
             session,
             chat.dossier,

@@ -34,12 +34,18 @@ def mediators_alerted(session: Session, alert: str) -> list[Mediator]:
     return [m for m in mediators if alert in (m.alerts if m.alerts is not None else MEDIATOR_ALERTS)]
 
 
-def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, **refs: Any) -> int:
+def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: str, *, now: datetime, **refs: Any) -> int:
     queued = 0
     for mediator in mediators_alerted(session, alert):
         if (
             outbox.enqueue(
-                session, kind, f"{kind}:{event_key}:m{mediator.id}", dossier_id=dossier_id, mediator_id=mediator.id, **refs
+                session,
+                kind,
+                f"{kind}:{event_key}:m{mediator.id}",
+                dossier_id=dossier_id,
+                mediator_id=mediator.id,
+                now=now,
+                **refs,
             )
             is not None
         ):
@@ -47,14 +53,16 @@ def _alert(session: Session, alert: str, kind: str, dossier_id: int, event_key: 
     return queued
 
 
-def appointment_booked(session: Session, appointment: Appointment, dossier: Dossier) -> None:
+def appointment_booked(session: Session, appointment: Appointment, dossier: Dossier, *, now: datetime) -> None:
     """A new appointment (the appointment row is flushed, so it has its id)."""
     if person_reachable(dossier):
-        appointment_confirmation(session, appointment, dossier)
-    _alert(session, "rendez_vous", "alerte_rendez_vous", dossier.id, appointment.reference, appointment_id=appointment.id)
+        appointment_confirmation(session, appointment, dossier, now=now)
+    _alert(
+        session, "rendez_vous", "alerte_rendez_vous", dossier.id, appointment.reference, now=now, appointment_id=appointment.id
+    )
 
 
-def appointment_confirmation(session: Session, appointment: Appointment, dossier: Dossier) -> None:
+def appointment_confirmation(session: Session, appointment: Appointment, dossier: Dossier, *, now: datetime) -> None:
     """The person's confirmation of this version of the appointment (booked, or moved: a new sequence)."""
     if person_reachable(dossier):
         outbox.enqueue(
@@ -64,10 +72,11 @@ def appointment_confirmation(session: Session, appointment: Appointment, dossier
             dossier_id=dossier.id,
             appointment_id=appointment.id,
             payload={"sequence": appointment.sequence},
+            now=now,
         )
 
 
-def appointment_cancelled(session: Session, appointment: Appointment, dossier: Dossier) -> None:
+def appointment_cancelled(session: Session, appointment: Appointment, dossier: Dossier, *, now: datetime) -> None:
     if person_reachable(dossier):
         outbox.enqueue(
             session,
@@ -76,10 +85,13 @@ def appointment_cancelled(session: Session, appointment: Appointment, dossier: D
             dossier_id=dossier.id,
             appointment_id=appointment.id,
             payload={"sequence": appointment.sequence},
+            now=now,
         )
 
 
-def appointment_cancelled_by_person(session: Session, appointment: Appointment, dossier: Dossier, how: str) -> int:
+def appointment_cancelled_by_person(
+    session: Session, appointment: Appointment, dossier: Dossier, how: str, *, now: datetime
+) -> int:
     """The person cancelled (their e-mailed link, or by erasing their conversation): the mediators
     who get the « rendez_vous » alert are told, once per appointment. `how`: « lien » | « effacement »."""
     return _alert(
@@ -88,29 +100,35 @@ def appointment_cancelled_by_person(session: Session, appointment: Appointment, 
         "alerte_annulation",
         dossier.id,
         appointment.reference,
+        now=now,
         appointment_id=appointment.id,
         payload={"how": how},
     )
 
 
-def callback_requested(session: Session, callback: Callback, dossier: Dossier) -> None:
+def callback_requested(session: Session, callback: Callback, dossier: Dossier, *, now: datetime) -> None:
     """A call-back request (the callback row is flushed)."""
     if person_reachable(dossier):
         outbox.enqueue(
-            session, "rappel_accuse", f"rappel_accuse:{callback.id}", dossier_id=dossier.id, payload={"callback_id": callback.id}
+            session,
+            "rappel_accuse",
+            f"rappel_accuse:{callback.id}",
+            dossier_id=dossier.id,
+            payload={"callback_id": callback.id},
+            now=now,
         )
-    _alert(session, "rappel", "alerte_rappel", dossier.id, f"c{callback.id}", payload={"callback_id": callback.id})
+    _alert(session, "rappel", "alerte_rappel", dossier.id, f"c{callback.id}", now=now, payload={"callback_id": callback.id})
 
 
-def synthesis_requested(session: Session, dossier: Dossier) -> bool:
+def synthesis_requested(session: Session, dossier: Dossier, *, now: datetime) -> bool:
     """The synthesis of the exchange, asked for at leave-taking: only to the consented address."""
     if not person_reachable(dossier):
         return False
-    outbox.enqueue(session, "synthese", f"synthese:{dossier.id}", dossier_id=dossier.id)
+    outbox.enqueue(session, "synthese", f"synthese:{dossier.id}", dossier_id=dossier.id, now=now)
     return True
 
 
-def live_unwatched(session: Session, chat: LiveChat, *, until: datetime) -> int:
+def live_unwatched(session: Session, chat: LiveChat, *, until: datetime, now: datetime) -> int:
     """A person waits in the live chat and nobody watches the console (once per wait: the caller
     holds the chat's `alerted_at`). `until`: when the assistant offers them other ways instead.
     How many mediators are told."""
@@ -120,6 +138,7 @@ def live_unwatched(session: Session, chat: LiveChat, *, until: datetime) -> int:
         "alerte_direct",
         chat.dossier_id,
         f"chat{chat.id}",
+        now=now,
         payload={"chat_id": chat.id, "until": until.isoformat()},
     )
 
@@ -157,6 +176,7 @@ def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:
                 dossier_id=dossier.id,
                 appointment_id=appointment.id,
                 payload={"starts_at": slot.starts_at.isoformat()},
+                now=now,
             )
             is not None
         ):
@@ -164,11 +184,12 @@ def due_reminders(session: Session, *, now: datetime, hours_before: int) -> int:
     return queued
 
 
-def password_reset(session: Session, mediator: Mediator, *, nonce: str) -> OutgoingMail | None:
+def password_reset(session: Session, mediator: Mediator, *, nonce: str, now: datetime) -> OutgoingMail | None:
     return outbox.enqueue(
         session,
         "mdp_reinitialisation",
         f"mdp_reinitialisation:{mediator.id}:{nonce}",
         mediator_id=mediator.id,
         payload={"nonce": nonce},
+        now=now,
     )

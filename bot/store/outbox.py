@@ -52,8 +52,10 @@ def enqueue(
     appointment_id: int | None = None,
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    now: datetime,
 ) -> OutgoingMail | None:
-    """Queue a message in the caller's transaction; None if one with this key already exists.
+    """Queue a message in the caller's transaction (`now`: the caller's moment, its `created_at`);
+    None if one with this key already exists.
 
     Two transactions queuing the same key at the same instant: the unique index refuses the
     second insert, in a savepoint, so only that insert is undone (None) and the caller's other
@@ -71,6 +73,7 @@ def enqueue(
         status=MailStatus.PENDING,
         next_attempt_at=not_before,
         message_id=None,
+        created_at=now,
     )
     try:
         with session.begin_nested():

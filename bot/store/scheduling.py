@@ -75,23 +75,23 @@ def new_reference() -> str:
     return "RDV-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-def book_slot(session: Session, conversation_id: str, slot_id: int) -> Appointment:
+def book_slot(session: Session, conversation_id: str, slot_id: int, *, now: datetime) -> Appointment:
     """Book a slot for a conversation's dossier; SlotTaken if someone else has it.
 
     The unique index on confirmed appointments makes the database the referee, so concurrent
     bookings of the same slot cannot both succeed. The insert runs in a savepoint: a lost race
     undoes only it, and the caller's other writes (the dossier, its contact) stand.
     """
-    dossier = get_or_create_dossier(session, conversation_id)
+    dossier = get_or_create_dossier(session, conversation_id, now)
     if session.get(Slot, slot_id) is None:
         raise ValueError(f"no slot {slot_id}")
     try:
         with session.begin_nested():
-            appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference())
+            appointment = Appointment(slot_id=slot_id, dossier_id=dossier.id, reference=new_reference(), created_at=now)
             session.add(appointment)
     except IntegrityError as exc:
         raise SlotTaken(slot_id) from exc
-    notifications.appointment_booked(session, appointment, dossier)  # in the same transaction
+    notifications.appointment_booked(session, appointment, dossier, now=now)  # in the same transaction
     return appointment
 
 
@@ -136,7 +136,7 @@ def request_callback(
     session.add(callback)
     touch(dossier, now)
     session.flush()
-    notifications.callback_requested(session, callback, dossier)
+    notifications.callback_requested(session, callback, dossier, now=now)
     return callback
 
 

@@ -52,8 +52,8 @@ def cancel(session: Session, reference: str, *, now: datetime, how: str = "lien"
     scheduling.cancel_appointment(session, reference)
     casework.audit(session, found.dossier, None, "rdv_annule", f"{reference}, {CANCELLED_BY[how]}", at=now)
     if how != "effacement":
-        notifications.appointment_cancelled(session, found, found.dossier)
-    notifications.appointment_cancelled_by_person(session, found, found.dossier, how)
+        notifications.appointment_cancelled(session, found, found.dossier, now=now)
+    notifications.appointment_cancelled_by_person(session, found, found.dossier, how, now=now)
     return found
 
 
@@ -80,5 +80,5 @@ def move(session: Session, reference: str, slot_id: int, *, now: datetime) -> Ap
     except scheduling.SlotTaken:
         raise SelfServiceError("Ce créneau vient d'être pris par quelqu'un d'autre. Choisissez-en un autre.") from None
     casework.audit(session, moved.dossier, None, "rdv_deplace", f"{reference}, par la personne (lien reçu par e-mail)", at=now)
-    notifications.appointment_confirmation(session, moved, moved.dossier)
+    notifications.appointment_confirmation(session, moved, moved.dossier, now=now)
     return moved

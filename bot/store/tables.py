@@ -38,10 +38,6 @@ SLOT_MODES = ("telephone", "visio", "sur_place")  # how an appointment is held
 MEDIATOR_ALERTS = ("rendez_vous", "rappel", "direct")
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no time zone) as on PostgreSQL."""
 
@@ -69,9 +65,10 @@ class Dossier(Base):
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, unique=True)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
-    # every write passes its `now` (dossiers.touch): a column `onupdate` would stamp the real clock
-    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    # no moment column has a default: a default or an `onupdate` would stamp the real clock, and
+    # every write passes its caller's `now` instead (dossiers.touch)
+    created_at = Column(UTCDateTime(), nullable=False)
+    updated_at = Column(UTCDateTime(), nullable=False)
     status = Column(String(20), nullable=False, default=DossierStatus.NEW.value)
     profile = Column(JSON, nullable=False, default=dict)  # entreprise, secteur, effectif, code_postal, role
     maturity_level = Column(Integer)
@@ -123,7 +120,7 @@ class DossierNeed(Base):
     confidence = Column(Float)
     confirmed = Column(Boolean)  # None: not asked yet
     corrected_to = Column(String(50))  # the person said no and chose another need
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
 
     dossier = relationship("Dossier", back_populates="needs")
 
@@ -134,7 +131,7 @@ class Mediator(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(200), nullable=False)
     email = Column(String(254), nullable=False, unique=True)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
     # console account (bot/web/console): argon2 hash, role, lock-out after failed logins
     password_hash = Column(String(255))
     role = Column(String(20), nullable=False, default="mediateur", server_default="mediateur")  # | admin
@@ -191,7 +188,7 @@ class Appointment(Base):
     reference = Column(String(20), nullable=False, unique=True)
     status = Column(String(20), nullable=False, default=AppointmentStatus.CONFIRMED.value)  # AppointmentStatus
     sequence = Column(Integer, nullable=False, default=0, server_default="0")  # +1 when moved or cancelled
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
 
     slot = relationship("Slot")
     dossier = relationship("Dossier", back_populates="appointments")
@@ -206,7 +203,7 @@ class DossierNote(Base):
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
     author_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
     body = Column(Text, nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
 
     dossier = relationship("Dossier", back_populates="notes")
     author = relationship("Mediator")
@@ -222,7 +219,7 @@ class DossierAudit(Base):
     actor_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))  # None: the system
     action = Column(String(40), nullable=False)
     detail = Column(Text)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
 
     dossier = relationship("Dossier", back_populates="audit")
     actor = relationship("Mediator")
@@ -235,7 +232,7 @@ class Callback(Base):
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
     preferred_moment = Column(String(200))
     deadline = Column(Date)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
 
     dossier = relationship("Dossier", back_populates="callbacks")
 
@@ -262,7 +259,7 @@ class LiveChat(Base):
     conversation_id = Column(String(255), nullable=False, index=True)
     dossier_id = Column(Integer, ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
     state = Column(String(20), nullable=False, default=LiveState.WAITING.value)  # LiveState
-    requested_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    requested_at = Column(UTCDateTime(), nullable=False)
     mediator_id = Column(Integer, ForeignKey("mediators.id", ondelete="SET NULL"))
     joined_at = Column(UTCDateTime())
     ended_at = Column(UTCDateTime())
@@ -301,7 +298,7 @@ class OutgoingMail(Base):
     claimed_until = Column(UTCDateTime())
     message_id = Column(String(200))  # the Message-ID, the same on every attempt
     last_error = Column(Text)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False)
     sent_at = Column(UTCDateTime())
     finished_at = Column(UTCDateTime())  # sent, dropped or failed: the row is deleted 90 days later
 

@@ -41,7 +41,7 @@ def test_a_mediator_claims_annotates_and_closes_a_real_dossier(servers, tmp_path
         mediator = browser.new_context(locale="fr-FR").new_page()
         log_in(mediator, site, email)
         with db.session(servers.database_url) as session:  # this conversation's dossier, whatever ran before
-            dossier_id = dossiers.get_or_create_dossier(session, conversation).id
+            dossier_id = dossiers.by_conversation(session, conversation).id
         row = mediator.locator("table.queue tr", has=mediator.locator(f'a[href$="/dossiers/{dossier_id}"]'))
         assert "réponse insuffisante" in row.inner_text()
         row.get_by_role("link").click()

@@ -91,7 +91,7 @@ def site(tmp_path_factory):
 def account(settings, name: str) -> str:
     email = f"{uuid.uuid4().hex[:8]}@example.org"
     with db.session(settings.database_url) as session:
-        accounts.create_account(session, name, email, PASSWORD)
+        accounts.create_account(session, name, email, PASSWORD, now=clock.now())
         session.commit()
     return email
 
@@ -109,7 +109,7 @@ def new_dossier(settings, *, callback: bool = False, wait: bool = False) -> int:
         if callback:
             scheduling.request_callback(session, conversation, "le matin", date(2030, 1, 15), now=clock.now())
         session.commit()
-        dossier_id = dossiers.get_or_create_dossier(session, conversation).id
+        dossier_id = dossiers.by_conversation(session, conversation).id
         if wait:
             live.request(session, conversation, now=clock.now())
             session.commit()

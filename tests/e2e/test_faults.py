@@ -55,7 +55,7 @@ def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(gr
     assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
     chat.say("oui")
     with db.session(group.settings.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+        dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
         said = [line.text for line in conversations.transcript(session, chat.sender) if line.speaker == "personne"]
     assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
     # the message sent while it was down was refused openly, not half-processed
@@ -71,7 +71,7 @@ def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     group.wait_until("rasa", supervisor.rasa_server_ready, 240)
     assert "Quel est votre métier" in chat.texts(chat.say("Boulangerie Martin"))  # the next question
     with db.session(group.settings.database_url) as session:
-        assert dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())["needs"]
+        assert dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())["needs"]
 
 
 def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_path):
@@ -86,7 +86,7 @@ def test_postgresql_away_gets_a_polite_answer_and_nothing_is_lost(model, tmp_pat
         text = chat.texts(chat.say("oui"))
         assert "questions courtes" in text  # the conversation goes on from where it was
         with db.session(settings.database_url) as session:
-            dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+            dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
         assert dossier["needs"][0]["intent"] == "presence_en_ligne" and dossier["needs"][0]["confirmed"] is True
 
 
@@ -133,7 +133,7 @@ def test_a_database_error_while_choosing_a_slot_gets_a_polite_answer_and_a_call_
             assert "souci technique" in text and "créneaux" in text and "rappellera" in text
         with db.session(settings.database_url) as session:
             for person, phone in ((chosen, "+33612345678"), (unseen, "+33698765432")):
-                dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, person.sender), now=clock.now())
+                dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, person.sender), now=clock.now())
                 assert dossier["contact"]["phone"] == phone and dossier["callback"] is not None, dossier
                 assert dossier["appointment"] is None
 

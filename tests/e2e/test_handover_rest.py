@@ -15,7 +15,8 @@ from bot.store.tables import Appointment
 
 def dossier_of(servers, chat) -> dict:
     with db.session(servers.database_url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+        now = clock.now()  # a conversation that left no dossier reads as an empty one (not committed)
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender, now), now=now)
 
 
 def test_appointment_path_with_consent(chat, servers):

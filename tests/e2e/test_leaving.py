@@ -47,7 +47,7 @@ def test_leave_taking_end_to_end_deadline_and_follow_up_with_consent(chat, serve
     text = say(chat, "Très clair, merci")
     assert "reprendra contact avec vous vers le" in text and "Merci de votre visite" in text
     with db.session(servers.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+        dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
     assert dossier["satisfaction"] == 4 and dossier["follow_up"] is True and dossier["answered"] is True
     assert dossier["satisfaction_comment"] == "Très clair, merci"
     assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
@@ -97,6 +97,6 @@ def test_leave_taking_typed_saying_no_to_everything_keeps_nothing_personal(chat,
     say(chat, "5")
     assert "bonne continuation" in say(chat, "non")
     with db.session(servers.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=clock.now())
+        dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
     assert dossier["follow_up"] is False and dossier["deadline"] is None and dossier["follow_up_on"] is None
     assert dossier["contact"]["consent_at"] is None and dossier["satisfaction"] == 5

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from bot import clock
 from bot.store import conversations, db, live
-from bot.store.tables import LiveChat, Mediator, utcnow
+from bot.store.tables import LiveChat, Mediator
 from tests.support.console_client import Console, make_account, nobody_on_duty
 
 JSON = {"Accept": "application/json"}
@@ -137,7 +137,7 @@ def test_nobody_picks_up_in_time_the_person_is_offered_a_call_back(servers, chat
         session.execute(
             update(LiveChat)
             .where(LiveChat.conversation_id == chat.sender)
-            .values(requested_at=utcnow() - timedelta(seconds=servers.live_pickup_seconds + 5))
+            .values(requested_at=clock.now() - timedelta(seconds=servers.live_pickup_seconds + 5))
         )
         session.commit()
     wait_for(lambda: live_chat(servers, chat.sender).state == "timed_out")
@@ -157,7 +157,7 @@ def test_a_mediator_who_leaves_does_not_leave_the_person_waiting(servers, chat, 
         session.execute(
             update(Mediator)
             .where(Mediator.id == mediator_id)
-            .values(last_seen_at=utcnow() - timedelta(minutes=servers.presence_idle_minutes + 1))
+            .values(last_seen_at=clock.now() - timedelta(minutes=servers.presence_idle_minutes + 1))
         )
         session.commit()
     wait_for(lambda: live_chat(servers, chat.sender).ended_by == "absent")

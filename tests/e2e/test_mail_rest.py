@@ -82,7 +82,7 @@ def test_a_callback_acknowledgement_waits_for_the_mail_server_and_survives_a_res
     assert len(acks) == 1
     text = body(acks[0])
     with db.session(group.settings.database_url) as session:  # the moment as the assistant said it back
-        moment = dossiers.get_or_create_dossier(session, chat.sender).callbacks[-1].preferred_moment
+        moment = dossiers.by_conversation(session, chat.sender).callbacks[-1].preferred_moment
     assert moment and "matin" in moment and f"Le moment que vous avez indiqué : {plain(moment)}" in text, text
     time.sleep(12)
     assert len(smtp.to("paul.martin@example.org")) == 1

@@ -16,7 +16,7 @@ def dossier_of(servers, chat) -> dict:
 def test_all_questions_answered_with_buttons(chat, servers):
     chat.say("je voudrais que mon garage soit plus visible sur internet")
     replies = chat.say("oui")
-    assert "une dizaine de questions courtes" in chat.texts(replies)
+    assert "quelques questions courtes" in chat.texts(replies)
     assert "nom de votre entreprise" in chat.texts(chat.say("oui"))
     # the trade was in the first message (« mon garage »): not asked again
     assert "Combien de personnes" in chat.texts(chat.say("Garage <b>Dupont</b> & fils"))

@@ -49,7 +49,7 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     [mail] = arrived()
     text = body(mail)
     with db.session(group.settings.database_url) as session:
-        dossier = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=NOW)
+        dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=NOW)
     assert dossier["contact"]["email"] == "claire.martin@example.org" and dossier["contact"]["consent_at"]
     assert dossier["follow_up"] is False and dossier["satisfaction"] == 4
     for solution in dossier["solutions"]:
@@ -61,6 +61,6 @@ def test_the_synthesis_asked_for_by_typing_at_leave_taking_arrives_by_mail(stack
     assert len(arrived()) == 1
     with db.session(group.settings.database_url) as session:  # the console and `bot dossiers show` say so
         assert (
-            dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, chat.sender), now=NOW)["synthesis_mail"]["status"]
+            dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=NOW)["synthesis_mail"]["status"]
             == "sent"
         )

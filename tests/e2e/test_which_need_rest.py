@@ -35,7 +35,7 @@ def test_two_close_needs_are_asked_and_a_typed_answer_picks_one(servers):
     assert "Si je comprends bien" not in plain(replies)
 
     with db.session(servers.database_url) as session:
-        dossier = dossiers.get_or_create_dossier(session, chat.sender)
+        dossier = dossiers.by_conversation(session, chat.sender)
         assert [(n.intent, n.confirmed) for n in dossier.needs] == [("demarches_en_ligne", True)]
         first = session.query(FirstMessage).filter_by(conversation_id=chat.sender).one()
         assert (first.text, first.reading) == (HESITANT, "menu")
@@ -62,7 +62,7 @@ def test_a_need_read_unsurely_next_to_another_gets_the_question_too(servers):
     replies = chat.click("/outils_internes", replies)
     assert "Merci, c'est noté : vous souhaitez mieux vous organiser avec des outils numériques." in plain(replies)
     with db.session(servers.database_url) as session:
-        dossier = dossiers.get_or_create_dossier(session, chat.sender)
+        dossier = dossiers.by_conversation(session, chat.sender)
         assert [(n.intent, n.confirmed) for n in dossier.needs] == [("outils_internes", True)]
 
 
@@ -75,7 +75,7 @@ def test_the_question_answered_in_words_never_a_button(servers):
     replies = chat.say("plutot une demarche")
     assert "Merci, c'est noté : vous souhaitez faire une démarche administrative sur internet." in plain(replies)
     with db.session(servers.database_url) as session:
-        dossier = dossiers.get_or_create_dossier(session, chat.sender)
+        dossier = dossiers.by_conversation(session, chat.sender)
         assert [(n.intent, n.confirmed) for n in dossier.needs] == [("demarches_en_ligne", True)]
 
     neither = Chat(servers)
@@ -84,12 +84,13 @@ def test_the_question_answered_in_words_never_a_button(servers):
     assert "quel sujet correspond le mieux à votre demande" in plain(replies)
     assert len(Chat.buttons(replies)) == 11
     with db.session(servers.database_url) as session:
-        assert dossiers.get_or_create_dossier(session, neither.sender).needs == []
+        dossier = dossiers.by_conversation(session, neither.sender)
+        assert dossier is None or dossier.needs == []
 
     unsure = Chat(servers)
     unsure.say("ma facture avec la TVA")
     replies = unsure.say("plutot les outils de travail")
     assert "Merci, c'est noté : vous souhaitez mieux vous organiser avec des outils numériques." in plain(replies)
     with db.session(servers.database_url) as session:
-        dossier = dossiers.get_or_create_dossier(session, unsure.sender)
+        dossier = dossiers.by_conversation(session, unsure.sender)
         assert [(n.intent, n.confirmed) for n in dossier.needs] == [("outils_internes", True)]

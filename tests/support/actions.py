@@ -26,7 +26,8 @@ CONSENTED = {
 
 def stored(url: str, conversation_id: str = "someone") -> dict:
     with db.session(url) as session:
-        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id), now=clock.now())
+        now = clock.now()  # a conversation without a dossier reads as an empty one (not committed)
+        return dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, conversation_id, now), now=now)
 
 
 def make_tracker(text="", intent=None, confidence=0.9, entities=None, slots=None, events=None) -> Tracker:

@@ -11,6 +11,7 @@ import requests
 from starlette.testclient import TestClient
 
 from bot.store import accounts, db
+from tests.support.clock import AT
 
 PASSWORD = "un mot de passe solide"
 TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -20,7 +21,7 @@ FLASH = re.compile(r'class="flash flash-[a-z]+"[^>]*>([^<]+)<')
 def make_account(settings, role: str = "mediateur", name: str | None = None) -> str:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
     with db.session(settings.database_url) as session:
-        accounts.create_account(session, name or f"{role.title()} {email[:12]}", email, PASSWORD, role)
+        accounts.create_account(session, name or f"{role.title()} {email[:12]}", email, PASSWORD, role, now=AT)
         session.commit()
     return email
 

@@ -43,7 +43,7 @@ def send(url, server, now, hours=24):
 
 
 def mediator(session, name="Camille Martin", email="camille@example.org", alerts=None) -> Mediator:
-    m = accounts.add_mediator(session, name, email)
+    m = accounts.add_mediator(session, name, email, now=BEFORE)
     m.alerts = alerts
     session.flush()
     return m
@@ -61,8 +61,7 @@ def book(
             dossiers.record_contact(session, conversation, "Marie Dupont", email, None, CONSENT, now=BEFORE)
         session.commit()
         slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-        appointment = scheduling.book_slot(session, conversation, slot.id)
-        appointment.created_at = BEFORE  # booked « two days before », whatever the real date
+        appointment = scheduling.book_slot(session, conversation, slot.id, now=BEFORE)  # « two days before »
         session.commit()
         return appointment.reference
 
@@ -79,7 +78,7 @@ def web_signing_links(url, tmp_path, monkeypatch):
 def book_with_personal_details(session, conversation: str, start: datetime = START) -> Appointment:
     """An appointment for Martine Dupont, her company, e-mail and phone: what erasure must remove."""
     mediator = accounts.mediator_by_email(session, "camille@example.org") or accounts.add_mediator(
-        session, "Camille Martin", "camille@example.org"
+        session, "Camille Martin", "camille@example.org", now=BEFORE
     )
     scheduling.open_slots(session, mediator, [start], 45)
     dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=BEFORE)
@@ -89,7 +88,6 @@ def book_with_personal_details(session, conversation: str, start: datetime = STA
         session, conversation, "Martine Dupont", "martine.dupont@orange.fr", "+33612345678", BEFORE, now=BEFORE
     )
     slot = scheduling.free_slots(session, after=start - timedelta(minutes=1), limit=1)[0]
-    appointment = scheduling.book_slot(session, conversation, slot.id)
-    appointment.created_at = BEFORE
+    appointment = scheduling.book_slot(session, conversation, slot.id, now=BEFORE)
     session.commit()
     return appointment

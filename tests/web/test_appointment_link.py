@@ -93,7 +93,7 @@ def test_a_slot_taken_meanwhile_is_refused_politely(web, url, emailed_link):
     reference, link = emailed_link
     with db.session(url) as session:
         other = [s for s in scheduling.free_slots(session, after=BEFORE, limit=10)][0]
-        scheduling.book_slot(session, "someone-else", other.id)
+        scheduling.book_slot(session, "someone-else", other.id, now=BEFORE)
         session.commit()
     response = web.post(link + "/deplacer", data={"creneau": str(other.id)})
     assert response.status_code == 409 and "vient d'être pris" in plain(html.unescape(response.text))

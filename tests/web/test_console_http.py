@@ -226,7 +226,7 @@ def test_appointment_calendar_files_and_the_private_feed(web):
         scheduling.open_slots(session, mediator, [starts], 45)
         slot_id = next(s.id for s in mediator.slots if s.starts_at == starts)
         dossiers.record_need(session, conversation, "demarches_en_ligne", 0.9, now=AT)
-        reference = scheduling.book_slot(session, conversation, slot_id).reference
+        reference = scheduling.book_slot(session, conversation, slot_id, now=starts - timedelta(days=3)).reference
         session.commit()
     owner, stranger = Console(web), Console(web)
     owner.login(email)

@@ -110,7 +110,7 @@ def test_parallel_wrong_guesses_all_count(url):
     """Four guesses at once, each in its own transaction: the counters are raised in the
     database (x = x + 1), so none is lost, and none fails (SQLite waits for the writer)."""
     with db.session(url) as session:
-        accounts.create_account(session, "Awa", "awa@example.org", PASSWORD)
+        accounts.create_account(session, "Awa", "awa@example.org", PASSWORD, now=NOW)
         session.commit()
     guesses = accounts.MAX_FAILED_LOGINS - 1
     start, outcomes = threading.Barrier(guesses), []

@@ -22,6 +22,7 @@ from bot.web import live as live_web
 from bot.web import user_agents
 from bot.web.app import create_app
 from bot.web.handlers import idle_ended
+from tests.support.clock import AT
 from tests.support.console_client import PASSWORD, TOKEN, browser, copy_of, form, make_account, mediator_id, refused
 from tests.support.live import FakeRasa, waiting_person
 from tests.support.web_client import WebApp
@@ -306,7 +307,7 @@ def test_sessions_open_before_the_migration_count_as_used_at_their_start(tmp_pat
         "console_sessions", sa.column("mediator_id"), sa.column("token_hash"), sa.column("created_at", UTCDateTime())
     )
     with db.session(url) as session:
-        awa = accounts.create_account(session, "Awa", "awa@example.org", PASSWORD)
+        awa = accounts.create_account(session, "Awa", "awa@example.org", PASSWORD, now=AT)
         session.execute(before.insert().values(mediator_id=awa.id, token_hash="h" * 64, created_at=started))
         session.commit()
     migrate.upgrade(url)

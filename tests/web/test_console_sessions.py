@@ -21,6 +21,7 @@ from bot.store import accounts, db
 from bot.store.tables import Mediator
 from bot.web import console
 from bot.web.app import create_app
+from tests.support.clock import AT
 from tests.support.console_client import PASSWORD
 
 TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -46,7 +47,7 @@ def web_settings(url: str, tmp_path, secure: bool = False) -> Settings:
 def account(url: str, role: str = "mediateur") -> tuple[int, str]:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
     with db.session(url) as session:
-        mediator = accounts.create_account(session, "Awa Diallo", email, PASSWORD, role)
+        mediator = accounts.create_account(session, "Awa Diallo", email, PASSWORD, role, now=AT)
         session.commit()
         return mediator.id, email
 

@@ -167,7 +167,7 @@ def test_a_write_in_another_machines_spool_cannot_recreate_a_conversation_erased
         stored = set(session.execute(select(Dossier.conversation_id)).scalars())
         assert conversation not in stored and "someone-else" in stored
         with pytest.raises(erasures.ConversationErased):  # nor any other dossier write
-            dossiers.get_or_create_dossier(session, conversation)
+            dossiers.get_or_create_dossier(session, conversation, AT)
         assert personal_leftovers(session) == []
         # the tombstone holds a keyed hash of the id, never the id itself
         [(key, _)] = session.execute(select(ErasedConversation.conversation_key, ErasedConversation.erased_at)).all()
@@ -183,7 +183,7 @@ def test_tombstones_are_written_by_every_erasure_and_forgotten_after_the_retenti
         session.execute(text("UPDATE events SET timestamp = :t"), {"t": long_ago.timestamp()})
         dossiers.record_need(session, "erased-by-a-mediator", "presence_en_ligne", 0.9, now=AT)
         session.flush()
-        dossier = dossiers.get_or_create_dossier(session, "erased-by-a-mediator")
+        dossier = dossiers.by_conversation(session, "erased-by-a-mediator")
         assert retention.erase_dossier(session, dossier.id, None, now=clock.now()) == []
         retention.purge(session, now=clock.now())
         session.commit()
@@ -256,7 +256,7 @@ def test_exported_first_messages_hold_no_email_phone_or_name(url, said, contact,
             dossiers.record_contact(session, "corrected", contact, None, None, AT, now=AT)
         if company:
             dossiers.update_profile(session, "corrected", {"entreprise": company}, now=AT)
-        dossier = dossiers.get_or_create_dossier(session, "corrected")
+        dossier = dossiers.by_conversation(session, "corrected")
         dossier.triage_correct, dossier.corrected_need = False, "former_salaries"
         session.commit()
         [(exported, need)] = training_export.corrected_examples(session)

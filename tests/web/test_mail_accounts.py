@@ -27,8 +27,8 @@ EMAIL = "claire@example.org"
 @pytest.fixture
 def account(url):
     with db.session(url) as session:
-        accounts.create_account(session, "Claire Petit", EMAIL, PASSWORD)
-        accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin")
+        accounts.create_account(session, "Claire Petit", EMAIL, PASSWORD, now=BEFORE)
+        accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin", now=BEFORE)
         session.commit()
     return EMAIL
 

@@ -54,7 +54,7 @@ def team(url):
             ("Inès Roy", "ines@example.org", ["direct"], True),
             ("Zoé Blanc", "zoe@example.org", None, False),
         ):
-            mediator = accounts.create_account(session, name, email, PASSWORD)
+            mediator = accounts.create_account(session, name, email, PASSWORD, now=NOW)
             mediator.alerts, mediator.active = alerts, active
         session.commit()
 
@@ -294,7 +294,7 @@ def test_a_refused_address_fails_at_once_and_the_console_says_to_phone(web, url,
     smtp.collector.refuse_recipients[REFUSED] = "550 5.1.1 <inconnu@example.org>: Recipient address rejected"
     reference = book(url, email=REFUSED)
     with db.session(url) as session:
-        accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin")
+        accounts.create_account(session, "Admin", "admin@example.org", PASSWORD, role="admin", now=NOW)
         mediator = accounts.mediator_by_email(session, "camille@example.org")
         accounts.set_password(mediator, PASSWORD)
         session.commit()

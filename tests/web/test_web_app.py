@@ -125,7 +125,7 @@ def test_the_route_is_the_transaction_boundary(url):
 
     def add(name: str, fail: bool):
         def work(session):
-            accounts.add_mediator(session, name, f"{name}@example.org")
+            accounts.add_mediator(session, name, f"{name}@example.org", now=AT)
             session.flush()
             if fail:
                 raise RuntimeError("the route failed")

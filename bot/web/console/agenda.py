@@ -37,8 +37,9 @@ async def cancel_appointment(request: Request, me) -> Response:
     def run(session):
         appointment = _own_appointment(session, reference, me)
         scheduling.cancel_appointment(session, reference)
-        casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=now_of(request))
-        notifications.appointment_cancelled(session, appointment, appointment.dossier)
+        now = now_of(request)
+        casework.audit(session, appointment.dossier, me.id, "rdv_annule", reference, at=now)
+        notifications.appointment_cancelled(session, appointment, appointment.dossier, now=now)
         return notifications.person_reachable(appointment.dossier)
 
     told = await in_db(request, run)
@@ -68,10 +69,9 @@ async def move_appointment(request: Request, me) -> Response:
             moved = scheduling.move_appointment(session, reference, slot_id)
         except scheduling.SlotTaken:  # only the move's savepoint was undone: nothing else was written
             return "Ce créneau vient d'être pris. Choisissez-en un autre.", "erreur"
-        casework.audit(
-            session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=now_of(request)
-        )
-        notifications.appointment_confirmation(session, moved, moved.dossier)
+        now = now_of(request)
+        casework.audit(session, moved.dossier, me.id, "rdv_deplace", f"{reference} → {local(moved.slot.starts_at)}", at=now)
+        notifications.appointment_confirmation(session, moved, moved.dossier, now=now)
         told = (
             "La personne en est avertie par e-mail." if notifications.person_reachable(moved.dossier) else "Prévenez la personne."
         )

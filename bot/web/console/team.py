@@ -59,6 +59,7 @@ async def team_add(request: Request, me) -> Response:
             str(form.get("email", "")),
             str(form.get("mot_de_passe", "")),
             str(form.get("role", "mediateur")),
+            now=now_of(request),
         )
 
     try:

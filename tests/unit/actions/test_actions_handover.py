@@ -12,9 +12,11 @@ from sqlalchemy import text
 from actions.booking import ActionAskCreneau, ActionBookAppointment, ValidateRendezVousForm
 from actions.callback import ActionRequestCallback, ValidateRappelForm
 from actions.handover_menu import ActionOfferHumanOptions
+from bot import clock
 from bot.domain.profile import NOT_GIVEN
 from bot.ops import store_cli
 from bot.store import db, dossiers, scheduling
+from bot.store.tables import Appointment, OutgoingMail
 from tests.support.actions import ALWAYS_OPEN, CONSENTED, make_tracker, run, stored
 from tests.support.clock import AT
 
@@ -87,14 +89,19 @@ def test_free_slots_are_offered_as_buttons(store_url):
     assert len(messages[0]["buttons"]) == 3 and messages[0]["buttons"][0]["payload"].startswith("/inform")
 
 
-def test_booking_stores_contact_consent_and_appointment(store_url):
+def test_booking_stores_contact_consent_and_appointment(store_url, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: AT)  # the actions' one clock
     with db.session(store_url) as session:
-        store_cli.create_demo_data(session)
-        slot = scheduling.free_slots(session, datetime.now(timezone.utc), 1)[0].id
+        store_cli.create_demo_data(session, today=AT.date())
+        slot = scheduling.free_slots(session, AT, 1)[0].id
     messages, events = run(ActionBookAppointment(), make_tracker(slots={**CONSENTED, "creneau": str(slot)}))
     assert responses(messages) == ["utter_appointment_confirmed", "utter_anything_else"]
     dossier = stored(store_url)
     assert dossier["appointment"]["reference"] == messages[0]["reference"]
+    with db.session(store_url) as session:  # booked at the clock's moment, and its e-mails queued then
+        booked = session.query(Appointment.created_at).scalar()
+        queued = {at for (at,) in session.query(OutgoingMail.created_at)}
+    assert booked == AT and queued == {AT}
     assert dossier["contact"]["phone"] == "+33612345678" and dossier["contact"]["consent_at"]
     # the same slot again: taken, the form offers other slots
     messages, events = run(ActionBookAppointment(), make_tracker(slots={**CONSENTED, "creneau": str(slot)}))

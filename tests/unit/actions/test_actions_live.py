@@ -14,6 +14,7 @@ from bot import clock
 from bot.domain import opening_hours
 from bot.store import accounts, db, live
 from tests.support.actions import ALWAYS_OPEN, make_tracker, run
+from tests.support.clock import AT
 
 pytestmark = pytest.mark.usefixtures("store_url")
 NEVER_OPEN = json.dumps({"closed_on_public_holidays": True, "week": {"lundi": ["09:00-10:00"]}})
@@ -29,7 +30,7 @@ def ask_human():
 
 def mediator_on_duty(url: str, available: bool = True) -> int:
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Claire Martin", "claire@example.org")
+        mediator = accounts.add_mediator(session, "Claire Martin", "claire@example.org", now=AT)
         session.commit()
         live.set_available(session, mediator.id, available, now=clock.now())  # the actions read the real clock
         session.commit()

@@ -93,7 +93,7 @@ def test_goodbye_plans_the_follow_up_after_the_deadline_and_queues_the_synthesis
     assert dossier["deadline"] == "2026-12-20" and dossier["follow_up_on"] == "2026-12-28"
     assert dossier["contact"]["email"] == "marie@exemple.fr" and dossier["contact"]["consent_at"]
     with db.session(store_url) as session:  # the synthesis in words, read on the day of the conversation
-        summary = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "someone"), now=TODAY_UTC)["summary"]
+        summary = dossiers.dossier_as_dict(dossiers.by_conversation(session, "someone"), now=TODAY_UTC)["summary"]
     assert "Échéance donnée par la personne : dimanche 20 décembre" in summary
     assert "Suivi : à faire le lundi 28 décembre" in summary
     with db.session(store_url) as session:

@@ -34,7 +34,7 @@ def book(
     if contact is not None:
         dossiers.record_contact(session, conversation_id, consent_at=AT, **contact, now=AT)
     session.commit()
-    return scheduling.book_slot(session, conversation_id, slot.id)
+    return scheduling.book_slot(session, conversation_id, slot.id, now=AT)
 
 
 def only_event(ics: bytes):
@@ -45,7 +45,7 @@ def only_event(ics: bytes):
 
 def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         appointment = book(
             session,
             "conv-1",
@@ -53,7 +53,7 @@ def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
             SUMMER_START,
             contact={"name": "Jeanne Dupont", "email": "jeanne@example.org", "phone": "06 12 34 56 78"},
         )
-        ics = appointment_ics(appointment)
+        ics = appointment_ics(appointment, AT)
         calendar, event = only_event(ics)
 
     assert calendar["VERSION"] == "2.0" and "Médiation numérique" in str(calendar["PRODID"])
@@ -77,15 +77,15 @@ def test_one_appointment_is_a_valid_confirmed_event_in_paris_time(url):
 
 def test_uid_is_stable_and_a_cancellation_bumps_sequence(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         appointment = book(session, "conv-1", mediator, WINTER_START)
-        _, first = only_event(appointment_ics(appointment))
-        _, second = only_event(appointment_ics(appointment))
+        _, first = only_event(appointment_ics(appointment, AT))
+        _, second = only_event(appointment_ics(appointment, AT))
         assert first["UID"] == second["UID"]
 
         scheduling.cancel_appointment(session, appointment.reference)
         session.commit()
-        _, cancelled = only_event(appointment_ics(appointment))
+        _, cancelled = only_event(appointment_ics(appointment, AT))
 
     assert cancelled["UID"] == first["UID"]
     assert cancelled.decoded("SEQUENCE") == 1 and str(cancelled["STATUS"]) == "CANCELLED"
@@ -94,12 +94,12 @@ def test_uid_is_stable_and_a_cancellation_bumps_sequence(url):
 
 def test_without_consent_no_way_to_reach_the_person_and_default_summary(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         appointment = book(session, "conv-1", mediator, WINTER_START, need=None)
         # contact fields without consent (should not happen; the ICS must still not show them)
         appointment.dossier.contact_email = "leak@example.org"
         session.commit()
-        ics = appointment_ics(appointment)
+        ics = appointment_ics(appointment, AT)
     _, event = only_event(ics)
     assert str(event["SUMMARY"]) == "Rendez-vous médiation numérique — demande"
     assert str(event["DESCRIPTION"]) == f"Référence : {appointment.reference}"
@@ -108,24 +108,24 @@ def test_without_consent_no_way_to_reach_the_person_and_default_summary(url):
 
 def test_mediator_correction_wins_for_the_summary(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         appointment = book(session, "conv-1", mediator, WINTER_START)
         appointment.dossier.triage_correct = False
         appointment.dossier.corrected_need = "former_salaries"
         session.commit()
-        _, event = only_event(appointment_ics(appointment))
+        _, event = only_event(appointment_ics(appointment, AT))
     assert str(event["SUMMARY"]) == "Rendez-vous médiation numérique — Former mon équipe"
 
 
 def test_names_with_html_and_newlines_are_escaped_not_interpreted(url):
     nasty = "<b>Jeanne</b>; Dupont, & Cie\nEND:VEVENT\nBEGIN:VEVENT\nUID:pirate"
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille <script>alert(1)</script>\nX", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille <script>alert(1)</script>\nX", "camille@example.org", now=AT)
         appointment = book(
             session, "conv-1", mediator, WINTER_START, contact={"name": nasty, "email": "jeanne@example.org", "phone": None}
         )
-        ics = appointment_ics(appointment)
-        feed = mediator_feed(mediator, [appointment])
+        ics = appointment_ics(appointment, AT)
+        feed = mediator_feed(mediator, [appointment], AT)
 
     for raw in (ics, feed):
         assert b"\nUID:pirate" not in raw and b"\nBEGIN:VEVENT\r\nUID:pirate" not in raw
@@ -141,15 +141,15 @@ def test_names_with_html_and_newlines_are_escaped_not_interpreted(url):
 
 def test_mediator_feed_holds_own_appointments_cancelled_included(url):
     with db.session(url) as session:
-        camille = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
-        karim = accounts.add_mediator(session, "Karim Benali", "karim@example.org")
+        camille = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
+        karim = accounts.add_mediator(session, "Karim Benali", "karim@example.org", now=AT)
         kept = book(session, "conv-1", camille, SUMMER_START)
         cancelled = book(session, "conv-2", camille, WINTER_START)
         other = book(session, "conv-3", karim, WINTER_START)
         scheduling.cancel_appointment(session, cancelled.reference)
         session.commit()
-        feed = mediator_feed(camille, [kept, cancelled, other])
-        empty = mediator_feed(karim, [])
+        feed = mediator_feed(camille, [kept, cancelled, other], AT)
+        empty = mediator_feed(karim, [], AT)
 
     calendar = Calendar.from_ical(feed)
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
@@ -167,14 +167,14 @@ def test_mediator_feed_holds_own_appointments_cancelled_included(url):
 
 def test_moving_an_appointment_keeps_its_uid_and_raises_its_sequence(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         appointment = book(session, "conv-1", mediator, WINTER_START)
-        _, before = only_event(appointment_ics(appointment))
+        _, before = only_event(appointment_ics(appointment, AT))
         scheduling.open_slots(session, mediator, [WINTER_START + timedelta(days=1)], 45)
         other = book(session, "conv-2", mediator, WINTER_START + timedelta(days=2))
         target = next(s for s in mediator.slots if s.starts_at == WINTER_START + timedelta(days=1))
         moved = scheduling.move_appointment(session, appointment.reference, target.id)
-        _, after = only_event(appointment_ics(moved))
+        _, after = only_event(appointment_ics(moved, AT))
         with pytest.raises(scheduling.SlotTaken):  # never onto a booked slot
             scheduling.move_appointment(session, moved.reference, other.slot_id)
     assert after["UID"] == before["UID"] and after.decoded("SEQUENCE") == 1

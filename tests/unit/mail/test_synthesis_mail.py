@@ -45,7 +45,7 @@ def exchange(url, conversation: str, email: str | None, consent: bool = True) ->
         if consent:
             dossiers.record_contact(session, conversation, None, email, None if email else "+33612345678", NOW, now=NOW)
         dossiers.record_leave(session, conversation, True, 5, None, date(2030, 1, 20), date(2030, 1, 28), now=NOW)
-        asked = dossiers.request_synthesis(session, conversation)
+        asked = dossiers.request_synthesis(session, conversation, now=NOW)
         session.commit()
         return asked
 
@@ -100,7 +100,7 @@ def test_the_typed_name_is_cut_to_a_first_name_and_nothing_typed_is_in_the_subje
     with db.session(url) as session:
         dossiers.record_contact(session, conversation, typed, "cible@example.org", None, NOW, now=NOW)
         dossiers.record_need(session, conversation, "presence_en_ligne", 0.9, now=NOW)
-        dossiers.request_synthesis(session, conversation)
+        dossiers.request_synthesis(session, conversation, now=NOW)
         session.commit()
     assert send(url, smtp).sent == 1
     [mail] = smtp.messages

@@ -452,3 +452,67 @@ def test_a_planted_commit_in_a_route_is_reported():
     planted = "def agenda_page(request):\n    def load(session):\n        session.commit()\n    return load\n"
     assert transaction_ends_by_owner(planted) == {"agenda_page"}
     assert "bot.web.console" not in TRANSACTION_BOUNDARIES
+
+
+# --- time: the boundaries read the clock, the layers below take `now` ----------------------------
+# The store, the domain, the mail and the language never read the real clock: a boundary (a route,
+# an action, a job, a CLI command) reads bot/clock.py once and passes `now` down. A column default
+# or `onupdate` that stamps the time is a read too (SQLAlchemy calls it at the flush).
+TIMELESS = ("bot.store", "bot.domain", "bot.mail", "bot.language")
+WALL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
+WALL_CLOCK_CALLS |= {("time", "time"), ("time", "time_ns"), ("func", "now"), ("func", "current_timestamp")}
+
+
+def clock_reads(source: str) -> list[str]:
+    """Reads of the real clock in the source, as « line what »: `datetime.now()`, `utcnow()`,
+    `date.today()`, `time.time()`, the database's `func.now()`, `time()` imported from `time`, or
+    an import of bot/clock.py."""
+    tree = ast.parse(source)
+    from_time = set()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.module == "time":
+                from_time |= {alias.asname or alias.name for alias in node.names if alias.name in ("time", "time_ns")}
+            if (node.module == "bot" and any(a.name == "clock" for a in node.names)) or node.module == "bot.clock":
+                found.append(f"{node.lineno} import bot.clock")
+        elif isinstance(node, ast.Import) and any(alias.name == "bot.clock" for alias in node.names):
+            found.append(f"{node.lineno} import bot.clock")
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = func.value.id if isinstance(func.value, ast.Name) else getattr(func.value, "attr", "")
+            if (receiver, func.attr) in WALL_CLOCK_CALLS:
+                found.append(f"{node.lineno} {receiver}.{func.attr}()")
+        elif isinstance(func, ast.Name) and func.id in from_time:
+            found.append(f"{node.lineno} {func.id}()")
+    return sorted(found, key=lambda read: int(read.split()[0]))
+
+
+def test_the_clock_finder_sees_a_read():
+    planted = (
+        "from datetime import datetime, timezone\n"
+        "from sqlalchemy import Column, DateTime\n"
+        "def utcnow():\n"
+        "    return datetime.now(timezone.utc)\n"
+        "created_at = Column(DateTime, default=utcnow)\n"
+    )
+    assert clock_reads(planted) == ["4 datetime.now()"]
+    assert clock_reads("from bot import clock, settings\ndef f(now=None):\n    return now or clock.now()\n") == [
+        "1 import bot.clock"
+    ]
+    assert clock_reads("import time\nfrom time import time as t\nx = time.time() + t()\n") == ["3 time.time()", "3 t()"]
+    assert clock_reads("import datetime\nx = datetime.date.today()\n") == ["2 date.today()"]
+    assert clock_reads("from sqlalchemy import func\nupdated = Column(DateTime, server_default=func.now())\n") == ["2 func.now()"]
+    assert clock_reads("def f(now):\n    return now.date(), datetime.fromtimestamp(0)\n") == []
+
+
+def test_the_store_the_domain_the_mail_and_the_language_never_read_the_clock():
+    """Every moment they use comes from their caller (`now`), so a test or a replay of the spool
+    moves them all with one injected clock, and no stored row is dated by the real one."""
+    modules = {name: path for name, path in our_modules().items() if name.startswith(TIMELESS)}
+    assert "bot.store.tables" in modules and "bot.domain.synthesis" in modules  # the walk sees them
+    reading = {name: reads for name, path in modules.items() if (reads := clock_reads(path.read_text(encoding="utf-8")))}
+    assert reading == {}

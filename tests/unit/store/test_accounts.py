@@ -17,20 +17,20 @@ NOW = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
 
 def test_passwords_are_hashed_with_argon2_and_checked(url):
     with db.session(url) as session:
-        mediator = accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery")
+        mediator = accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery", now=NOW)
         session.commit()
         assert mediator.password_hash.startswith("$argon2id$") and "correct" not in mediator.password_hash
         assert accounts.authenticate(session, "AWA@example.org", "correct horse battery", now=NOW).name == "Awa"
         with pytest.raises(ValueError, match="10 caractères"):
-            accounts.create_account(session, "Bob", "bob@example.org", "court")
+            accounts.create_account(session, "Bob", "bob@example.org", "court", now=NOW)
         with pytest.raises(ValueError, match="already exists"):
-            accounts.create_account(session, "Awa bis", "awa@example.org", "un autre mot de passe")
+            accounts.create_account(session, "Awa bis", "awa@example.org", "un autre mot de passe", now=NOW)
 
 
 def test_lock_out_after_five_failures_then_unlocked_after_the_delay(url):
     now = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
     with db.session(url) as session:
-        accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery")
+        accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery", now=NOW)
         session.commit()
         for attempt in range(accounts.MAX_FAILED_LOGINS):
             with pytest.raises(accounts.LoginRefused) as refused:

@@ -17,7 +17,7 @@ from tests.support.clock import AT
 def test_weeks_needs_outcomes_satisfaction_and_pickup_time(url):
     monday = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # ISO week 10
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         for name, need, week, answered, redirect, score in [
             ("a", "presence_en_ligne", 0, True, [], 5),
             ("b", "presence_en_ligne", 0, None, ["cci"], 3),

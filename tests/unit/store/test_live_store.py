@@ -14,7 +14,7 @@ IDLE = 10
 
 
 def mediators(session, count=2):
-    return [accounts.add_mediator(session, f"Claire{i} Martin", f"claire{i}@example.org") for i in range(count)]
+    return [accounts.add_mediator(session, f"Claire{i} Martin", f"claire{i}@example.org", now=NOW) for i in range(count)]
 
 
 def test_presence_needs_the_flag_a_recent_ping_and_an_active_account(url):

@@ -18,7 +18,7 @@ def rows(text: str) -> list[dict[str, str]]:
 
 
 def fill(session) -> tuple[int, int]:
-    mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+    mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
     scheduling.open_slots(session, mediator, [datetime(2030, 1, 7, 9, tzinfo=timezone.utc)], 60)
     dossiers.record_need(session, "full", "presence_en_ligne", 0.7, now=AT)
     dossiers.confirm_latest_need(session, "full", False, now=AT)
@@ -34,13 +34,13 @@ def fill(session) -> tuple[int, int]:
     )
     scheduling.request_callback(session, "full", "mardi matin", date(2030, 1, 10), now=AT)
     dossiers.record_leave(session, "full", True, 5, "Merci", now=AT)
-    dossier = dossiers.get_or_create_dossier(session, "full")
+    dossier = dossiers.by_conversation(session, "full")
     dossier.created_at = datetime(2030, 1, 6, 23, 30, tzinfo=timezone.utc)  # 7 January in Paris
     dossier.status, dossier.closed_at = "clos", datetime(2030, 7, 1, 8, 0, tzinfo=timezone.utc)
     dossier.triage_correct, dossier.corrected_need = False, "strategie_numerique"
     session.commit()
-    scheduling.book_slot(session, "full", mediator.slots[0].id)
-    empty = dossiers.get_or_create_dossier(session, "empty")
+    scheduling.book_slot(session, "full", mediator.slots[0].id, now=AT)
+    empty = dossiers.get_or_create_dossier(session, "empty", AT)
     session.commit()
     return dossier.id, empty.id
 
@@ -98,7 +98,7 @@ def test_personal_columns_on_request(url):
 def test_formula_injection_guard(url, value):
     with db.session(url) as session:
         dossiers.update_profile(session, "c1", {"entreprise": value}, now=AT)
-        dossier = session.get(Dossier, dossiers.get_or_create_dossier(session, "c1").id)
+        dossier = session.get(Dossier, dossiers.by_conversation(session, "c1").id)
         dossier.contact_name, dossier.contact_email = value, "a@b.fr"
         dossier.consent_at = datetime.now(timezone.utc)
         dossier.corrected_need = value

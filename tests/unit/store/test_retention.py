@@ -51,7 +51,7 @@ def make_dossier(
         now=last_activity,
     )
     dossiers.record_leave(session, conversation_id, True, 4, "Très bien, merci Camille !", now=last_activity)
-    dossier = dossiers.get_or_create_dossier(session, conversation_id)
+    dossier = dossiers.by_conversation(session, conversation_id)
     dossier.status, dossier.closed_at = status, closed_at
     dossier.created_at = last_activity
     session.add(DossierNote(dossier=dossier, body="Rappeler Jeanne au 06 12 34 56 78", created_at=last_activity))
@@ -142,7 +142,7 @@ def test_every_conversation_past_the_period_is_purged_whatever_its_status(url):
 def test_an_open_case_a_mediator_works_on_is_kept_and_says_so(url):
     with db.session(url) as session:
         create_events_table(session)
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=NOW)
         worked = make_dossier(session, "worked", "en_cours", NOW - timedelta(days=400))
         dropped = make_dossier(session, "dropped", "nouveau", NOW - timedelta(days=400))
         dossier = session.get(Dossier, worked)
@@ -232,7 +232,7 @@ def test_a_purge_reading_rasa_events_then_writing_survives_a_tracker_write_in_be
 def test_erase_person_on_request_whatever_the_status(url):
     with db.session(url) as session:
         create_events_table(session)
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=NOW)
         still_open = make_dossier(session, "open", "en_cours", NOW, words=False)
         other = make_dossier(session, "other", "nouveau", NOW, words=False)
         say(session, "open", ("user", "Bonjour"), ("bot", "Bonjour !"))
@@ -277,12 +277,12 @@ def test_purge_command(url, monkeypatch, capsys):
 def test_erasing_on_request_cancels_the_coming_appointment_and_clears_free_text(url):
     starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=NOW)
         scheduling.open_slots(session, mediator, [starts], 45)
         dossiers.record_need(session, "rdv", "presence_en_ligne", 0.9, now=NOW)
-        appointment = scheduling.book_slot(session, "rdv", mediator.slots[0].id)
+        appointment = scheduling.book_slot(session, "rdv", mediator.slots[0].id, now=clock.now())
         scheduling.request_callback(session, "rdv", "après 18 h, demander Paul", None, now=NOW)
-        dossier = dossiers.get_or_create_dossier(session, "rdv")
+        dossier = dossiers.by_conversation(session, "rdv")
         dossier.outcome = "Paul Martin rappelé"
         session.commit()
         assert retention.erase_person(session, dossier.id, None, now=clock.now())

@@ -76,7 +76,7 @@ def test_what_lands_in_the_inbox_newest_first_grouped_by_words(url):
 def test_a_decision_labels_the_group_and_is_audited(url):
     with db.session(url) as session:
         fill(session)
-        mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org", now=AT)
         machin = next(g for g in review_inbox.groups(session) if g.count == 2)
         later = MONDAY + timedelta(days=1)
         assert review_inbox.decide(session, machin.entry_id, "utiliser_ordinateur", mediator.id, now=later) == 2
@@ -117,7 +117,7 @@ def test_texts_are_masked_in_the_list_and_the_examples(url):
         assert "(e-mail)" in group.text and "(téléphone)" in group.text and "(nom)" in group.text
         assert group.text.endswith("mon truc bugue")
 
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         review_inbox.decide(session, group.entry_id, "utiliser_ordinateur", mediator.id, now=MONDAY)
         session.commit()
         [(said, intent)] = review_inbox.decided_examples(session)
@@ -127,7 +127,7 @@ def test_texts_are_masked_in_the_list_and_the_examples(url):
 def test_examples_teach_needs_and_out_of_scope_not_dismissed_phrases(url):
     with db.session(url) as session:
         fill(session)
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         by_text = {g.text: g.entry_id for g in review_inbox.groups(session)}
         review_inbox.decide(session, by_text["xqz blorp"], review.DISMISSED, mediator.id, now=MONDAY)
         review_inbox.decide(session, by_text["mon logiciel de caisse plante"], "outils_internes", mediator.id, now=MONDAY)
@@ -143,7 +143,7 @@ def test_a_corrected_triage_at_closing_is_decided_by_that_mediator(url):
     now = MONDAY + timedelta(days=2)
     with db.session(url) as session:
         create_events_table(session)
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         # recorded by the assistant, then corrected at closing
         first(
             session,
@@ -159,7 +159,7 @@ def test_a_corrected_triage_at_closing_is_decided_by_that_mediator(url):
         dossiers.record_need(session, "c2", "presence_en_ligne", 0.7, now=AT)
         session.commit()
         for conversation, need in (("c1", "former_salaries"), ("c2", "demarches_en_ligne")):
-            dossier = dossiers.get_or_create_dossier(session, conversation)
+            dossier = dossiers.by_conversation(session, conversation)
             casework.claim(session, dossier.id, mediator.id, 30, now=now)
             casework.close(session, dossier, mediator.id, "Appelé", False, need, now=now)
         session.commit()
@@ -174,15 +174,16 @@ def test_a_corrected_triage_at_closing_is_decided_by_that_mediator(url):
 
 
 def test_the_writes_travel_through_the_spool_format_and_respect_erasure(url):
-    write = RecordFirstMessage("mon truc", review.MENU, None, 0.2, MONDAY)
+    write = RecordFirstMessage("mon truc", review.MENU, None, 0.2)
     assert from_json(to_json(write)) == write
     assert from_json(to_json(FirstMessageDenied("presence_en_ligne"))) == FirstMessageDenied("presence_en_ligne")
     with db.session(url) as session:
         assert spool.apply(session, "c1", [write], MONDAY)
         retention.erase_conversation(session, "gone", now=MONDAY)
-        assert not spool.apply(session, "gone", [RecordFirstMessage("mon nom", review.MENU, None, 0.2, MONDAY)], MONDAY)
+        assert not spool.apply(session, "gone", [RecordFirstMessage("mon nom", review.MENU, None, 0.2)], MONDAY)
         session.commit()
-        assert [m.conversation_id for m in session.query(FirstMessage)] == ["c1"]
+        # dated by the write's moment, as every dossier write (the spool keeps it for a replay)
+        assert [(m.conversation_id, m.received_at) for m in session.query(FirstMessage)] == [("c1", MONDAY)]
         assert dossiers.list_dossiers(session) == []  # the first message creates no dossier
 
 
@@ -190,10 +191,10 @@ def test_erased_with_the_conversation_and_purged_with_it(url):
     with db.session(url) as session:
         create_events_table(session)
         fill(session)
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         # a dossier erased at the person's request through a mediator
         dossiers.record_contact(session, "denied", "Martine", None, None, MONDAY, now=AT)
-        dossier = dossiers.get_or_create_dossier(session, "denied")
+        dossier = dossiers.by_conversation(session, "denied")
         session.commit()
         retention.erase_dossier(session, dossier.id, mediator.id, now=MONDAY + timedelta(days=1))
         # « Effacer ma conversation » without a dossier

@@ -12,6 +12,7 @@ from bot.ops import store_cli
 from bot.settings import PARIS
 from bot.store import accounts, db, scheduling
 from bot.store.tables import Slot
+from tests.support.clock import AT
 
 HOURS = opening_hours.parse(
     {
@@ -31,7 +32,7 @@ def test_no_slot_on_a_public_holiday_or_outside_the_opening_hours(url):
     # the week of 1 May 2030 (Wednesday, Fête du travail) and 8 May 2030 (Wednesday, Victoire 1945)
     starts = store_cli.slot_starts(date(2030, 4, 29), 10, store_cli.parse_hours("8:00-13:00,14:00-18:00"), 60)
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         added = scheduling.open_slots(session, mediator, starts, 60, hours=HOURS)
         session.commit()
         opened = [s.starts_at.astimezone(PARIS) for s in session.query(Slot).order_by(Slot.starts_at)]
@@ -44,7 +45,7 @@ def test_no_slot_on_a_public_holiday_or_outside_the_opening_hours(url):
 def test_modes_and_the_place_of_a_sur_place_slot(url):
     start = datetime(2030, 1, 8, 10, tzinfo=PARIS)
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=AT)
         with pytest.raises(ValueError, match="needs the address"):
             scheduling.open_slots(session, mediator, [start], 45, mode="sur_place")
         with pytest.raises(ValueError, match="unknown mode"):
@@ -64,7 +65,7 @@ def test_bot_slots_open_with_a_mode(tmp_path, monkeypatch, capsys):
 
     migrate.upgrade(url)
     with db.session(url) as session:
-        accounts.add_mediator(session, "Karim Benali", "karim@example.org")
+        accounts.add_mediator(session, "Karim Benali", "karim@example.org", now=AT)
         session.commit()
     assert (
         main(

@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from actions import dossier
 from actions.booking import ActionBookAppointment
@@ -25,6 +26,7 @@ from bot.store.dossier_writes import (
     to_json,
 )
 from bot.store.spool import Spool, write_now
+from bot.store.tables import OutgoingMail
 from tests.support.actions import make_tracker, run
 from tests.support.clock import AT
 
@@ -52,7 +54,7 @@ def test_writes_are_spooled_while_the_database_is_away_then_replayed_in_order(ur
     assert dossier.record("c1", RecordAnswered(False)) is True  # replays the spool first
     assert spool.pending() == 0
     with db.session(url) as session:
-        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "c1"), now=AT)
+        stored = dossiers.dossier_as_dict(dossiers.by_conversation(session, "c1"), now=AT)
     assert stored["needs"][0]["intent"] == "presence_en_ligne" and stored["needs"][0]["confirmed"] is True
     assert stored["contact"]["phone"] == "06 12 34 56 78" and stored["contact"]["consent_at"] == consent.isoformat()
     assert stored["callback"] == {"preferred_moment": "le matin", "deadline": "2030-01-15"}
@@ -70,12 +72,16 @@ def test_a_dossier_write_takes_its_moment_from_the_injected_clock_never_the_real
     monkeypatch.setenv("DATABASE_URL", url)  # the database is back an hour and a half later
     monkeypatch.setattr(clock, "now", lambda: written)
     consent = datetime(2031, 6, 2, 9, 29, tzinfo=timezone.utc)
-    assert dossier.record("c9", ConfirmLatestNeed(True), RecordContact("Camille", None, "06 12 34 56 78", consent)) is True
-    assert dossier.record("c9", RequestCallback("le matin", None), RecordAnswered(True)) is True
+    contact = RecordContact("Camille", "camille@example.org", "06 12 34 56 78", consent)
+    assert dossier.record("c9", ConfirmLatestNeed(True), contact) is True
+    assert dossier.record("c9", RequestCallback("le matin", None), RecordAnswered(True), RequestSynthesis()) is True
     with db.session(url) as session:
-        stored = dossiers.get_or_create_dossier(session, "c9")
+        stored = dossiers.by_conversation(session, "c9")
         assert stored.created_at == spooled and stored.needs[0].created_at == spooled  # the moment it was said
         assert stored.updated_at == written and stored.callbacks[0].created_at == written
+        # the e-mails those writes queued (the call back's acknowledgement, the synthesis) too
+        queued = session.execute(select(OutgoingMail.kind, OutgoingMail.created_at).order_by(OutgoingMail.id)).all()
+        assert [tuple(row) for row in queued] == [("rappel_accuse", written), ("synthese", written)]
         assert dossiers.dossier_as_dict(stored, now=written)["updated_at"] == written.isoformat()
 
 
@@ -155,7 +161,7 @@ def test_a_spool_file_of_the_former_format_is_replayed_as_the_same_writes(url, t
     ]
     assert spool.pending() == 0
     with db.session(url) as session:
-        stored = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "old-1"), now=AT)
+        stored = dossiers.dossier_as_dict(dossiers.by_conversation(session, "old-1"), now=AT)
     assert stored["needs"][0]["intent"] == "presence_en_ligne" and stored["needs"][0]["confirmed"] is True
     assert stored["contact"]["consent_at"] == consent.isoformat()
     assert stored["callback"] == {"preferred_moment": "le matin", "deadline": "2030-01-15"}

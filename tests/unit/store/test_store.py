@@ -51,11 +51,11 @@ def test_unknown_status_is_refused(url):
 
 def test_mediators_and_slots(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille", "Camille@Example.org")
+        mediator = accounts.add_mediator(session, "Camille", "Camille@Example.org", now=AT)
         with pytest.raises(ValueError, match="already exists"):
-            accounts.add_mediator(session, "Camille bis", "camille@example.org")
+            accounts.add_mediator(session, "Camille bis", "camille@example.org", now=AT)
         with pytest.raises(ValueError, match="valid e-mail"):
-            accounts.add_mediator(session, "Sans mail", "pas-un-mail")
+            accounts.add_mediator(session, "Sans mail", "pas-un-mail", now=AT)
         mediator = accounts.mediator_by_email(session, "camille@example.org")
         starts = store_cli.slot_starts(date(2030, 1, 7), 7, store_cli.parse_hours("9:00-11:00"), 60)
         assert len(starts) == 10  # five weekdays, two slots each
@@ -70,14 +70,14 @@ def test_a_slot_is_booked_once_and_freed_by_cancelling(url):
     with db.session(url) as session:
         store_cli.create_demo_data(session, today=date(2030, 1, 1))
         first = scheduling.free_slots(session, after=datetime(2030, 1, 1, tzinfo=timezone.utc), limit=1)[0]
-        appointment = scheduling.book_slot(session, "conv-a", first.id)
+        appointment = scheduling.book_slot(session, "conv-a", first.id, now=AT)
         assert appointment.reference.startswith("RDV-")
         with pytest.raises(scheduling.SlotTaken):
-            scheduling.book_slot(session, "conv-b", first.id)
+            scheduling.book_slot(session, "conv-b", first.id, now=AT)
         assert first.id not in [s.id for s in scheduling.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc))]
         scheduling.cancel_appointment(session, appointment.reference.lower())
         session.commit()
-        assert scheduling.book_slot(session, "conv-b", first.id).slot_id == first.id
+        assert scheduling.book_slot(session, "conv-b", first.id, now=AT).slot_id == first.id
 
 
 def test_twenty_concurrent_bookings_of_the_same_slot(url):
@@ -94,13 +94,13 @@ def test_twenty_concurrent_bookings_of_the_same_slot(url):
             with db.session(url) as session:
                 barrier.wait()
                 try:
-                    scheduling.book_slot(session, conversation, first)
+                    scheduling.book_slot(session, conversation, first, now=AT)
                     outcomes[conversation] = first
                 except scheduling.SlotTaken:
                     for _ in range(30):  # offered the next free slots until one is free
                         slot = scheduling.free_slots(session, datetime(2030, 1, 1, tzinfo=timezone.utc), 1)[0]
                         try:
-                            scheduling.book_slot(session, conversation, slot.id)
+                            scheduling.book_slot(session, conversation, slot.id, now=AT)
                             outcomes[conversation] = slot.id
                             break
                         except scheduling.SlotTaken:
@@ -144,7 +144,7 @@ def test_summary_is_derived_from_the_dossier(url):
         dossiers.record_answered(session, "conv-s", False, now=AT)
         scheduling.request_callback(session, "conv-s", "le matin", date(2030, 2, 1), now=AT)
         session.commit()
-        text = dossiers.dossier_as_dict(dossiers.get_or_create_dossier(session, "conv-s"), now=AT)["summary"]
+        text = dossiers.dossier_as_dict(dossiers.by_conversation(session, "conv-s"), now=AT)["summary"]
     lines = text.splitlines()
     assert "Besoin : Être plus visible en ligne, confirmé par la personne" in lines
     assert "La réponse a-t-elle aidé : non, « Pas vraiment »" in lines
@@ -157,12 +157,12 @@ def test_summary_is_derived_from_the_dossier(url):
 def test_erasing_a_conversation_removes_its_dossier_and_frees_its_slot(url):
     starts = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa Diallo", "awa@example.org", now=AT)
         scheduling.open_slots(session, mediator, [starts], 45)
         slot = scheduling.free_slots(session, after=starts - timedelta(days=1))[0]
         dossiers.record_need(session, "to-erase", "presence_en_ligne", 0.9, now=AT)
-        dossiers.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", datetime.now(timezone.utc), now=AT)
-        scheduling.book_slot(session, "to-erase", slot.id)
+        dossiers.record_contact(session, "to-erase", "Camille", None, "06 12 34 56 78", AT, now=AT)
+        scheduling.book_slot(session, "to-erase", slot.id, now=AT)
         scheduling.request_callback(session, "to-erase", "le matin", None, now=AT)
         dossiers.record_need(session, "to-keep", "former_salaries", 0.8, now=AT)
         session.commit()
@@ -179,7 +179,7 @@ def test_every_console_edit_dates_the_dossier_with_the_callers_moment(url):
     """`updated_at` (the dossiers' order, the retention's last activity) is the moment each caller
     gives, never the real clock: claim, note, status, release, expired lease, closing, erasure."""
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         dossier = dossiers.record_need(session, "conv-t", "presence_en_ligne", 0.9, now=AT).dossier
         session.commit()
         steps = [

@@ -17,7 +17,7 @@ from tests.support.rasa_events import add_event, create_events_table, say
 
 def corrected(session, conversation_id: str, triage_correct: bool | None, corrected_need: str | None) -> None:
     dossiers.record_need(session, conversation_id, "presence_en_ligne", 0.6, now=AT)
-    dossier = dossiers.get_or_create_dossier(session, conversation_id)
+    dossier = dossiers.by_conversation(session, conversation_id)
     dossier.triage_correct, dossier.corrected_need = triage_correct, corrected_need
     session.commit()
 
@@ -137,7 +137,7 @@ def test_decisions_are_exported_without_training_sentences_and_refusing_test_sen
     training_sentence = "Le versement libératoire, ça vaut le coup ou pas ?"  # data/nlu/out_of_scope.yml
     now = datetime(2030, 3, 4, tzinfo=timezone.utc)
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Awa", "awa@example.org")
+        mediator = accounts.add_mediator(session, "Awa", "awa@example.org", now=AT)
         for conversation, text in [
             ("new", "Mon TPE plante quand j'imprime, écrivez à jo@example.fr"),
             ("held", held_out_sentence.upper()),

@@ -23,7 +23,7 @@ on_postgresql = pytest.mark.parametrize("url", ["postgresql"], indirect=True)
 
 def a_mediator_with_a_slot(url) -> tuple[int, int]:
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=NOW)
         scheduling.open_slots(session, mediator, [START], 45)
         session.commit()
         return mediator.id, mediator.slots[0].id
@@ -50,7 +50,7 @@ def test_a_savepoint_released_inside_a_transaction_does_not_commit_it(url):
     with db.session(url) as session:
         session.execute(select(Mediator.id)).all()  # only reads so far
         with session.begin_nested():
-            accounts.add_mediator(session, "Karim Benali", "karim@example.org")
+            accounts.add_mediator(session, "Karim Benali", "karim@example.org", now=NOW)
         session.rollback()  # the boundary gives up: nothing may remain
     with db.session(url) as other:
         assert accounts.mediator_by_email(other, "karim@example.org") is None
@@ -58,11 +58,12 @@ def test_a_savepoint_released_inside_a_transaction_does_not_commit_it(url):
 
 def test_a_failed_statement_in_a_savepoint_leaves_the_transaction_usable(url):
     with db.session(url) as session:
-        accounts.add_mediator(session, "Karim Benali", "karim@example.org")
+        accounts.add_mediator(session, "Karim Benali", "karim@example.org", now=NOW)
         with pytest.raises((OperationalError, ProgrammingError)):
             with session.begin_nested():
                 session.execute(text("SELECT * FROM no_such_table"))
-        accounts.add_mediator(session, "Awa Diallo", "awa@example.org")  # PostgreSQL would refuse in an aborted transaction
+        # PostgreSQL would refuse this in an aborted transaction
+        accounts.add_mediator(session, "Awa Diallo", "awa@example.org", now=NOW)
         session.commit()
     with db.session(url) as other:
         assert accounts.count_mediators(other) == 2
@@ -75,10 +76,10 @@ def test_store_functions_leave_the_transaction_open_until_the_boundary_commits(u
     mediator_id, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
         dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
-        scheduling.book_slot(session, "conv-a", slot_id)
+        scheduling.book_slot(session, "conv-a", slot_id, now=NOW)
         live.set_available(session, mediator_id, True, now=NOW)
         accounts.set_alerts(session, mediator_id, ["direct"])
-        dossier_id = dossiers.get_or_create_dossier(session, "conv-a").id
+        dossier_id = dossiers.by_conversation(session, "conv-a").id
         assert casework.claim(session, dossier_id, mediator_id, 30, now=NOW)
         chat = live.request(session, "conv-a", now=NOW)
         session.flush()
@@ -100,7 +101,7 @@ def test_store_functions_leave_the_transaction_open_until_the_boundary_commits(u
 def test_a_boundary_that_gives_up_leaves_nothing_behind(url):
     mediator_id, slot_id = a_mediator_with_a_slot(url)
     with db.session(url) as session:
-        scheduling.book_slot(session, "conv-a", slot_id)
+        scheduling.book_slot(session, "conv-a", slot_id, now=NOW)
         live.request(session, "conv-a", now=NOW)
         session.rollback()
     assert bookings(url) == [] and needs_of(url, "conv-a") == []
@@ -116,11 +117,11 @@ def test_a_booking_that_loses_the_slot_keeps_the_callers_other_writes(url):
     with db.session(url) as session:
         [offered] = scheduling.free_slots(session, after=NOW)  # read before the other person booked it
         with db.session(url) as other:  # someone else books the same slot meanwhile
-            scheduling.book_slot(other, "conv-b", offered.id)
+            scheduling.book_slot(other, "conv-b", offered.id, now=NOW)
             other.commit()
         dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)  # the caller's own write, first
         with pytest.raises(scheduling.SlotTaken):
-            scheduling.book_slot(session, "conv-a", offered.id)
+            scheduling.book_slot(session, "conv-a", offered.id, now=NOW)
         scheduling.request_callback(session, "conv-a", "le matin", None, now=NOW)  # the transaction goes on
         session.commit()
     assert bookings(url) == ["conv-b"]
@@ -137,13 +138,13 @@ def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_othe
     _, slot_id = a_mediator_with_a_slot(url)
     outcome = {}
     with db.session(url) as winner:
-        scheduling.book_slot(winner, "conv-b", slot_id)  # not committed yet
+        scheduling.book_slot(winner, "conv-b", slot_id, now=NOW)  # not committed yet
 
         def loser():
             with db.session(url) as session:
                 dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
                 try:
-                    scheduling.book_slot(session, "conv-a", slot_id)  # waits for the winner's transaction
+                    scheduling.book_slot(session, "conv-a", slot_id, now=NOW)  # waits for the winner's transaction
                     outcome["a"] = "booked"
                 except scheduling.SlotTaken:
                     outcome["a"] = "taken"
@@ -161,8 +162,8 @@ def test_two_bookings_racing_for_one_slot_on_postgresql_the_loser_keeps_its_othe
 
 def test_two_mediators_claiming_the_same_dossier_the_loser_keeps_its_other_writes(url):
     with db.session(url) as session:
-        claire, karim = (accounts.add_mediator(session, f"{n} Martin", f"{n}@example.org") for n in ("claire", "karim"))
-        dossier = dossiers.get_or_create_dossier(session, "conv-a")
+        claire, karim = (accounts.add_mediator(session, f"{n} Martin", f"{n}@example.org", now=NOW) for n in ("claire", "karim"))
+        dossier = dossiers.get_or_create_dossier(session, "conv-a", now=NOW)
         session.commit()
         claire_id, karim_id, dossier_id = claire.id, karim.id, dossier.id
     with db.session(url) as other:  # Claire is quicker
@@ -183,7 +184,7 @@ def test_two_mediators_claiming_the_same_dossier_the_loser_keeps_its_other_write
 
 def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_writes(url, monkeypatch):
     with db.session(url) as session:
-        dossiers.get_or_create_dossier(session, "conv-a")
+        dossiers.get_or_create_dossier(session, "conv-a", now=NOW)
         session.commit()
     with db.session(url) as other:  # the first tab's request
         first = live.request(other, "conv-a", now=NOW)
@@ -199,7 +200,7 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
         dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
         second = live.request(session, "conv-a", now=NOW + timedelta(seconds=1))  # the unique index refuses it
         assert second.id == first.id and len(calls) == 2
-        assert [c.id for c in dossiers.get_or_create_dossier(session, "conv-a").live_chats] == [first.id]  # nothing stale
+        assert [c.id for c in dossiers.by_conversation(session, "conv-a").live_chats] == [first.id]  # nothing stale
         session.commit()
     assert needs_of(url, "conv-a") == ["presence_en_ligne"]
     with db.session(url) as other:
@@ -208,14 +209,14 @@ def test_two_tabs_asking_for_a_mediator_at_once_the_second_keeps_its_other_write
 
 def test_moving_to_a_slot_taken_meanwhile_keeps_the_callers_other_writes(url):
     with db.session(url) as session:
-        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org")
+        mediator = accounts.add_mediator(session, "Camille Martin", "camille@example.org", now=NOW)
         scheduling.open_slots(session, mediator, [START, START + timedelta(hours=1)], 45)
         session.commit()
         first, second = (s.id for s in sorted(mediator.slots, key=lambda s: s.starts_at))
-        reference = scheduling.book_slot(session, "conv-a", first).reference
+        reference = scheduling.book_slot(session, "conv-a", first, now=NOW).reference
         session.commit()
     with db.session(url) as other:
-        scheduling.book_slot(other, "conv-b", second)
+        scheduling.book_slot(other, "conv-b", second, now=NOW)
         other.commit()
     with db.session(url) as session:
         dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
@@ -229,7 +230,7 @@ def test_moving_to_a_slot_taken_meanwhile_keeps_the_callers_other_writes(url):
 
 def test_a_refused_login_is_counted_when_the_boundary_commits(url):
     with db.session(url) as session:
-        accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery")
+        accounts.create_account(session, "Awa", "awa@example.org", "correct horse battery", now=NOW)
         session.commit()
     with db.session(url) as session:
         with pytest.raises(accounts.LoginRefused):
@@ -245,12 +246,12 @@ def test_two_transactions_queuing_the_same_mail_on_postgresql_the_second_keeps_i
     transaction and, once it commits, is undone alone (enqueue returns None)."""
     outcome = {}
     with db.session(url) as first:
-        assert outbox.enqueue(first, "synthese", "synthese:test") is not None  # not committed yet
+        assert outbox.enqueue(first, "synthese", "synthese:test", now=NOW) is not None  # not committed yet
 
         def second():
             with db.session(url) as session:
                 dossiers.record_need(session, "conv-a", "presence_en_ligne", 0.9, now=NOW)
-                outcome["mail"] = outbox.enqueue(session, "synthese", "synthese:test")
+                outcome["mail"] = outbox.enqueue(session, "synthese", "synthese:test", now=NOW)
                 session.commit()
 
         thread = threading.Thread(target=second)
