@@ -26,7 +26,7 @@ def test_need_is_reformulated_confirmed_answered_and_a_human_offered(chat):
     assert "assistant automatique" in text
 
     text = chat.texts(chat.say("oui c ca"))
-    assert "c'est noté" in text and "une dizaine de questions courtes" in text
+    assert "c'est noté" in text and "quelques questions courtes" in text
     replies = chat.say("Non, directement les pistes")
     text = chat.texts(replies)
     solutions = knowledge.solutions_for("presence_en_ligne")

@@ -101,13 +101,13 @@ def test_a_call_back_typed_at_a_yes_no_question_of_the_website_chat(servers):
             return plain("\n".join([first, *rest]))
 
         assert "C'est bien cela" in send("je voudrais que mes clients me trouvent sur google pour mon salon")
-        assert "dizaine de questions" in send("oui")
+        assert "quelques questions courtes" in send("oui")
         turn = send("qu'on me rappelle")
         assert_handover_choice_alone(turn)
-        assert "dizaine de questions" not in turn
+        assert "quelques questions courtes" not in turn
         turn = send("oui")  # no choice: asked again, and the questionnaire does not start
         assert_handover_choice_alone(turn)
-        assert "dizaine de questions" not in turn and "nom de votre entreprise" not in turn
+        assert "quelques questions courtes" not in turn and "nom de votre entreprise" not in turn
         ask_for_a_call_back(send)
     finally:
         visitor.close()
