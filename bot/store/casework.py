@@ -98,7 +98,7 @@ def queue(
     release_expired(session, now=now)
     query = select(Dossier).options(
         selectinload(Dossier.needs),
-        selectinload(Dossier.appointments).selectinload(Appointment.slot),
+        selectinload(Dossier.appointments).selectinload(Appointment.slot).selectinload(Slot.mediator),
         selectinload(Dossier.callbacks),
         selectinload(Dossier.assignee),
         selectinload(Dossier.live_chats),

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import bindparam, delete, inspect, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Appointment, Callback, Dossier, DossierNeed, LiveChat
+
+CHUNK = 500  # conversations per query: far below SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -39,18 +41,24 @@ def rasa_events_exist(session: Session) -> bool:
 
 
 def _said_events(session: Session, conversation_id: str) -> list[tuple[int, str, float, dict]]:
-    if not rasa_events_exist(session):
-        return []
-    rows = session.execute(
-        text(
-            "SELECT id, type_name, timestamp, data FROM events "
-            "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
-        ),
-        {"sender": conversation_id},
-    ).all()
-    return [
-        (event_id, type_name, float(timestamp), json.loads(data) if data else {}) for event_id, type_name, timestamp, data in rows
-    ]
+    """The conversation's user and bot events (id, type, timestamp, data), in order."""
+    return _said_events_of(session, [conversation_id])[conversation_id]
+
+
+def _said_events_of(session: Session, conversation_ids: Sequence[str]) -> dict[str, list[tuple[int, str, float, dict]]]:
+    """{conversation id: `_said_events`} for several conversations, one query per CHUNK of them."""
+    said: dict[str, list[tuple[int, str, float, dict]]] = {conversation_id: [] for conversation_id in conversation_ids}
+    if not said or not rasa_events_exist(session):
+        return said
+    query = text(
+        "SELECT sender_id, id, type_name, timestamp, data FROM events "
+        "WHERE sender_id IN :senders AND type_name IN ('user', 'bot') ORDER BY id"
+    ).bindparams(bindparam("senders", expanding=True))
+    senders = list(said)
+    for start in range(0, len(senders), CHUNK):
+        for sender, event_id, type_name, timestamp, data in session.execute(query, {"senders": senders[start : start + CHUNK]}):
+            said[sender].append((event_id, type_name, float(timestamp), json.loads(data) if data else {}))
+    return said
 
 
 def _dict_or_empty(value: Any) -> dict[str, Any]:
@@ -103,9 +111,18 @@ def _bot_line(event_id: int, at: datetime, event: dict[str, Any]) -> TranscriptL
 def transcript(session: Session, conversation_id: str, after_id: int = 0) -> list[TranscriptLine]:
     """What the person, the assistant and any mediator said, in order (after event `after_id`;
     the events before it are still read, for the buttons offered just before)."""
+    return _lines(_said_events(session, conversation_id), after_id)
+
+
+def transcripts(session: Session, conversation_ids: Sequence[str]) -> dict[str, list[TranscriptLine]]:
+    """`transcript` of each of these conversations, read together (the queue's urgency flags)."""
+    return {conversation_id: _lines(events) for conversation_id, events in _said_events_of(session, conversation_ids).items()}
+
+
+def _lines(events: list[tuple[int, str, float, dict]], after_id: int = 0) -> list[TranscriptLine]:
     lines = []
     offered: tuple[dict[str, str], ...] = ()  # the buttons of the assistant's latest turn
-    for event_id, type_name, timestamp, event in _said_events(session, conversation_id):
+    for event_id, type_name, timestamp, event in events:
         at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         if type_name == "user":
             said, sent = _user_said(event, offered)

@@ -322,6 +322,10 @@ def synthesis_facts(session: Session | None, dossier: Dossier, now: datetime) ->
     person's typed messages (buttons tapped are not their words), and as their request those typed
     up to the moment the assistant recognised a need."""
     lines = conversations.transcript(session, dossier.conversation_id) if session is not None else []
+    return _facts(dossier, lines, now)
+
+
+def _facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now: datetime) -> synthesis_text.Facts:
     typed = [line for line in lines if line.speaker == "personne" and not line.sent]
     first_need = dossier.needs[0].created_at if dossier.needs else None
     before = [line.text for line in typed if first_need is None or line.at <= first_need]
@@ -364,8 +368,11 @@ def synthesis(session: Session | None, dossier: Dossier, now: datetime) -> synth
 
 
 def urgencies(session: Session, found: Sequence[Dossier], now: datetime) -> dict[int, tuple[str, ...]]:
-    """{dossier id: why it is urgent} for the dossiers that are (the queue's flag)."""
-    reasons = {d.id: synthesis_text.urgency(synthesis_facts(session, d, now)) for d in found}
+    """{dossier id: why it is urgent} for the dossiers that are (the queue's flag). Their transcripts
+    are read together, not one query per dossier; their needs, appointments (with slot and mediator)
+    and call-backs are expected loaded with them (casework.queue does)."""
+    lines = conversations.transcripts(session, [d.conversation_id for d in found])
+    reasons = {d.id: synthesis_text.urgency(_facts(d, lines[d.conversation_id], now)) for d in found}
     return {key: value for key, value in reasons.items() if value}
 
 
