@@ -297,6 +297,8 @@ def from_json(data: Any) -> DossierWrite:
         raise ValueError(f"not a dossier write: {data!r:.80}")
     if command is None:
         raise ValueError(f"not a dossier write: {data!r:.80}")
+    if command is RecordFirstMessage:
+        named.pop("at", None)  # its former own moment: the entry's `at` is the same, and is what applies
     try:
         return command(*arguments, **named)
     except TypeError as exc:

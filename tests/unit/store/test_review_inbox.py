@@ -176,6 +176,8 @@ def test_a_corrected_triage_at_closing_is_decided_by_that_mediator(url):
 def test_the_writes_travel_through_the_spool_format_and_respect_erasure(url):
     write = RecordFirstMessage("mon truc", review.MENU, None, 0.2)
     assert from_json(to_json(write)) == write
+    spooled_before = {**to_json(write), "at": {"$datetime": MONDAY.isoformat()}}  # with its former own moment
+    assert from_json(spooled_before) == write
     assert from_json(to_json(FirstMessageDenied("presence_en_ligne"))) == FirstMessageDenied("presence_en_ligne")
     with db.session(url) as session:
         assert spool.apply(session, "c1", [write], MONDAY)
