@@ -56,6 +56,21 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """argon2 with its smallest cost in this test process: the console tests log in thousands of
+    times, and each hash at the production cost (bot/store/accounts.py) takes a quarter of a second.
+    Still argon2id, and a hash made here verifies with the production hasher (its cost is written in
+    the hash), so the servers the tests start, which keep the production cost, read these accounts."""
+    from argon2 import PasswordHasher
+
+    from bot.store import accounts
+
+    production, accounts._hasher = accounts._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield production
+    accounts._hasher = production
+
+
 @pytest.fixture(autouse=True)
 def environment_restored():
     """What a test, or the code it calls, writes into os.environ goes at its end: otherwise it leaks

@@ -27,6 +27,13 @@ def test_passwords_are_hashed_with_argon2_and_checked(url):
             accounts.create_account(session, "Awa bis", "awa@example.org", "un autre mot de passe", now=NOW)
 
 
+def test_the_servers_hash_at_the_cost_rfc_9106_recommends(cheap_password_hashes):
+    """The tests hash cheaply (tests/conftest.py); the code that runs keeps argon2id's RFC 9106
+    low-memory profile: 64 MiB, 3 passes, 4 lanes."""
+    made = cheap_password_hashes.hash("correct horse battery")
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_lock_out_after_five_failures_then_unlocked_after_the_delay(url):
     now = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
     with db.session(url) as session:
