@@ -47,3 +47,17 @@ def test_postgresql_url_and_bad_port(tmp_path, monkeypatch):
     monkeypatch.setenv("RASA_PORT", "cinq")
     with pytest.raises(SystemExit, match="RASA_PORT must be an integer"):
         settings.load()
+
+
+def test_current_reads_the_environment_again_only_when_it_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("RASA_PORT", "5101")
+    first = settings.current()
+    assert first.rasa_port == 5101
+    reads, read = [], settings._settings_for
+    monkeypatch.setattr(settings, "_settings_for", lambda environment: reads.append(1) or read(environment))
+    assert settings.current() is first and settings.current() is first
+    assert reads == []  # the same environment: not even decoded and sorted again
+    monkeypatch.setenv("RASA_PORT", "5102")
+    assert settings.current().rasa_port == 5102 and settings.current().rasa_port == 5102
+    assert reads == [1]  # changed: read once
