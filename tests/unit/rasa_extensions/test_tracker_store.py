@@ -127,6 +127,26 @@ def test_a_session_restarted_then_saved_twice_stores_each_event_once(stores):
     assert len(rows(lean, "returns")) == 12
 
 
+def test_a_new_conversation_is_created_and_saved_without_counting_what_is_stored(stores):
+    """Its read found nothing: Rasa's new tracker has nothing stored, no count is asked. Same rows as Rasa's store."""
+    lean, rasa_store = stores
+    statements: list[str] = []
+    sa.event.listen(lean.engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower()))
+    for store, sender in ((lean, "new-by-lean"), (rasa_store, "new-by-rasa")):
+        tracker = asyncio.run(store.get_or_create_tracker(sender))  # read, empty: created and saved
+        for event in turn("bonjour", "greet"):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    kinds = [[row[:3] for row in rows(lean, sender)] for sender in ("new-by-lean", "new-by-rasa")]  # timestamps aside
+    assert kinds[0] == kinds[1] and len(kinds[0]) == 1 + 4  # Rasa's new tracker: action_listen, then the turn
+    assert not any("count(" in statement for statement in statements)
+    # read empty, then written by another server (here Rasa's store): the next read finds it, nothing is forgotten
+    assert asyncio.run(lean.retrieve("elsewhere")) is None
+    play(rasa_store, "elsewhere", [turn("bonjour", "greet")])
+    play(lean, "elsewhere", [turn("oui", "affirm")])
+    assert len(rows(lean, "elsewhere")) == 8
+
+
 def test_both_endpoints_files_name_this_store(tmp_path, monkeypatch):
     """Rasa falls back to an in-memory store, with a mere warning, when it cannot load the one named."""
     from rasa.core.tracker_store import TrackerStore
