@@ -77,6 +77,7 @@ class LoadResult:
     errors: int = 0
     seconds: float = 0.0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_message: dict[str, float] = field(default_factory=dict)  # each process's CPU time, divided
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -113,6 +114,18 @@ class MemorySampler(threading.Thread):
             for name, pid in self.pids.items():
                 self.peaks[name] = max(self.peaks[name], self.rss_mb(pid))
             time.sleep(0.2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (all its threads) and of its children, from /proc."""
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
 
 
 def _children(pid: int) -> list[int]:
@@ -171,7 +184,12 @@ def play(
     alone = None
     if one_at_a_time:
         alone = LoadResult(f"{label}, une conversation à la fois")
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         asyncio.run(_one_at_a_time(webhook, alone))
+        # CPU time per message: what other jobs on the machine change least (latency moves with them)
+        alone.cpu_ms_per_message = {
+            name: (cpu_seconds(pid) - before[name]) * 1000 / max(1, len(alone.latencies_ms)) for name, pid in pids.items()
+        }
     return alone, measure_load(label, webhook, people, pids)
 
 
@@ -493,6 +511,8 @@ def run(people: int = 20) -> Path:
         "",
         f"- p95 ratio, ours / bare Rasa: **{ratio:.2f}** (goal ≤ 1.5 at 20 conversations, zero errors)",
         f"- the same ratio with one conversation at a time: {_ratio(ours_alone, bare_alone):.2f}",
+        "- CPU time per message, one conversation at a time (less sensitive than latency to other jobs on the "
+        f"machine): ours {_cpu(ours_alone)}; bare Rasa {_cpu(bare_alone)}",
         f"- cold start of the servers to the first answer (model already trained): {cold_start:.0f} s",
         f"- training of our model from scratch (empty component cache, as on a fresh install): {ours_training:.0f} s",
         f"- training of the bare model (same NLU pipeline, component cache warm): {bare_training:.0f} s",
@@ -507,6 +527,11 @@ def run(people: int = 20) -> Path:
         "goes: docs/reliability.md.",
     ]
     return _write_section("# Benchmark (`make bench`)", lines)
+
+
+def _cpu(result: LoadResult | None) -> str:
+    cpu = result.cpu_ms_per_message if result is not None else {}
+    return ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items()) or "—"
 
 
 def _ratio(ours: LoadResult, bare: LoadResult) -> float:
