@@ -144,17 +144,20 @@ def check_layout(layout: Layout) -> None:
 
 
 def check_ports_free(layout: Layout) -> None:
-    """Every port can be bound now: else name the setting whose port another program holds."""
+    """Every port can be bound now: else name every setting whose port another program holds, so
+    that one message says all there is to free."""
+    busy = []
     for name, port in named_ports(layout):
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is fine
             try:
                 probe.bind((layout.public_host if port == layout.public_port else INTERNAL_HOST, port))
             except OSError as exc:
-                raise LayoutError(
-                    f"Port {port} ({name}) is already in use ({exc.strerror}): stop the program "
-                    "that holds it (another make run or run-prod?) or change that setting."
-                ) from exc
+                busy.append(f"Port {port} ({name}) is already in use ({exc.strerror})")
+    if busy:
+        raise LayoutError(
+            "; ".join(busy) + ": stop the program that holds it (another make run or run-prod?) or change that setting."
+        )
 
 
 def check_services(layout: Layout) -> None:

@@ -81,6 +81,7 @@ ALONE_BEGINNER = [
     "Pas du tout à l'aise",
     "Je demande à quelqu'un",
     "Je ne sais pas",
+    "micro entreprise",  # the legal form, which a training need calls for (data/situation.yml)
 ]
 TEAM_ADVANCED = [
     "Menuiserie Durand",
@@ -94,6 +95,7 @@ TEAM_ADVANCED = [
     "Très à l'aise",
     "J'aide même les autres",
     "Je ne sais pas",
+    "une sarl",
 ]
 
 
