@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,9 +20,18 @@ from bot.store import accounts, db
 from bot.store.tables import LoginFailure, Mediator, OutgoingMail
 from bot.web import login_throttle
 from bot.web.handlers import SESSION_ENDED
+from tests.support.clock import AT
 from tests.support.console_client import PASSWORD, TOKEN, browser, copy_of, form, login, make_account, mediator_id, refused
 
-NOW = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+NOW = AT  # the moment the test accounts are made (tests/support/console_client.py)
+
+
+@pytest.fixture(autouse=True)
+def the_tests_moment(monkeypatch):
+    """The web app, the store and the signed links read this test's moment, never the real clock."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
 NEW_PASSWORD = "un tout nouveau secret"
 FEED = re.compile(r"/calendrier/[^\"<\s]+\.ics")
 ATTACKER, OFFICE = ("198.51.100.7", 40000), ("203.0.113.9", 40001)

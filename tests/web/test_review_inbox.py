@@ -8,14 +8,24 @@ import html
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot.domain import review
 from bot.store import db, dossiers, review_inbox
 from bot.store.tables import FirstMessage, FirstMessageDecision
 from tests.support.console_client import Console, make_account, page_text
 
 NOW = datetime(2030, 3, 5, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def the_tests_moment(monkeypatch):
+    """The console's pages read this test's moment (the inbox's « cette semaine »), never the real clock."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
 PERSONAL = "bjr c'est Paul Martin 06 12 34 56 78 paul.martin@example.fr le bidule de la boutique ne marche plus"
 
 
