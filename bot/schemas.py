@@ -390,3 +390,27 @@ SYNTHESIS = {
         "modes": _LABELS,
     },
 }
+
+
+# data/accessibility.yml: the pages the accessibility statement says were checked (bot/web/checked_pages.py)
+ACCESSIBILITY = {
+    "type": "object",
+    "required": ["pages"],
+    "additionalProperties": False,
+    "properties": {
+        "pages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "audience", "name"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z-]+$"},
+                    "audience": {"enum": ["public", "console"]},
+                    "name": _TEXT,
+                },
+            },
+        }
+    },
+}

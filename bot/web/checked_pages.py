@@ -10,33 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot import paths
+from bot import paths, schemas
 from bot.datafiles import load_yaml
 from bot.language.french import polish
 
 PATH = paths.DATA / "accessibility.yml"
 AUDIENCES = {"public": "Pour le public", "console": "Pour les médiateurs, dans leur console"}
-SCHEMA = {
-    "type": "object",
-    "required": ["pages"],
-    "additionalProperties": False,
-    "properties": {
-        "pages": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["id", "audience", "name"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z-]+$"},
-                    "audience": {"enum": list(AUDIENCES)},
-                    "name": {"type": "string", "minLength": 1},
-                },
-            },
-        }
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -48,11 +27,14 @@ class CheckedPage:
 
 @lru_cache(maxsize=1)
 def checked_pages() -> tuple[CheckedPage, ...]:
-    raw = load_yaml(PATH, SCHEMA)["pages"]
+    raw = load_yaml(PATH, schemas.ACCESSIBILITY)["pages"]
     pages = tuple(CheckedPage(page["id"], page["audience"], polish(page["name"])) for page in raw)
     ids = [page.id for page in pages]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{PATH}: a page id is listed twice")
+    unknown = {page.audience for page in pages} - set(AUDIENCES)
+    if unknown:  # the schema's enum and AUDIENCES' headings must say the same audiences
+        raise ValueError(f"{PATH}: no heading for the audience {sorted(unknown)}")
     return pages
 
 
