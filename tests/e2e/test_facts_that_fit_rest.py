@@ -50,16 +50,19 @@ def _dossier(servers, conversation: str) -> dict:
         return dossiers.dossier_as_dict(dossier, now=clock.now())
 
 
+def _call_back_form(chat: Chat, contact: str, moment: str, deadline: str) -> str:
+    """The call-back form answered by typing, from the consent on: the last turn's text."""
+    for answer in ("oui", "Paul", contact, moment):
+        chat.say(answer)
+    return _plain(chat.texts(chat.say(deadline)))
+
+
 def test_a_call_back_asked_in_words_says_rappellera_or_ecrira_and_is_stored(servers):
     """Typed as on a phone, no button: « vous rappellera » with a phone, « vous écrira » with an e-mail."""
     by_phone = Chat(servers)
     assert "Que préférez-vous" in _plain(by_phone.texts(by_phone.say("je voudrais qu on me rappelle svp")))
     assert "Êtes-vous d'accord" in _plain(by_phone.texts(by_phone.say("rappelez moi")))
-    by_phone.say("oui")
-    by_phone.say("Paul")
-    by_phone.say("06 12 34 56 78")
-    by_phone.say("le matin")
-    text = _plain(by_phone.texts(by_phone.say("non aucune")))
+    text = _call_back_form(by_phone, "06 12 34 56 78", "le matin", "non aucune")
     assert "un médiateur vous rappellera au 06 12 34 56 78, le matin." in text and "écrira" not in text
     dossier = _dossier(servers, by_phone.sender)
     assert dossier["callback"]["preferred_moment"] == "le matin"
@@ -68,11 +71,7 @@ def test_a_call_back_asked_in_words_says_rappellera_or_ecrira_and_is_stored(serv
     by_mail = Chat(servers)
     by_mail.say("je voudrais qu on me rappelle svp")
     by_mail.say("rappelez moi")
-    by_mail.say("oui")
-    by_mail.say("Paul")
-    by_mail.say("paul.martin@orange.fr")
-    by_mail.say("l apres midi")
-    text = _plain(by_mail.texts(by_mail.say("pas de date")))
+    text = _call_back_form(by_mail, "paul.martin@orange.fr", "l apres midi", "pas de date")
     assert "un médiateur vous écrira à paul.martin@orange.fr" in text and "rappellera" not in text
     dossier = _dossier(servers, by_mail.sender)
     assert dossier["callback"] is not None and dossier["contact"]["email"] == "paul.martin@orange.fr"
