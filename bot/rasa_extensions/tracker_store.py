@@ -16,6 +16,10 @@ A conversation the store just found empty (its first message, read under its loc
 stored when Rasa saves the tracker it then creates: that first save does not count the stored
 events either (one SELECT less per conversation).
 
+The three statements (read, count, insert) are built once per store: SQLAlchemy computes a
+statement's cache key each time a new one is built (Rasa builds its ORM query per read), which cost
+about as much as the read itself (0.8 ms of CPU a read on a 120-event conversation).
+
 Why remembering the count is safe: Rasa reads, changes and saves a conversation while holding
 its lock (the lock store, shared by every Rasa server), so nothing else adds events in between.
 """
@@ -29,6 +33,7 @@ from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -46,6 +51,8 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         rasa_extensions.install()
         super().__init__(*args, **kwargs)
         self._empty_senders: set[str] = set()  # read and found empty just now
+        self._read_latest_session, self._read_all_sessions, self._count_latest_session = _statements(self.SQLEvent)
+        self._insert = sa.insert(self.SQLEvent.__table__)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         events = await asyncio.to_thread(self._stored_events, sender_id, fetch_events_from_all_sessions)
@@ -63,9 +70,9 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _stored_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> list[dict]:
+        statement = self._read_all_sessions if fetch_events_from_all_sessions else self._read_latest_session
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            return [json.loads(data) for (data,) in session.execute(statement, {"sender_id": sender_id})]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
@@ -82,15 +89,14 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             new_events = list(itertools.islice(tracker.events, stored, None))
             if new_events:
                 rows = [self._row(tracker.sender_id, event.as_dict(), event.type_name) for event in new_events]
-                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.execute(self._insert, rows)
                 session.commit()
         setattr(tracker, STORED, len(tracker.events))
         self._empty_senders.discard(tracker.sender_id)
 
     def stored_event_count(self, session: sa.orm.Session, sender_id: Text) -> int:
         """Events stored since the conversation's latest session start (what Rasa's save counts)."""
-        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        return query.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+        return session.execute(self._count_latest_session, {"sender_id": sender_id}).scalar() or 0
 
     @staticmethod
     def _row(sender_id: Text, data: Dict[Text, Any], type_name: Text) -> Dict[Text, Any]:
@@ -102,3 +108,19 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             "action_name": data.get("name"),
             "data": json.dumps(data),
         }
+
+
+def _statements(event: Any) -> tuple[sa.sql.Select, sa.sql.Select, sa.sql.Select]:
+    """Rasa 3.6's `SQLTrackerStore._event_query`, as statements with the sender as a parameter:
+    the conversation's events (by id) since its latest session start, or all of them; the count."""
+    sender = sa.bindparam("sender_id")
+    session_start = (
+        sa.select(sa.func.max(event.timestamp))
+        .where(event.sender_id == sender, event.type_name == SessionStarted.type_name)
+        .scalar_subquery()
+    )
+    since_session_start = sa.or_(event.timestamp >= session_start, session_start.is_(None))
+    read_all = sa.select(event.data).where(event.sender_id == sender).order_by(event.id)
+    read_latest = read_all.where(since_session_start)
+    count_latest = sa.select(sa.func.count(event.id)).where(event.sender_id == sender, since_session_start)
+    return read_latest, read_all, count_latest

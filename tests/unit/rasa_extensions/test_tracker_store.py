@@ -169,3 +169,29 @@ def test_both_endpoints_files_name_this_store(tmp_path, monkeypatch):
         store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"), Domain.empty())
         assert isinstance(store, LeanSQLTrackerStore), endpoints
         store.engine.dispose()
+
+
+def test_the_prebuilt_reads_and_count_return_what_rasas_query_returns(stores):
+    """The store builds its three statements once (not Rasa's ORM query at each read): the latest
+    session, the whole conversation and the count are Rasa's, for a conversation with no session
+    start, one with two sessions, and one that does not exist."""
+    lean, rasa_store = stores
+
+    def start() -> list:
+        return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+
+    play(lean, "no-session", [turn("bonjour", "greet"), turn("oui", "affirm")])
+    play(lean, "two-sessions", [start() + turn("bonjour", "greet"), start() + turn("re", "greet"), turn("merci", "thank")])
+    for sender in ("no-session", "two-sessions", "nobody"):
+        with rasa_store.session_scope() as session:
+            for all_sessions in (False, True):
+                expected = [e.data for e in rasa_store._event_query(session, sender, all_sessions)]
+                assert [
+                    r
+                    for (r,) in session.execute(
+                        lean._read_all_sessions if all_sessions else lean._read_latest_session, {"sender_id": sender}
+                    )
+                ] == expected
+            assert lean.stored_event_count(session, sender) == len(rasa_store._event_query(session, sender, False).all())
+    assert len(asyncio.run(lean.retrieve("two-sessions")).events) == 2 + 4 + 4
+    assert len(asyncio.run(lean.retrieve_full_tracker("two-sessions")).events) == 2 * (3 + 4) + 4
