@@ -119,3 +119,32 @@ def test_rasa_renders_through_the_french_generator():
     assert endpoints["nlg"]["type"] == "bot.rasa_extensions.nlg.FrenchResponses"
     prod = yaml.safe_load((paths.ROOT / "deploy" / "endpoints.prod.yml").read_text(encoding="utf-8"))
     assert prod["nlg"]["type"] == "bot.rasa_extensions.nlg.FrenchResponses"
+
+
+def test_button_payloads_are_sent_as_written_and_log_no_error(caplog):
+    from structlog.testing import capture_logs
+
+    """Rasa's interpolator read a payload's entities as a slot name and logged a traceback for each
+    button, at every rendering; titles still take the values, payloads never name a slot."""
+
+    class Domain:
+        responses = {
+            "utter_choice": [
+                {
+                    "text": "Pour {métier}.",
+                    "buttons": [
+                        {"title": "Rappel pour {métier}", "payload": '/ask_human{"mode_contact": "rappel"}'},
+                        {"title": "Non", "payload": "/deny"},
+                    ],
+                }
+            ]
+        }
+
+    with caplog.at_level("DEBUG"), capture_logs() as structured:
+        message = asyncio.run(FrenchResponses(domain=Domain()).generate("utter_choice", _Tracker(), "rest", métier="plombier"))
+    assert message["text"] == "Pour plombier."
+    assert [b["title"] for b in message["buttons"]] == ["Rappel pour plombier", "Non"]
+    assert [b["payload"] for b in message["buttons"]] == ['/ask_human{"mode_contact": "rappel"}', "/deny"]
+    assert [r for r in caplog.records if r.levelno >= 40] == [] and structured == []  # Rasa logs through structlog
+    payloads = [b["payload"] for variations in _responses().values() for v in variations for b in v.get("buttons", [])]
+    assert payloads and not [p for p in payloads if re.search(r"\{[^\"{}]*\}", p)]  # no {slot} in any payload
