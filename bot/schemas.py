@@ -371,6 +371,8 @@ SYNTHESIS = {
                 "deadline_cues": _WORDS,
                 "penalty": _WORDS,
                 "cyber": _WORDS,
+                # {situation question id: cyber words that do not count in the answer to it}
+                "not_cyber_in_answer_to": {"type": "object", "additionalProperties": _WORDS},
             },
         },
         "profile": {

@@ -3,11 +3,13 @@ the online professional spaces. Each question is asked only for the needs that c
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, Sequence
 
 from bot import paths
 from bot.datafiles import load_cached
 from bot.language.answers import expand
+from bot.language.textnorm import normalize
 
 
 def questionnaire() -> dict[str, Any]:
@@ -32,6 +34,23 @@ def said(question_id: str, answer_id: str | None) -> str | None:
     asked = question(question_id)
     chosen = next((a for a in asked["answers"] if a["id"] == answer_id), None) if asked else None
     return chosen["said"] if chosen else None
+
+
+def asked_by(payloads: Sequence[str]) -> str | None:
+    """The question whose buttons the assistant had just shown (their payloads), or None when
+    they are no situation question's, or could be several's (« Je ne sais pas » alone). The
+    question's asker (actions/qualification.py) and its « which one? » re-ask send each answer's
+    title as its payload."""
+    return _asked_by(tuple(payloads)) if payloads else None
+
+
+@lru_cache(maxsize=256)  # the assistant offers the same few sets of buttons in every conversation
+def _asked_by(payloads: tuple[str, ...]) -> str | None:
+    offered = {normalize(p) for p in payloads if p}
+    if not offered:
+        return None
+    found = [q["id"] for q in questions() if offered <= {normalize(a["title"]) for a in q["answers"]}]
+    return found[0] if len(found) == 1 else None
 
 
 # « un ordi et mon tel », « un pc mais pas de smartphone »: the equipment question is answered by

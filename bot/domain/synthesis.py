@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot import paths
@@ -56,6 +57,10 @@ class Facts:
     now: datetime
     started_at: datetime | None = None  # when the dossier was opened
     said: tuple[str, ...] = ()  # every message the person typed, in order
+    # for each message of `said` (when known): when it was typed, and the situation question
+    # (data/situation.yml id) it answered, None when it answered none
+    said_at: tuple[datetime, ...] = ()
+    said_to: tuple[str | None, ...] = ()
     request: tuple[str, ...] = ()  # their first messages, before the assistant asked anything
     needs: tuple[NeedFact, ...] = ()
     profile: dict[str, str] = field(default_factory=dict)
@@ -168,16 +173,30 @@ def _profile_value(key: str, value: str) -> str:
 # --- what is urgent -----------------------------------------------------------------------------
 
 
-def _has_word(typed: str, words: list[str]) -> bool:
-    return any(re.search(rf"\b{re.escape(normalize(word))}", typed) for word in words)
+@lru_cache(maxsize=64)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for the words, each matched at the start of a word of a normalised text (the
+    queue reads every listed dossier's messages: no word normalised again for each message)."""
+    return re.compile("|".join(rf"\b{re.escape(normalize(word))}" for word in words)) if words else None
 
 
-def _deadlines_in(text: str, today: date) -> list[date]:
-    """Dates written after a cue (« avant vendredi », « d'ici le 12 ») in one message."""
-    typed = normalize(text)
+def _has_word(typed: str, words: list[str] | tuple[str, ...]) -> bool:
+    pattern = _words_pattern(tuple(words))
+    return pattern is not None and pattern.search(typed) is not None
+
+
+@lru_cache(maxsize=8)
+def _cue_patterns(cues: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Each cue and the words after it (one pattern each: the words after one cue may hold another)."""
+    return tuple(re.compile(rf"\b{re.escape(normalize(cue))}\b((?: \w+){{1,4}})") for cue in cues)
+
+
+def _deadlines_in(typed: str, today: date, cues: tuple[re.Pattern[str], ...]) -> list[date]:
+    """Dates written after a cue (« avant vendredi », « d'ici le 12 ») in one normalised message,
+    read from `today`, the day it was written."""
     found = []
-    for cue in data()["urgency"]["deadline_cues"]:
-        for match in re.finditer(rf"\b{re.escape(normalize(cue))}\b((?: \w+){{1,4}})", typed):
+    for pattern in cues:
+        for match in pattern.finditer(typed):
             words = match.group(1).split()
             for count in range(1, len(words) + 1):  # « avant vendredi sinon… »: the shortest that is a date
                 day = parse_deadline(" ".join(words[:count]), today)
@@ -187,20 +206,54 @@ def _deadlines_in(text: str, today: date) -> list[date]:
     return found
 
 
+def _typed(facts: Facts) -> list[tuple[str, str, date, str | None]]:
+    """(message, normalised, the Paris day it was typed, the situation question it answered) of
+    each message the person typed; a message of unknown moment is taken as typed on `now`'s day."""
+    today = facts.now.astimezone(PARIS).date()
+    return [
+        (
+            text,
+            normalize(text),
+            facts.said_at[i].astimezone(PARIS).date() if i < len(facts.said_at) else today,
+            facts.said_to[i] if i < len(facts.said_to) else None,
+        )
+        for i, text in enumerate(facts.said)
+    ]
+
+
+def cyber_words(answering: str | None) -> tuple[str, ...]:
+    """The words that speak of a cyber attack in a message answering this situation question (None:
+    no question): at the login question a blocked account is a login problem, not an attack
+    (data/synthesis.yml, `not_cyber_in_answer_to`)."""
+    urgency_words = data()["urgency"]
+    left_out = urgency_words.get("not_cyber_in_answer_to", {}).get(answering, []) if answering else []
+    return _words_but(tuple(urgency_words["cyber"]), tuple(left_out))
+
+
+@lru_cache(maxsize=16)
+def _words_but(words: tuple[str, ...], left_out: tuple[str, ...]) -> tuple[str, ...]:
+    out = {normalize(word) for word in left_out}
+    return tuple(word for word in words if normalize(word) not in out)
+
+
 def urgency(facts: Facts) -> tuple[str, ...]:
     """Why a mediator must act first: a deadline within a week, a penalty, a cyber attack."""
     urgency_words = data()["urgency"]
     today = facts.now.astimezone(PARIS).date()
+    typed = _typed(facts)
     reasons = []
-    cyber = next((s for s in facts.said if _has_word(normalize(s), urgency_words["cyber"])), None)
+    cyber_by_question = {answering: cyber_words(answering) for _, _, _, answering in typed}
+    cyber = next((s for s, plain, _, answering in typed if _has_word(plain, cyber_by_question[answering])), None)
     if cyber is not None:
         reasons.append(f"attaque informatique peut-être en cours : {quote(cyber)}")
-    penalty = next((s for s in facts.said if _has_word(normalize(s), urgency_words["penalty"])), None)
+    penalty = next((s for s, plain, _, _ in typed if _has_word(plain, urgency_words["penalty"])), None)
     if penalty is not None:
         reasons.append(f"pénalité ou sanction évoquée : {quote(penalty)}")
     limit = today + timedelta(days=int(urgency_words["deadline_days"]))
     given = [d for d in (facts.deadline, facts.callback_deadline) if d is not None]
-    written = [d for s in facts.said for d in _deadlines_in(s, today)]
+    # « avant vendredi » is the Friday after the day it was written, not after the day it is read
+    cues = _cue_patterns(tuple(urgency_words["deadline_cues"]))
+    written = [d for _, plain, typed_on, _ in typed for d in _deadlines_in(plain, typed_on, cues)]
     soon = sorted(d for d in [*given, *written] if today <= d <= limit)
     if soon:
         days = (soon[0] - today).days

@@ -16,10 +16,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import catalog
 from bot.settings import PARIS
-from bot.store import errors, review_inbox
+from bot.store import dossiers, errors, review_inbox
 from bot.store.statuses import AppointmentStatus, DossierStatus, LiveState
 from bot.store.tables import Appointment, Callback, Dossier, DossierAudit, DossierNote, LiveChat, Slot
 
+# An urgent dossier whose person asked for nobody is listed while its last activity is this recent:
+# what is urgent is read from the conversation, and the queue (reloaded every minute) cannot read
+# every open conversation of the retention period each time (1 to 2 ms each); a week is the
+# horizon of what is urgent (a deadline within 7 days, an attack in progress).
+UNASKED_URGENT_DAYS = 7
 MAX_NOTE_CHARS = 5000
 MAX_OUTCOME_CHARS = 2000
 TRANSITIONS = {
@@ -48,6 +53,16 @@ class QueueEntry:
     reason: str  # why a human is needed, in French
     due: datetime | None  # appointment time, call-back deadline or follow-up date
     waiting_since: datetime
+    urgent: tuple[str, ...] = ()  # why it is urgent (bot/domain/synthesis.py), empty when it is not
+
+
+def no_request_reason(dossier: Dossier) -> str:
+    """Why an urgent dossier whose person asked for nobody is in the queue, and whether a mediator
+    has a way to reach them: only the contact details they gave (with their consent)."""
+    given = [label for label, value in (("téléphone", dossier.contact_phone), ("e-mail", dossier.contact_email)) if value]
+    if not given:
+        return "sans demande de contact ni coordonnées"
+    return f"sans demande de contact ; coordonnées laissées : {', '.join(given)}"
 
 
 def live_waiting(dossier: Dossier) -> bool:
@@ -94,7 +109,14 @@ def queue(
     mediator_id: int | None = None,
 ) -> list[QueueEntry]:
     """Dossiers waiting for a human, most urgent first: people waiting live in the chat, then the
-    nearest deadline, then the longest wait."""
+    urgent ones (bot/domain/synthesis.py: a deadline within a week, a penalty, a cyber attack),
+    then by nearest deadline, then the longest wait.
+
+    An urgent dossier is listed even when the person asked for nobody (no appointment, call back,
+    live chat…) if its last activity is within UNASKED_URGENT_DAYS: its reason says so
+    (`no_request_reason`). What is urgent is read from the transcripts of these dossiers and of
+    those waiting, together (`dossiers.urgencies`: one query per 500 conversations); a closed
+    dossier is listed only when the closed ones are asked for."""
     release_expired(session, now=now)
     query = select(Dossier).options(
         selectinload(Dossier.needs),
@@ -106,16 +128,22 @@ def queue(
     query = query.where(Dossier.status == status) if status else query.where(Dossier.status != DossierStatus.CLOSED)
     if mediator_id:
         query = query.where(Dossier.assigned_to == mediator_id)
-    entries = []
+    recent = now - timedelta(days=UNASKED_URGENT_DAYS)
+    found = []  # (dossier, why it waits for a human; None: only if urgent)
     for dossier in session.execute(query).scalars():
         if need and not any(n.intent == need for n in dossier.needs):
             continue
         reason = waiting_reason(dossier) or (DossierStatus.CLOSED.value if dossier.status == DossierStatus.CLOSED else None)
-        if reason is None:
-            continue
-        entries.append(QueueEntry(dossier, reason, _due(dossier), dossier.created_at))
+        if reason is not None or dossier.updated_at >= recent:
+            found.append((dossier, reason))
+    urgent = dossiers.urgencies(session, [dossier for dossier, _ in found], now)
+    entries = [
+        QueueEntry(dossier, reason or no_request_reason(dossier), _due(dossier), dossier.created_at, urgent.get(dossier.id, ()))
+        for dossier, reason in found
+        if reason is not None or dossier.id in urgent
+    ]
     far = datetime.max.replace(tzinfo=timezone.utc)
-    return sorted(entries, key=lambda e: (not live_waiting(e.dossier), e.due or far, e.waiting_since))
+    return sorted(entries, key=lambda e: (not live_waiting(e.dossier), not e.urgent, e.due or far, e.waiting_since))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload
 
+from bot.domain import situation
 from bot.domain import synthesis as synthesis_text
 from bot.store import conversations, erasures, notifications
 from bot.store.statuses import AppointmentStatus
@@ -325,8 +326,23 @@ def synthesis_facts(session: Session | None, dossier: Dossier, now: datetime) ->
     return _facts(dossier, lines, now)
 
 
+def _typed(lines: Sequence[conversations.TranscriptLine]) -> list[tuple[conversations.TranscriptLine, str | None]]:
+    """The person's typed lines, each with the situation question it answered: the one whose
+    buttons the assistant showed since the person's previous line (bot/domain/situation.py)."""
+    typed, offered = [], []
+    for line in lines:
+        if line.speaker == "assistant":
+            offered += [button["payload"] for button in line.buttons]
+        elif line.speaker == "personne":
+            if not line.sent:
+                typed.append((line, situation.asked_by(offered)))
+            offered = []
+    return typed
+
+
 def _facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now: datetime) -> synthesis_text.Facts:
-    typed = [line for line in lines if line.speaker == "personne" and not line.sent]
+    answering = _typed(lines)
+    typed = [line for line, _ in answering]
     first_need = dossier.needs[0].created_at if dossier.needs else None
     before = [line.text for line in typed if first_need is None or line.at <= first_need]
     appointment = next((a for a in dossier.appointments if a.status == AppointmentStatus.CONFIRMED), None)
@@ -335,6 +351,8 @@ def _facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now:
         now=now,
         started_at=dossier.created_at,
         said=tuple(line.text for line in typed),
+        said_at=tuple(line.at for line in typed),
+        said_to=tuple(question for _, question in answering),
         request=synthesis_text.request_of(before or [line.text for line in typed]),
         needs=tuple(synthesis_text.NeedFact(n.intent, n.confidence, n.confirmed, n.corrected_to) for n in dossier.needs),
         profile=dict(dossier.profile or {}),
@@ -369,11 +387,26 @@ def synthesis(session: Session | None, dossier: Dossier, now: datetime) -> synth
 
 def urgencies(session: Session, found: Sequence[Dossier], now: datetime) -> dict[int, tuple[str, ...]]:
     """{dossier id: why it is urgent} for the dossiers that are (the queue's flag). Their transcripts
-    are read together, not one query per dossier; their needs, appointments (with slot and mediator)
-    and call-backs are expected loaded with them (casework.queue does)."""
+    are read together, not one query per dossier; their call-backs are expected loaded with them
+    (casework.queue does)."""
     lines = conversations.transcripts(session, [d.conversation_id for d in found])
-    reasons = {d.id: synthesis_text.urgency(_facts(d, lines[d.conversation_id], now)) for d in found}
+    reasons = {d.id: synthesis_text.urgency(_urgency_facts(d, lines[d.conversation_id], now)) for d in found}
     return {key: value for key, value in reasons.items() if value}
+
+
+def _urgency_facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now: datetime) -> synthesis_text.Facts:
+    """The facts `synthesis.urgency` reads, as `_facts` gathers them, and only those (the queue
+    reads them for every dossier it lists)."""
+    answering = _typed(lines)
+    callback = dossier.callbacks[-1] if dossier.callbacks else None
+    return synthesis_text.Facts(
+        now=now,
+        said=tuple(line.text for line, _ in answering),
+        said_at=tuple(line.at for line, _ in answering),
+        said_to=tuple(question for _, question in answering),
+        callback_deadline=callback.deadline if callback else None,
+        deadline=dossier.deadline,
+    )
 
 
 # --- mediators and slots ------------------------------------------------------------------

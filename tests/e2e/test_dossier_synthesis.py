@@ -2,15 +2,17 @@
 one ending in an appointment, one with pistes only — read back as a mediator reads them: the
 console's dossier page and `bot dossiers show` say the synthesis in words (no internal id), the
 person's words quoted, times in Paris time, and no structure « shown » when « Où m'adresser ? »
-was never asked (issue 27, sections 1 and 2)."""
+was never asked (issue 27, sections 1 and 2); a cyber attack typed without asking for a person is
+in the mediators' queue, flagged urgent."""
 
 from __future__ import annotations
 
 import re
 
+from bot import clock
 from bot.domain import catalog, knowledge, maturity, referrals
 from bot.language.dates import WEEKDAYS
-from bot.store import db
+from bot.store import casework, db
 from bot.store.tables import Dossier
 from tests.support.dossier_reading import read_back
 from tests.support.servers import Chat
@@ -81,6 +83,25 @@ def test_pistes_only_read_in_words_and_no_structure_counted_as_shown(servers, mo
         assert "Questionnaire" in said and "non évalué" in said
         assert not internal_ids() & set(re.findall(r"[\w-]+", said)), said
         assert "UTC" not in said
+
+
+ATTACK = "bonjour on m'a piraté ma boutique en ligne, ils demandent une rançon"
+
+
+def test_a_cyber_attack_typed_without_asking_for_a_person_is_in_the_queue_flagged_urgent(servers, monkeypatch, capsys):
+    chat = Chat(servers)
+    first = say(chat, ATTACK)
+    if "C'est bien cela" in first:  # the need said back: confirmed, and nothing more asked of anyone
+        say(chat, "oui")
+    with db.session(servers.database_url) as session:  # the servers' database, as the console reads it
+        entries = {e.dossier.conversation_id: e for e in casework.queue(session, now=clock.now())}
+        assert chat.sender in entries, "the urgent dossier is not in the mediators' queue"
+        entry = entries[chat.sender]
+        assert not (entry.dossier.callbacks or entry.dossier.appointments or entry.dossier.live_chats)  # asked for nobody
+        assert entry.urgent and entry.urgent[0].startswith(f"attaque informatique peut-être en cours : « {ATTACK}")
+        assert entry.reason == "sans demande de contact ni coordonnées"
+    on_page, in_cli = read_back(servers, chat, monkeypatch, capsys)
+    assert "URGENT : attaque informatique peut-être en cours" in in_cli
 
 
 MISSING = "des exemples concrets pour un salon comme le mien"

@@ -1,5 +1,6 @@
 """The dossier page as a mediator reads it: what is urgent first, the person's request in their own
-words, labels and never internal ids; the queue flags the urgent dossier and lists it first.
+words, labels and never internal ids; the queue flags the urgent dossier and lists it first,
+right after the people waiting live, even when the person asked for nobody.
 
 The conversation is stored as Rasa's tracker store keeps it (tests/support/rasa_events.py)."""
 
@@ -12,14 +13,16 @@ import uuid
 from rasa.shared.core.events import BotUttered, UserUttered
 from sqlalchemy import select
 
-from bot.store import conversations, db, dossiers
+from bot import clock
+from bot.store import conversations, db, dossiers, live
 from bot.store.tables import Dossier
 from tests.support import rasa_events
 from tests.support.clock import AT
 from tests.support.console_client import Console, make_account
 
-START = 1_767_000_000.0
+START = AT.timestamp() - 60  # typed just before AT, when the need is recorded; the page read at AT
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+ATTACK = "bonjour on m'a piraté ma boutique en ligne, ils demandent une rançon"
 REQUEST = "On m'a piraté mon compte sur le site de l'URSSAF, je dois déclarer avant vendredi"
 
 
@@ -50,7 +53,8 @@ def text_of(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).replace("\u202f", " ").replace("\u00a0", " ").split())
 
 
-def test_the_dossier_page_says_what_is_urgent_then_the_persons_words_in_labels(web):
+def test_the_dossier_page_says_what_is_urgent_then_the_persons_words_in_labels(web, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: AT)  # the app's one clock: the deadline is read on AT
     with db.session(web.database_url) as session:
         dossier_id = a_dossier(session, "Bonjour", REQUEST)
     console = Console(web)
@@ -58,7 +62,7 @@ def test_the_dossier_page_says_what_is_urgent_then_the_persons_words_in_labels(w
     page = console.get(f"/dossiers/{dossier_id}").text
     shown = text_of(page)
     assert "Urgent Attaque informatique peut-être en cours" in shown
-    assert "Échéance dans" in shown or "Échéance aujourd'hui" in shown or "Échéance demain" in shown
+    assert "Échéance dans 4 jours, le vendredi 11 janvier" in shown
     assert shown.index("Urgent") < shown.index("La demande, avec les mots de la personne") < shown.index("Besoin")
     assert f"« {REQUEST} »" in shown
     assert "« Bonjour »" not in shown  # a greeting alone is not the request
@@ -82,6 +86,32 @@ def test_the_queue_flags_an_urgent_dossier_and_lists_it_first(web):
     assert '<strong class="urgent">Urgent</strong>' in row and "pénalité ou sanction évoquée" in html.unescape(row)
     calm_row = page[page.index(f"/dossiers/{calm}") :].split("</tr>")[0]
     assert "Urgent" not in calm_row
+
+
+def test_the_queue_lists_an_urgent_dossier_nobody_was_asked_for_after_the_people_waiting_live(web, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: AT)  # the app's one clock: what is urgent and recent is read on AT
+    with db.session(web.database_url) as session:
+        ids = {}
+        for name, typed in (("live", "Je voudrais faire ma déclaration en ligne"), ("attack", ATTACK), ("calm", "Bonjour")):
+            sender = f"queue-{name}-{uuid.uuid4().hex}"
+            if not conversations.rasa_events_exist(session):
+                rasa_events.create_events_table(session)
+            rasa_events.add_event(session, sender, "user", START, person(typed).as_dict())
+            dossiers.record_need(session, sender, "demarches_en_ligne", 0.9, now=AT)
+            ids[name] = sender
+        live.request(session, ids["live"], now=AT)
+        session.commit()
+        number = {name: dossiers.by_conversation(session, sender).id for name, sender in ids.items()}
+    console = Console(web)
+    console.login(make_account(web))
+    page = console.get("/file").text
+    assert f"/dossiers/{number['calm']}" not in page  # asked for nobody, not urgent: not listed
+    assert page.index(f"/dossiers/{number['live']}") < page.index(f"/dossiers/{number['attack']}")
+    row = text_of(page[page.index(f"/dossiers/{number['attack']}") :].split("</tr>")[0])
+    assert "Urgent : attaque informatique peut-être en cours" in row
+    assert "sans demande de contact ni coordonnées" in row
+    shown = text_of(console.get(f"/dossiers/{number['attack']}").text)
+    assert "sans demande de contact ni coordonnées" in shown  # the dossier page says it as the queue does
 
 
 def test_bot_dossiers_show_and_list_say_it_in_the_same_words(url, monkeypatch, capsys):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from bot.mail import notices
 from bot.store import casework, conversations, dossiers, outbox, retention
+from bot.store.statuses import DossierStatus
 from bot.web.console.common import render
 from bot.web.handlers import PREFIX, back_to, flash, in_db, now_of, settings_of
 
@@ -21,11 +22,15 @@ async def dossier_page(request: Request, me) -> Response:
         dossier = casework.dossier_for_console(session, dossier_id, now=now)
         if dossier is None:
             return None
+        data = dossiers.dossier_as_dict(dossier, now=now)
+        reason = casework.waiting_reason(dossier)
+        if reason is None and data["synthesis"]["urgent"] and dossier.status != DossierStatus.CLOSED:
+            reason = casework.no_request_reason(dossier)  # as the queue says it
         return {
             "dossier": dossier,
-            "data": dossiers.dossier_as_dict(dossier, now=now),
+            "data": data,
             "transcript": conversations.transcript(session, dossier.conversation_id),
-            "reason": casework.waiting_reason(dossier),
+            "reason": reason,
             "mine": casework.holds(dossier, me.id, now=now),
             "retention": retention.status(session, dossier, now=now),
             "live_chat": dossier.live_chats[-1] if dossier.live_chats else None,

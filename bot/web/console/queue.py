@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.mail import notices
-from bot.store import casework, dossiers, outbox
+from bot.store import casework, outbox
 from bot.web.console.common import STATUS_LABELS, mediators_by_name, need_labels, render
 from bot.web.handlers import in_db, now_of
 
@@ -29,14 +29,13 @@ async def queue_page(request: Request, me) -> Response:
 
     def load(session):
         now = now_of(request)
+        # a deadline within a week, a penalty, a cyber attack: flagged, and listed right after the
+        # people waiting live, even when the person asked for nobody (bot/store/casework.py)
         entries = casework.queue(session, now=now, status=status, need=need, mediator_id=mediator_id)
         undelivered = outbox.dossiers_with_failures(session, [e.dossier.id for e in entries], notices.PERSON_KINDS)
-        # a deadline within a week, a penalty, a cyber attack: flagged, and first (bot/domain/synthesis.py)
-        urgent = dossiers.urgencies(session, [e.dossier for e in entries], now)
-        entries = sorted(entries, key=lambda e: e.dossier.id not in urgent)
-        return entries, casework.counts_by_status(session), mediators_by_name(session), undelivered, urgent
+        return entries, casework.counts_by_status(session), mediators_by_name(session), undelivered
 
-    entries, counts, mediators, undelivered, urgent = await in_db(request, load)
+    entries, counts, mediators, undelivered = await in_db(request, load)
     return render(
         request,
         "console/queue.html",
@@ -45,7 +44,6 @@ async def queue_page(request: Request, me) -> Response:
             "counts": counts,
             "mediators": mediators,
             "undelivered": undelivered,
-            "urgent": urgent,
             "filters": {"statut": status, "besoin": need, "mediateur": mediator_id},
             # the page reloads itself every minute: marked, so that it does not count as activity
             "refresh_url": f"{request.url.path}?{urlencode({**request.query_params, 'auto': '1'})}",

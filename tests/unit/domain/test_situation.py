@@ -77,3 +77,14 @@ def test_what_the_synthesis_says_of_an_answer():
     assert situation.said("tva", "franchise") == "ne facture pas la TVA (franchise en base)"
     assert situation.said("equipement", "ne_repond_pas") == "non répondu"
     assert situation.said("tva", None) is None and situation.said("tva", "nope") is None
+
+
+def test_the_question_whose_buttons_were_shown_is_known_by_them():
+    # actions/qualification.py sends each answer's title as its payload; the « which one? » re-ask a few of them
+    for question in situation.questions():
+        titles = [a["title"] for a in question["answers"]]
+        assert situation.asked_by(titles) == question["id"]
+        assert situation.asked_by([t for t in titles if t != "Je ne sais pas"][:2]) == question["id"]
+    assert situation.asked_by(["Mot de passe perdu ou bloqué", "Je ne sais pas"]) == "acces_espaces"
+    assert situation.asked_by(["Je ne sais pas"]) is None  # several questions offer it
+    assert situation.asked_by(["/affirm", "/deny"]) is None and situation.asked_by([]) is None

@@ -3,10 +3,11 @@ urgent first; the questionnaire answered or « non évalué »."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from bot.domain import synthesis
+from bot.domain import situation, synthesis
 from bot.domain.synthesis import AppointmentFact, Facts, NeedFact
+from bot.language.textnorm import normalize
 
 MONDAY = datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)  # Monday 7 December 2026, 16 h in Paris
 
@@ -79,6 +80,36 @@ def test_urgency_a_cyber_attack_a_penalty_a_deadline_within_a_week():
     assert said(said=("je dois déclarer avant vendredi",)).urgent == ("échéance dans 4 jours, le vendredi 11 décembre",)
     assert said(deadline=date(2026, 12, 8)).urgent == ("échéance demain, le mardi 8 décembre",)
     assert said(deadline=date(2026, 12, 20), said=("je veux un site internet",)).urgent == ()  # 13 days: not urgent
+
+
+def test_a_blocked_account_answering_the_login_question_is_a_login_problem_not_an_attack():
+    # « compte bloqué » typed as the answer to « Arrivez-vous à vous connecter… » (data/situation.yml)
+    assert said(said=("compte bloqué",), said_to=("acces_espaces",)).urgent == ()
+    assert said(said=("Mon compte bloqué, mot de passe perdu",), said_to=("acces_espaces",)).urgent == ()
+    # the same words said anywhere else, or an attack said at that question, still are one
+    assert said(said=("compte bloqué",), said_to=(None,)).urgent
+    assert said(said=("compte bloqué",), said_to=("expert_comptable",)).urgent
+    attack = said(said=("compte bloqué", "on m'a piraté, mon compte est bloqué"), said_to=("acces_espaces", None))
+    assert attack.urgent == ("attaque informatique peut-être en cours : « on m'a piraté, mon compte est bloqué »",)
+    assert said(said=("on m'a piraté mon compte bloqué",), said_to=("acces_espaces",)).urgent
+
+
+def test_the_words_left_out_at_a_question_are_cyber_words_of_a_situation_question():
+    left_out = synthesis.data()["urgency"]["not_cyber_in_answer_to"]
+    cyber = {normalize(w) for w in synthesis.data()["urgency"]["cyber"]}
+    assert left_out and all(situation.question(question) for question in left_out)
+    assert all(normalize(w) in cyber for words in left_out.values() for w in words)
+    assert "compte bloque" not in synthesis.cyber_words("acces_espaces") and "pirate" in synthesis.cyber_words("acces_espaces")
+    assert "compte bloque" in synthesis.cyber_words(None)
+
+
+def test_a_deadline_written_in_a_message_counts_from_the_day_it_was_written():
+    week_before = MONDAY - timedelta(days=7)
+    assert said(said=("je dois déclarer avant vendredi",), said_at=(week_before,)).urgent == ()  # that Friday has passed
+    two_days_before = MONDAY - timedelta(days=2)  # Saturday 5 December: « avant vendredi » is the 11th
+    assert said(said=("je dois déclarer avant vendredi",), said_at=(two_days_before,)).urgent == (
+        "échéance dans 4 jours, le vendredi 11 décembre",
+    )
 
 
 def test_the_situation_says_each_answer_in_words_and_only_what_the_need_asked():
