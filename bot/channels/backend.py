@@ -48,7 +48,10 @@ async def is_down() -> bool:
 
 def _session() -> aiohttp.ClientSession:
     """One HTTP session per event loop for the health checks (checked before every message)."""
-    return kept_http_sessions.kept(("health checks",), lambda: aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)))
+    return kept_http_sessions.kept(
+        ("health checks",),
+        lambda: aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3), connector=kept_http_sessions.connector()),
+    )
 
 
 async def close_sessions(_app: Any, _loop: Any) -> None:

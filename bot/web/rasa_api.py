@@ -12,6 +12,9 @@ from typing import Any
 import aiohttp
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+# Idle connections let go before the Rasa server's keep-alive (Sanic's 5 s) closes them: a kept
+# connection reused just as the server closes it fails the call (aiohttp keeps them 15 s).
+CLIENT_KEEPALIVE_SECONDS = 2.0
 
 
 class RasaUnavailable(RuntimeError):
@@ -26,7 +29,9 @@ class RasaClient:
 
     async def _post(self, path: str, body: Any, **params: str) -> Any:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+            self._session = aiohttp.ClientSession(
+                timeout=TIMEOUT, connector=aiohttp.TCPConnector(keepalive_timeout=CLIENT_KEEPALIVE_SECONDS)
+            )
         try:
             async with self._session.post(f"{self.base_url}{path}", json=body, params={"token": self.token, **params}) as answer:
                 if answer.status != 200:

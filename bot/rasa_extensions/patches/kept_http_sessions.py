@@ -12,6 +12,12 @@ reuse; one the server closes just as a call goes out on it (its keep-alive runni
 call with `ServerDisconnectedError` unanswered, so the call is sent once more on a new connection.
 Any other failure is Rasa's as before.
 
+The kept connections are let go after CLIENT_KEEPALIVE_SECONDS idle, below the servers' own
+keep-alive (Sanic's KEEP_ALIVE_TIMEOUT, 5 s, on the action server and the Rasa server): with
+aiohttp's default of 15 s, a connection idle for 5 to 15 s was reused just as the server closed
+it, and the call failed with « Connection reset by peer », which Rasa logs and goes on from
+without the action's events (the person got an empty answer).
+
 Re-check on a Rasa upgrade: `EndpointConfig.request` still builds its session with `self.session()`
 inside `async with`, and nothing else relies on the session being new.
 """
@@ -22,8 +28,11 @@ import asyncio
 from typing import Any, Callable
 
 import aiohttp
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils import endpoints
 from rasa.utils.endpoints import EndpointConfig
+
+CLIENT_KEEPALIVE_SECONDS = 2.0  # < the servers' 5 s (Sanic's KEEP_ALIVE_TIMEOUT)
 
 # (event loop, what makes the session) -> the session kept for it
 _sessions: dict[tuple[asyncio.AbstractEventLoop, tuple], aiohttp.ClientSession] = {}
@@ -47,6 +56,19 @@ async def close_kept() -> None:
     loop = asyncio.get_running_loop()
     for key in [k for k in _sessions if k[0] is loop]:
         await _sessions.pop(key).close()
+
+
+def connector() -> aiohttp.TCPConnector:
+    """A connector whose idle connections are closed before the server closes them."""
+    return aiohttp.TCPConnector(keepalive_timeout=CLIENT_KEEPALIVE_SECONDS)
+
+
+def _new_session(config: EndpointConfig) -> aiohttp.ClientSession:
+    """Rasa's `EndpointConfig.session()` (headers, basic auth, timeout), with our connector."""
+    auth = aiohttp.BasicAuth(config.basic_auth["username"], config.basic_auth["password"]) if config.basic_auth else None
+    return aiohttp.ClientSession(
+        headers=config.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT), connector=connector()
+    )
 
 
 class _Kept:
@@ -77,7 +99,7 @@ async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
 def _session(self: EndpointConfig) -> Any:
     try:
         key = ("action endpoint", tuple(sorted(self.headers.items())), tuple(sorted(self.basic_auth.items())))
-        return _Kept(kept(key, lambda: _original_session(self)))
+        return _Kept(kept(key, lambda: _new_session(self)))
     except RuntimeError:  # no running event loop: a session of its own, as Rasa does
         return _original_session(self)
 

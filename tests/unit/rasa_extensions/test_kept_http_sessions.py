@@ -111,3 +111,43 @@ def test_a_call_on_a_kept_connection_the_server_drops_is_sent_once_more_on_a_new
 
     assert asyncio.run(scenario()) == [{"events": [], "responses": []}] * 2
     assert len(connections) == 2  # the dropped call went out again, on a new connection
+
+
+def test_an_idle_connection_is_let_go_before_the_servers_keep_alive_closes_it():
+    """Sanic (the action server, the Rasa server) closes a connection idle for 5 s; aiohttp kept them
+    15 s, so a call could go out on a connection just as the server closed it, and fail with
+    « Connection reset by peer » (Rasa then went on without the action's events). Ours are let go
+    first; the headers and the basic auth of Rasa's own session are still sent."""
+    from sanic.config import DEFAULT_CONFIG
+
+    from bot.web import rasa_api
+
+    assert kept_http_sessions.CLIENT_KEEPALIVE_SECONDS < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+    assert rasa_api.CLIENT_KEEPALIVE_SECONDS < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+    kept_http_sessions.install()
+    port, peers, seen = free_port(), [], []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        seen.append((request.headers.get("X-Probe"), request.headers.get("Authorization")))
+        return web.json_response({"events": [], "responses": []})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        endpoint = EndpointConfig(
+            f"http://127.0.0.1:{port}/webhook", headers={"X-Probe": "1"}, basic_auth={"username": "u", "password": "p"}
+        )
+        await endpoint.request(json={}, method="post")
+        await endpoint.request(json={}, method="post")
+        await asyncio.sleep(kept_http_sessions.CLIENT_KEEPALIVE_SECONDS + 0.5)
+        await endpoint.request(json={}, method="post")
+        await kept_http_sessions.close_kept()
+        await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert peers[0] == peers[1] != peers[2]  # reused while busy, a new one after the idle time
+    assert seen == [("1", "Basic dTpw")] * 3
