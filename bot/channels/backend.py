@@ -6,12 +6,13 @@ replies.trouble() instead of letting Rasa answer beside the point.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import aiohttp
 
 from bot import settings as bot_settings
-from bot.rasa_extensions.patches import kept_http_sessions
+from bot.rasa_extensions.patches import action_failures, kept_http_sessions
 
 
 def _database_answers(url: str) -> bool:
@@ -61,9 +62,11 @@ async def close_sessions(_app: Any, _loop: Any) -> None:
 
 
 async def action_server_is_down() -> bool:
-    """True when the action server does not answer its health check."""
+    """True when the action server does not answer its health check. Not asked when an action call
+    succeeded in the last second (patches/action_failures.py: a call that fails during the turn ends
+    it with the same polite answer), so a busy server does not probe before every message."""
     url = bot_settings.current().action_endpoint_url
-    if not url:
+    if not url or action_failures.answered_recently(time.monotonic()):
         return False
     health = url.rsplit("/webhook", 1)[0] + "/health"
     try:

@@ -20,7 +20,9 @@ docstring says what it replaces, why, and what to re-check on a Rasa upgrade:
 - `typed_answers` — a typed answer read as the button it means; the topic of a request for a person;
 - `kept_http_sessions` — calls to the action server on kept connections, not a new one per call;
 - `shared_predictions` — the rule and memoization policies answer once per step, not again for TED;
-- `event_classes` — an event's class found by its type name once, not by walking all of them per event.
+- `event_classes` — an event's class found by its type name once, not by walking all of them per event;
+- `action_failures` — a custom action call that fails ends the turn unsaved (the channel says so),
+  instead of Rasa going on without the action's events.
 
 May import: Rasa, `bot.language`, `bot.domain.catalog`, `bot.settings`, `bot.store` (the tracker store).
 Imported by: the channels, the evaluation, the training (fingerprint of our components).
@@ -56,6 +58,7 @@ def install() -> None:
 
     log_redaction.install()  # no secret link nor forged line in the Rasa server's log
     from bot.rasa_extensions.patches import (
+        action_failures,
         action_validation_fix,
         event_classes,
         kept_http_sessions,
@@ -72,3 +75,4 @@ def install() -> None:
     event_classes.install()
     typed_payloads.install()
     typed_answers.install()
+    action_failures.install()

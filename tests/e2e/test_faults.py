@@ -62,6 +62,29 @@ def test_action_server_down_gets_a_polite_answer_and_the_conversation_goes_on(gr
     assert said.count("je voudrais que mes clients me trouvent sur internet") == 1
 
 
+def test_an_action_server_killed_just_after_answering_gets_a_polite_answer_and_nothing_half_done(group):
+    """Killed right after an answer, the action server is not probed before the next message (it
+    answered less than a second ago: bot/channels/backend.py): that message's first action call
+    fails, and the turn ends unsaved with the same polite answer (patches/action_failures.py),
+    instead of Rasa going on without the action's events (an empty answer, a half-done turn)."""
+    chat = Chat(group.settings)
+    assert "Si je comprends bien" in chat.texts(chat.say("je voudrais que mes clients me trouvent sur internet"))
+    log = group.log_dir / "rasa.log"
+    before = log.read_text(errors="replace").count("ActionServerFailed")
+    stop(group, "actions")
+    text = chat.texts(chat.say("oui"))
+    assert "souci technique" in text and "Réessayez" in text
+    assert log.read_text(errors="replace").count("ActionServerFailed") > before  # the turn was ended, not probed
+    group.start("actions", supervisor.action_server_command(group.settings))
+    group.wait_until("actions", supervisor.action_server_ready, 120)
+    assert "questions courtes" in chat.texts(chat.say("oui"))  # the refused « oui », sent again, goes on
+    with db.session(group.settings.database_url) as session:
+        said = [line.text for line in conversations.transcript(session, chat.sender) if line.speaker == "personne"]
+        dossier = dossiers.dossier_as_dict(dossiers.by_conversation(session, chat.sender), now=clock.now())
+    assert said.count("oui") == 1  # the failed turn stored nothing
+    assert dossier["needs"][0]["confirmed"] is True
+
+
 def test_a_rasa_restart_resumes_the_conversation_where_it_was(group, model):
     chat = Chat(group.settings)
     assert "questions courtes" in chat.texts(chat.from_menu("/presence_en_ligne"))  # chosen on the menu: confirmed

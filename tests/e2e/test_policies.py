@@ -1,6 +1,7 @@
 """RuleAwareTEDPolicy (bot/rasa_extensions/policies.py): TED's network runs only where no rule or story decides,
 and the action Rasa chooses is the one the rules and stories say; the rule and memoization policies answer once
-per step for the graph and TED (bot/rasa_extensions/patches/shared_predictions.py). Uses the trained model."""
+per step for the graph and TED (bot/rasa_extensions/patches/shared_predictions.py); a custom action call that
+fails ends the turn unsaved (bot/rasa_extensions/patches/action_failures.py). Uses the trained model in-process."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_extensions.patches import shared_predictions
+from bot.ops.supervisor import free_port
+from bot.rasa_extensions.patches import action_failures, shared_predictions
 from bot.rasa_extensions.policies import RuleAwareTEDPolicy
 
 
@@ -108,3 +111,25 @@ def test_the_rule_and_memoization_policies_answer_once_per_step(agent, monkeypat
     again = agent.processor._predict_next_with_tracker(undecided)
     assert computed == {"rules": 2, "MemoizationPolicy": 2}
     assert (again.policy_name, list(again.probabilities)) == (first.policy_name, list(first.probabilities))
+
+
+def test_a_failed_action_call_ends_the_turn_and_nothing_of_it_is_saved(agent):
+    """Rasa alone logs the failure, goes on without the action's events and saves the turn (the
+    person gets an empty or a beside-the-point answer); patched, the turn is abandoned for the
+    channel to say so, and the conversation is as it was."""
+    action_failures.install()
+    kept = agent.processor.action_endpoint
+    agent.processor.action_endpoint = EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook")  # nobody listens
+    try:
+        with pytest.raises(action_failures.ActionServerFailed, match="Couldn't connect"):
+            asyncio.run(agent.handle_text("je voudrais que mes clients me trouvent sur internet", sender_id="failing"))
+    finally:
+        agent.processor.action_endpoint = kept
+    stored = asyncio.run(agent.tracker_store.retrieve("failing"))
+    assert stored is None or [e for e in stored.events if e.type_name in ("user", "bot")] == []  # nothing of the turn
+
+
+def test_an_action_call_answered_a_moment_ago_stands_for_a_health_check():
+    action_failures._last_answer[0] = 100.0
+    assert action_failures.answered_recently(100.5)
+    assert not action_failures.answered_recently(100.0 + action_failures.FRESH_SECONDS)
