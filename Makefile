@@ -89,10 +89,11 @@ audit: install
 compare-pipelines: install
 	$(BOT) compare-pipelines
 
-# Three worker processes (pytest-xdist) on this 2-core machine: most of the suite's time is spent
-# waiting on servers (its processes used about 1.1 of the 2 cores with two workers). Each test
-# module runs whole in one worker (tests/conftest.py); TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= 3
+# Two worker processes (pytest-xdist), one per core: much of the suite's time is spent waiting on
+# servers, but a third worker was no faster on this 2-core machine (make test in a fresh clone on
+# 2026-12-08: 20 min 44 s with three). Each test module runs whole in one worker
+# (tests/conftest.py); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 FAST_WORKERS ?= 2
 test: lint train browser
 	@./scripts/ensure-nginx

@@ -24,7 +24,7 @@ DEFAULT_PORT_MODULES = {
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test` runs `-n 3 --dist loadgroup`), which worker runs what:
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), which worker runs what:
     - the tests on the shared servers of one database (`servers` below) run in one worker, so that
       these servers start once (switching databases restarts them: half a minute each time);
     - every other module runs whole in one worker, so that its module-scoped servers start once;
