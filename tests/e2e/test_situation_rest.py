@@ -130,3 +130,28 @@ def test_a_need_that_calls_for_no_situation_question_asks_none_and_a_declined_qu
     assert "questions courtes" in say(declined, "oui", turns)
     assert "Est-ce que cela répond" in say(declined, "non direct les pistes", turns)  # no question, situation included
     assert stored(servers, declined)["answers"] is None
+
+
+def test_a_blocked_account_typed_at_the_login_question_is_stored_but_raises_no_cyber_alarm(servers):
+    """« compte bloqué » answers the login question: a login problem, stored as such, not « attaque
+    informatique en cours » (data/synthesis.yml, not_cyber_in_answer_to): no urgent flag on the
+    dossier, and the queue does not list it as urgent."""
+    from bot.store import casework
+
+    chat, turns = Chat(servers), []
+    assert "faire une démarche administrative sur internet" in say(chat, E_INVOICING, turns)
+    assert "questions courtes" in say(chat, "oui", turns)
+    text = say(chat, "oui", turns)
+    for _ in range(12):  # the profile and maturity questions skipped, typing
+        if plain_question("expert_comptable") in text:
+            break
+        text = say(chat, "passer", turns)
+    assert plain_question("tva") in say(chat, "non", turns)
+    assert plain_question("acces_espaces") in say(chat, "jsp", turns)
+    assert "Est-ce que cela répond à votre besoin ?" in say(chat, "compte bloqué", turns)
+    dossier = stored(servers, chat)
+    assert dossier["answers"]["acces_espaces"] == "bloque"
+    assert dossier["synthesis"]["urgent"] == []
+    with db.session(servers.database_url) as session:
+        listed = [e for e in casework.queue(session, now=clock.now()) if e.dossier.conversation_id == chat.sender]
+    assert all(not e.urgent for e in listed)
