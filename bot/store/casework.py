@@ -65,6 +65,15 @@ def no_request_reason(dossier: Dossier) -> str:
     return f"sans demande de contact ; coordonnées laissées : {', '.join(given)}"
 
 
+def listed_reason(dossier: Dossier, urgent: bool) -> str | None:
+    """Why a dossier waits for a human, as the queue and the dossier page say it: its request, or,
+    for an urgent open dossier whose person asked for nobody, that it has none."""
+    reason = waiting_reason(dossier)
+    if reason is None and urgent and dossier.status != DossierStatus.CLOSED:
+        return no_request_reason(dossier)
+    return reason
+
+
 def live_waiting(dossier: Dossier) -> bool:
     return any(chat.state == LiveState.WAITING for chat in dossier.live_chats)
 

@@ -340,6 +340,15 @@ def _typed(lines: Sequence[conversations.TranscriptLine]) -> list[tuple[conversa
     return typed
 
 
+def _said(answering: list[tuple[conversations.TranscriptLine, str | None]]) -> dict[str, Any]:
+    """The Facts fields of what the person typed: the texts, when, and the question each answered."""
+    return {
+        "said": tuple(line.text for line, _ in answering),
+        "said_at": tuple(line.at for line, _ in answering),
+        "said_to": tuple(question for _, question in answering),
+    }
+
+
 def _facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now: datetime) -> synthesis_text.Facts:
     answering = _typed(lines)
     typed = [line for line, _ in answering]
@@ -350,9 +359,7 @@ def _facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLine], now:
     return synthesis_text.Facts(
         now=now,
         started_at=dossier.created_at,
-        said=tuple(line.text for line in typed),
-        said_at=tuple(line.at for line in typed),
-        said_to=tuple(question for _, question in answering),
+        **_said(answering),
         request=synthesis_text.request_of(before or [line.text for line in typed]),
         needs=tuple(synthesis_text.NeedFact(n.intent, n.confidence, n.confirmed, n.corrected_to) for n in dossier.needs),
         profile=dict(dossier.profile or {}),
@@ -401,9 +408,7 @@ def _urgency_facts(dossier: Dossier, lines: Sequence[conversations.TranscriptLin
     callback = dossier.callbacks[-1] if dossier.callbacks else None
     return synthesis_text.Facts(
         now=now,
-        said=tuple(line.text for line, _ in answering),
-        said_at=tuple(line.at for line, _ in answering),
-        said_to=tuple(question for _, question in answering),
+        **_said(answering),
         callback_deadline=callback.deadline if callback else None,
         deadline=dossier.deadline,
     )

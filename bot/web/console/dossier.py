@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from bot.mail import notices
 from bot.store import casework, conversations, dossiers, outbox, retention
-from bot.store.statuses import DossierStatus
 from bot.web.console.common import render
 from bot.web.handlers import PREFIX, back_to, flash, in_db, now_of, settings_of
 
@@ -23,9 +22,7 @@ async def dossier_page(request: Request, me) -> Response:
         if dossier is None:
             return None
         data = dossiers.dossier_as_dict(dossier, now=now)
-        reason = casework.waiting_reason(dossier)
-        if reason is None and data["synthesis"]["urgent"] and dossier.status != DossierStatus.CLOSED:
-            reason = casework.no_request_reason(dossier)  # as the queue says it
+        reason = casework.listed_reason(dossier, bool(data["synthesis"]["urgent"]))  # as the queue says it
         return {
             "dossier": dossier,
             "data": data,
