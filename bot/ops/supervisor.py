@@ -217,11 +217,13 @@ class ServerGroup:
             self.reap(name)  # workers left by a leader that died first
 
 
-def start_servers(settings: Settings, model: Path, timeout: float = 240.0) -> ServerGroup:
+def start_servers(settings: Settings, model: Path, timeout: float = 240.0, rasa_env: dict[str, str] | None = None) -> ServerGroup:
+    """The action server, the Rasa server and the web app, ready; `rasa_env` adds to the Rasa
+    server's environment (tests: its action calls through a proxy)."""
     group = ServerGroup(settings=settings, log_dir=settings.var_dir / "logs")
     try:
         group.start("actions", action_server_command(settings))
-        group.start("rasa", rasa_server_command(settings, model))
+        group.start("rasa", rasa_server_command(settings, model), extra_env=rasa_env)
         group.start("web", web_server_command(settings))
         group.wait_until("actions", action_server_ready, timeout)
         group.wait_until("web", web_server_ready, timeout)
