@@ -13,6 +13,10 @@ at each poll and the holder every `lifetime / 4` seconds while it works, so the 
 few seconds (TICKET_LOCK_LIFETIME, 5 in run-prod): a dead holder's lock lapses that fast, a slow
 turn of a live one keeps its lock however long it takes.
 Configured in deploy/endpoints.prod.yml as `type: bot.rasa_extensions.lock_store.AtomicRedisLockStore`.
+
+With one Rasa server (`make run`, endpoints.yml) the locks stay in memory (`PromptInMemoryLockStore`),
+polled as often: in Rasa's in-memory store a message sent while the previous one of its conversation
+is being answered waits up to a whole second more after that answer.
 """
 
 from __future__ import annotations
@@ -26,13 +30,30 @@ from typing import AsyncIterator, Callable, Optional, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 # how often a waiter looks whether its turn has come (Rasa polls every second)
 POLL_SECONDS = 0.2
+
+
+class PromptInMemoryLockStore(InMemoryLockStore):
+    """Rasa's in-memory lock store, a waiter looking every POLL_SECONDS rather than every second."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+        super().__init__()
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = POLL_SECONDS,
+    ) -> AsyncIterator[TicketLock]:
+        async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as lock:
+            yield lock
 
 
 class AtomicRedisLockStore(RedisLockStore):
