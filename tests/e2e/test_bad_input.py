@@ -136,11 +136,13 @@ def test_typed_payloads_never_steer_the_assistant(servers, typed):
 
 @on_sqlite
 def test_bursts_get_429_and_nothing_is_processed_twice(servers):
-    """Three conversations each send 30 messages at once: 20 each are read, once; the rest get 429."""
+    """Three conversations each send 10 messages more than their limit at once: as many as the limit
+    allows are read, once each; the rest get 429."""
     from concurrent.futures import ThreadPoolExecutor
 
     senders = ["burst-" + uuid.uuid4().hex for _ in range(3)]
-    jobs = [(s, f"essai {i}") for s in senders for i in range(30)]
+    limit = servers.conversation_messages_per_minute  # 30 on the test servers (tests/support/servers.py)
+    jobs = [(s, f"essai {i}") for s in senders for i in range(limit + 10)]
 
     def send(job):
         sender, message = job
@@ -157,7 +159,7 @@ def test_bursts_get_429_and_nothing_is_processed_twice(servers):
 
         for sender in senders:
             codes = [a.status_code for (s, _), a in zip(jobs, answers, strict=False) if s == sender]
-            assert codes.count(200) == 20 and codes.count(429) == 10
+            assert codes.count(200) == limit and codes.count(429) == 10
             read = (
                 session.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender})
                 .scalars()

@@ -118,8 +118,8 @@ def test_a_burst_of_60_from_one_conversation_gets_429_over_the_limit(servers):
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(lambda m: post(servers, sender, m), messages))
     codes = [a.status_code for a in answers]
-    assert codes.count(200) == servers.conversation_messages_per_minute == 20
-    assert codes.count(429) == 40
+    limit = servers.conversation_messages_per_minute  # 30 on the test servers (tests/support/servers.py)
+    assert codes.count(200) == limit and codes.count(429) == len(messages) - limit
     refused = next(a for a in answers if a.status_code == 429)
     assert "Patientez" in refused.json()["error"] and int(refused.headers["Retry-After"]) >= 1
     # each admitted message is in the conversation exactly once; none of the refused ones
@@ -158,7 +158,7 @@ def test_the_website_says_politely_when_a_conversation_sends_too_fast(servers):
     visitor = Visitor(servers)
     try:
         conversation = conversation_ids.conversation_of(servers.conversation_secret, visitor.start())
-        sent = [f"essai numero {i}" for i in range(22)]
+        sent = [f"essai numero {i}" for i in range(servers.conversation_messages_per_minute + 2)]
         for message in sent:  # a few at a time: engine.io refuses more than 16 packets in one poll
             visitor.client.emit("user_uttered", {"message": message})
             time.sleep(0.05)

@@ -221,7 +221,7 @@ def outcome_problems(servers, chat, expect: dict) -> list[str]:
     return problems
 
 
-# Understanding does not depend on the database: the held-out set (two minutes) is played once, on
+# Understanding does not depend on the database: the held-out set is played once, on
 # the embedded default; the whole accompaniment above checks the stored dossier on both databases.
 @pytest.mark.parametrize("server_settings", ["sqlite"], indirect=True)
 def test_held_out_typed_conversations_reach_their_outcome_and_are_understood(servers):

@@ -234,3 +234,17 @@ def test_new_conversations_are_counted_across_servers_in_redis():
 
     results = asyncio.run(play())
     assert results[:3] == [0, 0, 0] and results[3] == pytest.approx(3597) and results[4] == 0
+
+
+def test_the_production_limits_are_those_the_reliability_page_states(monkeypatch):
+    """20 messages a minute per conversation and 60 per client address unless set otherwise
+    (docs/reliability.md); the servers the tests start allow 30 per conversation
+    (tests/support/servers.py), and the end-to-end tests of the limit read it from their settings."""
+    from bot import settings as bot_settings
+
+    for name in ("RATE_LIMIT_CONVERSATION_PER_MINUTE", "RATE_LIMIT_CLIENT_PER_MINUTE"):
+        monkeypatch.delenv(name, raising=False)
+    loaded = bot_settings.load()
+    assert (loaded.conversation_messages_per_minute, loaded.client_messages_per_minute) == (20, 60)
+    monkeypatch.setenv("RATE_LIMIT_CONVERSATION_PER_MINUTE", "30")
+    assert bot_settings.load().conversation_messages_per_minute == 30
