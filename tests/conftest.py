@@ -17,7 +17,6 @@ from tests.support.servers import Chat, always_open, servers_with_mail, settings
 DEFAULT_PORT_MODULES = {
     "tests.ops.test_run_prod",
     "tests.ops.test_supervisor",
-    "tests.ops.test_secret_urls_in_logs",
     "tests.ops.test_run_prod_real_client",
 }
 
@@ -27,6 +26,7 @@ def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), which worker runs what:
     - the tests on the shared servers of one database (`servers` below) run in one worker, so that
       these servers start once (switching databases restarts them: half a minute each time);
+    - so do the tests on the servers that send mail (`stack`);
     - every other module runs whole in one worker, so that its module-scoped servers start once;
     - the modules that take the default ports share one worker.
     Without `-n` the marks change nothing.
@@ -51,6 +51,8 @@ def pytest_collection_modifyitems(config, items):
             group = "default_ports"
         elif database:
             group = f"servers-{database}"
+        elif "stack" in item.fixturenames:
+            group = "stack"
         else:
             group = module
         item.add_marker(pytest.mark.xdist_group(group))
@@ -181,9 +183,10 @@ def smtp():
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(model, tmp_path_factory):
-    """The three servers with demo data sending mail to a local SMTP server, once per module:
-    (server group, SMTP server)."""
+    """The three servers with demo data sending mail to a local SMTP server, started once for the
+    modules that use them (one worker runs them all: see the grouping above); each test writes to
+    addresses of its own. (server group, SMTP server)."""
     with servers_with_mail(model, tmp_path_factory.mktemp("mail")) as group_and_smtp:
         yield group_and_smtp
