@@ -1,7 +1,9 @@
 """`bot run-prod` itself, on its DEFAULT ports, survives what it exists for: under load through
 nginx, one Rasa server then one action server are killed with SIGKILL; every message is answered
 once, every dossier stored, the supervisor restarts both and /ready says 200 again. Then the web
-app and nginx are killed (load over) and come back too.
+app and nginx are killed (load over) and come back too. Before that, on the same deployment: each
+secret link visited through nginx's public port and directly (one of them making nginx write an
+error line), and no secret found in any file of its logs.
 
 Needs PostgreSQL, Redis and nginx (`make test` installs nginx). It uses make run-prod's default
 ports (8080-8082, 5005-5006, 5055-5056, 8000): if another program holds one, it fails and names
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import threading
 import time
@@ -89,6 +92,56 @@ def alive(pid: int) -> bool:
         return True
     except ProcessLookupError:
         return False
+
+
+# --- no secret link in any log (bot/log_redaction.py; its fast checks: test_secret_urls_in_logs.py) ---
+
+WEB = "http://127.0.0.1:8000"  # the web app, directly (make run-prod's default WEB_PORT)
+
+
+def visit_secret_links(base: str, token: str) -> None:
+    """Each link that carries a secret, as a person or a mediator would follow it (the token need not
+    be valid: the path is logged either way)."""
+    for method, path in [
+        ("GET", f"/mediateurs/mot-de-passe/{token}"),
+        ("POST", f"/mediateurs/mot-de-passe/{token}"),
+        ("GET", f"/rendez-vous/{token}"),
+        ("POST", f"/rendez-vous/{token}/annuler"),
+        ("POST", f"/rendez-vous/{token}/deplacer"),
+        ("GET", f"/calendrier/{token}.ics?token={token}"),
+    ]:
+        requests.request(method, base + path, timeout=30, allow_redirects=False)
+
+
+def test_no_secret_of_a_visited_link_in_any_log_of_run_prod(run_prod):
+    deployment, var_dir, _ = run_prod
+    through_nginx, direct = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    visit_secret_links(PUBLIC, through_nginx)
+    visit_secret_links(WEB, direct)
+    rasa_token = (var_dir / "rasa_token").read_text().strip()
+    for url in ("http://127.0.0.1:5005/status", "http://127.0.0.1:8081/status"):  # Rasa's HTTP API takes ?token=
+        assert requests.get(url, params={"token": rasa_token}, timeout=30).status_code == 200
+    requests.get("http://127.0.0.1:5055/health", params={"token": direct}, timeout=30)
+    # an error line of nginx's, which names the request: a body over client_max_body_size (413)
+    too_large = requests.post(f"{PUBLIC}/rendez-vous/{through_nginx}/annuler", data=b"x" * (3 * 1024 * 1024), timeout=30)
+    assert too_large.status_code == 413
+    time.sleep(2)  # the supervisors copy each line as soon as it is whole
+
+    logs = {path: path.read_text(errors="replace") for path in (var_dir / "prod").rglob("*.log*") if path.is_file()}
+    names = {path.name for path in logs}
+    assert {"nginx-access.log", "nginx.log", "web.log", "rasa-0.log", "actions-0.log"} <= names, sorted(logs)
+    for path, written in logs.items():
+        for secret in (through_nginx, direct, rasa_token):
+            assert secret not in written, f"{path}: {[line for line in written.splitlines() if secret in line][:3]}"
+    # the visits were logged, masked
+    nginx = logs[var_dir / "prod" / "nginx-access.log"]
+    for logged in ("/mediateurs/mot-de-passe/***", "/rendez-vous/*** ", "/rendez-vous/***/annuler", "/calendrier/***"):
+        assert logged in nginx, logged
+    nginx_errors = logs[var_dir / "prod" / "logs" / "nginx.log"]  # nginx's error log, through the masking writer
+    assert 'request: "POST /rendez-vous/***/annuler HTTP/1.1"' in nginx_errors, nginx_errors[-3000:]
+    web = logs[var_dir / "prod" / "logs" / "web.log"]
+    for logged in ("/mediateurs/mot-de-passe/*** ", "/rendez-vous/***/deplacer", "/calendrier/***?token=*** "):
+        assert web.count(logged) >= 1, (logged, web[-3000:])
 
 
 def test_run_prod_on_its_defaults_survives_a_killed_rasa_server_and_action_server(run_prod):

@@ -4,9 +4,8 @@ Fast tests: every route of the web app that carries a token is in the one list o
 which masks it in Python's log records, in the lines the supervisors copy into var/logs, and in
 nginx's `map $uri $logged_uri`; a sender or X-Request-ID with a line feed cannot start a log line.
 nginx's error log (the request line of a failed upstream) goes through the same masking writer.
-Then `bot run-prod` itself, on its default ports: each secret link visited through nginx's public
-port and directly (one of them making nginx write an error line), and no secret found in any file
-of its logs.
+The same on `bot run-prod` itself, on its default ports, is in tests/ops/test_run_prod.py (it shares
+that module's deployment: a run-prod start costs a minute).
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from bot.channels import backend, rest
 from bot.log_redaction import mask_secrets
 from bot.ops import production
 from bot.ops.log_files import RotatingLog
-from tests.support.run_prod import PUBLIC, run_prod  # noqa: F401 (the fixture)
 from tests.support.servers import offline_settings as unit_settings
 
 FAKE_LINE = "2026-12-07 10:00:00 INFO     bot.web.console  - admin@example.org logged in"
@@ -266,53 +264,3 @@ def test_nginx_error_log_is_masked_when_an_upstream_fails(tmp_path, monkeypatch)
     for name, text in written.items():
         assert token not in text, (name, [line for line in text.splitlines() if token in line])
     assert not any("error" in name and name != "nginx.log" for name in written), sorted(written)
-
-
-# --- bot run-prod on its default ports ----------------------------------------------------------
-
-WEB = "http://127.0.0.1:8000"  # the web app, directly (make run-prod's default WEB_PORT)
-
-
-def visit_secret_links(base: str, token: str) -> None:
-    """Each link that carries a secret, as a person or a mediator would follow it (the token need not
-    be valid: the path is logged either way)."""
-    for method, path in [
-        ("GET", f"/mediateurs/mot-de-passe/{token}"),
-        ("POST", f"/mediateurs/mot-de-passe/{token}"),
-        ("GET", f"/rendez-vous/{token}"),
-        ("POST", f"/rendez-vous/{token}/annuler"),
-        ("POST", f"/rendez-vous/{token}/deplacer"),
-        ("GET", f"/calendrier/{token}.ics?token={token}"),
-    ]:
-        requests.request(method, base + path, timeout=30, allow_redirects=False)
-
-
-def test_no_secret_of_a_visited_link_in_any_log_of_run_prod(run_prod):
-    deployment, var_dir, _ = run_prod
-    through_nginx, direct = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    visit_secret_links(PUBLIC, through_nginx)
-    visit_secret_links(WEB, direct)
-    rasa_token = (var_dir / "rasa_token").read_text().strip()
-    for url in ("http://127.0.0.1:5005/status", "http://127.0.0.1:8081/status"):  # Rasa's HTTP API takes ?token=
-        assert requests.get(url, params={"token": rasa_token}, timeout=30).status_code == 200
-    requests.get("http://127.0.0.1:5055/health", params={"token": direct}, timeout=30)
-    # an error line of nginx's, which names the request: a body over client_max_body_size (413)
-    too_large = requests.post(f"{PUBLIC}/rendez-vous/{through_nginx}/annuler", data=b"x" * (3 * 1024 * 1024), timeout=30)
-    assert too_large.status_code == 413
-    time.sleep(2)  # the supervisors copy each line as soon as it is whole
-
-    logs = {path: path.read_text(errors="replace") for path in (var_dir / "prod").rglob("*.log*") if path.is_file()}
-    names = {path.name for path in logs}
-    assert {"nginx-access.log", "nginx.log", "web.log", "rasa-0.log", "actions-0.log"} <= names, sorted(logs)
-    for path, text in logs.items():
-        for secret in (through_nginx, direct, rasa_token):
-            assert secret not in text, f"{path}: {[line for line in text.splitlines() if secret in line][:3]}"
-    # the visits were logged, masked
-    nginx = logs[var_dir / "prod" / "nginx-access.log"]
-    for logged in ("/mediateurs/mot-de-passe/***", "/rendez-vous/*** ", "/rendez-vous/***/annuler", "/calendrier/***"):
-        assert logged in nginx, logged
-    nginx_errors = logs[var_dir / "prod" / "logs" / "nginx.log"]  # nginx's error log, through the masking writer
-    assert 'request: "POST /rendez-vous/***/annuler HTTP/1.1"' in nginx_errors, nginx_errors[-3000:]
-    web = logs[var_dir / "prod" / "logs" / "web.log"]
-    for logged in ("/mediateurs/mot-de-passe/*** ", "/rendez-vous/***/deplacer", "/calendrier/***?token=*** "):
-        assert web.count(logged) >= 1, (logged, web[-3000:])

@@ -113,29 +113,32 @@ def require_default_ports(var_dir: Path, database_url: str, monkeypatch) -> None
         pytest.fail(f"this test needs make run-prod's default ports: {exc}")
 
 
-@pytest.fixture
-def run_prod(model, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def run_prod(model, tmp_path_factory):
+    """One deployment for the module's tests (it starts two Rasa servers: a minute under load)."""
     require_redis()
+    tmp_path = tmp_path_factory.mktemp("run-prod")
     var_dir = tmp_path / "var"
     var_dir.mkdir()
     database_url, drop = fresh_database_url("postgresql", tmp_path)
-    require_default_ports(var_dir, database_url, monkeypatch)
-    deployment = RunProd(user_environment(var_dir, database_url))
-    try:
-        deployment.wait_for("Ready on http://127.0.0.1:8080", timeout=600)
-        yield deployment, var_dir, database_url
-    finally:
-        if deployment.process.poll() is None:
-            deployment.process.send_signal(signal.SIGTERM)
-            try:
-                deployment.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                deployment.process.kill()
-        drop()
-    # stopped, it gives its ports back (the next `make run` takes 8000 and 5005); its servers finish
-    # their graceful shutdown after it exits, so give them a moment (seen: `bot run` right after
-    # found 8000 still held)
-    ports_free_within(60)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        require_default_ports(var_dir, database_url, monkeypatch)
+        deployment = RunProd(user_environment(var_dir, database_url))
+        try:
+            deployment.wait_for("Ready on http://127.0.0.1:8080", timeout=600)
+            yield deployment, var_dir, database_url
+        finally:
+            if deployment.process.poll() is None:
+                deployment.process.send_signal(signal.SIGTERM)
+                try:
+                    deployment.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    deployment.process.kill()
+            drop()
+        # stopped, it gives its ports back (the next `make run` takes 8000 and 5005); its servers
+        # finish their graceful shutdown after it exits, so give them a moment (seen: `bot run`
+        # right after found 8000 still held)
+        ports_free_within(60)
 
 
 def ports_free_within(seconds: float) -> None:
