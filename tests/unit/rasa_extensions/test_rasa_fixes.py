@@ -23,6 +23,65 @@ def test_action_responses_are_validated_as_rasa_does():
             action_validation_fix._original(action, bad)  # Rasa's own check refuses the same
 
 
+def every_kind_of_event() -> list[dict]:
+    """One event of each kind Rasa can deserialise, as the action server sends them."""
+    from rasa.shared.core import events as e
+
+    made = [
+        e.UserUttered("bonjour", {"name": "greet", "confidence": 1.0}, [], {"text": "bonjour"}),
+        e.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+        e.SlotSet("besoin", "presence_en_ligne"),
+        e.SlotSet("requested_slot", None),
+        e.EntitiesAdded([{"entity": "mode_contact", "value": "rappel"}]),
+        e.ReminderCancelled(name="r"),
+        e.ReminderScheduled("EXTERNAL_x", trigger_date_time=__import__("datetime").datetime(2030, 1, 8, 10)),
+        e.ActionExecutionRejected("action_x"),
+        e.LoopInterrupted(True),
+        e.ActiveLoop("form_profil"),
+        e.ActiveLoop(None),
+        e.AllSlotsReset(),
+        e.ConversationResumed(),
+        e.ConversationPaused(),
+        e.FollowupAction("action_y"),
+        e.Restarted(),
+        e.UserUtteranceReverted(),
+        e.ActionReverted(),
+        e.BotUttered("Bonjour", {"buttons": [{"title": "Oui", "payload": "/affirm"}]}),
+        e.SessionStarted(),
+        e.AgentUttered("texte"),
+    ]
+    return [event.as_dict() for event in made]
+
+
+def test_checking_each_event_against_its_own_kind_gives_the_whole_schemas_verdict():
+    """The shortcut of patches/action_validation_fix.py against jsonschema on the whole schema, on
+    every kind of event, alone and together, and on broken variants of each."""
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction.action_response_format_spec()
+    whole = validator_for(schema)(schema)
+    events = every_kind_of_event()
+    responses = [{"events": [event], "responses": []} for event in events]
+    responses += [{"events": events, "responses": [{"text": "Bonjour", "buttons": []}]}, {}, {"events": []}]
+    for event in events:
+        for key, value in event.items():  # each field of each event made the wrong type, then dropped
+            responses.append({"events": [{**event, key: [value, {"x": 1}] if not isinstance(value, list) else 3}]})
+            responses.append({"events": [{k: v for k, v in event.items() if k != key}]})
+    responses += [
+        {"events": [{"event": "pas_un_evenement"}]},
+        {"events": [{"event": 3}]},
+        {"events": ["slot"]},
+        {"events": {"event": "slot"}},
+        {"responses": [3]},
+        [],
+        "x",
+    ]
+    verdicts = [(whole.is_valid(response), action_validation_fix._passes_its_kind(response)) for response in responses]
+    assert [whole for whole, _ in verdicts].count(True) > len(events)  # valid ones and invalid ones
+    assert [whole for whole, _ in verdicts].count(False) > len(events)
+    assert [response for response, (a, b) in zip(responses, verdicts, strict=True) if a != b] == []
+
+
 def test_tracker_store_engine_pings_postgresql_connections_only():
     import rasa.core.tracker_store as tracker_store
 
