@@ -151,3 +151,42 @@ def test_an_idle_connection_is_let_go_before_the_servers_keep_alive_closes_it():
     asyncio.run(scenario())
     assert peers[0] == peers[1] != peers[2]  # reused while busy, a new one after the idle time
     assert seen == [("1", "Basic dTpw")] * 3
+
+
+def test_the_body_of_a_call_reaches_the_server_as_the_standard_encoder_would_write_it():
+    """ujson writes the calls' bodies (the tracker as JSON); what it refuses goes to the standard
+    encoder: either way the server reads the same data."""
+    import json
+
+    port = free_port()
+    received: list = []
+
+    async def play():
+        async def webhook(request: web.Request) -> web.Response:
+            received.append(json.loads(await request.text()))
+            return web.json_response({"events": [], "responses": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            for body in bodies:
+                await endpoint.request(json=body, method="post")
+            [session] = kept_http_sessions._sessions.values()
+            assert session._json_serialize is kept_http_sessions.json_body  # the calls went through it
+        finally:
+            await kept_http_sessions.close_kept()
+            await runner.cleanup()
+
+    bodies = [
+        {"tracker": {"events": [{"event": "user", "text": "« C'est ça » / 3 €\n", "timestamp": 1.5, "x": None}]}, "n": 2**40},
+        {"value": float("nan")},  # ujson refuses NaN: the standard encoder writes it, as before
+        {"big": 2**70},  # over 64 bits: the same
+    ]
+    kept_http_sessions.install()
+    asyncio.run(play())
+    assert json.dumps(received[0], sort_keys=True) == json.dumps(bodies[0], sort_keys=True)
+    assert str(received[1]["value"]) == "nan" and received[2] == {"big": 2**70}
