@@ -81,15 +81,22 @@ def test_an_invoicing_tool_need_answers_the_situation_by_typing_and_the_dossier_
         assert not SITUATION_IDS & set(re.findall(r"[\w-]+", said)), said
 
 
-def test_e_invoicing_read_as_an_online_procedure_asks_accountant_vat_and_login(servers, monkeypatch, capsys):
-    chat, turns = Chat(servers), []
+def skip_to_the_accountant_question(chat: Chat, turns: list[str]) -> str:
+    """E-invoicing typed, the questionnaire accepted, its profile and maturity questions skipped by
+    typing « passer » (at most 12 times): the last reply, which should ask about the accountant."""
     assert "faire une démarche administrative sur internet" in say(chat, E_INVOICING, turns)
     assert "questions courtes" in say(chat, "oui", turns)
     text = say(chat, "oui", turns)
-    for _ in range(12):  # the profile and maturity questions skipped, typing
+    for _ in range(12):
         if plain_question("expert_comptable") in text:
             break
         text = say(chat, "passer", turns)
+    return text
+
+
+def test_e_invoicing_read_as_an_online_procedure_asks_accountant_vat_and_login(servers, monkeypatch, capsys):
+    chat, turns = Chat(servers), []
+    text = skip_to_the_accountant_question(chat, turns)
     assert plain_question("expert_comptable") in text
     assert plain_question("tva") in say(chat, "non je fais tout moi meme", turns)
     assert plain_question("acces_espaces") in say(chat, "jsp", turns)
@@ -139,13 +146,7 @@ def test_a_blocked_account_typed_at_the_login_question_is_stored_but_raises_no_c
     from bot.store import casework
 
     chat, turns = Chat(servers), []
-    assert "faire une démarche administrative sur internet" in say(chat, E_INVOICING, turns)
-    assert "questions courtes" in say(chat, "oui", turns)
-    text = say(chat, "oui", turns)
-    for _ in range(12):  # the profile and maturity questions skipped, typing
-        if plain_question("expert_comptable") in text:
-            break
-        text = say(chat, "passer", turns)
+    skip_to_the_accountant_question(chat, turns)
     assert plain_question("tva") in say(chat, "non", turns)
     assert plain_question("acces_espaces") in say(chat, "jsp", turns)
     assert "Est-ce que cela répond à votre besoin ?" in say(chat, "compte bloqué", turns)

@@ -10,8 +10,6 @@ modules of DEFAULT_PORT_MODULES (tests/conftest.py).
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import uuid
 
 import pytest
@@ -38,12 +36,7 @@ def deployment(model, tmp_path, monkeypatch):
         running.wait_for("Ready on http://127.0.0.1:8080", timeout=600)
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.send_signal(signal.SIGTERM)
-            try:
-                running.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                running.process.kill()
+        running.stop()
         drop()
     ports_free_within(60)
 

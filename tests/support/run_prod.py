@@ -59,6 +59,15 @@ class RunProd:
         )
         threading.Thread(target=self._read, daemon=True).start()
 
+    def stop(self) -> None:
+        """Ctrl-C as a user would (SIGTERM), killed if it has not stopped within a minute."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
     def _read(self) -> None:
         for line in iter(self.process.stdout.readline, ""):
             self.lines.append(line)
@@ -128,12 +137,7 @@ def run_prod(model, tmp_path_factory):
             deployment.wait_for("Ready on http://127.0.0.1:8080", timeout=600)
             yield deployment, var_dir, database_url
         finally:
-            if deployment.process.poll() is None:
-                deployment.process.send_signal(signal.SIGTERM)
-                try:
-                    deployment.process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    deployment.process.kill()
+            deployment.stop()
             drop()
         # stopped, it gives its ports back (the next `make run` takes 8000 and 5005); its servers
         # finish their graceful shutdown after it exits, so give them a moment (seen: `bot run`

@@ -5,6 +5,7 @@ fail the next call. Against a real aiohttp server on a free port."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 from aiohttp import web
@@ -14,9 +15,13 @@ from bot.ops.supervisor import free_port
 from bot.rasa_extensions.patches import kept_http_sessions
 
 
-async def _server(port: int, peers: list):
+async def _server(port: int, peers: list, bodies: list | None = None):
+    """An action server stand-in: keeps each call's peer (and its JSON body, into `bodies`)."""
+
     async def webhook(request: web.Request) -> web.Response:
         peers.append(request.transport.get_extra_info("peername"))
+        if bodies is not None:
+            bodies.append(json.loads(await request.text()))
         return web.json_response({"events": [], "responses": []})
 
     app = web.Application()
@@ -156,21 +161,11 @@ def test_an_idle_connection_is_let_go_before_the_servers_keep_alive_closes_it():
 def test_the_body_of_a_call_reaches_the_server_as_the_standard_encoder_would_write_it():
     """ujson writes the calls' bodies (the tracker as JSON); what it refuses goes to the standard
     encoder: either way the server reads the same data."""
-    import json
-
     port = free_port()
     received: list = []
 
     async def play():
-        async def webhook(request: web.Request) -> web.Response:
-            received.append(json.loads(await request.text()))
-            return web.json_response({"events": [], "responses": []})
-
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runner = await _server(port, [], received)
         try:
             endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
             for body in bodies:
